@@ -1,0 +1,226 @@
+//! The `deskpane` command.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use deskpane::contract::{
+    ActionRequest, ActivityKind, CrmRecord, FeedQuery, Module, Notification, RecordRef, Requester,
+};
+use deskpane::credentials::{Secret, StaticCredentials};
+use deskpane::package::PluginPackage;
+use deskpane::{Plugin, PluginSettings, Runtime, RuntimeConfig};
+use serde::de::DeserializeOwned;
+
+#[derive(Parser)]
+#[command(name = "deskpane", version, about = "Deskpane: CRM panels and sync for help desks, from sandboxed WebAssembly plugins")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with connector plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Validate a plugin's manifest and component against the contract.
+    Check {
+        /// Plugin folder, its plugin.toml, or its .wasm component.
+        path: PathBuf,
+    },
+    /// Load a plugin in the real sandbox, call one function, print the result as JSON.
+    #[command(after_help = CALL_HELP)]
+    Call {
+        /// Plugin folder, its plugin.toml, or its .wasm component.
+        plugin: PathBuf,
+        /// The contract function to call, e.g. lookup-requester.
+        function: String,
+        /// The arguments as JSON: the single argument itself, or an array of them.
+        args: Option<String>,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+}
+
+const CALL_HELP: &str = "Functions and their JSON arguments:
+  lookup-requester    {\"email\": \"ada@analytical.example\"}
+  potentials | notes  {\"module\": \"Contacts\", \"id\": \"c-1001\"}
+  activities          [{\"module\": \"Contacts\", \"id\": \"c-1001\"}, [\"Call\", \"Event\", \"Task\"]]
+  describe-module     \"Contacts\"
+  list-views          \"Contacts\"
+  changes             [\"Contacts\", {\"list_views\": [], \"filters\": [], \"page_size\": 200}, null]
+  upsert              [\"Contacts\", [{\"fields\": [{\"name\": \"Last_Name\", \"value\": {\"Text\": \"Lovelace\"}}]}], [\"Email\"]]
+  delete              [\"Contacts\", [\"c-1001\"]]
+  watch               [[\"Contacts\"], \"https://desk.example/notify\", \"secret\"]
+  parse-notification  {\"headers\": [], \"body\": [123, 125]}
+  perform             {\"kind\": \"CreateLead\", \"fields\": []}";
+
+#[derive(Args)]
+struct SettingsArgs {
+    /// A config value for the plugin: KEY=VALUE (repeatable).
+    #[arg(long = "config", value_name = "KEY=VALUE")]
+    config: Vec<String>,
+    /// A credential's secret: NAME=TOKEN (repeatable).
+    #[arg(long = "credential", value_name = "NAME=TOKEN")]
+    credentials: Vec<String>,
+    /// The base URL reported with a credential: NAME=URL (repeatable).
+    #[arg(long = "api-base", value_name = "NAME=URL")]
+    api_bases: Vec<String>,
+    /// An outbound host allowed on top of the manifest's (repeatable).
+    #[arg(long = "allow-host", value_name = "PATTERN")]
+    allow_hosts: Vec<String>,
+    /// A fixed DNS answer, like curl's --resolve: HOST=IP (repeatable).
+    #[arg(long = "resolve", value_name = "HOST=IP")]
+    resolve: Vec<String>,
+}
+
+/// A failure with its exit code: 1 when the plugin failed, 2 when the
+/// command could not run it.
+struct Failure(u8, String);
+
+type Outcome = Result<(), Failure>;
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure(2, message.into())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Plugin(PluginCommand::Check { path }) => check(path),
+        Command::Plugin(PluginCommand::Call { plugin, function, args, settings }) => {
+            call(plugin, &function, args.as_deref(), settings).await
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn check(path: PathBuf) -> Outcome {
+    let package = PluginPackage::open(&path).map_err(|e| usage(e.to_string()))?;
+    let runtime = Runtime::new(RuntimeConfig::default()).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
+    let l = runtime.check(&package).map_err(|e| usage(e.to_string()))?;
+    let m = &package.manifest;
+    println!("ok: {} {} ({}) by {}", m.name, m.version, m.id, m.publisher);
+    println!("  manifest:  {}", package.manifest_path.display());
+    println!("  component: {} ({} bytes), implements deskpane:connector@{}", package.component_path.display(), package.component.len(), m.contract);
+    let hosts: Vec<String> = m.allowed_hosts.entries().map(|h| h.to_string()).collect();
+    println!("  network:   {}", if hosts.is_empty() { "none".to_string() } else { hosts.join(", ") });
+    let creds: Vec<&String> = m.credentials.keys().collect();
+    println!("  credentials: {}", if creds.is_empty() { "none".to_string() } else { format!("{creds:?}") });
+    println!("  config:    {}", m.config.keys().cloned().collect::<Vec<_>>().join(", "));
+    println!("  modules:   {}", m.modules.join(", "));
+    println!(
+        "  limits:    memory {} MiB, cpu {:?}, call timeout {:?}, {} concurrent, responses up to {} bytes",
+        l.memory_bytes >> 20,
+        l.cpu,
+        l.call_timeout,
+        l.max_concurrency,
+        l.response_bytes
+    );
+    Ok(())
+}
+
+fn pairs(values: &[String], flag: &str) -> Result<Vec<(String, String)>, Failure> {
+    values
+        .iter()
+        .map(|v| {
+            v.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| usage(format!("--{flag} `{v}` must be written NAME=VALUE")))
+        })
+        .collect()
+}
+
+async fn call(path: PathBuf, function: &str, args: Option<&str>, flags: SettingsArgs) -> Outcome {
+    let package = PluginPackage::open(&path).map_err(|e| usage(e.to_string()))?;
+    let id = package.manifest.id.clone();
+
+    let mut config = RuntimeConfig::default();
+    for (host, ip) in pairs(&flags.resolve, "resolve")? {
+        let ip: IpAddr = ip.parse().map_err(|_| usage(format!("--resolve {host}={ip}: `{ip}` is not an IP address")))?;
+        config.dns_overrides.entry(host.to_ascii_lowercase()).or_default().push(ip);
+    }
+    let credentials = StaticCredentials::new();
+    let api_bases: BTreeMap<String, String> = pairs(&flags.api_bases, "api-base")?.into_iter().collect();
+    for (name, token) in pairs(&flags.credentials, "credential")? {
+        credentials.insert(&id, &name, Secret { value: token, api_base: api_bases.get(&name).cloned() });
+    }
+    let settings = PluginSettings {
+        config: pairs(&flags.config, "config")?.into_iter().collect(),
+        extra_hosts: flags.allow_hosts,
+        limits: Default::default(),
+    };
+    let runtime = Runtime::new(config).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
+    let plugin = runtime.load(&package, &settings, Arc::new(credentials)).map_err(|e| usage(e.to_string()))?;
+    let json = dispatch(&plugin, function, args.unwrap_or("null")).await?;
+    println!("{json}");
+    Ok(())
+}
+
+/// Parses `args` for `function`, calls it, and renders the result.
+async fn dispatch(plugin: &Plugin, function: &str, args: &str) -> Result<String, Failure> {
+    fn parse<T: DeserializeOwned>(function: &str, args: &str) -> Result<T, Failure> {
+        serde_json::from_str(args).map_err(|e| {
+            usage(format!("the arguments of `{function}` are not valid: {e}. See `deskpane plugin call --help` for examples"))
+        })
+    }
+    fn render<T: serde::Serialize>(result: Result<T, deskpane::CallError>) -> Result<String, Failure> {
+        let value = result.map_err(|e| Failure(1, e.to_string()))?;
+        Ok(serde_json::to_string_pretty(&value).expect("contract types serialise"))
+    }
+    match function {
+        "lookup-requester" => render(plugin.lookup_requester(&parse::<Requester>(function, args)?).await),
+        "potentials" => render(plugin.potentials(&parse::<RecordRef>(function, args)?).await),
+        "notes" => render(plugin.notes(&parse::<RecordRef>(function, args)?).await),
+        "activities" => {
+            // Either a record reference alone (all kinds) or [record, kinds].
+            let (of, kinds) = match parse::<RecordRef>(function, args) {
+                Ok(of) => (of, vec![ActivityKind::Call, ActivityKind::Event, ActivityKind::Task, ActivityKind::Chat]),
+                Err(_) => parse::<(RecordRef, Vec<ActivityKind>)>(function, args)?,
+            };
+            render(plugin.activities(&of, &kinds).await)
+        }
+        "describe-module" => render(plugin.describe_module(parse::<Module>(function, args)?).await),
+        "list-views" => render(plugin.list_views(parse::<Module>(function, args)?).await),
+        "changes" => {
+            let (module, query, cursor) = parse::<(Module, FeedQuery, Option<String>)>(function, args)?;
+            render(plugin.changes(module, &query, cursor.as_deref()).await)
+        }
+        "upsert" => {
+            let (module, records, keys) = parse::<(Module, Vec<CrmRecord>, Vec<String>)>(function, args)?;
+            render(plugin.upsert(module, &records, &keys).await)
+        }
+        "delete" => {
+            let (module, ids) = parse::<(Module, Vec<String>)>(function, args)?;
+            render(plugin.delete(module, &ids).await)
+        }
+        "watch" => {
+            let (modules, url, token) = parse::<(Vec<Module>, String, String)>(function, args)?;
+            render(plugin.watch(&modules, &url, &token).await)
+        }
+        "parse-notification" => render(plugin.parse_notification(&parse::<Notification>(function, args)?).await),
+        "perform" => render(plugin.perform(&parse::<ActionRequest>(function, args)?).await),
+        other => Err(usage(format!(
+            "`{other}` is not a function of the contract. Functions: lookup-requester, potentials, notes, activities, describe-module, list-views, changes, upsert, delete, watch, parse-notification, perform"
+        ))),
+    }
+}

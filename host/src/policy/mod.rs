@@ -1,0 +1,8 @@
+//! Sandbox policy: what a plugin may reach and how much it may use.
+//! Pure decisions with table tests; `runtime` and `outbound` enforce them.
+
+pub mod allow_list;
+pub mod limits;
+
+pub use allow_list::{AllowList, Denial, HostPattern, PatternError};
+pub use limits::{LimitRequest, Limits};

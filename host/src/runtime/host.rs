@@ -1,0 +1,135 @@
+//! The host side of one plugin call: the per-call store state and the
+//! contract's imports (HTTP, log, config) implemented over it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::ResourceLimiter;
+
+use crate::contract::deskpane::connector::{config, http, log, types};
+use crate::contract::{HttpError, HttpRequest, HttpResponse, LogLevel};
+use crate::outbound::Outbound;
+
+/// Longest log line kept from a plugin, and how many lines one call may log.
+const MAX_LOG_LINE: usize = 4096;
+const MAX_LOG_LINES: u32 = 1000;
+
+/// What every call of one plugin shares.
+pub(crate) struct PluginShared {
+    pub id: String,
+    pub outbound: Outbound,
+    pub config: BTreeMap<String, String>,
+}
+
+/// The data of one call's `Store`: created fresh for each call, dropped
+/// with it, so nothing leaks from one call into the next.
+pub(crate) struct HostState {
+    pub shared: Arc<PluginShared>,
+    pub memory: MemoryCap,
+    started: Instant,
+    host_time: Duration,
+    /// The message of a panic the guest reported just before trapping.
+    pub panic_message: Option<String>,
+    /// Credentials the call used, refreshed if the plugin reports
+    /// `auth-expired`.
+    pub credentials_used: BTreeSet<String>,
+    log_lines: u32,
+}
+
+impl HostState {
+    pub fn new(shared: Arc<PluginShared>, memory_cap: u64) -> Self {
+        HostState {
+            shared,
+            memory: MemoryCap { cap: usize::try_from(memory_cap).unwrap_or(usize::MAX), hit: false },
+            started: Instant::now(),
+            host_time: Duration::ZERO,
+            panic_message: None,
+            credentials_used: BTreeSet::new(),
+            log_lines: 0,
+        }
+    }
+
+    /// Time spent running guest code: wall time less time in host calls.
+    pub fn guest_time(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.host_time)
+    }
+}
+
+/// Refuses memory growth past the plugin's cap and remembers that it did,
+/// so the resulting trap is reported as the memory cap, not a crash.
+pub(crate) struct MemoryCap {
+    cap: usize,
+    pub hit: bool,
+}
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.cap {
+            self.hit = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+impl types::Host for HostState {}
+
+impl http::Host for HostState {
+    async fn send(&mut self, request: HttpRequest) -> wasmtime::Result<Result<HttpResponse, HttpError>> {
+        if let Some(cred) = &request.credential {
+            self.credentials_used.insert(cred.clone());
+        }
+        let began = Instant::now();
+        let result = self.shared.outbound.send(request).await;
+        self.host_time += began.elapsed();
+        if let Err(e) = &result {
+            tracing::debug!(plugin = %self.shared.id, "outbound request failed: {}", e.message());
+        }
+        Ok(result)
+    }
+
+    async fn api_base(&mut self, credential: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.shared.outbound.api_base(&credential))
+    }
+}
+
+impl log::Host for HostState {
+    async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+        if level == LogLevel::Error && message.starts_with("panicked at") {
+            self.panic_message = Some(message.trim_start_matches("panicked at ").to_string());
+        }
+        self.log_lines += 1;
+        if self.log_lines > MAX_LOG_LINES {
+            return Ok(());
+        }
+        let mut message = message;
+        if message.len() > MAX_LOG_LINE {
+            let mut cut = MAX_LOG_LINE;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str(" [truncated]");
+        }
+        let plugin = &self.shared.id;
+        match level {
+            LogLevel::Trace => tracing::trace!(plugin = %plugin, "{message}"),
+            LogLevel::Debug => tracing::debug!(plugin = %plugin, "{message}"),
+            LogLevel::Info => tracing::info!(plugin = %plugin, "{message}"),
+            LogLevel::Warn => tracing::warn!(plugin = %plugin, "{message}"),
+            LogLevel::Error => tracing::error!(plugin = %plugin, "{message}"),
+        }
+        Ok(())
+    }
+}
+
+impl config::Host for HostState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.shared.config.get(&key).cloned())
+    }
+}

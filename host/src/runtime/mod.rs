@@ -1,0 +1,459 @@
+//! The plugin runtime: wasmtime's component model with the pooling
+//! allocator, one `InstancePre` per plugin and a fresh `Store` per call.
+//!
+//! Every call is bounded four ways: a CPU deadline (epoch interruption that
+//! traps once the guest has run its budget, host calls not counted), a
+//! wall-clock timeout around the whole call (host calls counted), a memory
+//! cap, and a cap on instances running at once (further calls wait their
+//! turn). Whatever the plugin does, the caller gets a typed [`CallError`]
+//! and the host keeps serving.
+
+mod host;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
+
+use crate::contract::{
+    ActionRequest, Activity, ActivityKind, Change, ChangePage, Connector, ConnectorError, ConnectorPre,
+    CrmRecord, FeedQuery, FieldMeta, ListView, Module, Note, Notification, Potential, Profile, RecordRef,
+    Requester, Written,
+};
+use crate::credentials::CredentialSource;
+use crate::manifest::{ConfigType, Manifest, CONTRACT_VERSION};
+use crate::outbound::{DnsOverrides, Outbound};
+use crate::package::PluginPackage;
+use crate::policy::{AllowList, LimitRequest, Limits, PatternError};
+use host::{HostState, PluginShared};
+
+/// How the runtime as a whole is sized.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Plugin instances alive at once across all plugins (pool slots).
+    pub max_instances: u32,
+    /// The most any plugin is granted.
+    pub ceiling: Limits,
+    /// Epoch tick: the granularity of CPU deadlines.
+    pub epoch_tick: Duration,
+    /// Fixed DNS answers (tests, demos); see [`DnsOverrides`].
+    pub dns_overrides: DnsOverrides,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            max_instances: 64,
+            ceiling: Limits::ceiling(),
+            epoch_tick: Duration::from_millis(5),
+            dns_overrides: DnsOverrides::new(),
+        }
+    }
+}
+
+/// What an admin (or the CLI) sets for one installed plugin.
+#[derive(Debug, Clone, Default)]
+pub struct PluginSettings {
+    /// Values for the manifest's config keys.
+    pub config: BTreeMap<String, String>,
+    /// Allowed hosts granted on top of the manifest's (e.g. an emulator).
+    pub extra_hosts: Vec<String>,
+    /// Overrides of the manifest's requested limits.
+    pub limits: LimitRequest,
+}
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path} is a core WebAssembly module, not a component. Turn it into one with `deskpane-componentize <core.wasm> <component.wasm>` (scripts/build-plugins.sh does this for you)")]
+    CoreModule { path: String },
+    #[error("{path} is not a valid WebAssembly component: {reason}")]
+    InvalidComponent { path: String, reason: String },
+    #[error("{path} does not implement deskpane:connector@{CONTRACT_VERSION}: {reason}. Build it against wit/connector.wit with the plugin SDK (docs/plugin-authors.md)")]
+    Contract { path: String, reason: String },
+    #[error("config `{key}` of plugin `{plugin}` is required but not set. Set it in the plugin's settings (CLI: --config {key}=VALUE)")]
+    MissingConfig { plugin: String, key: String },
+    #[error("config `{key}` is not declared in plugin `{plugin}`'s manifest; declared keys: {declared}")]
+    UnknownConfig { plugin: String, key: String, declared: String },
+    #[error("config `{key}` of plugin `{plugin}` must be {expected}, not `{value}`")]
+    BadConfig { plugin: String, key: String, expected: &'static str, value: String },
+    #[error(transparent)]
+    AllowedHost(#[from] PatternError),
+    #[error("cannot build plugin `{plugin}`'s HTTP client: {reason}")]
+    HttpClient { plugin: String, reason: String },
+}
+
+/// Why a call into a plugin failed.
+#[derive(Debug, thiserror::Error)]
+#[error("plugin `{plugin}` failed in `{function}`: {kind}")]
+pub struct CallError {
+    pub plugin: String,
+    pub function: &'static str,
+    pub kind: CallErrorKind,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallErrorKind {
+    /// The plugin returned one of the contract's errors.
+    #[error("{}", .0.message())]
+    Connector(ConnectorError),
+    #[error("it ran longer than its CPU budget of {0:?} and was stopped")]
+    CpuDeadline(Duration),
+    #[error("it did not finish within its {0:?} call timeout and was stopped")]
+    Timeout(Duration),
+    #[error("it tried to grow its memory past its cap of {} MiB and was stopped", .0 >> 20)]
+    MemoryLimit(u64),
+    #[error("it panicked: {0}")]
+    Panicked(String),
+    #[error("it crashed (trap: {0})")]
+    Trapped(String),
+    #[error("{0} calls were already running and no slot freed up within {1:?}; try again shortly")]
+    Busy(u32, Duration),
+    #[error("it could not be started: {0}")]
+    Instantiate(String),
+}
+
+impl CallError {
+    /// The contract error the plugin returned, if that is what failed.
+    pub fn connector_error(&self) -> Option<&ConnectorError> {
+        match &self.kind {
+            CallErrorKind::Connector(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The engine and the things all plugins share. Cheap to share behind an
+/// `Arc`; dropping it stops its epoch ticker.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    config: RuntimeConfig,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    pub fn new(config: RuntimeConfig) -> wasmtime::Result<Self> {
+        let n = config.max_instances.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(n)
+            .total_core_instances(n * 8)
+            .total_memories(n)
+            .total_tables(n * 8)
+            .total_stacks(n)
+            .max_memory_size(usize::try_from(config.ceiling.memory_bytes).unwrap_or(usize::MAX));
+        let mut wasm = Config::new();
+        wasm.wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&wasm)?;
+        let mut linker = Linker::new(&engine);
+        Connector::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+
+        // The epoch ticker: the clock CPU deadlines are measured against.
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let (stop, ticking, tick) = (ticker_stop.clone(), engine.clone(), config.epoch_tick);
+        std::thread::Builder::new()
+            .name("deskpane-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    ticking.increment_epoch();
+                }
+            })
+            .map_err(|e| wasmtime::format_err!("cannot start the epoch ticker: {e}"))?;
+        Ok(Runtime { engine, linker, config, ticker_stop })
+    }
+
+    /// Compiles a plugin's component and checks it against the contract,
+    /// without settings: what `deskpane plugin check` runs.
+    pub fn check(&self, package: &PluginPackage) -> Result<Limits, LoadError> {
+        self.prepare(package)?;
+        Ok(Limits::grant(&package.manifest.limits, &self.config.ceiling))
+    }
+
+    fn prepare(&self, package: &PluginPackage) -> Result<ConnectorPre<HostState>, LoadError> {
+        let path = package.component_path.display().to_string();
+        let bytes = &package.component;
+        if bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] == [1, 0, 0, 0] {
+            return Err(LoadError::CoreModule { path });
+        }
+        let component = Component::new(&self.engine, bytes)
+            .map_err(|e| LoadError::InvalidComponent { path: path.clone(), reason: format!("{e:#}") })?;
+        self.linker
+            .instantiate_pre(&component)
+            .and_then(ConnectorPre::new)
+            .map_err(|e| LoadError::Contract { path, reason: format!("{e:#}") })
+    }
+
+    /// Compiles a plugin's component, checks it against the contract and
+    /// its settings against the manifest, and readies it for calls.
+    pub fn load(
+        &self,
+        package: &PluginPackage,
+        settings: &PluginSettings,
+        credentials: Arc<dyn CredentialSource>,
+    ) -> Result<Plugin, LoadError> {
+        let manifest = &package.manifest;
+        let pre = self.prepare(package)?;
+        let config = resolve_config(manifest, &settings.config)?;
+        let limits = Limits::grant(&manifest.limits.overridden_by(&settings.limits), &self.config.ceiling);
+        let mut allow = manifest.allowed_hosts.clone();
+        allow.extend(AllowList::parse(&settings.extra_hosts)?);
+        let outbound = Outbound::new(
+            &manifest.id,
+            allow,
+            &limits,
+            manifest.credentials.clone(),
+            credentials.clone(),
+            &self.config.dns_overrides,
+        )
+        .map_err(|e| LoadError::HttpClient { plugin: manifest.id.clone(), reason: e.to_string() })?;
+        Ok(Plugin {
+            engine: self.engine.clone(),
+            pre,
+            gate: Arc::new(Semaphore::new(limits.max_concurrency as usize)),
+            shared: Arc::new(PluginShared { id: manifest.id.clone(), outbound, config }),
+            manifest: manifest.clone(),
+            limits,
+            credentials,
+        })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The manifest's defaults overlaid with the admin's values, checked.
+fn resolve_config(manifest: &Manifest, given: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, LoadError> {
+    let plugin = &manifest.id;
+    for key in given.keys() {
+        if !manifest.config.contains_key(key) {
+            let declared = manifest.config.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(LoadError::UnknownConfig {
+                plugin: plugin.clone(),
+                key: key.clone(),
+                declared: if declared.is_empty() { "none".into() } else { declared },
+            });
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (key, field) in &manifest.config {
+        let Some(value) = given.get(key).or(field.default.as_ref()) else {
+            if field.required {
+                return Err(LoadError::MissingConfig { plugin: plugin.clone(), key: key.clone() });
+            }
+            continue;
+        };
+        let expected = match field.kind {
+            ConfigType::Integer if value.parse::<i64>().is_err() => Some("a whole number"),
+            ConfigType::Boolean if value != "true" && value != "false" => Some("`true` or `false`"),
+            ConfigType::Url if url::Url::parse(value).is_err() => Some("an absolute URL"),
+            _ => None,
+        };
+        if let Some(expected) = expected {
+            return Err(LoadError::BadConfig { plugin: plugin.clone(), key: key.clone(), expected, value: value.clone() });
+        }
+        out.insert(key.clone(), value.clone());
+    }
+    Ok(out)
+}
+
+/// A loaded plugin, ready for calls from many tasks at once.
+pub struct Plugin {
+    engine: Engine,
+    pre: ConnectorPre<HostState>,
+    gate: Arc<Semaphore>,
+    shared: Arc<PluginShared>,
+    manifest: Manifest,
+    limits: Limits,
+    credentials: Arc<dyn CredentialSource>,
+}
+
+/// Calls one export of the plugin through [`Plugin::invoke`].
+macro_rules! export_call {
+    ($self:ident, $name:literal, $iface:ident . $method:ident ( $($arg:expr),* )) => {
+        $self
+            .invoke($name, |bindings: Connector, mut store: Store<HostState>| async move {
+                let result = bindings.$iface().$method(&mut store, $($arg),*).await;
+                (store, result)
+            })
+            .await
+    };
+}
+
+impl Plugin {
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The limits this plugin was granted.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub async fn lookup_requester(&self, who: &Requester) -> Result<Option<Profile>, CallError> {
+        export_call!(self, "lookup-requester", deskpane_connector_panels.call_lookup_requester(who))
+    }
+
+    pub async fn potentials(&self, of: &RecordRef) -> Result<Vec<Potential>, CallError> {
+        export_call!(self, "potentials", deskpane_connector_panels.call_potentials(of))
+    }
+
+    pub async fn notes(&self, of: &RecordRef) -> Result<Vec<Note>, CallError> {
+        export_call!(self, "notes", deskpane_connector_panels.call_notes(of))
+    }
+
+    pub async fn activities(&self, of: &RecordRef, kinds: &[ActivityKind]) -> Result<Vec<Activity>, CallError> {
+        export_call!(self, "activities", deskpane_connector_panels.call_activities(of, kinds))
+    }
+
+    pub async fn describe_module(&self, module: Module) -> Result<Vec<FieldMeta>, CallError> {
+        export_call!(self, "describe-module", deskpane_connector_sync.call_describe_module(module))
+    }
+
+    pub async fn list_views(&self, module: Module) -> Result<Vec<ListView>, CallError> {
+        export_call!(self, "list-views", deskpane_connector_sync.call_list_views(module))
+    }
+
+    pub async fn changes(&self, module: Module, query: &FeedQuery, cursor: Option<&str>) -> Result<ChangePage, CallError> {
+        export_call!(self, "changes", deskpane_connector_sync.call_changes(module, query, cursor))
+    }
+
+    pub async fn upsert(
+        &self,
+        module: Module,
+        records: &[CrmRecord],
+        duplicate_check_fields: &[String],
+    ) -> Result<Vec<Result<Written, ConnectorError>>, CallError> {
+        export_call!(self, "upsert", deskpane_connector_sync.call_upsert(module, records, duplicate_check_fields))
+    }
+
+    pub async fn delete(&self, module: Module, ids: &[String]) -> Result<Vec<Result<(), ConnectorError>>, CallError> {
+        export_call!(self, "delete", deskpane_connector_sync.call_delete(module, ids))
+    }
+
+    pub async fn watch(&self, modules: &[Module], url: &str, token: &str) -> Result<(), CallError> {
+        export_call!(self, "watch", deskpane_connector_sync.call_watch(modules, url, token))
+    }
+
+    pub async fn parse_notification(&self, notification: &Notification) -> Result<Vec<Change>, CallError> {
+        export_call!(self, "parse-notification", deskpane_connector_sync.call_parse_notification(notification))
+    }
+
+    pub async fn perform(&self, request: &ActionRequest) -> Result<RecordRef, CallError> {
+        export_call!(self, "perform", deskpane_connector_actions.call_perform(request))
+    }
+
+    /// Runs one export; when the plugin reports `auth-expired`, refreshes
+    /// the credentials the call used and runs it once more.
+    async fn invoke<T, F, Fut>(&self, function: &'static str, run: F) -> Result<T, CallError>
+    where
+        F: Fn(Connector, Store<HostState>) -> Fut,
+        Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
+    {
+        let (result, used) = self.call_once(function, &run).await;
+        let expired = matches!(&result, Err(e) if matches!(e.kind, CallErrorKind::Connector(ConnectorError::AuthExpired)));
+        if !expired || used.is_empty() {
+            return result;
+        }
+        for name in &used {
+            if let Err(e) = self.credentials.refresh(self.id(), name).await {
+                tracing::warn!(plugin = %self.id(), "{e}");
+                return result;
+            }
+        }
+        self.call_once(function, &run).await.0
+    }
+
+    async fn call_once<T, F, Fut>(&self, function: &'static str, run: &F) -> (Result<T, CallError>, Vec<String>)
+    where
+        F: Fn(Connector, Store<HostState>) -> Fut,
+        Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
+    {
+        let fail = |kind| CallError { plugin: self.id().to_string(), function, kind };
+        let limits = &self.limits;
+
+        // Back-pressure: wait for a slot rather than fail at once.
+        let _permit = match tokio::time::timeout(limits.queue_timeout, self.gate.clone().acquire_owned()).await {
+            Ok(permit) => permit.expect("the gate is never closed"),
+            Err(_) => return (Err(fail(CallErrorKind::Busy(limits.max_concurrency, limits.queue_timeout))), Vec::new()),
+        };
+
+        let mut store = Store::new(&self.engine, HostState::new(self.shared.clone(), limits.memory_bytes));
+        store.limiter(|state| &mut state.memory);
+        let cpu = limits.cpu;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |ctx| {
+            if ctx.data().guest_time() > cpu {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                // Yield so one busy plugin cannot starve the executor.
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+
+        let call = async move {
+            match self.pre.instantiate_async(&mut store).await {
+                Ok(bindings) => run(bindings, store).await,
+                Err(e) => (store, Err(e.context(InstantiateFailed))),
+            }
+        };
+        match tokio::time::timeout(limits.call_timeout, call).await {
+            Err(_) => (Err(fail(CallErrorKind::Timeout(limits.call_timeout))), Vec::new()),
+            Ok((store, outcome)) => {
+                let state = store.data();
+                let used = state.credentials_used.iter().cloned().collect();
+                let result = match outcome {
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(e)) => Err(fail(CallErrorKind::Connector(e))),
+                    Err(trap) => Err(fail(classify(&trap, state, limits))),
+                };
+                (result, used)
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct InstantiateFailed;
+
+impl std::fmt::Display for InstantiateFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("instantiation failed")
+    }
+}
+
+impl std::error::Error for InstantiateFailed {}
+
+/// Names the cause of a trap from what the store saw.
+fn classify(err: &wasmtime::Error, state: &HostState, limits: &Limits) -> CallErrorKind {
+    if err.downcast_ref::<InstantiateFailed>().is_some() {
+        return CallErrorKind::Instantiate(format!("{err:#}"));
+    }
+    if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        return CallErrorKind::CpuDeadline(limits.cpu);
+    }
+    if state.memory.hit {
+        return CallErrorKind::MemoryLimit(limits.memory_bytes);
+    }
+    if let Some(message) = &state.panic_message {
+        return CallErrorKind::Panicked(message.clone());
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(trap) => CallErrorKind::Trapped(trap.to_string()),
+        None => CallErrorKind::Trapped(format!("{err:#}")),
+    }
+}
