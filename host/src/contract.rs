@@ -14,19 +14,19 @@ wasmtime::component::bindgen!({
 
 use std::fmt::{self, Write as _};
 
-pub use deskpane::connector::http::{
+pub use self::deskpane::connector::http::{
     HttpError, Method as HttpMethod, Request as HttpRequest, Response as HttpResponse,
 };
-pub use deskpane::connector::log::Level as LogLevel;
-pub use deskpane::connector::types::{
+pub use self::deskpane::connector::log::Level as LogLevel;
+pub use self::deskpane::connector::types::{
     ConnectorError, CrmRecord, DuplicateInfo, Field, FieldMeta, FieldType, Module, RecordRef,
     TypeMismatchInfo, Value,
 };
-pub use exports::deskpane::connector::actions::{ActionKind, ActionRequest};
-pub use exports::deskpane::connector::panels::{
+pub use self::exports::deskpane::connector::actions::{ActionKind, ActionRequest};
+pub use self::exports::deskpane::connector::panels::{
     Activity, ActivityKind, MatchKey, Note, Potential, Profile, Requester,
 };
-pub use exports::deskpane::connector::sync::{
+pub use self::exports::deskpane::connector::sync::{
     Change, ChangeKind, ChangePage, FeedQuery, ListView, Notification, WriteAction, Written,
 };
 

@@ -180,7 +180,11 @@ impl Runtime {
     fn prepare(&self, package: &PluginPackage) -> Result<ConnectorPre<HostState>, LoadError> {
         let path = package.component_path.display().to_string();
         let bytes = &package.component;
-        if bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] == [1, 0, 0, 0] {
+        if !bytes.starts_with(b"\0asm") {
+            let reason = "the file does not start with the WebAssembly magic bytes".to_string();
+            return Err(LoadError::InvalidComponent { path, reason });
+        }
+        if bytes.len() >= 8 && bytes[4..8] == [1, 0, 0, 0] {
             return Err(LoadError::CoreModule { path });
         }
         let component = Component::new(&self.engine, bytes)
