@@ -27,7 +27,8 @@ pub use self::exports::deskpane::connector::panels::{
     Activity, ActivityKind, MatchKey, Note, Potential, Profile, Requester,
 };
 pub use self::exports::deskpane::connector::sync::{
-    Change, ChangeKind, ChangePage, FeedQuery, ListView, Notification, WriteAction, Written,
+    Change, ChangeKind, ChangePage, FeedQuery, ListView, Notification, Notified, WriteAction,
+    Written,
 };
 
 /// Messages for people. (bindgen's own `Display` prints the debug form.)

@@ -3,7 +3,8 @@
 //! A plugin's request names a credential (`crm`, say); the host looks the
 //! secret up here and adds the header the manifest describes. Plugins never
 //! see secrets. Later stores (encrypted at rest in sled, OAuth refresh)
-//! implement the same trait.
+//! implement the same trait. [`OAuthCredentials`] refreshes tokens at the
+//! CRM's accounts server.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -81,6 +82,117 @@ impl CredentialSource for StaticCredentials {
                 name: name.into(),
                 reason: "it was given as a fixed token".into(),
             })
+        })
+    }
+}
+
+/// An OAuth 2.0 client registered with a CRM's authorisation server.
+#[derive(Debug, Clone)]
+pub struct OAuthClient {
+    /// The token endpoint (the manifest's `token-url`, or the accounts
+    /// server the CRM named when the admin connected).
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+struct Connection {
+    client: OAuthClient,
+    refresh_token: String,
+    current: Option<Secret>,
+}
+
+/// Credentials obtained with OAuth 2.0 refresh tokens: an access token is
+/// fetched on connect and again whenever a plugin reports it expired.
+pub struct OAuthCredentials {
+    http: reqwest::Client,
+    connections: RwLock<HashMap<(String, String), Connection>>,
+}
+
+impl Default for OAuthCredentials {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OAuthCredentials {
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .expect("a plain HTTP client builds");
+        OAuthCredentials { http, connections: RwLock::default() }
+    }
+
+    /// Connects `plugin`'s credential `name` with a refresh token and
+    /// fetches the first access token.
+    pub async fn connect(&self, plugin: &str, name: &str, client: OAuthClient, refresh_token: &str) -> Result<(), CredentialError> {
+        self.connections.write().expect("credential lock poisoned").insert(
+            (plugin.to_string(), name.to_string()),
+            Connection { client, refresh_token: refresh_token.to_string(), current: None },
+        );
+        self.refresh(plugin, name).await
+    }
+
+    /// Forgets a connection (the admin disconnected the CRM).
+    pub fn disconnect(&self, plugin: &str, name: &str) {
+        self.connections.write().expect("credential lock poisoned").remove(&(plugin.to_string(), name.to_string()));
+    }
+
+    async fn exchange(&self, plugin: &str, name: &str) -> Result<Secret, CredentialError> {
+        let failed = |reason: String| CredentialError::RefreshFailed { plugin: plugin.into(), name: name.into(), reason };
+        let (client, refresh_token) = {
+            let connections = self.connections.read().expect("credential lock poisoned");
+            let c = connections
+                .get(&(plugin.to_string(), name.to_string()))
+                .ok_or_else(|| CredentialError::NotConnected { plugin: plugin.into(), name: name.into() })?;
+            (c.client.clone(), c.refresh_token.clone())
+        };
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+            ("refresh_token", refresh_token.as_str()),
+        ];
+        let resp = self
+            .http
+            .post(&client.token_url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| failed(format!("the accounts server at {} did not answer: {e}", client.token_url)))?;
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.map_err(|e| failed(format!("the accounts server answered HTTP {status} without JSON: {e}")))?;
+        // Zoho answers refusals with 200 and `error`; Salesforce with 400.
+        if let Some(error) = body["error"].as_str() {
+            let detail = body["error_description"].as_str().map(|d| format!(" ({d})")).unwrap_or_default();
+            return Err(failed(format!("the accounts server refused the refresh token: {error}{detail}; reconnect the CRM")));
+        }
+        let value = body["access_token"]
+            .as_str()
+            .ok_or_else(|| failed(format!("the accounts server answered HTTP {status} without an access token")))?;
+        let api_base = body["api_domain"].as_str().or(body["instance_url"].as_str()).map(str::to_string);
+        Ok(Secret { value: value.to_string(), api_base })
+    }
+}
+
+impl CredentialSource for OAuthCredentials {
+    fn secret(&self, plugin: &str, name: &str) -> Result<Secret, CredentialError> {
+        self.connections
+            .read()
+            .expect("credential lock poisoned")
+            .get(&(plugin.to_string(), name.to_string()))
+            .and_then(|c| c.current.clone())
+            .ok_or_else(|| CredentialError::NotConnected { plugin: plugin.into(), name: name.into() })
+    }
+
+    fn refresh<'a>(&'a self, plugin: &'a str, name: &'a str) -> BoxFuture<'a, Result<(), CredentialError>> {
+        Box::pin(async move {
+            let secret = self.exchange(plugin, name).await?;
+            if let Some(c) = self.connections.write().expect("credential lock poisoned").get_mut(&(plugin.to_string(), name.to_string())) {
+                c.current = Some(secret);
+            }
+            Ok(())
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod allow_list;
 pub mod limits;
+pub mod retry;
 
 pub use allow_list::{AllowList, Denial, HostPattern, PatternError};
 pub use limits::{LimitRequest, Limits};

@@ -21,15 +21,15 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::contract::{
-    ActionRequest, Activity, ActivityKind, Change, ChangePage, Connector, ConnectorError, ConnectorPre,
-    CrmRecord, FeedQuery, FieldMeta, ListView, Module, Note, Notification, Potential, Profile, RecordRef,
+    ActionRequest, Activity, ActivityKind, ChangePage, Connector, ConnectorError, ConnectorPre,
+    CrmRecord, FeedQuery, FieldMeta, ListView, Module, Note, Notification, Notified, Potential, Profile, RecordRef,
     Requester, Written,
 };
 use crate::credentials::CredentialSource;
 use crate::manifest::{ConfigType, Manifest, CONTRACT_VERSION};
 use crate::outbound::{DnsOverrides, Outbound};
 use crate::package::PluginPackage;
-use crate::policy::{AllowList, LimitRequest, Limits, PatternError};
+use crate::policy::{retry, AllowList, LimitRequest, Limits, PatternError};
 use host::{HostState, PluginShared};
 
 /// How the runtime as a whole is sized.
@@ -353,7 +353,7 @@ impl Plugin {
         export_call!(self, "watch", deskpane_connector_sync.call_watch(modules, url, token))
     }
 
-    pub async fn parse_notification(&self, notification: &Notification) -> Result<Vec<Change>, CallError> {
+    pub async fn parse_notification(&self, notification: &Notification) -> Result<Notified, CallError> {
         export_call!(self, "parse-notification", deskpane_connector_sync.call_parse_notification(notification))
     }
 
@@ -361,25 +361,40 @@ impl Plugin {
         export_call!(self, "perform", deskpane_connector_actions.call_perform(request))
     }
 
-    /// Runs one export; when the plugin reports `auth-expired`, refreshes
-    /// the credentials the call used and runs it once more.
+    /// Runs one export. When the plugin reports `auth-expired`, refreshes
+    /// the credentials the call used and runs it once more; when it reports
+    /// `rate-limited` with a short wait, waits and runs it again (bounded
+    /// by `policy::retry`).
     async fn invoke<T, F, Fut>(&self, function: &'static str, run: F) -> Result<T, CallError>
     where
         F: Fn(Connector, Store<HostState>) -> Fut,
         Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
     {
-        let (result, used) = self.call_once(function, &run).await;
-        let expired = matches!(&result, Err(e) if matches!(e.kind, CallErrorKind::Connector(ConnectorError::AuthExpired)));
-        if !expired || used.is_empty() {
-            return result;
-        }
-        for name in &used {
-            if let Err(e) = self.credentials.refresh(self.id(), name).await {
-                tracing::warn!(plugin = %self.id(), "{e}");
-                return result;
+        let mut refreshed = false;
+        let mut rate_limited = 0;
+        loop {
+            let (result, used) = self.call_once(function, &run).await;
+            match result.as_ref().err().and_then(CallError::connector_error) {
+                Some(ConnectorError::AuthExpired) if !refreshed && !used.is_empty() => {
+                    for name in &used {
+                        if let Err(e) = self.credentials.refresh(self.id(), name).await {
+                            tracing::warn!(plugin = %self.id(), "{e}");
+                            return result;
+                        }
+                    }
+                    refreshed = true;
+                }
+                Some(ConnectorError::RateLimited(secs)) => {
+                    rate_limited += 1;
+                    let Some(wait) = retry::after_rate_limit(*secs, rate_limited) else {
+                        return result;
+                    };
+                    tracing::info!(plugin = %self.id(), "{function} rate-limited; retrying in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                }
+                _ => return result,
             }
         }
-        self.call_once(function, &run).await.0
     }
 
     async fn call_once<T, F, Fut>(&self, function: &'static str, run: &F) -> (Result<T, CallError>, Vec<String>)

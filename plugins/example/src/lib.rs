@@ -193,7 +193,7 @@ impl Sync for Example {
         Err(unsupported("the example CRM sends no notifications"))
     }
 
-    fn parse_notification(_n: Notification) -> Result<Vec<Change>, ConnectorError> {
+    fn parse_notification(_n: Notification) -> Result<Notified, ConnectorError> {
         Err(unsupported("the example CRM sends no notifications"))
     }
 }

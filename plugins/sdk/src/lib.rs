@@ -41,7 +41,7 @@ pub mod prelude {
     };
     pub use crate::exports::deskpane::connector::sync::{
         Change, ChangeKind, ChangePage, FeedQuery, Guest as Sync, ListView, Notification,
-        WriteAction, Written,
+        Notified, WriteAction, Written,
     };
     pub use crate::{config, http, log, unsupported};
 }
@@ -201,7 +201,7 @@ macro_rules! impl_sync_unsupported {
             fn watch(_: Vec<$crate::prelude::Module>, _: String, _: String) -> Result<(), $crate::prelude::ConnectorError> {
                 Err($crate::unsupported("sync"))
             }
-            fn parse_notification(_: $crate::prelude::Notification) -> Result<Vec<$crate::prelude::Change>, $crate::prelude::ConnectorError> {
+            fn parse_notification(_: $crate::prelude::Notification) -> Result<$crate::prelude::Notified, $crate::prelude::ConnectorError> {
                 Err($crate::unsupported("sync"))
             }
         }
