@@ -27,6 +27,13 @@ fn hostile(runtime: &Runtime, config: &[(&str, &str)], extra_hosts: &[String]) -
     hostile_with(runtime, config, extra_hosts, Arc::new(StaticCredentials::new()))
 }
 
+/// The hostile plugin fetching `path` of the test server, whose address
+/// the admin granted.
+fn fetcher(runtime: &Runtime, server: &TestServer, path: &str) -> Plugin {
+    let url = format!("{}{path}", server.url());
+    hostile(runtime, &[("mode", "fetch"), ("url", &url)], &[server.url()])
+}
+
 fn hostile_with(runtime: &Runtime, config: &[(&str, &str)], extra_hosts: &[String], creds: Arc<dyn CredentialSource>) -> Plugin {
     let settings = PluginSettings {
         config: config.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
@@ -93,16 +100,16 @@ async fn a_panic_is_a_typed_error_with_its_message() {
 async fn a_host_not_on_the_allow_list_is_refused() {
     let server = TestServer::start().await;
     let rt = runtime();
-    let url = format!("http://127.0.0.1:{}/ok", server.port());
+    let url = format!("{}/ok", server.url());
     // Nothing granted: deny by default.
-    let fetcher = hostile(&rt, &[("mode", "fetch"), ("url", &url)], &[]);
-    let err = fetcher.lookup_requester(&requester()).await.unwrap_err();
+    let ungranted = hostile(&rt, &[("mode", "fetch"), ("url", &url)], &[]);
+    let err = ungranted.lookup_requester(&requester()).await.unwrap_err();
     let message = connector_message(&err);
     assert!(message.contains("request refused by the sandbox"), "{message}");
     assert!(message.contains(&format!("http://127.0.0.1:{} is not on the plugin's allow-list", server.port())), "{message}");
 
     // Granting the exact address lets the same request through.
-    let granted = hostile(&rt, &[("mode", "fetch"), ("url", &url)], &[format!("http://127.0.0.1:{}", server.port())]);
+    let granted = fetcher(&rt, &server, "/ok");
     let profile = granted.lookup_requester(&requester()).await.unwrap().unwrap();
     assert_eq!(profile.display_name, "status 200 body 5 bytes");
     assert_healthy(&rt).await;
@@ -114,8 +121,8 @@ async fn a_name_resolving_to_a_private_address_is_refused_after_resolution() {
     // crm.example.test is on the allow-list, but resolves to loopback.
     let rt = runtime_with_dns(&[("crm.example.test", LOOPBACK)]);
     let url = format!("http://crm.example.test:{}/ok", server.port());
-    let fetcher = hostile(&rt, &[("mode", "fetch"), ("url", &url)], &[format!("http://crm.example.test:{}", server.port())]);
-    let err = fetcher.lookup_requester(&requester()).await.unwrap_err();
+    let rebinding = hostile(&rt, &[("mode", "fetch"), ("url", &url)], &[format!("http://crm.example.test:{}", server.port())]);
+    let err = rebinding.lookup_requester(&requester()).await.unwrap_err();
     let message = connector_message(&err);
     assert!(
         message.contains("crm.example.test resolves to 127.0.0.1, a loopback address, which the allow-list does not name explicitly"),
@@ -128,9 +135,7 @@ async fn a_name_resolving_to_a_private_address_is_refused_after_resolution() {
 async fn an_oversized_response_is_cut_off_at_the_cap() {
     let server = TestServer::start().await;
     let rt = runtime();
-    let url = format!("http://127.0.0.1:{}/big", server.port());
-    let fetcher = hostile(&rt, &[("mode", "fetch"), ("url", &url)], &[format!("http://127.0.0.1:{}", server.port())]);
-    let err = fetcher.lookup_requester(&requester()).await.unwrap_err();
+    let err = fetcher(&rt, &server, "/big").lookup_requester(&requester()).await.unwrap_err();
     let message = connector_message(&err);
     assert!(message.contains("response larger than the 65536-byte cap"), "{message}");
     assert_healthy(&rt).await;
@@ -140,17 +145,16 @@ async fn an_oversized_response_is_cut_off_at_the_cap() {
 async fn a_flood_of_calls_waits_for_slots_instead_of_failing() {
     let server = TestServer::start().await;
     let rt = runtime();
-    let url = format!("http://127.0.0.1:{}/slow", server.port());
-    let fetcher = hostile(&rt, &[("mode", "slow-fetch"), ("url", &url)], &[format!("http://127.0.0.1:{}", server.port())]);
+    let flooded = fetcher(&rt, &server, "/slow");
     let who = requester();
-    let calls = (0..24).map(|_| fetcher.lookup_requester(&who));
+    let calls = (0..24).map(|_| flooded.lookup_requester(&who));
     let results = futures::future::join_all(calls).await;
     for result in &results {
         let profile = result.as_ref().expect("every queued call succeeds").as_ref().unwrap();
         assert_eq!(profile.display_name, "status 200 body 10 bytes");
     }
     // The manifest asks for at most 2 instances at once.
-    assert_eq!(fetcher.limits().max_concurrency, 2);
+    assert_eq!(flooded.limits().max_concurrency, 2);
     assert!(server.max_in_flight() <= 2, "{} requests ran at once", server.max_in_flight());
     assert!(server.max_in_flight() >= 1);
     assert_eq!(server.in_flight(), 0);
@@ -161,10 +165,10 @@ async fn a_flood_of_calls_waits_for_slots_instead_of_failing() {
 async fn time_spent_in_host_calls_is_bounded_by_the_call_timeout() {
     let server = TestServer::start().await;
     let rt = runtime();
-    let url = format!("http://127.0.0.1:{}/hang", server.port());
+    let url = format!("{}/hang", server.url());
     let settings = PluginSettings {
         config: [("mode", "fetch"), ("url", url.as_str())].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        extra_hosts: vec![format!("http://127.0.0.1:{}", server.port())],
+        extra_hosts: vec![server.url()],
         limits: deskpane::policy::LimitRequest { call_timeout_ms: Some(500), ..Default::default() },
     };
     let waiter = rt.load(&plugin("hostile"), &settings, Arc::new(StaticCredentials::new())).unwrap();
@@ -200,13 +204,13 @@ impl CredentialSource for Rotating {
 async fn the_host_injects_credentials_and_refreshes_them_once_when_expired() {
     let server = TestServer::start().await;
     let rt = runtime();
-    let url = format!("http://127.0.0.1:{}/key", server.port());
-    let hosts = [format!("http://127.0.0.1:{}", server.port())];
+    let url = format!("{}/key", server.url());
+    let hosts = [server.url()];
     let creds = Arc::new(Rotating::default());
-    let fetcher = hostile_with(&rt, &[("mode", "fetch"), ("url", &url), ("credential", "crm")], &hosts, creds.clone());
+    let keyed = hostile_with(&rt, &[("mode", "fetch"), ("url", &url), ("credential", "crm")], &hosts, creds.clone());
     // First attempt carries `stale`, gets 401 -> auth-expired; the host
     // refreshes and the retry carries `fresh`.
-    let profile = fetcher.lookup_requester(&requester()).await.unwrap().unwrap();
+    let profile = keyed.lookup_requester(&requester()).await.unwrap().unwrap();
     assert_eq!(profile.display_name, "status 200 body 5 bytes");
     assert_eq!(creds.refreshes.load(Ordering::SeqCst), 1);
 

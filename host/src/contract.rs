@@ -9,7 +9,7 @@ wasmtime::component::bindgen!({
     world: "connector",
     imports: { default: async | trappable },
     exports: { default: async },
-    additional_derives: [serde::Serialize, serde::Deserialize],
+    additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
 });
 
 use std::fmt::{self, Write as _};

@@ -31,6 +31,8 @@ impl std::fmt::Debug for Secret {
 pub enum CredentialError {
     #[error("credential `{name}` of plugin `{plugin}` is not connected; an admin must connect the CRM")]
     NotConnected { plugin: String, name: String },
+    #[error("connecting to the CRM failed: {0}")]
+    Connect(String),
     #[error("credential `{name}` of plugin `{plugin}` cannot be refreshed: {reason}")]
     RefreshFailed { plugin: String, name: String, reason: String },
 }
@@ -132,6 +134,34 @@ impl OAuthCredentials {
             Connection { client, refresh_token: refresh_token.to_string(), current: None },
         );
         self.refresh(plugin, name).await
+    }
+
+    /// Trades an authorisation code (from the CRM's consent redirect) for
+    /// a refresh token.
+    pub async fn exchange_code(&self, client: &OAuthClient, code: &str, redirect_uri: &str) -> Result<String, CredentialError> {
+        let failed = CredentialError::Connect;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+        ];
+        let resp = self
+            .http
+            .post(&client.token_url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| failed(format!("the accounts server at {} did not answer: {e}", client.token_url)))?;
+        let body: serde_json::Value = resp.json().await.map_err(|e| failed(format!("the accounts server answered without JSON: {e}")))?;
+        if let Some(error) = body["error"].as_str() {
+            return Err(failed(format!("the accounts server refused the authorisation code: {error}; start the connection again")));
+        }
+        body["refresh_token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| failed("the accounts server gave no refresh token; ask for offline access".into()))
     }
 
     /// Forgets a connection (the admin disconnected the CRM).

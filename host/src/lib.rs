@@ -6,13 +6,25 @@
 //! - [`runtime`]: wasmtime, pooling, deadlines, memory caps, concurrency.
 //! - [`outbound`]: plugins' HTTP, checked and credentialed by the host.
 //! - [`credentials`]: where credential secrets come from.
+//! - [`desk`]: the desk's tickets, contacts, accounts, products (sled).
+//! - [`auth`], [`permissions`]: agents, profiles, sessions; panel permissions.
+//! - [`registry`]: installed plugins, their settings and CRM connections.
+//! - [`panels`]: the CRM panels beside a ticket, with a cache.
+//! - [`server`]: the web server (pages and JSON API).
 
+pub mod auth;
 pub mod contract;
 pub mod credentials;
+pub mod demo;
+pub mod desk;
 pub mod manifest;
 pub mod outbound;
 pub mod package;
+pub mod panels;
+pub mod permissions;
 pub mod policy;
+pub mod registry;
 pub mod runtime;
+pub mod server;
 
 pub use runtime::{CallError, CallErrorKind, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};

@@ -27,6 +27,34 @@ enum Command {
     /// Work with connector plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Run the help desk's web server: ticket view, admin console, JSON API.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Where the desk keeps its data (created if missing).
+    #[arg(long, default_value = "data")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// The desk's address as browsers reach it (OAuth redirects, links).
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Folder of the page assets.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../web"))]
+    web_dir: PathBuf,
+    /// Built plugins (for --demo).
+    #[arg(long, default_value = "target/plugins")]
+    plugins_dir: PathBuf,
+    /// Set up the demo against the Zoho CRM emulator at this URL: agents,
+    /// the Zoho plugin connected, tickets. Only what is missing is created.
+    #[arg(long, value_name = "EMULATOR_URL")]
+    demo: Option<String>,
+    /// How long panel data is cached, in seconds.
+    #[arg(long, default_value_t = 60)]
+    panel_ttl: u64,
 }
 
 #[derive(Subcommand)]
@@ -104,6 +132,7 @@ async fn main() -> ExitCode {
         Command::Plugin(PluginCommand::Call { plugin, function, args, settings }) => {
             call(plugin, &function, args.as_deref(), settings).await
         }
+        Command::Serve(args) => serve(args).await.map_err(|e| Failure(2, format!("{e:#}"))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -222,5 +251,44 @@ async fn dispatch(plugin: &Plugin, function: &str, args: &str) -> Result<String,
         other => Err(usage(format!(
             "`{other}` is not a function of the contract. Functions: lookup-requester, potentials, notes, activities, describe-module, list-views, changes, upsert, delete, watch, parse-notification, perform"
         ))),
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    use deskpane::server::{self, AppState, ServeConfig};
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    let config = ServeConfig {
+        data: args.data.clone(),
+        public_url: public_url.clone(),
+        web_dir: args.web_dir.clone(),
+        panel_ttl: std::time::Duration::from_secs(args.panel_ttl),
+        runtime: RuntimeConfig::default(),
+    };
+    let state = AppState::open(&config).await?;
+    if let Some(emulator) = &args.demo {
+        deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &args.plugins_dir, emulator).await?;
+    }
+    let db = state.db.clone();
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    println!("Deskpane is running at {public_url}");
+    if args.demo.is_some() {
+        println!("Demo sign-ins:");
+        for (name, email, password, profile) in deskpane::demo::LOGINS {
+            println!("  {profile:<14} {email:<26} {password:<16} ({name})");
+        }
+    }
+    axum::serve(listener, server::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.flush()?;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop taking requests, finish the running ones.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler installs");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
 }

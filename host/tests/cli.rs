@@ -135,3 +135,52 @@ fn check_names_a_missing_plugin_or_component() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("names component `plugin.wasm` but"), "{}", stderr(&out));
 }
+
+/// The Zoho plugin, run by hand against a running Zoho CRM emulator.
+#[tokio::test(flavor = "multi_thread")]
+async fn call_runs_the_zoho_plugin_against_the_emulator() {
+    use zoho_emulator::{EmulatorConfig, ZohoEmulator};
+    let emu = ZohoEmulator::start(EmulatorConfig::default()).await.unwrap();
+    emu.seed_demo();
+    let contact = emu.records("Contacts").into_iter().find(|c| c["Email"].is_string()).expect("demo has contacts with email");
+    let email = contact["Email"].as_str().unwrap().to_string();
+    let id = contact["id"].as_str().unwrap().to_string();
+    let plugin = built("zoho-crm");
+    let token = emu.issue_access_token();
+    let base = emu.base_url();
+    let run = move |function: &'static str, args: String| {
+        let (plugin, token, base) = (plugin.clone(), token.clone(), base.clone());
+        tokio::task::spawn_blocking(move || {
+            deskpane(&[
+                "plugin", "call", plugin.to_str().unwrap(), function, &args,
+                "--credential", &format!("crm={token}"),
+                "--api-base", &format!("crm={base}"),
+                "--allow-host", &base,
+            ])
+        })
+    };
+    let out = run("lookup-requester", format!(r#"{{"email": "{email}"}}"#)).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let profile: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(profile["record"]["id"], id.as_str());
+    assert_eq!(profile["email"], email.as_str());
+
+    let of = format!(r#"{{"module": "Contacts", "id": "{id}"}}"#);
+    for function in ["potentials", "notes", "activities"] {
+        let out = run(function, of.clone()).await.unwrap();
+        assert!(out.status.success(), "{function}: {}", stderr(&out));
+        let list: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert!(list.is_array(), "{function} prints a JSON list");
+    }
+
+    // Without the emulator's address granted, the sandbox refuses.
+    let out = tokio::task::spawn_blocking({
+        let plugin = built("zoho-crm");
+        let base = emu.base_url();
+        move || deskpane(&["plugin", "call", plugin.to_str().unwrap(), "lookup-requester", r#"{"email": "a@b.c"}"#, "--credential", "crm=x", "--api-base", &format!("crm={base}")])
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is not on the plugin's allow-list"), "{}", stderr(&out));
+}

@@ -15,6 +15,7 @@ use deskpane::outbound::DnsOverrides;
 use deskpane::package::PluginPackage;
 use deskpane::{Runtime, RuntimeConfig};
 
+
 /// The component built by `scripts/build-plugins.sh` for `name`.
 pub fn plugin(name: &str) -> PluginPackage {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins").join(name);
@@ -80,6 +81,11 @@ impl TestServer {
         self.addr.port()
     }
 
+    /// `http://127.0.0.1:PORT`: also the allow-list entry that grants it.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// The most `/slow` requests that were in flight at once.
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight.load(Ordering::SeqCst)
@@ -102,4 +108,89 @@ async fn key(headers: HeaderMap) -> (StatusCode, String) {
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let status = if key == "fresh" { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
     (status, key)
+}
+
+/// A desk server in-process on loopback, set up as the demo is: agents,
+/// the Zoho plugin connected to an emulator, tickets.
+pub struct DeskServer {
+    pub url: String,
+    pub emulator: zoho_emulator::ZohoEmulator,
+    pub state: deskpane::server::AppState,
+    pub data: PathBuf,
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<()>,
+}
+
+impl DeskServer {
+    pub async fn start() -> DeskServer {
+        let data = std::env::temp_dir().join(format!("deskpane-test-{}", deskpane::auth::random_token()));
+        let emulator = zoho_emulator::ZohoEmulator::start(Default::default()).await.expect("emulator starts");
+        emulator.seed_demo();
+        Self::start_on(data, emulator).await
+    }
+
+    /// A server on an existing data folder (as after a restart).
+    pub async fn start_on(data: PathBuf, emulator: zoho_emulator::ZohoEmulator) -> DeskServer {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let config = deskpane::server::ServeConfig {
+            data: data.clone(),
+            public_url: url.clone(),
+            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web"),
+            panel_ttl: Duration::from_secs(60),
+            runtime: RuntimeConfig { max_instances: 32, ..Default::default() },
+        };
+        let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
+        let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
+        deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &plugins, &emulator.base_url()).await.expect("demo setup");
+        let app = deskpane::server::router(state.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("desk serves")
+        });
+        DeskServer { url, emulator, state, data, stop, serving }
+    }
+
+    /// Stops the server and closes its store, as a shutdown does; returns
+    /// the data folder and the emulator for a restart.
+    pub async fn shutdown(self) -> (PathBuf, zoho_emulator::ZohoEmulator) {
+        let _ = self.stop.send(());
+        self.serving.await.expect("server task ends");
+        self.state.db.flush().expect("store flushes");
+        (self.data, self.emulator)
+    }
+
+    /// A client signed in as one of the demo logins.
+    pub async fn client(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let resp = client
+            .post(format!("{}/api/login", self.url))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "sign-in as {email}");
+        client
+    }
+
+    pub async fn admin(&self) -> reqwest::Client {
+        self.client("admin@deskpane.example", "admin-pass-123").await
+    }
+
+    pub async fn agent(&self) -> reqwest::Client {
+        self.client("agent@deskpane.example", "agent-pass-123").await
+    }
+
+    pub async fn light_agent(&self) -> reqwest::Client {
+        self.client("light@deskpane.example", "light-pass-123").await
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/{path}", self.url)
+    }
 }

@@ -143,7 +143,7 @@ impl Panels for ZohoCrm {
 
     fn potentials(of: RecordRef) -> Result<Vec<Potential>, ConnectorError> {
         let zoho = Zoho::connect();
-        let deals = related(&zoho, &of, "Deals", "Deal_Name,Stage,Amount,Closing_Date,Owner,Currency")?;
+        let deals = related(&zoho, &of, "Deals", "Deal_Name,Stage,Amount,Closing_Date,Owner")?;
         Ok(deals
             .iter()
             .map(|d| {
@@ -152,7 +152,8 @@ impl Panels for ZohoCrm {
                     record: RecordRef { module: Module::Potentials, id: id.clone(), name: str_field(d, "Deal_Name") },
                     stage: str_field(d, "Stage"),
                     amount: d["Amount"].as_f64(),
-                    currency: str_field(d, "Currency"),
+                    // Single-currency organisations report no currency per deal.
+                    currency: None,
                     closing_date: str_field(d, "Closing_Date"),
                     owner: lookup_name(d, "Owner"),
                     link: link("Deals", &id),

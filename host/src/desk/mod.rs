@@ -1,0 +1,319 @@
+//! The desk side: tickets, contacts, accounts, products and their
+//! associates, stored in sled, with a recycle bin and a change log that the
+//! sync engine reads.
+//!
+//! Every write is one sled transaction over the records, the change log
+//! and the recycle bin, flushed before it is acknowledged, so a crash
+//! leaves either all of it or none.
+
+pub mod schema;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional, TransactionalTree};
+
+pub use schema::{FieldError, Kind};
+
+/// A desk record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub kind: Kind,
+    pub fields: Map<String, Value>,
+    /// RFC 3339.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Record {
+    pub fn text(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).and_then(Value::as_str).filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeOp {
+    Created,
+    Updated,
+    Deleted,
+    Restored,
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    pub kind: Kind,
+    pub id: String,
+    pub op: ChangeOp,
+    pub at: String,
+    /// Who made it: `api`, `agent:<id>`, or `sync:<plugin>` (the sync
+    /// engine skips its own writes, so changes do not bounce back).
+    pub origin: String,
+}
+
+/// A deleted record and the associates deleted with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinEntry {
+    pub record: Record,
+    pub associates: Vec<Record>,
+    pub deleted_at: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("the {} is not valid: {}", .kind.singular(), describe(.errors))]
+    Invalid { kind: Kind, errors: Vec<FieldError> },
+    #[error("no {} with id {id}", .kind.singular())]
+    NotFound { kind: Kind, id: String },
+    #[error("the desk's storage failed: {0}")]
+    Storage(String),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+}
+
+impl From<sled::Error> for DeskError {
+    fn from(e: sled::Error) -> Self {
+        DeskError::Storage(e.to_string())
+    }
+}
+
+impl From<TransactionError<DeskError>> for DeskError {
+    fn from(e: TransactionError<DeskError>) -> Self {
+        match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => e.into(),
+        }
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn key(kind: Kind, id: &str) -> Vec<u8> {
+    format!("{}/{id}", kind.plural()).into_bytes()
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("desk values serialise")
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> T {
+    serde_json::from_slice(bytes).expect("the desk store holds only what it wrote")
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<DeskError>>;
+
+fn log_change(log: &TransactionalTree, kind: Kind, id: &str, op: ChangeOp, origin: &str) -> TxResult<()> {
+    let seq = log.generate_id()?;
+    let change = Change { seq, kind, id: id.to_string(), op, at: now(), origin: origin.to_string() };
+    log.insert(&seq.to_be_bytes(), encode(&change))?;
+    Ok(())
+}
+
+/// The desk's records.
+#[derive(Clone)]
+pub struct Desk {
+    db: sled::Db,
+    records: sled::Tree,
+    log: sled::Tree,
+    bin: sled::Tree,
+}
+
+impl Desk {
+    pub fn open(db: &sled::Db) -> Result<Desk, DeskError> {
+        Ok(Desk {
+            db: db.clone(),
+            records: db.open_tree("desk.records")?,
+            log: db.open_tree("desk.changes")?,
+            bin: db.open_tree("desk.recycle-bin")?,
+        })
+    }
+
+    pub fn get(&self, kind: Kind, id: &str) -> Option<Record> {
+        self.records.get(key(kind, id)).ok().flatten().map(|v| decode(&v))
+    }
+
+    fn exists(&self, kind: Kind, id: &str) -> bool {
+        self.records.contains_key(key(kind, id)).unwrap_or(false)
+    }
+
+    pub fn list(&self, kind: Kind) -> Vec<Record> {
+        let prefix = format!("{}/", kind.plural());
+        self.records.scan_prefix(prefix).filter_map(Result::ok).map(|(_, v)| decode(&v)).collect()
+    }
+
+    /// Records of `kind` whose `field` equals `value` (case-insensitive).
+    pub fn find(&self, kind: Kind, field: &str, value: &str) -> Vec<Record> {
+        self.list(kind)
+            .into_iter()
+            .filter(|r| r.text(field).is_some_and(|v| v.eq_ignore_ascii_case(value)))
+            .collect()
+    }
+
+    pub fn create(&self, kind: Kind, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
+        let errors = schema::validate(kind, &fields, false, &|k, id| self.exists(k, id));
+        if !errors.is_empty() {
+            return Err(DeskError::Invalid { kind, errors });
+        }
+        let id = (self.db.generate_id()? + 1000).to_string();
+        let at = now();
+        let record = Record { id: id.clone(), kind, fields: without_nulls(fields), created_at: at.clone(), updated_at: at };
+        (&self.records, &self.log).transaction(|(records, log)| {
+            records.insert(key(kind, &id), encode(&record))?;
+            log_change(log, kind, &id, ChangeOp::Created, origin)
+        })?;
+        self.db.flush()?;
+        Ok(record)
+    }
+
+    /// Sets the given fields (null clears one) and leaves the rest.
+    pub fn update(&self, kind: Kind, id: &str, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
+        let errors = schema::validate(kind, &fields, true, &|k, id| self.exists(k, id));
+        if !errors.is_empty() {
+            return Err(DeskError::Invalid { kind, errors });
+        }
+        let updated = (&self.records, &self.log).transaction(|(records, log)| {
+            let current = records.get(key(kind, id))?.ok_or_else(|| {
+                ConflictableTransactionError::Abort(DeskError::NotFound { kind, id: id.to_string() })
+            })?;
+            let mut record: Record = decode(&current);
+            for (name, value) in &fields {
+                if value.is_null() {
+                    record.fields.remove(name);
+                } else {
+                    record.fields.insert(name.clone(), value.clone());
+                }
+            }
+            record.updated_at = now();
+            records.insert(key(kind, id), encode(&record))?;
+            log_change(log, kind, id, ChangeOp::Updated, origin)?;
+            Ok(record)
+        })?;
+        self.db.flush()?;
+        Ok(updated)
+    }
+
+    /// The records that hang off this one (the seeds' associates).
+    pub fn associates(&self, kind: Kind, id: &str) -> Vec<Record> {
+        kind.associates()
+            .iter()
+            .flat_map(|(child, field)| self.list(*child).into_iter().filter(move |r| r.text(field) == Some(id)))
+            .collect()
+    }
+
+    /// Moves the record and, with `with_associates`, its associates to
+    /// the recycle bin.
+    pub fn delete(&self, kind: Kind, id: &str, with_associates: bool, origin: &str) -> Result<BinEntry, DeskError> {
+        let record = self.get(kind, id).ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
+        let associates = if with_associates { self.associates(kind, id) } else { Vec::new() };
+        let entry = BinEntry { record, associates, deleted_at: now() };
+        (&self.records, &self.log, &self.bin).transaction(|(records, log, bin)| {
+            for r in std::iter::once(&entry.record).chain(&entry.associates) {
+                records.remove(key(r.kind, &r.id))?;
+                log_change(log, r.kind, &r.id, ChangeOp::Deleted, origin)?;
+            }
+            bin.insert(key(kind, id), encode(&entry))?;
+            Ok(())
+        })?;
+        self.db.flush()?;
+        Ok(entry)
+    }
+
+    pub fn recycle_bin(&self) -> Vec<BinEntry> {
+        self.bin.iter().filter_map(Result::ok).map(|(_, v)| decode(&v)).collect()
+    }
+
+    /// Brings a record and its associates back from the recycle bin.
+    pub fn restore(&self, kind: Kind, id: &str, origin: &str) -> Result<Record, DeskError> {
+        let entry: BinEntry = self
+            .bin
+            .get(key(kind, id))?
+            .map(|v| decode(&v))
+            .ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
+        (&self.records, &self.log, &self.bin).transaction(|(records, log, bin)| {
+            for r in std::iter::once(&entry.record).chain(&entry.associates) {
+                records.insert(key(r.kind, &r.id), encode(r))?;
+                log_change(log, r.kind, &r.id, ChangeOp::Restored, origin)?;
+            }
+            bin.remove(key(kind, id))?;
+            Ok(())
+        })?;
+        self.db.flush()?;
+        Ok(entry.record)
+    }
+
+    /// Change-log entries after `seq`, oldest first.
+    pub fn changes_after(&self, seq: Option<u64>, limit: usize) -> Vec<Change> {
+        let start = seq.map(|s| (s + 1).to_be_bytes().to_vec()).unwrap_or_default();
+        self.log.range(start..).filter_map(Result::ok).take(limit).map(|(_, v)| decode(&v)).collect()
+    }
+
+    pub fn flush(&self) -> Result<(), DeskError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+fn without_nulls(mut fields: Map<String, Value>) -> Map<String, Value> {
+    fields.retain(|_, v| !v.is_null());
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn desk() -> Desk {
+        Desk::open(&sled::Config::new().temporary(true).open().unwrap()).unwrap()
+    }
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn records_are_created_updated_and_logged() {
+        let d = desk();
+        let acct = d.create(Kind::Account, obj(json!({"account_name": "Acme"})), "api").unwrap();
+        let c = d.create(Kind::Contact, obj(json!({"last_name": "Coyote", "account_id": acct.id})), "api").unwrap();
+        let c2 = d.update(Kind::Contact, &c.id, obj(json!({"title": "Genius", "account_id": null})), "agent:1").unwrap();
+        assert_eq!(c2.text("title"), Some("Genius"));
+        assert!(c2.fields.get("account_id").is_none());
+        let log = d.changes_after(None, 10);
+        let ops: Vec<_> = log.iter().map(|c| (c.kind, c.op, c.origin.as_str())).collect();
+        assert_eq!(ops, vec![(Kind::Account, ChangeOp::Created, "api"), (Kind::Contact, ChangeOp::Created, "api"), (Kind::Contact, ChangeOp::Updated, "agent:1")]);
+        assert_eq!(d.changes_after(Some(log[1].seq), 10).len(), 1);
+    }
+
+    #[test]
+    fn invalid_input_is_refused_and_nothing_is_written() {
+        let d = desk();
+        let err = d.create(Kind::Contact, obj(json!({"email": "x"})), "api").unwrap_err();
+        assert!(err.to_string().starts_with("the contact is not valid: email must be an email address"), "{err}");
+        assert!(d.list(Kind::Contact).is_empty());
+        assert!(d.changes_after(None, 10).is_empty());
+        assert!(matches!(d.update(Kind::Contact, "404", Map::new(), "api"), Err(DeskError::NotFound { .. })));
+    }
+
+    #[test]
+    fn delete_moves_associates_to_the_bin_and_restore_brings_them_back() {
+        let d = desk();
+        let c = d.create(Kind::Contact, obj(json!({"last_name": "Coyote"})), "api").unwrap();
+        let t = d.create(Kind::Ticket, obj(json!({"subject": "Anvil", "contact_id": c.id})), "api").unwrap();
+        d.create(Kind::TimeEntry, obj(json!({"minutes": 5, "contact_id": c.id})), "api").unwrap();
+        assert_eq!(d.associates(Kind::Contact, &c.id).len(), 2);
+        let entry = d.delete(Kind::Contact, &c.id, true, "api").unwrap();
+        assert_eq!(entry.associates.len(), 2);
+        assert!(d.get(Kind::Ticket, &t.id).is_none());
+        assert_eq!(d.recycle_bin().len(), 1);
+        d.restore(Kind::Contact, &c.id, "api").unwrap();
+        assert!(d.get(Kind::Ticket, &t.id).is_some());
+        assert!(d.recycle_bin().is_empty());
+    }
+}

@@ -1,0 +1,486 @@
+//! Installed plugins: their files, settings, CRM connections, per-profile
+//! permissions, and the loaded instances the panels and sync use.
+//!
+//! Settings live in sled; a plugin's files live in `<data>/plugins/<id>/`.
+//! Every change that affects how a plugin runs reloads it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth;
+use crate::credentials::{CredentialSource, OAuthClient, OAuthCredentials};
+use crate::manifest::{CredentialSpec, Manifest};
+use crate::package::{PluginPackage, MANIFEST_FILE};
+use crate::permissions::{Access, PanelPermissions};
+use crate::{Plugin, PluginSettings, Runtime};
+
+/// An admin's OAuth client settings for one credential. The URLs default
+/// to the manifest's; a deployment (or the demo's emulator) may override.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthSetup {
+    pub client_id: String,
+    pub client_secret: String,
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    refresh_token: String,
+    pub connected_at: String,
+    pub connected_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRequest {
+    pub id: String,
+    pub email: String,
+    /// `pending` or `approved`.
+    pub status: String,
+    pub sent_count: u32,
+    pub created_at: String,
+    /// The secret part of the approval link.
+    pub token: String,
+    #[serde(default)]
+    pub credential: String,
+}
+
+/// One installed plugin's settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Installation {
+    pub id: String,
+    pub enabled: bool,
+    pub config: BTreeMap<String, String>,
+    pub extra_hosts: Vec<String>,
+    pub oauth: BTreeMap<String, OAuthSetup>,
+    pub connections: BTreeMap<String, Connection>,
+    pub access_requests: Vec<AccessRequest>,
+    /// By profile name; a profile without an entry gets the defaults.
+    pub permissions: BTreeMap<String, PanelPermissions>,
+    /// Handshake Mode: the CRM profile field holding the customer type.
+    #[serde(default)]
+    pub customer_type_field: Option<String>,
+    pub installed_at: String,
+}
+
+/// A change an admin makes to an installation.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct InstallationPatch {
+    pub enabled: Option<bool>,
+    pub config: Option<BTreeMap<String, String>>,
+    pub extra_hosts: Option<Vec<String>>,
+    pub oauth: Option<BTreeMap<String, OAuthSetup>>,
+    /// Empty clears it.
+    pub customer_type_field: Option<String>,
+}
+
+/// An email the desk sent (kept in an outbox the admin can read; the demo
+/// has no mail server).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub sent_at: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("no plugin `{0}` is installed")]
+    NotInstalled(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("plugin `{plugin}` has no credential named `{name}`")]
+    NoCredential { plugin: String, name: String },
+    #[error("set the OAuth client id and secret of credential `{name}` of plugin `{plugin}` before connecting")]
+    OAuthNotConfigured { plugin: String, name: String },
+    #[error("this connection link is not valid or was already used; start the connection again")]
+    BadState,
+    #[error(transparent)]
+    Credential(#[from] crate::credentials::CredentialError),
+    #[error("the plugin store failed: {0}")]
+    Storage(String),
+}
+
+impl From<sled::Error> for RegistryError {
+    fn from(e: sled::Error) -> Self {
+        RegistryError::Storage(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for RegistryError {
+    fn from(e: std::io::Error) -> Self {
+        RegistryError::Storage(e.to_string())
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Where an OAuth consent round trip started.
+#[derive(Debug, Serialize, Deserialize)]
+struct PendingConsent {
+    plugin: String,
+    credential: String,
+    by: String,
+    access_request: Option<String>,
+}
+
+pub struct Registry {
+    db: sled::Db,
+    runtime: Arc<Runtime>,
+    credentials: Arc<OAuthCredentials>,
+    installs: sled::Tree,
+    states: sled::Tree,
+    outbox: sled::Tree,
+    dir: PathBuf,
+    /// Base URL of this desk, for OAuth redirects and approval links.
+    public_url: String,
+    loaded: RwLock<HashMap<String, Loaded>>,
+}
+
+struct Loaded {
+    manifest: Manifest,
+    plugin: Result<Arc<Plugin>, String>,
+}
+
+impl Registry {
+    pub async fn open(db: &sled::Db, dir: &Path, runtime: Arc<Runtime>, public_url: &str) -> Result<Registry, RegistryError> {
+        std::fs::create_dir_all(dir)?;
+        let registry = Registry {
+            db: db.clone(),
+            runtime,
+            credentials: Arc::new(OAuthCredentials::new()),
+            installs: db.open_tree("plugins.installations")?,
+            states: db.open_tree("plugins.oauth-states")?,
+            outbox: db.open_tree("plugins.outbox")?,
+            dir: dir.to_path_buf(),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            loaded: RwLock::default(),
+        };
+        for install in registry.installations() {
+            // Load first: the manifest says how each credential connects.
+            registry.reload(&install);
+            for (name, connection) in &install.connections {
+                let reconnected = match registry.oauth_client(&install, name) {
+                    Ok(client) => registry.credentials.connect(&install.id, name, client, &connection.refresh_token).await.map_err(RegistryError::from),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = reconnected {
+                    tracing::warn!(plugin = %install.id, "reconnecting credential `{name}` failed: {e}");
+                }
+            }
+        }
+        Ok(registry)
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/oauth/callback", self.public_url)
+    }
+
+    pub fn installations(&self) -> Vec<Installation> {
+        self.installs.iter().values().filter_map(Result::ok).filter_map(|v| serde_json::from_slice(&v).ok()).collect()
+    }
+
+    pub fn installation(&self, id: &str) -> Result<Installation, RegistryError> {
+        self.installs
+            .get(id)?
+            .and_then(|v| serde_json::from_slice(&v).ok())
+            .ok_or_else(|| RegistryError::NotInstalled(id.to_string()))
+    }
+
+    fn save(&self, install: &Installation) -> Result<(), RegistryError> {
+        self.installs.insert(install.id.as_bytes(), serde_json::to_vec(install).expect("installations serialise"))?;
+        self.installs.flush()?;
+        Ok(())
+    }
+
+    pub fn manifest(&self, id: &str) -> Option<Manifest> {
+        self.loaded.read().expect("registry lock").get(id).map(|l| l.manifest.clone())
+    }
+
+    /// Why the plugin could not be loaded, if it could not.
+    pub fn load_error(&self, id: &str) -> Option<String> {
+        self.loaded.read().expect("registry lock").get(id).and_then(|l| l.plugin.as_ref().err().cloned())
+    }
+
+    /// The running plugin, if installed, enabled and loaded.
+    pub fn plugin(&self, id: &str) -> Option<Arc<Plugin>> {
+        let install = self.installation(id).ok()?;
+        if !install.enabled {
+            return None;
+        }
+        self.loaded.read().expect("registry lock").get(id).and_then(|l| l.plugin.as_ref().ok().cloned())
+    }
+
+    /// Enabled plugins, by id, in install order.
+    pub fn enabled(&self) -> Vec<(String, Arc<Plugin>)> {
+        self.installations().into_iter().filter_map(|i| self.plugin(&i.id).map(|p| (i.id, p))).collect()
+    }
+
+    fn reload(&self, install: &Installation) {
+        let dir = self.dir.join(&install.id);
+        let package = match PluginPackage::open(&dir) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(plugin = %install.id, "{e}");
+                return;
+            }
+        };
+        let settings = PluginSettings { config: install.config.clone(), extra_hosts: install.extra_hosts.clone(), limits: Default::default() };
+        let credentials: Arc<dyn CredentialSource> = self.credentials.clone();
+        let plugin = self.runtime.load(&package, &settings, credentials).map(Arc::new).map_err(|e| e.to_string());
+        if let Err(e) = &plugin {
+            tracing::error!(plugin = %install.id, "{e}");
+        }
+        self.loaded.write().expect("registry lock").insert(install.id.clone(), Loaded { manifest: package.manifest, plugin });
+    }
+
+    /// Installs (or upgrades, keeping settings) a plugin from its manifest
+    /// and component. The component is checked against the contract first.
+    pub fn install(&self, manifest_text: &str, component: &[u8]) -> Result<Installation, RegistryError> {
+        let staging = self.dir.join(format!(".staging-{}", auth::random_token()));
+        std::fs::create_dir_all(&staging)?;
+        let result = (|| {
+            std::fs::write(staging.join(MANIFEST_FILE), manifest_text)?;
+            let manifest = Manifest::parse(manifest_text, MANIFEST_FILE).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            std::fs::write(staging.join(&manifest.component), component)?;
+            let package = PluginPackage::open(&staging).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            self.runtime.check(&package).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            let target = self.dir.join(&manifest.id);
+            if target.exists() {
+                std::fs::remove_dir_all(&target)?;
+            }
+            std::fs::rename(&staging, &target)?;
+            let install = self.installation(&manifest.id).unwrap_or_else(|_| Installation {
+                id: manifest.id.clone(),
+                enabled: true,
+                installed_at: now(),
+                ..Default::default()
+            });
+            self.save(&install)?;
+            self.reload(&install);
+            Ok(install)
+        })();
+        let _ = std::fs::remove_dir_all(&staging);
+        result
+    }
+
+    /// Applies an admin's changes, checks them by loading the plugin, and
+    /// keeps them only if it loads.
+    pub fn update(&self, id: &str, patch: InstallationPatch) -> Result<Installation, RegistryError> {
+        let mut install = self.installation(id)?;
+        if let Some(enabled) = patch.enabled {
+            install.enabled = enabled;
+        }
+        if let Some(config) = patch.config {
+            install.config = config.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        }
+        if let Some(hosts) = patch.extra_hosts {
+            install.extra_hosts = hosts;
+        }
+        if let Some(oauth) = patch.oauth {
+            install.oauth.extend(oauth);
+        }
+        if let Some(field) = patch.customer_type_field {
+            install.customer_type_field = Some(field.trim().to_string()).filter(|f| !f.is_empty());
+        }
+        let package = PluginPackage::open(&self.dir.join(id)).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let settings = PluginSettings { config: install.config.clone(), extra_hosts: install.extra_hosts.clone(), limits: Default::default() };
+        let credentials: Arc<dyn CredentialSource> = self.credentials.clone();
+        self.runtime.load(&package, &settings, credentials).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        self.save(&install)?;
+        self.reload(&install);
+        Ok(install)
+    }
+
+    /// Deletes the integration: files, settings, connection and permissions.
+    pub fn remove(&self, id: &str) -> Result<(), RegistryError> {
+        let install = self.installation(id)?;
+        for name in install.connections.keys() {
+            self.credentials.disconnect(id, name);
+        }
+        self.installs.remove(id)?;
+        self.loaded.write().expect("registry lock").remove(id);
+        let dir = self.dir.join(id);
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        Ok(())
+    }
+
+    pub fn permissions(&self, id: &str, profile: &str) -> PanelPermissions {
+        self.installation(id).ok().and_then(|i| i.permissions.get(profile).cloned()).unwrap_or_default()
+    }
+
+    pub fn set_permissions(&self, id: &str, profile: &str, permissions: PanelPermissions) -> Result<(), RegistryError> {
+        let mut install = self.installation(id)?;
+        install.permissions.insert(profile.to_string(), permissions);
+        self.save(&install)
+    }
+
+    /// The seeds' example: Light Agents do not see potentials.
+    pub fn restrict_light_agent_potentials(&self, id: &str) -> Result<(), RegistryError> {
+        let permissions = PanelPermissions { potentials: Access::Restricted, ..Default::default() };
+        self.set_permissions(id, auth::LIGHT_AGENT, permissions)
+    }
+
+    fn credential_spec(&self, id: &str, name: &str) -> Result<CredentialSpec, RegistryError> {
+        self.manifest(id)
+            .and_then(|m| m.credentials.get(name).cloned())
+            .ok_or_else(|| RegistryError::NoCredential { plugin: id.into(), name: name.into() })
+    }
+
+    /// The first credential a plugin declares (the usual single one).
+    pub fn default_credential(&self, id: &str) -> Option<String> {
+        self.manifest(id).and_then(|m| m.credentials.keys().next().cloned())
+    }
+
+    fn oauth_client(&self, install: &Installation, name: &str) -> Result<OAuthClient, RegistryError> {
+        let setup = install.oauth.get(name).filter(|s| !s.client_id.is_empty());
+        let (Some(setup), Ok(CredentialSpec::OAuth2 { token_url, .. })) = (setup, self.credential_spec(&install.id, name)) else {
+            return Err(RegistryError::OAuthNotConfigured { plugin: install.id.clone(), name: name.into() });
+        };
+        Ok(OAuthClient {
+            token_url: setup.token_url.clone().unwrap_or(token_url),
+            client_id: setup.client_id.clone(),
+            client_secret: setup.client_secret.clone(),
+        })
+    }
+
+    /// Connects with a refresh token obtained elsewhere (demo setup).
+    pub async fn connect_with_refresh_token(&self, id: &str, name: &str, refresh_token: &str, by: &str) -> Result<(), RegistryError> {
+        let mut install = self.installation(id)?;
+        let client = self.oauth_client(&install, name)?;
+        self.credentials.connect(id, name, client, refresh_token).await?;
+        install.connections.insert(name.into(), Connection { refresh_token: refresh_token.into(), connected_at: now(), connected_by: by.into() });
+        self.save(&install)
+    }
+
+    /// Starts the OAuth consent: the URL to send the browser to.
+    pub fn authorize_url(&self, id: &str, name: &str, by: &str, access_request: Option<String>) -> Result<String, RegistryError> {
+        let install = self.installation(id)?;
+        let setup = install.oauth.get(name).filter(|s| !s.client_id.is_empty());
+        let (Some(setup), CredentialSpec::OAuth2 { authorize_url, scopes, .. }) = (setup, self.credential_spec(id, name)?) else {
+            return Err(RegistryError::OAuthNotConfigured { plugin: id.into(), name: name.into() });
+        };
+        let state = auth::random_token();
+        let pending = PendingConsent { plugin: id.into(), credential: name.into(), by: by.into(), access_request };
+        self.states.insert(state.as_bytes(), serde_json::to_vec(&pending).expect("states serialise"))?;
+        let mut url = url::Url::parse(setup.authorize_url.as_deref().unwrap_or(&authorize_url))
+            .map_err(|e| RegistryError::Invalid(format!("the authorize URL is not valid: {e}")))?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &setup.client_id)
+            .append_pair("response_type", "code")
+            .append_pair("access_type", "offline")
+            .append_pair("scope", &scopes.join(","))
+            .append_pair("redirect_uri", &self.redirect_uri())
+            .append_pair("state", &state);
+        Ok(url.to_string())
+    }
+
+    /// Finishes the consent the CRM redirected back from; returns the plugin id.
+    pub async fn finish_authorization(&self, state: &str, code: &str) -> Result<String, RegistryError> {
+        let pending: PendingConsent = self
+            .states
+            .remove(state.as_bytes())?
+            .and_then(|v| serde_json::from_slice(&v).ok())
+            .ok_or(RegistryError::BadState)?;
+        let mut install = self.installation(&pending.plugin)?;
+        let client = self.oauth_client(&install, &pending.credential)?;
+        let refresh_token = self.credentials.exchange_code(&client, code, &self.redirect_uri()).await?;
+        self.credentials.connect(&install.id, &pending.credential, client, &refresh_token).await?;
+        install.connections.insert(
+            pending.credential.clone(),
+            Connection { refresh_token, connected_at: now(), connected_by: pending.by.clone() },
+        );
+        if let Some(rid) = &pending.access_request {
+            if let Some(r) = install.access_requests.iter_mut().find(|r| &r.id == rid) {
+                r.status = "approved".into();
+            }
+        }
+        self.save(&install)?;
+        Ok(install.id)
+    }
+
+    pub fn disconnect(&self, id: &str) -> Result<Installation, RegistryError> {
+        let mut install = self.installation(id)?;
+        for name in std::mem::take(&mut install.connections).keys() {
+            self.credentials.disconnect(id, name);
+        }
+        self.save(&install)?;
+        Ok(install)
+    }
+
+    /// "Use another user's portal link": invites a CRM administrator to
+    /// approve the connection.
+    pub fn request_access(&self, id: &str, email: &str) -> Result<AccessRequest, RegistryError> {
+        if !email.contains('@') {
+            return Err(RegistryError::Invalid(format!("`{email}` is not an email address")));
+        }
+        let mut install = self.installation(id)?;
+        let credential = self.default_credential(id).ok_or_else(|| RegistryError::Invalid(format!("plugin `{id}` needs no credential")))?;
+        let request = AccessRequest {
+            id: (install.access_requests.len() + 1).to_string(),
+            email: email.trim().into(),
+            status: "pending".into(),
+            sent_count: 0,
+            created_at: now(),
+            token: auth::random_token(),
+            credential,
+        };
+        install.access_requests.push(request.clone());
+        self.save(&install)?;
+        self.send_invitation(id, &request.id)
+    }
+
+    /// Sends (again) the invitation of an access request.
+    pub fn send_invitation(&self, id: &str, request_id: &str) -> Result<AccessRequest, RegistryError> {
+        let mut install = self.installation(id)?;
+        let name = self.manifest(id).map(|m| m.name).unwrap_or_else(|| id.to_string());
+        let request = install
+            .access_requests
+            .iter_mut()
+            .find(|r| r.id == request_id)
+            .ok_or_else(|| RegistryError::Invalid(format!("no access request {request_id}")))?;
+        if request.status != "pending" {
+            return Err(RegistryError::Invalid("this access request was already approved".into()));
+        }
+        request.sent_count += 1;
+        let email = Email {
+            to: request.email.clone(),
+            subject: format!("Please approve the {name} connection for our help desk"),
+            body: format!("Our help desk asks to connect to {name} with your administrator account. To approve, open {}", self.approve_url(&request.token)),
+            sent_at: now(),
+        };
+        let request = request.clone();
+        self.outbox.insert(self.db.generate_id()?.to_be_bytes(), serde_json::to_vec(&email).expect("emails serialise"))?;
+        self.save(&install)?;
+        Ok(request)
+    }
+
+    pub fn approve_url(&self, token: &str) -> String {
+        format!("{}/access/{token}", self.public_url)
+    }
+
+    /// The pending access request behind an approval link.
+    pub fn access_request(&self, token: &str) -> Option<(String, AccessRequest)> {
+        self.installations().into_iter().find_map(|i| {
+            i.access_requests.iter().find(|r| r.token == token && r.status == "pending").map(|r| (i.id.clone(), r.clone()))
+        })
+    }
+
+    pub fn outbox(&self) -> Vec<Email> {
+        self.outbox.iter().values().filter_map(Result::ok).filter_map(|v| serde_json::from_slice(&v).ok()).collect()
+    }
+
+    pub fn is_connected(&self, id: &str, name: &str) -> bool {
+        self.credentials.secret(id, name).is_ok()
+    }
+}

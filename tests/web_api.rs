@@ -1,0 +1,309 @@
+//! The desk's JSON API through a real server on loopback: sign-in, desk
+//! records, permissions enforced on the server, CRM panels from the Zoho
+//! plugin against the emulator, the admin console's plugin lifecycle, and
+//! data that survives a restart.
+
+use deskpane_tests::DeskServer;
+use serde_json::{json, Value};
+
+async fn get(client: &reqwest::Client, url: String) -> (u16, Value) {
+    let resp = client.get(url).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The first ticket whose requester the CRM knows (has a customer type).
+async fn known_ticket(s: &DeskServer, client: &reqwest::Client) -> String {
+    let (_, list) = get(client, s.api("ticket-list")).await;
+    list["tickets"].as_array().unwrap().iter().find(|t| !t["customer_type"].is_null()).expect("a ticket with a CRM requester")["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_endpoint_needs_a_signed_in_agent() {
+    let s = DeskServer::start().await;
+    let anonymous = reqwest::Client::new();
+    for path in ["me", "tickets", "ticket-list", "admin/plugins", "tickets/1/panels"] {
+        let (status, body) = get(&anonymous, s.api(path)).await;
+        assert_eq!(status, 401, "{path}");
+        assert!(body["error"].as_str().unwrap().contains("sign in first"));
+    }
+    let (status, _) = send(anonymous.post(s.api("login")).json(&json!({"email": "agent@deskpane.example", "password": "wrong-password"}))).await;
+    assert_eq!(status, 401);
+    // A forged cookie is no session.
+    let (status, _) = send(anonymous.get(s.api("me")).header("cookie", "deskpane_session=forged")).await;
+    assert_eq!(status, 401);
+
+    let agent = s.agent().await;
+    let (status, me) = get(&agent, s.api("me")).await;
+    assert_eq!((status, me["agent"]["profile"].as_str()), (200, Some("Agent")));
+    assert!(me["agent"].get("password_hash").is_none());
+    // Agents are not admins.
+    let (status, _) = get(&agent, s.api("admin/plugins")).await;
+    assert_eq!(status, 403);
+    // Signing out ends the session.
+    agent.post(s.api("logout")).send().await.unwrap();
+    assert_eq!(get(&agent, s.api("me")).await.0, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_tokens_work_as_bearer_credentials() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let (_, agents) = get(&admin, s.api("admin/agents")).await;
+    let agent_id = agents["agents"].as_array().unwrap().iter().find(|a| a["profile"] == "Agent").unwrap()["id"].clone();
+    let (status, token) = send(admin.post(s.api("admin/tokens")).json(&json!({"agent_id": agent_id}))).await;
+    assert_eq!(status, 201);
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let plain = reqwest::Client::new();
+    let (status, me) = send(plain.get(s.api("me")).header("authorization", &bearer)).await;
+    assert_eq!((status, me["agent"]["email"].as_str()), (200, Some("agent@deskpane.example")));
+    let (status, _) = send(plain.get(s.api("me")).header("authorization", "Bearer dpt_nope")).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desk_records_are_validated_with_clear_errors() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let (status, body) = send(agent.post(s.api("contacts")).json(&json!({"fields": {"email": "nope", "shoe_size": 9}}))).await;
+    assert_eq!(status, 422);
+    assert!(body["error"].as_str().unwrap().starts_with("the contact is not valid: "));
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["email", "shoe_size", "last_name"]);
+
+    let (status, contact) = send(agent.post(s.api("contacts")).json(&json!({"fields": {"last_name": "Nguyen", "email": "nguyen@example.com"}}))).await;
+    assert_eq!(status, 201);
+    let id = contact["id"].as_str().unwrap();
+    let (status, ticket) = send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "Printer jam", "contact_id": id}}))).await;
+    assert_eq!(status, 201);
+    let (status, patched) = send(agent.patch(s.api(&format!("tickets/{}", ticket["id"].as_str().unwrap()))).json(&json!({"fields": {"status": "Closed"}}))).await;
+    assert_eq!((status, patched["fields"]["status"].as_str()), (200, Some("Closed")));
+    let (status, body) = send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "x", "contact_id": "999999"}}))).await;
+    assert_eq!(status, 422);
+    assert!(body["error"].as_str().unwrap().contains("contact_id refers to contact 999999, which does not exist"));
+    assert_eq!(get(&agent, s.api("widgets")).await.0, 404);
+    assert_eq!(get(&agent, s.api("tickets/424242")).await.0, 404);
+    // Products are the admins' catalogue.
+    let (status, _) = send(agent.post(s.api("products")).json(&json!({"fields": {"product_name": "X", "department": "Support"}}))).await;
+    assert_eq!(status, 403);
+
+    // Deleting moves the contact and its tickets to the recycle bin; the
+    // change log saw every step.
+    let (status, bin) = send(agent.delete(s.api(&format!("contacts/{id}")))).await;
+    assert_eq!(status, 200);
+    assert_eq!(bin["associates"].as_array().unwrap().len(), 1);
+    let admin = s.admin().await;
+    let (_, changes) = get(&admin, s.api("changes")).await;
+    let ops: Vec<(String, String)> = changes["changes"].as_array().unwrap().iter().filter(|c| c["id"] == id).map(|c| (c["kind"].as_str().unwrap().into(), c["op"].as_str().unwrap().into())).collect();
+    assert_eq!(ops, vec![("contact".into(), "created".into()), ("contact".into(), "deleted".into())]);
+    let (status, _) = send(admin.post(s.api(&format!("recycle-bin/contacts/{id}/restore")))).await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&agent, s.api(&format!("contacts/{id}"))).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_zoho_panel_shows_profile_potentials_notes_and_activities() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let ticket = known_ticket(&s, &agent).await;
+    let (_, panels) = get(&agent, s.api(&format!("tickets/{ticket}/panels"))).await;
+    assert_eq!(panels["panels"][0]["plugin"], "zoho-crm");
+    assert_eq!(panels["panels"][0]["sections"], json!(["profile", "potentials", "notes", "activities"]));
+    let (status, profile) = get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
+    assert_eq!(status, 200);
+    assert!(profile["profile"]["display_name"].is_string());
+    assert_eq!(profile["profile"]["match_key"], "email");
+    for section in ["potentials", "notes", "activities"] {
+        let (status, body) = get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/{section}"))).await;
+        assert_eq!(status, 200, "{section}: {body}");
+        assert!(body[section].is_array());
+    }
+    // The second read comes from the cache; refresh goes to the CRM again.
+    let (_, again) = get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/notes"))).await;
+    assert_eq!(again["cached"], true);
+    let before = s.emulator.requests().len();
+    let (_, fresh) = get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/notes?refresh=1"))).await;
+    assert_eq!(fresh["cached"], false);
+    assert!(s.emulator.requests().len() > before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restricted_sections_are_refused_and_never_fetched() {
+    let s = DeskServer::start().await;
+    let light = s.light_agent().await;
+    let ticket = known_ticket(&s, &light).await;
+    let (_, panels) = get(&light, s.api(&format!("tickets/{ticket}/panels"))).await;
+    assert_eq!(panels["panels"][0]["sections"], json!(["profile", "notes", "activities"]));
+    let deals_before = s.emulator.requests().iter().filter(|r| r.path.ends_with("/Deals")).count();
+    let (status, body) = get(&light, s.api(&format!("tickets/{ticket}/panels/zoho-crm/potentials"))).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "your profile has restricted access to potentials; an administrator can grant it under Permissions");
+    let deals_after = s.emulator.requests().iter().filter(|r| r.path.ends_with("/Deals")).count();
+    assert_eq!(deals_before, deals_after, "the CRM was not asked for deals");
+
+    // Calls restricted: activities come without calls, and are never fetched.
+    let admin = s.admin().await;
+    let perms = json!({"visible": true, "show": "contacts", "info": "full", "potentials": "restricted", "notes": "full", "calls": "restricted", "events": "full", "tasks": "full"});
+    assert_eq!(send(admin.put(s.api("admin/plugins/zoho-crm/permissions/Light Agent")).json(&perms)).await.0, 200);
+    let (_, acts) = get(&light, s.api(&format!("tickets/{ticket}/panels/zoho-crm/activities?refresh=1"))).await;
+    assert!(acts["activities"].as_array().unwrap().iter().all(|a| a["kind"] != "call"));
+    assert!(!s.emulator.requests().iter().any(|r| r.path.ends_with("/Calls")), "calls were never requested");
+
+    // Hidden: the panel disappears and its sections are refused.
+    let hidden = json!({"visible": false, "show": "contacts", "info": "full", "potentials": "full", "notes": "full", "calls": "full", "events": "full", "tasks": "full"});
+    send(admin.put(s.api("admin/plugins/zoho-crm/permissions/Light Agent")).json(&hidden)).await;
+    let (_, panels) = get(&light, s.api(&format!("tickets/{ticket}/panels"))).await;
+    assert_eq!(panels["panels"], json!([]));
+    assert_eq!(get(&light, s.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await.0, 403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_accounts_puts_the_requesters_account_in_the_panel() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let perms = json!({"visible": true, "show": "accounts", "info": "full", "potentials": "full", "notes": "full", "calls": "full", "events": "full", "tasks": "full"});
+    send(admin.put(s.api("admin/plugins/zoho-crm/permissions/Agent")).json(&perms)).await;
+    let agent = s.agent().await;
+    let ticket = known_ticket(&s, &agent).await;
+    let (_, profile) = get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
+    assert_eq!(profile["profile"]["module"], "accounts", "{profile}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn handshake_mode_orders_and_filters_tickets_by_crm_customer_type() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let (_, list) = get(&agent, s.api("ticket-list?order=customer-type")).await;
+    assert_eq!(list["customer_type_source"], "zoho-crm");
+    let types: Vec<Option<&str>> = list["tickets"].as_array().unwrap().iter().map(|t| t["customer_type"].as_str()).collect();
+    let known: Vec<&str> = types.iter().flatten().copied().collect();
+    let mut sorted = known.clone();
+    sorted.sort();
+    assert_eq!(known, sorted, "known customer types come in order");
+    assert!(types.iter().skip_while(|t| t.is_some()).all(|t| t.is_none()), "unknown ones last");
+    let wanted = known[0];
+    let (_, filtered) = get(&agent, s.api(&format!("ticket-list?customer_type={wanted}"))).await;
+    assert!(filtered["tickets"].as_array().unwrap().iter().all(|t| t["customer_type"] == wanted));
+    assert_eq!(get(&agent, s.api("ticket-list?order=sideways")).await.0, 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_installed_from_files_that_runs_away_fails_only_its_own_panel() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/hostile");
+    let form = reqwest::multipart::Form::new()
+        .part("manifest", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.toml")).unwrap()).file_name("plugin.toml"))
+        .part("component", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.wasm")).unwrap()).file_name("plugin.wasm"));
+    let (status, installed) = send(admin.post(s.api("admin/plugins")).multipart(form)).await;
+    assert_eq!(status, 201, "{installed}");
+    assert_eq!(installed["status"], "ok");
+    let (status, _) = send(admin.patch(s.api("admin/plugins/hostile")).json(&json!({"config": {"mode": "spin"}}))).await;
+    assert_eq!(status, 200);
+    // A config the manifest does not declare is refused, and nothing changes.
+    let (status, body) = send(admin.patch(s.api("admin/plugins/hostile")).json(&json!({"config": {"mood": "spin"}}))).await;
+    assert_eq!(status, 422);
+    assert!(body["error"].as_str().unwrap().contains("config `mood` is not declared"));
+
+    let agent = s.agent().await;
+    let ticket = known_ticket(&s, &agent).await;
+    let (_, panels) = get(&agent, s.api(&format!("tickets/{ticket}/panels"))).await;
+    let ids: Vec<&str> = panels["panels"].as_array().unwrap().iter().map(|p| p["plugin"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["hostile", "zoho-crm"]);
+    let (status, body) = get(&agent, s.api(&format!("tickets/{ticket}/panels/hostile/profile"))).await;
+    assert_eq!(status, 502);
+    assert!(body["error"].as_str().unwrap().contains("ran longer than its CPU budget"), "{body}");
+    let (status, _) = get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
+    assert_eq!(status, 200, "the other panel still works");
+
+    // A broken upload is refused with the reason.
+    let form = reqwest::multipart::Form::new()
+        .part("manifest", reqwest::multipart::Part::bytes(b"id = \"x\"\nname = ".to_vec()))
+        .part("component", reqwest::multipart::Part::bytes(b"\0asm\x01\0\0\0".to_vec()));
+    let (status, body) = send(admin.post(s.api("admin/plugins")).multipart(form)).await;
+    assert_eq!(status, 422);
+    assert!(body["error"].as_str().unwrap().contains("plugin.toml:2:"), "{body}");
+
+    // Disabling hides the panel; deleting the integration removes it.
+    send(admin.patch(s.api("admin/plugins/hostile")).json(&json!({"enabled": false}))).await;
+    let (_, panels) = get(&agent, s.api(&format!("tickets/{ticket}/panels"))).await;
+    assert_eq!(panels["panels"].as_array().unwrap().len(), 1);
+    assert_eq!(send(admin.delete(s.api("admin/plugins/zoho-crm"))).await.0, 204);
+    let (_, panels) = get(&agent, s.api(&format!("tickets/{ticket}/panels"))).await;
+    assert_eq!(panels["panels"], json!([]));
+    let (_, list) = get(&agent, s.api("ticket-list")).await;
+    assert!(list["customer_type_source"].is_null(), "Handshake Mode ends with the integration");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_connects_by_oauth_and_through_another_users_portal_link() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    assert_eq!(send(admin.post(s.api("admin/plugins/zoho-crm/disconnect"))).await.0, 200);
+    let (_, plugins) = get(&admin, s.api("admin/plugins")).await;
+    assert_eq!(plugins["plugins"][0]["credentials"]["crm"]["connected"], false);
+
+    // Step 1(A): the admin authorises; the CRM redirects back with a code.
+    let (status, body) = send(admin.post(s.api("admin/plugins/zoho-crm/connect"))).await;
+    assert_eq!(status, 200);
+    let authorize = body["authorize_url"].as_str().unwrap();
+    assert!(authorize.starts_with(&format!("{}/oauth/v2/auth?", s.emulator.base_url())));
+    let landed = admin.get(authorize).send().await.unwrap();
+    assert_eq!(landed.url().path(), "/admin", "back in the console after consent");
+    let (_, plugins) = get(&admin, s.api("admin/plugins")).await;
+    assert_eq!(plugins["plugins"][0]["credentials"]["crm"]["connected"], true);
+
+    // Step 1(B): request access from the CRM's administrator, resend, approve.
+    send(admin.post(s.api("admin/plugins/zoho-crm/disconnect"))).await;
+    let (status, request) = send(admin.post(s.api("admin/plugins/zoho-crm/access-requests")).json(&json!({"email": "crm-admin@zylker.example"}))).await;
+    assert_eq!((status, request["status"].as_str(), request["sent_count"].as_u64()), (201, Some("pending"), Some(1)));
+    let (_, resent) = send(admin.post(s.api(&format!("admin/plugins/zoho-crm/access-requests/{}/resend", request["id"].as_str().unwrap())))).await;
+    assert_eq!(resent["sent_count"], 2);
+    let (_, outbox) = get(&admin, s.api("admin/outbox")).await;
+    let emails = outbox["emails"].as_array().unwrap();
+    assert_eq!(emails.len(), 2);
+    assert_eq!(emails[0]["to"], "crm-admin@zylker.example");
+    let approve = request["approve_url"].as_str().unwrap();
+    assert!(emails[1]["body"].as_str().unwrap().contains(approve));
+    // The CRM admin opens the link (no desk sign-in) and approves.
+    let crm_admin = reqwest::Client::new();
+    let page = crm_admin.get(approve).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("crm-admin@zylker.example"));
+    let done = crm_admin.post(format!("{approve}/approve")).send().await.unwrap();
+    assert_eq!(done.url().path(), "/admin");
+    let (_, plugins) = get(&admin, s.api("admin/plugins")).await;
+    let zoho = &plugins["plugins"][0];
+    assert_eq!(zoho["credentials"]["crm"]["connected"], true);
+    assert_eq!(zoho["access_requests"][0]["status"], "approved");
+    assert_eq!(crm_admin.get(approve).send().await.unwrap().status(), 404, "the link works once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn desk_data_settings_and_connections_survive_a_restart() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let (_, created) = send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "Remember me"}}))).await;
+    let admin = s.admin().await;
+    let perms = json!({"visible": true, "show": "contacts", "info": "full", "potentials": "restricted", "notes": "restricted", "calls": "full", "events": "full", "tasks": "full"});
+    send(admin.put(s.api("admin/plugins/zoho-crm/permissions/Agent")).json(&perms)).await;
+    let (data, emulator) = s.shutdown().await;
+
+    let restarted = DeskServer::start_on(data, emulator).await;
+    let agent = restarted.agent().await;
+    let (status, ticket) = get(&agent, restarted.api(&format!("tickets/{}", created["id"].as_str().unwrap()))).await;
+    assert_eq!((status, ticket["fields"]["subject"].as_str()), (200, Some("Remember me")));
+    let ticket = known_ticket(&restarted, &agent).await;
+    let (_, panels) = get(&agent, restarted.api(&format!("tickets/{ticket}/panels"))).await;
+    assert_eq!(panels["panels"][0]["sections"], json!(["profile", "activities"]));
+    let (status, _) = get(&agent, restarted.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
+    assert_eq!(status, 200, "the CRM connection came back from the stored refresh token");
+}
