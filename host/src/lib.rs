@@ -26,5 +26,6 @@ pub mod policy;
 pub mod registry;
 pub mod runtime;
 pub mod server;
+pub mod sync;
 
 pub use runtime::{CallError, CallErrorKind, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};
