@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# The test command (README): installs what it needs, builds the plugins and
-# the host, and runs every test. Works on a fresh machine.
+# The test command (README): installs what it needs, builds the plugins,
+# the host and the emulator, and runs every test: Rust (unit, sandbox,
+# emulator, plugin against emulator, web API) and the browser tests in
+# Debian's Chromium. Works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-plugins.sh
+scripts/setup-browser.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
-# One closing line for the whole run (cargo prints one per test binary).
+cargo build --quiet -p deskpane -p zoho-emulator
+(cd tests/browser && npm test) 2>&1 | tee -a "$log" || status=$?
+# One closing line for the whole run: cargo prints a result line per test
+# binary, node's runner `# pass N` and `# fail N`.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?/) p += $i; if ($(i+1) ~ /^failed;?/) f += $i } }
+     /^# pass / { p += $3 } /^# fail / { f += $3 }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
 exit $status

@@ -194,3 +194,74 @@ impl DeskServer {
         format!("{}/api/{path}", self.url)
     }
 }
+
+/// A desk with the Zoho plugin installed and connected to a fresh
+/// emulator, and its sync engine; no demo data.
+pub struct SyncSetup {
+    pub emulator: zoho_emulator::ZohoEmulator,
+    pub state: deskpane::server::AppState,
+    pub engine: std::sync::Arc<deskpane::sync::SyncEngine>,
+    pub data: PathBuf,
+}
+
+impl SyncSetup {
+    pub async fn start() -> SyncSetup {
+        let emulator = zoho_emulator::ZohoEmulator::start(Default::default()).await.expect("emulator starts");
+        let data = std::env::temp_dir().join(format!("deskpane-sync-{}", deskpane::auth::random_token()));
+        let setup = Self::open(data, emulator).await;
+        let registry = &setup.state.registry;
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/zoho-crm");
+        registry
+            .install(&std::fs::read_to_string(dir.join("plugin.toml")).unwrap(), &std::fs::read(dir.join("plugin.wasm")).unwrap())
+            .expect("zoho installs");
+        let base = setup.emulator.base_url();
+        let oauth = deskpane::registry::OAuthSetup {
+            client_id: "1000.DESKPANE".into(),
+            client_secret: "deskpane-secret".into(),
+            authorize_url: None,
+            token_url: Some(format!("{base}/oauth/v2/token")),
+        };
+        registry
+            .update(
+                "zoho-crm",
+                deskpane::registry::InstallationPatch {
+                    extra_hosts: Some(vec![base.clone()]),
+                    oauth: Some([("crm".to_string(), oauth)].into()),
+                    ..Default::default()
+                },
+            )
+            .expect("zoho configures");
+        registry.connect_with_refresh_token("zoho-crm", "crm", &setup.emulator.refresh_token(), "test").await.expect("zoho connects");
+        setup
+    }
+
+    /// The same desk after a restart.
+    pub async fn open(data: PathBuf, emulator: zoho_emulator::ZohoEmulator) -> SyncSetup {
+        let config = deskpane::server::ServeConfig {
+            data: data.clone(),
+            public_url: "http://127.0.0.1:9".into(),
+            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web"),
+            panel_ttl: Duration::from_secs(60),
+            runtime: RuntimeConfig { max_instances: 16, ..Default::default() },
+        };
+        let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
+        let store = deskpane::sync::SyncStore::open(&state.db).expect("sync store opens");
+        let engine = std::sync::Arc::new(deskpane::sync::SyncEngine::new("zoho-crm", state.registry.clone(), state.desk.clone(), store));
+        SyncSetup { emulator, state, engine, data }
+    }
+
+    /// Enables sync of these modules with the manifest's default mapping.
+    pub async fn enable(&self, modules: &[deskpane::sync::SyncModule], tweak: impl Fn(&mut deskpane::sync::ModuleSettings)) {
+        let mut settings = self.engine.settings();
+        for m in modules {
+            let ms = settings.modules.entry(*m).or_default();
+            ms.enabled = true;
+            tweak(ms);
+        }
+        self.engine.set_settings(settings).await.expect("settings are valid");
+    }
+
+    pub fn desk(&self) -> &deskpane::desk::Desk {
+        &self.state.desk
+    }
+}

@@ -10,7 +10,8 @@ pub mod schema;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional, TransactionalTree};
+pub use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::transaction::{TransactionError, Transactional};
 
 pub use schema::{FieldError, Kind};
 
@@ -67,6 +68,9 @@ pub enum DeskError {
     Invalid { kind: Kind, errors: Vec<FieldError> },
     #[error("no {} with id {id}", .kind.singular())]
     NotFound { kind: Kind, id: String },
+    /// A linked write refused the change (e.g. a mapping conflict).
+    #[error("{0}")]
+    Refused(String),
     #[error("the desk's storage failed: {0}")]
     Storage(String),
 }
@@ -106,7 +110,7 @@ fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> T {
     serde_json::from_slice(bytes).expect("the desk store holds only what it wrote")
 }
 
-type TxResult<T> = Result<T, ConflictableTransactionError<DeskError>>;
+pub type TxResult<T> = Result<T, ConflictableTransactionError<DeskError>>;
 
 fn log_change(log: &TransactionalTree, kind: Kind, id: &str, op: ChangeOp, origin: &str) -> TxResult<()> {
     let seq = log.generate_id()?;
@@ -156,16 +160,55 @@ impl Desk {
     }
 
     pub fn create(&self, kind: Kind, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
-        let errors = schema::validate(kind, &fields, false, &|k, id| self.exists(k, id));
+        self.write_with(kind, None, fields, origin, &[], |_, _| Ok(()))
+    }
+
+    /// Creates (`id` = None) or updates a record and, in the same
+    /// transaction, lets `also` write to `extra` trees: the sync engine
+    /// records its mapping and fingerprint with the record, so a crash
+    /// keeps both or neither.
+    pub fn write_with<F>(&self, kind: Kind, id: Option<&str>, fields: Map<String, Value>, origin: &str, extra: &[sled::Tree], also: F) -> Result<Record, DeskError>
+    where
+        F: Fn(&[TransactionalTree], &Record) -> TxResult<()>,
+    {
+        let errors = schema::validate(kind, &fields, id.is_some(), &|k, id| self.exists(k, id));
         if !errors.is_empty() {
             return Err(DeskError::Invalid { kind, errors });
         }
-        let id = (self.db.generate_id()? + 1000).to_string();
-        let at = now();
-        let record = Record { id: id.clone(), kind, fields: without_nulls(fields), created_at: at.clone(), updated_at: at };
-        (&self.records, &self.log).transaction(|(records, log)| {
-            records.insert(key(kind, &id), encode(&record))?;
-            log_change(log, kind, &id, ChangeOp::Created, origin)
+        let new_id = match id {
+            Some(id) => id.to_string(),
+            None => (self.db.generate_id()? + 1000).to_string(),
+        };
+        let mut trees = vec![self.records.clone(), self.log.clone()];
+        trees.extend(extra.iter().cloned());
+        let record = trees.as_slice().transaction(|txs| {
+            let (records, log) = (&txs[0], &txs[1]);
+            let at = now();
+            let (record, op) = match id {
+                Some(id) => {
+                    let current = records.get(key(kind, id))?.ok_or_else(|| {
+                        ConflictableTransactionError::Abort(DeskError::NotFound { kind, id: id.to_string() })
+                    })?;
+                    let mut record: Record = decode(&current);
+                    for (name, value) in &fields {
+                        if value.is_null() {
+                            record.fields.remove(name);
+                        } else {
+                            record.fields.insert(name.clone(), value.clone());
+                        }
+                    }
+                    record.updated_at = at;
+                    (record, ChangeOp::Updated)
+                }
+                None => (
+                    Record { id: new_id.clone(), kind, fields: without_nulls(fields.clone()), created_at: at.clone(), updated_at: at },
+                    ChangeOp::Created,
+                ),
+            };
+            records.insert(key(kind, &record.id), encode(&record))?;
+            log_change(log, kind, &record.id, op, origin)?;
+            also(&txs[2..], &record)?;
+            Ok(record)
         })?;
         self.db.flush()?;
         Ok(record)
@@ -173,29 +216,7 @@ impl Desk {
 
     /// Sets the given fields (null clears one) and leaves the rest.
     pub fn update(&self, kind: Kind, id: &str, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
-        let errors = schema::validate(kind, &fields, true, &|k, id| self.exists(k, id));
-        if !errors.is_empty() {
-            return Err(DeskError::Invalid { kind, errors });
-        }
-        let updated = (&self.records, &self.log).transaction(|(records, log)| {
-            let current = records.get(key(kind, id))?.ok_or_else(|| {
-                ConflictableTransactionError::Abort(DeskError::NotFound { kind, id: id.to_string() })
-            })?;
-            let mut record: Record = decode(&current);
-            for (name, value) in &fields {
-                if value.is_null() {
-                    record.fields.remove(name);
-                } else {
-                    record.fields.insert(name.clone(), value.clone());
-                }
-            }
-            record.updated_at = now();
-            records.insert(key(kind, id), encode(&record))?;
-            log_change(log, kind, id, ChangeOp::Updated, origin)?;
-            Ok(record)
-        })?;
-        self.db.flush()?;
-        Ok(updated)
+        self.write_with(kind, Some(id), fields, origin, &[], |_, _| Ok(()))
     }
 
     /// The records that hang off this one (the seeds' associates).

@@ -81,6 +81,7 @@ impl From<crate::desk::DeskError> for ApiError {
                 fields: Some(serde_json::to_value(errors).expect("field errors serialise")),
             },
             DeskError::NotFound { .. } => ApiError::not_found(e.to_string()),
+            DeskError::Refused(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             DeskError::Storage(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         }
     }

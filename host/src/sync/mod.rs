@@ -1,10 +1,19 @@
 //! Field-mapped sync between the desk and a CRM, driven through a plugin's
-//! change feed, upsert and delete (issue: sync engine).
+//! change feed, upsert and delete; no CRM-specific code.
 //!
-//! This module holds the pure rules so far: field mappings and type checks
-//! ([`mapping`]) and per-field conflict resolution ([`conflict`]). The
-//! engine that runs them against the desk's change log and the plugin's
-//! change feed comes next.
+//! - [`settings`]: what the admin chooses (pure data).
+//! - [`mapping`]: field mappings and type checks (pure).
+//! - [`conflict`]: per-field conflict resolution (pure).
+//! - [`store`]: mapping, fingerprints, cursors, history, failures (sled).
+//! - [`engine`]: a run: import the CRM's changes, export the desk's.
 
 pub mod conflict;
+pub mod engine;
 pub mod mapping;
+pub mod settings;
+pub mod store;
+
+pub use conflict::Direction;
+pub use engine::{Progress, RunReport, SyncEngine, SyncError};
+pub use settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
+pub use store::SyncStore;

@@ -1,0 +1,627 @@
+//! The sync engine of one plugin: reads the CRM's change feed into the
+//! desk and the desk's change log into the CRM, through the plugin only.
+//!
+//! Order of a run: for each enabled module (accounts first, since contacts
+//! refer to them) the CRM's changes are imported; then the desk's change
+//! log is exported. The first run of a module is the bulk first sync:
+//! records created during the last year, both ways.
+//!
+//! Durability: a desk record and its mapping and fingerprint are written
+//! in one transaction; a CRM write is recorded (mapping, fingerprint) only
+//! after the CRM acknowledged it; cursors move only after the records they
+//! cover are written. A crash at any point resumes where it left off:
+//! replayed changes meet their mapping and change nothing, and records the
+//! CRM acknowledged but the desk did not record are matched again by their
+//! duplicate-check field instead of being created twice.
+//!
+//! Echo loops: desk changes written by the engine carry the origin
+//! `sync:<plugin>` and are not exported; CRM changes the engine wrote come
+//! back equal to their fingerprint and change nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use super::conflict::{merge, Direction, Values};
+use super::mapping::{self, FieldPair};
+use super::settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
+use super::store::{Failure, Fingerprint, Flow, HistoryEntry, SyncStore, ALREADY_MAPPED};
+use crate::contract::{Change, ChangeKind, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, FieldType, RecordRef, Value};
+use crate::desk::schema::{self, FieldKind};
+use crate::desk::{ChangeOp, Desk, DeskError, Kind, Record};
+use crate::registry::Registry;
+use crate::{CallError, Plugin};
+
+/// How many times a rate-limited or transient CRM call is retried.
+const RETRIES: u32 = 5;
+/// The longest wait between retries.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("plugin `{0}` is not installed or not enabled")]
+    NotEnabled(String),
+    #[error(transparent)]
+    Plugin(#[from] CallError),
+    #[error(transparent)]
+    Desk(#[from] DeskError),
+    #[error("the field mapping of {module} is not valid: {error}")]
+    Mapping { module: &'static str, error: mapping::MappingError },
+}
+
+/// Where a running sync stands, for the console and the CLI.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Progress {
+    pub running: bool,
+    pub first_sync: bool,
+    pub phase: String,
+    pub module: Option<SyncModule>,
+    /// Records handled so far in this run.
+    pub done: u64,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub added: u64,
+    pub updated: u64,
+    pub failed: u64,
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RunReport {
+    pub imported: BTreeMap<SyncModule, Counts>,
+    pub exported: BTreeMap<SyncModule, Counts>,
+    pub paused: bool,
+}
+
+pub struct SyncEngine {
+    plugin: String,
+    registry: Arc<Registry>,
+    desk: Desk,
+    store: SyncStore,
+    progress: Arc<Mutex<Progress>>,
+    /// One run at a time.
+    running: tokio::sync::Mutex<()>,
+}
+
+/// The seeds' failure-log wording for a CRM error.
+pub fn reason(e: &ConnectorError) -> String {
+    match e {
+        ConnectorError::MandatoryMissing(_) => "Mandatory Field Missing".into(),
+        ConnectorError::AlreadyMapped(_) => ALREADY_MAPPED.into(),
+        ConnectorError::Duplicate(d) => format!("Duplicate record: another CRM record already has this {}", d.field),
+        ConnectorError::TypeMismatch(t) => match t.expected {
+            FieldType::Integer => format!("Text value is given for an Integer field ({})", t.field),
+            _ => t.message.clone(),
+        },
+        other => other.message(),
+    }
+}
+
+/// The seeds' wording for a desk validation error.
+fn desk_reason(e: &DeskError) -> String {
+    match e {
+        DeskError::Invalid { errors, .. } if errors.iter().any(|f| f.message.starts_with("is required")) => {
+            let fields: Vec<&str> = errors.iter().filter(|f| f.message.starts_with("is required")).map(|f| f.field.as_str()).collect();
+            format!("Mandatory Field Missing ({})", fields.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn module_of(kind: Kind) -> Option<SyncModule> {
+    SyncModule::ALL.into_iter().find(|m| m.kind() == kind)
+}
+
+/// The desk kind a desk field refers to, if it is a reference.
+fn ref_kind(kind: Kind, field: &str) -> Option<Kind> {
+    schema::fields(kind).iter().find(|f| f.name == field).and_then(|f| match f.kind {
+        FieldKind::Ref(k) => Some(k),
+        _ => None,
+    })
+}
+
+/// A name to recognise a record by in the failure log.
+fn name_of<'a>(record: impl Fn(&str) -> Option<&'a Json>) -> String {
+    ["account_name", "product_name", "email", "last_name"]
+        .iter()
+        .find_map(|f| record(f).and_then(Json::as_str))
+        .unwrap_or("(unnamed)")
+        .to_string()
+}
+
+impl SyncEngine {
+    pub fn new(plugin: &str, registry: Arc<Registry>, desk: Desk, store: SyncStore) -> SyncEngine {
+        SyncEngine { plugin: plugin.to_string(), registry, desk, store, progress: Arc::default(), running: tokio::sync::Mutex::new(()) }
+    }
+
+    fn origin(&self) -> String {
+        format!("sync:{}", self.plugin)
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.progress.lock().expect("progress lock").clone()
+    }
+
+    fn set_progress(&self, f: impl FnOnce(&mut Progress)) {
+        f(&mut self.progress.lock().expect("progress lock"));
+    }
+
+    /// The admin's settings, or the manifest's defaults.
+    pub fn settings(&self) -> SyncSettings {
+        self.store
+            .settings(&self.plugin)
+            .or_else(|| self.registry.manifest(&self.plugin).map(|m| SyncSettings::from_manifest(&m)))
+            .unwrap_or_default()
+    }
+
+    /// Checks every enabled module's mapping against the CRM's field
+    /// metadata, then saves the settings.
+    pub async fn set_settings(&self, settings: SyncSettings) -> Result<(), SyncError> {
+        let plugin = self.plugin()?;
+        for (module, ms) in settings.enabled() {
+            let meta = with_retry(|| plugin.describe_module(module.module())).await?;
+            mapping::check(module.kind(), &meta, &ms.fields).map_err(|error| SyncError::Mapping { module: module.name(), error })?;
+        }
+        self.store.set_settings(&self.plugin, &settings)?;
+        Ok(())
+    }
+
+    fn plugin(&self) -> Result<Arc<Plugin>, SyncError> {
+        self.registry.plugin(&self.plugin).ok_or_else(|| SyncError::NotEnabled(self.plugin.clone()))
+    }
+
+    pub fn store(&self) -> &SyncStore {
+        &self.store
+    }
+
+    /// One sync run: import, then export, for every enabled module.
+    pub async fn run(&self) -> Result<RunReport, SyncError> {
+        let _one = self.running.lock().await;
+        let settings = self.settings();
+        if settings.paused {
+            return Ok(RunReport { paused: true, ..Default::default() });
+        }
+        let plugin = self.plugin()?;
+        self.set_progress(|p| *p = Progress { running: true, ..Default::default() });
+        let result = self.run_with(&plugin, &settings).await;
+        self.set_progress(|p| {
+            p.running = false;
+            p.last_error = result.as_ref().err().map(|e| e.to_string());
+        });
+        result
+    }
+
+    async fn run_with(&self, plugin: &Plugin, settings: &SyncSettings) -> Result<RunReport, SyncError> {
+        let mut report = RunReport::default();
+        let mut metas = BTreeMap::new();
+        for (module, ms) in settings.enabled() {
+            let meta = with_retry(|| plugin.describe_module(module.module())).await?;
+            let first = !self.store.first_sync_done(&self.plugin, module);
+            self.set_progress(|p| {
+                p.phase = "import".into();
+                p.module = Some(module);
+                p.first_sync |= first;
+            });
+            let counts = self.import(plugin, module, ms, first).await?;
+            self.history(Flow::CrmToDesk, module, counts)?;
+            report.imported.insert(module, counts);
+            metas.insert(module, meta);
+        }
+        self.set_progress(|p| p.phase = "export".into());
+        report.exported = self.export(plugin, settings, &metas).await?;
+        for (module, counts) in &report.exported {
+            self.history(Flow::DeskToCrm, *module, *counts)?;
+        }
+        for (module, _) in settings.enabled() {
+            if !self.store.first_sync_done(&self.plugin, module) {
+                self.store.set_first_sync_done(&self.plugin, module)?;
+            }
+        }
+        Ok(report)
+    }
+
+    fn history(&self, direction: Flow, module: SyncModule, c: Counts) -> Result<(), DeskError> {
+        if c == Counts::default() {
+            return Ok(());
+        }
+        self.store.add_history(&self.plugin, &HistoryEntry { at: now(), direction, module, added: c.added, updated: c.updated, failed: c.failed })
+    }
+
+    fn fail(&self, direction: Flow, module: SyncModule, desk_id: Option<String>, crm_id: Option<String>, record: String, reason: String, crm_record: Option<&CrmRecord>) -> Result<(), DeskError> {
+        tracing::warn!(plugin = %self.plugin, "sync of {} `{record}` failed: {reason}", module.name());
+        self.store.add_failure(
+            &self.plugin,
+            Failure {
+                id: String::new(),
+                at: now(),
+                direction,
+                module,
+                desk_id,
+                crm_id,
+                record,
+                reason,
+                crm_record: crm_record.map(|r| serde_json::to_value(r).expect("records serialise")),
+            },
+        )?;
+        Ok(())
+    }
+
+    // ---- CRM -> desk ----
+
+    async fn import(&self, plugin: &Plugin, module: SyncModule, ms: &ModuleSettings, first: bool) -> Result<Counts, SyncError> {
+        let since = first.then(|| (chrono::Utc::now() - chrono::Duration::days(365)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        let query = FeedQuery { list_views: ms.list_views.clone(), since, filters: vec![], page_size: 200 };
+        let mut cursor = self.store.crm_cursor(&self.plugin, module);
+        let mut counts = Counts::default();
+        loop {
+            let page = with_retry(|| plugin.changes(module.module(), &query, cursor.as_deref())).await?;
+            for change in &page.changes {
+                self.apply_crm_change(module, ms, change, &mut counts)?;
+            }
+            self.set_progress(|p| p.done += page.changes.len() as u64);
+            // The page's records are written: only now move the cursor.
+            self.store.set_crm_cursor(&self.plugin, module, &page.next_cursor)?;
+            cursor = Some(page.next_cursor);
+            if !page.has_more {
+                return Ok(counts);
+            }
+        }
+    }
+
+    /// A CRM record's mapped fields in desk terms, references resolved to
+    /// desk ids.
+    fn crm_values(&self, module: SyncModule, pairs: &[FieldPair], fields: &[Field]) -> Values {
+        let mut out = Values::new();
+        for pair in pairs {
+            let value = fields.iter().find(|f| f.name == pair.crm).map(|f| &f.value);
+            let json = match (ref_kind(module.kind(), &pair.desk), value) {
+                (Some(target), Some(Value::Reference(r))) => module_of(target)
+                    .and_then(|m| self.store.desk_id(&self.plugin, m, &r.id))
+                    .map(Json::String)
+                    .unwrap_or(Json::Null),
+                (_, Some(v)) => mapping::to_desk(v),
+                (_, None) => Json::Null,
+            };
+            out.insert(pair.desk.clone(), json);
+        }
+        out
+    }
+
+    fn desk_values(record: &Record, pairs: &[FieldPair]) -> Values {
+        pairs.iter().map(|p| (p.desk.clone(), record.fields.get(&p.desk).cloned().unwrap_or(Json::Null))).collect()
+    }
+
+    fn apply_crm_change(&self, module: SyncModule, ms: &ModuleSettings, change: &Change, counts: &mut Counts) -> Result<(), DeskError> {
+        let mapped = self.store.desk_id(&self.plugin, module, &change.id);
+        if change.kind == ChangeKind::Deleted {
+            if let Some(desk_id) = mapped {
+                self.crm_deleted(module, ms, &desk_id)?;
+            }
+            return Ok(());
+        }
+        let Some(record) = &change.record else { return Ok(()) };
+        let crm = self.crm_values(module, &ms.fields, &record.fields);
+        if module == SyncModule::Products && !ms.departments.is_empty() {
+            let department = crm.get("department").and_then(Json::as_str).unwrap_or("");
+            if !ms.departments.iter().any(|d| d == department) {
+                return Ok(());
+            }
+        }
+        let existing = mapped.and_then(|id| self.desk.get(module.kind(), &id));
+        let (target, secondary_match) = match existing {
+            Some(r) => (Some(r), false),
+            None => self.duplicate_match(module, ms, &crm),
+        };
+        let name = name_of(|f| crm.get(f));
+        let outcome = match target {
+            Some(desk) => {
+                if let Some(other) = self.store.crm_id(&self.plugin, module, &desk.id).filter(|other| other != &change.id) {
+                    let reason = format!("{ALREADY_MAPPED} (desk {} {} is mapped to CRM record {other})", module.kind().singular(), desk.id);
+                    return self.fail(Flow::CrmToDesk, module, Some(desk.id), Some(change.id.clone()), name, reason, Some(record));
+                }
+                let base = self.store.fingerprint(&self.plugin, module, &desk.id).map(|f| f.values).unwrap_or_default();
+                let mut m = merge(&base, &Self::desk_values(&desk, &ms.fields), &crm, Some(&desk.updated_at), record.modified_time.as_deref(), ms.direction);
+                if secondary_match {
+                    // Mapped by secondary email: the desk's primary email
+                    // becomes the CRM's.
+                    if let Some(email) = crm.get("email").filter(|e| !e.is_null()) {
+                        m.to_desk.insert("email".into(), email.clone());
+                        m.base.insert("email".into(), email.clone());
+                    }
+                }
+                // Fields the desk won still have to reach the CRM: the export
+                // sends what differs from the fingerprint, so they keep their
+                // old fingerprint value.
+                let mut values = m.base.clone();
+                for field in m.to_crm.keys() {
+                    values.insert(field.clone(), base.get(field).cloned().unwrap_or(Json::Null));
+                }
+                let fingerprint = Fingerprint { values, crm_time: record.modified_time.clone() };
+                let newly = self.store.crm_id(&self.plugin, module, &desk.id).is_none();
+                if !newly && m.to_desk.is_empty() && same(&fingerprint.values, &base) {
+                    // Nothing new: a replay, or our own write coming back.
+                    return Ok(());
+                }
+                let fields: Map<String, Json> = m.to_desk.into_iter().collect();
+                self.write_desk(module, Some(&desk.id), fields, &change.id, &fingerprint).map(|_| if newly { "added" } else { "updated" })
+            }
+            None => {
+                let fields: Map<String, Json> = crm.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let fingerprint = Fingerprint { values: crm.clone(), crm_time: record.modified_time.clone() };
+                self.write_desk(module, None, fields, &change.id, &fingerprint).map(|_| "added")
+            }
+        };
+        match outcome {
+            Ok("added") => counts.added += 1,
+            Ok(_) => counts.updated += 1,
+            Err(e @ (DeskError::Invalid { .. } | DeskError::Refused(_) | DeskError::NotFound { .. })) => {
+                counts.failed += 1;
+                self.fail(Flow::CrmToDesk, module, None, Some(change.id.clone()), name, desk_reason(&e), Some(record))?;
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// Writes a desk record with its mapping and fingerprint, atomically.
+    fn write_desk(&self, module: SyncModule, id: Option<&str>, fields: Map<String, Json>, crm_id: &str, fingerprint: &Fingerprint) -> Result<Record, DeskError> {
+        let plugin = self.plugin.clone();
+        self.desk.write_with(module.kind(), id, fields, &self.origin(), &self.store.trees(), |txs, record| {
+            SyncStore::link_tx(txs, &plugin, module, &record.id, crm_id, fingerprint)
+        })
+    }
+
+    /// The desk record an unmapped CRM record is the same as: contacts by
+    /// email (and secondary email when chosen), accounts by account name,
+    /// products by product name. The flag says it matched by secondary email.
+    fn duplicate_match(&self, module: SyncModule, ms: &ModuleSettings, crm: &Values) -> (Option<Record>, bool) {
+        let key = module.duplicate_key();
+        if let Some(value) = crm.get(key).and_then(Json::as_str).filter(|v| !v.is_empty()) {
+            if let Some(found) = self.desk.find(module.kind(), key, value).into_iter().next() {
+                return (Some(found), false);
+            }
+        }
+        if module == SyncModule::Contacts && ms.secondary_email {
+            if let Some(secondary) = crm.get("secondary_email").and_then(Json::as_str).filter(|v| !v.is_empty()) {
+                if let Some(found) = self.desk.find(Kind::Contact, "email", secondary).into_iter().next() {
+                    return (Some(found), true);
+                }
+            }
+        }
+        (None, false)
+    }
+
+    fn crm_deleted(&self, module: SyncModule, ms: &ModuleSettings, desk_id: &str) -> Result<(), DeskError> {
+        let delete = match ms.on_crm_delete {
+            OnCrmDelete::Always => true,
+            OnCrmDelete::IfNoAssociates => self.desk.associates(module.kind(), desk_id).is_empty(),
+            OnCrmDelete::Never => false,
+        };
+        if delete && self.desk.get(module.kind(), desk_id).is_some() {
+            self.desk.delete(module.kind(), desk_id, true, &self.origin())?;
+        }
+        self.store.unlink(&self.plugin, module, desk_id)
+    }
+
+    // ---- desk -> CRM ----
+
+    async fn export(&self, plugin: &Plugin, settings: &SyncSettings, metas: &BTreeMap<SyncModule, Vec<FieldMeta>>) -> Result<BTreeMap<SyncModule, Counts>, SyncError> {
+        let mut pending: BTreeMap<SyncModule, BTreeSet<String>> = BTreeMap::new();
+        // First sync: the desk's records of the last year not yet mapped.
+        let year_ago = (chrono::Utc::now() - chrono::Duration::days(365)).to_rfc3339();
+        for (module, ms) in settings.enabled() {
+            if ms.direction == Direction::TwoWay && !self.store.first_sync_done(&self.plugin, module) {
+                let ids = self.desk.list(module.kind()).into_iter().filter(|r| r.created_at >= year_ago).map(|r| r.id);
+                pending.entry(module).or_default().extend(ids);
+            }
+        }
+        // Then what changed since the last export.
+        let origin = self.origin();
+        let mut seq = self.store.desk_seq(&self.plugin);
+        let mut deletions = Vec::new();
+        loop {
+            let changes = self.desk.changes_after(seq, 1000);
+            let Some(last) = changes.last().map(|c| c.seq) else { break };
+            for c in changes.iter().filter(|c| c.origin != origin) {
+                let Some(module) = module_of(c.kind) else { continue };
+                let Some(ms) = settings.modules.get(&module).filter(|m| m.enabled && m.direction == Direction::TwoWay) else { continue };
+                match c.op {
+                    ChangeOp::Deleted => deletions.push((module, ms.on_desk_delete, c.id.clone())),
+                    _ => {
+                        pending.entry(module).or_default().insert(c.id.clone());
+                    }
+                }
+            }
+            seq = Some(last);
+        }
+        let mut out = BTreeMap::new();
+        for (module, ids) in pending {
+            let (Some(ms), Some(meta)) = (settings.modules.get(&module), metas.get(&module)) else { continue };
+            let counts = self.export_records(plugin, module, ms, meta, ids).await?;
+            out.insert(module, counts);
+        }
+        for (module, preference, desk_id) in deletions {
+            if let Some(crm_id) = self.store.crm_id(&self.plugin, module, &desk_id) {
+                if preference == OnDeskDelete::Always {
+                    let outcome = with_retry(|| plugin.delete(module.module(), std::slice::from_ref(&crm_id))).await?;
+                    if let Some(Err(e)) = outcome.first() {
+                        if !matches!(e, ConnectorError::NotFound(_)) {
+                            self.fail(Flow::DeskToCrm, module, Some(desk_id.clone()), Some(crm_id.clone()), desk_id.clone(), reason(e), None)?;
+                            continue;
+                        }
+                    }
+                }
+                self.store.unlink(&self.plugin, module, &desk_id)?;
+            }
+        }
+        // Everything up to `seq` is in the CRM (or in the failure log).
+        if let Some(seq) = seq {
+            self.store.set_desk_seq(&self.plugin, seq)?;
+        }
+        Ok(out)
+    }
+
+    /// A desk record's mapped fields as CRM fields, references as CRM ids.
+    fn crm_fields(&self, module: SyncModule, values: &Values, pairs: &[FieldPair], meta: &[FieldMeta]) -> Result<Vec<Field>, mapping::ValueMismatch> {
+        // Only the fields given: the rest stay as the CRM has them.
+        let pairs: Vec<FieldPair> = pairs.iter().filter(|p| values.contains_key(&p.desk)).cloned().collect();
+        let mut plain = Map::new();
+        let mut refs = Vec::new();
+        for pair in &pairs {
+            let value = values.get(&pair.desk).cloned().unwrap_or(Json::Null);
+            match ref_kind(module.kind(), &pair.desk) {
+                Some(target) => {
+                    let crm_id = value.as_str().and_then(|id| module_of(target).and_then(|m| self.store.crm_id(&self.plugin, m, id)));
+                    if let Some(crm_id) = crm_id {
+                        let target_module = module_of(target).map(SyncModule::module).expect("references point at synced modules");
+                        refs.push(Field { name: pair.crm.clone(), label: None, value: Value::Reference(RecordRef { module: target_module, id: crm_id, name: None }) });
+                    }
+                }
+                None => {
+                    plain.insert(pair.desk.clone(), value);
+                }
+            }
+        }
+        let plain_pairs: Vec<FieldPair> = pairs.iter().filter(|p| ref_kind(module.kind(), &p.desk).is_none()).cloned().collect();
+        let mut fields = mapping::desk_to_crm(&plain, &plain_pairs, meta)?;
+        fields.extend(refs);
+        Ok(fields)
+    }
+
+    async fn export_records(&self, plugin: &Plugin, module: SyncModule, ms: &ModuleSettings, meta: &[FieldMeta], ids: BTreeSet<String>) -> Result<Counts, SyncError> {
+        let mut counts = Counts::default();
+        let mut batch: Vec<(String, CrmRecord, Values, bool)> = Vec::new();
+        for id in ids {
+            let Some(record) = self.desk.get(module.kind(), &id) else { continue };
+            if module == SyncModule::Products && !ms.departments.is_empty() && !ms.departments.iter().any(|d| record.text("department") == Some(d.as_str())) {
+                continue;
+            }
+            let values = Self::desk_values(&record, &ms.fields);
+            let crm_id = self.store.crm_id(&self.plugin, module, &id);
+            let base = self.store.fingerprint(&self.plugin, module, &id).map(|f| f.values).unwrap_or_default();
+            // Only fields the desk changed since the last sync go out.
+            let changed: Values = match &crm_id {
+                Some(_) => values.iter().filter(|(k, v)| base.get(*k).unwrap_or(&Json::Null) != *v).map(|(k, v)| (k.clone(), v.clone())).collect(),
+                None => values.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            };
+            if changed.is_empty() {
+                continue;
+            }
+            match self.crm_fields(module, &changed, &ms.fields, meta) {
+                Ok(fields) => {
+                    // What both sides hold once the CRM takes it.
+                    let mut new_base = if crm_id.is_none() { values.clone() } else { base.clone() };
+                    new_base.extend(changed);
+                    let creating = crm_id.is_none();
+                    batch.push((id, CrmRecord { id: crm_id, fields, created_time: None, modified_time: None }, new_base, creating));
+                }
+                Err(mismatch) => {
+                    counts.failed += 1;
+                    let reason = format!("{mismatch} ({})", mismatch.field);
+                    self.fail(Flow::DeskToCrm, module, Some(id), None, name_of(|f| record.fields.get(f)), reason, None)?;
+                }
+            }
+        }
+        // Contacts match by email, accounts and products by name, so a
+        // record the CRM took but we did not record is not created twice.
+        let key = ms.fields.iter().find(|p| p.desk == module.duplicate_key()).map(|p| p.crm.clone());
+        let duplicate_check: Vec<String> = key.into_iter().collect();
+        for chunk in batch.chunks(100) {
+            let records: Vec<CrmRecord> = chunk.iter().map(|(_, r, _, _)| r.clone()).collect();
+            let outcomes = with_retry(|| plugin.upsert(module.module(), &records, &duplicate_check)).await?;
+            for ((desk_id, record, values, creating), outcome) in chunk.iter().zip(outcomes) {
+                match outcome {
+                    Ok(written) => {
+                        let fingerprint = Fingerprint { values: values.clone(), crm_time: written.modified_time.clone() };
+                        match self.store.link(&self.plugin, module, desk_id, &written.id, &fingerprint) {
+                            Ok(()) => {
+                                if *creating {
+                                    counts.added += 1;
+                                } else {
+                                    counts.updated += 1;
+                                }
+                            }
+                            Err(e) => {
+                                counts.failed += 1;
+                                self.fail(Flow::DeskToCrm, module, Some(desk_id.clone()), Some(written.id.clone()), desk_id.clone(), e.to_string(), Some(record))?;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        counts.failed += 1;
+                        let name = self.desk.get(module.kind(), desk_id).map(|r| name_of(|f| r.fields.get(f))).unwrap_or_else(|| desk_id.clone());
+                        self.fail(Flow::DeskToCrm, module, Some(desk_id.clone()), record.id.clone(), name, reason(&e), Some(record))?;
+                    }
+                }
+            }
+            self.set_progress(|p| p.done += chunk.len() as u64);
+        }
+        Ok(counts)
+    }
+
+    /// "Try Again": syncs a failed record once more and drops its entry
+    /// when that works (a new entry is logged when it fails again).
+    pub async fn retry(&self, failure_id: &str) -> Result<bool, SyncError> {
+        let _one = self.running.lock().await;
+        let Some(failure) = self.store.take_failure(&self.plugin, failure_id)? else { return Ok(false) };
+        let settings = self.settings();
+        let Some(ms) = settings.modules.get(&failure.module) else { return Ok(false) };
+        let plugin = self.plugin()?;
+        let before = self.store.failures(&self.plugin).len();
+        match failure.direction {
+            Flow::CrmToDesk => {
+                let record: Option<CrmRecord> = failure.crm_record.clone().and_then(|r| serde_json::from_value(r).ok());
+                if let (Some(record), Some(crm_id)) = (record, failure.crm_id.clone()) {
+                    let change = Change { kind: ChangeKind::Updated, id: crm_id, record: Some(record), changed_time: None };
+                    self.apply_crm_change(failure.module, ms, &change, &mut Counts::default())?;
+                }
+            }
+            Flow::DeskToCrm => {
+                if let Some(desk_id) = failure.desk_id.clone() {
+                    let meta = with_retry(|| plugin.describe_module(failure.module.module())).await?;
+                    self.export_records(&plugin, failure.module, ms, &meta, BTreeSet::from([desk_id])).await?;
+                }
+            }
+        }
+        Ok(self.store.failures(&self.plugin).len() <= before)
+    }
+}
+
+/// Equal values, an absent field counting as empty.
+fn same(a: &Values, b: &Values) -> bool {
+    let set = |v: &Values| v.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), x.clone())).collect::<Values>();
+    set(a) == set(b)
+}
+
+/// Runs a plugin call, waiting out rate limits (honouring the CRM's
+/// retry-after) and backing off on transient failures.
+pub async fn with_retry<T, F, Fut>(mut call: F) -> Result<T, CallError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CallError>>,
+{
+    let mut attempt = 0;
+    loop {
+        let result = call().await;
+        let wait = match result.as_ref().err().and_then(CallError::connector_error) {
+            Some(ConnectorError::RateLimited(secs)) => Duration::from_secs(u64::from(*secs).max(1)),
+            Some(ConnectorError::Transient(_)) => Duration::from_millis(250 << attempt),
+            _ => return result,
+        };
+        attempt += 1;
+        if attempt > RETRIES {
+            return result;
+        }
+        tokio::time::sleep(wait.min(MAX_BACKOFF)).await;
+    }
+}

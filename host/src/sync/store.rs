@@ -1,0 +1,272 @@
+//! What the sync engine remembers, in sled: which desk record is which
+//! CRM record, what both held after the last sync (the fingerprint), how
+//! far each side's changes were read, the 7-day history and the failure
+//! log.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use super::conflict::Values;
+use super::settings::{SyncModule, SyncSettings};
+use crate::desk::{ConflictableTransactionError, DeskError, TransactionalTree, TxResult};
+
+/// How long sync history is kept.
+pub const HISTORY_DAYS: i64 = 7;
+
+/// What both sides held after the last sync of a record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub values: Values,
+    /// The CRM's modification time the values came with.
+    pub crm_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flow {
+    CrmToDesk,
+    DeskToCrm,
+}
+
+/// One line of sync history: a run's counts for one direction and module.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub direction: Flow,
+    pub module: SyncModule,
+    pub added: u64,
+    pub updated: u64,
+    pub failed: u64,
+}
+
+/// A record that could not be synced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub id: String,
+    pub at: String,
+    pub direction: Flow,
+    pub module: SyncModule,
+    pub desk_id: Option<String>,
+    pub crm_id: Option<String>,
+    /// A name to recognise the record by.
+    pub record: String,
+    /// The seeds' message, e.g. "Mandatory Field Missing".
+    pub reason: String,
+    /// The CRM record as it came, so Try Again can apply it again.
+    pub crm_record: Option<Json>,
+}
+
+#[derive(Clone)]
+pub struct SyncStore {
+    db: sled::Db,
+    map: sled::Tree,
+    base: sled::Tree,
+    state: sled::Tree,
+    history: sled::Tree,
+    failures: sled::Tree,
+}
+
+fn map_key(plugin: &str, module: SyncModule, side: char, id: &str) -> Vec<u8> {
+    format!("{side}/{plugin}/{}/{id}", module.name()).into_bytes()
+}
+
+fn base_key(plugin: &str, module: SyncModule, desk_id: &str) -> Vec<u8> {
+    format!("{plugin}/{}/{desk_id}", module.name()).into_bytes()
+}
+
+fn json<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("sync state serialises")
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_slice(bytes).ok()
+}
+
+fn storage(e: sled::Error) -> DeskError {
+    DeskError::Storage(e.to_string())
+}
+
+impl SyncStore {
+    pub fn open(db: &sled::Db) -> Result<SyncStore, DeskError> {
+        let tree = |name: &str| db.open_tree(name).map_err(storage);
+        Ok(SyncStore {
+            db: db.clone(),
+            map: tree("sync.map")?,
+            base: tree("sync.fingerprints")?,
+            state: tree("sync.state")?,
+            history: tree("sync.history")?,
+            failures: tree("sync.failures")?,
+        })
+    }
+
+    /// The trees a desk write must update with the mapping, for
+    /// [`crate::desk::Desk::write_with`]: mapping, then fingerprints.
+    pub fn trees(&self) -> [sled::Tree; 2] {
+        [self.map.clone(), self.base.clone()]
+    }
+
+    /// Records, inside a transaction over [`SyncStore::trees`], that
+    /// `desk_id` is `crm_id` and what both now hold.
+    pub fn link_tx(txs: &[TransactionalTree], plugin: &str, module: SyncModule, desk_id: &str, crm_id: &str, fingerprint: &Fingerprint) -> TxResult<()> {
+        let (map, base) = (&txs[0], &txs[1]);
+        // A CRM record mapped to another desk record is a duplicate.
+        if let Some(other) = map.get(map_key(plugin, module, 'c', crm_id))? {
+            if other.as_ref() != desk_id.as_bytes() {
+                return Err(ConflictableTransactionError::Abort(DeskError::Refused(ALREADY_MAPPED.into())));
+            }
+        }
+        map.insert(map_key(plugin, module, 'd', desk_id), crm_id.as_bytes())?;
+        map.insert(map_key(plugin, module, 'c', crm_id), desk_id.as_bytes())?;
+        base.insert(base_key(plugin, module, desk_id), json(fingerprint))?;
+        Ok(())
+    }
+
+    /// Links outside a desk write (the CRM acknowledged a desk record).
+    pub fn link(&self, plugin: &str, module: SyncModule, desk_id: &str, crm_id: &str, fingerprint: &Fingerprint) -> Result<(), DeskError> {
+        use sled::transaction::Transactional;
+        let trees = self.trees();
+        trees
+            .as_slice()
+            .transaction(|txs| Self::link_tx(txs, plugin, module, desk_id, crm_id, fingerprint))
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Abort(e) => e,
+                sled::transaction::TransactionError::Storage(e) => storage(e),
+            })?;
+        self.db.flush().map_err(storage)?;
+        Ok(())
+    }
+
+    pub fn unlink(&self, plugin: &str, module: SyncModule, desk_id: &str) -> Result<(), DeskError> {
+        if let Some(crm) = self.map.remove(map_key(plugin, module, 'd', desk_id)).map_err(storage)? {
+            self.map.remove(map_key(plugin, module, 'c', &String::from_utf8_lossy(&crm))).map_err(storage)?;
+        }
+        self.base.remove(base_key(plugin, module, desk_id)).map_err(storage)?;
+        self.db.flush().map_err(storage)?;
+        Ok(())
+    }
+
+    pub fn crm_id(&self, plugin: &str, module: SyncModule, desk_id: &str) -> Option<String> {
+        self.map.get(map_key(plugin, module, 'd', desk_id)).ok().flatten().map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
+    pub fn desk_id(&self, plugin: &str, module: SyncModule, crm_id: &str) -> Option<String> {
+        self.map.get(map_key(plugin, module, 'c', crm_id)).ok().flatten().map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
+    pub fn fingerprint(&self, plugin: &str, module: SyncModule, desk_id: &str) -> Option<Fingerprint> {
+        self.base.get(base_key(plugin, module, desk_id)).ok().flatten().and_then(|v| parse(&v))
+    }
+
+    /// Number of mapped records of a module.
+    pub fn mapped_count(&self, plugin: &str, module: SyncModule) -> usize {
+        self.map.scan_prefix(format!("d/{plugin}/{}/", module.name())).count()
+    }
+
+    fn get_state(&self, key: &str) -> Option<String> {
+        self.state.get(key).ok().flatten().map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
+    fn set_state(&self, key: &str, value: &str) -> Result<(), DeskError> {
+        self.state.insert(key, value.as_bytes()).map_err(storage)?;
+        self.db.flush().map_err(storage)?;
+        Ok(())
+    }
+
+    /// Where the CRM's change feed was last read to.
+    pub fn crm_cursor(&self, plugin: &str, module: SyncModule) -> Option<String> {
+        self.get_state(&format!("cursor/{plugin}/{}", module.name()))
+    }
+
+    pub fn set_crm_cursor(&self, plugin: &str, module: SyncModule, cursor: &str) -> Result<(), DeskError> {
+        self.set_state(&format!("cursor/{plugin}/{}", module.name()), cursor)
+    }
+
+    /// The desk change-log position last exported.
+    pub fn desk_seq(&self, plugin: &str) -> Option<u64> {
+        self.get_state(&format!("deskseq/{plugin}")).and_then(|s| s.parse().ok())
+    }
+
+    pub fn set_desk_seq(&self, plugin: &str, seq: u64) -> Result<(), DeskError> {
+        self.set_state(&format!("deskseq/{plugin}"), &seq.to_string())
+    }
+
+    /// Whether the first sync (bulk import and export) of a module is done.
+    pub fn first_sync_done(&self, plugin: &str, module: SyncModule) -> bool {
+        self.get_state(&format!("first/{plugin}/{}", module.name())).is_some()
+    }
+
+    pub fn set_first_sync_done(&self, plugin: &str, module: SyncModule) -> Result<(), DeskError> {
+        self.set_state(&format!("first/{plugin}/{}", module.name()), &chrono::Utc::now().to_rfc3339())
+    }
+
+    pub fn settings(&self, plugin: &str) -> Option<SyncSettings> {
+        self.get_state(&format!("settings/{plugin}")).and_then(|s| serde_json::from_str(&s).ok())
+    }
+
+    pub fn set_settings(&self, plugin: &str, settings: &SyncSettings) -> Result<(), DeskError> {
+        self.set_state(&format!("settings/{plugin}"), &serde_json::to_string(settings).expect("settings serialise"))
+    }
+
+    pub fn add_history(&self, plugin: &str, entry: &HistoryEntry) -> Result<(), DeskError> {
+        let key = format!("{plugin}/{}/{:020}", entry.at, self.db.generate_id().map_err(storage)?);
+        self.history.insert(key, json(entry)).map_err(storage)?;
+        // Keep 7 days.
+        let cutoff = (chrono::Utc::now() - chrono::Duration::days(HISTORY_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let old: Vec<_> = self.history.range(format!("{plugin}/").into_bytes()..format!("{plugin}/{cutoff}").into_bytes()).keys().filter_map(Result::ok).collect();
+        for k in old {
+            self.history.remove(k).map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    /// Newest first.
+    pub fn history(&self, plugin: &str) -> Vec<HistoryEntry> {
+        let mut out: Vec<HistoryEntry> = self.history.scan_prefix(format!("{plugin}/")).values().filter_map(Result::ok).filter_map(|v| parse(&v)).collect();
+        out.reverse();
+        out
+    }
+
+    pub fn add_failure(&self, plugin: &str, mut failure: Failure) -> Result<Failure, DeskError> {
+        failure.id = format!("{:020}", self.db.generate_id().map_err(storage)?);
+        self.failures.insert(format!("{plugin}/{}", failure.id), json(&failure)).map_err(storage)?;
+        Ok(failure)
+    }
+
+    /// Newest first.
+    pub fn failures(&self, plugin: &str) -> Vec<Failure> {
+        let mut out: Vec<Failure> = self.failures.scan_prefix(format!("{plugin}/")).values().filter_map(Result::ok).filter_map(|v| parse(&v)).collect();
+        out.reverse();
+        out
+    }
+
+    pub fn take_failure(&self, plugin: &str, id: &str) -> Result<Option<Failure>, DeskError> {
+        Ok(self.failures.remove(format!("{plugin}/{id}")).map_err(storage)?.and_then(|v| parse(&v)))
+    }
+
+    /// Forgets everything of a plugin (the integration was deleted).
+    pub fn forget(&self, plugin: &str) -> Result<(), DeskError> {
+        for tree in [&self.history, &self.failures] {
+            for k in tree.scan_prefix(format!("{plugin}/")).keys().filter_map(Result::ok) {
+                tree.remove(k).map_err(storage)?;
+            }
+        }
+        for k in self.base.scan_prefix(format!("{plugin}/")).keys().filter_map(Result::ok) {
+            self.base.remove(k).map_err(storage)?;
+        }
+        for side in ['d', 'c'] {
+            for k in self.map.scan_prefix(format!("{side}/{plugin}/")).keys().filter_map(Result::ok) {
+                self.map.remove(k).map_err(storage)?;
+            }
+        }
+        for prefix in ["cursor", "deskseq", "first", "settings"] {
+            for k in self.state.scan_prefix(format!("{prefix}/{plugin}")).keys().filter_map(Result::ok) {
+                self.state.remove(k).map_err(storage)?;
+            }
+        }
+        self.db.flush().map_err(storage)?;
+        Ok(())
+    }
+}
+
+/// The seeds' message for a CRM record mapped to another desk record.
+pub const ALREADY_MAPPED: &str = "CRM ID is already mapped with another Support Entity";

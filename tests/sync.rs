@@ -1,0 +1,280 @@
+//! The sync engine against the Zoho CRM emulator, through the real Zoho
+//! plugin in the real sandbox: one test per rule of the seeds.
+
+use deskpane::desk::Kind;
+use deskpane::sync::{Direction, OnCrmDelete, OnDeskDelete, SyncModule};
+use deskpane_tests::SyncSetup;
+use serde_json::{json, Map, Value};
+
+
+fn fields(v: Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+fn contacts_by_email(s: &SyncSetup, email: &str) -> Vec<deskpane::desk::Record> {
+    s.desk().find(Kind::Contact, "email", email)
+}
+
+fn crm_contacts_by_email(s: &SyncSetup, email: &str) -> Vec<Value> {
+    s.emulator.records("Contacts").into_iter().filter(|c| c["Email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email))).collect()
+}
+
+const TWO_YEARS_AGO: &str = "2024-11-01T10:00:00+00:00";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_sync_imports_and_exports_the_last_years_records_once() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Contacts", json!({"Last_Name": "Lovelace", "First_Name": "Ada", "Email": "ada@example.com", "Title": "Analyst"}));
+    s.emulator.seed("Contacts", json!({"Last_Name": "Hopper", "Email": "grace@example.com"}));
+    s.emulator.seed("Contacts", json!({"Last_Name": "Babbage", "Email": "old@example.com", "Created_Time": TWO_YEARS_AGO, "Modified_Time": TWO_YEARS_AGO}));
+    s.emulator.seed("Contacts", json!({"Last_Name": "No Email"}));
+    // Grace is in the desk already: matched by email, not duplicated.
+    s.desk().create(Kind::Contact, fields(json!({"last_name": "Hopper", "email": "GRACE@example.com", "phone": "+1 555 0100"})), "api").unwrap();
+    s.desk().create(Kind::Contact, fields(json!({"last_name": "Turing", "email": "alan@example.com"})), "api").unwrap();
+
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    let report = s.engine.run().await.unwrap();
+    assert_eq!(report.imported[&SyncModule::Contacts].added, 3, "{report:?}");
+
+    assert_eq!(contacts_by_email(&s, "ada@example.com")[0].text("title"), Some("Analyst"));
+    assert_eq!(contacts_by_email(&s, "grace@example.com").len(), 1);
+    assert!(contacts_by_email(&s, "old@example.com").is_empty(), "records older than a year stay out");
+    assert_eq!(s.desk().find(Kind::Contact, "last_name", "No Email").len(), 1, "contacts without email sync too");
+    // Turing went to the CRM, Grace's desk phone too (desk changed it last).
+    assert_eq!(crm_contacts_by_email(&s, "alan@example.com").len(), 1);
+    assert_eq!(crm_contacts_by_email(&s, "grace@example.com").len(), 1);
+    assert_eq!(crm_contacts_by_email(&s, "grace@example.com")[0]["Phone"], "+1 555 0100");
+
+    // Nothing bounces back: a second run writes nothing on either side.
+    let writes_before = s.emulator.requests().iter().filter(|r| r.method != "GET").count();
+    let again = s.engine.run().await.unwrap();
+    assert!(again.imported.values().all(|c| c.added == 0 && c.updated == 0), "{again:?}");
+    assert!(again.exported.values().all(|c| c.added == 0 && c.updated == 0), "{again:?}");
+    assert_eq!(s.emulator.requests().iter().filter(|r| r.method != "GET").count(), writes_before);
+    let history = s.engine.store().history("zoho-crm");
+    assert!(history.iter().any(|h| h.added == 3), "{history:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_on_either_side_sync_and_conflicts_settle_per_field() {
+    let s = SyncSetup::start().await;
+    let crm_id = s.emulator.seed("Contacts", json!({"Last_Name": "Lovelace", "Email": "ada@example.com", "Title": "Analyst", "Mailing_City": "London"}));
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    s.engine.run().await.unwrap();
+    let desk = contacts_by_email(&s, "ada@example.com").remove(0);
+
+    // Desk edits the title; the CRM edits the city: both survive.
+    s.desk().update(Kind::Contact, &desk.id, fields(json!({"title": "Chief Analyst"})), "agent:1").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let token = s.emulator.issue_access_token();
+    let http = reqwest::Client::new();
+    http.put(format!("{}/crm/v8/Contacts/{crm_id}", s.emulator.base_url()))
+        .header("Authorization", format!("Zoho-oauthtoken {token}"))
+        .json(&json!({"data": [{"Mailing_City": "Paris"}]}))
+        .send()
+        .await
+        .unwrap();
+    s.engine.run().await.unwrap();
+    let crm = s.emulator.record("Contacts", &crm_id).unwrap();
+    let desk = s.desk().get(Kind::Contact, &desk.id).unwrap();
+    assert_eq!((crm["Title"].as_str(), crm["Mailing_City"].as_str()), (Some("Chief Analyst"), Some("Paris")));
+    assert_eq!((desk.text("title"), desk.text("city")), (Some("Chief Analyst"), Some("Paris")));
+
+    // Both edit the title: the later change wins (here the CRM's).
+    s.desk().update(Kind::Contact, &desk.id, fields(json!({"title": "Desk title"})), "agent:1").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    http.put(format!("{}/crm/v8/Contacts/{crm_id}", s.emulator.base_url()))
+        .header("Authorization", format!("Zoho-oauthtoken {token}"))
+        .json(&json!({"data": [{"Title": "CRM title"}]}))
+        .send()
+        .await
+        .unwrap();
+    s.engine.run().await.unwrap();
+    assert_eq!(s.desk().get(Kind::Contact, &desk.id).unwrap().text("title"), Some("CRM title"));
+    assert_eq!(s.emulator.record("Contacts", &crm_id).unwrap()["Title"], "CRM title");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_way_sync_makes_the_crm_the_master() {
+    let s = SyncSetup::start().await;
+    let crm_id = s.emulator.seed("Accounts", json!({"Account_Name": "Zylker", "Industry": "Retail"}));
+    s.desk().create(Kind::Account, fields(json!({"account_name": "Desk Only Ltd"})), "api").unwrap();
+    s.enable(&[SyncModule::Accounts], |m| m.direction = Direction::CrmToDesk).await;
+    s.engine.run().await.unwrap();
+    assert_eq!(s.desk().find(Kind::Account, "account_name", "Zylker").len(), 1);
+    assert!(s.emulator.records("Accounts").iter().all(|a| a["Account_Name"] != "Desk Only Ltd"), "nothing goes to the CRM");
+
+    let desk = s.desk().find(Kind::Account, "account_name", "Zylker").remove(0);
+    s.desk().update(Kind::Account, &desk.id, fields(json!({"industry": "Desk edit"})), "agent:1").unwrap();
+    s.engine.run().await.unwrap();
+    assert_eq!(s.emulator.record("Accounts", &crm_id).unwrap()["Industry"], "Retail");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_and_products_match_by_name_and_products_by_department() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Accounts", json!({"Account_Name": "Zylker Corp", "Phone": "+1 555 0199"}));
+    s.desk().create(Kind::Account, fields(json!({"account_name": "zylker corp"})), "api").unwrap();
+    s.emulator.seed("Products", json!({"Product_Name": "Widget", "Department": "Support"}));
+    s.emulator.seed("Products", json!({"Product_Name": "Gadget", "Department": "Sales"}));
+    s.desk().create(Kind::Product, fields(json!({"product_name": "Gizmo", "department": "Support"})), "api").unwrap();
+    s.desk().create(Kind::Product, fields(json!({"product_name": "Sprocket", "department": "Sales"})), "api").unwrap();
+    s.enable(&[SyncModule::Accounts, SyncModule::Products], |m| m.departments = if m.fields.iter().any(|f| f.desk == "department") { vec!["Support".into()] } else { vec![] }).await;
+    s.engine.run().await.unwrap();
+    assert_eq!(s.desk().list(Kind::Account).len(), 1, "matched by name, not duplicated");
+    assert_eq!(s.desk().list(Kind::Account)[0].text("phone"), Some("+1 555 0199"));
+    let desk_products: Vec<String> = s.desk().list(Kind::Product).iter().filter_map(|p| p.text("product_name").map(str::to_string)).collect();
+    assert!(desk_products.contains(&"Widget".to_string()) && !desk_products.contains(&"Gadget".to_string()), "{desk_products:?}");
+    let crm_products: Vec<String> = s.emulator.records("Products").iter().filter_map(|p| p["Product_Name"].as_str().map(str::to_string)).collect();
+    assert!(crm_products.contains(&"Gizmo".to_string()) && !crm_products.contains(&"Sprocket".to_string()), "{crm_products:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contact_matched_by_secondary_email_takes_the_crms_primary_email() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Contacts", json!({"Last_Name": "Lovelace", "Email": "ada@work.example", "Secondary_Email": "ada@home.example"}));
+    let desk = s.desk().create(Kind::Contact, fields(json!({"last_name": "Lovelace", "email": "ada@home.example"})), "api").unwrap();
+    s.enable(&[SyncModule::Contacts], |m| m.secondary_email = true).await;
+    s.engine.run().await.unwrap();
+    assert_eq!(s.desk().list(Kind::Contact).len(), 1);
+    assert_eq!(s.desk().get(Kind::Contact, &desk.id).unwrap().text("email"), Some("ada@work.example"));
+    assert_eq!(s.emulator.records("Contacts").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_records_in_the_chosen_list_views_sync() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Contacts", json!({"Last_Name": "InView", "Mailing_City": "London"}));
+    s.emulator.seed("Contacts", json!({"Last_Name": "OutOfView", "Mailing_City": "Paris"}));
+    let cvid = s.emulator.add_custom_view("Contacts", "Londoners", "(Mailing_City:equals:London)");
+    s.enable(&[SyncModule::Contacts], |m| m.list_views = vec![cvid.clone()]).await;
+    s.engine.run().await.unwrap();
+    let names: Vec<String> = s.desk().list(Kind::Contact).iter().filter_map(|c| c.text("last_name").map(str::to_string)).collect();
+    assert_eq!(names, vec!["InView".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mappings_whose_types_disagree_are_refused_and_bad_values_are_logged_then_retried() {
+    let s = SyncSetup::start().await;
+    let mut settings = s.engine.settings();
+    let contacts = settings.modules.get_mut(&SyncModule::Contacts).unwrap();
+    contacts.enabled = true;
+    contacts.fields.push(deskpane::sync::mapping::FieldPair { desk: "title".into(), crm: "Tickets_Raised".into() });
+    let err = s.engine.set_settings(settings.clone()).await.unwrap_err();
+    assert_eq!(err.to_string(), "the field mapping of contacts is not valid: desk field `title` (Text) cannot be mapped to CRM field `Tickets_Raised` (Integer): their types disagree");
+
+    // A custom desk field takes the CRM's type, so a text value slips
+    // through the editor and is caught when the record syncs.
+    let contacts = settings.modules.get_mut(&SyncModule::Contacts).unwrap();
+    contacts.fields.pop();
+    contacts.fields.push(deskpane::sync::mapping::FieldPair { desk: "cf_tickets".into(), crm: "Tickets_Raised".into() });
+    s.engine.set_settings(settings).await.unwrap();
+    let desk = s.desk().create(Kind::Contact, fields(json!({"last_name": "Count", "email": "count@example.com", "cf_tickets": "many"})), "api").unwrap();
+    let report = s.engine.run().await.unwrap();
+    assert_eq!(report.exported[&SyncModule::Contacts].failed, 1);
+    let failures = s.engine.store().failures("zoho-crm");
+    assert_eq!(failures[0].reason, "Text value is given for an Integer field (Tickets_Raised)");
+    assert_eq!(failures[0].record, "count@example.com");
+
+    // Fixed in the desk, Try Again syncs it and clears the entry.
+    s.desk().update(Kind::Contact, &desk.id, fields(json!({"cf_tickets": 3})), "agent:1").unwrap();
+    assert!(s.engine.retry(&failures[0].id).await.unwrap());
+    assert!(s.engine.store().failures("zoho-crm").is_empty());
+    assert_eq!(crm_contacts_by_email(&s, "count@example.com")[0]["Tickets_Raised"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partially_refused_batch_logs_each_failure_and_the_rest_goes_through() {
+    let s = SyncSetup::start().await;
+    // Title feeds the CRM's mandatory Last_Name: contacts without one fail there.
+    let mut settings = s.engine.settings();
+    let contacts = settings.modules.get_mut(&SyncModule::Contacts).unwrap();
+    contacts.enabled = true;
+    contacts.fields.retain(|p| p.crm != "Last_Name");
+    contacts.fields.push(deskpane::sync::mapping::FieldPair { desk: "title".into(), crm: "Last_Name".into() });
+    s.engine.set_settings(settings).await.unwrap();
+    for (i, title) in [Some("Boss"), None, Some("Clerk")].iter().enumerate() {
+        let mut f = fields(json!({"last_name": format!("Person {i}"), "email": format!("p{i}@example.com")}));
+        if let Some(t) = title {
+            f.insert("title".into(), json!(t));
+        }
+        s.desk().create(Kind::Contact, f, "api").unwrap();
+    }
+    let report = s.engine.run().await.unwrap();
+    let c = report.exported[&SyncModule::Contacts];
+    assert_eq!((c.added, c.failed), (2, 1), "{report:?}");
+    assert!(s.emulator.requests().iter().any(|r| r.status == 207));
+    let failures = s.engine.store().failures("zoho-crm");
+    assert_eq!(failures[0].reason, "Mandatory Field Missing");
+    assert_eq!(failures[0].record, "p1@example.com");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_preferences_decide_what_a_delete_on_either_side_does() {
+    let s = SyncSetup::start().await;
+    let keep = s.emulator.seed("Contacts", json!({"Last_Name": "Keep", "Email": "keep@example.com"}));
+    let gone = s.emulator.seed("Contacts", json!({"Last_Name": "Gone", "Email": "gone@example.com"}));
+    let busy = s.emulator.seed("Contacts", json!({"Last_Name": "Busy", "Email": "busy@example.com"}));
+    s.enable(&[SyncModule::Contacts], |m| m.on_crm_delete = OnCrmDelete::IfNoAssociates).await;
+    s.engine.run().await.unwrap();
+    let busy_desk = contacts_by_email(&s, "busy@example.com").remove(0);
+    s.desk().create(Kind::Ticket, fields(json!({"subject": "Help", "contact_id": busy_desk.id})), "api").unwrap();
+
+    let token = s.emulator.issue_access_token();
+    let http = reqwest::Client::new();
+    http.delete(format!("{}/crm/v8/Contacts?ids={gone},{busy}", s.emulator.base_url())).header("Authorization", format!("Zoho-oauthtoken {token}")).send().await.unwrap();
+    s.engine.run().await.unwrap();
+    assert!(contacts_by_email(&s, "gone@example.com").is_empty(), "no associates: deleted");
+    assert!(s.desk().recycle_bin().iter().any(|e| e.record.text("email") == Some("gone@example.com")), "into the recycle bin");
+    assert_eq!(contacts_by_email(&s, "busy@example.com").len(), 1, "has a ticket: kept, only unmapped");
+
+    // Desk deletes: Never only unmaps; Always deletes in the CRM.
+    let keep_desk = contacts_by_email(&s, "keep@example.com").remove(0);
+    s.desk().delete(Kind::Contact, &keep_desk.id, true, "agent:1").unwrap();
+    s.engine.run().await.unwrap();
+    assert!(s.emulator.record("Contacts", &keep).is_some(), "Never: the CRM keeps it");
+    // ...and when the CRM record is then updated, it comes back to the desk.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    http.put(format!("{}/crm/v8/Contacts/{keep}", s.emulator.base_url())).header("Authorization", format!("Zoho-oauthtoken {token}")).json(&json!({"data": [{"Title": "Back"}]})).send().await.unwrap();
+    s.engine.run().await.unwrap();
+    assert_eq!(contacts_by_email(&s, "keep@example.com")[0].text("title"), Some("Back"));
+
+    let mut settings = s.engine.settings();
+    settings.modules.get_mut(&SyncModule::Contacts).unwrap().on_desk_delete = OnDeskDelete::Always;
+    s.engine.set_settings(settings).await.unwrap();
+    let back = contacts_by_email(&s, "keep@example.com").remove(0);
+    s.desk().delete(Kind::Contact, &back.id, true, "agent:1").unwrap();
+    s.engine.run().await.unwrap();
+    assert!(s.emulator.record("Contacts", &keep).is_none(), "Always: deleted in the CRM");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_sync_exchanges_nothing_until_resumed() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Contacts", json!({"Last_Name": "Waiting", "Email": "wait@example.com"}));
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    let mut settings = s.engine.settings();
+    settings.paused = true;
+    s.engine.set_settings(settings.clone()).await.unwrap();
+    let before = s.emulator.requests().len();
+    assert!(s.engine.run().await.unwrap().paused);
+    assert_eq!(s.emulator.requests().len(), before, "not one request while paused");
+    assert!(s.desk().list(Kind::Contact).is_empty());
+    settings.paused = false;
+    s.engine.set_settings(settings).await.unwrap();
+    s.engine.run().await.unwrap();
+    assert_eq!(s.desk().list(Kind::Contact).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limits_and_expired_tokens_do_not_stop_a_sync() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed_many("Contacts", (0..30).map(|i| json!({"Last_Name": format!("N{i}"), "Email": format!("n{i}@example.com")})).collect());
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    s.emulator.expire_tokens();
+    s.emulator.fail_next_with_429(3);
+    s.engine.run().await.unwrap();
+    assert_eq!(s.desk().list(Kind::Contact).len(), 30);
+    let statuses: Vec<u16> = s.emulator.requests().iter().map(|r| r.status).collect();
+    assert!(statuses.contains(&429) && statuses.contains(&401), "{statuses:?}");
+}

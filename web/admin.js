@@ -1,0 +1,817 @@
+/* Deskpane admin console (Administrators): integrations (install, configure,
+ * connect, portal link, disconnect, delete), the permission matrix, agents
+ * and profiles, and the outbox. Hash routes: #plugins, #plugin=ID,
+ * #permissions, #agents, #outbox.
+ * Builds the DOM with createElement/textContent only (see panel.js).
+ */
+(function () {
+  'use strict';
+
+  const { el, clear, append, api, topBar, signInForm, formatDateTime, safeHref, initials } = window.Deskpane;
+  const root = document.getElementById('app');
+  let agent = null;
+  let renderSeq = 0;
+  /** What the next render of a plugin page confirms (e.g. 'config-saved'). */
+  let flash = null;
+
+  // ---------------------------------------------------------------- bits
+
+  let toastTimer = null;
+  function toast(message, kind) {
+    let box = document.getElementById('toast');
+    if (!box) {
+      box = el('div', { id: 'toast', class: 'toast', role: 'status', 'aria-live': 'polite', testid: 'toast' });
+      document.body.appendChild(box);
+    }
+    box.textContent = message;
+    box.className = 'toast show ' + (kind === 'error' ? 'toast-error' : 'toast-ok');
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.className = 'toast'; }, kind === 'error' ? 8000 : 3500);
+  }
+
+  function loading() {
+    return el('div', { class: 'loading' }, el('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading…');
+  }
+
+  function errorBox(message, testid) {
+    return el('div', { class: 'panel-error', role: 'alert', testid: testid || 'admin-error' }, message);
+  }
+
+  function formError(e) {
+    const lines = [e.message];
+    for (const f of e.fields || []) lines.push((f.field ? f.field + ': ' : '') + (f.message || ''));
+    return lines.join('\n');
+  }
+
+  function switchInput(checked, testid, label, onChange) {
+    const input = el('input', { type: 'checkbox', role: 'switch', checked: !!checked, testid, 'aria-label': label });
+    input.addEventListener('change', () => onChange(input.checked, input));
+    return el('label', { class: 'switch', title: label }, input, el('span', { class: 'switch-track', 'aria-hidden': 'true' }), el('span', { class: 'switch-label' }, label));
+  }
+
+  function pill(text, kind, testid) {
+    return el('span', { class: 'pill pill-' + kind, testid }, text);
+  }
+
+  function pluginPath(id) { return '/api/admin/plugins/' + encodeURIComponent(id); }
+
+  function confirmDialog(title, message, confirmLabel) {
+    return new Promise((resolve) => {
+      const cancel = el('button', { type: 'button', class: 'btn', testid: 'confirm-cancel' }, 'Cancel');
+      const ok = el('button', { type: 'button', class: 'btn btn-danger', testid: 'confirm-delete' }, confirmLabel);
+      const dialog = el('dialog', { class: 'dialog', testid: 'confirm-dialog', 'aria-labelledby': 'dialog-title' },
+        el('h2', { id: 'dialog-title' }, title),
+        el('p', {}, message),
+        el('div', { class: 'dialog-actions' }, cancel, ok));
+      const done = (value) => { dialog.close(); dialog.remove(); resolve(value); };
+      cancel.addEventListener('click', () => done(false));
+      ok.addEventListener('click', () => done(true));
+      dialog.addEventListener('cancel', (event) => { event.preventDefault(); done(false); });
+      document.body.appendChild(dialog);
+      dialog.showModal();
+      cancel.focus();
+    });
+  }
+
+  // ---------------------------------------------------------------- layout
+
+  const NAV = [
+    ['plugins', 'Integrations'],
+    ['permissions', 'Permissions'],
+    ['agents', 'Agents & profiles'],
+    ['outbox', 'Outbox'],
+  ];
+
+  function shell(current) {
+    const content = el('div', { class: 'admin-content' });
+    const side = el('nav', { class: 'sidenav', 'aria-label': 'Admin' },
+      el('div', { class: 'sidenav-title' }, 'Setup'),
+      NAV.map(([key, label]) => el('a', { href: '#' + key, class: current === key ? 'active' : '', testid: 'nav-' + key }, label)));
+    append(clear(root), topBar(agent, 'admin'), el('main', { class: 'main admin-layout' }, side, content));
+    return content;
+  }
+
+  function parseHash() {
+    const hash = location.hash.replace(/^#/, '');
+    if (hash.includes('=')) {
+      const params = new URLSearchParams(hash);
+      if (params.get('plugin')) return { page: 'plugin', id: params.get('plugin') };
+    }
+    return { page: NAV.some(([k]) => k === hash) ? hash : 'plugins' };
+  }
+
+  function route() {
+    const seq = ++renderSeq;
+    const where = parseHash();
+    document.title = 'Deskpane admin';
+    switch (where.page) {
+      case 'plugin': return pluginPage(seq, where.id);
+      case 'permissions': return permissionsPage(seq);
+      case 'agents': return agentsPage(seq);
+      case 'outbox': return outboxPage(seq);
+      default: return pluginsPage(seq);
+    }
+  }
+
+  function guard(seq, e, content) {
+    if (seq !== renderSeq) return true;
+    if (e && e.status === 401) { start(); return true; }
+    if (e) { clear(content).appendChild(errorBox(e.message)); return true; }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- integrations list
+
+  function credentialChips(p) {
+    const names = Object.keys(p.credentials || {});
+    if (!names.length) return [pill('No credentials needed', 'muted', 'credential-status')];
+    return names.map((name) => {
+      const c = p.credentials[name];
+      return el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } },
+        name + ': ' + (c.connected ? 'Connected' : 'Not connected'));
+    });
+  }
+
+  function statusChip(p) {
+    return p.status === 'ok'
+      ? pill('Healthy', 'ok', 'plugin-status')
+      : el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.status }, 'Error');
+  }
+
+  function enabledSwitch(p, after) {
+    return switchInput(p.enabled, 'plugin-enabled', p.enabled ? 'Enabled' : 'Disabled', async (on, input) => {
+      input.disabled = true;
+      try {
+        const updated = await api('PATCH', pluginPath(p.id), { enabled: on });
+        p.enabled = updated.enabled;
+        input.closest('.switch').querySelector('.switch-label').textContent = updated.enabled ? 'Enabled' : 'Disabled';
+        toast(p.name + (updated.enabled ? ' is enabled.' : ' is disabled.'));
+        if (after) after(updated);
+      } catch (e) {
+        input.checked = !on;
+        toast(e.message, 'error');
+      } finally {
+        input.disabled = false;
+      }
+    });
+  }
+
+  function pluginCard(p) {
+    return el('article', { class: 'card plugin-card', testid: 'plugin-card', dataset: { plugin: p.id } },
+      el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(p.name || p.id)),
+      el('div', { class: 'plugin-body' },
+        el('div', { class: 'plugin-title-row' },
+          el('h2', { class: 'plugin-name', testid: 'plugin-name' }, p.name || p.id),
+          el('span', { class: 'muted small', testid: 'plugin-version' }, 'v' + p.version),
+          el('span', { class: 'muted small', testid: 'plugin-publisher' }, 'by ' + (p.publisher || 'unknown publisher'))),
+        p.description ? el('p', { class: 'plugin-desc' }, p.description) : null,
+        el('div', { class: 'chips' }, statusChip(p), credentialChips(p)),
+        p.status !== 'ok' ? el('p', { class: 'plugin-status-text', testid: 'plugin-status-text' }, p.status) : null),
+      el('div', { class: 'plugin-actions' },
+        enabledSwitch(p),
+        el('a', { class: 'btn', href: '#plugin=' + encodeURIComponent(p.id), testid: 'plugin-manage' }, 'Manage')));
+  }
+
+  function installForm(after) {
+    const manifest = el('input', { type: 'file', name: 'manifest', id: 'install-manifest', accept: '.toml,text/plain', required: true, testid: 'install-manifest' });
+    const component = el('input', { type: 'file', name: 'component', id: 'install-component', accept: '.wasm,application/wasm', required: true, testid: 'install-component' });
+    const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'install-error' });
+    const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'install-submit' }, 'Install plugin');
+    const form = el('form', { class: 'card install-card', testid: 'install-form', enctype: 'multipart/form-data' },
+      el('h2', { class: 'card-title' }, 'Install a plugin'),
+      el('p', { class: 'muted' }, 'Upload the plugin\u2019s manifest (plugin.toml) and its WebAssembly component (plugin.wasm). The host checks both before installing; then configure, connect and enable it.'),
+      el('div', { class: 'form-grid' },
+        el('div', { class: 'field' }, el('label', { for: 'install-manifest' }, 'Manifest (plugin.toml)'), manifest),
+        el('div', { class: 'field' }, el('label', { for: 'install-component' }, 'Component (plugin.wasm)'), component)),
+      error,
+      el('div', { class: 'form-actions' }, submit));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      submit.disabled = true;
+      submit.textContent = 'Installing…';
+      try {
+        const installed = await api('POST', '/api/admin/plugins', new FormData(form));
+        toast((installed.name || installed.id) + ' is installed.');
+        form.reset();
+        after(installed);
+      } catch (e) {
+        if (e.status === 401) return start();
+        error.textContent = formError(e);
+        error.hidden = false;
+      } finally {
+        submit.disabled = false;
+        submit.textContent = 'Install plugin';
+      }
+      return undefined;
+    });
+    return form;
+  }
+
+  async function pluginsPage(seq) {
+    const content = shell('plugins');
+    const list = el('div', { class: 'plugin-list', testid: 'plugin-list' }, loading());
+    append(content, 
+      el('div', { class: 'page-head' }, el('div', {},
+        el('h1', {}, 'Integrations'),
+        el('p', { class: 'muted' }, 'CRM plugins run sandboxed. Each shows a panel beside tickets for the profiles you allow.'))),
+      list,
+      installForm((installed) => { location.hash = '#plugin=' + encodeURIComponent(installed.id); }));
+    let answer;
+    try { answer = await api('GET', '/api/admin/plugins'); } catch (e) { guard(seq, e, list); return; }
+    if (guard(seq, null, list)) return;
+    clear(list);
+    const plugins = answer.plugins || [];
+    if (!plugins.length) list.appendChild(el('div', { class: 'card empty-card' }, el('p', { class: 'empty' }, 'No plugins installed yet. Install one below.')));
+    for (const p of plugins) list.appendChild(pluginCard(p));
+  }
+
+  // ---------------------------------------------------------------- one integration
+
+  function inputFor(key, spec, value) {
+    const type = String(spec.type || 'string').toLowerCase();
+    const id = 'config-' + key;
+    const common = { id, name: key, testid: 'config-' + key, required: !!spec.required };
+    if (type === 'bool' || type === 'boolean') {
+      const on = value === undefined || value === null ? String(spec.default) === 'true' : value === true || value === 'true';
+      return el('input', Object.assign({ type: 'checkbox', checked: on }, common, { required: false }));
+    }
+    if (Array.isArray(spec.options) || Array.isArray(spec.choices) || Array.isArray(spec.values)) {
+      const options = spec.options || spec.choices || spec.values;
+      return el('select', common, options.map((o) => el('option', { value: String(o), selected: String(o) === String(value) }, String(o))));
+    }
+    const inputType = { url: 'url', integer: 'number', number: 'number', int: 'number', float: 'number', secret: 'password', password: 'password', email: 'email' }[type] || 'text';
+    return el('input', Object.assign({
+      type: inputType,
+      value: value === undefined || value === null ? '' : String(value),
+      placeholder: spec.default !== undefined && spec.default !== null ? String(spec.default) : '',
+      autocomplete: 'off',
+      step: type === 'integer' || type === 'int' ? '1' : (inputType === 'number' ? 'any' : undefined),
+    }, common));
+  }
+
+  /** Settings are strings (booleans as "true"/"false"); an empty field is left out. */
+  function readInput(input) {
+    if (input.type === 'checkbox') return input.checked ? 'true' : 'false';
+    const value = input.value.trim();
+    return value === '' ? null : value;
+  }
+
+  function configCard(p, onSaved) {
+    const schema = p.config_schema || {};
+    const keys = Object.keys(schema);
+    const inputs = {};
+    const fields = keys.map((key) => {
+      const spec = schema[key] || {};
+      const current = p.config && Object.prototype.hasOwnProperty.call(p.config, key) ? p.config[key] : undefined;
+      const input = inputFor(key, spec, current);
+      inputs[key] = input;
+      const label = el('label', { for: 'config-' + key }, spec.label || key, spec.required ? el('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
+      return el('div', { class: 'field' + (input.type === 'checkbox' ? ' field-check' : '') },
+        input.type === 'checkbox' ? el('div', { class: 'check-row' }, input, label) : [label, input],
+        el('div', { class: 'help' }, el('code', {}, key), spec.description ? ' \u2014 ' + spec.description : null,
+          spec.default !== undefined && spec.default !== null && spec.default !== '' ? ' (default: ' + String(spec.default).replace(/,/g, ',\u200b') + ')' : null));
+    });
+    const customerType = el('input', { id: 'config-customer-type-field', type: 'text', autocomplete: 'off', testid: 'config-customer-type-field', placeholder: 'e.g. Customer_Type', value: p.customer_type_field || '' });
+    const hosts = el('textarea', { id: 'config-extra-hosts', rows: '2', testid: 'config-extra-hosts', placeholder: 'https://crm.example.com' });
+    hosts.value = (p.extra_hosts || []).join('\n');
+    const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'config-error' });
+    const saved = el('span', { class: 'saved-note', testid: 'config-saved', hidden: flash !== 'config-saved' }, '\u2713 Saved');
+    if (flash === 'config-saved') flash = null;
+    const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'config-save' }, 'Save settings');
+    const form = el('form', { class: 'card', testid: 'config-form' },
+      el('h2', { class: 'card-title' }, 'Configuration'),
+      keys.length ? null : el('p', { class: 'muted' }, 'This plugin has no settings.'),
+      el('div', { class: 'form-grid' }, fields),
+      el('div', { class: 'field' },
+        el('label', { for: 'config-customer-type-field' }, 'Customer type field (Handshake Mode)'),
+        customerType,
+        el('div', { class: 'help' }, 'The CRM profile field whose value orders and filters the ticket list by customer type. Leave empty to turn Handshake Mode off for this plugin.')),
+      el('div', { class: 'field' },
+        el('label', { for: 'config-extra-hosts' }, 'Extra allowed hosts'),
+        hosts,
+        el('div', { class: 'help' }, 'One origin a line, on top of the hosts the manifest allows (e.g. a self-hosted CRM).')),
+      error,
+      el('div', { class: 'form-actions' }, submit, saved));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      saved.hidden = true;
+      const config = {};
+      for (const key of keys) {
+        const value = readInput(inputs[key]);
+        if (value !== null) config[key] = value;
+      }
+      const extra = hosts.value.split(/\s+/).map((h) => h.trim()).filter(Boolean);
+      submit.disabled = true;
+      try {
+        const patch = { config, extra_hosts: extra };
+        if ((p.customer_type_field || '') !== customerType.value.trim()) patch.customer_type_field = customerType.value.trim();
+        const updated = await api('PATCH', pluginPath(p.id), patch);
+        toast('Settings of ' + (updated.name || p.name) + ' saved.');
+        flash = 'config-saved';
+        onSaved(updated);
+      } catch (e) {
+        error.textContent = formError(e);
+        error.hidden = false;
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  function credentialCard(p, name, c, onChange) {
+    const isOauth = String(c.kind || '').toLowerCase().replace(/[-_]/g, '') === 'oauth2' || String(c.kind || '').toLowerCase() === 'oauth';
+    const status = el('div', { class: 'cred-status' },
+      el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } }, c.connected ? 'Connected' : 'Not connected'),
+      c.connected && c.connected_at ? el('span', { class: 'muted small' }, 'since ' + formatDateTime(c.connected_at)) : null,
+      isOauth ? pill(c.oauth_configured ? 'OAuth client set' : 'OAuth client not set', c.oauth_configured ? 'muted' : 'warn', 'oauth-configured') : null);
+    const card = el('section', { class: 'card credential-card', testid: 'credential-' + name, dataset: { credential: name } },
+      el('div', { class: 'card-head' },
+        el('h2', { class: 'card-title' }, 'Connection', el('span', { class: 'muted small' }, ' \u00b7 ' + name + ' (' + (c.kind || 'credential') + ')')),
+        status));
+
+    const actions = el('div', { class: 'form-actions' });
+    if (isOauth) {
+      const connect = el('button', { type: 'button', class: 'btn btn-primary', testid: 'connect' }, c.connected ? 'Reconnect' : 'Connect');
+      connect.addEventListener('click', async () => {
+        connect.disabled = true;
+        try {
+          const answer = await api('POST', pluginPath(p.id) + '/connect', { credential: name });
+          const target = safeHref(answer.authorize_url, true);
+          if (!target) throw new Error('The server gave no usable authorization address.');
+          location.assign(target);
+        } catch (e) {
+          toast(e.message, 'error');
+          connect.disabled = false;
+        }
+      });
+      actions.appendChild(connect);
+    }
+    if (c.connected) {
+      const disconnect = el('button', { type: 'button', class: 'btn', testid: 'disconnect' }, 'Disconnect');
+      disconnect.addEventListener('click', async () => {
+        disconnect.disabled = true;
+        try {
+          const updated = await api('POST', pluginPath(p.id) + '/disconnect');
+          toast((updated.name || p.name) + ' is disconnected.');
+          onChange(updated);
+        } catch (e) {
+          toast(e.message, 'error');
+          disconnect.disabled = false;
+        }
+      });
+      actions.appendChild(disconnect);
+    }
+    if (!isOauth && !c.connected) {
+      card.appendChild(el('p', { class: 'muted' }, 'This credential is not connected yet.'));
+    }
+    if (actions.childNodes.length) card.appendChild(actions);
+
+    if (isOauth) {
+      const id = (k) => 'oauth-' + name + '-' + k;
+      const known = (p.oauth && p.oauth[name]) || {};
+      const clientId = el('input', { id: id('client-id'), type: 'text', autocomplete: 'off', required: true, testid: 'oauth-client-id', value: known.client_id || '' });
+      const secret = el('input', { id: id('client-secret'), type: 'password', autocomplete: 'new-password', required: true, testid: 'oauth-client-secret', placeholder: c.oauth_configured ? 'Stored; type it again to change the client' : '' });
+      const authorize = el('input', { id: id('authorize-url'), type: 'url', autocomplete: 'off', testid: 'oauth-authorize-url', placeholder: 'The manifest\u2019s authorization URL', value: known.authorize_url || '' });
+      const token = el('input', { id: id('token-url'), type: 'url', autocomplete: 'off', testid: 'oauth-token-url', placeholder: 'The manifest\u2019s token URL', value: known.token_url || '' });
+      const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'oauth-error' });
+      const save = el('button', { type: 'submit', class: 'btn', testid: 'oauth-save' }, 'Save OAuth client');
+      const form = el('form', { class: 'subform', testid: 'oauth-form' },
+        el('h3', { class: 'subhead' }, 'OAuth client'),
+        el('p', { class: 'muted small' }, 'Register Deskpane as a client in the CRM\u2019s developer console with the redirect URI ',
+          el('code', { testid: 'oauth-redirect' }, location.origin + '/oauth/callback'), ', then enter the client here.'),
+        el('div', { class: 'form-grid' },
+          el('div', { class: 'field' }, el('label', { for: id('client-id') }, 'Client ID'), clientId),
+          el('div', { class: 'field' }, el('label', { for: id('client-secret') }, 'Client secret'), secret),
+          el('div', { class: 'field' }, el('label', { for: id('authorize-url') }, 'Authorization URL (optional)'), authorize),
+          el('div', { class: 'field' }, el('label', { for: id('token-url') }, 'Token URL (optional)'), token)),
+        error,
+        el('div', { class: 'form-actions' }, save));
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        error.hidden = true;
+        const client = { client_id: clientId.value.trim(), client_secret: secret.value };
+        if (authorize.value.trim()) client.authorize_url = authorize.value.trim();
+        if (token.value.trim()) client.token_url = token.value.trim();
+        save.disabled = true;
+        try {
+          const updated = await api('PATCH', pluginPath(p.id), { oauth: { [name]: client } });
+          toast('OAuth client saved. Click Connect to authorize.');
+          onChange(updated);
+        } catch (e) {
+          error.textContent = formError(e);
+          error.hidden = false;
+          save.disabled = false;
+        }
+      });
+      const details = el('details', { class: 'oauth-details', open: !c.oauth_configured }, el('summary', {}, 'OAuth client settings'), form);
+      card.appendChild(details);
+    }
+    return card;
+  }
+
+  function accessRequestRow(p, r, onChange) {
+    const resend = el('button', { type: 'button', class: 'btn btn-small', testid: 'access-resend' }, 'Resend');
+    resend.addEventListener('click', async () => {
+      resend.disabled = true;
+      try {
+        await api('POST', pluginPath(p.id) + '/access-requests/' + encodeURIComponent(r.id) + '/resend');
+        toast('Invitation sent again to ' + r.email + '.');
+        onChange();
+      } catch (e) {
+        toast(e.message, 'error');
+        resend.disabled = false;
+      }
+    });
+    const href = safeHref(r.approve_url, true);
+    return el('tr', { testid: 'access-request', dataset: { id: r.id, status: r.status } },
+      el('td', { testid: 'access-request-email' }, r.email),
+      el('td', {}, el('span', { class: 'pill ' + (r.status === 'approved' ? 'pill-ok' : 'pill-warn'), testid: 'access-request-status' }, r.status === 'approved' ? 'Approved' : 'Pending')),
+      el('td', { class: 'num', testid: 'access-request-sent' }, String(r.sent_count)),
+      el('td', { class: 'muted nowrap' }, formatDateTime(r.created_at)),
+      el('td', { class: 'approve-cell' }, href
+        ? el('a', { href, target: '_blank', rel: 'noopener', testid: 'access-approve-link', class: 'mono small' }, new URL(href, location.origin).href)
+        : el('span', { class: 'muted' }, '—')),
+      el('td', {}, r.status === 'approved' ? null : resend));
+  }
+
+  function portalLinkCard(p, onChange) {
+    const requests = p.access_requests || [];
+    const email = el('input', { type: 'email', id: 'access-email', required: true, placeholder: 'crm-admin@example.com', testid: 'access-email' });
+    const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'access-submit' }, 'Request access');
+    const error = el('p', { class: 'form-error', role: 'alert', hidden: true, testid: 'access-error' });
+    const form = el('form', { class: 'subform inline-form', testid: 'access-form', hidden: !requests.length },
+      el('div', { class: 'field grow' }, el('label', { for: 'access-email' }, 'CRM administrator\u2019s email'), email),
+      submit);
+    const toggle = el('button', { type: 'button', class: 'btn btn-link', testid: 'portal-link-toggle', 'aria-expanded': String(!!requests.length) }, 'Use another user\u2019s portal link');
+    toggle.addEventListener('click', () => {
+      form.hidden = !form.hidden;
+      toggle.setAttribute('aria-expanded', String(!form.hidden));
+      if (!form.hidden) email.focus();
+    });
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      submit.disabled = true;
+      try {
+        const r = await api('POST', pluginPath(p.id) + '/access-requests', { email: email.value.trim() });
+        toast('Invitation sent to ' + r.email + '.');
+        onChange();
+      } catch (e) {
+        error.textContent = formError(e);
+        error.hidden = false;
+        submit.disabled = false;
+      }
+    });
+    const table = requests.length
+      ? el('table', { class: 'table compact', testid: 'access-requests' },
+        el('thead', {}, el('tr', {}, ['Email', 'Status', 'Sent', 'Requested', 'Approve link (demo)', ''].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', {}, requests.map((r) => accessRequestRow(p, r, onChange))))
+      : null;
+    return el('section', { class: 'card', testid: 'portal-link-card' },
+      el('div', { class: 'card-head' }, el('h2', { class: 'card-title' }, 'Not a CRM administrator?'), toggle),
+      el('p', { class: 'muted' }, 'Invite someone with admin access to the CRM. They get an email with a link; once they approve, the CRM is connected with their authorization. Resend the invitation if it did not arrive.'),
+      form, error, table);
+  }
+
+  function dangerCard(p) {
+    const del = el('button', { type: 'button', class: 'btn btn-danger', testid: 'delete-integration' }, 'Delete integration');
+    del.addEventListener('click', async () => {
+      const yes = await confirmDialog('Delete ' + (p.name || p.id) + '?',
+        'Agents will no longer see its panel beside tickets, tickets can no longer be ordered by its customer types, and its connection and settings are removed. This cannot be undone.',
+        'Delete');
+      if (!yes) return;
+      del.disabled = true;
+      try {
+        await api('DELETE', pluginPath(p.id));
+        toast((p.name || p.id) + ' was deleted.');
+        location.hash = '#plugins';
+      } catch (e) {
+        toast(e.message, 'error');
+        del.disabled = false;
+      }
+    });
+    return el('section', { class: 'card danger-card', testid: 'danger-card' },
+      el('h2', { class: 'card-title' }, 'Delete integration'),
+      el('p', { class: 'muted' }, 'Removes the plugin, its connection and its settings. Agents stop seeing its panel.'),
+      el('div', { class: 'form-actions' }, del));
+  }
+
+  async function pluginPage(seq, id) {
+    const content = shell('plugins');
+    content.appendChild(loading());
+    let plugin;
+    let permissions;
+    try {
+      const answer = await api('GET', '/api/admin/plugins');
+      plugin = (answer.plugins || []).find((x) => x.id === id);
+      if (plugin) permissions = await api('GET', pluginPath(id) + '/permissions').catch((e) => ({ error: e }));
+    } catch (e) { guard(seq, e, content); return; }
+    if (guard(seq, null, content)) return;
+    clear(content);
+    if (!plugin) {
+      append(content, el('a', { href: '#plugins', class: 'crumb' }, '← Integrations'), errorBox('No plugin “' + id + '” is installed.', 'plugin-missing'));
+      return;
+    }
+    document.title = plugin.name + ' · Deskpane admin';
+    const refresh = () => { if (seq === renderSeq) pluginPage(++renderSeq, id); };
+    const credentials = plugin.credentials || {};
+    const hasOauth = Object.values(credentials).some((c) => /oauth/i.test(String(c.kind || '')));
+    append(content, 
+      el('a', { href: '#plugins', class: 'crumb', testid: 'back-to-plugins' }, '← Integrations'),
+      el('div', { class: 'page-head plugin-page-head', testid: 'plugin-page', dataset: { plugin: plugin.id } },
+        el('div', { class: 'plugin-head-main' },
+          el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(plugin.name || plugin.id)),
+          el('div', {},
+            el('h1', { testid: 'plugin-name' }, plugin.name || plugin.id),
+            el('div', { class: 'muted' }, 'v' + plugin.version + ' \u00b7 ' + (plugin.publisher || 'unknown publisher') + ' \u00b7 ', el('code', {}, plugin.id)),
+            el('div', { class: 'chips' }, statusChip(plugin)))),
+        el('div', { class: 'plugin-actions' }, enabledSwitch(plugin))),
+      plugin.description ? el('p', { class: 'plugin-desc' }, plugin.description) : null,
+      plugin.status !== 'ok' ? errorBox(plugin.status, 'plugin-status-text') : null,
+      Object.entries(credentials).map(([name, c]) => credentialCard(plugin, name, c, refresh)),
+      hasOauth ? portalLinkCard(plugin, refresh) : null,
+      configCard(plugin, refresh),
+      el('section', { class: 'card', testid: 'plugin-permissions' },
+        el('h2', { class: 'card-title' }, 'Permissions'),
+        el('p', { class: 'muted' }, 'What each profile sees of this panel. Changes are saved as you make them.'),
+        permissions && permissions.error
+          ? errorBox(permissions.error.message)
+          : permissionTable(plugin, (permissions && permissions.permissions) || {})),
+      dangerCard(plugin));
+  }
+
+  // ---------------------------------------------------------------- permission matrix
+
+  const ACCESS_COLUMNS = [
+    ['info', 'Information'],
+    ['potentials', 'Potentials'],
+    ['notes', 'Notes'],
+  ];
+  const ACTIVITY_COLUMNS = [
+    ['calls', 'Calls'],
+    ['events', 'Events'],
+    ['tasks', 'Tasks'],
+  ];
+
+  function permissionRow(plugin, profile, initial) {
+    const perms = Object.assign({ visible: true, show: 'contacts', info: 'full', potentials: 'full', notes: 'full', calls: 'full', events: 'full', tasks: 'full' }, initial);
+    const status = el('span', { class: 'perm-status muted small', testid: 'perm-status', 'aria-live': 'polite' });
+    const row = el('tr', { class: 'perm-row', testid: 'perm-row', dataset: { profile } });
+    let chain = Promise.resolve();
+
+    function save(before) {
+      status.textContent = 'Saving…';
+      status.className = 'perm-status muted small';
+      const body = Object.assign({}, perms);
+      chain = chain.then(async () => {
+        try {
+          const saved = await api('PUT', pluginPath(plugin.id) + '/permissions/' + encodeURIComponent(profile), body);
+          if (saved && typeof saved === 'object') Object.assign(perms, saved);
+          status.textContent = 'Saved';
+          status.className = 'perm-status ok small';
+        } catch (e) {
+          Object.assign(perms, before);
+          status.textContent = e.message;
+          status.className = 'perm-status err small';
+          toast(e.message, 'error');
+        }
+        paint();
+      });
+    }
+
+    function change(key, value) {
+      const before = Object.assign({}, perms);
+      perms[key] = value;
+      paint();
+      save(before);
+    }
+
+    const visible = el('input', { type: 'checkbox', testid: 'perm-visible', 'aria-label': 'Visible to ' + profile });
+    visible.addEventListener('change', () => change('visible', visible.checked));
+
+    const showButtons = ['contacts', 'accounts'].map((value) => {
+      const b = el('button', { type: 'button', class: 'seg', testid: 'perm-show-' + value }, value === 'contacts' ? 'Contacts' : 'Accounts');
+      b.addEventListener('click', () => { if (perms.show !== value) change('show', value); });
+      return [value, b];
+    });
+    const show = el('div', { class: 'segmented', role: 'group', testid: 'perm-show', 'aria-label': 'Show contacts or accounts to ' + profile }, showButtons.map(([, b]) => b));
+
+    const accessButtons = {};
+    function accessButton(key, label) {
+      const b = el('button', { type: 'button', class: 'access', testid: 'perm-' + key, 'aria-label': label + ' for ' + profile });
+      b.addEventListener('click', () => change(key, perms[key] === 'full' ? 'restricted' : 'full'));
+      accessButtons[key] = b;
+      return b;
+    }
+
+    function paint() {
+      visible.checked = !!perms.visible;
+      row.classList.toggle('hidden-profile', !perms.visible);
+      for (const [value, b] of showButtons) {
+        b.classList.toggle('on', perms.show === value);
+        b.setAttribute('aria-pressed', String(perms.show === value));
+      }
+      for (const [key, b] of Object.entries(accessButtons)) {
+        const full = perms[key] === 'full';
+        b.textContent = full ? 'Full' : 'Restricted';
+        b.title = (full ? 'Full access' : 'Restricted access') + ' \u2014 click to ' + (full ? 'restrict' : 'grant full access');
+        b.className = 'access ' + (full ? 'access-full' : 'access-restricted');
+        b.dataset.access = perms[key];
+        b.setAttribute('aria-pressed', String(full));
+      }
+      row.dataset.visible = String(!!perms.visible);
+    }
+
+    append(row,
+      el('th', { scope: 'row', class: 'perm-profile' }, el('div', {}, profile), status),
+      el('td', { class: 'center' }, visible),
+      el('td', {}, show),
+      ACCESS_COLUMNS.map(([key, label]) => el('td', {}, accessButton(key, label))),
+      ACTIVITY_COLUMNS.map(([key, label]) => el('td', { class: 'activity-col' }, accessButton(key, label))));
+    paint();
+    return row;
+  }
+
+  const PROFILE_ORDER = ['Administrator', 'Agent', 'Light Agent'];
+
+  function permissionTable(plugin, permissions) {
+    const profiles = Object.keys(permissions).sort((a, b) => {
+      const ia = PROFILE_ORDER.indexOf(a); const ib = PROFILE_ORDER.indexOf(b);
+      return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+    });
+    if (!profiles.length) return el('p', { class: 'muted' }, 'No profiles.');
+    return el('div', { class: 'table-scroll' }, el('table', { class: 'table perm-table', testid: 'permissions-' + plugin.id, dataset: { plugin: plugin.id } },
+      el('thead', {},
+        el('tr', {},
+          el('th', { scope: 'col', rowspan: '2' }, 'Profile'),
+          el('th', { scope: 'col', rowspan: '2', class: 'center' }, 'Visible'),
+          el('th', { scope: 'col', rowspan: '2' }, 'Show'),
+          ACCESS_COLUMNS.map(([, label]) => el('th', { scope: 'col', rowspan: '2', title: label === 'Information' ? 'Contact / account information' : label }, label)),
+          el('th', { scope: 'colgroup', colspan: String(ACTIVITY_COLUMNS.length), class: 'group-head' }, 'Activities')),
+        el('tr', {}, ACTIVITY_COLUMNS.map(([, label]) => el('th', { scope: 'col', class: 'sub-head activity-col' }, label)))),
+      el('tbody', {}, profiles.map((profile) => permissionRow(plugin, profile, permissions[profile])))));
+  }
+
+  async function permissionsPage(seq) {
+    const content = shell('permissions');
+    const body = el('div', { class: 'stack' }, loading());
+    append(content, 
+      el('div', { class: 'page-head' }, el('div', {},
+        el('h1', {}, 'Permissions'),
+        el('p', { class: 'muted' }, 'For each profile: whether the panel is visible, whether it shows the contact or the account, and which parts it may read. Restricted parts are never fetched from the CRM. Changes are saved as you make them.'))),
+      body);
+    let plugins;
+    try {
+      plugins = (await api('GET', '/api/admin/plugins')).plugins || [];
+    } catch (e) { guard(seq, e, body); return; }
+    const tables = await Promise.all(plugins.map((p) => api('GET', pluginPath(p.id) + '/permissions').then((a) => a.permissions || {}, (e) => e)));
+    if (guard(seq, null, body)) return;
+    clear(body);
+    if (!plugins.length) body.appendChild(el('div', { class: 'card' }, el('p', { class: 'empty' }, 'No plugins installed.')));
+    plugins.forEach((p, i) => {
+      body.appendChild(el('section', { class: 'card', testid: 'perm-card', dataset: { plugin: p.id } },
+        el('div', { class: 'card-head' },
+          el('h2', { class: 'card-title' }, p.name || p.id),
+          el('div', { class: 'chips' }, p.enabled ? pill('Enabled', 'ok') : pill('Disabled', 'muted'))),
+        tables[i] instanceof Error ? errorBox(tables[i].message) : permissionTable(p, tables[i])));
+    });
+  }
+
+  // ---------------------------------------------------------------- agents and profiles
+
+  async function agentsPage(seq) {
+    const content = shell('agents');
+    const list = el('div', { class: 'card table-card' }, loading());
+    const tokenBox = el('div', { class: 'token-box', hidden: true, testid: 'token-box' });
+    const side = el('div', { class: 'stack' });
+    append(content, 
+      el('div', { class: 'page-head' }, el('div', {}, el('h1', {}, 'Agents & profiles'),
+        el('p', { class: 'muted' }, 'Who can sign in, and with which profile. API tokens let another help desk embed a panel.'))),
+      tokenBox,
+      el('div', { class: 'two-col' }, list, side));
+    let agents; let profiles;
+    try {
+      [agents, profiles] = await Promise.all([api('GET', '/api/admin/agents'), api('GET', '/api/admin/profiles')]);
+    } catch (e) { guard(seq, e, list); return; }
+    if (guard(seq, null, list)) return;
+    agents = agents.agents || [];
+    profiles = (profiles.profiles || []).map((p) => (typeof p === 'string' ? p : p.name));
+    const refresh = () => { if (seq === renderSeq) agentsPage(++renderSeq); };
+
+    clear(list).appendChild(el('table', { class: 'table', testid: 'agents-table' },
+      el('thead', {}, el('tr', {}, ['Name', 'Email', 'Profile', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, agents.map((a) => {
+        const tokenButton = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-token' }, 'Create API token');
+        tokenButton.addEventListener('click', async () => {
+          tokenButton.disabled = true;
+          try {
+            const answer = await api('POST', '/api/admin/tokens', { agent_id: a.id });
+            append(clear(tokenBox), 
+              el('strong', {}, 'API token for ' + (a.name || a.email) + ' (shown once): '),
+              el('code', { class: 'mono token', testid: 'token-value' }, answer.token),
+              el('p', { class: 'muted small' }, 'Embed a panel with /embed/panel?ticket=ID&plugin=ID#token=<this token>.'));
+            tokenBox.hidden = false;
+          } catch (e) { toast(e.message, 'error'); } finally { tokenButton.disabled = false; }
+        });
+        return el('tr', { testid: 'agent-row', dataset: { email: a.email } },
+          el('td', {}, el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(a.name)), ' ', a.name),
+          el('td', { class: 'muted' }, a.email),
+          el('td', {}, el('span', { class: 'pill pill-muted' }, a.profile)),
+          el('td', { class: 'right' }, tokenButton));
+      }))));
+
+    const name = el('input', { id: 'agent-name', required: true, testid: 'agent-name', autocomplete: 'off' });
+    const email = el('input', { id: 'agent-email', type: 'email', required: true, testid: 'agent-email', autocomplete: 'off' });
+    const password = el('input', { id: 'agent-password', type: 'password', required: true, minlength: '8', testid: 'agent-password', autocomplete: 'new-password' });
+    const profile = el('select', { id: 'agent-profile', testid: 'agent-profile' }, profiles.map((p) => el('option', { value: p, selected: p === 'Agent' }, p)));
+    const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'agent-error' });
+    const agentForm = el('form', { class: 'card', testid: 'agent-form' },
+      el('h2', { class: 'card-title' }, 'Add an agent'),
+      el('div', { class: 'field' }, el('label', { for: 'agent-name' }, 'Name'), name),
+      el('div', { class: 'field' }, el('label', { for: 'agent-email' }, 'Email'), email),
+      el('div', { class: 'field' }, el('label', { for: 'agent-password' }, 'Password'), password),
+      el('div', { class: 'field' }, el('label', { for: 'agent-profile' }, 'Profile'), profile),
+      error,
+      el('div', { class: 'form-actions' }, el('button', { type: 'submit', class: 'btn btn-primary', testid: 'agent-submit' }, 'Add agent')));
+    agentForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      try {
+        const created = await api('POST', '/api/admin/agents', { name: name.value.trim(), email: email.value.trim(), password: password.value, profile: profile.value });
+        toast((created.name || created.email) + ' can now sign in.');
+        refresh();
+      } catch (e) { error.textContent = formError(e); error.hidden = false; }
+    });
+
+    const profileName = el('input', { id: 'profile-name', required: true, testid: 'profile-name-input', autocomplete: 'off' });
+    const profileError = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'profile-error' });
+    const profileForm = el('form', { class: 'card', testid: 'profile-form' },
+      el('h2', { class: 'card-title' }, 'Profiles'),
+      el('div', { class: 'chips', testid: 'profiles' }, profiles.map((p) => pill(p, 'muted', 'profile-chip'))),
+      el('div', { class: 'field' }, el('label', { for: 'profile-name' }, 'New profile'), profileName),
+      profileError,
+      el('div', { class: 'form-actions' }, el('button', { type: 'submit', class: 'btn', testid: 'profile-submit' }, 'Add profile')));
+    profileForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      profileError.hidden = true;
+      try {
+        await api('POST', '/api/admin/profiles', { name: profileName.value.trim() });
+        toast('Profile ' + profileName.value.trim() + ' added. Set its panel permissions under Permissions.');
+        refresh();
+      } catch (e) { profileError.textContent = formError(e); profileError.hidden = false; }
+    });
+    append(side, agentForm, profileForm);
+  }
+
+  // ---------------------------------------------------------------- outbox
+
+  async function outboxPage(seq) {
+    const content = shell('outbox');
+    const list = el('div', { class: 'stack', testid: 'outbox' }, loading());
+    append(content, 
+      el('div', { class: 'page-head' }, el('div', {}, el('h1', {}, 'Outbox'),
+        el('p', { class: 'muted' }, 'Emails the desk sent, such as invitations to approve a CRM connection.'))),
+      list);
+    let emails;
+    try { emails = (await api('GET', '/api/admin/outbox')).emails || []; } catch (e) { guard(seq, e, list); return; }
+    if (guard(seq, null, list)) return;
+    clear(list);
+    if (!emails.length) list.appendChild(el('div', { class: 'card' }, el('p', { class: 'empty', testid: 'outbox-empty' }, 'No emails sent yet.')));
+    for (const m of emails.slice().reverse()) {
+      list.appendChild(el('article', { class: 'card email', testid: 'outbox-email' },
+        el('div', { class: 'email-head' },
+          el('div', {}, el('div', { class: 'email-subject', testid: 'outbox-subject' }, m.subject),
+            el('div', { class: 'muted small' }, 'To ', el('span', { testid: 'outbox-to' }, m.to))),
+          el('span', { class: 'muted small nowrap' }, formatDateTime(m.sent_at))),
+        el('div', { class: 'email-body', testid: 'outbox-body' }, m.body)));
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+
+  async function start() {
+    renderSeq++;
+    agent = null;
+    try {
+      agent = (await api('GET', '/api/me')).agent;
+    } catch (e) {
+      if (e.status !== 401) { clear(root).appendChild(el('div', { class: 'login-page' }, errorBox(e.message))); return; }
+      agent = await signInForm(root, 'The admin console is for Administrators.');
+    }
+    if (agent.profile !== 'Administrator') {
+      append(clear(root), topBar(agent, 'admin'), el('main', { class: 'main' },
+        el('div', { class: 'card narrow' },
+          el('h1', {}, 'Administrators only'),
+          el('p', { testid: 'not-admin' }, 'The admin console is for Administrators. Your profile is ' + agent.profile + '.'),
+          el('a', { href: '/#/tickets', class: 'btn' }, 'Back to tickets'))));
+      return;
+    }
+    route();
+  }
+
+  window.addEventListener('hashchange', () => { if (agent && agent.profile === 'Administrator') route(); });
+  start();
+})();
