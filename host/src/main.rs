@@ -29,6 +29,15 @@ enum Command {
     Plugin(PluginCommand),
     /// Run the help desk's web server: ticket view, admin console, JSON API.
     Serve(ServeArgs),
+    /// Run one sync of a plugin now, with progress (the server must not be
+    /// running on the same data).
+    Sync {
+        /// The desk's data folder.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The plugin whose sync to run, e.g. zoho-crm.
+        plugin: String,
+    },
 }
 
 #[derive(Args)]
@@ -55,6 +64,10 @@ struct ServeArgs {
     /// How long panel data is cached, in seconds.
     #[arg(long, default_value_t = 60)]
     panel_ttl: u64,
+    /// Seconds between sync polls of CRMs (changes on the desk and CRM
+    /// notifications start a sync at once).
+    #[arg(long, default_value_t = 60)]
+    sync_poll: u64,
 }
 
 #[derive(Subcommand)]
@@ -133,6 +146,7 @@ async fn main() -> ExitCode {
             call(plugin, &function, args.as_deref(), settings).await
         }
         Command::Serve(args) => serve(args).await.map_err(|e| Failure(2, format!("{e:#}"))),
+        Command::Sync { data, plugin } => sync_now(data, &plugin).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -269,6 +283,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &args.plugins_dir, emulator).await?;
     }
     let db = state.db.clone();
+    tokio::spawn(state.sync.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     println!("Deskpane is running at {public_url}");
     if args.demo.is_some() {
@@ -291,4 +306,51 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
+}
+
+async fn sync_now(data: PathBuf, plugin: &str) -> Outcome {
+    use deskpane::server::{AppState, ServeConfig};
+    let config = ServeConfig {
+        data,
+        public_url: "http://127.0.0.1:8080".into(),
+        web_dir: PathBuf::new(),
+        panel_ttl: std::time::Duration::from_secs(60),
+        runtime: RuntimeConfig::default(),
+    };
+    let state = AppState::open(&config).await.map_err(|e| usage(format!("{e:#}")))?;
+    let engine = state.sync.engine(plugin);
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("valid template"));
+    let shown = engine.clone();
+    let ticker = tokio::spawn({
+        let bar = bar.clone();
+        async move {
+            loop {
+                let p = shown.progress();
+                let module = p.module.map(|m| m.name()).unwrap_or("");
+                let first = if p.first_sync { " (first sync)" } else { "" };
+                bar.set_message(format!("{} {module}{first}: {} records", p.phase, p.done));
+                bar.tick();
+                tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            }
+        }
+    });
+    let result = engine.run().await;
+    ticker.abort();
+    bar.finish_and_clear();
+    let report = result.map_err(|e| Failure(1, e.to_string()))?;
+    if report.paused {
+        println!("sync of {plugin} is paused; resume it in the admin console");
+    }
+    for (direction, counts) in [("CRM -> desk", &report.imported), ("desk -> CRM", &report.exported)] {
+        for (module, c) in counts {
+            println!("{direction} {:<9} added {:>6}  updated {:>6}  failed {:>6}", module.name(), c.added, c.updated, c.failed);
+        }
+    }
+    let failures = engine.store().failures(plugin).len();
+    if failures > 0 {
+        println!("{failures} records are in the failure log (admin console: Sync > Failure log)");
+    }
+    state.db.flush().map_err(|e| Failure(1, e.to_string()))?;
+    Ok(())
 }

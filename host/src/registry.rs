@@ -180,6 +180,11 @@ impl Registry {
         Ok(registry)
     }
 
+    /// The desk's address as browsers and CRMs reach it.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     pub fn redirect_uri(&self) -> String {
         format!("{}/oauth/callback", self.public_url)
     }

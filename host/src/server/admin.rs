@@ -107,7 +107,9 @@ async fn patch(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>,
 }
 
 async fn remove(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    // Deleting the integration stops its sync and forgets its state.
     s.registry.remove(&id)?;
+    s.sync.forget(&id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -44,7 +44,9 @@ async fn list(State(s): State<AppState>, _agent: Agent, Path(kind): Path<String>
 async fn create(State(s): State<AppState>, agent: Agent, Path(kind): Path<String>, Json(body): Json<Body>) -> ApiResult<(StatusCode, Json<Record>)> {
     let kind = kind_of(&kind)?;
     may_write(&agent, kind)?;
-    Ok((StatusCode::CREATED, Json(s.desk.create(kind, body.fields, &origin(&agent))?)))
+    let record = s.desk.create(kind, body.fields, &origin(&agent))?;
+    s.sync.trigger();
+    Ok((StatusCode::CREATED, Json(record)))
 }
 
 async fn read(State(s): State<AppState>, _agent: Agent, Path((kind, id)): Path<(String, String)>) -> ApiResult<Json<Record>> {
@@ -55,13 +57,16 @@ async fn read(State(s): State<AppState>, _agent: Agent, Path((kind, id)): Path<(
 async fn update(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(String, String)>, Json(body): Json<Body>) -> ApiResult<Json<Record>> {
     let kind = kind_of(&kind)?;
     may_write(&agent, kind)?;
-    Ok(Json(s.desk.update(kind, &id, body.fields, &origin(&agent))?))
+    let record = s.desk.update(kind, &id, body.fields, &origin(&agent))?;
+    s.sync.trigger();
+    Ok(Json(record))
 }
 
 async fn remove(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     let kind = kind_of(&kind)?;
     may_write(&agent, kind)?;
     let entry = s.desk.delete(kind, &id, true, &origin(&agent))?;
+    s.sync.trigger();
     Ok(Json(serde_json::to_value(entry).expect("bin entries serialise")))
 }
 

@@ -5,6 +5,7 @@
 mod admin;
 mod desk;
 mod panels;
+mod sync;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub struct AppState {
     pub auth: Auth,
     pub registry: Arc<Registry>,
     pub panels: Arc<Panels>,
+    pub sync: Arc<crate::sync::SyncManager>,
     /// Where the page assets (`web/`) are read from.
     pub web_dir: PathBuf,
 }
@@ -139,7 +141,8 @@ impl AppState {
         let desk = Desk::open(&db)?;
         let auth = Auth::open(&db)?;
         let panels = Arc::new(Panels::new(registry.clone(), desk.clone(), config.panel_ttl));
-        Ok(AppState { db, desk, auth, registry, panels, web_dir: config.web_dir.clone() })
+        let sync = Arc::new(crate::sync::SyncManager::new(registry.clone(), desk.clone(), crate::sync::SyncStore::open(&db)?));
+        Ok(AppState { db, desk, auth, registry, panels, sync, web_dir: config.web_dir.clone() })
     }
 }
 
@@ -307,5 +310,6 @@ pub fn router(state: AppState) -> Router {
         .merge(desk::routes())
         .merge(panels::routes())
         .merge(admin::routes())
+        .merge(sync::routes())
         .with_state(state)
 }

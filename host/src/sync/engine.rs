@@ -173,7 +173,32 @@ impl SyncEngine {
             mapping::check(module.kind(), &meta, &ms.fields).map_err(|error| SyncError::Mapping { module: module.name(), error })?;
         }
         self.store.set_settings(&self.plugin, &settings)?;
+        self.watch(&plugin, &settings).await;
         Ok(())
+    }
+
+    /// Asks the CRM to notify the desk of changes to the synced modules.
+    /// A CRM that cannot is polled instead.
+    async fn watch(&self, plugin: &Plugin, settings: &SyncSettings) {
+        let modules: Vec<_> = settings.enabled().map(|(m, _)| m.module()).collect();
+        if modules.is_empty() || settings.paused {
+            return;
+        }
+        let token = match self.store.hook_token(&self.plugin) {
+            Some(t) => t,
+            None => {
+                let t = crate::auth::random_token();
+                if self.store.set_hook_token(&self.plugin, &t).is_err() {
+                    return;
+                }
+                t
+            }
+        };
+        let url = format!("{}/hooks/{}", self.registry.public_url(), self.plugin);
+        match plugin.watch(&modules, &url, &token).await {
+            Ok(()) => tracing::info!(plugin = %self.plugin, "the CRM notifies {url} of changes"),
+            Err(e) => tracing::info!(plugin = %self.plugin, "no CRM notifications ({e}); polling instead"),
+        }
     }
 
     fn plugin(&self) -> Result<Arc<Plugin>, SyncError> {

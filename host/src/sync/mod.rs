@@ -6,14 +6,17 @@
 //! - [`conflict`]: per-field conflict resolution (pure).
 //! - [`store`]: mapping, fingerprints, cursors, history, failures (sled).
 //! - [`engine`]: a run: import the CRM's changes, export the desk's.
+//! - [`manager`]: runs the engines when something changed, and by polling.
 
 pub mod conflict;
 pub mod engine;
+pub mod manager;
 pub mod mapping;
 pub mod settings;
 pub mod store;
 
 pub use conflict::Direction;
 pub use engine::{Progress, RunReport, SyncEngine, SyncError};
+pub use manager::SyncManager;
 pub use settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
 pub use store::SyncStore;

@@ -207,6 +207,15 @@ impl SyncStore {
         self.set_state(&format!("settings/{plugin}"), &serde_json::to_string(settings).expect("settings serialise"))
     }
 
+    /// The secret a CRM's notifications must carry.
+    pub fn hook_token(&self, plugin: &str) -> Option<String> {
+        self.get_state(&format!("hook/{plugin}"))
+    }
+
+    pub fn set_hook_token(&self, plugin: &str, token: &str) -> Result<(), DeskError> {
+        self.set_state(&format!("hook/{plugin}"), token)
+    }
+
     pub fn add_history(&self, plugin: &str, entry: &HistoryEntry) -> Result<(), DeskError> {
         let key = format!("{plugin}/{}/{:020}", entry.at, self.db.generate_id().map_err(storage)?);
         self.history.insert(key, json(entry)).map_err(storage)?;
@@ -258,7 +267,7 @@ impl SyncStore {
                 self.map.remove(k).map_err(storage)?;
             }
         }
-        for prefix in ["cursor", "deskseq", "first", "settings"] {
+        for prefix in ["cursor", "deskseq", "first", "settings", "hook"] {
             for k in self.state.scan_prefix(format!("{prefix}/{plugin}")).keys().filter_map(Result::ok) {
                 self.state.remove(k).map_err(storage)?;
             }

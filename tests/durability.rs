@@ -1,0 +1,106 @@
+//! Nothing lost, nothing duplicated: a large first sync, run by the real
+//! `deskpane sync` process, is killed with SIGKILL at random points and
+//! restarted until it completes. Every record must then exist exactly
+//! once on both sides, with the right field values.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use deskpane::desk::Kind;
+use deskpane::sync::SyncModule;
+use deskpane_tests::SyncSetup;
+use serde_json::{json, Map, Value};
+
+const PER_SIDE: usize = 1200;
+
+fn deskpane_binary() -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/deskpane");
+    assert!(bin.exists(), "{} is not built; run `cargo build -p deskpane` (the README's test command does)", bin.display());
+    bin
+}
+
+/// A small deterministic generator, so a failing run can be replayed
+/// with the seed it prints.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_both_sides() {
+    let setup = SyncSetup::start().await;
+    setup.emulator.seed_many(
+        "Contacts",
+        (0..PER_SIDE).map(|i| json!({"Last_Name": format!("Crm {i}"), "Email": format!("crm{i}@example.com"), "Title": format!("T{i}")})).collect(),
+    );
+    for i in 0..PER_SIDE {
+        let fields: Map<String, Value> = json!({"last_name": format!("Desk {i}"), "email": format!("desk{i}@example.com"), "title": format!("D{i}")}).as_object().unwrap().clone();
+        setup.desk().create(Kind::Contact, fields, "api").unwrap();
+    }
+    setup.enable(&[SyncModule::Contacts], |_| {}).await;
+    let (data, emulator) = (setup.data.clone(), setup.emulator.clone());
+    setup.state.db.flush().unwrap();
+    drop(setup);
+
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    println!("kill schedule seed: {seed}");
+    let mut rng = Lcg(seed);
+    let mut kills = 0;
+    let mut completed = false;
+    for _ in 0..12 {
+        let mut child = tokio::process::Command::new(deskpane_binary())
+            .args(["sync", "--data", data.to_str().unwrap(), "zoho-crm"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("deskpane sync starts");
+        let after = Duration::from_millis(300 + rng.next() % 2500);
+        tokio::select! {
+            status = child.wait() => {
+                assert!(status.unwrap().success(), "a sync run that was not killed succeeds");
+                completed = true;
+                break;
+            }
+            _ = tokio::time::sleep(after) => {
+                child.start_kill().unwrap(); // SIGKILL
+                child.wait().await.unwrap();
+                kills += 1;
+            }
+        }
+    }
+    if !completed {
+        let status = tokio::process::Command::new(deskpane_binary()).args(["sync", "--data", data.to_str().unwrap(), "zoho-crm"]).status().await.unwrap();
+        assert!(status.success());
+    }
+    assert!(kills > 0, "the sync was killed at least once");
+
+    let after = SyncSetup::open(data, emulator.clone()).await;
+    // Desk: every email exactly once, with its values.
+    let mut desk: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for c in after.desk().list(Kind::Contact) {
+        desk.entry(c.text("email").unwrap().to_string()).or_default().push((c.text("last_name").unwrap().into(), c.text("title").unwrap_or("").into()));
+    }
+    // CRM: likewise.
+    let mut crm: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for c in emulator.records("Contacts") {
+        crm.entry(c["Email"].as_str().unwrap().to_string()).or_default().push((c["Last_Name"].as_str().unwrap().into(), c["Title"].as_str().unwrap_or("").into()));
+    }
+    for side in [&desk, &crm] {
+        assert_eq!(side.len(), 2 * PER_SIDE, "every record on each side");
+        let twice: Vec<_> = side.iter().filter(|(_, v)| v.len() > 1).map(|(k, _)| k.clone()).collect();
+        assert!(twice.is_empty(), "duplicated after {kills} kills: {twice:?}");
+    }
+    for i in 0..PER_SIDE {
+        let (c, d) = (format!("crm{i}@example.com"), format!("desk{i}@example.com"));
+        assert_eq!(desk[&c][0], (format!("Crm {i}"), format!("T{i}")));
+        assert_eq!(crm[&d][0], (format!("Desk {i}"), format!("D{i}")));
+    }
+    assert_eq!(after.engine.store().mapped_count("zoho-crm", SyncModule::Contacts), 2 * PER_SIDE);
+    println!("{kills} kills, then complete");
+}
