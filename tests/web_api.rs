@@ -307,3 +307,84 @@ async fn desk_data_settings_and_connections_survive_a_restart() {
     let (status, _) = get(&agent, restarted.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
     assert_eq!(status, 200, "the CRM connection came back from the stored refresh token");
 }
+
+/// Waits until `check` holds, polling; fails after 15 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..150 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_is_configured_run_and_then_driven_by_changes_on_either_side() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let (status, overview) = get(&admin, s.api("admin/plugins/zoho-crm/sync")).await;
+    assert_eq!(status, 200);
+    let mut settings = overview["settings"].clone();
+    assert!(settings["modules"]["contacts"]["fields"].as_array().unwrap().iter().any(|f| f["desk"] == "email" && f["crm"] == "Email"), "standard fields come pre-mapped");
+
+    // A mapping whose types disagree is refused with the reason.
+    let mut bad = settings.clone();
+    bad["modules"]["contacts"]["enabled"] = json!(true);
+    bad["modules"]["contacts"]["fields"].as_array_mut().unwrap().push(json!({"desk": "title", "crm": "Tickets_Raised"}));
+    let (status, body) = send(admin.put(s.api("admin/plugins/zoho-crm/sync")).json(&bad)).await;
+    assert_eq!(status, 422);
+    assert!(body["error"].as_str().unwrap().contains("their types disagree"), "{body}");
+
+    settings["modules"]["contacts"]["enabled"] = json!(true);
+    settings["modules"]["accounts"]["enabled"] = json!(true);
+    assert_eq!(send(admin.put(s.api("admin/plugins/zoho-crm/sync")).json(&settings)).await.0, 200);
+    assert_eq!(send(admin.post(s.api("admin/plugins/zoho-crm/sync/run"))).await.0, 202);
+    eventually("the first sync is done", || async {
+        let (_, o) = get(&admin, s.api("admin/plugins/zoho-crm/sync")).await;
+        o["modules"]["contacts"]["first_sync_done"] == true && o["progress"]["running"] == false
+    })
+    .await;
+    let (_, history) = get(&admin, s.api("admin/plugins/zoho-crm/sync/history")).await;
+    assert!(!history["entries"].as_array().unwrap().is_empty());
+    let desk_contacts = get(&admin, s.api("contacts")).await.1["records"].as_array().unwrap().len();
+    assert_eq!(desk_contacts, s.emulator.records("Contacts").len(), "the demo's contacts matched by email, not duplicated");
+
+    // A contact created in the CRM reaches the desk through the CRM's
+    // notification, with no run started by hand.
+    let token = s.emulator.issue_access_token();
+    reqwest::Client::new()
+        .post(format!("{}/crm/v8/Contacts", s.emulator.base_url()))
+        .header("Authorization", format!("Zoho-oauthtoken {token}"))
+        .json(&json!({"data": [{"Last_Name": "Notified", "Email": "notified@example.com"}]}))
+        .send()
+        .await
+        .unwrap();
+    eventually("the CRM's new contact is in the desk", || async {
+        get(&admin, s.api("contacts")).await.1["records"].as_array().unwrap().iter().any(|c| c["fields"]["email"] == "notified@example.com")
+    })
+    .await;
+
+    // A contact created in the desk reaches the CRM.
+    let agent = s.agent().await;
+    send(agent.post(s.api("contacts")).json(&json!({"fields": {"last_name": "FromDesk", "email": "fromdesk@example.com"}}))).await;
+    eventually("the desk's new contact is in the CRM", || async {
+        s.emulator.records("Contacts").iter().any(|c| c["Email"] == "fromdesk@example.com")
+    })
+    .await;
+
+    // A notification without the right token is refused.
+    let forged = json!({"module": "Contacts", "ids": ["1"], "operation": "insert", "token": "forged", "channel_id": "1"});
+    let (status, _) = send(reqwest::Client::new().post(format!("{}/hooks/zoho-crm", s.url)).json(&forged)).await;
+    assert_eq!(status, 403);
+
+    // Pausing stops the exchange; deleting the integration forgets the sync.
+    let (_, paused) = send(admin.post(s.api("admin/plugins/zoho-crm/sync/pause"))).await;
+    assert_eq!(paused["settings"]["paused"], true);
+    assert_eq!(send(admin.delete(s.api("admin/plugins/zoho-crm"))).await.0, 204);
+    assert_eq!(get(&admin, s.api("admin/plugins/zoho-crm/sync")).await.0, 404);
+}

@@ -119,6 +119,7 @@ pub struct DeskServer {
     pub data: PathBuf,
     stop: tokio::sync::oneshot::Sender<()>,
     serving: tokio::task::JoinHandle<()>,
+    syncing: tokio::task::JoinHandle<()>,
 }
 
 impl DeskServer {
@@ -153,7 +154,9 @@ impl DeskServer {
                 .await
                 .expect("desk serves")
         });
-        DeskServer { url, emulator, state, data, stop, serving }
+        // Sync runs when something changes (no polling in tests).
+        let syncing = tokio::spawn(state.sync.clone().run_forever(Duration::from_secs(3600)));
+        DeskServer { url, emulator, state, data, stop, serving, syncing }
     }
 
     /// Stops the server and closes its store, as a shutdown does; returns
@@ -161,6 +164,8 @@ impl DeskServer {
     pub async fn shutdown(self) -> (PathBuf, zoho_emulator::ZohoEmulator) {
         let _ = self.stop.send(());
         self.serving.await.expect("server task ends");
+        self.syncing.abort();
+        let _ = self.syncing.await;
         self.state.db.flush().expect("store flushes");
         (self.data, self.emulator)
     }

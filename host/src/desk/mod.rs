@@ -160,13 +160,16 @@ impl Desk {
     }
 
     pub fn create(&self, kind: Kind, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
-        self.write_with(kind, None, fields, origin, &[], |_, _| Ok(()))
+        let record = self.write_with(kind, None, fields, origin, &[], |_, _| Ok(()))?;
+        self.db.flush()?;
+        Ok(record)
     }
 
     /// Creates (`id` = None) or updates a record and, in the same
     /// transaction, lets `also` write to `extra` trees: the sync engine
     /// records its mapping and fingerprint with the record, so a crash
-    /// keeps both or neither.
+    /// keeps both or neither. Not flushed: the caller flushes before it
+    /// acknowledges (the sync engine once per page, with its cursor).
     pub fn write_with<F>(&self, kind: Kind, id: Option<&str>, fields: Map<String, Value>, origin: &str, extra: &[sled::Tree], also: F) -> Result<Record, DeskError>
     where
         F: Fn(&[TransactionalTree], &Record) -> TxResult<()>,
@@ -210,13 +213,14 @@ impl Desk {
             also(&txs[2..], &record)?;
             Ok(record)
         })?;
-        self.db.flush()?;
         Ok(record)
     }
 
     /// Sets the given fields (null clears one) and leaves the rest.
     pub fn update(&self, kind: Kind, id: &str, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
-        self.write_with(kind, Some(id), fields, origin, &[], |_, _| Ok(()))
+        let record = self.write_with(kind, Some(id), fields, origin, &[], |_, _| Ok(()))?;
+        self.db.flush()?;
+        Ok(record)
     }
 
     /// The records that hang off this one (the seeds' associates).

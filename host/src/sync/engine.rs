@@ -589,6 +589,7 @@ impl SyncEngine {
                     }
                 }
             }
+            self.store.flush()?;
             self.set_progress(|p| p.done += chunk.len() as u64);
         }
         Ok(counts)
@@ -618,6 +619,7 @@ impl SyncEngine {
                 }
             }
         }
+        self.store.flush()?;
         Ok(self.store.failures(&self.plugin).len() <= before)
     }
 }

@@ -122,6 +122,7 @@ impl SyncStore {
     }
 
     /// Links outside a desk write (the CRM acknowledged a desk record).
+    /// Not flushed: the caller flushes once per batch.
     pub fn link(&self, plugin: &str, module: SyncModule, desk_id: &str, crm_id: &str, fingerprint: &Fingerprint) -> Result<(), DeskError> {
         use sled::transaction::Transactional;
         let trees = self.trees();
@@ -132,6 +133,11 @@ impl SyncStore {
                 sled::transaction::TransactionError::Abort(e) => e,
                 sled::transaction::TransactionError::Storage(e) => storage(e),
             })?;
+        Ok(())
+    }
+
+    /// Makes everything written so far durable.
+    pub fn flush(&self) -> Result<(), DeskError> {
         self.db.flush().map_err(storage)?;
         Ok(())
     }
