@@ -19,6 +19,29 @@ fn crm_contacts_by_email(s: &SyncSetup, email: &str) -> Vec<Value> {
     s.emulator.records("Contacts").into_iter().filter(|c| c["Email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email))).collect()
 }
 
+/// Edits a CRM record through the CRM's own API, as a CRM user would.
+async fn crm_edit(s: &SyncSetup, module: &str, id: &str, data: Value) {
+    let resp = reqwest::Client::new()
+        .put(format!("{}/crm/v8/{module}/{id}", s.emulator.base_url()))
+        .header("Authorization", format!("Zoho-oauthtoken {}", s.emulator.issue_access_token()))
+        .json(&json!({ "data": [data] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "the CRM took the edit");
+}
+
+/// Deletes CRM records through the CRM's own API.
+async fn crm_delete(s: &SyncSetup, module: &str, ids: &[&str]) {
+    let resp = reqwest::Client::new()
+        .delete(format!("{}/crm/v8/{module}?ids={}", s.emulator.base_url(), ids.join(",")))
+        .header("Authorization", format!("Zoho-oauthtoken {}", s.emulator.issue_access_token()))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "the CRM deleted them");
+}
+
 const TWO_YEARS_AGO: &str = "2024-11-01T10:00:00+00:00";
 
 #[tokio::test(flavor = "multi_thread")]
@@ -66,14 +89,7 @@ async fn changes_on_either_side_sync_and_conflicts_settle_per_field() {
     // Desk edits the title; the CRM edits the city: both survive.
     s.desk().update(Kind::Contact, &desk.id, fields(json!({"title": "Chief Analyst"})), "agent:1").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let token = s.emulator.issue_access_token();
-    let http = reqwest::Client::new();
-    http.put(format!("{}/crm/v8/Contacts/{crm_id}", s.emulator.base_url()))
-        .header("Authorization", format!("Zoho-oauthtoken {token}"))
-        .json(&json!({"data": [{"Mailing_City": "Paris"}]}))
-        .send()
-        .await
-        .unwrap();
+    crm_edit(&s, "Contacts", &crm_id, json!({"Mailing_City": "Paris"})).await;
     s.engine.run().await.unwrap();
     let crm = s.emulator.record("Contacts", &crm_id).unwrap();
     let desk = s.desk().get(Kind::Contact, &desk.id).unwrap();
@@ -83,12 +99,7 @@ async fn changes_on_either_side_sync_and_conflicts_settle_per_field() {
     // Both edit the title: the later change wins (here the CRM's).
     s.desk().update(Kind::Contact, &desk.id, fields(json!({"title": "Desk title"})), "agent:1").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    http.put(format!("{}/crm/v8/Contacts/{crm_id}", s.emulator.base_url()))
-        .header("Authorization", format!("Zoho-oauthtoken {token}"))
-        .json(&json!({"data": [{"Title": "CRM title"}]}))
-        .send()
-        .await
-        .unwrap();
+    crm_edit(&s, "Contacts", &crm_id, json!({"Title": "CRM title"})).await;
     s.engine.run().await.unwrap();
     assert_eq!(s.desk().get(Kind::Contact, &desk.id).unwrap().text("title"), Some("CRM title"));
     assert_eq!(s.emulator.record("Contacts", &crm_id).unwrap()["Title"], "CRM title");
@@ -220,9 +231,7 @@ async fn delete_preferences_decide_what_a_delete_on_either_side_does() {
     let busy_desk = contacts_by_email(&s, "busy@example.com").remove(0);
     s.desk().create(Kind::Ticket, fields(json!({"subject": "Help", "contact_id": busy_desk.id})), "api").unwrap();
 
-    let token = s.emulator.issue_access_token();
-    let http = reqwest::Client::new();
-    http.delete(format!("{}/crm/v8/Contacts?ids={gone},{busy}", s.emulator.base_url())).header("Authorization", format!("Zoho-oauthtoken {token}")).send().await.unwrap();
+    crm_delete(&s, "Contacts", &[&gone, &busy]).await;
     s.engine.run().await.unwrap();
     assert!(contacts_by_email(&s, "gone@example.com").is_empty(), "no associates: deleted");
     assert!(s.desk().recycle_bin().iter().any(|e| e.record.text("email") == Some("gone@example.com")), "into the recycle bin");
@@ -235,7 +244,7 @@ async fn delete_preferences_decide_what_a_delete_on_either_side_does() {
     assert!(s.emulator.record("Contacts", &keep).is_some(), "Never: the CRM keeps it");
     // ...and when the CRM record is then updated, it comes back to the desk.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    http.put(format!("{}/crm/v8/Contacts/{keep}", s.emulator.base_url())).header("Authorization", format!("Zoho-oauthtoken {token}")).json(&json!({"data": [{"Title": "Back"}]})).send().await.unwrap();
+    crm_edit(&s, "Contacts", &keep, json!({"Title": "Back"})).await;
     s.engine.run().await.unwrap();
     assert_eq!(contacts_by_email(&s, "keep@example.com")[0].text("title"), Some("Back"));
 

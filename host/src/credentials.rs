@@ -136,32 +136,41 @@ impl OAuthCredentials {
         self.refresh(plugin, name).await
     }
 
-    /// Trades an authorisation code (from the CRM's consent redirect) for
-    /// a refresh token.
-    pub async fn exchange_code(&self, client: &OAuthClient, code: &str, redirect_uri: &str) -> Result<String, CredentialError> {
-        let failed = CredentialError::Connect;
-        let form = [
-            ("grant_type", "authorization_code"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-            ("code", code),
-            ("redirect_uri", redirect_uri),
-        ];
+    /// Posts a grant to the token endpoint. The answer's JSON, or why
+    /// there is none; a refusal (`error`) is returned as `Err` with the
+    /// server's words. Zoho answers refusals with 200 and `error`,
+    /// Salesforce with 400.
+    async fn token_request(&self, client: &OAuthClient, grant: &[(&str, &str)]) -> Result<serde_json::Value, String> {
+        let mut form = vec![("client_id", client.client_id.as_str()), ("client_secret", client.client_secret.as_str())];
+        form.extend_from_slice(grant);
         let resp = self
             .http
             .post(&client.token_url)
             .form(&form)
             .send()
             .await
-            .map_err(|e| failed(format!("the accounts server at {} did not answer: {e}", client.token_url)))?;
-        let body: serde_json::Value = resp.json().await.map_err(|e| failed(format!("the accounts server answered without JSON: {e}")))?;
+            .map_err(|e| format!("the accounts server at {} did not answer: {e}", client.token_url))?;
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.map_err(|e| format!("the accounts server answered HTTP {status} without JSON: {e}"))?;
         if let Some(error) = body["error"].as_str() {
-            return Err(failed(format!("the accounts server refused the authorisation code: {error}; start the connection again")));
+            let detail = body["error_description"].as_str().map(|d| format!(" ({d})")).unwrap_or_default();
+            return Err(format!("the accounts server refused: {error}{detail}"));
         }
+        Ok(body)
+    }
+
+    /// Trades an authorisation code (from the CRM's consent redirect) for
+    /// a refresh token.
+    pub async fn exchange_code(&self, client: &OAuthClient, code: &str, redirect_uri: &str) -> Result<String, CredentialError> {
+        let grant = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)];
+        let body = self
+            .token_request(client, &grant)
+            .await
+            .map_err(|e| CredentialError::Connect(format!("{e}; start the connection again")))?;
         body["refresh_token"]
             .as_str()
             .map(str::to_string)
-            .ok_or_else(|| failed("the accounts server gave no refresh token; ask for offline access".into()))
+            .ok_or_else(|| CredentialError::Connect("the accounts server gave no refresh token; ask for offline access".into()))
     }
 
     /// Forgets a connection (the admin disconnected the CRM).
@@ -178,29 +187,11 @@ impl OAuthCredentials {
                 .ok_or_else(|| CredentialError::NotConnected { plugin: plugin.into(), name: name.into() })?;
             (c.client.clone(), c.refresh_token.clone())
         };
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-            ("refresh_token", refresh_token.as_str()),
-        ];
-        let resp = self
-            .http
-            .post(&client.token_url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| failed(format!("the accounts server at {} did not answer: {e}", client.token_url)))?;
-        let status = resp.status();
-        let body: serde_json::Value = resp.json().await.map_err(|e| failed(format!("the accounts server answered HTTP {status} without JSON: {e}")))?;
-        // Zoho answers refusals with 200 and `error`; Salesforce with 400.
-        if let Some(error) = body["error"].as_str() {
-            let detail = body["error_description"].as_str().map(|d| format!(" ({d})")).unwrap_or_default();
-            return Err(failed(format!("the accounts server refused the refresh token: {error}{detail}; reconnect the CRM")));
-        }
+        let grant = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str())];
+        let body = self.token_request(&client, &grant).await.map_err(|e| failed(format!("{e}; reconnect the CRM")))?;
         let value = body["access_token"]
             .as_str()
-            .ok_or_else(|| failed(format!("the accounts server answered HTTP {status} without an access token")))?;
+            .ok_or_else(|| failed("the accounts server answered without an access token".into()))?;
         let api_base = body["api_domain"].as_str().or(body["instance_url"].as_str()).map(str::to_string);
         Ok(Secret { value: value.to_string(), api_base })
     }
