@@ -110,6 +110,36 @@ fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> T {
     serde_json::from_slice(bytes).expect("the desk store holds only what it wrote")
 }
 
+/// Fields looked up by value (the sync's duplicate checks), indexed so a
+/// lookup does not scan every record.
+const INDEXED: &[(Kind, &str)] = &[(Kind::Contact, "email"), (Kind::Account, "account_name"), (Kind::Product, "product_name")];
+
+fn index_key(kind: Kind, field: &str, value: &str, id: &str) -> Vec<u8> {
+    format!("{}/{field}/{}\0{id}", kind.plural(), value.to_lowercase()).into_bytes()
+}
+
+fn index_prefix(kind: Kind, field: &str, value: &str) -> Vec<u8> {
+    format!("{}/{field}/{}\0", kind.plural(), value.to_lowercase()).into_bytes()
+}
+
+/// Keeps the index in step with a record being written (`Some`) or
+/// removed (`None`), given what it was before.
+fn reindex(index: &TransactionalTree, before: Option<&Record>, after: Option<&Record>) -> TxResult<()> {
+    for (kind, field) in INDEXED {
+        if let Some(r) = before.filter(|r| r.kind == *kind) {
+            if let Some(v) = r.text(field) {
+                index.remove(index_key(*kind, field, v, &r.id))?;
+            }
+        }
+        if let Some(r) = after.filter(|r| r.kind == *kind) {
+            if let Some(v) = r.text(field) {
+                index.insert(index_key(*kind, field, v, &r.id), r.id.as_bytes())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 pub type TxResult<T> = Result<T, ConflictableTransactionError<DeskError>>;
 
 fn log_change(log: &TransactionalTree, kind: Kind, id: &str, op: ChangeOp, origin: &str) -> TxResult<()> {
@@ -126,16 +156,29 @@ pub struct Desk {
     records: sled::Tree,
     log: sled::Tree,
     bin: sled::Tree,
+    index: sled::Tree,
 }
 
 impl Desk {
     pub fn open(db: &sled::Db) -> Result<Desk, DeskError> {
-        Ok(Desk {
+        let desk = Desk {
             db: db.clone(),
             records: db.open_tree("desk.records")?,
             log: db.open_tree("desk.changes")?,
             bin: db.open_tree("desk.recycle-bin")?,
-        })
+            index: db.open_tree("desk.index")?,
+        };
+        // A store written before the index existed gets one now.
+        if desk.index.is_empty() && !desk.records.is_empty() {
+            for (kind, field) in INDEXED {
+                for r in desk.list(*kind) {
+                    if let Some(v) = r.text(field) {
+                        desk.index.insert(index_key(*kind, field, v, &r.id), r.id.as_bytes())?;
+                    }
+                }
+            }
+        }
+        Ok(desk)
     }
 
     pub fn get(&self, kind: Kind, id: &str) -> Option<Record> {
@@ -153,6 +196,15 @@ impl Desk {
 
     /// Records of `kind` whose `field` equals `value` (case-insensitive).
     pub fn find(&self, kind: Kind, field: &str, value: &str) -> Vec<Record> {
+        if INDEXED.contains(&(kind, field)) {
+            return self
+                .index
+                .scan_prefix(index_prefix(kind, field, value))
+                .values()
+                .filter_map(Result::ok)
+                .filter_map(|id| self.get(kind, &String::from_utf8_lossy(&id)))
+                .collect();
+        }
         self.list(kind)
             .into_iter()
             .filter(|r| r.text(field).is_some_and(|v| v.eq_ignore_ascii_case(value)))
@@ -182,17 +234,18 @@ impl Desk {
             Some(id) => id.to_string(),
             None => (self.db.generate_id()? + 1000).to_string(),
         };
-        let mut trees = vec![self.records.clone(), self.log.clone()];
+        let mut trees = vec![self.records.clone(), self.log.clone(), self.index.clone()];
         trees.extend(extra.iter().cloned());
         let record = trees.as_slice().transaction(|txs| {
-            let (records, log) = (&txs[0], &txs[1]);
+            let (records, log, index) = (&txs[0], &txs[1], &txs[2]);
             let at = now();
-            let (record, op) = match id {
+            let (record, before, op) = match id {
                 Some(id) => {
                     let current = records.get(key(kind, id))?.ok_or_else(|| {
                         ConflictableTransactionError::Abort(DeskError::NotFound { kind, id: id.to_string() })
                     })?;
-                    let mut record: Record = decode(&current);
+                    let before: Record = decode(&current);
+                    let mut record = before.clone();
                     for (name, value) in &fields {
                         if value.is_null() {
                             record.fields.remove(name);
@@ -201,16 +254,18 @@ impl Desk {
                         }
                     }
                     record.updated_at = at;
-                    (record, ChangeOp::Updated)
+                    (record, Some(before), ChangeOp::Updated)
                 }
                 None => (
                     Record { id: new_id.clone(), kind, fields: without_nulls(fields.clone()), created_at: at.clone(), updated_at: at },
+                    None,
                     ChangeOp::Created,
                 ),
             };
             records.insert(key(kind, &record.id), encode(&record))?;
+            reindex(index, before.as_ref(), Some(&record))?;
             log_change(log, kind, &record.id, op, origin)?;
-            also(&txs[2..], &record)?;
+            also(&txs[3..], &record)?;
             Ok(record)
         })?;
         Ok(record)
@@ -237,9 +292,10 @@ impl Desk {
         let record = self.get(kind, id).ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
         let associates = if with_associates { self.associates(kind, id) } else { Vec::new() };
         let entry = BinEntry { record, associates, deleted_at: now() };
-        (&self.records, &self.log, &self.bin).transaction(|(records, log, bin)| {
+        (&self.records, &self.log, &self.bin, &self.index).transaction(|(records, log, bin, index)| {
             for r in std::iter::once(&entry.record).chain(&entry.associates) {
                 records.remove(key(r.kind, &r.id))?;
+                reindex(index, Some(r), None)?;
                 log_change(log, r.kind, &r.id, ChangeOp::Deleted, origin)?;
             }
             bin.insert(key(kind, id), encode(&entry))?;
@@ -260,9 +316,10 @@ impl Desk {
             .get(key(kind, id))?
             .map(|v| decode(&v))
             .ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
-        (&self.records, &self.log, &self.bin).transaction(|(records, log, bin)| {
+        (&self.records, &self.log, &self.bin, &self.index).transaction(|(records, log, bin, index)| {
             for r in std::iter::once(&entry.record).chain(&entry.associates) {
                 records.insert(key(r.kind, &r.id), encode(r))?;
+                reindex(index, None, Some(r))?;
                 log_change(log, r.kind, &r.id, ChangeOp::Restored, origin)?;
             }
             bin.remove(key(kind, id))?;
@@ -317,6 +374,20 @@ mod tests {
     }
 
     #[test]
+    fn lookups_by_email_follow_updates_and_deletes() {
+        let d = desk();
+        let c = d.create(Kind::Contact, obj(json!({"last_name": "Coyote", "email": "Wile@Acme.example"})), "api").unwrap();
+        assert_eq!(d.find(Kind::Contact, "email", "wile@acme.example")[0].id, c.id);
+        d.update(Kind::Contact, &c.id, obj(json!({"email": "wile.e@acme.example"})), "api").unwrap();
+        assert!(d.find(Kind::Contact, "email", "wile@acme.example").is_empty());
+        assert_eq!(d.find(Kind::Contact, "email", "WILE.E@acme.example").len(), 1);
+        d.delete(Kind::Contact, &c.id, false, "api").unwrap();
+        assert!(d.find(Kind::Contact, "email", "wile.e@acme.example").is_empty());
+        d.restore(Kind::Contact, &c.id, "api").unwrap();
+        assert_eq!(d.find(Kind::Contact, "email", "wile.e@acme.example").len(), 1);
+    }
+
+    #[test]
     fn invalid_input_is_refused_and_nothing_is_written() {
         let d = desk();
         let err = d.create(Kind::Contact, obj(json!({"email": "x"})), "api").unwrap_err();
@@ -337,6 +408,7 @@ mod tests {
         assert_eq!(entry.associates.len(), 2);
         assert!(d.get(Kind::Ticket, &t.id).is_none());
         assert_eq!(d.recycle_bin().len(), 1);
+        assert!(d.find(Kind::Contact, "last_name", "coyote").is_empty());
         d.restore(Kind::Contact, &c.id, "api").unwrap();
         assert!(d.get(Kind::Ticket, &t.id).is_some());
         assert!(d.recycle_bin().is_empty());
