@@ -57,8 +57,14 @@ pub struct Written {
     pub affected: Vec<String>,
 }
 
+/// Fields duplicate checks and upserts look records up by: indexed, so a
+/// batch against a large module does not scan it once per record.
+const MATCHED_FIELDS: &[&str] = &["Email", "Secondary_Email", "Account_Name", "Product_Name"];
+
 pub struct Store {
     tables: HashMap<&'static str, BTreeMap<String, Record>>,
+    /// (module, field, comparable value) -> ids, for [`MATCHED_FIELDS`].
+    matches: HashMap<(&'static str, &'static str, String), std::collections::BTreeSet<String>>,
     /// Which module holds each live record, for lookups and polymorphic links.
     located: HashMap<String, &'static str>,
     recycle: Vec<Deleted>,
@@ -84,6 +90,7 @@ impl Store {
             .collect();
         Store {
             tables: MODULES.iter().map(|m| (m.name, BTreeMap::new())).collect(),
+            matches: HashMap::new(),
             located: HashMap::new(),
             recycle: Vec::new(),
             views,
@@ -248,7 +255,27 @@ impl Store {
 
     fn put(&mut self, module: &'static Module, record: Record) {
         self.located.insert(record.id.clone(), module.name);
+        if let Some(old) = self.get(module.name, &record.id).cloned() {
+            self.index(module.name, &old, false);
+        }
+        self.index(module.name, &record, true);
         self.tables.entry(module.name).or_default().insert(record.id.clone(), record);
+    }
+
+    /// Adds (`add`) or removes a record's entries in the match index.
+    fn index(&mut self, module: &'static str, record: &Record, add: bool) {
+        for field in MATCHED_FIELDS {
+            let Some(value) = record.data.get(*field).and_then(comparable) else { continue };
+            let key = (module, *field, value.to_string());
+            if add {
+                self.matches.entry(key).or_default().insert(record.id.clone());
+            } else if let Some(ids) = self.matches.get_mut(&key) {
+                ids.remove(&record.id);
+                if ids.is_empty() {
+                    self.matches.remove(&key);
+                }
+            }
+        }
     }
 
     // ---- writing ------------------------------------------------------
@@ -256,6 +283,10 @@ impl Store {
     /// The id of an existing record whose `field` equals `value` (text case-insensitively).
     pub fn find_match(&self, module: &Module, field: &str, value: &Value) -> Option<&Record> {
         let wanted = comparable(value)?;
+        if let Some(indexed) = MATCHED_FIELDS.iter().find(|f| **f == field) {
+            let ids = self.matches.get(&(module.name, *indexed, wanted.to_string()))?;
+            return ids.iter().next().and_then(|id| self.get(module.name, id));
+        }
         self.table(module.name).find(|r| r.data.get(field).and_then(comparable).is_some_and(|v| v == wanted))
     }
 
@@ -306,6 +337,8 @@ impl Store {
         let changes = self.prepare(module, input, index, Some(existing))?;
         let now = now_ts();
         let user = json!({"id": self.current_user().id});
+        let before = existing.clone();
+        self.index(module.name, &before, false);
         let record = self.tables.get_mut(module.name).and_then(|t| t.get_mut(id)).expect("checked above");
         let affected: Vec<String> = changes.keys().cloned().collect();
         for (key, value) in changes {
@@ -319,6 +352,7 @@ impl Store {
         record.data.insert("Modified_Time".into(), Value::String(format_ts(now)));
         record.data.insert("Modified_By".into(), user);
         let record = record.clone();
+        self.index(module.name, &record, true);
         Ok(Written { id: id.into(), details: self.write_details(&record), affected })
     }
 
@@ -328,6 +362,7 @@ impl Store {
             .get_mut(module.name)
             .and_then(|t| t.remove(id))
             .ok_or_else(|| RecordError::UnknownId { id: id.into() })?;
+        self.index(module.name, &record, false);
         self.located.remove(id);
         self.recycle.push(Deleted {
             module: module.name,
