@@ -229,22 +229,33 @@ impl Registry {
         self.installations().into_iter().filter_map(|i| self.plugin(&i.id).map(|p| (i.id, p))).collect()
     }
 
-    fn reload(&self, install: &Installation) {
-        let dir = self.dir.join(&install.id);
-        let package = match PluginPackage::open(&dir) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(plugin = %install.id, "{e}");
-                return;
-            }
-        };
+    /// Loads a plugin's files with its settings.
+    fn load(&self, install: &Installation) -> Result<(Manifest, Plugin), String> {
+        let package = PluginPackage::open(&self.dir.join(&install.id)).map_err(|e| e.to_string())?;
         let settings = PluginSettings { config: install.config.clone(), extra_hosts: install.extra_hosts.clone(), limits: Default::default() };
         let credentials: Arc<dyn CredentialSource> = self.credentials.clone();
-        let plugin = self.runtime.load(&package, &settings, credentials).map(Arc::new).map_err(|e| e.to_string());
-        if let Err(e) = &plugin {
-            tracing::error!(plugin = %install.id, "{e}");
-        }
-        self.loaded.write().expect("registry lock").insert(install.id.clone(), Loaded { manifest: package.manifest, plugin });
+        let plugin = self.runtime.load(&package, &settings, credentials).map_err(|e| e.to_string())?;
+        Ok((package.manifest, plugin))
+    }
+
+    /// Makes `loaded` hold what `load` gave; a plugin that does not load
+    /// keeps its manifest (when readable) and the reason, for the console.
+    fn set_loaded(&self, id: &str, loaded: Result<(Manifest, Plugin), String>) {
+        let entry = match loaded {
+            Ok((manifest, plugin)) => Loaded { manifest, plugin: Ok(Arc::new(plugin)) },
+            Err(e) => {
+                tracing::error!(plugin = %id, "{e}");
+                match PluginPackage::open(&self.dir.join(id)) {
+                    Ok(package) => Loaded { manifest: package.manifest, plugin: Err(e) },
+                    Err(_) => return,
+                }
+            }
+        };
+        self.loaded.write().expect("registry lock").insert(id.to_string(), entry);
+    }
+
+    fn reload(&self, install: &Installation) {
+        self.set_loaded(&install.id, self.load(install));
     }
 
     /// Installs (or upgrades, keeping settings) a plugin from its manifest
@@ -296,12 +307,10 @@ impl Registry {
         if let Some(field) = patch.customer_type_field {
             install.customer_type_field = Some(field.trim().to_string()).filter(|f| !f.is_empty());
         }
-        let package = PluginPackage::open(&self.dir.join(id)).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let settings = PluginSettings { config: install.config.clone(), extra_hosts: install.extra_hosts.clone(), limits: Default::default() };
-        let credentials: Arc<dyn CredentialSource> = self.credentials.clone();
-        self.runtime.load(&package, &settings, credentials).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        // Kept only if the plugin loads with them.
+        let loaded = self.load(&install).map_err(RegistryError::Invalid)?;
         self.save(&install)?;
-        self.reload(&install);
+        self.set_loaded(id, Ok(loaded));
         Ok(install)
     }
 
