@@ -287,3 +287,26 @@ async fn rate_limits_and_expired_tokens_do_not_stop_a_sync() {
     let statuses: Vec<u16> = s.emulator.requests().iter().map(|r| r.status).collect();
     assert!(statuses.contains(&429) && statuses.contains(&401), "{statuses:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn references_to_records_that_do_not_sync_never_bounce() {
+    // As in the demo: desk contacts already point at desk accounts, CRM
+    // contacts at CRM accounts, and only contacts sync.
+    let s = SyncSetup::start().await;
+    let crm_account = s.emulator.seed("Accounts", json!({"Account_Name": "Zylker"}));
+    s.emulator.seed("Contacts", json!({"Last_Name": "Chen", "Email": "mei@zylker.example", "Account_Name": {"id": crm_account}}));
+    let desk_account = s.desk().create(Kind::Account, fields(json!({"account_name": "Zylker"})), "api").unwrap();
+    s.desk().create(Kind::Contact, fields(json!({"last_name": "Chen", "email": "mei@zylker.example", "account_id": desk_account.id})), "api").unwrap();
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    s.engine.run().await.unwrap();
+    let writes = |s: &SyncSetup| s.emulator.requests().iter().filter(|r| r.method != "GET" && !r.path.starts_with("/oauth")).count();
+    let before = writes(&s);
+    for _ in 0..2 {
+        let report = s.engine.run().await.unwrap();
+        assert!(report.imported.values().chain(report.exported.values()).all(|c| c.added == 0 && c.updated == 0), "{report:?}");
+    }
+    assert_eq!(writes(&s), before, "no writes to the CRM once in step");
+    let desk = contacts_by_email(&s, "mei@zylker.example");
+    assert_eq!(desk.len(), 1);
+    assert_eq!(desk[0].text("account_id"), Some(desk_account.id.as_str()), "the desk keeps its own account link");
+}

@@ -1,7 +1,9 @@
 /* Deskpane admin console (Administrators): integrations (install, configure,
- * connect, portal link, disconnect, delete), the permission matrix, agents
- * and profiles, and the outbox. Hash routes: #plugins, #plugin=ID,
- * #permissions, #agents, #outbox.
+ * connect, portal link, disconnect, delete), sync of contacts, accounts and
+ * products (settings, field mapping, Start / Pause / Resume, progress, sync
+ * history, failure log), the permission matrix, agents and profiles, and the
+ * outbox. Hash routes: #plugins, #plugin=ID, #sync, #sync=ID[&tab=history|
+ * failures], #permissions, #agents, #outbox.
  * Builds the DOM with createElement/textContent only (see panel.js).
  */
 (function () {
@@ -77,6 +79,7 @@
 
   const NAV = [
     ['plugins', 'Integrations'],
+    ['sync', 'Sync'],
     ['permissions', 'Permissions'],
     ['agents', 'Agents & profiles'],
     ['outbox', 'Outbox'],
@@ -86,8 +89,11 @@
     const content = el('div', { class: 'admin-content' });
     const side = el('nav', { class: 'sidenav', 'aria-label': 'Admin' },
       el('div', { class: 'sidenav-title' }, 'Setup'),
-      NAV.map(([key, label]) => el('a', { href: '#' + key, class: current === key ? 'active' : '', testid: 'nav-' + key }, label)));
+      NAV.map(([key, label]) => [
+        el('a', { href: '#' + key, class: current === key ? 'active' : '', testid: key === 'sync' ? 'sync-nav' : 'nav-' + key }, label),
+        key === 'sync' ? el('div', { id: 'sync-subnav', class: 'sidenav-sub' }) : null]));
     append(clear(root), topBar(agent, 'admin'), el('main', { class: 'main admin-layout' }, side, content));
+    paintSyncNav();
     return content;
   }
 
@@ -96,6 +102,7 @@
     if (hash.includes('=')) {
       const params = new URLSearchParams(hash);
       if (params.get('plugin')) return { page: 'plugin', id: params.get('plugin') };
+      if (params.has('sync')) return { page: 'sync', id: params.get('sync'), tab: params.get('tab') };
     }
     return { page: NAV.some(([k]) => k === hash) ? hash : 'plugins' };
   }
@@ -106,6 +113,7 @@
     document.title = 'Deskpane admin';
     switch (where.page) {
       case 'plugin': return pluginPage(seq, where.id);
+      case 'sync': return syncPage(seq, where.id, where.tab);
       case 'permissions': return permissionsPage(seq);
       case 'agents': return agentsPage(seq);
       case 'outbox': return outboxPage(seq);
@@ -222,6 +230,7 @@
     if (guard(seq, null, list)) return;
     clear(list);
     const plugins = answer.plugins || [];
+    loadSyncPlugins(plugins).catch(() => {});
     if (!plugins.length) list.appendChild(el('div', { class: 'card empty-card' }, el('p', { class: 'empty' }, 'No plugins installed yet. Install one below.')));
     for (const p of plugins) list.appendChild(pluginCard(p));
   }
@@ -543,6 +552,710 @@
       dangerCard(plugin));
   }
 
+  // ---------------------------------------------------------------- sync
+
+  const SYNC_MODULES = [
+    ['contacts', 'Contacts'],
+    ['accounts', 'Accounts'],
+    ['products', 'Products'],
+  ];
+  const MODULE_LABELS = { contacts: 'Contacts', accounts: 'Accounts', products: 'Products' };
+  /** What a module's records are matched by before they are mapped (the seeds' duplicate check). */
+  const DUPLICATE_CHECK = {
+    contacts: 'Contacts are matched by email address; all contacts sync, with or without one.',
+    accounts: 'Accounts are matched by account name.',
+    products: 'Products are matched by product name.',
+  };
+  /** The seeds' associates: what "Delete only if no associates" looks at. */
+  const ASSOCIATES = {
+    contacts: 'tickets, time entries, activities and attachments',
+    accounts: 'tickets, contacts, contracts and attachments',
+    products: 'attachments',
+  };
+  /** The seeds' common failure reasons and what they mean. */
+  const FAILURE_HELP = [
+    ['CRM ID is already mapped with another Support Entity', 'The record seems to be a duplicate: its original is already mapped with its counterpart in the other database.'],
+    ['Text value is given for an Integer field', 'A Text field is mapped to an Integer field in the field mapping; fix the value or the mapping, then Try Again.'],
+    ['Mandatory Field Missing', 'A field the other side requires is not mapped or is empty.'],
+    ['Missing Parameter / Incorrect API parameter or Parameter Value', 'A back-end call went wrong (extremely rare); Try Again later.'],
+  ];
+
+  /** Installed plugins whose manifests list modules to sync: [{id, name}], once known. */
+  let syncPlugins = null;
+
+  async function loadSyncPlugins(plugins) {
+    const all = plugins || (await api('GET', '/api/admin/plugins')).plugins || [];
+    const found = await Promise.all(all.map((p) => api('GET', pluginPath(p.id) + '/sync').then(
+      (o) => (Object.keys((o && o.settings && o.settings.modules) || {}).length ? { id: p.id, name: p.name || p.id } : null),
+      () => null)));
+    syncPlugins = found.filter(Boolean);
+    paintSyncNav();
+    return syncPlugins;
+  }
+
+  /** The sidebar's links under Sync, one per plugin that syncs records. */
+  function paintSyncNav() {
+    const box = document.getElementById('sync-subnav');
+    if (!box) return;
+    const where = parseHash();
+    const current = where.page === 'sync' ? (where.id || (syncPlugins && syncPlugins[0] && syncPlugins[0].id)) : null;
+    clear(box);
+    for (const p of syncPlugins || []) {
+      box.appendChild(el('a', { href: '#sync=' + encodeURIComponent(p.id), class: current === p.id ? 'active' : '', testid: 'sync-nav-plugin', dataset: { plugin: p.id } }, p.name));
+    }
+  }
+
+  function splitList(text) {
+    return String(text || '').split(',').map((x) => x.trim()).filter(Boolean);
+  }
+
+  /** "Text(40)" -> "Text", "Ref(Account)" -> "Lookup", "Choice([..])" -> "Pick list". */
+  function deskTypeName(type) {
+    const t = String(type || '');
+    if (/^Text/.test(t)) return 'Text';
+    if (/^Ref\(/.test(t)) return 'Lookup';
+    if (/^Choice/.test(t)) return 'Pick list';
+    return t.replace(/\(.*$/, '') || 'Text';
+  }
+
+  function directionText(direction, crmName) {
+    return direction === 'desk-to-crm' ? 'Desk \u2192 ' + crmName : crmName + ' \u2192 Desk';
+  }
+
+  function moduleCard(ctx, module) {
+    const label = MODULE_LABELS[module] || module;
+    const crmName = ctx.plugin.name || ctx.plugin.id;
+    const initial = ctx.settings.modules[module];
+    const meta = ctx.fields[module];
+    const metaError = meta instanceof Error ? meta : null;
+    const crmFields = metaError ? [] : (meta && meta.crm) || [];
+    const deskFields = metaError ? [] : (meta && meta.desk) || [];
+    const id = (k) => 'sync-' + module + '-' + k;
+
+    // -- enable, status, configure
+    const status = el('div', { class: 'chips sync-module-status', testid: 'sync-status-' + module });
+    const enabled = switchInput(initial.enabled, 'sync-enabled-' + module, initial.enabled ? 'Enabled' : 'Off', (on, input) => {
+      input.closest('.switch').querySelector('.switch-label').textContent = on ? 'Enabled' : 'Off';
+      if (on) setOpen(true);
+      changed();
+    });
+    const configure = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-configure-' + module, 'aria-expanded': 'false', 'aria-controls': id('body') }, 'Configure');
+
+    // -- sync type, list views, secondary email, departments
+    const direction = el('select', { id: id('direction'), testid: 'sync-direction-' + module },
+      el('option', { value: 'two-way', selected: initial.direction !== 'crm-to-desk' }, 'Two-way sync (default)'),
+      el('option', { value: 'crm-to-desk', selected: initial.direction === 'crm-to-desk' }, 'One-way: ' + crmName + ' \u2192 Desk'));
+    const directionHelp = el('div', { class: 'help' });
+    const listViews = el('input', { id: id('list-views'), type: 'text', autocomplete: 'off', testid: 'sync-list-views-' + module, placeholder: 'e.g. 4150868000000087501', value: (initial.list_views || []).join(', ') });
+    const secondary = module === 'contacts'
+      ? el('input', { id: id('secondary-email'), type: 'checkbox', testid: 'sync-secondary-email', checked: !!initial.secondary_email })
+      : null;
+    const departments = module === 'products'
+      ? el('input', { id: id('departments'), type: 'text', autocomplete: 'off', testid: 'sync-departments', placeholder: 'e.g. Support, Sales', value: (initial.departments || []).join(', ') })
+      : null;
+
+    // -- field mapping
+    const rows = el('tbody', {});
+    const mappingTable = el('table', { class: 'table compact sync-mapping', testid: 'sync-mapping-' + module },
+      el('thead', {}, el('tr', {},
+        el('th', { scope: 'col' }, 'Desk field'),
+        el('th', { scope: 'col', class: 'sync-arrow-col', 'aria-label': 'Direction' }, ''),
+        el('th', { scope: 'col' }, crmName + ' field'),
+        el('th', { scope: 'col', class: 'sync-remove-col' }, el('span', { class: 'sr-only' }, 'Remove')))),
+      rows);
+
+    function crmOptions(selected) {
+      const known = crmFields.filter((f) => !f.read_only || f.name === selected);
+      const options = [el('option', { value: '', selected: !selected }, '\u2014 choose a field \u2014')];
+      if (selected && !known.some((f) => f.name === selected)) options.push(el('option', { value: selected, selected: true }, selected));
+      for (const f of known) {
+        options.push(el('option', { value: f.name, selected: f.name === selected },
+          (f.label || f.name) + (f.mandatory ? ' *' : '') + ' \u00b7 ' + f.type));
+      }
+      return options;
+    }
+
+    function deskOptions(selected) {
+      const options = [el('option', { value: '', selected: !selected }, '\u2014 choose a field \u2014')];
+      if (selected && !deskFields.some((f) => f.name === selected)) options.push(el('option', { value: selected, selected: true }, selected));
+      for (const f of deskFields) {
+        options.push(el('option', { value: f.name, selected: f.name === selected }, f.name + (f.required ? ' *' : '') + ' \u00b7 ' + deskTypeName(f.type)));
+      }
+      return options;
+    }
+
+    function arrowText() {
+      return direction.value === 'crm-to-desk' ? '\u2190' : '\u21c4';
+    }
+
+    function mappingRow(pair, custom) {
+      const deskInput = custom
+        ? el('input', { type: 'text', class: 'mono', autocomplete: 'off', spellcheck: 'false', testid: 'sync-field-desk', 'aria-label': 'Custom desk field', placeholder: 'cf_field_name', value: pair.desk || 'cf_' })
+        : el('select', { testid: 'sync-field-desk', 'aria-label': 'Desk field' }, deskOptions(pair.desk));
+      const crmSelect = el('select', { testid: 'sync-field-crm', 'aria-label': crmName + ' field' }, crmOptions(pair.crm));
+      // Types are in the options' text; a custom desk field takes the CRM field's type.
+      const deskType = custom ? el('div', { class: 'sync-type small muted' }, 'Custom field \u00b7 takes the ' + crmName + ' field\u2019s type') : null;
+      const remove = el('button', { type: 'button', class: 'btn btn-ghost btn-small sync-remove', testid: 'sync-field-remove', title: 'Remove this mapping', 'aria-label': 'Remove this mapping' }, '\u2715');
+      const row = el('tr', { testid: 'sync-field-row', dataset: { custom: String(!!custom) } },
+        el('td', {}, deskInput, deskType),
+        el('td', { class: 'sync-arrow', 'aria-hidden': 'true' }, arrowText()),
+        el('td', {}, crmSelect),
+        el('td', { class: 'sync-remove-col' }, remove));
+      function types() {
+        const c = crmFields.find((f) => f.name === crmSelect.value);
+        crmSelect.title = c ? (c.label || c.name) + ' (' + c.name + '): ' + c.type + (c.mandatory ? ', mandatory' : '') : '';
+        row.dataset.desk = deskInput.value.trim();
+        row.dataset.crm = crmSelect.value;
+      }
+      deskInput.addEventListener(custom ? 'input' : 'change', () => { types(); changed(); });
+      crmSelect.addEventListener('change', () => { types(); changed(); });
+      remove.addEventListener('click', () => { row.remove(); changed(); });
+      types();
+      return row;
+    }
+
+    for (const pair of initial.fields || []) rows.appendChild(mappingRow(pair, /^cf_/.test(pair.desk)));
+    const addField = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-add-field' }, '+ Add field');
+    const addCustom = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-add-custom-field' }, '+ Add custom desk field');
+    addField.addEventListener('click', () => {
+      const row = mappingRow({ desk: '', crm: '' }, false);
+      rows.appendChild(row);
+      row.querySelector('select').focus();
+      changed();
+    });
+    addCustom.addEventListener('click', () => {
+      const row = mappingRow({ desk: '', crm: '' }, true);
+      rows.appendChild(row);
+      const input = row.querySelector('input');
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+      changed();
+    });
+
+    // -- delete preferences
+    function radioGroup(name, legend, choices, value, testPrefix) {
+      const inputs = choices.map(([v, title, help]) => {
+        const input = el('input', { type: 'radio', name: id(name), value: v, id: id(name + '-' + v), checked: v === value, testid: testPrefix + '-' + v });
+        input.addEventListener('change', changed);
+        return [input, el('label', { class: 'radio', for: id(name + '-' + v) }, input,
+          el('span', {}, el('span', { class: 'radio-title' }, title), el('span', { class: 'radio-help' }, help)))];
+      });
+      const fieldset = el('fieldset', { class: 'radio-group', testid: testPrefix }, el('legend', {}, legend), inputs.map(([, labelEl]) => labelEl));
+      return { fieldset, value: () => (inputs.find(([i]) => i.checked) || [{ value: value }])[0].value, inputs: inputs.map(([i]) => i) };
+    }
+    const crmDelete = radioGroup('crm-delete', 'On deleting a ' + crmName + ' record', [
+      ['always', 'Always delete the corresponding record in Desk', 'Moves it and its associates to the recycle bin.'],
+      ['if-no-associates', 'Delete record in Desk if there are no associates', 'Moves it to the recycle bin only when it has no ' + ASSOCIATES[module] + '; otherwise removes the mapping.'],
+      ['never', 'Never delete the corresponding record in Desk', 'Removes only the mapping between the records.'],
+    ], initial.on_crm_delete || 'never', 'sync-crm-delete-' + module);
+    const deskDelete = radioGroup('desk-delete', 'On deleting a Desk record', [
+      ['always', 'Always delete the corresponding record in ' + crmName, 'Moves it and its associates to the ' + crmName + ' recycle bin.'],
+      ['never', 'Never delete the corresponding record in ' + crmName, 'Removes only the mapping between the records.'],
+    ], initial.on_desk_delete || 'never', 'sync-desk-delete-' + module);
+    const deskDeleteNote = el('p', { class: 'help sync-oneway-note', testid: 'sync-desk-delete-note-' + module }, 'One-way sync sends nothing to ' + crmName + ', so deleting a Desk record never deletes a ' + crmName + ' record.');
+
+    // -- save
+    const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'sync-error' });
+    const savedNote = el('span', { class: 'saved-note', testid: 'sync-saved', hidden: true }, '\u2713 Saved');
+    const unsaved = el('span', { class: 'muted small', testid: 'sync-unsaved', hidden: true }, 'Unsaved changes');
+    const save = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'sync-save' }, 'Save');
+
+    const body = el('div', { class: 'sync-module-body', id: id('body'), hidden: true },
+      el('div', { class: 'sync-options' },
+        el('div', { class: 'field' }, el('label', { for: id('direction') }, 'Sync Type'), direction, directionHelp),
+        secondary ? el('div', { class: 'field field-check' },
+          el('div', { class: 'check-row' }, secondary, el('label', { for: id('secondary-email') }, 'Use secondary email for mapping contacts')),
+          el('div', { class: 'help' }, 'By default the primary email is used to find duplicates. A contact matched by its secondary email gets the ' + crmName + ' contact\u2019s email as its primary email in Desk.')) : null,
+        el('div', { class: 'field' }, el('label', { for: id('list-views') }, 'CRM list view ids (empty = all records)'), listViews,
+          el('div', { class: 'help' }, 'Only the ' + label.toLowerCase() + ' in these ' + crmName + ' list views sync. Separate ids with commas.')),
+        departments ? el('div', { class: 'field' }, el('label', { for: id('departments') }, 'Departments (empty = all departments)'), departments,
+          el('div', { class: 'help' }, 'Only the products of these departments sync. Separate names with commas.')) : null,
+        el('h3', { class: 'subhead sync-subhead' }, 'Delete preferences'),
+        crmDelete.fieldset,
+        deskDelete.fieldset,
+        deskDeleteNote),
+      el('div', { class: 'sync-fields' },
+        el('div', { class: 'sync-fields-head' },
+          el('h3', { class: 'subhead' }, 'Field mapping'),
+          el('span', { class: 'muted small' }, '* mandatory')),
+        el('p', { class: 'muted small sync-fields-intro' }, 'Associate each Desk field with the ' + crmName + ' field it syncs with. ' + DUPLICATE_CHECK[module]),
+        metaError ? errorBox('The ' + crmName + ' fields could not be read: ' + metaError.message, 'sync-fields-error') : null,
+        el('div', { class: 'sync-mapping-wrap' }, mappingTable),
+        el('div', { class: 'sync-add-row' }, addField, addCustom)));
+
+    const form = el('form', { class: 'card sync-module', testid: 'sync-module-' + module, dataset: { module } },
+      el('div', { class: 'sync-module-head' },
+        el('div', { class: 'sync-module-title' },
+          el('h2', { class: 'card-title' }, label),
+          status),
+        el('div', { class: 'plugin-actions' }, enabled, configure)),
+      body,
+      el('div', { class: 'sync-module-foot', hidden: true },
+        error,
+        el('div', { class: 'form-actions' }, save, savedNote, unsaved)));
+    const foot = form.querySelector('.sync-module-foot');
+
+    function setOpen(open) {
+      body.hidden = !open;
+      foot.hidden = !open;
+      configure.textContent = open ? 'Hide' : 'Configure';
+      configure.setAttribute('aria-expanded', String(open));
+      form.classList.toggle('open', open);
+    }
+    configure.addEventListener('click', () => setOpen(body.hidden));
+
+    function paintDirection() {
+      const oneWay = direction.value === 'crm-to-desk';
+      directionHelp.textContent = oneWay
+        ? crmName + ' is the master: its changes reach Desk; Desk changes are not sent to ' + crmName + '.'
+        : 'Changes on either side reach the other.';
+      for (const input of deskDelete.inputs) input.disabled = oneWay;
+      deskDelete.fieldset.classList.toggle('disabled', oneWay);
+      deskDeleteNote.hidden = !oneWay;
+      for (const cell of rows.querySelectorAll('.sync-arrow')) cell.textContent = arrowText();
+    }
+    direction.addEventListener('change', () => { paintDirection(); changed(); });
+    for (const input of [listViews, departments, secondary]) if (input) input.addEventListener(input.type === 'checkbox' ? 'change' : 'input', changed);
+
+    function changed() {
+      savedNote.hidden = true;
+      unsaved.hidden = false;
+      error.hidden = true;
+    }
+
+    function read() {
+      const fields = [];
+      for (const row of rows.querySelectorAll('[data-testid=sync-field-row]')) {
+        const desk = row.querySelector('[data-testid=sync-field-desk]').value.trim();
+        const crm = row.querySelector('[data-testid=sync-field-crm]').value;
+        if (!desk || !crm || desk === 'cf_') throw new Error('Choose a Desk field and a ' + crmName + ' field in every row of the field mapping, or remove the row.');
+        if (row.dataset.custom === 'true' && !/^cf_[a-z0-9_]+$/.test(desk)) {
+          throw new Error('Custom Desk fields are named cf_ followed by lowercase letters, digits or _ (e.g. cf_tickets); \u201c' + desk + '\u201d is not.');
+        }
+        fields.push({ desk, crm });
+      }
+      return Object.assign({}, ctx.settings.modules[module], {
+        enabled: form.querySelector('[data-testid=sync-enabled-' + module + ']').checked,
+        direction: direction.value,
+        fields,
+        secondary_email: secondary ? secondary.checked : !!initial.secondary_email,
+        list_views: splitList(listViews.value),
+        departments: departments ? splitList(departments.value) : (initial.departments || []),
+        on_crm_delete: crmDelete.value(),
+        on_desk_delete: deskDelete.value(),
+      });
+    }
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      let mine;
+      try { mine = read(); } catch (e) {
+        error.textContent = e.message;
+        error.hidden = false;
+        return;
+      }
+      // The whole settings: the saved state of the other modules, this
+      // module as on the form, and the current pause state.
+      const next = Object.assign({}, ctx.settings, { modules: Object.assign({}, ctx.settings.modules, { [module]: mine }) });
+      save.disabled = true;
+      save.textContent = 'Saving\u2026';
+      try {
+        const answer = await api('PUT', pluginPath(ctx.plugin.id) + '/sync', next);
+        ctx.settings = (answer && answer.settings) || next;
+        unsaved.hidden = true;
+        savedNote.hidden = false;
+        toast(label + ' sync settings saved.' + (mine.enabled ? ' Changes start a sync.' : ''));
+        ctx.onSettings();
+        if (mine.enabled) ctx.expectRun();
+      } catch (e) {
+        if (e.status === 401) { start(); return; }
+        error.textContent = e.message;
+        error.hidden = false;
+      } finally {
+        save.disabled = false;
+        save.textContent = 'Save';
+      }
+    });
+
+    /** Repaints the header chips from the saved settings and the overview. */
+    function paintStatus() {
+      const s = ctx.settings.modules[module];
+      const m = (ctx.overview.modules || {})[module] || {};
+      clear(status);
+      append(status,
+        s.enabled ? pill('Syncing', 'ok', 'sync-module-on') : pill('Off', 'muted', 'sync-module-off'),
+        s.enabled ? pill(s.direction === 'crm-to-desk' ? 'One-way: ' + crmName + ' \u2192 Desk' : 'Two-way', 'muted') : null,
+        pill((m.mapped || 0) + ' mapped', 'muted', 'sync-mapped-' + module),
+        m.first_sync_done ? pill('First sync done', 'muted') : (s.enabled ? pill('First sync pending', 'warn') : null));
+    }
+
+    paintDirection();
+    paintStatus();
+    setOpen(!!initial.enabled);
+    return { form, paintStatus };
+  }
+
+  function syncHistoryTable(ctx) {
+    const crmName = ctx.plugin.name || ctx.plugin.id;
+    if (!ctx.history.length) {
+      return el('p', { class: 'empty', testid: 'sync-history-empty' }, 'No records were synced in the last 7 days.');
+    }
+    return el('table', { class: 'table sync-table', testid: 'sync-history' },
+      el('thead', {}, el('tr', {},
+        el('th', { scope: 'col' }, 'Date'),
+        el('th', { scope: 'col' }, 'Sync'),
+        el('th', { scope: 'col' }, 'Record type'),
+        el('th', { scope: 'col', class: 'num' }, 'Added'),
+        el('th', { scope: 'col', class: 'num' }, 'Updated'),
+        el('th', { scope: 'col', class: 'num' }, 'Failed'))),
+      el('tbody', {}, ctx.history.map((h) => el('tr', { testid: 'sync-history-row', dataset: { direction: h.direction, module: h.module } },
+        el('td', { class: 'nowrap', testid: 'sync-history-at' }, formatDateTime(h.at)),
+        el('td', { class: 'nowrap', testid: 'sync-history-direction' }, directionText(h.direction, crmName)),
+        el('td', { testid: 'sync-history-module' }, MODULE_LABELS[h.module] || h.module),
+        el('td', { class: 'num', testid: 'sync-history-added' }, String(h.added)),
+        el('td', { class: 'num', testid: 'sync-history-updated' }, String(h.updated)),
+        el('td', { class: 'num' + (h.failed ? ' sync-failed-count' : ''), testid: 'sync-history-failed' }, String(h.failed))))));
+  }
+
+  function failureTable(ctx, filter, onRetried) {
+    const crmName = ctx.plugin.name || ctx.plugin.id;
+    const shown = ctx.failures.filter((f) => filter === 'all' || f.module === filter);
+    if (!shown.length) {
+      return el('p', { class: 'empty', testid: 'sync-failures-empty' }, ctx.failures.length ? 'No failures for this record type.' : 'No failures: every record synced.');
+    }
+    return el('table', { class: 'table sync-table', testid: 'sync-failures' },
+      el('thead', {}, el('tr', {},
+        el('th', { scope: 'col' }, 'Failed at'),
+        el('th', { scope: 'col' }, 'Record'),
+        el('th', { scope: 'col' }, 'Sync'),
+        el('th', { scope: 'col' }, 'Reason'),
+        el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Try Again')))),
+      el('tbody', {}, shown.map((f) => {
+        const retry = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-retry' }, 'Try Again');
+        retry.addEventListener('click', async () => {
+          retry.disabled = true;
+          retry.textContent = 'Trying\u2026';
+          try {
+            const answer = await api('POST', pluginPath(ctx.plugin.id) + '/sync/failures/' + encodeURIComponent(f.id) + '/retry');
+            if (answer && answer.synced) toast('\u201c' + f.record + '\u201d synced.');
+            else toast('\u201c' + f.record + '\u201d failed again; see the failure log.', 'error');
+          } catch (e) {
+            toast(e.message, 'error');
+          }
+          onRetried();
+        });
+        const ids = [f.desk_id ? 'Desk #' + f.desk_id : null, f.crm_id ? crmName + ' ' + f.crm_id : null].filter(Boolean).join(' \u00b7 ');
+        return el('tr', { testid: 'sync-failure-row', dataset: { id: f.id, module: f.module, direction: f.direction } },
+          el('td', { class: 'nowrap muted' }, formatDateTime(f.at)),
+          el('td', {},
+            el('div', { class: 'sync-record', testid: 'sync-failure-record' }, f.record),
+            el('div', { class: 'muted small' }, (MODULE_LABELS[f.module] || f.module) + (ids ? ' \u00b7 ' + ids : ''))),
+          el('td', { class: 'nowrap' }, directionText(f.direction, crmName)),
+          el('td', { class: 'sync-reason', testid: 'sync-failure-reason' }, f.reason),
+          el('td', { class: 'right' }, retry));
+      })));
+  }
+
+  function progressText(ctx) {
+    const crmName = ctx.plugin.name || ctx.plugin.id;
+    const p = ctx.overview.progress || {};
+    if (p.phase === 'import') return 'Importing from ' + crmName;
+    if (p.phase === 'export') return 'Exporting to ' + crmName;
+    return 'Starting';
+  }
+
+  async function syncPage(seq, id, tab) {
+    const content = shell('sync');
+    content.appendChild(loading());
+    let plugins;
+    try {
+      plugins = (await api('GET', '/api/admin/plugins')).plugins || [];
+      await loadSyncPlugins(plugins);
+    } catch (e) { guard(seq, e, content); return; }
+    if (guard(seq, null, content)) return;
+    if (!id && syncPlugins.length) id = syncPlugins[0].id;
+    const plugin = plugins.find((p) => p.id === id);
+    if (!plugin || !syncPlugins.some((p) => p.id === id)) {
+      append(clear(content),
+        el('div', { class: 'page-head' }, el('div', {}, el('h1', {}, 'Sync'),
+          el('p', { class: 'muted' }, 'Keep contacts, accounts and products the same in Deskpane and a CRM.'))),
+        id && !plugin ? errorBox('No plugin \u201c' + id + '\u201d is installed.', 'sync-missing')
+          : el('div', { class: 'card' }, el('p', { class: 'empty', testid: 'sync-none' }, id
+            ? (plugin.name || id) + ' does not sync records: its manifest lists no modules.'
+            : 'No installed plugin syncs records. Install a CRM plugin whose manifest lists modules (contacts, accounts, products) under Integrations.')));
+      return;
+    }
+    paintSyncNav();
+    const base = pluginPath(id) + '/sync';
+    let overview; let historyAnswer; let failures;
+    try {
+      [overview, historyAnswer, failures] = await Promise.all([api('GET', base), api('GET', base + '/history'), api('GET', base + '/failures')]);
+    } catch (e) { guard(seq, e, content); return; }
+    const modules = SYNC_MODULES.map(([m]) => m).filter((m) => overview.settings.modules[m]);
+    const fieldList = await Promise.all(modules.map((m) => api('GET', base + '/fields/' + m).catch((e) => e)));
+    if (guard(seq, null, content)) return;
+    clear(content);
+    document.title = 'Sync \u00b7 ' + (plugin.name || plugin.id) + ' \u00b7 Deskpane admin';
+    const crmName = plugin.name || plugin.id;
+
+    const ctx = {
+      plugin,
+      overview,
+      settings: overview.settings,
+      history: historyAnswer.entries || [],
+      failures: failures.failures || [],
+      fields: Object.fromEntries(modules.map((m, i) => [m, fieldList[i]])),
+      onSettings: () => { paintControls(); paintProgress(); cards.forEach((c) => c.paintStatus()); },
+      expectRun: () => { fastUntil = Date.now() + 4000; schedule(300); },
+    };
+    const live = () => seq === renderSeq;
+
+    // -- global actions
+    const startButton = el('button', { type: 'button', class: 'btn btn-primary', testid: 'sync-start' }, 'Start Sync');
+    const pauseButton = el('button', { type: 'button', class: 'btn', testid: 'sync-pause' }, 'Pause Sync');
+    const resumeButton = el('button', { type: 'button', class: 'btn btn-primary', testid: 'sync-resume' }, 'Resume Sync');
+    const progress = el('div', { class: 'sync-progress', role: 'status', 'aria-live': 'polite', testid: 'sync-progress' });
+    const pausedBanner = el('div', { class: 'sync-paused', role: 'status', testid: 'sync-paused', hidden: true },
+      el('strong', {}, 'Sync is paused.'),
+      ' No data is exchanged or updated between Deskpane and ' + crmName + ' until you resume it.');
+    const notice = [];
+    if (!plugin.enabled) notice.push(crmName + ' is disabled; enable it under Integrations to sync.');
+    for (const [name, c] of Object.entries(plugin.credentials || {})) {
+      if (!c.connected) notice.push('The ' + name + ' connection of ' + crmName + ' is not connected; connect it under Integrations to sync.');
+    }
+
+    startButton.addEventListener('click', async () => {
+      startButton.disabled = true;
+      try {
+        const answer = await api('POST', base + '/run');
+        if (answer && answer.progress) ctx.overview.progress = answer.progress;
+        requested = true;
+        toast('Sync started.');
+        ctx.expectRun();
+        paintProgress();
+      } catch (e) {
+        if (e.status === 401) { start(); return; }
+        toast(e.message, 'error');
+      } finally {
+        paintControls();
+      }
+    });
+
+    async function setPaused(paused) {
+      const button = paused ? pauseButton : resumeButton;
+      button.disabled = true;
+      try {
+        const answer = await api('POST', base + (paused ? '/pause' : '/resume'));
+        ctx.settings = Object.assign({}, ctx.settings, { paused: answer && answer.settings ? answer.settings.paused : paused });
+        ctx.overview.settings = ctx.settings;
+        toast(paused ? 'Sync is paused.' : 'Sync resumed.');
+        if (!paused) ctx.expectRun();
+      } catch (e) {
+        if (e.status === 401) { start(); return; }
+        toast(e.message, 'error');
+      } finally {
+        button.disabled = false;
+        ctx.onSettings();
+        paintProgress();
+      }
+    }
+    pauseButton.addEventListener('click', () => setPaused(true));
+    resumeButton.addEventListener('click', () => setPaused(false));
+
+    function anyEnabled() {
+      return Object.values(ctx.settings.modules || {}).some((m) => m.enabled);
+    }
+
+    function paintControls() {
+      const paused = !!ctx.settings.paused;
+      const running = !!(ctx.overview.progress && ctx.overview.progress.running);
+      pauseButton.hidden = paused;
+      resumeButton.hidden = !paused;
+      pausedBanner.hidden = !paused;
+      startButton.disabled = paused || running || !anyEnabled();
+      startButton.title = paused ? 'Resume the sync first.' : (!anyEnabled() ? 'Enable and save at least one module first.' : '');
+    }
+
+    /** Where the sync stands: running (phase, module, records, first sync), paused, or idle. */
+    function paintProgress() {
+      const p = ctx.overview.progress || {};
+      const paused = !!ctx.settings.paused;
+      const state = p.running ? 'running' : (paused ? 'paused' : (p.last_error ? 'error' : 'idle'));
+      progress.dataset.state = state;
+      progress.className = 'sync-progress sync-progress-' + state;
+      clear(progress);
+      if (p.running) {
+        append(progress,
+          el('span', { class: 'spinner', 'aria-hidden': 'true' }),
+          el('div', { class: 'sync-progress-main' },
+            el('div', { class: 'sync-progress-title' },
+              el('strong', {}, 'Syncing'),
+              p.first_sync ? el('span', { class: 'pill pill-warn', testid: 'sync-first-sync' }, 'First sync') : null),
+            el('div', { class: 'sync-progress-facts' },
+              el('span', { testid: 'sync-progress-phase' }, progressText(ctx)),
+              p.module ? el('span', { testid: 'sync-progress-module' }, MODULE_LABELS[p.module] || p.module) : null,
+              el('span', { testid: 'sync-progress-done' }, p.done + (p.done === 1 ? ' record' : ' records') + ' done')),
+            p.first_sync ? el('div', { class: 'muted small' }, 'The first sync imports and exports the records created during the last year in bulk; a large database can take hours.') : null));
+        return;
+      }
+      const last = ctx.history[0];
+      const icon = el('span', { class: 'sync-state-icon', 'aria-hidden': 'true' }, paused ? '\u275a\u275a' : (state === 'error' ? '!' : '\u2713'));
+      const title = paused ? 'Paused' : (state === 'error' ? 'The last sync failed' : (anyEnabled() ? 'Up to date' : 'Not syncing'));
+      append(progress, icon,
+        el('div', { class: 'sync-progress-main' },
+          el('div', { class: 'sync-progress-title' }, el('strong', { testid: 'sync-progress-state' }, title)),
+          el('div', { class: 'sync-progress-facts muted' },
+            last ? el('span', { testid: 'sync-last-run' }, 'Last sync ' + formatDateTime(last.at)) : el('span', {}, anyEnabled() ? 'No sync in the last 7 days.' : 'Enable a module below and save to start syncing.'),
+            p.done ? el('span', { testid: 'sync-progress-done' }, p.done + (p.done === 1 ? ' record' : ' records') + ' handled in the last run') : null,
+            requested && !p.done && !last ? el('span', {}, 'Nothing to sync.') : null),
+          state === 'error' ? el('div', { class: 'sync-last-error', testid: 'sync-last-error' }, p.last_error) : null));
+    }
+
+    // -- tabs
+    const failureCount = el('span', { class: 'tab-count', testid: 'sync-failure-count' });
+    const tabs = [
+      ['settings', 'Configuration'],
+      ['history', 'Sync History'],
+      ['failures', 'Failure Log'],
+    ];
+    const tabButtons = {};
+    const panels = {};
+    const tabBar = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Sync' }, tabs.map(([key, text]) => {
+      const b = el('button', { type: 'button', role: 'tab', class: 'tab', id: 'sync-tab-' + key, testid: 'sync-tab-' + key, 'aria-controls': 'sync-panel-' + key },
+        text, key === 'failures' ? failureCount : null);
+      b.addEventListener('click', () => showTab(key));
+      tabButtons[key] = b;
+      return b;
+    }));
+    function showTab(key) {
+      for (const [k] of tabs) {
+        tabButtons[k].setAttribute('aria-selected', String(k === key));
+        tabButtons[k].classList.toggle('active', k === key);
+        tabButtons[k].tabIndex = k === key ? 0 : -1;
+        panels[k].hidden = k !== key;
+      }
+      const hash = '#sync=' + encodeURIComponent(id) + (key === 'settings' ? '' : '&tab=' + key);
+      if (location.hash !== hash) history.replaceState(null, '', hash);
+    }
+
+    // Configuration
+    const cards = modules.map((m) => moduleCard(ctx, m));
+    panels.settings = el('div', { role: 'tabpanel', id: 'sync-panel-settings', 'aria-labelledby': 'sync-tab-settings', testid: 'sync-settings' },
+      cards.map((c) => c.form));
+
+    // Sync history
+    const historyBody = el('div', { class: 'sync-table-wrap' });
+    const historyRefresh = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-history-refresh' }, 'Refresh');
+    historyRefresh.addEventListener('click', () => reload());
+    panels.history = el('div', { role: 'tabpanel', id: 'sync-panel-history', 'aria-labelledby': 'sync-tab-history' },
+      el('section', { class: 'card table-card' },
+        el('div', { class: 'card-head sync-card-head' },
+          el('div', {}, el('h2', { class: 'card-title' }, 'Sync history'),
+            el('p', { class: 'muted small' }, 'Records synced during the last 7 days, newest first.')),
+          historyRefresh),
+        historyBody));
+
+    // Failure log
+    let filter = 'all';
+    const filterBar = el('div', { class: 'segmented', role: 'group', 'aria-label': 'Record type', testid: 'sync-failure-filter' });
+    const failureBody = el('div', { class: 'sync-table-wrap' });
+    const help = el('details', { class: 'sync-help' }, el('summary', {}, 'What do these reasons mean?'),
+      el('dl', {}, FAILURE_HELP.map(([m, d]) => [el('dt', {}, m), el('dd', {}, d)])));
+    panels.failures = el('div', { role: 'tabpanel', id: 'sync-panel-failures', 'aria-labelledby': 'sync-tab-failures' },
+      el('section', { class: 'card table-card' },
+        el('div', { class: 'card-head sync-card-head' },
+          el('div', {}, el('h2', { class: 'card-title' }, 'Failure log'),
+            el('p', { class: 'muted small' }, 'Records that could not be synced, and why. Fix the cause, then click Try Again.')),
+          filterBar),
+        failureBody,
+        el('div', { class: 'sync-help-wrap' }, help)));
+
+    function paintTables() {
+      clear(historyBody).appendChild(syncHistoryTable(ctx));
+      const counts = { all: ctx.failures.length };
+      for (const m of modules) counts[m] = ctx.failures.filter((f) => f.module === m).length;
+      clear(filterBar);
+      for (const key of ['all'].concat(modules)) {
+        const b = el('button', { type: 'button', class: 'seg' + (filter === key ? ' on' : ''), 'aria-pressed': String(filter === key), testid: 'sync-failure-filter-' + key },
+          (key === 'all' ? 'All' : MODULE_LABELS[key]) + ' (' + counts[key] + ')');
+        b.addEventListener('click', () => { filter = key; paintTables(); });
+        filterBar.appendChild(b);
+      }
+      clear(failureBody).appendChild(failureTable(ctx, filter, () => reload()));
+      failureCount.textContent = ctx.failures.length ? String(ctx.failures.length) : '';
+      failureCount.hidden = !ctx.failures.length;
+    }
+
+    // -- polling: every second while a sync runs (or is expected), else every 5 s
+    let timer = null;
+    let fastUntil = 0;
+    let wasRunning = !!(overview.progress && overview.progress.running);
+    let requested = false;
+    let lastSeen = '';
+    function schedule(ms) {
+      clearTimeout(timer);
+      if (!live()) return;
+      timer = setTimeout(poll, ms);
+    }
+    async function reload() {
+      try {
+        const [h, f] = await Promise.all([api('GET', base + '/history'), api('GET', base + '/failures')]);
+        if (!live()) return;
+        ctx.history = h.entries || [];
+        ctx.failures = f.failures || [];
+        paintTables();
+        paintProgress();
+      } catch (e) {
+        if (e.status === 401) start();
+      }
+    }
+    async function poll() {
+      if (!live()) return;
+      let o;
+      try { o = await api('GET', base); } catch (e) {
+        if (e.status === 401) { start(); return; }
+        schedule(5000);
+        return;
+      }
+      if (!live()) return;
+      ctx.overview = o;
+      ctx.settings = Object.assign({}, ctx.settings, { paused: o.settings.paused });
+      const running = !!(o.progress && o.progress.running);
+      const seen = JSON.stringify([o.progress, o.modules, o.failures]);
+      if (!running && (wasRunning || seen !== lastSeen)) await reload();
+      lastSeen = seen;
+      wasRunning = running;
+      if (!live()) return;
+      paintControls();
+      paintProgress();
+      cards.forEach((c) => c.paintStatus());
+      schedule(running || Date.now() < fastUntil ? 1000 : 5000);
+    }
+    lastSeen = JSON.stringify([overview.progress, overview.modules, overview.failures]);
+
+    append(content,
+      el('div', { class: 'page-head sync-page-head', testid: 'sync-page', dataset: { plugin: plugin.id } },
+        el('div', { class: 'plugin-head-main' },
+          el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(crmName)),
+          el('div', {},
+            el('h1', {}, 'Sync \u00b7 ' + crmName),
+            el('p', { class: 'muted' }, 'Keep contacts, accounts and products the same in Deskpane and ' + crmName + '. Creating, updating or deleting records on either side starts a sync.'))),
+        el('div', { class: 'plugin-actions' }, pauseButton, resumeButton, startButton)),
+      notice.map((n) => el('div', { class: 'hint sync-notice', testid: 'sync-notice' }, n)),
+      pausedBanner,
+      el('section', { class: 'card sync-status-card' }, progress,
+        el('div', { class: 'sync-status-links' },
+          el('a', { href: '#plugin=' + encodeURIComponent(plugin.id), class: 'small' }, crmName + ' settings and connection'))),
+      tabBar,
+      panels.settings, panels.history, panels.failures);
+    paintControls();
+    paintProgress();
+    paintTables();
+    showTab(['settings', 'history', 'failures'].includes(tab) ? tab : 'settings');
+    schedule(wasRunning ? 1000 : 5000);
+  }
+
   // ---------------------------------------------------------------- permission matrix
 
   const ACCESS_COLUMNS = [
@@ -810,6 +1523,7 @@
       return;
     }
     route();
+    if (parseHash().page !== 'sync' && parseHash().page !== 'plugins') loadSyncPlugins().catch(() => {});
   }
 
   window.addEventListener('hashchange', () => { if (agent && agent.profile === 'Administrator') route(); });

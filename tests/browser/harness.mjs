@@ -203,6 +203,18 @@ export async function ticketList(page, query = '') {
   return response.json();
 }
 
+/**
+ * A JSON call to Deskpane's API with this page's session (cookies); fails
+ * unless the status is 2xx (or `expectStatus`). Returns the parsed body.
+ */
+export async function apiJson(page, method, apiPath, body, expectStatus) {
+  const response = await page.request.fetch(apiPath, { method, data: body === undefined ? undefined : body });
+  const text = await response.text();
+  const ok = expectStatus === undefined ? response.ok() : response.status() === expectStatus;
+  if (!ok) throw new Error(`${method} ${apiPath} answered ${response.status()}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
 /** The first ticket whose requester has a CRM customer type (a demo contact found in the CRM). */
 export async function crmTicket(page) {
   const { tickets } = await ticketList(page);

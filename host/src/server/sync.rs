@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::{Admin, ApiError, ApiResult, AppState};
 use crate::contract::Notification;
 use crate::desk::schema;
-use crate::sync::mapping::crm_type_name;
+use crate::sync::mapping::{crm_type_name, desk_type_name};
 use crate::sync::{SyncError, SyncModule, SyncSettings};
 
 impl From<SyncError> for ApiError {
@@ -71,7 +71,7 @@ async fn fields(State(s): State<AppState>, _admin: Admin, Path((id, module)): Pa
         .iter()
         .map(|m| json!({"name": m.name, "label": m.label, "type": crm_type_name(m.field_type), "mandatory": m.mandatory, "read_only": m.read_only, "custom": m.custom}))
         .collect();
-    let desk: Vec<Value> = schema::fields(module.kind()).iter().map(|f| json!({"name": f.name, "type": format!("{:?}", f.kind), "required": f.required})).collect();
+    let desk: Vec<Value> = schema::fields(module.kind()).iter().map(|f| json!({"name": f.name, "type": desk_type_name(f.kind), "required": f.required})).collect();
     Ok(Json(json!({ "crm": crm, "desk": desk })))
 }
 

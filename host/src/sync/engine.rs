@@ -310,10 +310,16 @@ impl SyncEngine {
         for pair in pairs {
             let value = fields.iter().find(|f| f.name == pair.crm).map(|f| &f.value);
             let json = match (ref_kind(module.kind(), &pair.desk), value) {
-                (Some(target), Some(Value::Reference(r))) => module_of(target)
-                    .and_then(|m| self.store.desk_id(&self.plugin, m, &r.id))
-                    .map(Json::String)
-                    .unwrap_or(Json::Null),
+                // A reference to a record the sync does not know (its
+                // module does not sync, or it is not mapped yet) cannot be
+                // compared: leave the field out rather than call it empty,
+                // or it would bounce between the sides forever.
+                (Some(target), Some(Value::Reference(r))) => {
+                    match module_of(target).and_then(|m| self.store.desk_id(&self.plugin, m, &r.id)) {
+                        Some(id) => Json::String(id),
+                        None => continue,
+                    }
+                }
                 (_, Some(v)) => mapping::to_desk(v),
                 (_, None) => Json::Null,
             };
@@ -322,8 +328,20 @@ impl SyncEngine {
         out
     }
 
-    fn desk_values(record: &Record, pairs: &[FieldPair]) -> Values {
-        pairs.iter().map(|p| (p.desk.clone(), record.fields.get(&p.desk).cloned().unwrap_or(Json::Null))).collect()
+    /// A desk record's mapped fields; references the CRM cannot know (not
+    /// mapped) are left out, as in [`Self::crm_values`].
+    fn desk_values(&self, module: SyncModule, record: &Record, pairs: &[FieldPair]) -> Values {
+        let mut out = Values::new();
+        for pair in pairs {
+            let value = record.fields.get(&pair.desk).cloned().unwrap_or(Json::Null);
+            if let (Some(target), Some(id)) = (ref_kind(module.kind(), &pair.desk), value.as_str()) {
+                if module_of(target).and_then(|m| self.store.crm_id(&self.plugin, m, id)).is_none() {
+                    continue;
+                }
+            }
+            out.insert(pair.desk.clone(), value);
+        }
+        out
     }
 
     fn apply_crm_change(&self, module: SyncModule, ms: &ModuleSettings, change: &Change, counts: &mut Counts) -> Result<(), DeskError> {
@@ -355,7 +373,7 @@ impl SyncEngine {
                     return self.fail(Flow::CrmToDesk, module, Some(desk.id), Some(change.id.clone()), name, reason, Some(record));
                 }
                 let base = self.store.fingerprint(&self.plugin, module, &desk.id).map(|f| f.values).unwrap_or_default();
-                let mut m = merge(&base, &Self::desk_values(&desk, &ms.fields), &crm, Some(&desk.updated_at), record.modified_time.as_deref(), ms.direction);
+                let mut m = merge(&base, &self.desk_values(module, &desk, &ms.fields), &crm, Some(&desk.updated_at), record.modified_time.as_deref(), ms.direction);
                 if secondary_match {
                     // Mapped by secondary email: the desk's primary email
                     // becomes the CRM's.
@@ -386,6 +404,9 @@ impl SyncEngine {
                 self.write_desk(module, None, fields, &change.id, &fingerprint).map(|_| "added")
             }
         };
+        if outcome.is_ok() {
+            self.store.clear_failures(&self.plugin, module, None, Some(&change.id))?;
+        }
         match outcome {
             Ok("added") => counts.added += 1,
             Ok(_) => counts.updated += 1,
@@ -531,7 +552,7 @@ impl SyncEngine {
             if module == SyncModule::Products && !ms.departments.is_empty() && !ms.departments.iter().any(|d| record.text("department") == Some(d.as_str())) {
                 continue;
             }
-            let values = Self::desk_values(&record, &ms.fields);
+            let values = self.desk_values(module, &record, &ms.fields);
             let crm_id = self.store.crm_id(&self.plugin, module, &id);
             let base = self.store.fingerprint(&self.plugin, module, &id).map(|f| f.values).unwrap_or_default();
             // Only fields the desk changed since the last sync go out.
@@ -543,6 +564,7 @@ impl SyncEngine {
                 continue;
             }
             match self.crm_fields(module, &changed, &ms.fields, meta) {
+                Ok(fields) if fields.is_empty() && crm_id.is_some() => continue,
                 Ok(fields) => {
                     // What both sides hold once the CRM takes it.
                     let mut new_base = if crm_id.is_none() { values.clone() } else { base.clone() };
@@ -570,6 +592,7 @@ impl SyncEngine {
                         let fingerprint = Fingerprint { values: values.clone(), crm_time: written.modified_time.clone() };
                         match self.store.link(&self.plugin, module, desk_id, &written.id, &fingerprint) {
                             Ok(()) => {
+                                self.store.clear_failures(&self.plugin, module, Some(desk_id), None)?;
                                 if *creating {
                                     counts.added += 1;
                                 } else {
@@ -596,10 +619,12 @@ impl SyncEngine {
     }
 
     /// "Try Again": syncs a failed record once more and drops its entry
-    /// when that works (a new entry is logged when it fails again).
+    /// when that works (a new entry is logged when it fails again). An
+    /// entry that is gone counts as synced: a later sync cleared it.
     pub async fn retry(&self, failure_id: &str) -> Result<bool, SyncError> {
         let _one = self.running.lock().await;
-        let Some(failure) = self.store.take_failure(&self.plugin, failure_id)? else { return Ok(false) };
+        // Gone already: a later sync of the record succeeded.
+        let Some(failure) = self.store.take_failure(&self.plugin, failure_id)? else { return Ok(true) };
         let settings = self.settings();
         let Some(ms) = settings.modules.get(&failure.module) else { return Ok(false) };
         let plugin = self.plugin()?;

@@ -31,7 +31,8 @@ pub enum MappingError {
     MappedTwice(String),
 }
 
-fn desk_type_name(kind: FieldKind) -> &'static str {
+/// The name of a desk field type, as the mapping editor shows it.
+pub fn desk_type_name(kind: FieldKind) -> &'static str {
     match kind {
         FieldKind::Text(_) => "Text",
         FieldKind::Email => "Email",

@@ -254,6 +254,18 @@ impl SyncStore {
         out
     }
 
+    /// Drops a record's failure entries once it synced after all.
+    pub fn clear_failures(&self, plugin: &str, module: SyncModule, desk_id: Option<&str>, crm_id: Option<&str>) -> Result<(), DeskError> {
+        for (key, value) in self.failures.scan_prefix(format!("{plugin}/")).filter_map(Result::ok) {
+            let Some(f) = parse::<Failure>(&value) else { continue };
+            let same = f.module == module && ((desk_id.is_some() && f.desk_id.as_deref() == desk_id) || (crm_id.is_some() && f.crm_id.as_deref() == crm_id));
+            if same {
+                self.failures.remove(key).map_err(storage)?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn take_failure(&self, plugin: &str, id: &str) -> Result<Option<Failure>, DeskError> {
         Ok(self.failures.remove(format!("{plugin}/{id}")).map_err(storage)?.and_then(|v| parse(&v)))
     }
