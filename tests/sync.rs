@@ -126,7 +126,8 @@ async fn accounts_and_products_match_by_name_and_products_by_department() {
     let s = SyncSetup::start().await;
     s.emulator.seed("Accounts", json!({"Account_Name": "Zylker Corp", "Phone": "+1 555 0199"}));
     s.desk().create(Kind::Account, fields(json!({"account_name": "zylker corp"})), "api").unwrap();
-    s.emulator.seed("Products", json!({"Product_Name": "Widget", "Department": "Support"}));
+    s.emulator.seed("Products", json!({"Product_Name": "Widget", "Department": "Support", "Unit_Price": 9.5}));
+    s.desk().create(Kind::Product, fields(json!({"product_name": "WIDGET", "department": "Support"})), "api").unwrap();
     s.emulator.seed("Products", json!({"Product_Name": "Gadget", "Department": "Sales"}));
     s.desk().create(Kind::Product, fields(json!({"product_name": "Gizmo", "department": "Support"})), "api").unwrap();
     s.desk().create(Kind::Product, fields(json!({"product_name": "Sprocket", "department": "Sales"})), "api").unwrap();
@@ -135,9 +136,14 @@ async fn accounts_and_products_match_by_name_and_products_by_department() {
     assert_eq!(s.desk().list(Kind::Account).len(), 1, "matched by name, not duplicated");
     assert_eq!(s.desk().list(Kind::Account)[0].text("phone"), Some("+1 555 0199"));
     let desk_products: Vec<String> = s.desk().list(Kind::Product).iter().filter_map(|p| p.text("product_name").map(str::to_string)).collect();
-    assert!(desk_products.contains(&"Widget".to_string()) && !desk_products.contains(&"Gadget".to_string()), "{desk_products:?}");
+    let has = |names: &[String], name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+    assert!(has(&desk_products, "Widget") && !has(&desk_products, "Gadget"), "{desk_products:?}");
+    let widgets = s.desk().find(Kind::Product, "product_name", "widget");
+    assert_eq!(widgets.len(), 1, "products match by name");
+    assert_eq!(widgets[0].fields.get("unit_price"), Some(&json!(9.5)));
     let crm_products: Vec<String> = s.emulator.records("Products").iter().filter_map(|p| p["Product_Name"].as_str().map(str::to_string)).collect();
-    assert!(crm_products.contains(&"Gizmo".to_string()) && !crm_products.contains(&"Sprocket".to_string()), "{crm_products:?}");
+    assert_eq!(crm_products.iter().filter(|p| p.eq_ignore_ascii_case("widget")).count(), 1);
+    assert!(has(&crm_products, "Gizmo") && !has(&crm_products, "Sprocket"), "{crm_products:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -309,4 +315,21 @@ async fn references_to_records_that_do_not_sync_never_bounce() {
     let desk = contacts_by_email(&s, "mei@zylker.example");
     assert_eq!(desk.len(), 1);
     assert_eq!(desk[0].text("account_id"), Some(desk_account.id.as_str()), "the desk keeps its own account link");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn always_delete_moves_the_desk_record_and_its_associates_to_the_recycle_bin() {
+    let s = SyncSetup::start().await;
+    let crm = s.emulator.seed("Contacts", json!({"Last_Name": "Leaving", "Email": "leaving@example.com"}));
+    s.enable(&[SyncModule::Contacts], |m| m.on_crm_delete = OnCrmDelete::Always).await;
+    s.engine.run().await.unwrap();
+    let desk = contacts_by_email(&s, "leaving@example.com").remove(0);
+    let ticket = s.desk().create(Kind::Ticket, fields(json!({"subject": "Last words", "contact_id": desk.id})), "api").unwrap();
+    crm_delete(&s, "Contacts", &[&crm]).await;
+    s.engine.run().await.unwrap();
+    assert!(s.desk().get(Kind::Contact, &desk.id).is_none());
+    assert!(s.desk().get(Kind::Ticket, &ticket.id).is_none(), "its ticket went with it");
+    let bin = s.desk().recycle_bin();
+    let entry = bin.iter().find(|e| e.record.id == desk.id).expect("in the recycle bin");
+    assert_eq!(entry.associates.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec![ticket.id.as_str()]);
 }

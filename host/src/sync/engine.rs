@@ -677,3 +677,55 @@ where
         tokio::time::sleep(wait.min(MAX_BACKOFF)).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CallErrorKind;
+
+    fn failing(e: ConnectorError) -> CallError {
+        CallError { plugin: "p".into(), function: "changes", kind: CallErrorKind::Connector(e) }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_and_rate_limits_are_retried_with_backoff() {
+        let mut calls = 0;
+        let started = tokio::time::Instant::now();
+        let result = with_retry(|| {
+            calls += 1;
+            let n = calls;
+            async move {
+                match n {
+                    1 => Err(failing(ConnectorError::Transient("502".into()))),
+                    2 => Err(failing(ConnectorError::RateLimited(7))),
+                    _ => Ok("done"),
+                }
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap(), "done");
+        assert_eq!(calls, 3);
+        // 250 ms backoff, then the CRM's retry-after of 7 s.
+        assert_eq!(started.elapsed(), Duration::from_millis(7250));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn permanent_failures_are_not_retried_and_retries_are_bounded() {
+        let mut calls = 0;
+        let result: Result<(), _> = with_retry(|| {
+            calls += 1;
+            async { Err(failing(ConnectorError::Permanent("no".into()))) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 1);
+        let mut calls = 0;
+        let result: Result<(), _> = with_retry(|| {
+            calls += 1;
+            async { Err(failing(ConnectorError::Transient("down".into()))) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 1 + RETRIES);
+    }
+}
