@@ -2,9 +2,9 @@
 //!
 //! A plugin's request names a credential (`crm`, say); the host looks the
 //! secret up here and adds the header the manifest describes. Plugins never
-//! see secrets. Later stores (encrypted at rest in sled, OAuth refresh)
-//! implement the same trait. [`OAuthCredentials`] refreshes tokens at the
-//! CRM's accounts server.
+//! see secrets. [`StaticCredentials`] holds fixed tokens (CLI, tests);
+//! [`OAuthCredentials`] fetches and refreshes access tokens at the CRM's
+//! accounts server (the registry persists the refresh tokens).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
