@@ -12,7 +12,6 @@ wasmtime::component::bindgen!({
     additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
 });
 
-use std::fmt::{self, Write as _};
 
 pub use self::deskpane::connector::http::{
     HttpError, Method as HttpMethod, Request as HttpRequest, Response as HttpResponse,
@@ -35,53 +34,35 @@ pub use self::exports::deskpane::connector::sync::{
 impl ConnectorError {
     /// What went wrong, as a sentence for the failure log or the panel.
     pub fn message(&self) -> String {
-        let mut out = String::new();
-        let f = &mut out;
-        let _ = (|| -> fmt::Result {
         match self {
             ConnectorError::Duplicate(d) => match &d.existing_id {
-                Some(id) => write!(f, "duplicate: record {id} already has this {}", d.field),
-                None => write!(f, "duplicate: another record already has this {}", d.field),
+                Some(id) => format!("duplicate: record {id} already has this {}", d.field),
+                None => format!("duplicate: another record already has this {}", d.field),
             },
-            ConnectorError::MandatoryMissing(fields) => {
-                write!(f, "Mandatory Field Missing: {}", fields.join(", "))
-            }
-            ConnectorError::TypeMismatch(t) => write!(f, "field {}: {}", t.field, t.message),
-            ConnectorError::AlreadyMapped(m) => {
-                write!(f, "CRM ID is already mapped with another Support Entity ({m})")
-            }
-            ConnectorError::NotFound(what) => write!(f, "not found: {what}"),
-            ConnectorError::RateLimited(secs) => {
-                write!(f, "the CRM's rate limit was reached; retry after {secs} s")
-            }
-            ConnectorError::AuthExpired => {
-                f.write_str("the CRM refused the credential as expired or revoked; reconnect the CRM")
-            }
-            ConnectorError::Transient(m) => write!(f, "temporary failure: {m}"),
-            ConnectorError::Permanent(m) => f.write_str(m),
-            ConnectorError::Unsupported(what) => write!(f, "not supported by this plugin: {what}"),
+            ConnectorError::MandatoryMissing(fields) => format!("Mandatory Field Missing: {}", fields.join(", ")),
+            ConnectorError::TypeMismatch(t) => format!("field {}: {}", t.field, t.message),
+            ConnectorError::AlreadyMapped(m) => format!("CRM ID is already mapped with another Support Entity ({m})"),
+            ConnectorError::NotFound(what) => format!("not found: {what}"),
+            ConnectorError::RateLimited(secs) => format!("the CRM's rate limit was reached; retry after {secs} s"),
+            ConnectorError::AuthExpired => "the CRM refused the credential as expired or revoked; reconnect the CRM".into(),
+            ConnectorError::Transient(m) => format!("temporary failure: {m}"),
+            ConnectorError::Permanent(m) => m.clone(),
+            ConnectorError::Unsupported(what) => format!("not supported by this plugin: {what}"),
         }
-        })();
-        out
     }
 }
 
 impl HttpError {
     /// What went wrong, as a sentence.
     pub fn message(&self) -> String {
-        let mut out = String::new();
-        let f = &mut out;
-        let _ = (|| -> fmt::Result {
         match self {
-            HttpError::Denied(m) => write!(f, "request refused by the sandbox: {m}"),
-            HttpError::CredentialUnavailable(m) => write!(f, "credential unavailable: {m}"),
-            HttpError::Timeout => f.write_str("the server did not answer in time"),
-            HttpError::TooLarge(cap) => write!(f, "the response exceeded the {cap}-byte cap"),
-            HttpError::Connection(m) => write!(f, "connection failed: {m}"),
-            HttpError::InvalidRequest(m) => write!(f, "invalid request: {m}"),
+            HttpError::Denied(m) => format!("request refused by the sandbox: {m}"),
+            HttpError::CredentialUnavailable(m) => format!("credential unavailable: {m}"),
+            HttpError::Timeout => "the server did not answer in time".into(),
+            HttpError::TooLarge(cap) => format!("the response exceeded the {cap}-byte cap"),
+            HttpError::Connection(m) => format!("connection failed: {m}"),
+            HttpError::InvalidRequest(m) => format!("invalid request: {m}"),
         }
-        })();
-        out
     }
 }
 

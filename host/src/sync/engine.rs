@@ -262,22 +262,9 @@ impl SyncEngine {
         self.store.add_history(&self.plugin, &HistoryEntry { at: now(), direction, module, added: c.added, updated: c.updated, failed: c.failed })
     }
 
-    fn fail(&self, direction: Flow, module: SyncModule, desk_id: Option<String>, crm_id: Option<String>, record: String, reason: String, crm_record: Option<&CrmRecord>) -> Result<(), DeskError> {
-        tracing::warn!(plugin = %self.plugin, "sync of {} `{record}` failed: {reason}", module.name());
-        self.store.add_failure(
-            &self.plugin,
-            Failure {
-                id: String::new(),
-                at: now(),
-                direction,
-                module,
-                desk_id,
-                crm_id,
-                record,
-                reason,
-                crm_record: crm_record.map(|r| serde_json::to_value(r).expect("records serialise")),
-            },
-        )?;
+    fn fail(&self, failure: Failure) -> Result<(), DeskError> {
+        tracing::warn!(plugin = %self.plugin, "sync of {} `{}` failed: {}", failure.module.name(), failure.record, failure.reason);
+        self.store.add_failure(&self.plugin, Failure { at: now(), ..failure })?;
         Ok(())
     }
 
@@ -370,7 +357,7 @@ impl SyncEngine {
             Some(desk) => {
                 if let Some(other) = self.store.crm_id(&self.plugin, module, &desk.id).filter(|other| other != &change.id) {
                     let reason = format!("{ALREADY_MAPPED} (desk {} {} is mapped to CRM record {other})", module.kind().singular(), desk.id);
-                    return self.fail(Flow::CrmToDesk, module, Some(desk.id), Some(change.id.clone()), name, reason, Some(record));
+                    return self.fail(Failure::new(Flow::CrmToDesk, module, name, reason).desk(Some(desk.id)).crm(Some(change.id.clone())).with_record(record));
                 }
                 let base = self.store.fingerprint(&self.plugin, module, &desk.id).map(|f| f.values).unwrap_or_default();
                 let mut m = merge(&base, &self.desk_values(module, &desk, &ms.fields), &crm, Some(&desk.updated_at), record.modified_time.as_deref(), ms.direction);
@@ -412,7 +399,7 @@ impl SyncEngine {
             Ok(_) => counts.updated += 1,
             Err(e @ (DeskError::Invalid { .. } | DeskError::Refused(_) | DeskError::NotFound { .. })) => {
                 counts.failed += 1;
-                self.fail(Flow::CrmToDesk, module, None, Some(change.id.clone()), name, desk_reason(&e), Some(record))?;
+                self.fail(Failure::new(Flow::CrmToDesk, module, name, desk_reason(&e)).crm(Some(change.id.clone())).with_record(record))?;
             }
             Err(e) => return Err(e),
         }
@@ -502,7 +489,7 @@ impl SyncEngine {
                     let outcome = with_retry(|| plugin.delete(module.module(), std::slice::from_ref(&crm_id))).await?;
                     if let Some(Err(e)) = outcome.first() {
                         if !matches!(e, ConnectorError::NotFound(_)) {
-                            self.fail(Flow::DeskToCrm, module, Some(desk_id.clone()), Some(crm_id.clone()), desk_id.clone(), reason(e), None)?;
+                            self.fail(Failure::new(Flow::DeskToCrm, module, desk_id.clone(), reason(e)).desk(Some(desk_id.clone())).crm(Some(crm_id.clone())))?;
                             continue;
                         }
                     }
@@ -575,7 +562,7 @@ impl SyncEngine {
                 Err(mismatch) => {
                     counts.failed += 1;
                     let reason = format!("{mismatch} ({})", mismatch.field);
-                    self.fail(Flow::DeskToCrm, module, Some(id), None, name_of(|f| record.fields.get(f)), reason, None)?;
+                    self.fail(Failure::new(Flow::DeskToCrm, module, name_of(|f| record.fields.get(f)), reason).desk(Some(id)))?;
                 }
             }
         }
@@ -601,14 +588,14 @@ impl SyncEngine {
                             }
                             Err(e) => {
                                 counts.failed += 1;
-                                self.fail(Flow::DeskToCrm, module, Some(desk_id.clone()), Some(written.id.clone()), desk_id.clone(), e.to_string(), Some(record))?;
+                                self.fail(Failure::new(Flow::DeskToCrm, module, desk_id.clone(), e.to_string()).desk(Some(desk_id.clone())).crm(Some(written.id.clone())).with_record(record))?;
                             }
                         }
                     }
                     Err(e) => {
                         counts.failed += 1;
                         let name = self.desk.get(module.kind(), desk_id).map(|r| name_of(|f| r.fields.get(f))).unwrap_or_else(|| desk_id.clone());
-                        self.fail(Flow::DeskToCrm, module, Some(desk_id.clone()), record.id.clone(), name, reason(&e), Some(record))?;
+                        self.fail(Failure::new(Flow::DeskToCrm, module, name, reason(&e)).desk(Some(desk_id.clone())).crm(record.id.clone()).with_record(record))?;
                     }
                 }
             }

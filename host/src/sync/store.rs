@@ -56,6 +56,29 @@ pub struct Failure {
     pub crm_record: Option<Json>,
 }
 
+impl Failure {
+    /// A failure to log; `id` and `at` are set when it is logged.
+    pub fn new(direction: Flow, module: SyncModule, record: String, reason: String) -> Failure {
+        Failure { id: String::new(), at: String::new(), direction, module, desk_id: None, crm_id: None, record, reason, crm_record: None }
+    }
+
+    pub fn desk(mut self, id: Option<String>) -> Failure {
+        self.desk_id = id;
+        self
+    }
+
+    pub fn crm(mut self, id: Option<String>) -> Failure {
+        self.crm_id = id;
+        self
+    }
+
+    /// Keeps the CRM record, so Try Again can apply it again.
+    pub fn with_record(mut self, record: &crate::contract::CrmRecord) -> Failure {
+        self.crm_record = Some(serde_json::to_value(record).expect("records serialise"));
+        self
+    }
+}
+
 #[derive(Clone)]
 pub struct SyncStore {
     db: sled::Db,
