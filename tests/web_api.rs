@@ -388,3 +388,59 @@ async fn sync_is_configured_run_and_then_driven_by_changes_on_either_side() {
     assert_eq!(send(admin.delete(s.api("admin/plugins/zoho-crm"))).await.0, 204);
     assert_eq!(get(&admin, s.api("admin/plugins/zoho-crm/sync")).await.0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_key_entered_by_the_admin_reaches_the_crm_and_nothing_else() {
+    let s = DeskServer::start().await;
+    let crm = deskpane_tests::TestServer::start().await;
+    let admin = s.admin().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/hostile");
+    let form = reqwest::multipart::Form::new()
+        .part("manifest", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.toml")).unwrap()))
+        .part("component", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.wasm")).unwrap()));
+    assert_eq!(send(admin.post(s.api("admin/plugins")).multipart(form)).await.0, 201);
+    let settings = json!({"config": {"mode": "fetch", "url": format!("{}/key", crm.url()), "credential": "crm"}, "extra_hosts": [crm.url()]});
+    assert_eq!(send(admin.patch(s.api("admin/plugins/hostile")).json(&settings)).await.0, 200);
+
+    // Not connected yet: the panel says so.
+    let agent = s.agent().await;
+    let ticket = known_ticket(&s, &agent).await;
+    let (status, body) = get(&agent, s.api(&format!("tickets/{ticket}/panels/hostile/profile?refresh=1"))).await;
+    assert_eq!(status, 502);
+    assert!(body["error"].as_str().unwrap().contains("credential `crm` of plugin `hostile` is not connected"), "{body}");
+
+    // The key goes in the header the manifest names (the test CRM answers
+    // 200 only to `fresh`); the plugin never sees it.
+    let (status, view) = send(admin.put(s.api("admin/plugins/hostile/credentials/crm")).json(&json!({"api_key": "fresh"}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(view["credentials"]["crm"]["connected"], true);
+    assert!(!view.to_string().contains("fresh"), "the console never shows the key: {view}");
+    let (status, body) = get(&agent, s.api(&format!("tickets/{ticket}/panels/hostile/profile?refresh=1"))).await;
+    assert_eq!((status, body["profile"]["display_name"].as_str()), (200, Some("status 200 body 5 bytes")), "{body}");
+
+    // A refused key is reported, not refreshed in a loop.
+    send(admin.put(s.api("admin/plugins/hostile/credentials/crm")).json(&json!({"api_key": "stale"}))).await;
+    let (status, body) = get(&agent, s.api(&format!("tickets/{ticket}/panels/hostile/profile?refresh=1"))).await;
+    assert_eq!(status, 502);
+    assert!(body["error"].as_str().unwrap().contains("expired or revoked"), "{body}");
+
+    // OAuth credentials take no key; disconnecting forgets the key.
+    let (status, _) = send(admin.put(s.api("admin/plugins/zoho-crm/credentials/crm")).json(&json!({"api_key": "x"}))).await;
+    assert_eq!(status, 422);
+    send(admin.post(s.api("admin/plugins/hostile/disconnect"))).await;
+    let (_, plugins) = get(&admin, s.api("admin/plugins")).await;
+    let hostile = plugins["plugins"].as_array().unwrap().iter().find(|p| p["id"] == "hostile").unwrap().clone();
+    assert_eq!(hostile["credentials"]["crm"]["connected"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_crms_list_views_are_offered_for_choosing_what_syncs() {
+    let s = DeskServer::start().await;
+    let cvid = s.emulator.add_custom_view("Contacts", "Key customers", "(Customer_Type:equals:Enterprise)");
+    let admin = s.admin().await;
+    let (status, body) = get(&admin, s.api("admin/plugins/zoho-crm/sync/list-views/contacts")).await;
+    assert_eq!(status, 200);
+    let views = body["list_views"].as_array().unwrap();
+    assert!(views.iter().any(|v| v["id"] == cvid.as_str() && v["name"] == "Key customers"), "{body}");
+    assert_eq!(get(&admin, s.api("admin/plugins/zoho-crm/sync/list-views/widgets")).await.0, 404);
+}

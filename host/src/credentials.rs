@@ -2,9 +2,10 @@
 //!
 //! A plugin's request names a credential (`crm`, say); the host looks the
 //! secret up here and adds the header the manifest describes. Plugins never
-//! see secrets. [`StaticCredentials`] holds fixed tokens (CLI, tests);
-//! [`OAuthCredentials`] fetches and refreshes access tokens at the CRM's
-//! accounts server (the registry persists the refresh tokens).
+//! see secrets. [`StaticCredentials`] holds fixed tokens (CLI, tests, API
+//! keys); [`OAuthCredentials`] fetches and refreshes access tokens at the
+//! CRM's accounts server; [`HostCredentials`] is both, as the server uses
+//! them (the registry persists refresh tokens and keys).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -64,6 +65,10 @@ impl StaticCredentials {
             .write()
             .expect("credential lock poisoned")
             .insert((plugin.to_string(), name.to_string()), secret);
+    }
+
+    pub fn remove(&self, plugin: &str, name: &str) {
+        self.secrets.write().expect("credential lock poisoned").remove(&(plugin.to_string(), name.to_string()));
     }
 }
 
@@ -215,5 +220,32 @@ impl CredentialSource for OAuthCredentials {
             }
             Ok(())
         })
+    }
+}
+
+/// The host's credentials: OAuth connections, and API keys an admin
+/// entered. A key cannot be refreshed; an OAuth token can.
+#[derive(Default)]
+pub struct HostCredentials {
+    pub oauth: OAuthCredentials,
+    pub keys: StaticCredentials,
+}
+
+impl CredentialSource for HostCredentials {
+    fn secret(&self, plugin: &str, name: &str) -> Result<Secret, CredentialError> {
+        self.oauth.secret(plugin, name).or_else(|_| self.keys.secret(plugin, name))
+    }
+
+    fn refresh<'a>(&'a self, plugin: &'a str, name: &'a str) -> BoxFuture<'a, Result<(), CredentialError>> {
+        match self.keys.secret(plugin, name) {
+            Ok(_) => Box::pin(async move {
+                Err(CredentialError::RefreshFailed {
+                    plugin: plugin.into(),
+                    name: name.into(),
+                    reason: "the CRM refused its API key; enter a valid key in the admin console".into(),
+                })
+            }),
+            Err(_) => self.oauth.refresh(plugin, name),
+        }
     }
 }

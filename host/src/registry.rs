@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 
 use crate::auth;
-use crate::credentials::{CredentialSource, OAuthClient, OAuthCredentials};
+use crate::credentials::{CredentialSource, HostCredentials, OAuthClient, Secret};
 use crate::manifest::{CredentialSpec, Manifest};
 use crate::package::{PluginPackage, MANIFEST_FILE};
 use crate::permissions::{Access, PanelPermissions};
@@ -62,6 +62,9 @@ pub struct Installation {
     pub access_requests: Vec<AccessRequest>,
     /// By profile name; a profile without an entry gets the defaults.
     pub permissions: BTreeMap<String, PanelPermissions>,
+    /// API keys an admin entered, by credential name.
+    #[serde(default)]
+    pub api_keys: BTreeMap<String, String>,
     /// Handshake Mode: the CRM profile field holding the customer type.
     #[serde(default)]
     pub customer_type_field: Option<String>,
@@ -135,7 +138,7 @@ struct PendingConsent {
 pub struct Registry {
     db: sled::Db,
     runtime: Arc<Runtime>,
-    credentials: Arc<OAuthCredentials>,
+    credentials: Arc<HostCredentials>,
     installs: sled::Tree,
     states: sled::Tree,
     outbox: sled::Tree,
@@ -156,7 +159,7 @@ impl Registry {
         let registry = Registry {
             db: db.clone(),
             runtime,
-            credentials: Arc::new(OAuthCredentials::new()),
+            credentials: Arc::new(HostCredentials::default()),
             installs: db.open_tree("plugins.installations")?,
             states: db.open_tree("plugins.oauth-states")?,
             outbox: db.open_tree("plugins.outbox")?,
@@ -167,9 +170,12 @@ impl Registry {
         for install in registry.installations() {
             // Load first: the manifest says how each credential connects.
             registry.reload(&install);
+            for (name, key) in &install.api_keys {
+                registry.credentials.keys.insert(&install.id, name, Secret { value: key.clone(), api_base: None });
+            }
             for (name, connection) in &install.connections {
                 let reconnected = match registry.oauth_client(&install, name) {
-                    Ok(client) => registry.credentials.connect(&install.id, name, client, &connection.refresh_token).await.map_err(RegistryError::from),
+                    Ok(client) => registry.credentials.oauth.connect(&install.id, name, client, &connection.refresh_token).await.map_err(RegistryError::from),
                     Err(e) => Err(e),
                 };
                 if let Err(e) = reconnected {
@@ -317,9 +323,7 @@ impl Registry {
     /// Deletes the integration: files, settings, connection and permissions.
     pub fn remove(&self, id: &str) -> Result<(), RegistryError> {
         let install = self.installation(id)?;
-        for name in install.connections.keys() {
-            self.credentials.disconnect(id, name);
-        }
+        self.forget_credentials(&install);
         self.installs.remove(id)?;
         self.loaded.write().expect("registry lock").remove(id);
         let dir = self.dir.join(id);
@@ -372,9 +376,26 @@ impl Registry {
     pub async fn connect_with_refresh_token(&self, id: &str, name: &str, refresh_token: &str, by: &str) -> Result<(), RegistryError> {
         let mut install = self.installation(id)?;
         let client = self.oauth_client(&install, name)?;
-        self.credentials.connect(id, name, client, refresh_token).await?;
+        self.credentials.oauth.connect(id, name, client, refresh_token).await?;
         install.connections.insert(name.into(), Connection { refresh_token: refresh_token.into(), connected_at: now(), connected_by: by.into() });
         self.save(&install)
+    }
+
+    /// Connects an API-key credential with the key an admin entered.
+    pub fn set_api_key(&self, id: &str, name: &str, key: &str) -> Result<Installation, RegistryError> {
+        let mut install = self.installation(id)?;
+        if !matches!(self.credential_spec(id, name)?, CredentialSpec::ApiKey { .. }) {
+            return Err(RegistryError::Invalid(format!("credential `{name}` of plugin `{id}` is not an API key; connect it with OAuth")));
+        }
+        let key = key.trim();
+        if key.is_empty() || key.contains(char::is_control) {
+            return Err(RegistryError::Invalid("an API key is one line of text".into()));
+        }
+        install.api_keys.insert(name.to_string(), key.to_string());
+        install.connections.remove(name);
+        self.save(&install)?;
+        self.credentials.keys.insert(id, name, Secret { value: key.to_string(), api_base: None });
+        Ok(install)
     }
 
     /// Starts the OAuth consent: the URL to send the browser to.
@@ -408,8 +429,8 @@ impl Registry {
             .ok_or(RegistryError::BadState)?;
         let mut install = self.installation(&pending.plugin)?;
         let client = self.oauth_client(&install, &pending.credential)?;
-        let refresh_token = self.credentials.exchange_code(&client, code, &self.redirect_uri()).await?;
-        self.credentials.connect(&install.id, &pending.credential, client, &refresh_token).await?;
+        let refresh_token = self.credentials.oauth.exchange_code(&client, code, &self.redirect_uri()).await?;
+        self.credentials.oauth.connect(&install.id, &pending.credential, client, &refresh_token).await?;
         install.connections.insert(
             pending.credential.clone(),
             Connection { refresh_token, connected_at: now(), connected_by: pending.by.clone() },
@@ -425,11 +446,18 @@ impl Registry {
 
     pub fn disconnect(&self, id: &str) -> Result<Installation, RegistryError> {
         let mut install = self.installation(id)?;
-        for name in std::mem::take(&mut install.connections).keys() {
-            self.credentials.disconnect(id, name);
-        }
+        self.forget_credentials(&install);
+        install.connections.clear();
+        install.api_keys.clear();
         self.save(&install)?;
         Ok(install)
+    }
+
+    fn forget_credentials(&self, install: &Installation) {
+        for name in install.connections.keys().chain(install.api_keys.keys()) {
+            self.credentials.oauth.disconnect(&install.id, name);
+            self.credentials.keys.remove(&install.id, name);
+        }
     }
 
     /// "Use another user's portal link": invites a CRM administrator to

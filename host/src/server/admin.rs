@@ -127,6 +127,17 @@ async fn connect(State(s): State<AppState>, Admin(agent): Admin, Path(id): Path<
     Ok(Json(json!({ "authorize_url": url })))
 }
 
+#[derive(Deserialize)]
+struct ApiKeyBody {
+    api_key: String,
+}
+
+/// Connects an API-key credential with the key the admin pasted in.
+async fn set_api_key(State(s): State<AppState>, _admin: Admin, Path((id, name)): Path<(String, String)>, Json(body): Json<ApiKeyBody>) -> ApiResult<Json<Value>> {
+    let install = s.registry.set_api_key(&id, &name, &body.api_key)?;
+    Ok(Json(view(&s, &install)))
+}
+
 async fn disconnect(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let install = s.registry.disconnect(&id)?;
     Ok(Json(view(&s, &install)))
@@ -230,6 +241,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/plugins/{id}", axum::routing::patch(patch).delete(remove))
         .route("/api/admin/plugins/{id}/connect", post(connect))
         .route("/api/admin/plugins/{id}/disconnect", post(disconnect))
+        .route("/api/admin/plugins/{id}/credentials/{name}", put(set_api_key))
         .route("/api/admin/plugins/{id}/access-requests", post(request_access))
         .route("/api/admin/plugins/{id}/access-requests/{rid}/resend", post(resend))
         .route("/api/admin/plugins/{id}/permissions", get(permissions))

@@ -75,6 +75,15 @@ async fn fields(State(s): State<AppState>, _admin: Admin, Path((id, module)): Pa
     Ok(Json(json!({ "crm": crm, "desk": desk })))
 }
 
+/// The CRM's list views of a module, for choosing which records sync.
+async fn list_views(State(s): State<AppState>, _admin: Admin, Path((id, module)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+    let module = SyncModule::parse(&module).ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
+    let plugin = s.registry.plugin(&id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
+    let views = crate::sync::engine::with_retry(|| plugin.list_views(module.module())).await.map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+    let views: Vec<Value> = views.iter().map(|v| json!({"id": v.id, "name": v.name})).collect();
+    Ok(Json(json!({ "list_views": views })))
+}
+
 /// Starts a run in the background; its progress is in the overview.
 async fn run(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Value>)> {
     installed(&s, &id)?;
@@ -162,6 +171,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/admin/plugins/{id}/sync", get(overview).put(save))
         .route("/api/admin/plugins/{id}/sync/fields/{module}", get(fields))
+        .route("/api/admin/plugins/{id}/sync/list-views/{module}", get(list_views))
         .route("/api/admin/plugins/{id}/sync/run", post(run))
         .route("/api/admin/plugins/{id}/sync/pause", post(pause))
         .route("/api/admin/plugins/{id}/sync/resume", post(resume))
