@@ -330,10 +330,63 @@
     return form;
   }
 
+  /** A credential the admin connects by pasting a key (`kind = "api-key"` in the manifest). */
+  function isApiKey(c) {
+    return String(c.kind || '').toLowerCase().replace(/[-_ ]/g, '') === 'apikey';
+  }
+
+  /**
+   * The API key form of an API-key credential: a password field and Save.
+   * The key goes to the server once and is never shown again (the server
+   * does not return it); the field is emptied once it is saved.
+   */
+  function apiKeyForm(p, name, c, onChange) {
+    const inputId = 'api-key-' + name;
+    const crmName = p.name || p.id;
+    const input = el('input', { id: inputId, type: 'password', autocomplete: 'new-password', spellcheck: 'false', testid: 'api-key-input-' + name,
+      placeholder: c.connected ? 'A key is stored; paste a new one to replace it' : 'Paste the ' + crmName + ' API key' });
+    const save = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'api-key-save-' + name }, 'Save');
+    const error = el('p', { class: 'form-error', role: 'alert', hidden: true, testid: 'api-key-error-' + name });
+    const savedFlash = 'api-key-saved-' + name;
+    const saved = el('span', { class: 'saved-note', testid: savedFlash, hidden: flash !== savedFlash }, '\u2713 Saved');
+    if (flash === savedFlash) flash = null;
+    const form = el('form', { class: 'subform api-key-form', testid: 'api-key-form-' + name, autocomplete: 'off' },
+      el('div', { class: 'field' },
+        el('label', { for: inputId }, 'API key'),
+        el('div', { class: 'api-key-row' }, input, save, saved),
+        el('div', { class: 'help' }, 'The desk adds the key to ' + crmName + '\u2019s requests itself; the plugin never sees it, and it is not shown again once saved.')),
+      error);
+    input.addEventListener('input', () => { error.hidden = true; saved.hidden = true; });
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      saved.hidden = true;
+      save.disabled = true;
+      try {
+        // Sent as typed: the server trims it and says when it is empty.
+        const updated = await api('PUT', pluginPath(p.id) + '/credentials/' + encodeURIComponent(name), { api_key: input.value });
+        input.value = '';
+        toast('API key saved; ' + (updated.name || crmName) + ' is connected.');
+        flash = savedFlash;
+        onChange(updated);
+      } catch (e) {
+        if (e.status === 401) { start(); return; }
+        error.textContent = formError(e);
+        error.hidden = false;
+        input.focus();
+      } finally {
+        save.disabled = false;
+      }
+    });
+    return form;
+  }
+
   function credentialCard(p, name, c, onChange) {
     const isOauth = String(c.kind || '').toLowerCase().replace(/[-_]/g, '') === 'oauth2' || String(c.kind || '').toLowerCase() === 'oauth';
+    const apiKey = !isOauth && isApiKey(c);
     const status = el('div', { class: 'cred-status' },
-      el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } }, c.connected ? 'Connected' : 'Not connected'),
+      el('span', { class: 'cred-state', testid: 'credential-state-' + name, dataset: { connected: String(!!c.connected) } },
+        el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } }, c.connected ? 'Connected' : 'Not connected')),
       c.connected && c.connected_at ? el('span', { class: 'muted small' }, 'since ' + formatDateTime(c.connected_at)) : null,
       isOauth ? pill(c.oauth_configured ? 'OAuth client set' : 'OAuth client not set', c.oauth_configured ? 'muted' : 'warn', 'oauth-configured') : null);
     const card = el('section', { class: 'card credential-card', testid: 'credential-' + name, dataset: { credential: name } },
@@ -373,9 +426,10 @@
       });
       actions.appendChild(disconnect);
     }
-    if (!isOauth && !c.connected) {
+    if (!isOauth && !apiKey && !c.connected) {
       card.appendChild(el('p', { class: 'muted' }, 'This credential is not connected yet.'));
     }
+    if (apiKey) card.appendChild(apiKeyForm(p, name, c, onChange));
     if (actions.childNodes.length) card.appendChild(actions);
 
     if (isOauth) {
@@ -622,6 +676,59 @@
     return direction === 'desk-to-crm' ? 'Desk \u2192 ' + crmName : crmName + ' \u2192 Desk';
   }
 
+  /**
+   * Which CRM list views of a module sync: a checklist of the CRM's views
+   * (ctx.listViews[module], from .../sync/list-views/{module}), ticked when
+   * saved; saved ids the CRM no longer lists stay as ticked items labelled by
+   * their id. Nothing ticked = all records. When the views could not be read
+   * (plugin disabled, CRM error) it falls back to a text field of ids with
+   * the server's sentence beside it. Returns { field, value() }.
+   */
+  function listViewPicker(ctx, module, saved, onChange) {
+    const label = (MODULE_LABELS[module] || module).toLowerCase();
+    const crmName = ctx.plugin.name || ctx.plugin.id;
+    const views = ctx.listViews[module];
+    const inputId = 'sync-' + module + '-list-views';
+
+    if (!Array.isArray(views)) {
+      const input = el('input', { id: inputId, type: 'text', autocomplete: 'off', testid: 'sync-list-views-' + module, placeholder: 'e.g. 4150868000000087501', value: saved.join(', ') });
+      input.addEventListener('input', onChange);
+      const reason = views instanceof Error ? views.message : 'No answer.';
+      return {
+        field: el('div', { class: 'field' }, el('label', { for: inputId }, 'CRM list view ids (empty = all records)'), input,
+          el('div', { class: 'list-views-error', role: 'alert', testid: 'sync-list-views-error-' + module },
+            'The ' + crmName + ' list views could not be read: ' + reason),
+          el('div', { class: 'help' }, 'Only the ' + label + ' in these ' + crmName + ' list views sync. Separate ids with commas.')),
+        value: () => splitList(input.value),
+      };
+    }
+
+    const boxes = [];
+    function item(viewId, text, missing) {
+      const boxId = inputId + '-' + boxes.length;
+      const box = el('input', { type: 'checkbox', id: boxId, value: viewId, checked: saved.includes(viewId), testid: 'sync-list-view-' + module + '-' + viewId });
+      box.addEventListener('change', onChange);
+      boxes.push(box);
+      return el('li', { class: 'checklist-item' + (missing ? ' checklist-missing' : ''), dataset: { id: viewId } },
+        box,
+        el('label', { for: boxId, title: missing ? 'Saved, but ' + crmName + ' does not list this view any more' : 'List view id ' + viewId },
+          el('span', { class: missing ? 'mono' : '' }, text),
+          missing ? el('span', { class: 'muted small' }, ' \u00b7 not in ' + crmName) : null));
+    }
+    const listed = new Set(views.map((v) => String(v.id)));
+    const items = views.map((v) => item(String(v.id), String(v.name || v.id), false))
+      .concat(saved.filter((viewId) => !listed.has(viewId)).map((viewId) => item(viewId, viewId, true)));
+    return {
+      field: el('fieldset', { class: 'field checklist-field', testid: 'sync-list-view-checklist-' + module },
+        el('legend', {}, 'CRM list views (none ticked = all records)'),
+        items.length
+          ? el('ul', { class: 'checklist' }, items)
+          : el('p', { class: 'muted small checklist-empty' }, crmName + ' has no list views of ' + label + '.'),
+        el('div', { class: 'help' }, 'Only the ' + label + ' in the ticked ' + crmName + ' list views sync; tick none to sync all ' + label + '.')),
+      value: () => boxes.filter((b) => b.checked).map((b) => b.value),
+    };
+  }
+
   function moduleCard(ctx, module) {
     const label = MODULE_LABELS[module] || module;
     const crmName = ctx.plugin.name || ctx.plugin.id;
@@ -646,7 +753,7 @@
       el('option', { value: 'two-way', selected: initial.direction !== 'crm-to-desk' }, 'Two-way sync (default)'),
       el('option', { value: 'crm-to-desk', selected: initial.direction === 'crm-to-desk' }, 'One-way: ' + crmName + ' \u2192 Desk'));
     const directionHelp = el('div', { class: 'help' });
-    const listViews = el('input', { id: id('list-views'), type: 'text', autocomplete: 'off', testid: 'sync-list-views-' + module, placeholder: 'e.g. 4150868000000087501', value: (initial.list_views || []).join(', ') });
+    const listViews = listViewPicker(ctx, module, initial.list_views || [], () => changed());
     const secondary = module === 'contacts'
       ? el('input', { id: id('secondary-email'), type: 'checkbox', testid: 'sync-secondary-email', checked: !!initial.secondary_email })
       : null;
@@ -766,8 +873,7 @@
         secondary ? el('div', { class: 'field field-check' },
           el('div', { class: 'check-row' }, secondary, el('label', { for: id('secondary-email') }, 'Use secondary email for mapping contacts')),
           el('div', { class: 'help' }, 'By default the primary email is used to find duplicates. A contact matched by its secondary email gets the ' + crmName + ' contact\u2019s email as its primary email in Desk.')) : null,
-        el('div', { class: 'field' }, el('label', { for: id('list-views') }, 'CRM list view ids (empty = all records)'), listViews,
-          el('div', { class: 'help' }, 'Only the ' + label.toLowerCase() + ' in these ' + crmName + ' list views sync. Separate ids with commas.')),
+        listViews.field,
         departments ? el('div', { class: 'field' }, el('label', { for: id('departments') }, 'Departments (empty = all departments)'), departments,
           el('div', { class: 'help' }, 'Only the products of these departments sync. Separate names with commas.')) : null,
         el('h3', { class: 'subhead sync-subhead' }, 'Delete preferences'),
@@ -815,7 +921,7 @@
       for (const cell of rows.querySelectorAll('.sync-arrow')) cell.textContent = arrowText();
     }
     direction.addEventListener('change', () => { paintDirection(); changed(); });
-    for (const input of [listViews, departments, secondary]) if (input) input.addEventListener(input.type === 'checkbox' ? 'change' : 'input', changed);
+    for (const input of [departments, secondary]) if (input) input.addEventListener(input.type === 'checkbox' ? 'change' : 'input', changed);
 
     function changed() {
       savedNote.hidden = true;
@@ -839,7 +945,7 @@
         direction: direction.value,
         fields,
         secondary_email: secondary ? secondary.checked : !!initial.secondary_email,
-        list_views: splitList(listViews.value),
+        list_views: listViews.value(),
         departments: departments ? splitList(departments.value) : (initial.departments || []),
         on_crm_delete: crmDelete.value(),
         on_desk_delete: deskDelete.value(),
@@ -993,7 +1099,10 @@
       [overview, historyAnswer, failures] = await Promise.all([api('GET', base), api('GET', base + '/history'), api('GET', base + '/failures')]);
     } catch (e) { guard(seq, e, content); return; }
     const modules = SYNC_MODULES.map(([m]) => m).filter((m) => overview.settings.modules[m]);
-    const fieldList = await Promise.all(modules.map((m) => api('GET', base + '/fields/' + m).catch((e) => e)));
+    const [fieldList, viewList] = await Promise.all([
+      Promise.all(modules.map((m) => api('GET', base + '/fields/' + m).catch((e) => e))),
+      Promise.all(modules.map((m) => api('GET', base + '/list-views/' + m).then((a) => (a && a.list_views) || [], (e) => e))),
+    ]);
     if (guard(seq, null, content)) return;
     clear(content);
     document.title = 'Sync \u00b7 ' + (plugin.name || plugin.id) + ' \u00b7 Deskpane admin';
@@ -1006,6 +1115,7 @@
       history: historyAnswer.entries || [],
       failures: failures.failures || [],
       fields: Object.fromEntries(modules.map((m, i) => [m, fieldList[i]])),
+      listViews: Object.fromEntries(modules.map((m, i) => [m, viewList[i]])),
       onSettings: () => { paintControls(); paintProgress(); cards.forEach((c) => c.paintStatus()); },
       expectRun: () => { fastUntil = Date.now() + 4000; schedule(300); },
     };

@@ -60,8 +60,8 @@ describe('the Sync section of the admin console', () => {
       // The standard fields come pre-mapped, as the manifest maps them.
       assert.deepEqual(sortPairs(await mappingRows(m)), sortPairs(settings.modules[m].fields));
       assert.ok((await mappingRows(m)).length > 3);
-      assert.equal(await card(m).getByText('CRM list view ids (empty = all records)').count(), 1);
-      assert.equal(await page.getByTestId(`sync-list-views-${m}`).inputValue(), '');
+      assert.equal(await card(m).getByText('CRM list views (none ticked = all records)').count(), 1);
+      assert.equal(await card(m).getByTestId(`sync-list-view-checklist-${m}`).locator('input[type=checkbox]:checked').count(), 0);
       // Delete preferences, with "Never" chosen on both sides.
       assert.deepEqual(await card(m).getByTestId(`sync-crm-delete-${m}`).locator('input').evaluateAll((is) => is.map((i) => i.value)), ['always', 'if-no-associates', 'never']);
       assert.deepEqual(await card(m).getByTestId(`sync-desk-delete-${m}`).locator('input').evaluateAll((is) => is.map((i) => i.value)), ['always', 'never']);
