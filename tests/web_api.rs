@@ -295,6 +295,13 @@ async fn desk_data_settings_and_connections_survive_a_restart() {
     let admin = s.admin().await;
     let perms = json!({"visible": true, "show": "contacts", "info": "full", "potentials": "restricted", "notes": "restricted", "calls": "full", "events": "full", "tasks": "full"});
     send(admin.put(s.api("admin/plugins/zoho-crm/permissions/Agent")).json(&perms)).await;
+    // Secrets are sealed in the store: the refresh token is nowhere in it.
+    let raw: Vec<u8> = {
+        let installs = s.state.db.open_tree("plugins.installations").unwrap();
+        installs.iter().values().flat_map(|v| v.unwrap().to_vec()).collect()
+    };
+    assert!(!raw.is_empty());
+    assert!(!String::from_utf8_lossy(&raw).contains(&s.emulator.refresh_token()), "the refresh token is stored sealed");
     let (data, emulator) = s.shutdown().await;
 
     let restarted = DeskServer::start_on(data, emulator).await;

@@ -25,6 +25,7 @@ pub mod permissions;
 pub mod policy;
 pub mod registry;
 pub mod runtime;
+pub mod secrets;
 pub mod server;
 pub mod sync;
 

@@ -15,6 +15,7 @@ use crate::credentials::{CredentialSource, HostCredentials, OAuthClient, Secret}
 use crate::manifest::{CredentialSpec, Manifest};
 use crate::package::{PluginPackage, MANIFEST_FILE};
 use crate::permissions::{Access, PanelPermissions};
+use crate::secrets::SecretBox;
 use crate::{Plugin, PluginSettings, Runtime};
 
 /// An admin's OAuth client settings for one credential. The URLs default
@@ -137,6 +138,8 @@ struct PendingConsent {
 
 pub struct Registry {
     db: sled::Db,
+    /// Refresh tokens and API keys are stored sealed.
+    secrets: SecretBox,
     runtime: Arc<Runtime>,
     credentials: Arc<HostCredentials>,
     installs: sled::Tree,
@@ -154,10 +157,11 @@ struct Loaded {
 }
 
 impl Registry {
-    pub async fn open(db: &sled::Db, dir: &Path, runtime: Arc<Runtime>, public_url: &str) -> Result<Registry, RegistryError> {
+    pub async fn open(db: &sled::Db, dir: &Path, runtime: Arc<Runtime>, public_url: &str, secrets: SecretBox) -> Result<Registry, RegistryError> {
         std::fs::create_dir_all(dir)?;
         let registry = Registry {
             db: db.clone(),
+            secrets,
             runtime,
             credentials: Arc::new(HostCredentials::default()),
             installs: db.open_tree("plugins.installations")?,
@@ -196,18 +200,47 @@ impl Registry {
     }
 
     pub fn installations(&self) -> Vec<Installation> {
-        self.installs.iter().values().filter_map(Result::ok).filter_map(|v| serde_json::from_slice(&v).ok()).collect()
+        self.installs.iter().values().filter_map(Result::ok).filter_map(|v| self.decode(&v)).collect()
     }
 
     pub fn installation(&self, id: &str) -> Result<Installation, RegistryError> {
         self.installs
             .get(id)?
-            .and_then(|v| serde_json::from_slice(&v).ok())
+            .and_then(|v| self.decode(&v))
             .ok_or_else(|| RegistryError::NotInstalled(id.to_string()))
     }
 
+    /// An installation as stored, its secrets opened. A secret that does
+    /// not open (the key file was replaced) is dropped: that credential
+    /// shows as not connected and the admin connects it again.
+    fn decode(&self, bytes: &[u8]) -> Option<Installation> {
+        let mut install: Installation = serde_json::from_slice(bytes).ok()?;
+        install.connections.retain(|name, c| match self.secrets.open(&c.refresh_token) {
+            Ok(plain) => {
+                c.refresh_token = plain;
+                true
+            }
+            Err(e) => {
+                tracing::warn!(plugin = %install.id, "credential `{name}`: {e}");
+                false
+            }
+        });
+        install.api_keys = std::mem::take(&mut install.api_keys)
+            .into_iter()
+            .filter_map(|(name, key)| self.secrets.open(&key).ok().map(|plain| (name, plain)))
+            .collect();
+        Some(install)
+    }
+
     fn save(&self, install: &Installation) -> Result<(), RegistryError> {
-        self.installs.insert(install.id.as_bytes(), serde_json::to_vec(install).expect("installations serialise"))?;
+        let mut stored = install.clone();
+        for c in stored.connections.values_mut() {
+            c.refresh_token = self.secrets.seal(&c.refresh_token);
+        }
+        for key in stored.api_keys.values_mut() {
+            *key = self.secrets.seal(key);
+        }
+        self.installs.insert(install.id.as_bytes(), serde_json::to_vec(&stored).expect("installations serialise"))?;
         self.installs.flush()?;
         Ok(())
     }

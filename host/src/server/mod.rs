@@ -137,7 +137,8 @@ impl AppState {
         let db = sled::open(config.data.join("db"))
             .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e} (is another deskpane using it?)", config.data.display()))?;
         let runtime = Arc::new(crate::Runtime::new(config.runtime.clone()).map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e:#}"))?);
-        let registry = Arc::new(Registry::open(&db, &config.data.join("plugins"), runtime, &config.public_url).await?);
+        let secrets = crate::secrets::SecretBox::open_or_create(&config.data.join("secret.key"))?;
+        let registry = Arc::new(Registry::open(&db, &config.data.join("plugins"), runtime, &config.public_url, secrets).await?);
         let desk = Desk::open(&db)?;
         let auth = Auth::open(&db)?;
         let panels = Arc::new(Panels::new(registry.clone(), desk.clone(), config.panel_ttl));
