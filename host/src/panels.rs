@@ -125,11 +125,16 @@ impl Panels {
     /// The requester's CRM profile through `plugin`, as the permissions'
     /// `show` setting asks (the contact, or their account).
     pub async fn profile(&self, plugin_id: &str, ticket: &Record, show: ShowAs, refresh: bool) -> Result<Option<Profile>, PanelError> {
+        Ok(self.lookup(plugin_id, ticket, show, refresh).await?.0)
+    }
+
+    /// The profile, and whether it came from the cache.
+    async fn lookup(&self, plugin_id: &str, ticket: &Record, show: ShowAs, refresh: bool) -> Result<(Option<Profile>, bool), PanelError> {
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
         let mut who = self.requester(ticket);
         let key = (plugin_id.to_string(), "lookup".to_string(), format!("{show:?}{who:?}"));
         if let Some(hit) = self.cached(&key, refresh) {
-            return Ok(serde_json::from_value(hit).ok().flatten());
+            return Ok((serde_json::from_value(hit).ok().flatten(), true));
         }
         let mut profile = plugin.lookup_requester(&who).await?;
         if show == ShowAs::Accounts {
@@ -145,7 +150,7 @@ impl Panels {
             };
         }
         self.store(key, serde_json::to_value(&profile).expect("profiles serialise"));
-        Ok(profile)
+        Ok((profile, false))
     }
 
     /// One section of one plugin's panel for a ticket. Restricted sections
@@ -164,10 +169,7 @@ impl Panels {
             return Err(PanelError::Restricted(what));
         }
         let ticket = self.desk.get(Kind::Ticket, ticket_id).ok_or_else(|| PanelError::NoTicket(ticket_id.into()))?;
-        let was_cached = |key: &CacheKey| self.cached(key, refresh).is_some();
-        let profile_key = (plugin_id.to_string(), "lookup".to_string(), format!("{:?}{:?}", permissions.show, self.requester(&ticket)));
-        let mut cached = was_cached(&profile_key);
-        let profile = self.profile(plugin_id, &ticket, permissions.show, refresh).await?;
+        let (profile, cached) = self.lookup(plugin_id, &ticket, permissions.show, refresh).await?;
         if section == Section::Profile {
             return Ok(json!({ "profile": profile.as_ref().map(profile_json), "cached": cached }));
         }
@@ -179,7 +181,6 @@ impl Panels {
         if let Some(hit) = self.cached(&key, refresh) {
             return Ok(json!({ section.name(): hit, "cached": true }));
         }
-        cached = false;
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
         let of: &RecordRef = &profile.record;
         let data = match section {
@@ -210,7 +211,7 @@ impl Panels {
             Section::Profile => unreachable!("answered above"),
         };
         self.store(key, data.clone());
-        Ok(json!({ section.name(): data, "cached": cached }))
+        Ok(json!({ section.name(): data, "cached": false }))
     }
 
     /// The requester's customer type from the CRM (Handshake Mode): the

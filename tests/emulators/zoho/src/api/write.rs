@@ -8,7 +8,7 @@ use super::{write_status, ApiRequest, Reply};
 use crate::error::{ApiError, RecordError};
 use crate::modules::Module;
 use crate::state::Shared;
-use crate::store::{id_of, Written};
+use crate::store::{id_of, Store, Written};
 use crate::watch::Operation;
 
 const MAX_RECORDS: usize = 100;
@@ -48,6 +48,24 @@ fn batch_reply(outcomes: Vec<Result<Value, RecordError>>, all_ok: StatusCode) ->
     Reply::Json(status, json!({"data": data}))
 }
 
+/// Runs `write` on each record under one store lock, then notifies the
+/// watch channels once and answers with the batch's status.
+fn write_batch(
+    shared: &Shared,
+    module: &'static Module,
+    records: &[Object],
+    all_ok: StatusCode,
+    mut write: impl FnMut(&mut Store, &Object, usize, &mut Changes) -> Result<Value, RecordError>,
+) -> Reply {
+    let mut changes = Changes::default();
+    let outcomes = {
+        let mut store = shared.store();
+        records.iter().enumerate().map(|(i, record)| write(&mut store, record, i, &mut changes)).collect()
+    };
+    changes.publish(shared, module);
+    batch_reply(outcomes, all_ok)
+}
+
 /// Collects what a batch changed, for one notification per operation.
 #[derive(Default)]
 struct Changes {
@@ -75,45 +93,25 @@ impl Changes {
 /// `POST /{module}`.
 pub fn insert(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Result<Reply, ApiError> {
     let (_, records) = body_records(req)?;
-    let mut changes = Changes::default();
-    let outcomes = {
-        let mut store = shared.store();
-        records
-            .iter()
-            .enumerate()
-            .map(|(i, record)| {
-                let written = store.insert(module, record, i)?;
-                changes.inserted(&written);
-                Ok(success(&written, "record added"))
-            })
-            .collect()
-    };
-    changes.publish(shared, module);
-    Ok(batch_reply(outcomes, StatusCode::CREATED))
+    Ok(write_batch(shared, module, &records, StatusCode::CREATED, |store, record, i, changes| {
+        let written = store.insert(module, record, i)?;
+        changes.inserted(&written);
+        Ok(success(&written, "record added"))
+    }))
 }
 
 /// `PUT /{module}`: each record names its `id`.
 pub fn update_many(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Result<Reply, ApiError> {
     let (_, records) = body_records(req)?;
-    let mut changes = Changes::default();
-    let outcomes = {
-        let mut store = shared.store();
-        records
-            .iter()
-            .enumerate()
-            .map(|(i, record)| {
-                let id = record.get("id").and_then(id_of).ok_or_else(|| RecordError::MandatoryNotFound {
-                    api_name: "id".into(),
-                    json_path: format!("$.data[{i}].id"),
-                })?;
-                let written = store.update(module, &id, record, i)?;
-                changes.updated(&written);
-                Ok(success(&written, "record updated"))
-            })
-            .collect()
-    };
-    changes.publish(shared, module);
-    Ok(batch_reply(outcomes, StatusCode::OK))
+    Ok(write_batch(shared, module, &records, StatusCode::OK, |store, record, i, changes| {
+        let id = record.get("id").and_then(id_of).ok_or_else(|| RecordError::MandatoryNotFound {
+            api_name: "id".into(),
+            json_path: format!("$.data[{i}].id"),
+        })?;
+        let written = store.update(module, &id, record, i)?;
+        changes.updated(&written);
+        Ok(success(&written, "record updated"))
+    }))
 }
 
 /// `PUT /{module}/{id}`: one record, the id from the path.
@@ -122,21 +120,19 @@ pub fn update_one(shared: &Shared, req: &ApiRequest, module: &'static Module, id
     if records.len() != 1 {
         return Err(ApiError::InvalidBody { reason: "updating one record takes one entry in data".into() });
     }
-    let mut changes = Changes::default();
-    let outcome = shared.store().update(module, id, &records[0], 0).map(|written| {
+    Ok(write_batch(shared, module, &records, StatusCode::OK, |store, record, _, changes| {
+        let written = store.update(module, id, record, 0)?;
         changes.updated(&written);
-        success(&written, "record updated")
-    });
-    changes.publish(shared, module);
-    Ok(batch_reply(vec![outcome], StatusCode::OK))
+        Ok(success(&written, "record updated"))
+    }))
 }
 
 /// `POST /{module}/upsert`: update the record a duplicate-check field
 /// matches, insert otherwise.
 pub fn upsert(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Result<Reply, ApiError> {
     let (body, records) = body_records(req)?;
-    let check_fields: Vec<String> = match body.get("duplicate_check_fields") {
-        None | Some(Value::Null) => module.default_duplicate_check.iter().map(|f| f.to_string()).collect(),
+    let given: Vec<String> = match body.get("duplicate_check_fields") {
+        None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(list)) => {
             list.iter().map(|f| f.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().ok_or_else(|| {
                 ApiError::InvalidBody { reason: "duplicate_check_fields must list field names".into() }
@@ -144,50 +140,37 @@ pub fn upsert(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Res
         }
         Some(_) => return Err(ApiError::InvalidBody { reason: "duplicate_check_fields must be an array".into() }),
     };
-    if let Some(unknown) = check_fields.iter().find(|f| module.field(f).is_none_or(|f| f.read_only)) {
+    if let Some(unknown) = given.iter().find(|f| module.field(f).is_none_or(|f| f.read_only)) {
         return Err(ApiError::InvalidField { api_name: unknown.clone() });
     }
-    let check_fields = if check_fields.is_empty() {
-        module.default_duplicate_check.iter().map(|f| f.to_string()).collect()
-    } else {
-        check_fields
-    };
+    // None given: the module's default duplicate-check fields.
+    let check_fields = if given.is_empty() { module.default_duplicate_check.iter().map(|f| f.to_string()).collect() } else { given };
 
-    let mut changes = Changes::default();
-    let outcomes = {
-        let mut store = shared.store();
-        records
-            .iter()
-            .enumerate()
-            .map(|(i, record)| {
-                let existing = check_fields.iter().find_map(|field| {
-                    let value = record.get(field)?;
-                    store.find_match(module, field, value).map(|r| (r.id.clone(), field.clone()))
-                });
-                let outcome = match existing {
-                    Some((id, field)) => {
-                        let written = store.update(module, &id, record, i)?;
-                        changes.updated(&written);
-                        let mut outcome = success(&written, "record updated");
-                        outcome["action"] = json!("update");
-                        outcome["duplicate_field"] = json!(field);
-                        outcome
-                    }
-                    None => {
-                        let written = store.insert(module, record, i)?;
-                        changes.inserted(&written);
-                        let mut outcome = success(&written, "record added");
-                        outcome["action"] = json!("insert");
-                        outcome["duplicate_field"] = Value::Null;
-                        outcome
-                    }
-                };
-                Ok(outcome)
-            })
-            .collect()
-    };
-    changes.publish(shared, module);
-    Ok(batch_reply(outcomes, StatusCode::OK))
+    Ok(write_batch(shared, module, &records, StatusCode::OK, |store, record, i, changes| {
+        let existing = check_fields.iter().find_map(|field| {
+            let value = record.get(field)?;
+            store.find_match(module, field, value).map(|r| (r.id.clone(), field.clone()))
+        });
+        let outcome = match existing {
+            Some((id, field)) => {
+                let written = store.update(module, &id, record, i)?;
+                changes.updated(&written);
+                let mut outcome = success(&written, "record updated");
+                outcome["action"] = json!("update");
+                outcome["duplicate_field"] = json!(field);
+                outcome
+            }
+            None => {
+                let written = store.insert(module, record, i)?;
+                changes.inserted(&written);
+                let mut outcome = success(&written, "record added");
+                outcome["action"] = json!("insert");
+                outcome["duplicate_field"] = Value::Null;
+                outcome
+            }
+        };
+        Ok(outcome)
+    }))
 }
 
 /// `DELETE /{module}?ids=`.
