@@ -4,7 +4,7 @@
 //! Settings live in sled; a plugin's files live in `<data>/plugins/<id>/`.
 //! Every change that affects how a plugin runs reloads it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -148,12 +148,16 @@ pub struct Registry {
     dir: PathBuf,
     /// Base URL of this desk, for OAuth redirects and approval links.
     public_url: String,
-    loaded: RwLock<HashMap<String, Loaded>>,
+    /// By id, so panels come in a stable order.
+    loaded: RwLock<BTreeMap<String, Loaded>>,
 }
 
 struct Loaded {
     manifest: Manifest,
     plugin: Result<Arc<Plugin>, String>,
+    /// The installation's switch, kept here so the panels' hot path does
+    /// not read (and decrypt) the stored installation on every request.
+    enabled: bool,
 }
 
 impl Registry {
@@ -256,16 +260,17 @@ impl Registry {
 
     /// The running plugin, if installed, enabled and loaded.
     pub fn plugin(&self, id: &str) -> Option<Arc<Plugin>> {
-        let install = self.installation(id).ok()?;
-        if !install.enabled {
-            return None;
-        }
-        self.loaded.read().expect("registry lock").get(id).and_then(|l| l.plugin.as_ref().ok().cloned())
+        self.loaded.read().expect("registry lock").get(id).filter(|l| l.enabled).and_then(|l| l.plugin.as_ref().ok().cloned())
     }
 
-    /// Enabled plugins, by id, in install order.
+    /// Enabled plugins, by id.
     pub fn enabled(&self) -> Vec<(String, Arc<Plugin>)> {
-        self.installations().into_iter().filter_map(|i| self.plugin(&i.id).map(|p| (i.id, p))).collect()
+        let loaded = self.loaded.read().expect("registry lock");
+        loaded
+            .iter()
+            .filter(|(_, l)| l.enabled)
+            .filter_map(|(id, l)| l.plugin.as_ref().ok().map(|p| (id.clone(), p.clone())))
+            .collect()
     }
 
     /// Loads a plugin's files with its settings.
@@ -279,13 +284,14 @@ impl Registry {
 
     /// Makes `loaded` hold what `load` gave; a plugin that does not load
     /// keeps its manifest (when readable) and the reason, for the console.
-    fn set_loaded(&self, id: &str, loaded: Result<(Manifest, Plugin), String>) {
+    fn set_loaded(&self, install: &Installation, loaded: Result<(Manifest, Plugin), String>) {
+        let (id, enabled) = (&install.id, install.enabled);
         let entry = match loaded {
-            Ok((manifest, plugin)) => Loaded { manifest, plugin: Ok(Arc::new(plugin)) },
+            Ok((manifest, plugin)) => Loaded { manifest, plugin: Ok(Arc::new(plugin)), enabled },
             Err(e) => {
                 tracing::error!(plugin = %id, "{e}");
                 match PluginPackage::open(&self.dir.join(id)) {
-                    Ok(package) => Loaded { manifest: package.manifest, plugin: Err(e) },
+                    Ok(package) => Loaded { manifest: package.manifest, plugin: Err(e), enabled },
                     Err(_) => return,
                 }
             }
@@ -294,7 +300,7 @@ impl Registry {
     }
 
     fn reload(&self, install: &Installation) {
-        self.set_loaded(&install.id, self.load(install));
+        self.set_loaded(install, self.load(install));
     }
 
     /// Installs (or upgrades, keeping settings) a plugin from its manifest
@@ -349,7 +355,7 @@ impl Registry {
         // Kept only if the plugin loads with them.
         let loaded = self.load(&install).map_err(RegistryError::Invalid)?;
         self.save(&install)?;
-        self.set_loaded(id, Ok(loaded));
+        self.set_loaded(&install, Ok(loaded));
         Ok(install)
     }
 
