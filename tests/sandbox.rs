@@ -169,9 +169,12 @@ async fn time_spent_in_host_calls_is_bounded_by_the_call_timeout() {
     let settings = PluginSettings {
         config: [("mode", "fetch"), ("url", url.as_str())].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         extra_hosts: vec![server.url()],
-        limits: deskpane::policy::LimitRequest { call_timeout_ms: Some(500), ..Default::default() },
+        ..Default::default()
     };
-    let waiter = rt.load(&plugin("hostile"), &settings, Arc::new(StaticCredentials::new())).unwrap();
+    // A manifest asking for a short call timeout.
+    let mut package = plugin("hostile");
+    package.manifest.limits.call_timeout_ms = Some(500);
+    let waiter = rt.load(&package, &settings, Arc::new(StaticCredentials::new())).unwrap();
     let err = waiter.lookup_requester(&requester()).await.unwrap_err();
     assert!(matches!(err.kind, CallErrorKind::Timeout(_)), "{err}");
     assert!(err.to_string().contains("did not finish within its 500ms call timeout"), "{err}");

@@ -26,10 +26,15 @@ async fn setup() -> Setup {
     let emu = ZohoEmulator::start(EmulatorConfig::default()).await.expect("emulator starts");
     let runtime = runtime();
     let creds = Arc::new(OAuthCredentials::new());
+    // The token exchange goes through the same guarded client as the
+    // plugin's calls: the emulator's loopback address is granted to both.
+    let allow = deskpane::policy::AllowList::parse(&[emu.base_url()]).expect("valid entry");
+    let limits = deskpane::policy::Limits::default();
     let client = OAuthClient {
         token_url: format!("{}/oauth/v2/token", emu.base_url()),
         client_id: "1000.DESKPANE".into(),
         client_secret: "deskpane-secret".into(),
+        http: Arc::new(deskpane::outbound::GuardedHttp::new(allow, runtime.dns_overrides(), limits.connect_timeout, limits.http_timeout)),
     };
     creds.connect("zoho-crm", "crm", client, &emu.refresh_token()).await.expect("OAuth connect");
     // The emulator lives on loopback: the admin grants its address explicitly.

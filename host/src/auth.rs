@@ -1,11 +1,25 @@
 //! Agents, profiles, sign-in sessions and API tokens.
 //!
-//! Passwords are hashed with Argon2id. Session and API tokens are random
-//! 256-bit values; only their SHA-256 is stored, so a copy of the store
-//! does not let anyone sign in.
+//! Passwords are hashed with Argon2id, on a small blocking pool so sign-ins
+//! cannot starve the server. Session and API tokens are random 256-bit
+//! values; only their SHA-256 is stored, so a copy of the store does not
+//! let anyone sign in. API tokens expire and can be revoked; a deactivated
+//! or deleted agent's sessions and tokens stop working at once.
+//!
+//! Failed sign-ins are throttled per account and per client address
+//! (`policy::throttle`), and a sign-in for an unknown account does the same
+//! work as one for a known account, so timing does not tell which exist.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
+
+use crate::policy::throttle::{Throttle, ThrottleRule};
 
 pub const ADMINISTRATOR: &str = "Administrator";
 pub const AGENT: &str = "Agent";
@@ -15,12 +29,35 @@ pub const BUILTIN_PROFILES: [&str; 3] = [ADMINISTRATOR, AGENT, LIGHT_AGENT];
 /// How long a sign-in lasts.
 const SESSION_SECS: i64 = 12 * 3600;
 
+/// API token lifetimes, in days.
+pub const TOKEN_DAYS_DEFAULT: u32 = 90;
+pub const TOKEN_DAYS_MAX: u32 = 365;
+
+/// Password hashes computed at once; each takes ~19 MiB for a moment.
+const HASHING_SLOTS: usize = 2;
+
+/// Failed sign-ins an account may have before it waits, and a client address.
+const ACCOUNT_RULE: ThrottleRule = ThrottleRule { free: 5, max_wait: Duration::from_secs(15 * 60), forget_after: Duration::from_secs(30 * 60), capacity: 10_000 };
+const ADDRESS_RULE: ThrottleRule = ThrottleRule { free: 20, max_wait: Duration::from_secs(15 * 60), forget_after: Duration::from_secs(30 * 60), capacity: 10_000 };
+
+/// Compares two secrets in time that depends on their length only.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+fn yes() -> bool {
+    true
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     pub id: String,
     pub name: String,
     pub email: String,
     pub profile: String,
+    /// A deactivated agent cannot sign in; their sessions and tokens end.
+    #[serde(default = "yes")]
+    pub active: bool,
     #[serde(skip_serializing_if = "String::is_empty", default)]
     password_hash: String,
 }
@@ -42,10 +79,37 @@ struct Session {
     expires_at: i64,
 }
 
+/// An API token as the console lists it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    /// Names the token for revocation; not a secret.
+    pub id: String,
+    pub agent_id: String,
+    pub label: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What an admin changes about an agent.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AgentPatch {
+    pub name: Option<String>,
+    pub profile: Option<String>,
+    pub active: Option<bool>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("the email or password is not right")]
     BadCredentials,
+    #[error("too many failed sign-ins; try again in {} seconds", .0.as_secs().max(1))]
+    Throttled(Duration),
+    #[error("this account is deactivated; ask an administrator")]
+    Deactivated,
+    #[error("there is no {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Refused(String),
     #[error("an agent with email {0} already exists")]
     DuplicateEmail(String),
     #[error("there is no profile named `{0}`; create it first")]
@@ -100,6 +164,11 @@ pub struct Auth {
     profiles: sled::Tree,
     sessions: sled::Tree,
     tokens: sled::Tree,
+    accounts: Arc<Mutex<Throttle>>,
+    addresses: Arc<Mutex<Throttle>>,
+    hashing: Arc<Semaphore>,
+    /// Checked against when the account does not exist (equal work).
+    decoy: Arc<OnceLock<String>>,
 }
 
 impl Auth {
@@ -110,6 +179,10 @@ impl Auth {
             profiles: db.open_tree("auth.profiles")?,
             sessions: db.open_tree("auth.sessions")?,
             tokens: db.open_tree("auth.tokens")?,
+            accounts: Arc::new(Mutex::new(Throttle::new(ACCOUNT_RULE))),
+            addresses: Arc::new(Mutex::new(Throttle::new(ADDRESS_RULE))),
+            hashing: Arc::new(Semaphore::new(HASHING_SLOTS)),
+            decoy: Arc::default(),
         };
         for name in BUILTIN_PROFILES {
             auth.profiles.insert(name, b"builtin")?;
@@ -155,6 +228,7 @@ impl Auth {
             name: name.trim().into(),
             email,
             profile: profile.into(),
+            active: true,
             password_hash: hash_password(password)?,
         };
         self.agents.insert(agent.id.as_bytes(), serde_json::to_vec(&agent).expect("agents serialise"))?;
@@ -173,11 +247,39 @@ impl Auth {
         self.agents().into_iter().find(|a| a.email.eq_ignore_ascii_case(email))
     }
 
-    /// Checks the password and opens a session; returns its token.
-    pub fn login(&self, email: &str, password: &str) -> Result<(Agent, String), AuthError> {
-        let agent = self.agent_by_email(email.trim()).ok_or(AuthError::BadCredentials)?;
-        if !verify_password(password, &agent.password_hash) {
-            return Err(AuthError::BadCredentials);
+    /// Checks the password and opens a session; returns its token. Throttled
+    /// per account and per client address; equal work whether or not the
+    /// account exists.
+    pub async fn login(&self, email: &str, password: &str, client: Option<IpAddr>) -> Result<(Agent, String), AuthError> {
+        let email = email.trim().to_ascii_lowercase();
+        let address = client.map(|a| a.to_string());
+        let now = Instant::now();
+        let account_wait = self.accounts.lock().expect("throttle lock").check(&email, now).err();
+        let address_wait = address.as_ref().and_then(|a| self.addresses.lock().expect("throttle lock").check(a, now).err());
+        if let Some(wait) = account_wait.max(address_wait) {
+            return Err(AuthError::Throttled(wait));
+        }
+        let agent = self.agent_by_email(&email);
+        let hash = match &agent {
+            Some(a) => a.password_hash.clone(),
+            None => self.decoy.get_or_init(|| hash_password("no such account").unwrap_or_default()).clone(),
+        };
+        let verified = self.verify(password, hash).await;
+        let agent = match agent {
+            Some(agent) if verified => agent,
+            _ => {
+                self.accounts.lock().expect("throttle lock").fail(&email, now);
+                if let Some(a) = &address {
+                    self.addresses.lock().expect("throttle lock").fail(a, now);
+                }
+                return Err(AuthError::BadCredentials);
+            }
+        };
+        // A right password clears the account, not the address: one known
+        // password must not buy an attacker fresh guesses at others.
+        self.accounts.lock().expect("throttle lock").succeed(&email);
+        if !agent.active {
+            return Err(AuthError::Deactivated);
         }
         let token = random_token();
         let session = Session { agent_id: agent.id.clone(), expires_at: chrono::Utc::now().timestamp() + SESSION_SECS };
@@ -185,33 +287,151 @@ impl Auth {
         Ok((agent, token))
     }
 
-    /// The agent signed in with this session token, if it is live.
+    /// Verifies on the bounded blocking pool: Argon2 is slow on purpose and
+    /// must neither block the async workers nor run unbounded in parallel.
+    async fn verify(&self, password: &str, hash: String) -> bool {
+        let Ok(_slot) = self.hashing.acquire().await else { return false };
+        let password = password.to_string();
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
+    }
+
+    /// The active agent signed in with this session token, if it is live.
     pub fn session(&self, token: &str) -> Option<Agent> {
         let session: Session = self.sessions.get(digest(token)).ok().flatten().and_then(|v| serde_json::from_slice(&v).ok())?;
         if session.expires_at < chrono::Utc::now().timestamp() {
             let _ = self.sessions.remove(digest(token));
             return None;
         }
-        self.agent(&session.agent_id)
+        self.agent(&session.agent_id).filter(|a| a.active)
     }
 
     pub fn logout(&self, token: &str) {
         let _ = self.sessions.remove(digest(token));
     }
 
-    /// A new API token acting as `agent_id`. Shown once; only its hash is kept.
-    pub fn create_api_token(&self, agent_id: &str) -> Result<String, AuthError> {
-        if self.agent(agent_id).is_none() {
-            return Err(AuthError::Invalid(format!("there is no agent with id {agent_id}")));
+    /// A new API token acting as `agent_id` for `days` days. Shown once;
+    /// only its hash is kept.
+    pub fn create_api_token(&self, agent_id: &str, label: &str, days: Option<u32>) -> Result<(String, ApiToken), AuthError> {
+        if !self.agent(agent_id).is_some_and(|a| a.active) {
+            return Err(AuthError::Invalid(format!("there is no active agent with id {agent_id}")));
+        }
+        let days = days.unwrap_or(TOKEN_DAYS_DEFAULT);
+        if !(1..=TOKEN_DAYS_MAX).contains(&days) {
+            return Err(AuthError::Invalid(format!("a token lasts 1 to {TOKEN_DAYS_MAX} days")));
+        }
+        let label = label.trim();
+        if label.chars().count() > 80 || label.contains(char::is_control) {
+            return Err(AuthError::Invalid("a token's label is one line of at most 80 characters".into()));
         }
         let token = format!("dpt_{}", random_token());
-        self.tokens.insert(digest(&token), agent_id.as_bytes())?;
-        Ok(token)
+        let key = digest(&token);
+        let now = chrono::Utc::now().timestamp();
+        let record = ApiToken {
+            id: hex::encode(&key[..6]),
+            agent_id: agent_id.to_string(),
+            label: label.to_string(),
+            created_at: now,
+            expires_at: now + i64::from(days) * 86_400,
+        };
+        self.tokens.insert(key, serde_json::to_vec(&record).expect("tokens serialise"))?;
+        Ok((token, record))
     }
 
+    /// The active agent an unexpired, unrevoked API token acts as.
     pub fn api_token(&self, token: &str) -> Option<Agent> {
-        let id = self.tokens.get(digest(token)).ok().flatten()?;
-        self.agent(&String::from_utf8_lossy(&id))
+        let bytes = self.tokens.get(digest(token)).ok().flatten()?;
+        // Tokens stored before expiry existed hold a bare id: no longer valid.
+        let record: ApiToken = serde_json::from_slice(&bytes).ok()?;
+        if record.expires_at < chrono::Utc::now().timestamp() {
+            return None;
+        }
+        self.agent(&record.agent_id).filter(|a| a.active)
+    }
+
+    pub fn api_tokens(&self) -> Vec<ApiToken> {
+        self.tokens.iter().values().filter_map(Result::ok).filter_map(|v| serde_json::from_slice(&v).ok()).collect()
+    }
+
+    pub fn revoke_api_token(&self, id: &str) -> Result<(), AuthError> {
+        let key = self
+            .tokens
+            .iter()
+            .filter_map(Result::ok)
+            .find(|(_, v)| serde_json::from_slice::<ApiToken>(v).is_ok_and(|t| t.id == id))
+            .map(|(k, _)| k)
+            .ok_or_else(|| AuthError::NotFound(format!("API token {id}")))?;
+        self.tokens.remove(key)?;
+        Ok(())
+    }
+
+    /// Ends every session and token of an agent.
+    fn revoke_access(&self, agent_id: &str) -> Result<(), AuthError> {
+        for entry in self.sessions.iter() {
+            let (k, v) = entry?;
+            if serde_json::from_slice::<Session>(&v).is_ok_and(|s| s.agent_id == agent_id) {
+                self.sessions.remove(k)?;
+            }
+        }
+        for entry in self.tokens.iter() {
+            let (k, v) = entry?;
+            if serde_json::from_slice::<ApiToken>(&v).is_ok_and(|t| t.agent_id == agent_id) {
+                self.tokens.remove(k)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an active Administrator other than `id` exists.
+    fn another_admin_remains(&self, id: &str) -> bool {
+        self.agents().iter().any(|a| a.id != id && a.active && a.is_admin())
+    }
+
+    /// Renames, moves to another profile, deactivates or reactivates an
+    /// agent. An admin cannot lock themselves out, and the desk always
+    /// keeps one active Administrator.
+    pub fn update_agent(&self, id: &str, patch: AgentPatch, by: &Agent) -> Result<Agent, AuthError> {
+        let mut agent = self.agent(id).ok_or_else(|| AuthError::NotFound(format!("agent with id {id}")))?;
+        if let Some(name) = patch.name {
+            if name.trim().is_empty() {
+                return Err(AuthError::Invalid("an agent needs a name".into()));
+            }
+            agent.name = name.trim().to_string();
+        }
+        if let Some(profile) = patch.profile {
+            if !self.profiles.contains_key(&profile)? {
+                return Err(AuthError::UnknownProfile(profile));
+            }
+            agent.profile = profile;
+        }
+        if let Some(active) = patch.active {
+            agent.active = active;
+        }
+        let loses_admin = !agent.active || !agent.is_admin();
+        if loses_admin && id == by.id {
+            return Err(AuthError::Refused("you cannot deactivate yourself or take away your own Administrator profile".into()));
+        }
+        if loses_admin && self.agent(id).is_some_and(|a| a.is_admin() && a.active) && !self.another_admin_remains(id) {
+            return Err(AuthError::Refused("the desk needs at least one active Administrator".into()));
+        }
+        self.agents.insert(agent.id.as_bytes(), serde_json::to_vec(&agent).expect("agents serialise"))?;
+        if !agent.active {
+            self.revoke_access(id)?;
+        }
+        Ok(agent)
+    }
+
+    /// Deletes an agent and ends their sessions and tokens.
+    pub fn delete_agent(&self, id: &str, by: &Agent) -> Result<(), AuthError> {
+        let agent = self.agent(id).ok_or_else(|| AuthError::NotFound(format!("agent with id {id}")))?;
+        if id == by.id {
+            return Err(AuthError::Refused("you cannot delete yourself".into()));
+        }
+        if agent.is_admin() && agent.active && !self.another_admin_remains(id) {
+            return Err(AuthError::Refused("the desk needs at least one active Administrator".into()));
+        }
+        self.revoke_access(id)?;
+        self.agents.remove(id.as_bytes())?;
+        Ok(())
     }
 }
 
@@ -223,12 +443,12 @@ mod tests {
         Auth::open(&sled::Config::new().temporary(true).open().unwrap()).unwrap()
     }
 
-    #[test]
-    fn agents_sign_in_with_the_right_password_only() {
+    #[tokio::test]
+    async fn agents_sign_in_with_the_right_password_only() {
         let a = auth();
         let agent = a.create_agent("Ann", "Ann@Desk.example", "correct horse", AGENT).unwrap();
-        assert!(matches!(a.login("ann@desk.example", "wrong pass"), Err(AuthError::BadCredentials)));
-        let (who, token) = a.login("ann@desk.example", "correct horse").unwrap();
+        assert!(matches!(a.login("ann@desk.example", "wrong pass", None).await, Err(AuthError::BadCredentials)));
+        let (who, token) = a.login("ann@desk.example", "correct horse", None).await.unwrap();
         assert_eq!(who.id, agent.id);
         assert_eq!(a.session(&token).unwrap().id, agent.id);
         a.logout(&token);
@@ -250,9 +470,38 @@ mod tests {
     fn api_tokens_act_as_their_agent() {
         let a = auth();
         let agent = a.create_agent("Bot", "bot@desk.example", "long enough", ADMINISTRATOR).unwrap();
-        let token = a.create_api_token(&agent.id).unwrap();
+        let (token, record) = a.create_api_token(&agent.id, "CI", None).unwrap();
         assert_eq!(a.api_token(&token).unwrap().id, agent.id);
         assert!(a.api_token("dpt_guess").is_none());
+        assert_eq!(record.expires_at - record.created_at, i64::from(TOKEN_DAYS_DEFAULT) * 86_400);
+        a.revoke_api_token(&record.id).unwrap();
+        assert!(a.api_token(&token).is_none(), "a revoked token stops working");
+        assert!(a.create_api_token(&agent.id, "", Some(0)).is_err());
+    }
+
+    #[test]
+    fn an_expired_token_no_longer_signs_in() {
+        let a = auth();
+        let agent = a.create_agent("Bot", "bot@desk.example", "long enough", AGENT).unwrap();
+        let (token, mut record) = a.create_api_token(&agent.id, "", Some(1)).unwrap();
+        record.expires_at = chrono::Utc::now().timestamp() - 1;
+        a.tokens.insert(digest(&token), serde_json::to_vec(&record).unwrap()).unwrap();
+        assert!(a.api_token(&token).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_deactivated_agent_loses_sessions_and_tokens_and_the_last_admin_stays() {
+        let a = auth();
+        let admin = a.create_agent("Ada", "ada@d.example", "long enough", ADMINISTRATOR).unwrap();
+        let other = a.create_agent("Bea", "bea@d.example", "long enough", ADMINISTRATOR).unwrap();
+        let (_, session) = a.login("bea@d.example", "long enough", None).await.unwrap();
+        let (token, _) = a.create_api_token(&other.id, "", None).unwrap();
+        a.update_agent(&other.id, AgentPatch { active: Some(false), ..Default::default() }, &admin).unwrap();
+        assert!(a.session(&session).is_none());
+        assert!(a.api_token(&token).is_none());
+        assert!(matches!(a.login("bea@d.example", "long enough", None).await, Err(AuthError::Deactivated)));
+        assert!(matches!(a.update_agent(&admin.id, AgentPatch { active: Some(false), ..Default::default() }, &admin), Err(AuthError::Refused(_))));
+        assert!(matches!(a.delete_agent(&admin.id, &other), Err(AuthError::Refused(_))), "the last active admin stays");
     }
 
     #[test]

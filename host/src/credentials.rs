@@ -8,9 +8,11 @@
 //! them (the registry persists refresh tokens and keys).
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
+
+use crate::outbound::GuardedHttp;
 
 /// A live secret and what the authorisation server said with it.
 #[derive(Clone, PartialEq, Eq)]
@@ -94,13 +96,23 @@ impl CredentialSource for StaticCredentials {
 }
 
 /// An OAuth 2.0 client registered with a CRM's authorisation server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OAuthClient {
     /// The token endpoint (the manifest's `token-url`, or the accounts
     /// server the CRM named when the admin connected).
     pub token_url: String,
     pub client_id: String,
     pub client_secret: String,
+    /// The plugin's own guarded client: the token endpoint must be on the
+    /// plugin's allow-list, and no redirect is followed, so the client
+    /// secret and codes go nowhere the plugin could not send a request.
+    pub http: Arc<GuardedHttp>,
+}
+
+impl std::fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthClient").field("token_url", &self.token_url).field("client_id", &self.client_id).field("client_secret", &"<redacted>").finish()
+    }
 }
 
 struct Connection {
@@ -111,24 +123,14 @@ struct Connection {
 
 /// Credentials obtained with OAuth 2.0 refresh tokens: an access token is
 /// fetched on connect and again whenever a plugin reports it expired.
+#[derive(Default)]
 pub struct OAuthCredentials {
-    http: reqwest::Client,
     connections: RwLock<HashMap<(String, String), Connection>>,
-}
-
-impl Default for OAuthCredentials {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl OAuthCredentials {
     pub fn new() -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(20))
-            .build()
-            .expect("a plain HTTP client builds");
-        OAuthCredentials { http, connections: RwLock::default() }
+        Self::default()
     }
 
     /// Connects `plugin`'s credential `name` with a refresh token and
@@ -148,9 +150,9 @@ impl OAuthCredentials {
     async fn token_request(&self, client: &OAuthClient, grant: &[(&str, &str)]) -> Result<serde_json::Value, String> {
         let mut form = vec![("client_id", client.client_id.as_str()), ("client_secret", client.client_secret.as_str())];
         form.extend_from_slice(grant);
-        let resp = self
-            .http
-            .post(&client.token_url)
+        let (url, http) = client.http.prepare(&client.token_url).map_err(|e| format!("the token URL {} may not be used: {e}", client.token_url))?;
+        let resp = http
+            .post(url)
             .form(&form)
             .send()
             .await

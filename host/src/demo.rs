@@ -56,6 +56,7 @@ pub async fn setup(auth: &Auth, desk: &Desk, registry: &Registry, plugins_dir: &
                 extra_hosts: Some(vec![emulator.to_string()]),
                 oauth: Some(BTreeMap::from([("crm".to_string(), oauth)])),
                 customer_type_field: Some("Customer_Type".into()),
+                enabled: Some(true),
                 ..Default::default()
             },
         )?;

@@ -68,6 +68,11 @@ struct ServeArgs {
     /// notifications start a sync at once).
     #[arg(long, default_value_t = 60)]
     sync_poll: u64,
+    /// An origin (`https://helpdesk.example`) allowed to frame the
+    /// embeddable panel `/embed/panel`; repeat for several. Nothing else of
+    /// the desk may be framed.
+    #[arg(long = "embed-origin", value_name = "ORIGIN")]
+    embed_origins: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -210,7 +215,8 @@ async fn call(path: PathBuf, function: &str, args: Option<&str>, flags: Settings
     let settings = PluginSettings {
         config: pairs(&flags.config, "config")?.into_iter().collect(),
         extra_hosts: flags.allow_hosts,
-        limits: Default::default(),
+        // Whoever runs the CLI operates the host: the manifest's limits stand.
+        approved_limits: package.manifest.limits.clone(),
     };
     let runtime = Runtime::new(config).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
     let plugin = runtime.load(&package, &settings, Arc::new(credentials)).map_err(|e| usage(e.to_string()))?;
@@ -277,6 +283,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         web_dir: args.web_dir.clone(),
         panel_ttl: std::time::Duration::from_secs(args.panel_ttl),
         runtime: RuntimeConfig::default(),
+        embed_origins: args.embed_origins.clone(),
     };
     let state = AppState::open(&config).await?;
     if let Some(emulator) = &args.demo {
@@ -292,7 +299,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             println!("  {profile:<14} {email:<26} {password:<16} ({name})");
         }
     }
-    axum::serve(listener, server::router(state))
+    // Connect info: sign-in throttling counts failures per client address.
+    axum::serve(listener, server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     db.flush()?;
@@ -316,9 +324,10 @@ async fn sync_now(data: PathBuf, plugin: &str) -> Outcome {
         web_dir: PathBuf::new(),
         panel_ttl: std::time::Duration::from_secs(60),
         runtime: RuntimeConfig::default(),
+        embed_origins: Vec::new(),
     };
     let state = AppState::open(&config).await.map_err(|e| usage(format!("{e:#}")))?;
-    let engine = state.sync.engine(plugin);
+    let engine = state.sync.engine(plugin).map_err(|e| Failure(2, e.to_string()))?;
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("valid template"));
     let shown = engine.clone();

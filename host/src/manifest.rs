@@ -136,7 +136,7 @@ struct RawManifest {
     contract: Spanned<String>,
     publisher: String,
     description: Option<String>,
-    component: Option<String>,
+    component: Option<Spanned<String>>,
     #[serde(default)]
     network: RawNetwork,
     #[serde(default)]
@@ -203,10 +203,26 @@ impl Manifest {
                 "Rebuild the plugin against wit/connector.wit of this host and set `contract` to its version",
             ));
         }
+        let component = match &raw.component {
+            Some(c) => {
+                check_file_name(c.get_ref()).map_err(|reason| {
+                    at(c.span(), format!("component `{}` is not a file of this package: {reason}", c.get_ref().escape_debug()), "Name the component by its bare file name, e.g. `plugin.wasm`, beside plugin.toml")
+                })?;
+                c.get_ref().clone()
+            }
+            None => "plugin.wasm".into(),
+        };
         let mut hosts = Vec::new();
         for entry in &raw.network.allowed_hosts {
             let pattern = HostPattern::parse(entry.get_ref())
                 .map_err(|e| at(entry.span(), e.to_string(), "Fix or remove this entry of network.allowed-hosts"))?;
+            if pattern.is_any_host() {
+                return Err(at(
+                    entry.span(),
+                    format!("allowed host `{}` lets the plugin reach any server", entry.get_ref()),
+                    "Name the hosts the plugin needs (`*.example.com` is fine); an admin can grant more in the plugin's settings",
+                ));
+            }
             hosts.push(pattern.to_string());
         }
         let allowed_hosts = AllowList::parse(&hosts).expect("each entry parsed above");
@@ -235,7 +251,7 @@ impl Manifest {
             contract,
             publisher: raw.publisher,
             description: raw.description,
-            component: raw.component.unwrap_or_else(|| "plugin.wasm".into()),
+            component,
             allowed_hosts,
             credentials: raw.credentials,
             config: raw.config,
@@ -244,6 +260,28 @@ impl Manifest {
             limits: raw.limits,
         })
     }
+}
+
+/// Checks that `name` is a bare file name a package may hold: no folder,
+/// no parent or absolute path, nothing a file system would read specially.
+/// Every path a package names goes through here before anything is written.
+pub fn check_file_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > 100 {
+        return Err("a file name has 1 to 100 characters");
+    }
+    if name.contains(['/', '\\']) {
+        return Err("it names a folder; only a bare file name is allowed");
+    }
+    if name == "." || name == ".." || name.starts_with('.') {
+        return Err("it must not start with a dot");
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        return Err("use letters, digits, `-`, `_` and `.` only");
+    }
+    if !name.ends_with(".wasm") {
+        return Err("a component file ends in `.wasm`");
+    }
+    Ok(())
 }
 
 /// 0.x versions are compatible within a minor version, 1.x and later
@@ -337,6 +375,13 @@ cpu-ms = 500
     }
 
     #[test]
+    fn a_manifest_may_not_allow_every_host() {
+        let err = error_of(&GOOD.replace("\"https://accounts.zoho.com\"", "\"http://*:*\""));
+        assert_eq!(err.line, 10, "{err}");
+        assert!(err.message.contains("lets the plugin reach any server"), "{err}");
+    }
+
+    #[test]
     fn an_unsupported_contract_says_what_the_host_runs() {
         let err = error_of(&GOOD.replace("contract = \"0.1.0\"", "contract = \"0.2.0\""));
         assert_eq!(err.line, 5);
@@ -349,6 +394,18 @@ cpu-ms = 500
         assert!(error_of(&GOOD.replace("\"products\"]", "\"widgets\"]")).message.contains("unknown module `widgets`"));
         assert!(error_of(&GOOD.replace("version = \"0.1.0\"", "version = \"one\"")).message.contains("not a semantic version"));
         assert!(error_of(&GOOD.replace("kind = \"oauth2\"", "kind = \"password\"")).line > 0);
+    }
+
+    #[test]
+    fn a_component_outside_the_package_is_refused_where_it_stands() {
+        for bad in ["../../../x", "/etc/passwd", "../zoho-crm/plugin.wasm", "sub/plugin.wasm", "..\\\\x.wasm", ".hidden.wasm", "plugin.so", "", "a b.wasm"] {
+            let text = GOOD.replace("publisher = \"Deskpane\"", &format!("publisher = \"Deskpane\"\ncomponent = \"{bad}\""));
+            let err = error_of(&text);
+            assert_eq!(err.line, 7, "{bad}: {err}");
+            assert!(err.message.contains("is not a file of this package"), "{bad}: {err}");
+        }
+        let ok = GOOD.replace("publisher = \"Deskpane\"", "publisher = \"Deskpane\"\ncomponent = \"zoho_crm-1.wasm\"");
+        assert_eq!(Manifest::parse(&ok, "plugin.toml").unwrap().component, "zoho_crm-1.wasm");
     }
 
     #[test]

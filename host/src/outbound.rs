@@ -1,10 +1,14 @@
 //! Outbound HTTP for plugins: enforces the allow-list (before the request
 //! and after DNS resolution), injects credentials, caps time and size.
 //! The decisions live in `policy`; this module only sends.
+//!
+//! Every request a plugin causes goes through a [`GuardedHttp`]: the
+//! plugin's own calls and the host's OAuth token exchanges for it alike.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -22,11 +26,71 @@ pub type DnsOverrides = HashMap<String, Vec<IpAddr>>;
 /// Headers a plugin may not set: they belong to the transport.
 const RESERVED_HEADERS: &[&str] = &["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "proxy-authorization"];
 
+/// Clients whose every connection passes an allow-list: checked on the URL
+/// before sending and on each address DNS gives, with redirects and proxies
+/// off. The address rule depends on the request's scheme and port, which a
+/// resolver is not told; so there is one client (and connection pool) per
+/// scheme and port, its resolver built for them.
+pub struct GuardedHttp {
+    allow: Arc<AllowList>,
+    dns: Arc<DnsOverrides>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    clients: Mutex<HashMap<(String, u16), reqwest::Client>>,
+}
+
+/// Scheme-and-port clients kept at once; a plugin that roams more ports
+/// than this starts over with fresh ones (bounded memory, no leak).
+const MAX_CLIENTS: usize = 16;
+
+impl GuardedHttp {
+    pub fn new(allow: AllowList, dns: &DnsOverrides, connect_timeout: Duration, timeout: Duration) -> Self {
+        GuardedHttp { allow: Arc::new(allow), dns: Arc::new(dns.clone()), connect_timeout, timeout, clients: Mutex::default() }
+    }
+
+    /// Checks `raw` against the allow-list and returns the client that
+    /// may send it.
+    pub fn prepare(&self, raw: &str) -> Result<(url::Url, reqwest::Client), GuardedError> {
+        let url = self.allow.check_url(raw)?;
+        let port = url.port_or_known_default().unwrap_or(0);
+        let key = (url.scheme().to_string(), port);
+        let mut clients = self.clients.lock().expect("client cache lock");
+        if let Some(client) = clients.get(&key) {
+            return Ok((url, client.clone()));
+        }
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
+        let resolver = GuardedResolver { allow: self.allow.clone(), overrides: self.dns.clone(), scheme: key.0.clone(), port };
+        let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(resolver))
+            // A proxy would resolve names itself, past our address check.
+            .no_proxy()
+            // A redirect could leave the allow-list or carry the credential
+            // elsewhere: callers see 3xx answers and decide.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(concat!("deskpane/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| GuardedError::Client(e.to_string()))?;
+        clients.insert(key, client.clone());
+        Ok((url, client))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GuardedError {
+    #[error(transparent)]
+    Denied(#[from] Denial),
+    #[error("cannot build an HTTP client: {0}")]
+    Client(String),
+}
+
 /// One plugin's outbound HTTP client.
 pub struct Outbound {
     plugin: String,
-    client: reqwest::Client,
-    allow: Arc<AllowList>,
+    http: GuardedHttp,
     response_cap: u64,
     specs: std::collections::BTreeMap<String, CredentialSpec>,
     credentials: Arc<dyn CredentialSource>,
@@ -40,20 +104,9 @@ impl Outbound {
         specs: std::collections::BTreeMap<String, CredentialSpec>,
         credentials: Arc<dyn CredentialSource>,
         dns: &DnsOverrides,
-    ) -> Result<Self, reqwest::Error> {
-        let allow = Arc::new(allow);
-        let client = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedResolver { allow: allow.clone(), overrides: Arc::new(dns.clone()) }))
-            // A proxy would resolve names itself, past our address check.
-            .no_proxy()
-            // A redirect could leave the allow-list or carry the credential
-            // elsewhere: plugins see 3xx answers and decide.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(limits.connect_timeout)
-            .timeout(limits.http_timeout)
-            .user_agent(concat!("deskpane/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Outbound { plugin: plugin.to_string(), client, allow, response_cap: limits.response_bytes, specs, credentials })
+    ) -> Self {
+        let http = GuardedHttp::new(allow, dns, limits.connect_timeout, limits.http_timeout);
+        Outbound { plugin: plugin.to_string(), http, response_cap: limits.response_bytes, specs, credentials }
     }
 
     /// The base URL reported with a credential, if any.
@@ -63,7 +116,10 @@ impl Outbound {
 
     /// Sends a plugin's request under the sandbox's rules.
     pub async fn send(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let url = self.allow.check_url(&req.url).map_err(|d| HttpError::Denied(d.to_string()))?;
+        let (url, client) = self.http.prepare(&req.url).map_err(|e| match e {
+            GuardedError::Denied(d) => HttpError::Denied(d.to_string()),
+            GuardedError::Client(reason) => HttpError::Connection(reason),
+        })?;
         let mut headers = HeaderMap::new();
         for (name, value) in &req.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -98,7 +154,7 @@ impl Outbound {
             HttpMethod::Patch => reqwest::Method::PATCH,
             HttpMethod::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self.client.request(method, url).headers(headers);
+        let mut builder = client.request(method, url).headers(headers);
         if let Some(body) = req.body {
             builder = builder.body(body);
         }
@@ -155,12 +211,15 @@ fn transport_error(e: reqwest::Error) -> HttpError {
 struct GuardedResolver {
     allow: Arc<AllowList>,
     overrides: Arc<DnsOverrides>,
+    scheme: String,
+    port: u16,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let allow = self.allow.clone();
         let overrides = self.overrides.clone();
+        let (scheme, port) = (self.scheme.clone(), self.port);
         let host = name.as_str().to_ascii_lowercase();
         Box::pin(async move {
             let addrs: Vec<IpAddr> = match overrides.get(&host) {
@@ -170,7 +229,7 @@ impl Resolve for GuardedResolver {
             let mut accepted = Vec::new();
             let mut refused = None;
             for addr in addrs {
-                match allow.check_resolved(&host, addr) {
+                match allow.check_resolved(&scheme, &host, port, addr) {
                     Ok(()) => accepted.push(SocketAddr::new(addr, 0)),
                     Err(denial) => {
                         refused.get_or_insert(denial);

@@ -52,6 +52,22 @@ impl Default for PanelPermissions {
     }
 }
 
+impl PanelPermissions {
+    /// Nothing visible: what a profile gets before an admin grants access.
+    pub fn hidden() -> Self {
+        PanelPermissions {
+            visible: false,
+            show: ShowAs::Contacts,
+            info: Access::Restricted,
+            potentials: Access::Restricted,
+            notes: Access::Restricted,
+            calls: Access::Restricted,
+            events: Access::Restricted,
+            tasks: Access::Restricted,
+        }
+    }
+}
+
 /// A part of the panel, each fetched and permitted on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

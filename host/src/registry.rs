@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth;
 use crate::credentials::{CredentialSource, HostCredentials, OAuthClient, Secret};
-use crate::manifest::{CredentialSpec, Manifest};
+use crate::manifest::{ConfigType, CredentialSpec, Manifest};
 use crate::package::{PluginPackage, MANIFEST_FILE};
 use crate::permissions::{Access, PanelPermissions};
+use crate::outbound::GuardedHttp;
+use crate::policy::{AllowList, LimitRequest};
 use crate::secrets::SecretBox;
 use crate::{Plugin, PluginSettings, Runtime};
 
@@ -69,6 +71,10 @@ pub struct Installation {
     /// Handshake Mode: the CRM profile field holding the customer type.
     #[serde(default)]
     pub customer_type_field: Option<String>,
+    /// Limits above the defaults an admin approved; until then the plugin
+    /// runs with the defaults whatever its manifest asks.
+    #[serde(default)]
+    pub approved_limits: LimitRequest,
     pub installed_at: String,
 }
 
@@ -81,6 +87,9 @@ pub struct InstallationPatch {
     pub oauth: Option<BTreeMap<String, OAuthSetup>>,
     /// Empty clears it.
     pub customer_type_field: Option<String>,
+    /// `true` grants the limits the manifest asks for above the defaults;
+    /// `false` takes the grant back.
+    pub approve_limits: Option<bool>,
 }
 
 /// An email the desk sent (kept in an outbox the admin can read; the demo
@@ -103,7 +112,7 @@ pub enum RegistryError {
     NoCredential { plugin: String, name: String },
     #[error("set the OAuth client id and secret of credential `{name}` of plugin `{plugin}` before connecting")]
     OAuthNotConfigured { plugin: String, name: String },
-    #[error("this connection link is not valid or was already used; start the connection again")]
+    #[error("this connection link is not valid, has expired, was already used, or was started in another browser; start the connection again")]
     BadState,
     #[error(transparent)]
     Credential(#[from] crate::credentials::CredentialError),
@@ -123,9 +132,34 @@ impl From<std::io::Error> for RegistryError {
     }
 }
 
+fn consent_binding(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+/// `dir/name` for a name that must stay inside `dir`: a bare file or
+/// folder name, never a path. The manifest check already refuses other
+/// names; this is the second lock on the door.
+fn confined(dir: &Path, name: &str) -> Result<PathBuf, RegistryError> {
+    let mut parts = Path::new(name).components();
+    match (parts.next(), parts.next()) {
+        (Some(std::path::Component::Normal(part)), None) if part == name => Ok(dir.join(part)),
+        _ => Err(RegistryError::Invalid(format!("`{}` is not a bare file name inside the plugin's folder", name.escape_debug()))),
+    }
+}
+
+/// An error message with the server's staging folder replaced by the file
+/// name the admin uploaded, so no server path reaches the console.
+fn without_path(message: &str, staging: &Path, component: &str) -> String {
+    message.replace(&staging.join(component).display().to_string(), component).replace(&staging.display().to_string(), "the package")
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+/// How long an OAuth consent round trip may take, in seconds.
+pub const CONSENT_SECS: u64 = 600;
 
 /// Where an OAuth consent round trip started.
 #[derive(Debug, Serialize, Deserialize)]
@@ -134,6 +168,11 @@ struct PendingConsent {
     credential: String,
     by: String,
     access_request: Option<String>,
+    /// SHA-256 of the secret in the starting browser's consent cookie.
+    #[serde(default)]
+    binding: String,
+    #[serde(default)]
+    expires_at: i64,
 }
 
 pub struct Registry {
@@ -150,6 +189,8 @@ pub struct Registry {
     public_url: String,
     /// By id, so panels come in a stable order.
     loaded: RwLock<BTreeMap<String, Loaded>>,
+    /// Seconds an OAuth consent round trip may take.
+    consent_secs: std::sync::atomic::AtomicI64,
 }
 
 struct Loaded {
@@ -174,6 +215,7 @@ impl Registry {
             dir: dir.to_path_buf(),
             public_url: public_url.trim_end_matches('/').to_string(),
             loaded: RwLock::default(),
+            consent_secs: std::sync::atomic::AtomicI64::new(CONSENT_SECS as i64),
         };
         for install in registry.installations() {
             // Load first: the manifest says how each credential connects.
@@ -233,11 +275,34 @@ impl Registry {
             .into_iter()
             .filter_map(|(name, key)| self.secrets.open(&key).ok().map(|plain| (name, plain)))
             .collect();
+        install.config = std::mem::take(&mut install.config)
+            .into_iter()
+            .filter_map(|(key, value)| self.secrets.open(&value).ok().map(|plain| (key, plain)))
+            .collect();
+        for o in install.oauth.values_mut() {
+            o.client_secret = self.secrets.open(&o.client_secret).unwrap_or_default();
+        }
         Some(install)
     }
 
+    /// Config keys the manifest types `secret`.
+    pub fn secret_config_keys(&self, id: &str) -> Vec<String> {
+        self.manifest(id)
+            .map(|m| m.config.iter().filter(|(_, f)| f.kind == ConfigType::Secret).map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every secret is sealed before it is stored: refresh tokens, API
+    /// keys, OAuth client secrets, and config values (all of them, so a
+    /// `secret` field stays sealed even while its manifest is unreadable).
     fn save(&self, install: &Installation) -> Result<(), RegistryError> {
         let mut stored = install.clone();
+        for o in stored.oauth.values_mut() {
+            o.client_secret = self.secrets.seal(&o.client_secret);
+        }
+        for value in stored.config.values_mut() {
+            *value = self.secrets.seal(value);
+        }
         for c in stored.connections.values_mut() {
             c.refresh_token = self.secrets.seal(&c.refresh_token);
         }
@@ -263,6 +328,11 @@ impl Registry {
         self.loaded.read().expect("registry lock").get(id).filter(|l| l.enabled).and_then(|l| l.plugin.as_ref().ok().cloned())
     }
 
+    /// The limits a loaded plugin runs under.
+    pub fn plugin_limits(&self, id: &str) -> Option<crate::policy::Limits> {
+        self.loaded.read().expect("registry lock").get(id).and_then(|l| l.plugin.as_ref().ok().map(|p| p.limits().clone()))
+    }
+
     /// Enabled plugins, by id.
     pub fn enabled(&self) -> Vec<(String, Arc<Plugin>)> {
         let loaded = self.loaded.read().expect("registry lock");
@@ -276,7 +346,11 @@ impl Registry {
     /// Loads a plugin's files with its settings.
     fn load(&self, install: &Installation) -> Result<(Manifest, Plugin), String> {
         let package = PluginPackage::open(&self.dir.join(&install.id)).map_err(|e| e.to_string())?;
-        let settings = PluginSettings { config: install.config.clone(), extra_hosts: install.extra_hosts.clone(), limits: Default::default() };
+        let settings = PluginSettings {
+            config: install.config.clone(),
+            extra_hosts: install.extra_hosts.clone(),
+            approved_limits: install.approved_limits.clone(),
+        };
         let credentials: Arc<dyn CredentialSource> = self.credentials.clone();
         let plugin = self.runtime.load(&package, &settings, credentials).map_err(|e| e.to_string())?;
         Ok((package.manifest, plugin))
@@ -304,24 +378,29 @@ impl Registry {
     }
 
     /// Installs (or upgrades, keeping settings) a plugin from its manifest
-    /// and component. The component is checked against the contract first.
+    /// and component. Nothing is written until the manifest is valid; the
+    /// files go into a fresh staging folder under names the manifest check
+    /// proved bare, and the component is checked against the contract
+    /// before the staging folder replaces the plugin's own. A new plugin
+    /// starts disabled: an admin reviews its allow-list and limits first.
     pub fn install(&self, manifest_text: &str, component: &[u8]) -> Result<Installation, RegistryError> {
+        let manifest = Manifest::parse(manifest_text, MANIFEST_FILE).map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let staging = self.dir.join(format!(".staging-{}", auth::random_token()));
         std::fs::create_dir_all(&staging)?;
         let result = (|| {
-            std::fs::write(staging.join(MANIFEST_FILE), manifest_text)?;
-            let manifest = Manifest::parse(manifest_text, MANIFEST_FILE).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-            std::fs::write(staging.join(&manifest.component), component)?;
-            let package = PluginPackage::open(&staging).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-            self.runtime.check(&package).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-            let target = self.dir.join(&manifest.id);
+            std::fs::write(confined(&staging, MANIFEST_FILE)?, manifest_text)?;
+            std::fs::write(confined(&staging, &manifest.component)?, component)?;
+            let invalid = |e: String| RegistryError::Invalid(without_path(&e, &staging, &manifest.component));
+            let package = PluginPackage::open(&staging).map_err(|e| invalid(e.to_string()))?;
+            self.runtime.check(&package).map_err(|e| invalid(e.to_string()))?;
+            let target = confined(&self.dir, &manifest.id)?;
             if target.exists() {
                 std::fs::remove_dir_all(&target)?;
             }
             std::fs::rename(&staging, &target)?;
             let install = self.installation(&manifest.id).unwrap_or_else(|_| Installation {
                 id: manifest.id.clone(),
-                enabled: true,
+                enabled: false,
                 installed_at: now(),
                 ..Default::default()
             });
@@ -341,13 +420,36 @@ impl Registry {
             install.enabled = enabled;
         }
         if let Some(config) = patch.config {
-            install.config = config.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+            // The console never receives a secret's value, so it sends an
+            // empty one back: that keeps the stored secret.
+            let secret_keys = self.secret_config_keys(id);
+            let mut next: BTreeMap<String, String> = config.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+            for key in secret_keys {
+                if let (false, Some(old)) = (next.contains_key(&key), install.config.get(&key)) {
+                    next.insert(key, old.clone());
+                }
+            }
+            install.config = next;
+        }
+        if let Some(approve) = patch.approve_limits {
+            install.approved_limits = match (approve, self.manifest(id)) {
+                (true, Some(manifest)) => manifest.limits,
+                _ => LimitRequest::default(),
+            };
         }
         if let Some(hosts) = patch.extra_hosts {
             install.extra_hosts = hosts;
         }
         if let Some(oauth) = patch.oauth {
-            install.oauth.extend(oauth);
+            for (name, mut setup) in oauth {
+                // An empty secret keeps the stored one (the console never shows it).
+                if setup.client_secret.is_empty() {
+                    if let Some(old) = install.oauth.get(&name) {
+                        setup.client_secret = old.client_secret.clone();
+                    }
+                }
+                install.oauth.insert(name, setup);
+            }
         }
         if let Some(field) = patch.customer_type_field {
             install.customer_type_field = Some(field.trim().to_string()).filter(|f| !f.is_empty());
@@ -372,8 +474,13 @@ impl Registry {
         Ok(())
     }
 
+    /// A profile's permissions on a plugin's panel. Without an entry, the
+    /// built-in profiles see the whole panel (as the seeds describe); a
+    /// custom profile sees nothing until an admin grants it (least
+    /// privilege).
     pub fn permissions(&self, id: &str, profile: &str) -> PanelPermissions {
-        self.installation(id).ok().and_then(|i| i.permissions.get(profile).cloned()).unwrap_or_default()
+        let set = self.installation(id).ok().and_then(|i| i.permissions.get(profile).cloned());
+        set.unwrap_or_else(|| if auth::BUILTIN_PROFILES.contains(&profile) { PanelPermissions::default() } else { PanelPermissions::hidden() })
     }
 
     pub fn set_permissions(&self, id: &str, profile: &str, permissions: PanelPermissions) -> Result<(), RegistryError> {
@@ -404,10 +511,14 @@ impl Registry {
         let (Some(setup), Ok(CredentialSpec::OAuth2 { token_url, .. })) = (setup, self.credential_spec(&install.id, name)) else {
             return Err(RegistryError::OAuthNotConfigured { plugin: install.id.clone(), name: name.into() });
         };
+        let mut allow = self.manifest(&install.id).map(|m| m.allowed_hosts).unwrap_or_default();
+        allow.extend(AllowList::parse(&install.extra_hosts).map_err(|e| RegistryError::Invalid(e.to_string()))?);
+        let limits = crate::policy::Limits::default();
         Ok(OAuthClient {
             token_url: setup.token_url.clone().unwrap_or(token_url),
             client_id: setup.client_id.clone(),
             client_secret: setup.client_secret.clone(),
+            http: Arc::new(GuardedHttp::new(allow, self.runtime.dns_overrides(), limits.connect_timeout, limits.http_timeout)),
         })
     }
 
@@ -438,14 +549,25 @@ impl Registry {
     }
 
     /// Starts the OAuth consent: the URL to send the browser to.
-    pub fn authorize_url(&self, id: &str, name: &str, by: &str, access_request: Option<String>) -> Result<String, RegistryError> {
+    /// `binding` is a secret the starting browser keeps (a cookie): only a
+    /// browser holding it can finish the round trip, within
+    /// [`CONSENT_SECS`].
+    pub fn authorize_url(&self, id: &str, name: &str, by: &str, access_request: Option<String>, binding: &str) -> Result<String, RegistryError> {
         let install = self.installation(id)?;
         let setup = install.oauth.get(name).filter(|s| !s.client_id.is_empty());
         let (Some(setup), CredentialSpec::OAuth2 { authorize_url, scopes, .. }) = (setup, self.credential_spec(id, name)?) else {
             return Err(RegistryError::OAuthNotConfigured { plugin: id.into(), name: name.into() });
         };
+        self.forget_expired_consents();
         let state = auth::random_token();
-        let pending = PendingConsent { plugin: id.into(), credential: name.into(), by: by.into(), access_request };
+        let pending = PendingConsent {
+            plugin: id.into(),
+            credential: name.into(),
+            by: by.into(),
+            access_request,
+            binding: consent_binding(binding),
+            expires_at: chrono::Utc::now().timestamp() + self.consent_secs.load(std::sync::atomic::Ordering::Relaxed),
+        };
         self.states.insert(state.as_bytes(), serde_json::to_vec(&pending).expect("states serialise"))?;
         let mut url = url::Url::parse(setup.authorize_url.as_deref().unwrap_or(&authorize_url))
             .map_err(|e| RegistryError::Invalid(format!("the authorize URL is not valid: {e}")))?;
@@ -459,13 +581,18 @@ impl Registry {
         Ok(url.to_string())
     }
 
-    /// Finishes the consent the CRM redirected back from; returns the plugin id.
-    pub async fn finish_authorization(&self, state: &str, code: &str) -> Result<String, RegistryError> {
+    /// Finishes the consent the CRM redirected back from, in the browser
+    /// that started it (`binding`, its consent cookie); returns the plugin id.
+    pub async fn finish_authorization(&self, state: &str, binding: &str, code: &str) -> Result<String, RegistryError> {
         let pending: PendingConsent = self
             .states
             .remove(state.as_bytes())?
             .and_then(|v| serde_json::from_slice(&v).ok())
             .ok_or(RegistryError::BadState)?;
+        let same_browser = !pending.binding.is_empty() && auth::constant_time_eq(pending.binding.as_bytes(), consent_binding(binding).as_bytes());
+        if !same_browser || pending.expires_at < chrono::Utc::now().timestamp() {
+            return Err(RegistryError::BadState);
+        }
         let mut install = self.installation(&pending.plugin)?;
         let client = self.oauth_client(&install, &pending.credential)?;
         let refresh_token = self.credentials.oauth.exchange_code(&client, code, &self.redirect_uri()).await?;
@@ -481,6 +608,24 @@ impl Registry {
         }
         self.save(&install)?;
         Ok(install.id)
+    }
+
+    /// Shortens (or lengthens) the time an OAuth consent may take, from
+    /// [`CONSENT_SECS`]; tests use it to see a round trip expire.
+    pub fn set_consent_lifetime(&self, secs: i64) {
+        self.consent_secs.store(secs, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Drops consents nobody finished in time, so abandoned round trips
+    /// do not pile up.
+    fn forget_expired_consents(&self) {
+        let now = chrono::Utc::now().timestamp();
+        for (key, value) in self.states.iter().filter_map(Result::ok) {
+            let expired = serde_json::from_slice::<PendingConsent>(&value).map_or(true, |p| p.expires_at < now);
+            if expired {
+                let _ = self.states.remove(key);
+            }
+        }
     }
 
     pub fn disconnect(&self, id: &str) -> Result<Installation, RegistryError> {

@@ -46,21 +46,25 @@ pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// - `/slow`: 200 after 100 ms, counting requests in flight
 /// - `/hang`: answers after a minute
 /// - `/key`: 200 when `X-Api-Key` is `fresh`, 401 otherwise; echoes the key
+/// - `/redirect?to=URL`: 302 to URL
+/// - `/token` (POST): an OAuth token endpoint that counts what reaches it
 pub struct TestServer {
     pub addr: SocketAddr,
     in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
+    token_requests: Arc<AtomicUsize>,
 }
 
 #[derive(Clone)]
 struct Counters {
     in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
+    token_requests: Arc<AtomicUsize>,
 }
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        let counters = Counters { in_flight: Arc::default(), max_in_flight: Arc::default() };
+        let counters = Counters { in_flight: Arc::default(), max_in_flight: Arc::default(), token_requests: Arc::default() };
         let app = Router::new()
             .route("/ok", get(|| async { "hello" }))
             .route("/big", get(|| async { vec![b'x'; 1 << 20] }))
@@ -70,11 +74,13 @@ impl TestServer {
                 "too late"
             }))
             .route("/key", get(key))
+            .route("/redirect", get(redirect))
+            .route("/token", axum::routing::post(token))
             .with_state(counters.clone());
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         tokio::spawn(async move { axum::serve(listener, app).await.expect("test server runs") });
-        TestServer { addr, in_flight: counters.in_flight, max_in_flight: counters.max_in_flight }
+        TestServer { addr, in_flight: counters.in_flight, max_in_flight: counters.max_in_flight, token_requests: counters.token_requests }
     }
 
     pub fn port(&self) -> u16 {
@@ -94,6 +100,20 @@ impl TestServer {
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::SeqCst)
     }
+
+    /// Requests that reached `/token`.
+    pub fn token_requests(&self) -> usize {
+        self.token_requests.load(Ordering::SeqCst)
+    }
+}
+
+async fn redirect(axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> (StatusCode, [(axum::http::HeaderName, String); 1]) {
+    (StatusCode::FOUND, [(axum::http::header::LOCATION, q.get("to").cloned().unwrap_or_default())])
+}
+
+async fn token(State(c): State<Counters>) -> axum::Json<serde_json::Value> {
+    c.token_requests.fetch_add(1, Ordering::SeqCst);
+    axum::Json(serde_json::json!({"access_token": "issued", "refresh_token": "refresh", "expires_in": 3600}))
 }
 
 async fn slow(State(c): State<Counters>) -> &'static str {
@@ -140,11 +160,12 @@ impl DeskServer {
             web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web"),
             panel_ttl: Duration::from_secs(60),
             runtime: RuntimeConfig { max_instances: 32, ..Default::default() },
+            embed_origins: Vec::new(),
         };
         let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
         let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
         deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &plugins, &emulator.base_url()).await.expect("demo setup");
-        let app = deskpane::server::router(state.clone());
+        let app = deskpane::server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -232,6 +253,7 @@ impl SyncSetup {
                 deskpane::registry::InstallationPatch {
                     extra_hosts: Some(vec![base.clone()]),
                     oauth: Some([("crm".to_string(), oauth)].into()),
+                    enabled: Some(true),
                     ..Default::default()
                 },
             )
@@ -248,6 +270,7 @@ impl SyncSetup {
             web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web"),
             panel_ttl: Duration::from_secs(60),
             runtime: RuntimeConfig { max_instances: 16, ..Default::default() },
+            embed_origins: Vec::new(),
         };
         let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
         let store = deskpane::sync::SyncStore::open(&state.db).expect("sync store opens");

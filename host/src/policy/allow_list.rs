@@ -6,12 +6,18 @@
 //!   `*` (any host), `localhost`, or an IP literal (`127.0.0.1`, `[::1]`);
 //! - port is a number or `*`; without one, the scheme's default port.
 //!
+//! An entry grants exactly its scheme, host and port, nothing else.
+//!
 //! Two checks guard every request. [`AllowList::check_url`] runs before the
 //! request; [`AllowList::check_resolved`] runs on every address the host
 //! name resolved to, so a public-looking name that resolves to a private
 //! address is refused (DNS rebinding). Loopback, private, link-local and
-//! other special addresses pass only when an entry names them explicitly:
-//! an IP-literal entry for that address, or `localhost` for loopback.
+//! other special addresses pass only when an entry for the request's own
+//! scheme and port names them: an IP-literal entry for that very address,
+//! or `localhost` for a request to `localhost` reaching loopback. So
+//! `http://127.0.0.1:8090` grants port 8090 of loopback and no other port,
+//! whatever wildcard entries stand beside it. IPv6 forms that carry an IPv4
+//! address (mapped, compatible, NAT64, 6to4) are judged as that address.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -61,6 +67,8 @@ pub struct PatternError {
 pub enum Denial {
     #[error("`{0}` is not a valid absolute URL")]
     BadUrl(String),
+    #[error("{0} carries a user name or password; send credentials by naming a credential, not in the URL")]
+    UserInfo(String),
     #[error("scheme `{0}` is not allowed; only http and https are")]
     Scheme(String),
     #[error("{url} is not on the plugin's allow-list")]
@@ -155,14 +163,24 @@ impl HostPattern {
         }
     }
 
-    /// Whether this entry names `addr` explicitly, so that a special
-    /// (loopback, private...) address is acceptable.
-    fn names_explicitly(&self, host: &str, addr: IpAddr) -> bool {
+    /// Whether this entry names `addr` explicitly for a request to `host`
+    /// on this scheme and port, so that a special (loopback, private...)
+    /// address is acceptable there.
+    fn names_explicitly(&self, scheme: Scheme, host: &str, port: u16, addr: IpAddr) -> bool {
+        if self.scheme != scheme || !matches!(self.port, PortMatch::Any) && self.port != PortMatch::Exact(port) {
+            return false;
+        }
         match &self.host {
-            HostMatch::Ip(ip) => *ip == addr,
-            HostMatch::Exact(h) => h == "localhost" && host == "localhost" && addr.is_loopback(),
+            HostMatch::Ip(ip) => canonical(*ip) == canonical(addr),
+            HostMatch::Exact(h) => h == "localhost" && host == "localhost" && canonical(addr).is_loopback(),
             _ => false,
         }
+    }
+
+    /// Whether the entry lets any host through (`*`): refused in manifests,
+    /// where a plugin must name what it reaches.
+    pub fn is_any_host(&self) -> bool {
+        self.host == HostMatch::Any
     }
 }
 
@@ -210,32 +228,32 @@ impl AllowList {
     /// rule, since no resolution will happen.
     pub fn check_url(&self, raw: &str) -> Result<Url, Denial> {
         let url = Url::parse(raw).map_err(|_| Denial::BadUrl(raw.to_string()))?;
-        let scheme = match url.scheme() {
-            "http" => Scheme::Http,
-            "https" => Scheme::Https,
-            other => return Err(Denial::Scheme(other.to_string())),
-        };
+        let scheme = parse_scheme(url.scheme())?;
         let host = url.host_str().ok_or_else(|| Denial::BadUrl(raw.to_string()))?.to_ascii_lowercase();
         let port = url.port_or_known_default().ok_or_else(|| Denial::BadUrl(raw.to_string()))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Denial::UserInfo(format!("{}://{}:{}", url.scheme(), host, port)));
+        }
         if !self.entries.iter().any(|e| e.matches(scheme, &host, port)) {
             return Err(Denial::NotListed {
                 url: format!("{}://{}:{}", url.scheme(), host, port),
             });
         }
         if let Some(ip) = parse_ip(&host) {
-            self.check_resolved(&host, ip)?;
+            self.check_resolved(url.scheme(), &host, port, ip)?;
         }
         Ok(url)
     }
 
-    /// The check after DNS resolution, for each address `host` resolved to.
-    pub fn check_resolved(&self, host: &str, addr: IpAddr) -> Result<(), Denial> {
-        let addr = canonical(addr);
+    /// The check after DNS resolution, for each address `host` resolved to
+    /// for a request with this scheme and port.
+    pub fn check_resolved(&self, scheme: &str, host: &str, port: u16, addr: IpAddr) -> Result<(), Denial> {
+        let scheme = parse_scheme(scheme)?;
         match special_class(addr) {
             None => Ok(()),
             Some(class) => {
                 let host = host.to_ascii_lowercase();
-                if self.entries.iter().any(|e| e.names_explicitly(&host, addr)) {
+                if self.entries.iter().any(|e| e.names_explicitly(scheme, &host, port, addr)) {
                     Ok(())
                 } else {
                     Err(Denial::SpecialAddress { host, addr, class })
@@ -245,11 +263,30 @@ impl AllowList {
     }
 }
 
-/// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+fn parse_scheme(scheme: &str) -> Result<Scheme, Denial> {
+    match scheme {
+        "http" => Ok(Scheme::Http),
+        "https" => Ok(Scheme::Https),
+        other => Err(Denial::Scheme(other.to_string())),
+    }
+}
+
+/// IPv6 addresses that carry an IPv4 address are judged as that address:
+/// IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64
+/// (`64:ff9b::a.b.c.d`) and 6to4 (`2002:aabb:ccdd::`).
 fn canonical(addr: IpAddr) -> IpAddr {
-    match addr {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(addr),
-        v4 => v4,
+    let IpAddr::V6(v6) = addr else { return addr };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return IpAddr::V4(v4);
+    }
+    let s = v6.segments();
+    let embedded = |hi: u16, lo: u16| IpAddr::V4(std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
+    match s {
+        // `::` and `::1` are themselves, not IPv4-compatible addresses.
+        [0, 0, 0, 0, 0, 0, hi, lo] if hi != 0 => embedded(hi, lo),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => embedded(hi, lo),
+        [0x2002, hi, lo, ..] => embedded(hi, lo),
+        _ => addr,
     }
 }
 
@@ -257,7 +294,7 @@ fn canonical(addr: IpAddr) -> IpAddr {
 pub fn special_class(addr: IpAddr) -> Option<&'static str> {
     match canonical(addr) {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             if v4.is_loopback() {
                 Some("loopback")
             } else if v4.is_private() {
@@ -270,20 +307,27 @@ pub fn special_class(addr: IpAddr) -> Option<&'static str> {
                 Some("shared (carrier-grade NAT)")
             } else if v4.is_multicast() || a >= 240 {
                 Some("reserved")
+            } else if (a, b, c) == (192, 0, 0) || (a, b, c) == (192, 0, 2) || (a, b, c) == (198, 51, 100) || (a, b, c) == (203, 0, 113) || (a == 198 && (b == 18 || b == 19)) {
+                Some("reserved")
             } else {
                 None
             }
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
             if v6.is_loopback() {
                 Some("loopback")
             } else if v6.is_unspecified() {
                 Some("unspecified")
-            } else if v6.is_unique_local() {
+            } else if v6.is_unique_local() || (s[0] & 0xffc0) == 0xfec0 || (s[0], s[1], s[2]) == (0x64, 0xff9b, 1) {
+                // Unique local, the old site-local, local-use NAT64.
                 Some("private")
             } else if v6.is_unicast_link_local() {
                 Some("link-local")
             } else if v6.is_multicast() {
+                Some("reserved")
+            } else if (s[0], s[1]) == (0x2001, 0xdb8) || (s[0], s[1]) == (0x2001, 0) || (s[0], s[1], s[2], s[3]) == (0x100, 0, 0, 0) {
+                // Documentation, Teredo (a tunnel to anywhere), discard-only.
                 Some("reserved")
             } else {
                 None
@@ -346,21 +390,59 @@ mod tests {
     fn resolved_addresses_are_judged_by_class() {
         let l = list(&["https://crm.example.com", "http://localhost:*"]);
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        assert!(l.check_resolved("crm.example.com", ip("93.184.216.34")).is_ok());
-        for bad in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1"] {
-            let err = l.check_resolved("crm.example.com", ip(bad)).unwrap_err();
+        assert!(l.check_resolved("https", "crm.example.com", 443, ip("93.184.216.34")).is_ok());
+        for bad in [
+            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1",
+            "::ffff:10.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::", "fec0::1", "2001:db8::1", "192.0.2.1",
+        ] {
+            let err = l.check_resolved("https", "crm.example.com", 443, ip(bad)).unwrap_err();
             assert!(matches!(err, Denial::SpecialAddress { .. }), "{bad}: {err}");
         }
+        // NAT64 of a public address is public.
+        assert!(l.check_resolved("https", "crm.example.com", 443, ip("64:ff9b::5db8:d822")).is_ok());
         // `localhost` named explicitly may reach loopback, and only loopback.
-        assert!(l.check_resolved("localhost", ip("127.0.0.1")).is_ok());
-        assert!(l.check_resolved("localhost", ip("::1")).is_ok());
-        assert!(l.check_resolved("localhost", ip("10.0.0.1")).is_err());
+        assert!(l.check_resolved("http", "localhost", 80, ip("127.0.0.1")).is_ok());
+        assert!(l.check_resolved("http", "localhost", 80, ip("::1")).is_ok());
+        assert!(l.check_resolved("http", "localhost", 80, ip("10.0.0.1")).is_err());
+        assert!(l.check_resolved("https", "localhost", 443, ip("127.0.0.1")).is_err(), "the entry is for http only");
+    }
+
+    #[test]
+    fn an_entry_for_a_special_address_grants_only_its_own_scheme_and_port() {
+        let l = list(&["http://*:*", "http://127.0.0.1:18101", "http://localhost:18101"]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(l.check_url("http://127.0.0.1:18101/").is_ok());
+        assert!(l.check_url("http://127.0.0.1:18102/").is_err(), "another port of the same address");
+        assert!(l.check_url("https://127.0.0.1:18101/").is_err(), "another scheme");
+        assert!(l.check_resolved("http", "localhost", 18101, ip("127.0.0.1")).is_ok());
+        assert!(l.check_resolved("http", "localhost", 18102, ip("127.0.0.1")).is_err());
+        // A wildcard host that resolves to loopback gets no more than the
+        // explicit entry grants.
+        assert!(l.check_resolved("http", "rebind.example", 18101, ip("127.0.0.1")).is_ok());
+        assert!(l.check_resolved("http", "rebind.example", 18102, ip("127.0.0.1")).is_err());
+        // `localhost.` is not `localhost`.
+        assert!(l.check_resolved("http", "localhost.", 18101, ip("127.0.0.1")).is_ok(), "the IP entry names 127.0.0.1 on 18101");
+        assert!(list(&["http://*:*", "http://localhost:18101"]).check_resolved("http", "localhost.", 18101, ip("127.0.0.1")).is_err());
+    }
+
+    #[test]
+    fn ssrf_spellings_of_special_addresses_are_refused() {
+        let l = list(&["http://*:*", "https://*:*"]);
+        for url in [
+            "http://127.1/", "http://0177.0.0.1/", "http://0x7f000001/", "http://2130706433/", "http://0/", "http://0.0.0.0/", "http://[::]/",
+            "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::7f00:1]/", "http://169.254.169.254/latest/meta-data/",
+            "http://100.64.0.1/", "http://[fe80::1%25eth0]/", "http://evil.example@127.0.0.1/", "http://127.0.0.1:80@evil.example/",
+            "http://user:pw@crm.example/", "https://[2002:7f00:1::]/",
+        ] {
+            assert!(l.check_url(url).is_err(), "{url} must be refused");
+        }
+        assert!(l.check_url("http://93.184.216.34/").is_ok());
     }
 
     #[test]
     fn denial_messages_name_the_cause() {
         let l = list(&["https://crm.example.com"]);
-        let err = l.check_resolved("crm.example.com", "127.0.0.1".parse().unwrap()).unwrap_err();
+        let err = l.check_resolved("https", "crm.example.com", 443, "127.0.0.1".parse().unwrap()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "crm.example.com resolves to 127.0.0.1, a loopback address, which the allow-list does not name explicitly"

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The limits a plugin runs under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,39 +57,74 @@ impl Limits {
         }
     }
 
-    /// What a plugin gets: its request where given, the defaults otherwise,
-    /// never more than `ceiling`.
-    pub fn grant(requested: &LimitRequest, ceiling: &Limits) -> Limits {
+    /// What a plugin gets. Each limit is what the manifest asks, or the
+    /// default when it asks nothing; a request above the default is granted
+    /// only as far as an admin `approved` it, and never past `ceiling`. So
+    /// a manifest cannot give itself more than the defaults unseen.
+    pub fn grant(requested: &LimitRequest, approved: &LimitRequest, ceiling: &Limits) -> Limits {
         let d = Limits::default();
-        let ms = |v: Option<u64>, default: Duration, max: Duration| {
-            v.map(Duration::from_millis).unwrap_or(default).min(max)
+        let pick = |asked: Option<u64>, ok: Option<u64>, default: u64, max: u64| {
+            let allowed = ok.map_or(default, |a| a.max(default)).min(max);
+            asked.unwrap_or(default).min(allowed)
+        };
+        let ms = |asked: Option<u64>, ok: Option<u64>, default: Duration, max: Duration| {
+            Duration::from_millis(pick(asked, ok, millis(default), millis(max)))
         };
         Limits {
-            memory_bytes: requested
-                .memory_mib
-                .map(|m| m << 20)
-                .unwrap_or(d.memory_bytes)
-                .min(ceiling.memory_bytes),
-            cpu: ms(requested.cpu_ms, d.cpu, ceiling.cpu),
-            call_timeout: ms(requested.call_timeout_ms, d.call_timeout, ceiling.call_timeout),
-            max_concurrency: requested
-                .max_concurrency
-                .unwrap_or(d.max_concurrency)
-                .clamp(1, ceiling.max_concurrency),
-            queue_timeout: ms(requested.queue_timeout_ms, d.queue_timeout, ceiling.queue_timeout),
-            response_bytes: requested
-                .response_bytes
-                .unwrap_or(d.response_bytes)
-                .min(ceiling.response_bytes),
-            connect_timeout: ms(requested.connect_timeout_ms, d.connect_timeout, ceiling.connect_timeout),
-            http_timeout: ms(requested.http_timeout_ms, d.http_timeout, ceiling.http_timeout),
+            memory_bytes: pick(requested.memory_mib.map(|m| m << 20), approved.memory_mib.map(|m| m << 20), d.memory_bytes, ceiling.memory_bytes),
+            cpu: ms(requested.cpu_ms, approved.cpu_ms, d.cpu, ceiling.cpu),
+            call_timeout: ms(requested.call_timeout_ms, approved.call_timeout_ms, d.call_timeout, ceiling.call_timeout),
+            max_concurrency: pick(
+                requested.max_concurrency.map(u64::from),
+                approved.max_concurrency.map(u64::from),
+                u64::from(d.max_concurrency),
+                u64::from(ceiling.max_concurrency),
+            )
+            .max(1) as u32,
+            queue_timeout: ms(requested.queue_timeout_ms, approved.queue_timeout_ms, d.queue_timeout, ceiling.queue_timeout),
+            response_bytes: pick(requested.response_bytes, approved.response_bytes, d.response_bytes, ceiling.response_bytes),
+            connect_timeout: ms(requested.connect_timeout_ms, approved.connect_timeout_ms, d.connect_timeout, ceiling.connect_timeout),
+            http_timeout: ms(requested.http_timeout_ms, approved.http_timeout_ms, d.http_timeout, ceiling.http_timeout),
         }
     }
+
+    /// The limits a manifest asks for above the defaults, as `name: value`
+    /// lines for the admin who must approve them.
+    pub fn above_defaults(requested: &LimitRequest) -> Vec<String> {
+        let g = Limits::grant(requested, requested, &Limits::ceiling());
+        let d = Limits::default();
+        let mut out = Vec::new();
+        if g.memory_bytes > d.memory_bytes {
+            out.push(format!("memory {} MiB (default {})", g.memory_bytes >> 20, d.memory_bytes >> 20));
+        }
+        for (name, got, default) in [
+            ("CPU per call", g.cpu, d.cpu),
+            ("call timeout", g.call_timeout, d.call_timeout),
+            ("queue timeout", g.queue_timeout, d.queue_timeout),
+            ("connect timeout", g.connect_timeout, d.connect_timeout),
+            ("HTTP timeout", g.http_timeout, d.http_timeout),
+        ] {
+            if got > default {
+                out.push(format!("{name} {} ms (default {})", got.as_millis(), default.as_millis()));
+            }
+        }
+        if g.max_concurrency > d.max_concurrency {
+            out.push(format!("{} concurrent calls (default {})", g.max_concurrency, d.max_concurrency));
+        }
+        if g.response_bytes > d.response_bytes {
+            out.push(format!("responses up to {} bytes (default {})", g.response_bytes, d.response_bytes));
+        }
+        out
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Limits as a manifest (or an admin override) asks for them; unset
 /// fields take the defaults.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct LimitRequest {
     pub memory_mib: Option<u64>,
@@ -102,51 +137,36 @@ pub struct LimitRequest {
     pub http_timeout_ms: Option<u64>,
 }
 
-impl LimitRequest {
-    /// `other`'s fields where set, ours otherwise: an admin's override on
-    /// top of the manifest.
-    pub fn overridden_by(&self, other: &LimitRequest) -> LimitRequest {
-        LimitRequest {
-            memory_mib: other.memory_mib.or(self.memory_mib),
-            cpu_ms: other.cpu_ms.or(self.cpu_ms),
-            call_timeout_ms: other.call_timeout_ms.or(self.call_timeout_ms),
-            max_concurrency: other.max_concurrency.or(self.max_concurrency),
-            queue_timeout_ms: other.queue_timeout_ms.or(self.queue_timeout_ms),
-            response_bytes: other.response_bytes.or(self.response_bytes),
-            connect_timeout_ms: other.connect_timeout_ms.or(self.connect_timeout_ms),
-            http_timeout_ms: other.http_timeout_ms.or(self.http_timeout_ms),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn requests_are_granted_up_to_the_ceiling() {
-        let ceiling = Limits::ceiling();
-        let granted = Limits::grant(
-            &LimitRequest {
-                memory_mib: Some(100_000),
-                cpu_ms: Some(500),
-                max_concurrency: Some(0),
-                ..Default::default()
-            },
-            &ceiling,
-        );
-        assert_eq!(granted.memory_bytes, ceiling.memory_bytes);
-        assert_eq!(granted.cpu, Duration::from_millis(500));
-        assert_eq!(granted.max_concurrency, 1, "at least one instance may run");
-        assert_eq!(granted.call_timeout, Limits::default().call_timeout);
+    fn a_manifest_gets_at_most_the_defaults_until_an_admin_approves() {
+        let asked = LimitRequest { memory_mib: Some(100_000), cpu_ms: Some(500), max_concurrency: Some(64), ..Default::default() };
+        let d = Limits::default();
+        let unapproved = Limits::grant(&asked, &LimitRequest::default(), &Limits::ceiling());
+        assert_eq!(unapproved.memory_bytes, d.memory_bytes);
+        assert_eq!(unapproved.max_concurrency, d.max_concurrency);
+        assert_eq!(unapproved.cpu, Duration::from_millis(500), "asking for less than the default needs no approval");
+        let approved = Limits::grant(&asked, &asked, &Limits::ceiling());
+        assert_eq!(approved.memory_bytes, Limits::ceiling().memory_bytes, "never past the host's ceiling");
+        assert_eq!(approved.max_concurrency, 64);
+        let partly = Limits::grant(&asked, &LimitRequest { memory_mib: Some(128), ..Default::default() }, &Limits::ceiling());
+        assert_eq!(partly.memory_bytes, 128 << 20);
+        assert_eq!(partly.max_concurrency, d.max_concurrency);
     }
 
     #[test]
-    fn an_override_wins_field_by_field() {
-        let manifest = LimitRequest { cpu_ms: Some(100), memory_mib: Some(32), ..Default::default() };
-        let admin = LimitRequest { cpu_ms: Some(900), ..Default::default() };
-        let merged = manifest.overridden_by(&admin);
-        assert_eq!(merged.cpu_ms, Some(900));
-        assert_eq!(merged.memory_mib, Some(32));
+    fn zero_concurrency_still_runs_one_instance() {
+        let asked = LimitRequest { max_concurrency: Some(0), ..Default::default() };
+        assert_eq!(Limits::grant(&asked, &asked, &Limits::ceiling()).max_concurrency, 1);
+    }
+
+    #[test]
+    fn requests_above_defaults_are_listed_for_approval() {
+        assert!(Limits::above_defaults(&LimitRequest { cpu_ms: Some(100), ..Default::default() }).is_empty());
+        let listed = Limits::above_defaults(&LimitRequest { memory_mib: Some(512), max_concurrency: Some(64), ..Default::default() });
+        assert_eq!(listed, vec!["memory 512 MiB (default 64)".to_string(), "64 concurrent calls (default 4)".to_string()]);
     }
 }

@@ -29,7 +29,8 @@ pub(crate) struct HostState {
     pub memory: MemoryCap,
     started: Instant,
     host_time: Duration,
-    /// The message of a panic the guest reported just before trapping.
+    /// The message of a panic the guest reported through `report-panic`,
+    /// if no other host call came after it.
     pub panic_message: Option<String>,
     /// Credentials the call used, refreshed if the plugin reports
     /// `auth-expired`.
@@ -81,6 +82,7 @@ impl types::Host for HostState {}
 
 impl http::Host for HostState {
     async fn send(&mut self, request: HttpRequest) -> wasmtime::Result<Result<HttpResponse, HttpError>> {
+        self.panic_message = None;
         if let Some(cred) = &request.credential {
             self.credentials_used.insert(cred.clone());
         }
@@ -94,28 +96,21 @@ impl http::Host for HostState {
     }
 
     async fn api_base(&mut self, credential: String) -> wasmtime::Result<Option<String>> {
+        self.panic_message = None;
         Ok(self.shared.outbound.api_base(&credential))
     }
 }
 
 impl log::Host for HostState {
     async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
-        if level == LogLevel::Error && message.starts_with("panicked at") {
-            self.panic_message = Some(message.trim_start_matches("panicked at ").to_string());
-        }
+        // A panic is what the runtime sees (report-panic, then an abort
+        // trap), never what a log line says.
+        self.panic_message = None;
         self.log_lines += 1;
         if self.log_lines > MAX_LOG_LINES {
             return Ok(());
         }
-        let mut message = message;
-        if message.len() > MAX_LOG_LINE {
-            let mut cut = MAX_LOG_LINE;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-            message.push_str(" [truncated]");
-        }
+        let message = clipped(message);
         let plugin = &self.shared.id;
         match level {
             LogLevel::Trace => tracing::trace!(plugin = %plugin, "{message}"),
@@ -126,10 +121,34 @@ impl log::Host for HostState {
         }
         Ok(())
     }
+
+    async fn report_panic(&mut self, message: String) -> wasmtime::Result<()> {
+        let message = clipped(message);
+        self.log_lines += 1;
+        if self.log_lines <= MAX_LOG_LINES {
+            tracing::error!(plugin = %self.shared.id, "panicked at {message}");
+        }
+        self.panic_message = Some(message);
+        Ok(())
+    }
+}
+
+/// A plugin's text cut to a length the log keeps.
+fn clipped(mut message: String) -> String {
+    if message.len() > MAX_LOG_LINE {
+        let mut cut = MAX_LOG_LINE;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push_str(" [truncated]");
+    }
+    message
 }
 
 impl config::Host for HostState {
     async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        self.panic_message = None;
         Ok(self.shared.config.get(&key).cloned())
     }
 }

@@ -63,8 +63,9 @@ pub struct PluginSettings {
     pub config: BTreeMap<String, String>,
     /// Allowed hosts granted on top of the manifest's (e.g. an emulator).
     pub extra_hosts: Vec<String>,
-    /// Overrides of the manifest's requested limits.
-    pub limits: LimitRequest,
+    /// Limits above the defaults an admin approved (the manifest asks,
+    /// the admin grants; see [`Limits::grant`]).
+    pub approved_limits: LimitRequest,
 }
 
 /// Why a plugin could not be loaded.
@@ -84,8 +85,6 @@ pub enum LoadError {
     BadConfig { plugin: String, key: String, expected: &'static str, value: String },
     #[error(transparent)]
     AllowedHost(#[from] PatternError),
-    #[error("cannot build plugin `{plugin}`'s HTTP client: {reason}")]
-    HttpClient { plugin: String, reason: String },
 }
 
 /// Why a call into a plugin failed.
@@ -174,7 +173,7 @@ impl Runtime {
     /// without settings: what `deskpane plugin check` runs.
     pub fn check(&self, package: &PluginPackage) -> Result<Limits, LoadError> {
         self.prepare(package)?;
-        Ok(Limits::grant(&package.manifest.limits, &self.config.ceiling))
+        Ok(Limits::grant(&package.manifest.limits, &package.manifest.limits, &self.config.ceiling))
     }
 
     fn prepare(&self, package: &PluginPackage) -> Result<ConnectorPre<HostState>, LoadError> {
@@ -206,18 +205,10 @@ impl Runtime {
         let manifest = &package.manifest;
         let pre = self.prepare(package)?;
         let config = resolve_config(manifest, &settings.config)?;
-        let limits = Limits::grant(&manifest.limits.overridden_by(&settings.limits), &self.config.ceiling);
+        let limits = Limits::grant(&manifest.limits, &settings.approved_limits, &self.config.ceiling);
         let mut allow = manifest.allowed_hosts.clone();
         allow.extend(AllowList::parse(&settings.extra_hosts)?);
-        let outbound = Outbound::new(
-            &manifest.id,
-            allow,
-            &limits,
-            manifest.credentials.clone(),
-            credentials.clone(),
-            &self.config.dns_overrides,
-        )
-        .map_err(|e| LoadError::HttpClient { plugin: manifest.id.clone(), reason: e.to_string() })?;
+        let outbound = Outbound::new(&manifest.id, allow, &limits, manifest.credentials.clone(), credentials.clone(), &self.config.dns_overrides);
         Ok(Plugin {
             engine: self.engine.clone(),
             pre,
@@ -226,7 +217,15 @@ impl Runtime {
             manifest: manifest.clone(),
             limits,
             credentials,
+            calls: Default::default(),
         })
+    }
+}
+
+impl Runtime {
+    /// The fixed DNS answers every guarded client of this runtime uses.
+    pub fn dns_overrides(&self) -> &DnsOverrides {
+        &self.config.dns_overrides
     }
 }
 
@@ -280,6 +279,8 @@ pub struct Plugin {
     manifest: Manifest,
     limits: Limits,
     credentials: Arc<dyn CredentialSource>,
+    /// Instances started since load: how often plugin code ran.
+    calls: std::sync::atomic::AtomicU64,
 }
 
 /// Calls one export of the plugin through [`Plugin::invoke`].
@@ -306,6 +307,11 @@ impl Plugin {
     /// The limits this plugin was granted.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// How many times plugin code was started since the plugin loaded.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     pub async fn lookup_requester(&self, who: &Requester) -> Result<Option<Profile>, CallError> {
@@ -411,6 +417,7 @@ impl Plugin {
             Err(_) => return (Err(fail(CallErrorKind::Busy(limits.max_concurrency, limits.queue_timeout))), Vec::new()),
         };
 
+        self.calls.fetch_add(1, Ordering::Relaxed);
         let mut store = Store::new(&self.engine, HostState::new(self.shared.clone(), limits.memory_bytes));
         store.limiter(|state| &mut state.memory);
         let cpu = limits.cpu;
@@ -468,7 +475,7 @@ fn classify(err: &wasmtime::Error, state: &HostState, limits: &Limits) -> CallEr
     if state.memory.hit {
         return CallErrorKind::MemoryLimit(limits.memory_bytes);
     }
-    if let Some(message) = &state.panic_message {
+    if let (Some(message), Some(Trap::UnreachableCodeReached)) = (&state.panic_message, err.downcast_ref::<Trap>()) {
         return CallErrorKind::Panicked(message.clone());
     }
     match err.downcast_ref::<Trap>() {

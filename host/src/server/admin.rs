@@ -4,6 +4,7 @@
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
+use axum::response::IntoResponse;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -11,6 +12,8 @@ use serde_json::{json, Value};
 use super::{Admin, ApiError, ApiResult, AppState};
 use crate::manifest::CredentialSpec;
 use crate::permissions::PanelPermissions;
+use crate::auth::AgentPatch;
+use crate::policy::Limits;
 use crate::registry::{Installation, InstallationPatch};
 
 /// An installation as the console shows it.
@@ -50,6 +53,29 @@ fn view(s: &AppState, install: &Installation) -> Value {
             v
         })
         .collect();
+    let secret_keys = s.registry.secret_config_keys(&install.id);
+    // A secret's value never leaves the server; the console learns it is set.
+    let config: serde_json::Map<String, Value> = install
+        .config
+        .iter()
+        .map(|(k, v)| (k.clone(), if secret_keys.contains(k) { json!("") } else { json!(v) }))
+        .collect();
+    let secrets_set: Vec<&String> = install.config.keys().filter(|k| secret_keys.contains(k)).collect();
+    let sandbox = manifest.as_ref().map(|m| {
+        let granted = s.registry.plugin_limits(&install.id);
+        let pending = Limits::above_defaults(&m.limits);
+        let approved = install.approved_limits == m.limits;
+        json!({
+            "allowed_hosts": m.allowed_hosts.entries().map(|h| h.to_string()).collect::<Vec<_>>(),
+            "extra_hosts": install.extra_hosts,
+            "limits": granted.map(|l| json!({
+                "memory_mib": l.memory_bytes >> 20, "cpu_ms": l.cpu.as_millis() as u64, "call_timeout_ms": l.call_timeout.as_millis() as u64,
+                "max_concurrency": l.max_concurrency, "response_bytes": l.response_bytes,
+            })),
+            "requests_above_defaults": pending,
+            "above_defaults_approved": !pending.is_empty() && approved,
+        })
+    });
     json!({
         "id": install.id,
         "name": manifest.as_ref().map(|m| m.name.clone()),
@@ -57,7 +83,9 @@ fn view(s: &AppState, install: &Installation) -> Value {
         "publisher": manifest.as_ref().map(|m| m.publisher.clone()),
         "description": manifest.as_ref().and_then(|m| m.description.clone()),
         "enabled": install.enabled,
-        "config": install.config,
+        "config": config,
+        "secrets_set": secrets_set,
+        "sandbox": sandbox,
         "config_schema": manifest.as_ref().map(|m| {
             m.config.iter().map(|(k, f)| (k.clone(), json!({
                 "type": format!("{:?}", f.kind).to_lowercase(),
@@ -118,13 +146,18 @@ struct ConnectBody {
     credential: Option<String>,
 }
 
-async fn connect(State(s): State<AppState>, Admin(agent): Admin, Path(id): Path<String>, body: Option<Json<ConnectBody>>) -> ApiResult<Json<Value>> {
+/// Starts an OAuth consent; the answer sets the consent cookie that ties
+/// the round trip to this browser.
+async fn connect(State(s): State<AppState>, Admin(agent): Admin, Path(id): Path<String>, body: Option<Json<ConnectBody>>) -> ApiResult<axum::response::Response> {
     let credential = body
         .and_then(|Json(b)| b.credential)
         .or_else(|| s.registry.default_credential(&id))
         .ok_or_else(|| ApiError::bad_request(format!("plugin `{id}` declares no credential to connect")))?;
-    let url = s.registry.authorize_url(&id, &credential, &agent.email, None)?;
-    Ok(Json(json!({ "authorize_url": url })))
+    let binding = crate::auth::random_token();
+    let url = s.registry.authorize_url(&id, &credential, &agent.email, None, &binding)?;
+    let mut response = Json(json!({ "authorize_url": url })).into_response();
+    response.headers_mut().insert(axum::http::header::SET_COOKIE, super::consent_cookie(&s, &binding));
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -216,6 +249,16 @@ struct AgentBody {
     profile: String,
 }
 
+async fn update_agent(State(s): State<AppState>, Admin(by): Admin, Path(id): Path<String>, Json(patch): Json<AgentPatch>) -> ApiResult<Json<Value>> {
+    let agent = s.auth.update_agent(&id, patch, &by)?;
+    Ok(Json(serde_json::to_value(agent.public()).expect("agents serialise")))
+}
+
+async fn delete_agent(State(s): State<AppState>, Admin(by): Admin, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    s.auth.delete_agent(&id, &by)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn create_agent(State(s): State<AppState>, _admin: Admin, Json(b): Json<AgentBody>) -> ApiResult<(StatusCode, Json<Value>)> {
     let agent = tokio::task::block_in_place(|| s.auth.create_agent(&b.name, &b.email, &b.password, &b.profile))?;
     Ok((StatusCode::CREATED, Json(serde_json::to_value(agent.public()).expect("agents serialise"))))
@@ -224,11 +267,35 @@ async fn create_agent(State(s): State<AppState>, _admin: Admin, Json(b): Json<Ag
 #[derive(Deserialize)]
 struct TokenBody {
     agent_id: String,
+    #[serde(default)]
+    label: String,
+    /// Lifetime in days (default 90, at most 365).
+    expires_in_days: Option<u32>,
+}
+
+fn token_view(s: &AppState, t: &crate::auth::ApiToken) -> Value {
+    let at = |secs: i64| chrono::DateTime::from_timestamp(secs, 0).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    json!({
+        "id": t.id, "agent_id": t.agent_id, "agent_email": s.auth.agent(&t.agent_id).map(|a| a.email),
+        "label": t.label, "created_at": at(t.created_at), "expires_at": at(t.expires_at),
+    })
 }
 
 async fn create_token(State(s): State<AppState>, _admin: Admin, Json(b): Json<TokenBody>) -> ApiResult<(StatusCode, Json<Value>)> {
-    let token = s.auth.create_api_token(&b.agent_id)?;
-    Ok((StatusCode::CREATED, Json(json!({ "token": token }))))
+    let (token, record) = s.auth.create_api_token(&b.agent_id, &b.label, b.expires_in_days)?;
+    let mut v = token_view(&s, &record);
+    v["token"] = json!(token);
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+async fn tokens(State(s): State<AppState>, _admin: Admin) -> Json<Value> {
+    let tokens: Vec<Value> = s.auth.api_tokens().iter().map(|t| token_view(&s, t)).collect();
+    Json(json!({ "tokens": tokens }))
+}
+
+async fn revoke_token(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    s.auth.revoke_api_token(&id)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn outbox(State(s): State<AppState>, _admin: Admin) -> Json<Value> {
@@ -248,6 +315,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/plugins/{id}/permissions/{profile}", put(set_permissions))
         .route("/api/admin/profiles", get(profiles).post(create_profile))
         .route("/api/admin/agents", get(agents).post(create_agent))
-        .route("/api/admin/tokens", post(create_token))
+        .route("/api/admin/agents/{id}", axum::routing::patch(update_agent).delete(delete_agent))
+        .route("/api/admin/tokens", get(tokens).post(create_token))
+        .route("/api/admin/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/api/admin/outbox", get(outbox))
 }

@@ -96,11 +96,16 @@ struct TicketListQuery {
 }
 
 /// The ticket list, with each requester's customer type from the CRM.
-async fn ticket_list(State(s): State<AppState>, _agent: Agent, Query(q): Query<TicketListQuery>) -> ApiResult<Json<Value>> {
+async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<TicketListQuery>) -> ApiResult<Json<Value>> {
     // The customer type comes from the first enabled plugin that has the
-    // Handshake field configured.
+    // Handshake field configured and whose panel (with the contact or
+    // account information) this agent's profile may see: it is CRM data.
     let source = s.registry.installations().into_iter().find_map(|i| {
         let field = i.customer_type_field.clone()?;
+        let may_see = s.registry.permissions(&i.id, &agent.profile);
+        if !may_see.visible || may_see.info != crate::permissions::Access::Full {
+            return None;
+        }
         s.registry.plugin(&i.id).map(|_| (i.id, field))
     });
     let tickets = s.desk.list(Kind::Ticket);

@@ -4,6 +4,7 @@
 
 mod admin;
 mod desk;
+mod guard;
 mod panels;
 mod sync;
 
@@ -38,6 +39,10 @@ pub struct AppState {
     pub sync: Arc<crate::sync::SyncManager>,
     /// Where the page assets (`web/`) are read from.
     pub web_dir: PathBuf,
+    /// The desk's address as browsers reach it (origin checks).
+    pub public_url: String,
+    /// Origins allowed to frame the embeddable panel, beside the desk's own.
+    pub embed_origins: Vec<String>,
 }
 
 /// An error answered as `{"error": "..."}`.
@@ -46,11 +51,12 @@ pub struct ApiError {
     status: StatusCode,
     message: String,
     fields: Option<serde_json::Value>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), fields: None }
+        ApiError { status, message: message.into(), fields: None, retry_after: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -69,7 +75,11 @@ impl IntoResponse for ApiError {
         if let Some(fields) = self.fields {
             body["fields"] = fields;
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -81,6 +91,7 @@ impl From<crate::desk::DeskError> for ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: e.to_string(),
                 fields: Some(serde_json::to_value(errors).expect("field errors serialise")),
+                retry_after: None,
             },
             DeskError::NotFound { .. } => ApiError::not_found(e.to_string()),
             DeskError::Refused(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
@@ -108,11 +119,18 @@ impl From<crate::auth::AuthError> for ApiError {
         use crate::auth::AuthError as A;
         let status = match &e {
             A::BadCredentials => StatusCode::UNAUTHORIZED,
-            A::DuplicateEmail(_) | A::DuplicateProfile(_) => StatusCode::CONFLICT,
+            A::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            A::Deactivated => StatusCode::FORBIDDEN,
+            A::NotFound(_) => StatusCode::NOT_FOUND,
+            A::DuplicateEmail(_) | A::DuplicateProfile(_) | A::Refused(_) => StatusCode::CONFLICT,
             A::UnknownProfile(_) | A::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             A::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        ApiError::new(status, e.to_string())
+        let retry_after = match &e {
+            A::Throttled(wait) => Some(wait.as_secs().max(1)),
+            _ => None,
+        };
+        ApiError { retry_after, ..ApiError::new(status, e.to_string()) }
     }
 }
 
@@ -128,12 +146,14 @@ pub struct ServeConfig {
     pub web_dir: PathBuf,
     pub panel_ttl: std::time::Duration,
     pub runtime: crate::RuntimeConfig,
+    /// Origins (`https://helpdesk.example`) allowed to frame `/embed/panel`.
+    pub embed_origins: Vec<String>,
 }
 
 impl AppState {
     /// Opens (or creates) the desk's store and loads the installed plugins.
     pub async fn open(config: &ServeConfig) -> anyhow::Result<AppState> {
-        std::fs::create_dir_all(&config.data)?;
+        create_private_dir(&config.data)?;
         let db = sled::open(config.data.join("db"))
             .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e} (is another deskpane using it?)", config.data.display()))?;
         let runtime = Arc::new(crate::Runtime::new(config.runtime.clone()).map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e:#}"))?);
@@ -143,8 +163,36 @@ impl AppState {
         let auth = Auth::open(&db)?;
         let panels = Arc::new(Panels::new(registry.clone(), desk.clone(), config.panel_ttl));
         let sync = Arc::new(crate::sync::SyncManager::new(registry.clone(), desk.clone(), crate::sync::SyncStore::open(&db)?));
-        Ok(AppState { db, desk, auth, registry, panels, sync, web_dir: config.web_dir.clone() })
+        Ok(AppState {
+            db,
+            desk,
+            auth,
+            registry,
+            panels,
+            sync,
+            web_dir: config.web_dir.clone(),
+            public_url: config.public_url.trim_end_matches('/').to_string(),
+            embed_origins: config.embed_origins.clone(),
+        })
     }
+
+    /// Cookies get `Secure` when browsers reach the desk over TLS.
+    fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    fn cookie(&self, name: &str, value: &str, path: &str, max_age: u64) -> HeaderValue {
+        let secure = if self.secure_cookies() { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")).expect("cookie is ASCII")
+    }
+}
+
+/// The data folder holds the store, the key file and plugins: only the
+/// desk's own user may enter it.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -189,11 +237,22 @@ struct Login {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> ApiResult<Response> {
-    let (agent, token) = state.auth.login(&body.email, &body.password)?;
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200");
+/// The address the request came from (the TCP peer), when the server was
+/// started with connect info.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
+async fn login(State(state): State<AppState>, ClientAddr(client): ClientAddr, Json(body): Json<Login>) -> ApiResult<Response> {
+    let (agent, token) = state.auth.login(&body.email, &body.password, client).await?;
     let mut response = Json(json!({ "agent": agent.public() })).into_response();
-    response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).expect("cookie is ASCII"));
+    response.headers_mut().insert(SET_COOKIE, state.cookie(SESSION_COOKIE, &token, "/", 43200));
     Ok(response)
 }
 
@@ -201,8 +260,9 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.auth.logout(&token);
     }
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    ([(SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response()
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(SET_COOKIE, state.cookie(SESSION_COOKIE, "", "/", 0));
+    response
 }
 
 async fn me(agent: Agent) -> Json<serde_json::Value> {
@@ -214,7 +274,10 @@ async fn me(agent: Agent) -> Json<serde_json::Value> {
 fn asset(state: &AppState, name: &str, content_type: &'static str) -> Response {
     match std::fs::read(state.web_dir.join(name)) {
         Ok(bytes) => ([(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")], bytes).into_response(),
-        Err(e) => ApiError::not_found(format!("page asset {name} is missing from {}: {e}", state.web_dir.display())).into_response(),
+        Err(e) => {
+            tracing::error!("page asset {name} is missing from {}: {e}", state.web_dir.display());
+            ApiError::not_found(format!("page asset {name} is missing; the operator's log says where it was looked for")).into_response()
+        }
     }
 }
 
@@ -251,24 +314,51 @@ struct Callback {
     error: Option<String>,
 }
 
-/// Where the CRM's consent page sends the browser back.
-async fn oauth_callback(State(state): State<AppState>, axum::extract::Query(q): axum::extract::Query<Callback>) -> Response {
+/// A small server-rendered page for the browser round trips below.
+fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
+    let html = format!(
+        "<!doctype html><meta charset=utf-8><title>{title}</title><link rel=stylesheet href=/assets/style.css><main class=approve><h1>{title}</h1><p>{text}</p></main>",
+        title = escape(title),
+        text = escape(text),
+    );
+    (status, axum::response::Html(html)).into_response()
+}
+
+/// Where the CRM's consent page sends the browser back. The `state` must
+/// be live and belong to this browser (the consent cookie set when the
+/// round trip began).
+async fn oauth_callback(State(state): State<AppState>, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<Callback>) -> Response {
     if let Some(error) = q.error {
-        return (StatusCode::BAD_REQUEST, format!("The CRM did not grant access: {error}. Start the connection again from the admin console.")).into_response();
+        return message_page(StatusCode::BAD_REQUEST, "Not connected", &format!("The CRM did not grant access ({error}). Start the connection again from the admin console."));
     }
     let (Some(code), Some(st)) = (q.code, q.state) else {
-        return (StatusCode::BAD_REQUEST, "The CRM's answer lacks `code` or `state`. Start the connection again from the admin console.").into_response();
+        return message_page(StatusCode::BAD_REQUEST, "Not connected", "The CRM's answer lacks its code or state. Start the connection again from the admin console.");
     };
-    match state.registry.finish_authorization(&st, &code).await {
+    let browser = cookie(&headers, CONSENT_COOKIE).unwrap_or_default();
+    let mut response = match state.registry.finish_authorization(&st, &browser, &code).await {
         Ok(plugin) => Redirect::to(&format!("/admin#plugin={plugin}")).into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, format!("Connecting failed: {e}")).into_response(),
-    }
+        Err(e) => {
+            tracing::warn!("OAuth callback refused: {e}");
+            message_page(StatusCode::BAD_REQUEST, "Not connected", &format!("Connecting failed: {e}"))
+        }
+    };
+    response.headers_mut().insert(SET_COOKIE, state.cookie(CONSENT_COOKIE, "", "/oauth", 0));
+    response
+}
+
+/// Names the browser that started an OAuth consent, so that only it can
+/// finish it.
+pub const CONSENT_COOKIE: &str = "deskpane_consent";
+
+/// The consent cookie for a round trip `binding` started.
+fn consent_cookie(state: &AppState, binding: &str) -> HeaderValue {
+    state.cookie(CONSENT_COOKIE, binding, "/oauth", crate::registry::CONSENT_SECS)
 }
 
 /// The page a CRM administrator opens from an access-request email.
 async fn access_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let Some((plugin, request)) = state.registry.access_request(&token) else {
-        return (StatusCode::NOT_FOUND, axum::response::Html("<p>This approval link is not valid or was already used.</p>".to_string())).into_response();
+        return message_page(StatusCode::NOT_FOUND, "Link not valid", "This approval link is not valid or was already used.");
     };
     let name = state.registry.manifest(&plugin).map(|m| m.name).unwrap_or(plugin.clone());
     let html = format!(
@@ -277,17 +367,23 @@ async fn access_page(State(state): State<AppState>, Path(token): Path<String>) -
          <form method=post action=/access/{token}/approve><button data-testid=approve-access>Approve and sign in to {name}</button></form></main>",
         name = escape(&name),
         email = escape(&request.email),
+        token = escape(&token),
     );
     axum::response::Html(html).into_response()
 }
 
 async fn approve_access(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let Some((plugin, request)) = state.registry.access_request(&token) else {
-        return (StatusCode::NOT_FOUND, "This approval link is not valid or was already used.").into_response();
+        return message_page(StatusCode::NOT_FOUND, "Link not valid", "This approval link is not valid or was already used.");
     };
-    match state.registry.authorize_url(&plugin, &request.credential, &request.email, Some(request.id.clone())) {
-        Ok(url) => Redirect::to(&url).into_response(),
-        Err(e) => (StatusCode::CONFLICT, e.to_string()).into_response(),
+    let binding = crate::auth::random_token();
+    match state.registry.authorize_url(&plugin, &request.credential, &request.email, Some(request.id.clone()), &binding) {
+        Ok(url) => {
+            let mut response = Redirect::to(&url).into_response();
+            response.headers_mut().insert(SET_COOKIE, consent_cookie(&state, &binding));
+            response
+        }
+        Err(e) => message_page(StatusCode::CONFLICT, "Cannot connect yet", &e.to_string()),
     }
 }
 
@@ -312,5 +408,9 @@ pub fn router(state: AppState) -> Router {
         .merge(panels::routes())
         .merge(admin::routes())
         .merge(sync::routes())
+        .fallback(|| async { ApiError::not_found("there is no such page or API route") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::same_origin))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::security_headers))
+        .layer(axum::middleware::from_fn(guard::json_errors))
         .with_state(state)
 }

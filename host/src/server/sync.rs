@@ -4,11 +4,10 @@
 //! posts its change notifications.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{Admin, ApiError, ApiResult, AppState};
@@ -21,6 +20,7 @@ impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> Self {
         let status = match &e {
             SyncError::NotEnabled(_) => StatusCode::CONFLICT,
+            SyncError::NotInstalled(_) => StatusCode::NOT_FOUND,
             SyncError::Mapping { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SyncError::Plugin(_) => StatusCode::BAD_GATEWAY,
             SyncError::Desk(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -29,14 +29,8 @@ impl From<SyncError> for ApiError {
     }
 }
 
-fn installed(s: &AppState, id: &str) -> ApiResult<()> {
-    s.registry.installation(id)?;
-    Ok(())
-}
-
 async fn overview(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    installed(&s, &id)?;
-    let engine = s.sync.engine(&id);
+    let engine = s.sync.engine(&id)?;
     let store = engine.store();
     let modules: serde_json::Map<String, Value> = SyncModule::ALL
         .into_iter()
@@ -56,8 +50,7 @@ async fn overview(State(s): State<AppState>, _admin: Admin, Path(id): Path<Strin
 }
 
 async fn save(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>, Json(settings): Json<SyncSettings>) -> ApiResult<Json<Value>> {
-    installed(&s, &id)?;
-    s.sync.engine(&id).set_settings(settings.clone()).await?;
+    s.sync.engine(&id)?.set_settings(settings.clone()).await?;
     s.sync.trigger();
     Ok(Json(json!({ "settings": settings })))
 }
@@ -86,8 +79,7 @@ async fn list_views(State(s): State<AppState>, _admin: Admin, Path((id, module))
 
 /// Starts a run in the background; its progress is in the overview.
 async fn run(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Value>)> {
-    installed(&s, &id)?;
-    let engine = s.sync.engine(&id);
+    let engine = s.sync.engine(&id)?;
     if engine.progress().running {
         return Ok((StatusCode::ACCEPTED, Json(json!({ "progress": engine.progress() }))));
     }
@@ -101,8 +93,7 @@ async fn run(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -
 }
 
 async fn set_paused(s: &AppState, id: &str, paused: bool) -> ApiResult<Json<Value>> {
-    installed(s, id)?;
-    let engine = s.sync.engine(id);
+    let engine = s.sync.engine(id)?;
     let mut settings = engine.settings();
     settings.paused = paused;
     engine.set_settings(settings.clone()).await?;
@@ -121,15 +112,13 @@ async fn resume(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>
 }
 
 async fn history(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    installed(&s, &id)?;
-    Ok(Json(json!({ "entries": s.sync.engine(&id).store().history(&id) })))
+    Ok(Json(json!({ "entries": s.sync.engine(&id)?.store().history(&id) })))
 }
 
 async fn failures(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    installed(&s, &id)?;
     let failures: Vec<Value> = s
         .sync
-        .engine(&id)
+        .engine(&id)?
         .store()
         .failures(&id)
         .into_iter()
@@ -139,29 +128,45 @@ async fn failures(State(s): State<AppState>, _admin: Admin, Path(id): Path<Strin
 }
 
 async fn retry(State(s): State<AppState>, _admin: Admin, Path((id, failure)): Path<(String, String)>) -> ApiResult<Json<Value>> {
-    installed(&s, &id)?;
-    let synced = s.sync.engine(&id).retry(&failure).await?;
+    let synced = s.sync.engine(&id)?.retry(&failure).await?;
     Ok(Json(json!({ "synced": synced })))
 }
 
-#[derive(Deserialize)]
-struct HookQuery {
-    token: Option<String>,
-}
+/// Largest notification body a CRM may post.
+pub const HOOK_BODY_LIMIT: usize = 64 * 1024;
 
-/// A CRM's change notification. Checked by the token given at `watch`,
-/// then turned into a sync run.
-async fn hook(State(s): State<AppState>, Path(plugin): Path<String>, Query(q): Query<HookQuery>, headers: HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
-    let engine = s.sync.engine(&plugin);
-    let expected = engine.store().hook_token(&plugin).ok_or_else(|| ApiError::not_found("no notifications are expected for this plugin"))?;
-    let p = s.registry.plugin(&plugin).ok_or_else(|| ApiError::not_found(format!("plugin `{plugin}` is not enabled")))?;
+/// A CRM's change notification. The caller is authenticated before any
+/// plugin code runs: the token the desk gave the CRM at `watch` must come
+/// back in the `X-Deskpane-Token` header or as the JSON body's top-level
+/// `token` (where Zoho CRM echoes a channel's token), compared in constant
+/// time. A query-string token is refused: URLs end up in logs.
+async fn hook(State(s): State<AppState>, Path(plugin): Path<String>, uri: axum::http::Uri, headers: HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
+    let refused = || ApiError::new(StatusCode::UNAUTHORIZED, "the notification carries no valid token");
+    if uri.query().is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("token"))) {
+        return Err(ApiError::bad_request("send the notification token in the X-Deskpane-Token header or the JSON body, not in the URL"));
+    }
+    let (Some(p), Some(expected)) = (s.registry.plugin(&plugin), s.sync.hook_token(&plugin)) else {
+        return Err(ApiError::not_found("no notifications are expected here"));
+    };
+    let given = headers
+        .get("x-deskpane-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_string)));
+    if !given.is_some_and(|g| crate::auth::constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+        return Err(refused());
+    }
     let notification = Notification {
         headers: headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
         body: body.to_vec(),
     };
-    let notified = p.parse_notification(&notification).await.map_err(|e| ApiError::bad_request(e.to_string()))?;
-    if notified.token.as_deref().or(q.token.as_deref()) != Some(expected.as_str()) {
-        return Err(ApiError::forbidden("the notification's token does not match"));
+    let notified = p.parse_notification(&notification).await.map_err(|e| {
+        tracing::warn!(plugin = %plugin, "a notification could not be read: {e}");
+        ApiError::bad_request("the notification could not be read")
+    })?;
+    // The plugin's reading of the token, when it gives one, must agree.
+    if notified.token.is_some_and(|t| !crate::auth::constant_time_eq(t.as_bytes(), expected.as_bytes())) {
+        return Err(refused());
     }
     s.sync.trigger();
     Ok(StatusCode::NO_CONTENT)
@@ -178,5 +183,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/plugins/{id}/sync/history", get(history))
         .route("/api/admin/plugins/{id}/sync/failures", get(failures))
         .route("/api/admin/plugins/{id}/sync/failures/{failure}/retry", post(retry))
-        .route("/hooks/{plugin}", post(hook))
+        .route("/hooks/{plugin}", post(hook).layer(axum::extract::DefaultBodyLimit::max(HOOK_BODY_LIMIT)))
 }

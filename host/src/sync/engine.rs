@@ -44,6 +44,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub enum SyncError {
     #[error("plugin `{0}` is not installed or not enabled")]
     NotEnabled(String),
+    #[error("no plugin `{0}` is installed")]
+    NotInstalled(String),
     #[error(transparent)]
     Plugin(#[from] CallError),
     #[error(transparent)]

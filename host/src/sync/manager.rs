@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::engine::SyncEngine;
+use super::engine::{SyncEngine, SyncError};
 use super::store::SyncStore;
 use crate::desk::Desk;
 use crate::registry::Registry;
@@ -26,14 +26,31 @@ impl SyncManager {
         SyncManager { registry, desk, store, engines: Mutex::default(), wake: Notify::new() }
     }
 
-    /// The engine of an installed plugin (made on first use).
-    pub fn engine(&self, plugin: &str) -> Arc<SyncEngine> {
-        self.engines
-            .lock()
-            .expect("engines lock")
-            .entry(plugin.to_string())
-            .or_insert_with(|| Arc::new(SyncEngine::new(plugin, self.registry.clone(), self.desk.clone(), self.store.clone())))
-            .clone()
+    /// The engine of an installed plugin (made on first use). Only
+    /// installed plugins get one, so the map is bounded by what admins
+    /// installed, never by what requests name.
+    pub fn engine(&self, plugin: &str) -> Result<Arc<SyncEngine>, SyncError> {
+        let mut engines = self.engines.lock().expect("engines lock");
+        if let Some(engine) = engines.get(plugin) {
+            return Ok(engine.clone());
+        }
+        if self.registry.installation(plugin).is_err() {
+            return Err(SyncError::NotInstalled(plugin.to_string()));
+        }
+        let engine = Arc::new(SyncEngine::new(plugin, self.registry.clone(), self.desk.clone(), self.store.clone()));
+        engines.insert(plugin.to_string(), engine.clone());
+        Ok(engine)
+    }
+
+    /// How many engines exist (one per installed plugin used so far).
+    pub fn engine_count(&self) -> usize {
+        self.engines.lock().expect("engines lock").len()
+    }
+
+    /// The secret a CRM's notifications for `plugin` must carry, if the
+    /// desk asked that CRM to notify it.
+    pub fn hook_token(&self, plugin: &str) -> Option<String> {
+        self.store.hook_token(plugin)
     }
 
     /// Something changed on one side: sync soon.
@@ -55,7 +72,7 @@ impl SyncManager {
             // Gather a burst of changes (a mass update) into one run.
             tokio::time::sleep(Duration::from_millis(500)).await;
             for (id, _) in self.registry.enabled() {
-                let engine = self.engine(&id);
+                let Ok(engine) = self.engine(&id) else { continue };
                 if !engine.settings().modules.values().any(|m| m.enabled) {
                     continue;
                 }

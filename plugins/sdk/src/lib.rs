@@ -60,10 +60,7 @@ pub fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
-            deskpane::connector::log::log(
-                deskpane::connector::log::Level::Error,
-                &format!("panicked at {info}"),
-            );
+            deskpane::connector::log::report_panic(&info.to_string());
         }));
     });
 }
@@ -83,6 +80,10 @@ pub mod log {
     pub fn debug(message: &str) {
         crate::init();
         crate::deskpane::connector::log::log(Level::Debug, message);
+    }
+    pub fn error(message: &str) {
+        crate::init();
+        crate::deskpane::connector::log::log(Level::Error, message);
     }
 }
 
