@@ -10,6 +10,17 @@ scripts/setup-browser.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+# Hygiene gates: formatting (rustfmt.toml) and clippy with warnings as errors.
+gate() {
+    echo "gate: $*"
+    if ! "$@"; then
+        echo "gate failed: $*" >&2
+        status=1
+    fi
+}
+gate cargo fmt --all --check
+gate sh -c 'cd plugins && cargo fmt --all --check'
+gate cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 cargo build --quiet -p deskpane -p zoho-emulator
 (cd tests/browser && npm test) 2>&1 | tee -a "$log" || status=$?

@@ -45,10 +45,16 @@ async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_bot
     let setup = SyncSetup::start().await;
     setup.emulator.seed_many(
         "Contacts",
-        (0..PER_SIDE).map(|i| json!({"Last_Name": format!("Crm {i}"), "Email": format!("crm{i}@example.com"), "Title": format!("T{i}")})).collect(),
+        (0..PER_SIDE)
+            .map(|i| json!({"Last_Name": format!("Crm {i}"), "Email": format!("crm{i}@example.com"), "Title": format!("T{i}")}))
+            .collect(),
     );
     for i in 0..PER_SIDE {
-        let fields: Map<String, Value> = json!({"last_name": format!("Desk {i}"), "email": format!("desk{i}@example.com"), "title": format!("D{i}")}).as_object().unwrap().clone();
+        let fields: Map<String, Value> =
+            json!({"last_name": format!("Desk {i}"), "email": format!("desk{i}@example.com"), "title": format!("D{i}")})
+                .as_object()
+                .unwrap()
+                .clone();
         setup.desk().create(Kind::Contact, fields, "api").unwrap();
     }
     setup.enable(&[SyncModule::Contacts], |_| {}).await;
@@ -89,7 +95,11 @@ async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_bot
         }
     }
     if !completed {
-        let status = tokio::process::Command::new(deskpane_binary()).args(["sync", "--data", data.to_str().unwrap(), "zoho-crm"]).status().await.unwrap();
+        let status = tokio::process::Command::new(deskpane_binary())
+            .args(["sync", "--data", data.to_str().unwrap(), "zoho-crm"])
+            .status()
+            .await
+            .unwrap();
         assert!(status.success());
     }
     assert!(mid_sync_kills > 0, "none of the {kills} kills landed in the middle of the sync");
@@ -98,12 +108,16 @@ async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_bot
     // Desk: every email exactly once, with its values.
     let mut desk: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for c in after.desk().list(Kind::Contact) {
-        desk.entry(c.text("email").unwrap().to_string()).or_default().push((c.text("last_name").unwrap().into(), c.text("title").unwrap_or("").into()));
+        desk.entry(c.text("email").unwrap().to_string())
+            .or_default()
+            .push((c.text("last_name").unwrap().into(), c.text("title").unwrap_or("").into()));
     }
     // CRM: likewise.
     let mut crm: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for c in emulator.records("Contacts") {
-        crm.entry(c["Email"].as_str().unwrap().to_string()).or_default().push((c["Last_Name"].as_str().unwrap().into(), c["Title"].as_str().unwrap_or("").into()));
+        crm.entry(c["Email"].as_str().unwrap().to_string())
+            .or_default()
+            .push((c["Last_Name"].as_str().unwrap().into(), c["Title"].as_str().unwrap_or("").into()));
     }
     for side in [&desk, &crm] {
         assert_eq!(side.len(), 2 * PER_SIDE, "every record on each side");

@@ -14,13 +14,7 @@ use deskpane_tests::{plugin, runtime, runtime_with_dns, TestServer, LOOPBACK};
 use futures::future::BoxFuture;
 
 fn requester() -> Requester {
-    Requester {
-        email: Some("ada@analytical.example".into()),
-        secondary_email: None,
-        phone: None,
-        name: None,
-        account_name: None,
-    }
+    Requester { email: Some("ada@analytical.example".into()), secondary_email: None, phone: None, name: None, account_name: None }
 }
 
 fn hostile(runtime: &Runtime, config: &[(&str, &str)], extra_hosts: &[String]) -> Plugin {
@@ -46,9 +40,7 @@ fn hostile_with(runtime: &Runtime, config: &[(&str, &str)], extra_hosts: &[Strin
 /// The control: the example plugin, loaded in the same runtime, answers
 /// with the right profile.
 async fn assert_healthy(runtime: &Runtime) {
-    let example = runtime
-        .load(&plugin("example"), &PluginSettings::default(), Arc::new(StaticCredentials::new()))
-        .expect("example loads");
+    let example = runtime.load(&plugin("example"), &PluginSettings::default(), Arc::new(StaticCredentials::new())).expect("example loads");
     let profile = example.lookup_requester(&requester()).await.expect("example answers").expect("ada is found");
     assert_eq!(profile.display_name, "Ada Lovelace");
     assert_eq!(profile.record.id, "c-1001");
@@ -67,7 +59,10 @@ async fn an_infinite_loop_is_trapped_at_its_cpu_deadline() {
     let spinner = hostile(&rt, &[("mode", "spin")], &[]);
     let err = spinner.lookup_requester(&requester()).await.unwrap_err();
     assert!(matches!(err.kind, CallErrorKind::CpuDeadline(_)), "{err}");
-    assert_eq!(err.to_string(), "plugin `hostile` failed in `lookup-requester`: it ran longer than its CPU budget of 300ms and was stopped");
+    assert_eq!(
+        err.to_string(),
+        "plugin `hostile` failed in `lookup-requester`: it ran longer than its CPU budget of 300ms and was stopped"
+    );
     assert_healthy(&rt).await;
 }
 
@@ -234,10 +229,8 @@ async fn the_host_injects_credentials_and_refreshes_them_once_when_expired() {
 async fn settings_are_checked_against_the_manifest() {
     let rt = runtime();
     let load = |config: &[(&str, &str)]| {
-        let settings = PluginSettings {
-            config: config.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            ..Default::default()
-        };
+        let settings =
+            PluginSettings { config: config.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Default::default() };
         rt.load(&plugin("hostile"), &settings, Arc::new(StaticCredentials::new())).err().map(|e| e.to_string())
     };
     let unknown = load(&[("moed", "spin")]).expect("typo refused");

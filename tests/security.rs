@@ -77,7 +77,9 @@ async fn a_package_naming_a_path_outside_itself_is_refused_and_writes_nothing() 
     let zoho_before = std::fs::read(&zoho_wasm).unwrap();
     let marker = format!("deskpane-escape-{}", deskpane::auth::random_token());
     let outside = std::env::temp_dir().join(format!("{marker}.wasm"));
-    for component in [format!("../../../{marker}.wasm"), outside.display().to_string(), "../zoho-crm/plugin.wasm".into(), format!("sub/{marker}.wasm")] {
+    for component in
+        [format!("../../../{marker}.wasm"), outside.display().to_string(), "../zoho-crm/plugin.wasm".into(), format!("sub/{marker}.wasm")]
+    {
         let manifest = manifest_as("evil", &format!("component = \"{component}\""));
         let (status, body) = send(admin.post(s.api("admin/plugins")).multipart(upload(&manifest, hostile_component()))).await;
         assert_eq!(status, 422, "{component}: {body}");
@@ -211,7 +213,12 @@ async fn the_oauth_token_exchange_goes_through_the_plugins_allow_list() {
     let oauth = |token_url: String| deskpane::registry::InstallationPatch {
         oauth: Some(BTreeMap::from([(
             "crm".to_string(),
-            deskpane::registry::OAuthSetup { client_id: "id".into(), client_secret: "very-secret".into(), authorize_url: None, token_url: Some(token_url) },
+            deskpane::registry::OAuthSetup {
+                client_id: "id".into(),
+                client_secret: "very-secret".into(),
+                authorize_url: None,
+                token_url: Some(token_url),
+            },
         )])),
         ..Default::default()
     };
@@ -248,7 +255,10 @@ async fn failed_sign_ins_are_throttled_per_account() {
     let body: Value = resp.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("too many failed sign-ins"), "{body}");
     // Other accounts are not locked out by it.
-    assert_eq!(send(http.post(s.api("login")).json(&json!({"email": "light@deskpane.example", "password": "light-pass-123"}))).await.0, 200);
+    assert_eq!(
+        send(http.post(s.api("login")).json(&json!({"email": "light@deskpane.example", "password": "light-pass-123"}))).await.0,
+        200
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -256,7 +266,9 @@ async fn failed_sign_ins_are_throttled_per_client_address() {
     let s = DeskServer::start().await;
     let http = reqwest::Client::new();
     for i in 0..20 {
-        let (status, _) = send(http.post(s.api("login")).json(&json!({"email": format!("guess{i}@deskpane.example"), "password": "wrong-password"}))).await;
+        let (status, _) =
+            send(http.post(s.api("login")).json(&json!({"email": format!("guess{i}@deskpane.example"), "password": "wrong-password"})))
+                .await;
         assert_eq!(status, 401);
     }
     let (status, _) = send(http.post(s.api("login")).json(&json!({"email": "admin@deskpane.example", "password": "admin-pass-123"}))).await;
@@ -318,12 +330,15 @@ async fn tokens_are_revoked_and_agents_deactivated_or_deleted_lose_access_at_onc
     let s = DeskServer::start().await;
     let admin = s.admin().await;
     let (_, agents) = send(admin.get(s.api("admin/agents"))).await;
-    let id_of = |email: &str| agents["agents"].as_array().unwrap().iter().find(|a| a["email"] == email).unwrap()["id"].as_str().unwrap().to_string();
+    let id_of = |email: &str| {
+        agents["agents"].as_array().unwrap().iter().find(|a| a["email"] == email).unwrap()["id"].as_str().unwrap().to_string()
+    };
     let (agent_id, light_id) = (id_of("agent@deskpane.example"), id_of("light@deskpane.example"));
     let http = reqwest::Client::new();
     let me = |token: &str| http.get(s.api("me")).bearer_auth(token.to_string());
 
-    let (status, created) = send(admin.post(s.api("admin/tokens")).json(&json!({"agent_id": agent_id, "label": "CI", "expires_in_days": 30}))).await;
+    let (status, created) =
+        send(admin.post(s.api("admin/tokens")).json(&json!({"agent_id": agent_id, "label": "CI", "expires_in_days": 30}))).await;
     assert_eq!(status, 201, "{created}");
     assert!(created["expires_at"].is_string());
     let token = created["token"].as_str().unwrap().to_string();
@@ -343,11 +358,15 @@ async fn tokens_are_revoked_and_agents_deactivated_or_deleted_lose_access_at_onc
     assert_eq!((status, body["active"].as_bool()), (200, Some(false)));
     assert_eq!(send(agent.get(s.api("me"))).await.0, 401);
     assert_eq!(send(me(&agent_token)).await.0, 401);
-    let (status, body) = send(http.post(s.api("login")).json(&json!({"email": "agent@deskpane.example", "password": "agent-pass-123"}))).await;
+    let (status, body) =
+        send(http.post(s.api("login")).json(&json!({"email": "agent@deskpane.example", "password": "agent-pass-123"}))).await;
     assert_eq!(status, 403, "{body}");
     assert!(body["error"].as_str().unwrap().contains("deactivated"));
     send(admin.patch(s.api(&format!("admin/agents/{agent_id}"))).json(&json!({"active": true}))).await;
-    assert_eq!(send(http.post(s.api("login")).json(&json!({"email": "agent@deskpane.example", "password": "agent-pass-123"}))).await.0, 200);
+    assert_eq!(
+        send(http.post(s.api("login")).json(&json!({"email": "agent@deskpane.example", "password": "agent-pass-123"}))).await.0,
+        200
+    );
 
     // A removed admin's token stops working.
     send(admin.patch(s.api(&format!("admin/agents/{light_id}"))).json(&json!({"profile": "Administrator"}))).await;
@@ -372,14 +391,17 @@ async fn state_changes_from_another_site_are_refused() {
     for origin in ["http://evil.example", other_port.as_str(), "null"] {
         let (status, body) = send(admin.post(s.api("admin/plugins/zoho-crm/disconnect")).header("origin", origin)).await;
         assert_eq!(status, 403, "{origin}: {body}");
-        let (status, _) = send(admin.post(s.api("admin/plugins")).header("origin", origin).multipart(upload(&hostile_manifest(), hostile_component()))).await;
+        let (status, _) =
+            send(admin.post(s.api("admin/plugins")).header("origin", origin).multipart(upload(&hostile_manifest(), hostile_component())))
+                .await;
         assert_eq!(status, 403, "multipart install from {origin}");
     }
     let (status, _) = send(admin.post(s.api("admin/plugins/zoho-crm/disconnect")).header("sec-fetch-site", "same-site")).await;
     assert_eq!(status, 403, "a sibling subdomain is another site's page");
     assert!(s.state.registry.is_connected("zoho-crm", "crm"), "none of them disconnected the CRM");
     // The desk's own pages pass.
-    let (status, _) = send(admin.post(s.api("admin/plugins/zoho-crm/disconnect")).header("origin", &s.url).header("sec-fetch-site", "same-origin")).await;
+    let (status, _) =
+        send(admin.post(s.api("admin/plugins/zoho-crm/disconnect")).header("origin", &s.url).header("sec-fetch-site", "same-origin")).await;
     assert_eq!(status, 200);
 }
 
@@ -389,7 +411,8 @@ async fn an_oauth_round_trip_finishes_only_in_the_browser_that_started_it_and_in
     let s = DeskServer::start().await;
     let admin = s.admin().await;
     send(admin.post(s.api("admin/plugins/zoho-crm/disconnect"))).await;
-    let start = || async { send(admin.post(s.api("admin/plugins/zoho-crm/connect"))).await.1["authorize_url"].as_str().unwrap().to_string() };
+    let start =
+        || async { send(admin.post(s.api("admin/plugins/zoho-crm/connect"))).await.1["authorize_url"].as_str().unwrap().to_string() };
 
     let stolen = start().await;
     let other_browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
@@ -417,9 +440,11 @@ async fn no_secret_is_stored_in_plain_text_and_the_data_folder_is_private() {
     let s = DeskServer::start().await;
     let admin = s.admin().await;
     // A secret-typed config value, on a plugin that declares one.
-    let manifest = manifest_as("vault", "").replace("[config.credential]", "[config.password]\ntype = \"secret\"\nlabel = \"Password\"\n\n[config.credential]");
+    let manifest = manifest_as("vault", "")
+        .replace("[config.credential]", "[config.password]\ntype = \"secret\"\nlabel = \"Password\"\n\n[config.credential]");
     s.state.registry.install(&manifest, &hostile_component()).unwrap();
-    let (status, view) = send(admin.patch(s.api("admin/plugins/vault")).json(&json!({"config": {"password": "config-secret-value"}}))).await;
+    let (status, view) =
+        send(admin.patch(s.api("admin/plugins/vault")).json(&json!({"config": {"password": "config-secret-value"}}))).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["config"]["password"], "", "the console never receives a secret");
     assert_eq!(view["secrets_set"], json!(["password"]));
@@ -444,20 +469,28 @@ async fn no_secret_is_stored_in_plain_text_and_the_data_folder_is_private() {
 async fn limits_above_the_defaults_wait_for_an_admin_and_are_shown_before_enabling() {
     let s = DeskServer::start().await;
     let admin = s.admin().await;
-    let greedy = manifest_as("greedy", "")
-        .replace("memory-mib = 32", "memory-mib = 100000")
-        .replace("max-concurrency = 2", "max-concurrency = 64");
+    let greedy =
+        manifest_as("greedy", "").replace("memory-mib = 32", "memory-mib = 100000").replace("max-concurrency = 2", "max-concurrency = 64");
     let (status, view) = send(admin.post(s.api("admin/plugins")).multipart(upload(&greedy, hostile_component()))).await;
     assert_eq!(status, 201, "{view}");
     assert_eq!(view["enabled"], false);
     assert_eq!(view["sandbox"]["allowed_hosts"], json!([]));
-    assert_eq!((view["sandbox"]["limits"]["memory_mib"].as_u64(), view["sandbox"]["limits"]["max_concurrency"].as_u64()), (Some(64), Some(4)), "{view}");
+    assert_eq!(
+        (view["sandbox"]["limits"]["memory_mib"].as_u64(), view["sandbox"]["limits"]["max_concurrency"].as_u64()),
+        (Some(64), Some(4)),
+        "{view}"
+    );
     assert_eq!(view["sandbox"]["requests_above_defaults"].as_array().unwrap().len(), 2, "{view}");
     let (_, view) = send(admin.patch(s.api("admin/plugins/greedy")).json(&json!({"approve_limits": true}))).await;
-    assert_eq!((view["sandbox"]["limits"]["memory_mib"].as_u64(), view["sandbox"]["limits"]["max_concurrency"].as_u64()), (Some(512), Some(64)), "{view}");
+    assert_eq!(
+        (view["sandbox"]["limits"]["memory_mib"].as_u64(), view["sandbox"]["limits"]["max_concurrency"].as_u64()),
+        (Some(512), Some(64)),
+        "{view}"
+    );
     assert_eq!(view["sandbox"]["above_defaults_approved"], true);
 
-    let any_host = manifest_as("roamer", "").replace("[credentials.crm]", "[network]\nallowed-hosts = [\"http://*:*\"]\n\n[credentials.crm]");
+    let any_host =
+        manifest_as("roamer", "").replace("[credentials.crm]", "[network]\nallowed-hosts = [\"http://*:*\"]\n\n[credentials.crm]");
     let (status, body) = send(admin.post(s.api("admin/plugins")).multipart(upload(&any_host, hostile_component()))).await;
     assert_eq!(status, 422);
     assert!(body["error"].as_str().unwrap().contains("lets the plugin reach any server"), "{body}");
@@ -472,7 +505,12 @@ async fn a_profile_that_may_not_see_the_panel_sees_no_crm_data_and_new_profiles_
     let (_, matrix) = send(admin.get(s.api("admin/plugins/zoho-crm/permissions"))).await;
     assert_eq!(matrix["permissions"]["Billing"]["visible"], false, "{matrix}");
     assert_eq!(matrix["permissions"]["Billing"]["potentials"], "restricted");
-    send(admin.post(s.api("admin/agents")).json(&json!({"name": "Bill", "email": "bill@deskpane.example", "password": "bill-pass-123", "profile": "Billing"}))).await;
+    send(
+        admin
+            .post(s.api("admin/agents"))
+            .json(&json!({"name": "Bill", "email": "bill@deskpane.example", "password": "bill-pass-123", "profile": "Billing"})),
+    )
+    .await;
     let bill = s.client("bill@deskpane.example", "bill-pass-123").await;
     let (_, list) = send(bill.get(s.api("ticket-list"))).await;
     assert!(list["tickets"].as_array().unwrap().iter().all(|t| t["customer_type"].is_null()), "{list}");
@@ -523,11 +561,15 @@ async fn failures_answer_json_without_server_paths() {
     assert_eq!(status, 405);
     assert!(body["error"].is_string(), "{body}");
 
-    let (status, body) = send(admin.post(s.api("admin/plugins")).multipart(upload(&manifest_as("broken", ""), b"\0asm\x0d\0\x01\0garbage".to_vec()))).await;
+    let (status, body) =
+        send(admin.post(s.api("admin/plugins")).multipart(upload(&manifest_as("broken", ""), b"\0asm\x0d\0\x01\0garbage".to_vec()))).await;
     assert_eq!(status, 422);
     let error = body["error"].as_str().unwrap();
     let data = s.data.display().to_string();
-    assert!(!error.contains(&data) && !error.contains(".staging-") && !error.contains(&std::env::temp_dir().display().to_string()), "{error}");
+    assert!(
+        !error.contains(&data) && !error.contains(".staging-") && !error.contains(&std::env::temp_dir().display().to_string()),
+        "{error}"
+    );
     assert!(error.contains("plugin.wasm"), "it still names the file: {error}");
 }
 
@@ -547,7 +589,12 @@ async fn cookies_are_secure_when_the_desk_is_served_over_tls() {
     let listener = tokio::net::TcpListener::bind((LOOPBACK, 0)).await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, deskpane::server::router(state)).await.unwrap() });
-    let resp = reqwest::Client::new().post(format!("{url}/api/login")).json(&json!({"email": "ada@desk.example", "password": "long enough"})).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/api/login"))
+        .json(&json!({"email": "ada@desk.example", "password": "long enough"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let cookie = resp.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
@@ -578,20 +625,51 @@ async fn the_route_table_refuses_anonymous_callers_and_agents_where_it_must() {
     let agent = s.agent().await;
     let anonymous = reqwest::Client::new();
     let agent_routes = [
-        ("GET", "me"), ("GET", "ticket-list"), ("GET", "tickets"), ("POST", "tickets"), ("GET", "tickets/1"), ("PATCH", "tickets/1"),
-        ("DELETE", "tickets/1"), ("GET", "contacts"), ("GET", "tickets/1/panels"), ("GET", "tickets/1/panels/zoho-crm/profile"),
+        ("GET", "me"),
+        ("GET", "ticket-list"),
+        ("GET", "tickets"),
+        ("POST", "tickets"),
+        ("GET", "tickets/1"),
+        ("PATCH", "tickets/1"),
+        ("DELETE", "tickets/1"),
+        ("GET", "contacts"),
+        ("GET", "tickets/1/panels"),
+        ("GET", "tickets/1/panels/zoho-crm/profile"),
     ];
     let admin_routes = [
-        ("GET", "admin/plugins"), ("POST", "admin/plugins"), ("PATCH", "admin/plugins/zoho-crm"), ("DELETE", "admin/plugins/zoho-crm"),
-        ("POST", "admin/plugins/zoho-crm/connect"), ("POST", "admin/plugins/zoho-crm/disconnect"), ("PUT", "admin/plugins/zoho-crm/credentials/crm"),
-        ("POST", "admin/plugins/zoho-crm/access-requests"), ("POST", "admin/plugins/zoho-crm/access-requests/1/resend"),
-        ("GET", "admin/plugins/zoho-crm/permissions"), ("PUT", "admin/plugins/zoho-crm/permissions/Agent"), ("GET", "admin/profiles"),
-        ("POST", "admin/profiles"), ("GET", "admin/agents"), ("POST", "admin/agents"), ("PATCH", "admin/agents/1"), ("DELETE", "admin/agents/1"),
-        ("GET", "admin/tokens"), ("POST", "admin/tokens"), ("DELETE", "admin/tokens/abc"), ("GET", "admin/outbox"), ("GET", "recycle-bin"),
-        ("POST", "recycle-bin/tickets/1/restore"), ("GET", "changes"), ("GET", "admin/plugins/zoho-crm/sync"), ("PUT", "admin/plugins/zoho-crm/sync"),
-        ("GET", "admin/plugins/zoho-crm/sync/fields/contacts"), ("GET", "admin/plugins/zoho-crm/sync/list-views/contacts"),
-        ("POST", "admin/plugins/zoho-crm/sync/run"), ("POST", "admin/plugins/zoho-crm/sync/pause"), ("POST", "admin/plugins/zoho-crm/sync/resume"),
-        ("GET", "admin/plugins/zoho-crm/sync/history"), ("GET", "admin/plugins/zoho-crm/sync/failures"),
+        ("GET", "admin/plugins"),
+        ("POST", "admin/plugins"),
+        ("PATCH", "admin/plugins/zoho-crm"),
+        ("DELETE", "admin/plugins/zoho-crm"),
+        ("POST", "admin/plugins/zoho-crm/connect"),
+        ("POST", "admin/plugins/zoho-crm/disconnect"),
+        ("PUT", "admin/plugins/zoho-crm/credentials/crm"),
+        ("POST", "admin/plugins/zoho-crm/access-requests"),
+        ("POST", "admin/plugins/zoho-crm/access-requests/1/resend"),
+        ("GET", "admin/plugins/zoho-crm/permissions"),
+        ("PUT", "admin/plugins/zoho-crm/permissions/Agent"),
+        ("GET", "admin/profiles"),
+        ("POST", "admin/profiles"),
+        ("GET", "admin/agents"),
+        ("POST", "admin/agents"),
+        ("PATCH", "admin/agents/1"),
+        ("DELETE", "admin/agents/1"),
+        ("GET", "admin/tokens"),
+        ("POST", "admin/tokens"),
+        ("DELETE", "admin/tokens/abc"),
+        ("GET", "admin/outbox"),
+        ("GET", "recycle-bin"),
+        ("POST", "recycle-bin/tickets/1/restore"),
+        ("GET", "changes"),
+        ("GET", "admin/plugins/zoho-crm/sync"),
+        ("PUT", "admin/plugins/zoho-crm/sync"),
+        ("GET", "admin/plugins/zoho-crm/sync/fields/contacts"),
+        ("GET", "admin/plugins/zoho-crm/sync/list-views/contacts"),
+        ("POST", "admin/plugins/zoho-crm/sync/run"),
+        ("POST", "admin/plugins/zoho-crm/sync/pause"),
+        ("POST", "admin/plugins/zoho-crm/sync/resume"),
+        ("GET", "admin/plugins/zoho-crm/sync/history"),
+        ("GET", "admin/plugins/zoho-crm/sync/failures"),
         ("POST", "admin/plugins/zoho-crm/sync/failures/1/retry"),
     ];
     let call = |client: &reqwest::Client, method: &str, path: &str| {

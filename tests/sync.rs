@@ -6,7 +6,6 @@ use deskpane::sync::{Direction, OnCrmDelete, OnDeskDelete, SyncModule};
 use deskpane_tests::SyncSetup;
 use serde_json::{json, Map, Value};
 
-
 fn fields(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()
 }
@@ -49,10 +48,15 @@ async fn the_first_sync_imports_and_exports_the_last_years_records_once() {
     let s = SyncSetup::start().await;
     s.emulator.seed("Contacts", json!({"Last_Name": "Lovelace", "First_Name": "Ada", "Email": "ada@example.com", "Title": "Analyst"}));
     s.emulator.seed("Contacts", json!({"Last_Name": "Hopper", "Email": "grace@example.com"}));
-    s.emulator.seed("Contacts", json!({"Last_Name": "Babbage", "Email": "old@example.com", "Created_Time": TWO_YEARS_AGO, "Modified_Time": TWO_YEARS_AGO}));
+    s.emulator.seed(
+        "Contacts",
+        json!({"Last_Name": "Babbage", "Email": "old@example.com", "Created_Time": TWO_YEARS_AGO, "Modified_Time": TWO_YEARS_AGO}),
+    );
     s.emulator.seed("Contacts", json!({"Last_Name": "No Email"}));
     // Grace is in the desk already: matched by email, not duplicated.
-    s.desk().create(Kind::Contact, fields(json!({"last_name": "Hopper", "email": "GRACE@example.com", "phone": "+1 555 0100"})), "api").unwrap();
+    s.desk()
+        .create(Kind::Contact, fields(json!({"last_name": "Hopper", "email": "GRACE@example.com", "phone": "+1 555 0100"})), "api")
+        .unwrap();
     s.desk().create(Kind::Contact, fields(json!({"last_name": "Turing", "email": "alan@example.com"})), "api").unwrap();
 
     s.enable(&[SyncModule::Contacts], |_| {}).await;
@@ -81,7 +85,9 @@ async fn the_first_sync_imports_and_exports_the_last_years_records_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn changes_on_either_side_sync_and_conflicts_settle_per_field() {
     let s = SyncSetup::start().await;
-    let crm_id = s.emulator.seed("Contacts", json!({"Last_Name": "Lovelace", "Email": "ada@example.com", "Title": "Analyst", "Mailing_City": "London"}));
+    let crm_id = s
+        .emulator
+        .seed("Contacts", json!({"Last_Name": "Lovelace", "Email": "ada@example.com", "Title": "Analyst", "Mailing_City": "London"}));
     s.enable(&[SyncModule::Contacts], |_| {}).await;
     s.engine.run().await.unwrap();
     let desk = contacts_by_email(&s, "ada@example.com").remove(0);
@@ -131,17 +137,22 @@ async fn accounts_and_products_match_by_name_and_products_by_department() {
     s.emulator.seed("Products", json!({"Product_Name": "Gadget", "Department": "Sales"}));
     s.desk().create(Kind::Product, fields(json!({"product_name": "Gizmo", "department": "Support"})), "api").unwrap();
     s.desk().create(Kind::Product, fields(json!({"product_name": "Sprocket", "department": "Sales"})), "api").unwrap();
-    s.enable(&[SyncModule::Accounts, SyncModule::Products], |m| m.departments = if m.fields.iter().any(|f| f.desk == "department") { vec!["Support".into()] } else { vec![] }).await;
+    s.enable(&[SyncModule::Accounts, SyncModule::Products], |m| {
+        m.departments = if m.fields.iter().any(|f| f.desk == "department") { vec!["Support".into()] } else { vec![] }
+    })
+    .await;
     s.engine.run().await.unwrap();
     assert_eq!(s.desk().list(Kind::Account).len(), 1, "matched by name, not duplicated");
     assert_eq!(s.desk().list(Kind::Account)[0].text("phone"), Some("+1 555 0199"));
-    let desk_products: Vec<String> = s.desk().list(Kind::Product).iter().filter_map(|p| p.text("product_name").map(str::to_string)).collect();
+    let desk_products: Vec<String> =
+        s.desk().list(Kind::Product).iter().filter_map(|p| p.text("product_name").map(str::to_string)).collect();
     let has = |names: &[String], name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
     assert!(has(&desk_products, "Widget") && !has(&desk_products, "Gadget"), "{desk_products:?}");
     let widgets = s.desk().find(Kind::Product, "product_name", "widget");
     assert_eq!(widgets.len(), 1, "products match by name");
     assert_eq!(widgets[0].fields.get("unit_price"), Some(&json!(9.5)));
-    let crm_products: Vec<String> = s.emulator.records("Products").iter().filter_map(|p| p["Product_Name"].as_str().map(str::to_string)).collect();
+    let crm_products: Vec<String> =
+        s.emulator.records("Products").iter().filter_map(|p| p["Product_Name"].as_str().map(str::to_string)).collect();
     assert_eq!(crm_products.iter().filter(|p| p.eq_ignore_ascii_case("widget")).count(), 1);
     assert!(has(&crm_products, "Gizmo") && !has(&crm_products, "Sprocket"), "{crm_products:?}");
 }
@@ -186,7 +197,10 @@ async fn mappings_whose_types_disagree_are_refused_and_bad_values_are_logged_the
     contacts.fields.pop();
     contacts.fields.push(deskpane::sync::mapping::FieldPair { desk: "cf_tickets".into(), crm: "Tickets_Raised".into() });
     s.engine.set_settings(settings).await.unwrap();
-    let desk = s.desk().create(Kind::Contact, fields(json!({"last_name": "Count", "email": "count@example.com", "cf_tickets": "many"})), "api").unwrap();
+    let desk = s
+        .desk()
+        .create(Kind::Contact, fields(json!({"last_name": "Count", "email": "count@example.com", "cf_tickets": "many"})), "api")
+        .unwrap();
     let report = s.engine.run().await.unwrap();
     assert_eq!(report.exported[&SyncModule::Contacts].failed, 1);
     let failures = s.engine.store().failures("zoho-crm");
@@ -284,7 +298,8 @@ async fn a_paused_sync_exchanges_nothing_until_resumed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_limits_and_expired_tokens_do_not_stop_a_sync() {
     let s = SyncSetup::start().await;
-    s.emulator.seed_many("Contacts", (0..30).map(|i| json!({"Last_Name": format!("N{i}"), "Email": format!("n{i}@example.com")})).collect());
+    s.emulator
+        .seed_many("Contacts", (0..30).map(|i| json!({"Last_Name": format!("N{i}"), "Email": format!("n{i}@example.com")})).collect());
     s.enable(&[SyncModule::Contacts], |_| {}).await;
     s.emulator.expire_tokens();
     s.emulator.fail_next_with_429(3);
@@ -302,7 +317,9 @@ async fn references_to_records_that_do_not_sync_never_bounce() {
     let crm_account = s.emulator.seed("Accounts", json!({"Account_Name": "Zylker"}));
     s.emulator.seed("Contacts", json!({"Last_Name": "Chen", "Email": "mei@zylker.example", "Account_Name": {"id": crm_account}}));
     let desk_account = s.desk().create(Kind::Account, fields(json!({"account_name": "Zylker"})), "api").unwrap();
-    s.desk().create(Kind::Contact, fields(json!({"last_name": "Chen", "email": "mei@zylker.example", "account_id": desk_account.id})), "api").unwrap();
+    s.desk()
+        .create(Kind::Contact, fields(json!({"last_name": "Chen", "email": "mei@zylker.example", "account_id": desk_account.id})), "api")
+        .unwrap();
     s.enable(&[SyncModule::Contacts], |_| {}).await;
     s.engine.run().await.unwrap();
     let writes = |s: &SyncSetup| s.emulator.requests().iter().filter(|r| r.method != "GET" && !r.path.starts_with("/oauth")).count();

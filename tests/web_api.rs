@@ -36,7 +36,8 @@ async fn every_endpoint_needs_a_signed_in_agent() {
         assert_eq!(status, 401, "{path}");
         assert!(body["error"].as_str().unwrap().contains("sign in first"));
     }
-    let (status, _) = send(anonymous.post(s.api("login")).json(&json!({"email": "agent@deskpane.example", "password": "wrong-password"}))).await;
+    let (status, _) =
+        send(anonymous.post(s.api("login")).json(&json!({"email": "agent@deskpane.example", "password": "wrong-password"}))).await;
     assert_eq!(status, 401);
     // A forged cookie is no session.
     let (status, _) = send(anonymous.get(s.api("me")).header("cookie", "deskpane_session=forged")).await;
@@ -80,12 +81,15 @@ async fn desk_records_are_validated_with_clear_errors() {
     let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, vec!["email", "shoe_size", "last_name"]);
 
-    let (status, contact) = send(agent.post(s.api("contacts")).json(&json!({"fields": {"last_name": "Nguyen", "email": "nguyen@example.com"}}))).await;
+    let (status, contact) =
+        send(agent.post(s.api("contacts")).json(&json!({"fields": {"last_name": "Nguyen", "email": "nguyen@example.com"}}))).await;
     assert_eq!(status, 201);
     let id = contact["id"].as_str().unwrap();
     let (status, ticket) = send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "Printer jam", "contact_id": id}}))).await;
     assert_eq!(status, 201);
-    let (status, patched) = send(agent.patch(s.api(&format!("tickets/{}", ticket["id"].as_str().unwrap()))).json(&json!({"fields": {"status": "Closed"}}))).await;
+    let (status, patched) =
+        send(agent.patch(s.api(&format!("tickets/{}", ticket["id"].as_str().unwrap()))).json(&json!({"fields": {"status": "Closed"}})))
+            .await;
     assert_eq!((status, patched["fields"]["status"].as_str()), (200, Some("Closed")));
     let (status, body) = send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "x", "contact_id": "999999"}}))).await;
     assert_eq!(status, 422);
@@ -103,7 +107,13 @@ async fn desk_records_are_validated_with_clear_errors() {
     assert_eq!(bin["associates"].as_array().unwrap().len(), 1);
     let admin = s.admin().await;
     let (_, changes) = get(&admin, s.api("changes")).await;
-    let ops: Vec<(String, String)> = changes["changes"].as_array().unwrap().iter().filter(|c| c["id"] == id).map(|c| (c["kind"].as_str().unwrap().into(), c["op"].as_str().unwrap().into())).collect();
+    let ops: Vec<(String, String)> = changes["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == id)
+        .map(|c| (c["kind"].as_str().unwrap().into(), c["op"].as_str().unwrap().into()))
+        .collect();
     assert_eq!(ops, vec![("contact".into(), "created".into()), ("contact".into(), "deleted".into())]);
     let (status, _) = send(admin.post(s.api(&format!("recycle-bin/contacts/{id}/restore")))).await;
     assert_eq!(status, 200);
@@ -265,9 +275,11 @@ async fn an_admin_connects_by_oauth_and_through_another_users_portal_link() {
 
     // Step 1(B): request access from the CRM's administrator, resend, approve.
     send(admin.post(s.api("admin/plugins/zoho-crm/disconnect"))).await;
-    let (status, request) = send(admin.post(s.api("admin/plugins/zoho-crm/access-requests")).json(&json!({"email": "crm-admin@zylker.example"}))).await;
+    let (status, request) =
+        send(admin.post(s.api("admin/plugins/zoho-crm/access-requests")).json(&json!({"email": "crm-admin@zylker.example"}))).await;
     assert_eq!((status, request["status"].as_str(), request["sent_count"].as_u64()), (201, Some("pending"), Some(1)));
-    let (_, resent) = send(admin.post(s.api(&format!("admin/plugins/zoho-crm/access-requests/{}/resend", request["id"].as_str().unwrap())))).await;
+    let (_, resent) =
+        send(admin.post(s.api(&format!("admin/plugins/zoho-crm/access-requests/{}/resend", request["id"].as_str().unwrap())))).await;
     assert_eq!(resent["sent_count"], 2);
     let (_, outbox) = get(&admin, s.api("admin/outbox")).await;
     let emails = outbox["emails"].as_array().unwrap();
@@ -338,7 +350,10 @@ async fn sync_is_configured_run_and_then_driven_by_changes_on_either_side() {
     let (status, overview) = get(&admin, s.api("admin/plugins/zoho-crm/sync")).await;
     assert_eq!(status, 200);
     let mut settings = overview["settings"].clone();
-    assert!(settings["modules"]["contacts"]["fields"].as_array().unwrap().iter().any(|f| f["desk"] == "email" && f["crm"] == "Email"), "standard fields come pre-mapped");
+    assert!(
+        settings["modules"]["contacts"]["fields"].as_array().unwrap().iter().any(|f| f["desk"] == "email" && f["crm"] == "Email"),
+        "standard fields come pre-mapped"
+    );
 
     // A mapping whose types disagree is refused with the reason.
     let mut bad = settings.clone();

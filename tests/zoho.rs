@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deskpane::contract::{
-    ActionKind, ActionRequest, ActivityKind, ChangeKind, ConnectorError, CrmRecord, FeedQuery, Field,
-    FieldType, MatchKey, Module, Notification, RecordRef, Requester, Value, WriteAction,
+    ActionKind, ActionRequest, ActivityKind, ChangeKind, ConnectorError, CrmRecord, FeedQuery, Field, FieldType, MatchKey, Module,
+    Notification, RecordRef, Requester, Value, WriteAction,
 };
 use deskpane::credentials::{OAuthClient, OAuthCredentials};
 use deskpane::{Plugin, PluginSettings, Runtime};
@@ -53,7 +53,8 @@ fn contact_ref(id: &str) -> RecordRef {
 
 /// Ada, her account, and one of everything related to her.
 fn seed_ada(emu: &ZohoEmulator) -> String {
-    let account = emu.seed("Accounts", json!({"Account_Name": "Analytical Engines Ltd", "Account_Type": "Customer", "Industry": "Manufacturing"}));
+    let account =
+        emu.seed("Accounts", json!({"Account_Name": "Analytical Engines Ltd", "Account_Type": "Customer", "Industry": "Manufacturing"}));
     let ada = emu.seed(
         "Contacts",
         json!({
@@ -63,7 +64,10 @@ fn seed_ada(emu: &ZohoEmulator) -> String {
         }),
     );
     emu.seed("Deals", json!({"Deal_Name": "Difference Engine renewal", "Stage": "Negotiation/Review", "Amount": 12500.5, "Closing_Date": "2026-12-31", "Contact_Name": {"id": ada}}));
-    emu.seed("Notes", json!({"Note_Title": "Onboarding", "Note_Content": "Prefers email.", "Parent_Id": {"id": ada}, "$se_module": "Contacts"}));
+    emu.seed(
+        "Notes",
+        json!({"Note_Title": "Onboarding", "Note_Content": "Prefers email.", "Parent_Id": {"id": ada}, "$se_module": "Contacts"}),
+    );
     emu.seed("Calls", json!({"Subject": "Quarterly check-in", "Call_Type": "Outbound", "Call_Start_Time": "2026-11-20T10:00:00+00:00", "Call_Duration": "12:00", "Who_Id": {"id": ada}, "$se_module": "Contacts"}));
     emu.seed("Events", json!({"Event_Title": "On-site workshop", "Start_DateTime": "2026-11-25T09:00:00+00:00", "End_DateTime": "2026-11-25T12:00:00+00:00", "Who_Id": {"id": ada}, "$se_module": "Contacts"}));
     emu.seed("Tasks", json!({"Subject": "Send renewal quote", "Due_Date": "2026-11-28", "Status": "Not Started", "Who_Id": {"id": ada}, "$se_module": "Contacts"}));
@@ -139,7 +143,11 @@ async fn potentials_notes_and_activities_come_from_the_related_lists() {
     let kinds: Vec<(ActivityKind, &str)> = acts.iter().map(|a| (a.kind, a.subject.as_str())).collect();
     assert_eq!(
         kinds,
-        vec![(ActivityKind::Call, "Quarterly check-in"), (ActivityKind::Event, "On-site workshop"), (ActivityKind::Task, "Send renewal quote")]
+        vec![
+            (ActivityKind::Call, "Quarterly check-in"),
+            (ActivityKind::Event, "On-site workshop"),
+            (ActivityKind::Task, "Send renewal quote")
+        ]
     );
     let event = &acts[1];
     assert_eq!(event.end_time.as_deref(), Some("2026-11-25T12:00:00+00:00"));
@@ -257,7 +265,15 @@ async fn every_zoho_write_outcome_maps_to_a_typed_result_and_a_partial_batch_goe
     assert!(s.emu.requests().iter().any(|r| r.status == 207), "Zoho answered multi-status");
 
     // With a duplicate-check field the same record updates the existing one.
-    let outcomes = s.plugin.upsert(Module::Contacts, &[record(&[("Last_Name", text("Hopper")), ("Email", text("GRACE@cobol.example")), ("Title", text("Rear Admiral"))])], &["Email".into()]).await.unwrap();
+    let outcomes = s
+        .plugin
+        .upsert(
+            Module::Contacts,
+            &[record(&[("Last_Name", text("Hopper")), ("Email", text("GRACE@cobol.example")), ("Title", text("Rear Admiral"))])],
+            &["Email".into()],
+        )
+        .await
+        .unwrap();
     let written = outcomes[0].as_ref().unwrap();
     assert_eq!((written.id.as_str(), written.action), (existing.as_str(), WriteAction::Updated));
     assert_eq!(s.emu.record("Contacts", &existing).unwrap()["Title"], "Rear Admiral");
@@ -267,7 +283,9 @@ async fn every_zoho_write_outcome_maps_to_a_typed_result_and_a_partial_batch_goe
 async fn unicode_and_html_come_back_unchanged_as_data() {
     let s = setup().await;
     let tricky = "<script>alert('x')</script> & <b>bold</b> \"quoted\"";
-    let id = s.emu.seed("Contacts", json!({"First_Name": "Zoë", "Last_Name": "Ångström-Ñúñez 漢字 🚀", "Email": "zoe@example.com", "Title": tricky}));
+    let id = s
+        .emu
+        .seed("Contacts", json!({"First_Name": "Zoë", "Last_Name": "Ångström-Ñúñez 漢字 🚀", "Email": "zoe@example.com", "Title": tricky}));
     s.emu.seed("Notes", json!({"Note_Title": "<i>t</i>", "Note_Content": tricky, "Parent_Id": {"id": id}, "$se_module": "Contacts"}));
     let p = s.plugin.lookup_requester(&by_email("zoe@example.com")).await.unwrap().unwrap();
     assert_eq!(p.display_name, "Zoë Ångström-Ñúñez 漢字 🚀");
@@ -366,9 +384,12 @@ async fn watch_subscribes_and_notifications_parse_into_changes() {
     use axum::{extract::State, routing::post, Router};
     let received: Arc<tokio::sync::Mutex<Vec<Vec<u8>>>> = Arc::default();
     let app = Router::new()
-        .route("/notify", post(|State(r): State<Arc<tokio::sync::Mutex<Vec<Vec<u8>>>>>, body: axum::body::Bytes| async move {
-            r.lock().await.push(body.to_vec());
-        }))
+        .route(
+            "/notify",
+            post(|State(r): State<Arc<tokio::sync::Mutex<Vec<Vec<u8>>>>>, body: axum::body::Bytes| async move {
+                r.lock().await.push(body.to_vec());
+            }),
+        )
         .with_state(received.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/notify", listener.local_addr().unwrap());

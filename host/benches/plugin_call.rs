@@ -36,18 +36,11 @@ fn main() {
     rt.block_on(async {
         let runtime = Runtime::new(RuntimeConfig::default()).unwrap();
         let started = Instant::now();
-        let plugin = runtime
-            .load(&package, &PluginSettings::default(), Arc::new(StaticCredentials::new()))
-            .unwrap();
+        let plugin = runtime.load(&package, &PluginSettings::default(), Arc::new(StaticCredentials::new())).unwrap();
         println!("{:<40} {:?}", "load (compile + link) example plugin", started.elapsed());
 
-        let who = Requester {
-            email: Some("ada@analytical.example".into()),
-            secondary_email: None,
-            phone: None,
-            name: None,
-            account_name: None,
-        };
+        let who =
+            Requester { email: Some("ada@analytical.example".into()), secondary_email: None, phone: None, name: None, account_name: None };
         for _ in 0..200 {
             plugin.lookup_requester(&who).await.unwrap();
         }

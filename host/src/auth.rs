@@ -37,8 +37,10 @@ pub const TOKEN_DAYS_MAX: u32 = 365;
 const HASHING_SLOTS: usize = 2;
 
 /// Failed sign-ins an account may have before it waits, and a client address.
-const ACCOUNT_RULE: ThrottleRule = ThrottleRule { free: 5, max_wait: Duration::from_secs(15 * 60), forget_after: Duration::from_secs(30 * 60), capacity: 10_000 };
-const ADDRESS_RULE: ThrottleRule = ThrottleRule { free: 20, max_wait: Duration::from_secs(15 * 60), forget_after: Duration::from_secs(30 * 60), capacity: 10_000 };
+const ACCOUNT_RULE: ThrottleRule =
+    ThrottleRule { free: 5, max_wait: Duration::from_secs(15 * 60), forget_after: Duration::from_secs(30 * 60), capacity: 10_000 };
+const ADDRESS_RULE: ThrottleRule =
+    ThrottleRule { free: 20, max_wait: Duration::from_secs(15 * 60), forget_after: Duration::from_secs(30 * 60), capacity: 10_000 };
 
 /// Compares two secrets in time that depends on their length only.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -152,9 +154,7 @@ fn hash_password(password: &str) -> Result<String, AuthError> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash)
-        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 #[derive(Clone)]
@@ -500,7 +500,10 @@ mod tests {
         assert!(a.session(&session).is_none());
         assert!(a.api_token(&token).is_none());
         assert!(matches!(a.login("bea@d.example", "long enough", None).await, Err(AuthError::Deactivated)));
-        assert!(matches!(a.update_agent(&admin.id, AgentPatch { active: Some(false), ..Default::default() }, &admin), Err(AuthError::Refused(_))));
+        assert!(matches!(
+            a.update_agent(&admin.id, AgentPatch { active: Some(false), ..Default::default() }, &admin),
+            Err(AuthError::Refused(_))
+        ));
         assert!(matches!(a.delete_agent(&admin.id, &other), Err(AuthError::Refused(_))), "the last active admin stays");
     }
 

@@ -12,22 +12,15 @@ wasmtime::component::bindgen!({
     additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
 });
 
-
-pub use self::deskpane::connector::http::{
-    HttpError, Method as HttpMethod, Request as HttpRequest, Response as HttpResponse,
-};
+pub use self::deskpane::connector::http::{HttpError, Method as HttpMethod, Request as HttpRequest, Response as HttpResponse};
 pub use self::deskpane::connector::log::Level as LogLevel;
 pub use self::deskpane::connector::types::{
-    ConnectorError, CrmRecord, DuplicateInfo, Field, FieldMeta, FieldType, Module, RecordRef,
-    TypeMismatchInfo, Value,
+    ConnectorError, CrmRecord, DuplicateInfo, Field, FieldMeta, FieldType, Module, RecordRef, TypeMismatchInfo, Value,
 };
 pub use self::exports::deskpane::connector::actions::{ActionKind, ActionRequest};
-pub use self::exports::deskpane::connector::panels::{
-    Activity, ActivityKind, MatchKey, Note, Potential, Profile, Requester,
-};
+pub use self::exports::deskpane::connector::panels::{Activity, ActivityKind, MatchKey, Note, Potential, Profile, Requester};
 pub use self::exports::deskpane::connector::sync::{
-    Change, ChangeKind, ChangePage, FeedQuery, ListView, Notification, Notified, WriteAction,
-    Written,
+    Change, ChangeKind, ChangePage, FeedQuery, ListView, Notification, Notified, WriteAction, Written,
 };
 
 /// Messages for people. (bindgen's own `Display` prints the debug form.)

@@ -63,10 +63,7 @@ impl StaticCredentials {
     }
 
     pub fn insert(&self, plugin: &str, name: &str, secret: Secret) {
-        self.secrets
-            .write()
-            .expect("credential lock poisoned")
-            .insert((plugin.to_string(), name.to_string()), secret);
+        self.secrets.write().expect("credential lock poisoned").insert((plugin.to_string(), name.to_string()), secret);
     }
 
     pub fn remove(&self, plugin: &str, name: &str) {
@@ -86,11 +83,7 @@ impl CredentialSource for StaticCredentials {
 
     fn refresh<'a>(&'a self, plugin: &'a str, name: &'a str) -> BoxFuture<'a, Result<(), CredentialError>> {
         Box::pin(async move {
-            Err(CredentialError::RefreshFailed {
-                plugin: plugin.into(),
-                name: name.into(),
-                reason: "it was given as a fixed token".into(),
-            })
+            Err(CredentialError::RefreshFailed { plugin: plugin.into(), name: name.into(), reason: "it was given as a fixed token".into() })
         })
     }
 }
@@ -111,7 +104,11 @@ pub struct OAuthClient {
 
 impl std::fmt::Debug for OAuthClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OAuthClient").field("token_url", &self.token_url).field("client_id", &self.client_id).field("client_secret", &"<redacted>").finish()
+        f.debug_struct("OAuthClient")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
     }
 }
 
@@ -136,10 +133,10 @@ impl OAuthCredentials {
     /// Connects `plugin`'s credential `name` with a refresh token and
     /// fetches the first access token.
     pub async fn connect(&self, plugin: &str, name: &str, client: OAuthClient, refresh_token: &str) -> Result<(), CredentialError> {
-        self.connections.write().expect("credential lock poisoned").insert(
-            (plugin.to_string(), name.to_string()),
-            Connection { client, refresh_token: refresh_token.to_string(), current: None },
-        );
+        self.connections
+            .write()
+            .expect("credential lock poisoned")
+            .insert((plugin.to_string(), name.to_string()), Connection { client, refresh_token: refresh_token.to_string(), current: None });
         self.refresh(plugin, name).await
     }
 
@@ -150,7 +147,8 @@ impl OAuthCredentials {
     async fn token_request(&self, client: &OAuthClient, grant: &[(&str, &str)]) -> Result<serde_json::Value, String> {
         let mut form = vec![("client_id", client.client_id.as_str()), ("client_secret", client.client_secret.as_str())];
         form.extend_from_slice(grant);
-        let (url, http) = client.http.prepare(&client.token_url).map_err(|e| format!("the token URL {} may not be used: {e}", client.token_url))?;
+        let (url, http) =
+            client.http.prepare(&client.token_url).map_err(|e| format!("the token URL {} may not be used: {e}", client.token_url))?;
         let resp = http
             .post(url)
             .form(&form)
@@ -158,7 +156,8 @@ impl OAuthCredentials {
             .await
             .map_err(|e| format!("the accounts server at {} did not answer: {e}", client.token_url))?;
         let status = resp.status();
-        let body: serde_json::Value = resp.json().await.map_err(|e| format!("the accounts server answered HTTP {status} without JSON: {e}"))?;
+        let body: serde_json::Value =
+            resp.json().await.map_err(|e| format!("the accounts server answered HTTP {status} without JSON: {e}"))?;
         if let Some(error) = body["error"].as_str() {
             let detail = body["error_description"].as_str().map(|d| format!(" ({d})")).unwrap_or_default();
             return Err(format!("the accounts server refused: {error}{detail}"));
@@ -170,10 +169,8 @@ impl OAuthCredentials {
     /// a refresh token.
     pub async fn exchange_code(&self, client: &OAuthClient, code: &str, redirect_uri: &str) -> Result<String, CredentialError> {
         let grant = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)];
-        let body = self
-            .token_request(client, &grant)
-            .await
-            .map_err(|e| CredentialError::Connect(format!("{e}; start the connection again")))?;
+        let body =
+            self.token_request(client, &grant).await.map_err(|e| CredentialError::Connect(format!("{e}; start the connection again")))?;
         body["refresh_token"]
             .as_str()
             .map(str::to_string)
@@ -196,9 +193,7 @@ impl OAuthCredentials {
         };
         let grant = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str())];
         let body = self.token_request(&client, &grant).await.map_err(|e| failed(format!("{e}; reconnect the CRM")))?;
-        let value = body["access_token"]
-            .as_str()
-            .ok_or_else(|| failed("the accounts server answered without an access token".into()))?;
+        let value = body["access_token"].as_str().ok_or_else(|| failed("the accounts server answered without an access token".into()))?;
         let api_base = body["api_domain"].as_str().or(body["instance_url"].as_str()).map(str::to_string);
         Ok(Secret { value: value.to_string(), api_base })
     }

@@ -76,7 +76,8 @@ fn text_of(record: &crate::contract::CrmRecord, name: &str) -> Option<String> {
 /// Desk contacts, accounts and tickets for the CRM's contacts, read
 /// through the plugin's change feed.
 async fn seed_desk(desk: &Desk, registry: &Registry) -> anyhow::Result<()> {
-    let plugin = registry.plugin(ZOHO).ok_or_else(|| anyhow::anyhow!("the Zoho CRM plugin did not load: {:?}", registry.load_error(ZOHO)))?;
+    let plugin =
+        registry.plugin(ZOHO).ok_or_else(|| anyhow::anyhow!("the Zoho CRM plugin did not load: {:?}", registry.load_error(ZOHO)))?;
     let query = FeedQuery { list_views: vec![], since: None, filters: vec![], page_size: 200 };
     let mut cursor = None;
     let mut contacts = Vec::new();
@@ -91,7 +92,14 @@ async fn seed_desk(desk: &Desk, registry: &Registry) -> anyhow::Result<()> {
     let mut accounts: BTreeMap<String, String> = BTreeMap::new();
     for (i, crm) in contacts.iter().enumerate() {
         let mut fields = Map::new();
-        for (desk_field, crm_field) in [("first_name", "First_Name"), ("last_name", "Last_Name"), ("email", "Email"), ("secondary_email", "Secondary_Email"), ("phone", "Phone"), ("title", "Title")] {
+        for (desk_field, crm_field) in [
+            ("first_name", "First_Name"),
+            ("last_name", "Last_Name"),
+            ("email", "Email"),
+            ("secondary_email", "Secondary_Email"),
+            ("phone", "Phone"),
+            ("title", "Title"),
+        ] {
             if let Some(v) = text_of(crm, crm_field) {
                 fields.insert(desk_field.into(), Json::String(v));
             }
@@ -103,7 +111,8 @@ async fn seed_desk(desk: &Desk, registry: &Registry) -> anyhow::Result<()> {
             let id = match accounts.get(&account) {
                 Some(id) => id.clone(),
                 None => {
-                    let created = desk.create(Kind::Account, json!({ "account_name": account }).as_object().cloned().unwrap_or_default(), "demo")?;
+                    let created =
+                        desk.create(Kind::Account, json!({ "account_name": account }).as_object().cloned().unwrap_or_default(), "demo")?;
                     accounts.insert(account, created.id.clone());
                     created.id
                 }

@@ -7,9 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use deskpane::contract::{
-    ActionRequest, ActivityKind, CrmRecord, FeedQuery, Module, Notification, RecordRef, Requester,
-};
+use deskpane::contract::{ActionRequest, ActivityKind, CrmRecord, FeedQuery, Module, Notification, RecordRef, Requester};
 use deskpane::credentials::{Secret, StaticCredentials};
 use deskpane::package::PluginPackage;
 use deskpane::{Plugin, PluginSettings, Runtime, RuntimeConfig};
@@ -169,7 +167,12 @@ fn check(path: PathBuf) -> Outcome {
     let m = &package.manifest;
     println!("ok: {} {} ({}) by {}", m.name, m.version, m.id, m.publisher);
     println!("  manifest:  {}", package.manifest_path.display());
-    println!("  component: {} ({} bytes), implements deskpane:connector@{}", package.component_path.display(), package.component.len(), m.contract);
+    println!(
+        "  component: {} ({} bytes), implements deskpane:connector@{}",
+        package.component_path.display(),
+        package.component.len(),
+        m.contract
+    );
     let hosts: Vec<String> = m.allowed_hosts.entries().map(|h| h.to_string()).collect();
     println!("  network:   {}", if hosts.is_empty() { "none".to_string() } else { hosts.join(", ") });
     let creds: Vec<&String> = m.credentials.keys().collect();
@@ -228,9 +231,8 @@ async fn call(path: PathBuf, function: &str, args: Option<&str>, flags: Settings
 /// Parses `args` for `function`, calls it, and renders the result.
 async fn dispatch(plugin: &Plugin, function: &str, args: &str) -> Result<String, Failure> {
     fn parse<T: DeserializeOwned>(function: &str, args: &str) -> Result<T, Failure> {
-        serde_json::from_str(args).map_err(|e| {
-            usage(format!("the arguments of `{function}` are not valid: {e}. See `deskpane plugin call --help` for examples"))
-        })
+        serde_json::from_str(args)
+            .map_err(|e| usage(format!("the arguments of `{function}` are not valid: {e}. See `deskpane plugin call --help` for examples")))
     }
     fn render<T: serde::Serialize>(result: Result<T, deskpane::CallError>) -> Result<String, Failure> {
         let value = result.map_err(|e| Failure(1, e.to_string()))?;
@@ -291,7 +293,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let db = state.db.clone();
     tokio::spawn(state.sync.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     println!("Deskpane is running at {public_url}");
     if args.demo.is_some() {
         println!("Demo sign-ins:");

@@ -15,9 +15,8 @@ use crate::policy::{AllowList, HostPattern, LimitRequest};
 pub const CONTRACT_VERSION: &str = "0.1.0";
 
 /// Module names a manifest may list, as in the contract's `module` enum.
-pub const MODULES: &[&str] = &[
-    "contacts", "accounts", "leads", "products", "potentials", "notes", "cases", "calls", "events", "tasks", "chats",
-];
+pub const MODULES: &[&str] =
+    &["contacts", "accounts", "leads", "products", "potentials", "notes", "cases", "calls", "events", "tasks", "chats"];
 
 /// A parsed, checked manifest.
 #[derive(Debug, Clone)]
@@ -163,13 +162,7 @@ impl Manifest {
     pub fn parse(text: &str, file: &str) -> Result<Manifest, ManifestError> {
         let at = |span: Range<usize>, message: String, hint: &str| {
             let (line, column) = line_column(text, span.start);
-            ManifestError {
-                file: file.to_string(),
-                line,
-                column,
-                message,
-                hint: hint.to_string(),
-            }
+            ManifestError { file: file.to_string(), line, column, message, hint: hint.to_string() }
         };
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             at(
@@ -191,10 +184,18 @@ impl Manifest {
             ));
         }
         let version = semver::Version::parse(raw.version.get_ref()).map_err(|e| {
-            at(raw.version.span(), format!("version `{}` is not a semantic version ({e})", raw.version.get_ref()), "Write it as MAJOR.MINOR.PATCH, e.g. `1.0.0`")
+            at(
+                raw.version.span(),
+                format!("version `{}` is not a semantic version ({e})", raw.version.get_ref()),
+                "Write it as MAJOR.MINOR.PATCH, e.g. `1.0.0`",
+            )
         })?;
         let contract = semver::Version::parse(raw.contract.get_ref()).map_err(|e| {
-            at(raw.contract.span(), format!("contract `{}` is not a semantic version ({e})", raw.contract.get_ref()), "Write the deskpane:connector version the plugin was built against, e.g. `0.1.0`")
+            at(
+                raw.contract.span(),
+                format!("contract `{}` is not a semantic version ({e})", raw.contract.get_ref()),
+                "Write the deskpane:connector version the plugin was built against, e.g. `0.1.0`",
+            )
         })?;
         if !contract_supported(&contract) {
             return Err(at(
@@ -206,7 +207,11 @@ impl Manifest {
         let component = match &raw.component {
             Some(c) => {
                 check_file_name(c.get_ref()).map_err(|reason| {
-                    at(c.span(), format!("component `{}` is not a file of this package: {reason}", c.get_ref().escape_debug()), "Name the component by its bare file name, e.g. `plugin.wasm`, beside plugin.toml")
+                    at(
+                        c.span(),
+                        format!("component `{}` is not a file of this package: {reason}", c.get_ref().escape_debug()),
+                        "Name the component by its bare file name, e.g. `plugin.wasm`, beside plugin.toml",
+                    )
                 })?;
                 c.get_ref().clone()
             }
@@ -398,7 +403,17 @@ cpu-ms = 500
 
     #[test]
     fn a_component_outside_the_package_is_refused_where_it_stands() {
-        for bad in ["../../../x", "/etc/passwd", "../zoho-crm/plugin.wasm", "sub/plugin.wasm", "..\\\\x.wasm", ".hidden.wasm", "plugin.so", "", "a b.wasm"] {
+        for bad in [
+            "../../../x",
+            "/etc/passwd",
+            "../zoho-crm/plugin.wasm",
+            "sub/plugin.wasm",
+            "..\\\\x.wasm",
+            ".hidden.wasm",
+            "plugin.so",
+            "",
+            "a b.wasm",
+        ] {
             let text = GOOD.replace("publisher = \"Deskpane\"", &format!("publisher = \"Deskpane\"\ncomponent = \"{bad}\""));
             let err = error_of(&text);
             assert_eq!(err.line, 7, "{bad}: {err}");

@@ -24,7 +24,8 @@ use crate::policy::{AllowList, Denial, Limits};
 pub type DnsOverrides = HashMap<String, Vec<IpAddr>>;
 
 /// Headers a plugin may not set: they belong to the transport.
-const RESERVED_HEADERS: &[&str] = &["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "proxy-authorization"];
+const RESERVED_HEADERS: &[&str] =
+    &["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "proxy-authorization"];
 
 /// Clients whose every connection passes an allow-list: checked on the URL
 /// before sending and on each address DNS gives, with redirects and proxies
@@ -127,18 +128,16 @@ impl Outbound {
             if RESERVED_HEADERS.contains(&name.as_str()) {
                 continue;
             }
-            let value = HeaderValue::from_str(value)
-                .map_err(|_| HttpError::InvalidRequest(format!("header `{name}` has an invalid value")))?;
+            let value =
+                HeaderValue::from_str(value).map_err(|_| HttpError::InvalidRequest(format!("header `{name}` has an invalid value")))?;
             headers.append(name, value);
         }
         if let Some(cred) = &req.credential {
-            let spec = self.specs.get(cred).ok_or_else(|| {
-                HttpError::CredentialUnavailable(format!("the manifest declares no credential named `{cred}`"))
-            })?;
-            let secret = self
-                .credentials
-                .secret(&self.plugin, cred)
-                .map_err(|e| HttpError::CredentialUnavailable(e.to_string()))?;
+            let spec = self
+                .specs
+                .get(cred)
+                .ok_or_else(|| HttpError::CredentialUnavailable(format!("the manifest declares no credential named `{cred}`")))?;
+            let secret = self.credentials.secret(&self.plugin, cred).map_err(|e| HttpError::CredentialUnavailable(e.to_string()))?;
             let (name, value) = spec.header(&secret.value);
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| HttpError::InvalidRequest(format!("credential header `{name}` is not valid")))?;
@@ -163,11 +162,8 @@ impl Outbound {
             return Err(HttpError::TooLarge(self.response_cap));
         }
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let headers =
+            resp.headers().iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
             if body.len() as u64 + chunk.len() as u64 > self.response_cap {

@@ -53,11 +53,7 @@ impl PluginPackage {
         let text = std::fs::read_to_string(&manifest_path).map_err(io(&manifest_path))?;
         let manifest = Manifest::parse(&text, &manifest_path.display().to_string())?;
         let dir = manifest_path.parent().unwrap_or(Path::new("."));
-        let component_path = if path.extension().is_some_and(|e| e == "wasm") {
-            path.to_path_buf()
-        } else {
-            dir.join(&manifest.component)
-        };
+        let component_path = if path.extension().is_some_and(|e| e == "wasm") { path.to_path_buf() } else { dir.join(&manifest.component) };
         if !component_path.exists() {
             return Err(PackageError::MissingComponent { component: manifest.component.clone(), path: component_path });
         }

@@ -140,7 +140,8 @@ impl Panels {
         if show == ShowAs::Accounts {
             // Show the account: by the desk's account name, else the
             // account the CRM contact belongs to.
-            let account_name = who.account_name.clone().or_else(|| profile.as_ref().and_then(|p| p.account.as_ref()).and_then(|a| a.name.clone()));
+            let account_name =
+                who.account_name.clone().or_else(|| profile.as_ref().and_then(|p| p.account.as_ref()).and_then(|a| a.name.clone()));
             profile = match account_name {
                 Some(name) => {
                     who = Requester { email: None, secondary_email: None, phone: None, name: None, account_name: Some(name) };
@@ -155,7 +156,14 @@ impl Panels {
 
     /// One section of one plugin's panel for a ticket. Restricted sections
     /// fail before the plugin is called.
-    pub async fn section(&self, plugin_id: &str, ticket_id: &str, permissions: &PanelPermissions, section: Section, refresh: bool) -> Result<Json, PanelError> {
+    pub async fn section(
+        &self,
+        plugin_id: &str,
+        ticket_id: &str,
+        permissions: &PanelPermissions,
+        section: Section,
+        refresh: bool,
+    ) -> Result<Json, PanelError> {
         if !permissions.visible {
             return Err(PanelError::Hidden);
         }

@@ -123,10 +123,7 @@ impl PanelPermissions {
 
     /// The sections this profile may read, in panel order.
     pub fn sections(&self) -> Vec<Section> {
-        [Section::Profile, Section::Potentials, Section::Notes, Section::Activities]
-            .into_iter()
-            .filter(|s| self.allows(*s))
-            .collect()
+        [Section::Profile, Section::Potentials, Section::Notes, Section::Activities].into_iter().filter(|s| self.allows(*s)).collect()
     }
 }
 
@@ -145,7 +142,8 @@ mod tests {
 
     #[test]
     fn activities_need_one_kind_and_hidden_panels_allow_nothing() {
-        let none = PanelPermissions { calls: Access::Restricted, events: Access::Restricted, tasks: Access::Restricted, ..Default::default() };
+        let none =
+            PanelPermissions { calls: Access::Restricted, events: Access::Restricted, tasks: Access::Restricted, ..Default::default() };
         assert!(!none.allows(Section::Activities));
         let hidden = PanelPermissions { visible: false, ..Default::default() };
         assert!(hidden.sections().is_empty());

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth;
 use crate::credentials::{CredentialSource, HostCredentials, OAuthClient, Secret};
 use crate::manifest::{ConfigType, CredentialSpec, Manifest};
+use crate::outbound::GuardedHttp;
 use crate::package::{PluginPackage, MANIFEST_FILE};
 use crate::permissions::{Access, PanelPermissions};
-use crate::outbound::GuardedHttp;
 use crate::policy::{AllowList, LimitRequest};
 use crate::secrets::SecretBox;
 use crate::{Plugin, PluginSettings, Runtime};
@@ -112,7 +112,9 @@ pub enum RegistryError {
     NoCredential { plugin: String, name: String },
     #[error("set the OAuth client id and secret of credential `{name}` of plugin `{plugin}` before connecting")]
     OAuthNotConfigured { plugin: String, name: String },
-    #[error("this connection link is not valid, has expired, was already used, or was started in another browser; start the connection again")]
+    #[error(
+        "this connection link is not valid, has expired, was already used, or was started in another browser; start the connection again"
+    )]
     BadState,
     #[error(transparent)]
     Credential(#[from] crate::credentials::CredentialError),
@@ -202,7 +204,13 @@ struct Loaded {
 }
 
 impl Registry {
-    pub async fn open(db: &sled::Db, dir: &Path, runtime: Arc<Runtime>, public_url: &str, secrets: SecretBox) -> Result<Registry, RegistryError> {
+    pub async fn open(
+        db: &sled::Db,
+        dir: &Path,
+        runtime: Arc<Runtime>,
+        public_url: &str,
+        secrets: SecretBox,
+    ) -> Result<Registry, RegistryError> {
         std::fs::create_dir_all(dir)?;
         let registry = Registry {
             db: db.clone(),
@@ -225,7 +233,12 @@ impl Registry {
             }
             for (name, connection) in &install.connections {
                 let reconnected = match registry.oauth_client(&install, name) {
-                    Ok(client) => registry.credentials.oauth.connect(&install.id, name, client, &connection.refresh_token).await.map_err(RegistryError::from),
+                    Ok(client) => registry
+                        .credentials
+                        .oauth
+                        .connect(&install.id, name, client, &connection.refresh_token)
+                        .await
+                        .map_err(RegistryError::from),
                     Err(e) => Err(e),
                 };
                 if let Err(e) = reconnected {
@@ -250,10 +263,7 @@ impl Registry {
     }
 
     pub fn installation(&self, id: &str) -> Result<Installation, RegistryError> {
-        self.installs
-            .get(id)?
-            .and_then(|v| self.decode(&v))
-            .ok_or_else(|| RegistryError::NotInstalled(id.to_string()))
+        self.installs.get(id)?.and_then(|v| self.decode(&v)).ok_or_else(|| RegistryError::NotInstalled(id.to_string()))
     }
 
     /// An installation as stored, its secrets opened. A secret that does
@@ -336,11 +346,7 @@ impl Registry {
     /// Enabled plugins, by id.
     pub fn enabled(&self) -> Vec<(String, Arc<Plugin>)> {
         let loaded = self.loaded.read().expect("registry lock");
-        loaded
-            .iter()
-            .filter(|(_, l)| l.enabled)
-            .filter_map(|(id, l)| l.plugin.as_ref().ok().map(|p| (id.clone(), p.clone())))
-            .collect()
+        loaded.iter().filter(|(_, l)| l.enabled).filter_map(|(id, l)| l.plugin.as_ref().ok().map(|p| (id.clone(), p.clone()))).collect()
     }
 
     /// Loads a plugin's files with its settings.
@@ -480,7 +486,9 @@ impl Registry {
     /// privilege).
     pub fn permissions(&self, id: &str, profile: &str) -> PanelPermissions {
         let set = self.installation(id).ok().and_then(|i| i.permissions.get(profile).cloned());
-        set.unwrap_or_else(|| if auth::BUILTIN_PROFILES.contains(&profile) { PanelPermissions::default() } else { PanelPermissions::hidden() })
+        set.unwrap_or_else(
+            || if auth::BUILTIN_PROFILES.contains(&profile) { PanelPermissions::default() } else { PanelPermissions::hidden() },
+        )
     }
 
     pub fn set_permissions(&self, id: &str, profile: &str, permissions: PanelPermissions) -> Result<(), RegistryError> {
@@ -527,7 +535,9 @@ impl Registry {
         let mut install = self.installation(id)?;
         let client = self.oauth_client(&install, name)?;
         self.credentials.oauth.connect(id, name, client, refresh_token).await?;
-        install.connections.insert(name.into(), Connection { refresh_token: refresh_token.into(), connected_at: now(), connected_by: by.into() });
+        install
+            .connections
+            .insert(name.into(), Connection { refresh_token: refresh_token.into(), connected_at: now(), connected_by: by.into() });
         self.save(&install)
     }
 
@@ -552,7 +562,14 @@ impl Registry {
     /// `binding` is a secret the starting browser keeps (a cookie): only a
     /// browser holding it can finish the round trip, within
     /// [`CONSENT_SECS`].
-    pub fn authorize_url(&self, id: &str, name: &str, by: &str, access_request: Option<String>, binding: &str) -> Result<String, RegistryError> {
+    pub fn authorize_url(
+        &self,
+        id: &str,
+        name: &str,
+        by: &str,
+        access_request: Option<String>,
+        binding: &str,
+    ) -> Result<String, RegistryError> {
         let install = self.installation(id)?;
         let setup = install.oauth.get(name).filter(|s| !s.client_id.is_empty());
         let (Some(setup), CredentialSpec::OAuth2 { authorize_url, scopes, .. }) = (setup, self.credential_spec(id, name)?) else {
@@ -584,12 +601,10 @@ impl Registry {
     /// Finishes the consent the CRM redirected back from, in the browser
     /// that started it (`binding`, its consent cookie); returns the plugin id.
     pub async fn finish_authorization(&self, state: &str, binding: &str, code: &str) -> Result<String, RegistryError> {
-        let pending: PendingConsent = self
-            .states
-            .remove(state.as_bytes())?
-            .and_then(|v| serde_json::from_slice(&v).ok())
-            .ok_or(RegistryError::BadState)?;
-        let same_browser = !pending.binding.is_empty() && auth::constant_time_eq(pending.binding.as_bytes(), consent_binding(binding).as_bytes());
+        let pending: PendingConsent =
+            self.states.remove(state.as_bytes())?.and_then(|v| serde_json::from_slice(&v).ok()).ok_or(RegistryError::BadState)?;
+        let same_browser =
+            !pending.binding.is_empty() && auth::constant_time_eq(pending.binding.as_bytes(), consent_binding(binding).as_bytes());
         if !same_browser || pending.expires_at < chrono::Utc::now().timestamp() {
             return Err(RegistryError::BadState);
         }
@@ -597,10 +612,9 @@ impl Registry {
         let client = self.oauth_client(&install, &pending.credential)?;
         let refresh_token = self.credentials.oauth.exchange_code(&client, code, &self.redirect_uri()).await?;
         self.credentials.oauth.connect(&install.id, &pending.credential, client, &refresh_token).await?;
-        install.connections.insert(
-            pending.credential.clone(),
-            Connection { refresh_token, connected_at: now(), connected_by: pending.by.clone() },
-        );
+        install
+            .connections
+            .insert(pending.credential.clone(), Connection { refresh_token, connected_at: now(), connected_by: pending.by.clone() });
         if let Some(rid) = &pending.access_request {
             if let Some(r) = install.access_requests.iter_mut().find(|r| &r.id == rid) {
                 r.status = "approved".into();
@@ -682,7 +696,10 @@ impl Registry {
         let email = Email {
             to: request.email.clone(),
             subject: format!("Please approve the {name} connection for our help desk"),
-            body: format!("Our help desk asks to connect to {name} with your administrator account. To approve, open {}", self.approve_url(&request.token)),
+            body: format!(
+                "Our help desk asks to connect to {name} with your administrator account. To approve, open {}",
+                self.approve_url(&request.token)
+            ),
             sent_at: now(),
         };
         let request = request.clone();
@@ -697,9 +714,9 @@ impl Registry {
 
     /// The pending access request behind an approval link.
     pub fn access_request(&self, token: &str) -> Option<(String, AccessRequest)> {
-        self.installations().into_iter().find_map(|i| {
-            i.access_requests.iter().find(|r| r.token == token && r.status == "pending").map(|r| (i.id.clone(), r.clone()))
-        })
+        self.installations()
+            .into_iter()
+            .find_map(|i| i.access_requests.iter().find(|r| r.token == token && r.status == "pending").map(|r| (i.id.clone(), r.clone())))
     }
 
     pub fn outbox(&self) -> Vec<Email> {

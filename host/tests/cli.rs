@@ -60,7 +60,8 @@ fn call_prints_the_result_as_json() {
     assert_eq!(json[0]["stage"], "Negotiation/Review");
 
     // A miss is `null`, not an error.
-    let out = deskpane(&["plugin", "call", built("example").to_str().unwrap(), "lookup-requester", r#"{"email": "nobody@nowhere.example"}"#]);
+    let out =
+        deskpane(&["plugin", "call", built("example").to_str().unwrap(), "lookup-requester", r#"{"email": "nobody@nowhere.example"}"#]);
     assert_eq!(stdout(&out).trim(), "null");
 }
 
@@ -152,10 +153,17 @@ async fn call_runs_the_zoho_plugin_against_the_emulator() {
         let (plugin, token, base) = (plugin.clone(), token.clone(), base.clone());
         tokio::task::spawn_blocking(move || {
             deskpane(&[
-                "plugin", "call", plugin.to_str().unwrap(), function, &args,
-                "--credential", &format!("crm={token}"),
-                "--api-base", &format!("crm={base}"),
-                "--allow-host", &base,
+                "plugin",
+                "call",
+                plugin.to_str().unwrap(),
+                function,
+                &args,
+                "--credential",
+                &format!("crm={token}"),
+                "--api-base",
+                &format!("crm={base}"),
+                "--allow-host",
+                &base,
             ])
         })
     };
@@ -177,7 +185,19 @@ async fn call_runs_the_zoho_plugin_against_the_emulator() {
     let out = tokio::task::spawn_blocking({
         let plugin = built("zoho-crm");
         let base = emu.base_url();
-        move || deskpane(&["plugin", "call", plugin.to_str().unwrap(), "lookup-requester", r#"{"email": "a@b.c"}"#, "--credential", "crm=x", "--api-base", &format!("crm={base}")])
+        move || {
+            deskpane(&[
+                "plugin",
+                "call",
+                plugin.to_str().unwrap(),
+                "lookup-requester",
+                r#"{"email": "a@b.c"}"#,
+                "--credential",
+                "crm=x",
+                "--api-base",
+                &format!("crm={base}"),
+            ])
+        }
     })
     .await
     .unwrap();

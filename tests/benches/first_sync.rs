@@ -43,8 +43,16 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let s = SyncSetup::start().await;
-        s.emulator.seed_many("Accounts", (0..accounts).map(|i| json!({"Account_Name": format!("CRM Account {i}"), "Industry": "Retail"})).collect());
-        s.emulator.seed_many("Contacts", (0..contacts).map(|i| json!({"Last_Name": format!("Crm {i}"), "Email": format!("crm{i}@example.com"), "Title": "Buyer"})).collect());
+        s.emulator.seed_many(
+            "Accounts",
+            (0..accounts).map(|i| json!({"Account_Name": format!("CRM Account {i}"), "Industry": "Retail"})).collect(),
+        );
+        s.emulator.seed_many(
+            "Contacts",
+            (0..contacts)
+                .map(|i| json!({"Last_Name": format!("Crm {i}"), "Email": format!("crm{i}@example.com"), "Title": "Buyer"}))
+                .collect(),
+        );
         let seeded = Instant::now();
         for i in 0..accounts {
             let f = json!({"account_name": format!("Desk Account {i}"), "industry": "Services"});
@@ -62,7 +70,12 @@ fn main() {
         let report = s.engine.run().await.unwrap();
         let secs = started.elapsed().as_secs_f64();
         let total = 2 * (contacts + accounts);
-        println!("first sync of {} contacts and {} accounts: {secs:.1} s, {:.0} records/s", 2 * contacts, 2 * accounts, total as f64 / secs);
+        println!(
+            "first sync of {} contacts and {} accounts: {secs:.1} s, {:.0} records/s",
+            2 * contacts,
+            2 * accounts,
+            total as f64 / secs
+        );
         println!("imported {:?}", report.imported);
         println!("exported {:?}", report.exported);
         println!("peak memory (whole process, emulator included): {:.0} MiB", peak_rss_mib());

@@ -15,7 +15,6 @@ use deskpane::outbound::DnsOverrides;
 use deskpane::package::PluginPackage;
 use deskpane::{Runtime, RuntimeConfig};
 
-
 /// The component built by `scripts/build-plugins.sh` for `name`.
 pub fn plugin(name: &str) -> PluginPackage {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins").join(name);
@@ -30,8 +29,7 @@ pub fn runtime_with_dns(dns: &[(&str, IpAddr)]) -> Runtime {
     for (host, ip) in dns {
         overrides.entry(host.to_string()).or_default().push(*ip);
     }
-    Runtime::new(RuntimeConfig { max_instances: 16, dns_overrides: overrides, ..Default::default() })
-        .expect("runtime starts")
+    Runtime::new(RuntimeConfig { max_instances: 16, dns_overrides: overrides, ..Default::default() }).expect("runtime starts")
 }
 
 pub fn runtime() -> Runtime {
@@ -69,10 +67,13 @@ impl TestServer {
             .route("/ok", get(|| async { "hello" }))
             .route("/big", get(|| async { vec![b'x'; 1 << 20] }))
             .route("/slow", get(slow))
-            .route("/hang", get(|| async {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                "too late"
-            }))
+            .route(
+                "/hang",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    "too late"
+                }),
+            )
             .route("/key", get(key))
             .route("/redirect", get(redirect))
             .route("/token", axum::routing::post(token))
@@ -107,7 +108,9 @@ impl TestServer {
     }
 }
 
-async fn redirect(axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> (StatusCode, [(axum::http::HeaderName, String); 1]) {
+async fn redirect(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> (StatusCode, [(axum::http::HeaderName, String); 1]) {
     (StatusCode::FOUND, [(axum::http::header::LOCATION, q.get("to").cloned().unwrap_or_default())])
 }
 

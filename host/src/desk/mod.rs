@@ -205,10 +205,7 @@ impl Desk {
                 .filter_map(|id| self.get(kind, &String::from_utf8_lossy(&id)))
                 .collect();
         }
-        self.list(kind)
-            .into_iter()
-            .filter(|r| r.text(field).is_some_and(|v| v.eq_ignore_ascii_case(value)))
-            .collect()
+        self.list(kind).into_iter().filter(|r| r.text(field).is_some_and(|v| v.eq_ignore_ascii_case(value))).collect()
     }
 
     pub fn create(&self, kind: Kind, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
@@ -222,7 +219,15 @@ impl Desk {
     /// records its mapping and fingerprint with the record, so a crash
     /// keeps both or neither. Not flushed: the caller flushes before it
     /// acknowledges (the sync engine once per page, with its cursor).
-    pub fn write_with<F>(&self, kind: Kind, id: Option<&str>, fields: Map<String, Value>, origin: &str, extra: &[sled::Tree], also: F) -> Result<Record, DeskError>
+    pub fn write_with<F>(
+        &self,
+        kind: Kind,
+        id: Option<&str>,
+        fields: Map<String, Value>,
+        origin: &str,
+        extra: &[sled::Tree],
+        also: F,
+    ) -> Result<Record, DeskError>
     where
         F: Fn(&[TransactionalTree], &Record) -> TxResult<()>,
     {
@@ -241,9 +246,9 @@ impl Desk {
             let at = now();
             let (record, before, op) = match id {
                 Some(id) => {
-                    let current = records.get(key(kind, id))?.ok_or_else(|| {
-                        ConflictableTransactionError::Abort(DeskError::NotFound { kind, id: id.to_string() })
-                    })?;
+                    let current = records
+                        .get(key(kind, id))?
+                        .ok_or_else(|| ConflictableTransactionError::Abort(DeskError::NotFound { kind, id: id.to_string() }))?;
                     let before: Record = decode(&current);
                     let mut record = before.clone();
                     for (name, value) in &fields {
@@ -311,11 +316,8 @@ impl Desk {
 
     /// Brings a record and its associates back from the recycle bin.
     pub fn restore(&self, kind: Kind, id: &str, origin: &str) -> Result<Record, DeskError> {
-        let entry: BinEntry = self
-            .bin
-            .get(key(kind, id))?
-            .map(|v| decode(&v))
-            .ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
+        let entry: BinEntry =
+            self.bin.get(key(kind, id))?.map(|v| decode(&v)).ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
         (&self.records, &self.log, &self.bin, &self.index).transaction(|(records, log, bin, index)| {
             for r in std::iter::once(&entry.record).chain(&entry.associates) {
                 records.insert(key(r.kind, &r.id), encode(r))?;
@@ -369,7 +371,14 @@ mod tests {
         assert!(c2.fields.get("account_id").is_none());
         let log = d.changes_after(None, 10);
         let ops: Vec<_> = log.iter().map(|c| (c.kind, c.op, c.origin.as_str())).collect();
-        assert_eq!(ops, vec![(Kind::Account, ChangeOp::Created, "api"), (Kind::Contact, ChangeOp::Created, "api"), (Kind::Contact, ChangeOp::Updated, "agent:1")]);
+        assert_eq!(
+            ops,
+            vec![
+                (Kind::Account, ChangeOp::Created, "api"),
+                (Kind::Contact, ChangeOp::Created, "api"),
+                (Kind::Contact, ChangeOp::Updated, "agent:1")
+            ]
+        );
         assert_eq!(d.changes_after(Some(log[1].seq), 10).len(), 1);
     }
 

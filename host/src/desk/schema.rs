@@ -19,16 +19,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
-        Kind::Ticket,
-        Kind::Contact,
-        Kind::Account,
-        Kind::Product,
-        Kind::TimeEntry,
-        Kind::Activity,
-        Kind::Attachment,
-        Kind::Contract,
-    ];
+    pub const ALL: [Kind; 8] =
+        [Kind::Ticket, Kind::Contact, Kind::Account, Kind::Product, Kind::TimeEntry, Kind::Activity, Kind::Attachment, Kind::Contract];
 
     /// The collection name in URLs: `tickets`, `time-entries`, ...
     pub fn plural(self) -> &'static str {
@@ -65,8 +57,18 @@ impl Kind {
     /// and the field that points at the parent.
     pub fn associates(self) -> &'static [(Kind, &'static str)] {
         match self {
-            Kind::Contact => &[(Kind::Ticket, "contact_id"), (Kind::TimeEntry, "contact_id"), (Kind::Activity, "contact_id"), (Kind::Attachment, "contact_id")],
-            Kind::Account => &[(Kind::Ticket, "account_id"), (Kind::Contact, "account_id"), (Kind::Contract, "account_id"), (Kind::Attachment, "account_id")],
+            Kind::Contact => &[
+                (Kind::Ticket, "contact_id"),
+                (Kind::TimeEntry, "contact_id"),
+                (Kind::Activity, "contact_id"),
+                (Kind::Attachment, "contact_id"),
+            ],
+            Kind::Account => &[
+                (Kind::Ticket, "account_id"),
+                (Kind::Contact, "account_id"),
+                (Kind::Contract, "account_id"),
+                (Kind::Attachment, "account_id"),
+            ],
             Kind::Product => &[(Kind::Attachment, "product_id")],
             _ => &[],
         }
@@ -279,7 +281,13 @@ fn check_value(kind: FieldKind, value: &Value, exists: &dyn Fn(Kind, &str) -> bo
 
 fn is_email(s: &str) -> bool {
     match s.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+        }
         None => false,
     }
 }
@@ -299,7 +307,12 @@ mod tests {
 
     #[test]
     fn a_valid_contact_passes() {
-        assert!(check(Kind::Contact, json!({"last_name": "Lovelace", "email": "ada@example.com", "account_id": "a1", "cf_tier": "Gold"}), false).is_empty());
+        assert!(check(
+            Kind::Contact,
+            json!({"last_name": "Lovelace", "email": "ada@example.com", "account_id": "a1", "cf_tier": "Gold"}),
+            false
+        )
+        .is_empty());
     }
 
     #[test]

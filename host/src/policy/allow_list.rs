@@ -56,7 +56,9 @@ enum PortMatch {
 
 /// Why an allow-list entry could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("allowed host `{entry}` is not valid: {reason}; write it as scheme://host[:port], e.g. https://*.example.com or http://127.0.0.1:8080")]
+#[error(
+    "allowed host `{entry}` is not valid: {reason}; write it as scheme://host[:port], e.g. https://*.example.com or http://127.0.0.1:8080"
+)]
 pub struct PatternError {
     pub entry: String,
     pub reason: String,
@@ -74,22 +76,13 @@ pub enum Denial {
     #[error("{url} is not on the plugin's allow-list")]
     NotListed { url: String },
     #[error("{host} resolves to {addr}, a {class} address, which the allow-list does not name explicitly")]
-    SpecialAddress {
-        host: String,
-        addr: IpAddr,
-        class: &'static str,
-    },
+    SpecialAddress { host: String, addr: IpAddr, class: &'static str },
 }
 
 impl HostPattern {
     pub fn parse(entry: &str) -> Result<Self, PatternError> {
-        let err = |reason: &str| PatternError {
-            entry: entry.to_string(),
-            reason: reason.to_string(),
-        };
-        let (scheme, rest) = entry
-            .split_once("://")
-            .ok_or_else(|| err("it has no scheme"))?;
+        let err = |reason: &str| PatternError { entry: entry.to_string(), reason: reason.to_string() };
+        let (scheme, rest) = entry.split_once("://").ok_or_else(|| err("it has no scheme"))?;
         let scheme = match scheme {
             "http" => Scheme::Http,
             "https" => Scheme::Https,
@@ -138,12 +131,7 @@ impl HostPattern {
         } else {
             HostMatch::Exact(host)
         };
-        Ok(HostPattern {
-            scheme,
-            host,
-            port,
-            source: entry.to_string(),
-        })
+        Ok(HostPattern { scheme, host, port, source: entry.to_string() })
     }
 
     fn matches(&self, scheme: Scheme, host: &str, port: u16) -> bool {
@@ -203,10 +191,7 @@ pub struct AllowList {
 
 impl AllowList {
     pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Self, PatternError> {
-        let entries = entries
-            .iter()
-            .map(|e| HostPattern::parse(e.as_ref()))
-            .collect::<Result<_, _>>()?;
+        let entries = entries.iter().map(|e| HostPattern::parse(e.as_ref())).collect::<Result<_, _>>()?;
         Ok(AllowList { entries })
     }
 
@@ -235,9 +220,7 @@ impl AllowList {
             return Err(Denial::UserInfo(format!("{}://{}:{}", url.scheme(), host, port)));
         }
         if !self.entries.iter().any(|e| e.matches(scheme, &host, port)) {
-            return Err(Denial::NotListed {
-                url: format!("{}://{}:{}", url.scheme(), host, port),
-            });
+            return Err(Denial::NotListed { url: format!("{}://{}:{}", url.scheme(), host, port) });
         }
         if let Some(ip) = parse_ip(&host) {
             self.check_resolved(url.scheme(), &host, port, ip)?;
@@ -305,9 +288,12 @@ pub fn special_class(addr: IpAddr) -> Option<&'static str> {
                 Some("unspecified")
             } else if a == 100 && (64..128).contains(&b) {
                 Some("shared (carrier-grade NAT)")
-            } else if v4.is_multicast() || a >= 240 {
-                Some("reserved")
-            } else if (a, b, c) == (192, 0, 0) || (a, b, c) == (192, 0, 2) || (a, b, c) == (198, 51, 100) || (a, b, c) == (203, 0, 113) || (a == 198 && (b == 18 || b == 19)) {
+            } else if v4.is_multicast()
+                || a >= 240
+                // Protocol assignments, documentation, benchmarking.
+                || matches!((a, b, c), (192, 0, 0) | (192, 0, 2) | (198, 51, 100) | (203, 0, 113))
+                || (a == 198 && (b == 18 || b == 19))
+            {
                 Some("reserved")
             } else {
                 None
@@ -392,8 +378,24 @@ mod tests {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         assert!(l.check_resolved("https", "crm.example.com", 443, ip("93.184.216.34")).is_ok());
         for bad in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1",
-            "::ffff:10.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::", "fec0::1", "2001:db8::1", "192.0.2.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "fec0::1",
+            "2001:db8::1",
+            "192.0.2.1",
         ] {
             let err = l.check_resolved("https", "crm.example.com", 443, ip(bad)).unwrap_err();
             assert!(matches!(err, Denial::SpecialAddress { .. }), "{bad}: {err}");
@@ -429,10 +431,24 @@ mod tests {
     fn ssrf_spellings_of_special_addresses_are_refused() {
         let l = list(&["http://*:*", "https://*:*"]);
         for url in [
-            "http://127.1/", "http://0177.0.0.1/", "http://0x7f000001/", "http://2130706433/", "http://0/", "http://0.0.0.0/", "http://[::]/",
-            "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::7f00:1]/", "http://169.254.169.254/latest/meta-data/",
-            "http://100.64.0.1/", "http://[fe80::1%25eth0]/", "http://evil.example@127.0.0.1/", "http://127.0.0.1:80@evil.example/",
-            "http://user:pw@crm.example/", "https://[2002:7f00:1::]/",
+            "http://127.1/",
+            "http://0177.0.0.1/",
+            "http://0x7f000001/",
+            "http://2130706433/",
+            "http://0/",
+            "http://0.0.0.0/",
+            "http://[::]/",
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://100.64.0.1/",
+            "http://[fe80::1%25eth0]/",
+            "http://evil.example@127.0.0.1/",
+            "http://127.0.0.1:80@evil.example/",
+            "http://user:pw@crm.example/",
+            "https://[2002:7f00:1::]/",
         ] {
             assert!(l.check_url(url).is_err(), "{url} must be refused");
         }
@@ -453,7 +469,16 @@ mod tests {
 
     #[test]
     fn bad_entries_are_refused_with_a_reason() {
-        for bad in ["example.com", "ftp://example.com", "https://exa*mple.com", "https://*.", "https://example.com/path", "https://example.com:99999", "https://user@example.com", "https://[::1"] {
+        for bad in [
+            "example.com",
+            "ftp://example.com",
+            "https://exa*mple.com",
+            "https://*.",
+            "https://example.com/path",
+            "https://example.com:99999",
+            "https://user@example.com",
+            "https://[::1",
+        ] {
             let err = HostPattern::parse(bad).unwrap_err();
             assert!(err.to_string().contains(bad), "{err}");
         }

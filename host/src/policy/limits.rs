@@ -71,7 +71,12 @@ impl Limits {
             Duration::from_millis(pick(asked, ok, millis(default), millis(max)))
         };
         Limits {
-            memory_bytes: pick(requested.memory_mib.map(|m| m << 20), approved.memory_mib.map(|m| m << 20), d.memory_bytes, ceiling.memory_bytes),
+            memory_bytes: pick(
+                requested.memory_mib.map(|m| m << 20),
+                approved.memory_mib.map(|m| m << 20),
+                d.memory_bytes,
+                ceiling.memory_bytes,
+            ),
             cpu: ms(requested.cpu_ms, approved.cpu_ms, d.cpu, ceiling.cpu),
             call_timeout: ms(requested.call_timeout_ms, approved.call_timeout_ms, d.call_timeout, ceiling.call_timeout),
             max_concurrency: pick(

@@ -21,9 +21,8 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::contract::{
-    ActionRequest, Activity, ActivityKind, ChangePage, Connector, ConnectorError, ConnectorPre,
-    CrmRecord, FeedQuery, FieldMeta, ListView, Module, Note, Notification, Notified, Potential, Profile, RecordRef,
-    Requester, Written,
+    ActionRequest, Activity, ActivityKind, ChangePage, Connector, ConnectorError, ConnectorPre, CrmRecord, FeedQuery, FieldMeta, ListView,
+    Module, Note, Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
 };
 use crate::credentials::CredentialSource;
 use crate::manifest::{ConfigType, Manifest, CONTRACT_VERSION};
@@ -147,9 +146,7 @@ impl Runtime {
             .total_stacks(n)
             .max_memory_size(usize::try_from(config.ceiling.memory_bytes).unwrap_or(usize::MAX));
         let mut wasm = Config::new();
-        wasm.wasm_component_model(true)
-            .epoch_interruption(true)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        wasm.wasm_component_model(true).epoch_interruption(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&wasm)?;
         let mut linker = Linker::new(&engine);
         Connector::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
@@ -208,7 +205,8 @@ impl Runtime {
         let limits = Limits::grant(&manifest.limits, &settings.approved_limits, &self.config.ceiling);
         let mut allow = manifest.allowed_hosts.clone();
         allow.extend(AllowList::parse(&settings.extra_hosts)?);
-        let outbound = Outbound::new(&manifest.id, allow, &limits, manifest.credentials.clone(), credentials.clone(), &self.config.dns_overrides);
+        let outbound =
+            Outbound::new(&manifest.id, allow, &limits, manifest.credentials.clone(), credentials.clone(), &self.config.dns_overrides);
         Ok(Plugin {
             engine: self.engine.clone(),
             pre,

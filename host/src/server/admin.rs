@@ -3,16 +3,16 @@
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
 use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{Admin, ApiError, ApiResult, AppState};
+use crate::auth::AgentPatch;
 use crate::manifest::CredentialSpec;
 use crate::permissions::PanelPermissions;
-use crate::auth::AgentPatch;
 use crate::policy::Limits;
 use crate::registry::{Installation, InstallationPatch};
 
@@ -55,11 +55,8 @@ fn view(s: &AppState, install: &Installation) -> Value {
         .collect();
     let secret_keys = s.registry.secret_config_keys(&install.id);
     // A secret's value never leaves the server; the console learns it is set.
-    let config: serde_json::Map<String, Value> = install
-        .config
-        .iter()
-        .map(|(k, v)| (k.clone(), if secret_keys.contains(k) { json!("") } else { json!(v) }))
-        .collect();
+    let config: serde_json::Map<String, Value> =
+        install.config.iter().map(|(k, v)| (k.clone(), if secret_keys.contains(k) { json!("") } else { json!(v) })).collect();
     let secrets_set: Vec<&String> = install.config.keys().filter(|k| secret_keys.contains(k)).collect();
     let sandbox = manifest.as_ref().map(|m| {
         let granted = s.registry.plugin_limits(&install.id);
@@ -117,7 +114,9 @@ async fn install(State(s): State<AppState>, _admin: Admin, mut form: Multipart) 
         let name = field.name().unwrap_or_default().to_string();
         let bytes = field.bytes().await.map_err(|e| ApiError::bad_request(format!("reading `{name}` failed: {e}")))?;
         match name.as_str() {
-            "manifest" => manifest = Some(String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::bad_request("the manifest is not UTF-8 text"))?),
+            "manifest" => {
+                manifest = Some(String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::bad_request("the manifest is not UTF-8 text"))?)
+            }
             "component" => component = Some(bytes.to_vec()),
             _ => {}
         }
@@ -129,7 +128,12 @@ async fn install(State(s): State<AppState>, _admin: Admin, mut form: Multipart) 
     Ok((StatusCode::CREATED, Json(view(&s, &install))))
 }
 
-async fn patch(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>, Json(body): Json<InstallationPatch>) -> ApiResult<Json<Value>> {
+async fn patch(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    Json(body): Json<InstallationPatch>,
+) -> ApiResult<Json<Value>> {
     let install = tokio::task::block_in_place(|| s.registry.update(&id, body))?;
     Ok(Json(view(&s, &install)))
 }
@@ -148,7 +152,12 @@ struct ConnectBody {
 
 /// Starts an OAuth consent; the answer sets the consent cookie that ties
 /// the round trip to this browser.
-async fn connect(State(s): State<AppState>, Admin(agent): Admin, Path(id): Path<String>, body: Option<Json<ConnectBody>>) -> ApiResult<axum::response::Response> {
+async fn connect(
+    State(s): State<AppState>,
+    Admin(agent): Admin,
+    Path(id): Path<String>,
+    body: Option<Json<ConnectBody>>,
+) -> ApiResult<axum::response::Response> {
     let credential = body
         .and_then(|Json(b)| b.credential)
         .or_else(|| s.registry.default_credential(&id))
@@ -166,7 +175,12 @@ struct ApiKeyBody {
 }
 
 /// Connects an API-key credential with the key the admin pasted in.
-async fn set_api_key(State(s): State<AppState>, _admin: Admin, Path((id, name)): Path<(String, String)>, Json(body): Json<ApiKeyBody>) -> ApiResult<Json<Value>> {
+async fn set_api_key(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path((id, name)): Path<(String, String)>,
+    Json(body): Json<ApiKeyBody>,
+) -> ApiResult<Json<Value>> {
     let install = s.registry.set_api_key(&id, &name, &body.api_key)?;
     Ok(Json(view(&s, &install)))
 }
@@ -181,7 +195,12 @@ struct AccessBody {
     email: String,
 }
 
-async fn request_access(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>, Json(body): Json<AccessBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn request_access(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    Json(body): Json<AccessBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let request = s.registry.request_access(&id, &body.email)?;
     let mut v = serde_json::to_value(&request).expect("requests serialise");
     v["approve_url"] = json!(s.registry.approve_url(&request.token));
@@ -249,7 +268,12 @@ struct AgentBody {
     profile: String,
 }
 
-async fn update_agent(State(s): State<AppState>, Admin(by): Admin, Path(id): Path<String>, Json(patch): Json<AgentPatch>) -> ApiResult<Json<Value>> {
+async fn update_agent(
+    State(s): State<AppState>,
+    Admin(by): Admin,
+    Path(id): Path<String>,
+    Json(patch): Json<AgentPatch>,
+) -> ApiResult<Json<Value>> {
     let agent = s.auth.update_agent(&id, patch, &by)?;
     Ok(Json(serde_json::to_value(agent.public()).expect("agents serialise")))
 }

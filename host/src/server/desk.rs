@@ -41,7 +41,12 @@ async fn list(State(s): State<AppState>, _agent: Agent, Path(kind): Path<String>
     Ok(Json(json!({ "records": s.desk.list(kind) })))
 }
 
-async fn create(State(s): State<AppState>, agent: Agent, Path(kind): Path<String>, Json(body): Json<Body>) -> ApiResult<(StatusCode, Json<Record>)> {
+async fn create(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(kind): Path<String>,
+    Json(body): Json<Body>,
+) -> ApiResult<(StatusCode, Json<Record>)> {
     let kind = kind_of(&kind)?;
     may_write(&agent, kind)?;
     let record = s.desk.create(kind, body.fields, &origin(&agent))?;
@@ -54,7 +59,12 @@ async fn read(State(s): State<AppState>, _agent: Agent, Path((kind, id)): Path<(
     s.desk.get(kind, &id).map(Json).ok_or_else(|| ApiError::not_found(format!("no {} with id {id}", kind.singular())))
 }
 
-async fn update(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(String, String)>, Json(body): Json<Body>) -> ApiResult<Json<Record>> {
+async fn update(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path((kind, id)): Path<(String, String)>,
+    Json(body): Json<Body>,
+) -> ApiResult<Json<Record>> {
     let kind = kind_of(&kind)?;
     may_write(&agent, kind)?;
     let record = s.desk.update(kind, &id, body.fields, &origin(&agent))?;

@@ -156,7 +156,8 @@ impl AppState {
         create_private_dir(&config.data)?;
         let db = sled::open(config.data.join("db"))
             .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e} (is another deskpane using it?)", config.data.display()))?;
-        let runtime = Arc::new(crate::Runtime::new(config.runtime.clone()).map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e:#}"))?);
+        let runtime =
+            Arc::new(crate::Runtime::new(config.runtime.clone()).map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e:#}"))?);
         let secrets = crate::secrets::SecretBox::open_or_create(&config.data.join("secret.key"))?;
         let registry = Arc::new(Registry::open(&db, &config.data.join("plugins"), runtime, &config.public_url, secrets).await?);
         let desk = Desk::open(&db)?;
@@ -183,7 +184,8 @@ impl AppState {
 
     fn cookie(&self, name: &str, value: &str, path: &str, max_age: u64) -> HeaderValue {
         let secure = if self.secure_cookies() { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")).expect("cookie is ASCII")
+        HeaderValue::from_str(&format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+            .expect("cookie is ASCII")
     }
 }
 
@@ -327,12 +329,24 @@ fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
 /// Where the CRM's consent page sends the browser back. The `state` must
 /// be live and belong to this browser (the consent cookie set when the
 /// round trip began).
-async fn oauth_callback(State(state): State<AppState>, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<Callback>) -> Response {
+async fn oauth_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<Callback>,
+) -> Response {
     if let Some(error) = q.error {
-        return message_page(StatusCode::BAD_REQUEST, "Not connected", &format!("The CRM did not grant access ({error}). Start the connection again from the admin console."));
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            "Not connected",
+            &format!("The CRM did not grant access ({error}). Start the connection again from the admin console."),
+        );
     }
     let (Some(code), Some(st)) = (q.code, q.state) else {
-        return message_page(StatusCode::BAD_REQUEST, "Not connected", "The CRM's answer lacks its code or state. Start the connection again from the admin console.");
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            "Not connected",
+            "The CRM's answer lacks its code or state. Start the connection again from the admin console.",
+        );
     };
     let browser = cookie(&headers, CONSENT_COOKIE).unwrap_or_default();
     let mut response = match state.registry.finish_authorization(&st, &browser, &code).await {

@@ -49,9 +49,8 @@ async fn section(
     Path((ticket, plugin, section)): Path<(String, String, String)>,
     Query(q): Query<SectionQuery>,
 ) -> ApiResult<Json<Value>> {
-    let section = Section::parse(&section).ok_or_else(|| {
-        ApiError::not_found(format!("`{section}` is not a panel section; use profile, potentials, notes or activities"))
-    })?;
+    let section = Section::parse(&section)
+        .ok_or_else(|| ApiError::not_found(format!("`{section}` is not a panel section; use profile, potentials, notes or activities")))?;
     let permissions = s.registry.permissions(&plugin, &agent.profile);
     let refresh = q.refresh.is_some_and(|r| r != "0" && r != "false");
     match s.panels.section(&plugin, &ticket, &permissions, section, refresh).await {
@@ -65,7 +64,5 @@ async fn section(
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/tickets/{id}/panels", get(list))
-        .route("/api/tickets/{id}/panels/{plugin}/{section}", get(section))
+    Router::new().route("/api/tickets/{id}/panels", get(list)).route("/api/tickets/{id}/panels/{plugin}/{section}", get(section))
 }

@@ -34,12 +34,7 @@ async fn overview(State(s): State<AppState>, _admin: Admin, Path(id): Path<Strin
     let store = engine.store();
     let modules: serde_json::Map<String, Value> = SyncModule::ALL
         .into_iter()
-        .map(|m| {
-            (
-                m.name().to_string(),
-                json!({ "first_sync_done": store.first_sync_done(&id, m), "mapped": store.mapped_count(&id, m) }),
-            )
-        })
+        .map(|m| (m.name().to_string(), json!({ "first_sync_done": store.first_sync_done(&id, m), "mapped": store.mapped_count(&id, m) })))
         .collect();
     Ok(Json(json!({
         "settings": engine.settings(),
@@ -49,7 +44,12 @@ async fn overview(State(s): State<AppState>, _admin: Admin, Path(id): Path<Strin
     })))
 }
 
-async fn save(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>, Json(settings): Json<SyncSettings>) -> ApiResult<Json<Value>> {
+async fn save(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    Json(settings): Json<SyncSettings>,
+) -> ApiResult<Json<Value>> {
     s.sync.engine(&id)?.set_settings(settings.clone()).await?;
     s.sync.trigger();
     Ok(Json(json!({ "settings": settings })))
@@ -57,22 +57,31 @@ async fn save(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>, 
 
 /// Both sides' fields of a module, for the mapping editor.
 async fn fields(State(s): State<AppState>, _admin: Admin, Path((id, module)): Path<(String, String)>) -> ApiResult<Json<Value>> {
-    let module = SyncModule::parse(&module).ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
+    let module = SyncModule::parse(&module)
+        .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
     let plugin = s.registry.plugin(&id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
-    let meta = crate::sync::engine::with_retry(|| plugin.describe_module(module.module())).await.map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+    let meta = crate::sync::engine::with_retry(|| plugin.describe_module(module.module()))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
     let crm: Vec<Value> = meta
         .iter()
         .map(|m| json!({"name": m.name, "label": m.label, "type": crm_type_name(m.field_type), "mandatory": m.mandatory, "read_only": m.read_only, "custom": m.custom}))
         .collect();
-    let desk: Vec<Value> = schema::fields(module.kind()).iter().map(|f| json!({"name": f.name, "type": desk_type_name(f.kind), "required": f.required})).collect();
+    let desk: Vec<Value> = schema::fields(module.kind())
+        .iter()
+        .map(|f| json!({"name": f.name, "type": desk_type_name(f.kind), "required": f.required}))
+        .collect();
     Ok(Json(json!({ "crm": crm, "desk": desk })))
 }
 
 /// The CRM's list views of a module, for choosing which records sync.
 async fn list_views(State(s): State<AppState>, _admin: Admin, Path((id, module)): Path<(String, String)>) -> ApiResult<Json<Value>> {
-    let module = SyncModule::parse(&module).ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
+    let module = SyncModule::parse(&module)
+        .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
     let plugin = s.registry.plugin(&id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
-    let views = crate::sync::engine::with_retry(|| plugin.list_views(module.module())).await.map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+    let views = crate::sync::engine::with_retry(|| plugin.list_views(module.module()))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
     let views: Vec<Value> = views.iter().map(|v| json!({"id": v.id, "name": v.name})).collect();
     Ok(Json(json!({ "list_views": views })))
 }
@@ -140,7 +149,13 @@ pub const HOOK_BODY_LIMIT: usize = 64 * 1024;
 /// back in the `X-Deskpane-Token` header or as the JSON body's top-level
 /// `token` (where Zoho CRM echoes a channel's token), compared in constant
 /// time. A query-string token is refused: URLs end up in logs.
-async fn hook(State(s): State<AppState>, Path(plugin): Path<String>, uri: axum::http::Uri, headers: HeaderMap, body: Bytes) -> ApiResult<StatusCode> {
+async fn hook(
+    State(s): State<AppState>,
+    Path(plugin): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
     let refused = || ApiError::new(StatusCode::UNAUTHORIZED, "the notification carries no valid token");
     if uri.query().is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("token"))) {
         return Err(ApiError::bad_request("send the notification token in the X-Deskpane-Token header or the JSON body, not in the URL"));
@@ -148,11 +163,10 @@ async fn hook(State(s): State<AppState>, Path(plugin): Path<String>, uri: axum::
     let (Some(p), Some(expected)) = (s.registry.plugin(&plugin), s.sync.hook_token(&plugin)) else {
         return Err(ApiError::not_found("no notifications are expected here"));
     };
-    let given = headers
-        .get("x-deskpane-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_string)));
+    let given =
+        headers.get("x-deskpane-token").and_then(|v| v.to_str().ok()).map(str::to_string).or_else(|| {
+            serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_string))
+        });
     if !given.is_some_and(|g| crate::auth::constant_time_eq(g.as_bytes(), expected.as_bytes())) {
         return Err(refused());
     }

@@ -261,7 +261,8 @@ impl SyncEngine {
         if c == Counts::default() {
             return Ok(());
         }
-        self.store.add_history(&self.plugin, &HistoryEntry { at: now(), direction, module, added: c.added, updated: c.updated, failed: c.failed })
+        self.store
+            .add_history(&self.plugin, &HistoryEntry { at: now(), direction, module, added: c.added, updated: c.updated, failed: c.failed })
     }
 
     fn fail(&self, failure: Failure) -> Result<(), DeskError> {
@@ -358,11 +359,24 @@ impl SyncEngine {
         let outcome = match target {
             Some(desk) => {
                 if let Some(other) = self.store.crm_id(&self.plugin, module, &desk.id).filter(|other| other != &change.id) {
-                    let reason = format!("{ALREADY_MAPPED} (desk {} {} is mapped to CRM record {other})", module.kind().singular(), desk.id);
-                    return self.fail(Failure::new(Flow::CrmToDesk, module, name, reason).desk(Some(desk.id)).crm(Some(change.id.clone())).with_record(record));
+                    let reason =
+                        format!("{ALREADY_MAPPED} (desk {} {} is mapped to CRM record {other})", module.kind().singular(), desk.id);
+                    return self.fail(
+                        Failure::new(Flow::CrmToDesk, module, name, reason)
+                            .desk(Some(desk.id))
+                            .crm(Some(change.id.clone()))
+                            .with_record(record),
+                    );
                 }
                 let base = self.store.fingerprint(&self.plugin, module, &desk.id).map(|f| f.values).unwrap_or_default();
-                let mut m = merge(&base, &self.desk_values(module, &desk, &ms.fields), &crm, Some(&desk.updated_at), record.modified_time.as_deref(), ms.direction);
+                let mut m = merge(
+                    &base,
+                    &self.desk_values(module, &desk, &ms.fields),
+                    &crm,
+                    Some(&desk.updated_at),
+                    record.modified_time.as_deref(),
+                    ms.direction,
+                );
                 if secondary_match {
                     // Mapped by secondary email: the desk's primary email
                     // becomes the CRM's.
@@ -409,7 +423,14 @@ impl SyncEngine {
     }
 
     /// Writes a desk record with its mapping and fingerprint, atomically.
-    fn write_desk(&self, module: SyncModule, id: Option<&str>, fields: Map<String, Json>, crm_id: &str, fingerprint: &Fingerprint) -> Result<Record, DeskError> {
+    fn write_desk(
+        &self,
+        module: SyncModule,
+        id: Option<&str>,
+        fields: Map<String, Json>,
+        crm_id: &str,
+        fingerprint: &Fingerprint,
+    ) -> Result<Record, DeskError> {
         let plugin = self.plugin.clone();
         self.desk.write_with(module.kind(), id, fields, &self.origin(), &self.store.trees(), |txs, record| {
             SyncStore::link_tx(txs, &plugin, module, &record.id, crm_id, fingerprint)
@@ -450,7 +471,12 @@ impl SyncEngine {
 
     // ---- desk -> CRM ----
 
-    async fn export(&self, plugin: &Plugin, settings: &SyncSettings, metas: &BTreeMap<SyncModule, Vec<FieldMeta>>) -> Result<BTreeMap<SyncModule, Counts>, SyncError> {
+    async fn export(
+        &self,
+        plugin: &Plugin,
+        settings: &SyncSettings,
+        metas: &BTreeMap<SyncModule, Vec<FieldMeta>>,
+    ) -> Result<BTreeMap<SyncModule, Counts>, SyncError> {
         let mut pending: BTreeMap<SyncModule, BTreeSet<String>> = BTreeMap::new();
         // First sync: the desk's records of the last year not yet mapped.
         let year_ago = (chrono::Utc::now() - chrono::Duration::days(365)).to_rfc3339();
@@ -491,7 +517,11 @@ impl SyncEngine {
                     let outcome = with_retry(|| plugin.delete(module.module(), std::slice::from_ref(&crm_id))).await?;
                     if let Some(Err(e)) = outcome.first() {
                         if !matches!(e, ConnectorError::NotFound(_)) {
-                            self.fail(Failure::new(Flow::DeskToCrm, module, desk_id.clone(), reason(e)).desk(Some(desk_id.clone())).crm(Some(crm_id.clone())))?;
+                            self.fail(
+                                Failure::new(Flow::DeskToCrm, module, desk_id.clone(), reason(e))
+                                    .desk(Some(desk_id.clone()))
+                                    .crm(Some(crm_id.clone())),
+                            )?;
                             continue;
                         }
                     }
@@ -507,7 +537,13 @@ impl SyncEngine {
     }
 
     /// A desk record's mapped fields as CRM fields, references as CRM ids.
-    fn crm_fields(&self, module: SyncModule, values: &Values, pairs: &[FieldPair], meta: &[FieldMeta]) -> Result<Vec<Field>, mapping::ValueMismatch> {
+    fn crm_fields(
+        &self,
+        module: SyncModule,
+        values: &Values,
+        pairs: &[FieldPair],
+        meta: &[FieldMeta],
+    ) -> Result<Vec<Field>, mapping::ValueMismatch> {
         // Only the fields given: the rest stay as the CRM has them.
         let pairs: Vec<FieldPair> = pairs.iter().filter(|p| values.contains_key(&p.desk)).cloned().collect();
         let mut plain = Map::new();
@@ -519,7 +555,11 @@ impl SyncEngine {
                     let crm_id = value.as_str().and_then(|id| module_of(target).and_then(|m| self.store.crm_id(&self.plugin, m, id)));
                     if let Some(crm_id) = crm_id {
                         let target_module = module_of(target).map(SyncModule::module).expect("references point at synced modules");
-                        refs.push(Field { name: pair.crm.clone(), label: None, value: Value::Reference(RecordRef { module: target_module, id: crm_id, name: None }) });
+                        refs.push(Field {
+                            name: pair.crm.clone(),
+                            label: None,
+                            value: Value::Reference(RecordRef { module: target_module, id: crm_id, name: None }),
+                        });
                     }
                 }
                 None => {
@@ -533,12 +573,22 @@ impl SyncEngine {
         Ok(fields)
     }
 
-    async fn export_records(&self, plugin: &Plugin, module: SyncModule, ms: &ModuleSettings, meta: &[FieldMeta], ids: BTreeSet<String>) -> Result<Counts, SyncError> {
+    async fn export_records(
+        &self,
+        plugin: &Plugin,
+        module: SyncModule,
+        ms: &ModuleSettings,
+        meta: &[FieldMeta],
+        ids: BTreeSet<String>,
+    ) -> Result<Counts, SyncError> {
         let mut counts = Counts::default();
         let mut batch: Vec<(String, CrmRecord, Values, bool)> = Vec::new();
         for id in ids {
             let Some(record) = self.desk.get(module.kind(), &id) else { continue };
-            if module == SyncModule::Products && !ms.departments.is_empty() && !ms.departments.iter().any(|d| record.text("department") == Some(d.as_str())) {
+            if module == SyncModule::Products
+                && !ms.departments.is_empty()
+                && !ms.departments.iter().any(|d| record.text("department") == Some(d.as_str()))
+            {
                 continue;
             }
             let values = self.desk_values(module, &record, &ms.fields);
@@ -546,7 +596,9 @@ impl SyncEngine {
             let base = self.store.fingerprint(&self.plugin, module, &id).map(|f| f.values).unwrap_or_default();
             // Only fields the desk changed since the last sync go out.
             let changed: Values = match &crm_id {
-                Some(_) => values.iter().filter(|(k, v)| base.get(*k).unwrap_or(&Json::Null) != *v).map(|(k, v)| (k.clone(), v.clone())).collect(),
+                Some(_) => {
+                    values.iter().filter(|(k, v)| base.get(*k).unwrap_or(&Json::Null) != *v).map(|(k, v)| (k.clone(), v.clone())).collect()
+                }
                 None => values.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect(),
             };
             if changed.is_empty() {
@@ -590,14 +642,25 @@ impl SyncEngine {
                             }
                             Err(e) => {
                                 counts.failed += 1;
-                                self.fail(Failure::new(Flow::DeskToCrm, module, desk_id.clone(), e.to_string()).desk(Some(desk_id.clone())).crm(Some(written.id.clone())).with_record(record))?;
+                                self.fail(
+                                    Failure::new(Flow::DeskToCrm, module, desk_id.clone(), e.to_string())
+                                        .desk(Some(desk_id.clone()))
+                                        .crm(Some(written.id.clone()))
+                                        .with_record(record),
+                                )?;
                             }
                         }
                     }
                     Err(e) => {
                         counts.failed += 1;
-                        let name = self.desk.get(module.kind(), desk_id).map(|r| name_of(|f| r.fields.get(f))).unwrap_or_else(|| desk_id.clone());
-                        self.fail(Failure::new(Flow::DeskToCrm, module, name, reason(&e)).desk(Some(desk_id.clone())).crm(record.id.clone()).with_record(record))?;
+                        let name =
+                            self.desk.get(module.kind(), desk_id).map(|r| name_of(|f| r.fields.get(f))).unwrap_or_else(|| desk_id.clone());
+                        self.fail(
+                            Failure::new(Flow::DeskToCrm, module, name, reason(&e))
+                                .desk(Some(desk_id.clone()))
+                                .crm(record.id.clone())
+                                .with_record(record),
+                        )?;
                     }
                 }
             }

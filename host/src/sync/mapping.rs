@@ -196,7 +196,16 @@ mod tests {
     use super::*;
 
     fn meta(name: &str, t: FieldType) -> FieldMeta {
-        FieldMeta { name: name.into(), label: name.into(), field_type: t, mandatory: false, max_length: None, read_only: false, custom: false, picklist_values: vec![] }
+        FieldMeta {
+            name: name.into(),
+            label: name.into(),
+            field_type: t,
+            mandatory: false,
+            max_length: None,
+            read_only: false,
+            custom: false,
+            picklist_values: vec![],
+        }
     }
 
     fn pair(desk: &str, crm: &str) -> FieldPair {
@@ -208,10 +217,16 @@ mod tests {
         let crm = [meta("Account_Name", FieldType::Text), meta("Employees", FieldType::Integer), meta("Account_Type", FieldType::Picklist)];
         assert!(check(Kind::Account, &crm, &[pair("account_name", "Account_Name"), pair("employees", "Employees")]).is_ok());
         let err = check(Kind::Account, &crm, &[pair("employees", "Account_Type")]).unwrap_err();
-        assert_eq!(err.to_string(), "desk field `employees` (Integer) cannot be mapped to CRM field `Account_Type` (Pick list): their types disagree");
+        assert_eq!(
+            err.to_string(),
+            "desk field `employees` (Integer) cannot be mapped to CRM field `Account_Type` (Pick list): their types disagree"
+        );
         assert!(matches!(check(Kind::Account, &crm, &[pair("shoe_size", "Employees")]), Err(MappingError::UnknownDeskField(_))));
         assert!(matches!(check(Kind::Account, &crm, &[pair("employees", "Nope")]), Err(MappingError::UnknownCrmField(_))));
-        assert!(matches!(check(Kind::Account, &crm, &[pair("account_name", "Account_Name"), pair("cf_name", "Account_Name")]), Err(MappingError::MappedTwice(_))));
+        assert!(matches!(
+            check(Kind::Account, &crm, &[pair("account_name", "Account_Name"), pair("cf_name", "Account_Name")]),
+            Err(MappingError::MappedTwice(_))
+        ));
         // Custom desk fields take the CRM field's type.
         assert!(check(Kind::Account, &crm, &[pair("cf_headcount", "Employees")]).is_ok());
     }
@@ -229,7 +244,8 @@ mod tests {
     fn values_convert_both_ways() {
         let crm = [meta("Last_Name", FieldType::Text), meta("Employees", FieldType::Integer), meta("Price", FieldType::Currency)];
         let pairs = [pair("last_name", "Last_Name"), pair("employees", "Employees"), pair("unit_price", "Price")];
-        let desk: Map<String, Json> = serde_json::from_value(serde_json::json!({"last_name": "Lovelace", "employees": 12, "unit_price": 9.5})).unwrap();
+        let desk: Map<String, Json> =
+            serde_json::from_value(serde_json::json!({"last_name": "Lovelace", "employees": 12, "unit_price": 9.5})).unwrap();
         let fields = desk_to_crm(&desk, &pairs, &crm).unwrap();
         assert_eq!(fields[1].value, Value::Integer(12));
         assert_eq!(fields[2].value, Value::Decimal(9.5));

@@ -130,7 +130,14 @@ impl SyncStore {
 
     /// Records, inside a transaction over [`SyncStore::trees`], that
     /// `desk_id` is `crm_id` and what both now hold.
-    pub fn link_tx(txs: &[TransactionalTree], plugin: &str, module: SyncModule, desk_id: &str, crm_id: &str, fingerprint: &Fingerprint) -> TxResult<()> {
+    pub fn link_tx(
+        txs: &[TransactionalTree],
+        plugin: &str,
+        module: SyncModule,
+        desk_id: &str,
+        crm_id: &str,
+        fingerprint: &Fingerprint,
+    ) -> TxResult<()> {
         let (map, base) = (&txs[0], &txs[1]);
         // A CRM record mapped to another desk record is a duplicate.
         if let Some(other) = map.get(map_key(plugin, module, 'c', crm_id))? {
@@ -149,13 +156,10 @@ impl SyncStore {
     pub fn link(&self, plugin: &str, module: SyncModule, desk_id: &str, crm_id: &str, fingerprint: &Fingerprint) -> Result<(), DeskError> {
         use sled::transaction::Transactional;
         let trees = self.trees();
-        trees
-            .as_slice()
-            .transaction(|txs| Self::link_tx(txs, plugin, module, desk_id, crm_id, fingerprint))
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Abort(e) => e,
-                sled::transaction::TransactionError::Storage(e) => storage(e),
-            })?;
+        trees.as_slice().transaction(|txs| Self::link_tx(txs, plugin, module, desk_id, crm_id, fingerprint)).map_err(|e| match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => storage(e),
+        })?;
         Ok(())
     }
 
@@ -250,7 +254,12 @@ impl SyncStore {
         self.history.insert(key, json(entry)).map_err(storage)?;
         // Keep 7 days.
         let cutoff = (chrono::Utc::now() - chrono::Duration::days(HISTORY_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let old: Vec<_> = self.history.range(format!("{plugin}/").into_bytes()..format!("{plugin}/{cutoff}").into_bytes()).keys().filter_map(Result::ok).collect();
+        let old: Vec<_> = self
+            .history
+            .range(format!("{plugin}/").into_bytes()..format!("{plugin}/{cutoff}").into_bytes())
+            .keys()
+            .filter_map(Result::ok)
+            .collect();
         for k in old {
             self.history.remove(k).map_err(storage)?;
         }
@@ -259,7 +268,8 @@ impl SyncStore {
 
     /// Newest first.
     pub fn history(&self, plugin: &str) -> Vec<HistoryEntry> {
-        let mut out: Vec<HistoryEntry> = self.history.scan_prefix(format!("{plugin}/")).values().filter_map(Result::ok).filter_map(|v| parse(&v)).collect();
+        let mut out: Vec<HistoryEntry> =
+            self.history.scan_prefix(format!("{plugin}/")).values().filter_map(Result::ok).filter_map(|v| parse(&v)).collect();
         out.reverse();
         out
     }
@@ -272,7 +282,8 @@ impl SyncStore {
 
     /// Newest first.
     pub fn failures(&self, plugin: &str) -> Vec<Failure> {
-        let mut out: Vec<Failure> = self.failures.scan_prefix(format!("{plugin}/")).values().filter_map(Result::ok).filter_map(|v| parse(&v)).collect();
+        let mut out: Vec<Failure> =
+            self.failures.scan_prefix(format!("{plugin}/")).values().filter_map(Result::ok).filter_map(|v| parse(&v)).collect();
         out.reverse();
         out
     }
@@ -281,7 +292,8 @@ impl SyncStore {
     pub fn clear_failures(&self, plugin: &str, module: SyncModule, desk_id: Option<&str>, crm_id: Option<&str>) -> Result<(), DeskError> {
         for (key, value) in self.failures.scan_prefix(format!("{plugin}/")).filter_map(Result::ok) {
             let Some(f) = parse::<Failure>(&value) else { continue };
-            let same = f.module == module && ((desk_id.is_some() && f.desk_id.as_deref() == desk_id) || (crm_id.is_some() && f.crm_id.as_deref() == crm_id));
+            let same = f.module == module
+                && ((desk_id.is_some() && f.desk_id.as_deref() == desk_id) || (crm_id.is_some() && f.crm_id.as_deref() == crm_id));
             if same {
                 self.failures.remove(key).map_err(storage)?;
             }

@@ -50,10 +50,7 @@ fn link(module: &str, id: &str) -> Option<String> {
 }
 
 fn find(of: &RecordRef) -> Result<&'static Contact, ConnectorError> {
-    CONTACTS
-        .iter()
-        .find(|c| c.id == of.id)
-        .ok_or_else(|| ConnectorError::NotFound(format!("contact {}", of.id)))
+    CONTACTS.iter().find(|c| c.id == of.id).ok_or_else(|| ConnectorError::NotFound(format!("contact {}", of.id)))
 }
 
 impl Panels for Example {
@@ -77,11 +74,7 @@ impl Panels for Example {
             email: Some(c.email.into()),
             secondary_email: c.secondary_email.map(Into::into),
             phone: Some(c.phone.into()),
-            account: Some(RecordRef {
-                module: Module::Accounts,
-                id: c.account.0.into(),
-                name: Some(c.account.1.into()),
-            }),
+            account: Some(RecordRef { module: Module::Accounts, id: c.account.0.into(), name: Some(c.account.1.into()) }),
             owner: Some("Example Owner".into()),
             fields: vec![Field {
                 name: "Customer_Type".into(),
@@ -95,11 +88,7 @@ impl Panels for Example {
     fn potentials(of: RecordRef) -> Result<Vec<Potential>, ConnectorError> {
         let c = find(&of)?;
         Ok(vec![Potential {
-            record: RecordRef {
-                module: Module::Potentials,
-                id: format!("p-{}", c.id),
-                name: Some(format!("{} renewal", c.account.1)),
-            },
+            record: RecordRef { module: Module::Potentials, id: format!("p-{}", c.id), name: Some(format!("{} renewal", c.account.1)) },
             stage: Some("Negotiation/Review".into()),
             amount: Some(12500.0),
             currency: Some("USD".into()),

@@ -30,18 +30,14 @@ pub use deskpane::connector::types;
 pub mod prelude {
     pub use crate::deskpane::connector::http::{HttpError, Method};
     pub use crate::deskpane::connector::types::{
-        ConnectorError, CrmRecord, DuplicateInfo, Field, FieldMeta, FieldType, Module, RecordRef,
-        TypeMismatchInfo, Value,
+        ConnectorError, CrmRecord, DuplicateInfo, Field, FieldMeta, FieldType, Module, RecordRef, TypeMismatchInfo, Value,
     };
-    pub use crate::exports::deskpane::connector::actions::{
-        ActionKind, ActionRequest, Guest as Actions,
-    };
+    pub use crate::exports::deskpane::connector::actions::{ActionKind, ActionRequest, Guest as Actions};
     pub use crate::exports::deskpane::connector::panels::{
         Activity, ActivityKind, Guest as Panels, MatchKey, Note, Potential, Profile, Requester,
     };
     pub use crate::exports::deskpane::connector::sync::{
-        Change, ChangeKind, ChangePage, FeedQuery, Guest as Sync, ListView, Notification,
-        Notified, WriteAction, Written,
+        Change, ChangeKind, ChangePage, FeedQuery, Guest as Sync, ListView, Notification, Notified, WriteAction, Written,
     };
     pub use crate::{config, http, log, unsupported};
 }
@@ -116,25 +112,13 @@ pub mod http {
 
     /// A request with no body and no extra headers.
     pub fn request(method: Method, url: &str, credential: Option<&str>) -> Request {
-        Request {
-            method,
-            url: url.to_string(),
-            headers: Vec::new(),
-            body: None,
-            credential: credential.map(str::to_string),
-        }
+        Request { method, url: url.to_string(), headers: Vec::new(), body: None, credential: credential.map(str::to_string) }
     }
 
     /// A request carrying a JSON body.
-    pub fn json_request(
-        method: Method,
-        url: &str,
-        credential: Option<&str>,
-        body: &serde_json::Value,
-    ) -> Request {
+    pub fn json_request(method: Method, url: &str, credential: Option<&str>, body: &serde_json::Value) -> Request {
         let mut req = request(method, url, credential);
-        req.headers
-            .push(("content-type".to_string(), "application/json".to_string()));
+        req.headers.push(("content-type".to_string(), "application/json".to_string()));
         req.body = Some(serde_json::to_vec(body).expect("a JSON value always serialises"));
         req
     }
@@ -142,10 +126,7 @@ pub mod http {
     impl Response {
         /// The first header of that name, compared case-insensitively.
         pub fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
+            self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
         }
 
         /// The body parsed as JSON; an empty body is `null`.
@@ -153,12 +134,8 @@ pub mod http {
             if self.body.is_empty() {
                 return Ok(serde_json::Value::Null);
             }
-            serde_json::from_slice(&self.body).map_err(|e| {
-                ConnectorError::Permanent(format!(
-                    "the CRM answered HTTP {} with a body that is not JSON: {e}",
-                    self.status
-                ))
-            })
+            serde_json::from_slice(&self.body)
+                .map_err(|e| ConnectorError::Permanent(format!("the CRM answered HTTP {} with a body that is not JSON: {e}", self.status)))
         }
     }
 
@@ -190,13 +167,24 @@ macro_rules! impl_sync_unsupported {
             fn list_views(_: $crate::prelude::Module) -> Result<Vec<$crate::prelude::ListView>, $crate::prelude::ConnectorError> {
                 Err($crate::unsupported("sync"))
             }
-            fn changes(_: $crate::prelude::Module, _: $crate::prelude::FeedQuery, _: Option<String>) -> Result<$crate::prelude::ChangePage, $crate::prelude::ConnectorError> {
+            fn changes(
+                _: $crate::prelude::Module,
+                _: $crate::prelude::FeedQuery,
+                _: Option<String>,
+            ) -> Result<$crate::prelude::ChangePage, $crate::prelude::ConnectorError> {
                 Err($crate::unsupported("sync"))
             }
-            fn upsert(_: $crate::prelude::Module, _: Vec<$crate::prelude::CrmRecord>, _: Vec<String>) -> Result<Vec<Result<$crate::prelude::Written, $crate::prelude::ConnectorError>>, $crate::prelude::ConnectorError> {
+            fn upsert(
+                _: $crate::prelude::Module,
+                _: Vec<$crate::prelude::CrmRecord>,
+                _: Vec<String>,
+            ) -> Result<Vec<Result<$crate::prelude::Written, $crate::prelude::ConnectorError>>, $crate::prelude::ConnectorError> {
                 Err($crate::unsupported("sync"))
             }
-            fn delete(_: $crate::prelude::Module, _: Vec<String>) -> Result<Vec<Result<(), $crate::prelude::ConnectorError>>, $crate::prelude::ConnectorError> {
+            fn delete(
+                _: $crate::prelude::Module,
+                _: Vec<String>,
+            ) -> Result<Vec<Result<(), $crate::prelude::ConnectorError>>, $crate::prelude::ConnectorError> {
                 Err($crate::unsupported("sync"))
             }
             fn watch(_: Vec<$crate::prelude::Module>, _: String, _: String) -> Result<(), $crate::prelude::ConnectorError> {

@@ -36,9 +36,7 @@ impl Zoho {
     pub fn connect() -> Zoho {
         // The accounts server reports the organisation's data centre as
         // `api_domain`; the host hands it over with the credential.
-        let base = http::api_base(CREDENTIAL)
-            .or_else(|| config::get("api-domain"))
-            .unwrap_or_else(|| "https://www.zohoapis.com".into());
+        let base = http::api_base(CREDENTIAL).or_else(|| config::get("api-domain")).unwrap_or_else(|| "https://www.zohoapis.com".into());
         Zoho { base: base.trim_end_matches('/').to_string() }
     }
 
@@ -126,11 +124,7 @@ pub fn all_pages(zoho: &Zoho, path: &str) -> Result<Vec<Json>, ConnectorError> {
         }
         match info["next_page_token"].as_str() {
             Some(t) => token = Some(t.to_string()),
-            None => {
-                return Err(ConnectorError::Permanent(
-                    "Zoho CRM said more records follow but gave no next_page_token".into(),
-                ))
-            }
+            None => return Err(ConnectorError::Permanent("Zoho CRM said more records follow but gave no next_page_token".into())),
         }
     }
     Ok(out)

@@ -113,7 +113,28 @@ pub fn lookup_target(field: &str) -> Option<Module> {
 }
 
 /// Fields that are record bookkeeping rather than data.
-const SYSTEM_FIELDS: &[&str] = &["id", "Created_Time", "Modified_Time", "Created_By", "Modified_By", "$approval", "$editable", "$currency_symbol", "$process_flow", "$approved", "$review", "$review_process", "$state", "$orchestration", "$in_merge", "$approval_state", "$pathfinder", "$zia_owner_assignment", "$layout_id", "Tag"];
+const SYSTEM_FIELDS: &[&str] = &[
+    "id",
+    "Created_Time",
+    "Modified_Time",
+    "Created_By",
+    "Modified_By",
+    "$approval",
+    "$editable",
+    "$currency_symbol",
+    "$process_flow",
+    "$approved",
+    "$review",
+    "$review_process",
+    "$state",
+    "$orchestration",
+    "$in_merge",
+    "$approval_state",
+    "$pathfinder",
+    "$zia_owner_assignment",
+    "$layout_id",
+    "Tag",
+];
 
 /// A Zoho record as a contract record.
 pub fn to_record(json: &Json) -> CrmRecord {

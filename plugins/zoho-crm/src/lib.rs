@@ -121,11 +121,9 @@ impl Panels for ZohoCrm {
         }
         if let Some(name) = nonempty(&who.name) {
             let criteria = match name.rsplit_once(' ') {
-                Some((first, last)) => format!(
-                    "((First_Name:equals:{})and(Last_Name:equals:{}))",
-                    criteria_value(first.trim()),
-                    criteria_value(last.trim())
-                ),
+                Some((first, last)) => {
+                    format!("((First_Name:equals:{})and(Last_Name:equals:{}))", criteria_value(first.trim()), criteria_value(last.trim()))
+                }
                 None => format!("(Last_Name:equals:{})", criteria_value(name)),
             };
             if let Some(found) = search_first(&zoho, "Contacts", &format!("criteria={}", encode(&criteria)))? {
@@ -187,9 +185,27 @@ impl Panels for ZohoCrm {
         for kind in kinds {
             // (related list, module, fields, subject, status, start, end)
             let (list, module, fields, subject, status, start, end) = match kind {
-                ActivityKind::Call => ("Calls", Module::Calls, "Subject,Call_Type,Call_Start_Time,Call_Duration,Description,Owner", "Subject", "Call_Type", "Call_Start_Time", ""),
-                ActivityKind::Event => ("Events", Module::Events, "Event_Title,Start_DateTime,End_DateTime,Venue,Description,Owner", "Event_Title", "", "Start_DateTime", "End_DateTime"),
-                ActivityKind::Task => ("Tasks", Module::Tasks, "Subject,Due_Date,Status,Priority,Description,Owner", "Subject", "Status", "Due_Date", ""),
+                ActivityKind::Call => (
+                    "Calls",
+                    Module::Calls,
+                    "Subject,Call_Type,Call_Start_Time,Call_Duration,Description,Owner",
+                    "Subject",
+                    "Call_Type",
+                    "Call_Start_Time",
+                    "",
+                ),
+                ActivityKind::Event => (
+                    "Events",
+                    Module::Events,
+                    "Event_Title,Start_DateTime,End_DateTime,Venue,Description,Owner",
+                    "Event_Title",
+                    "",
+                    "Start_DateTime",
+                    "End_DateTime",
+                ),
+                ActivityKind::Task => {
+                    ("Tasks", Module::Tasks, "Subject,Due_Date,Status,Priority,Description,Owner", "Subject", "Status", "Due_Date", "")
+                }
                 // Zoho CRM keeps no chats; a contact-centre plugin shows them.
                 ActivityKind::Chat => continue,
             };
@@ -221,12 +237,7 @@ impl Actions for ZohoCrm {
             ActionKind::CreateCase => (Module::Cases, "Cases"),
             ActionKind::CreateTask => (Module::Tasks, "Tasks"),
         };
-        let mut record = convert::from_record(&CrmRecord {
-            id: None,
-            fields: request.fields,
-            created_time: None,
-            modified_time: None,
-        });
+        let mut record = convert::from_record(&CrmRecord { id: None, fields: request.fields, created_time: None, modified_time: None });
         if let Some(related) = &request.related_to {
             let target = json!({ "id": related.id });
             match (module, related.module) {

@@ -79,10 +79,8 @@ fn later(a: Option<String>, b: Option<String>) -> Option<String> {
 
 fn field_names(zoho: &Zoho, module: &str) -> Result<String, ConnectorError> {
     let meta = zoho.get(&format!("/settings/fields?module={module}"))?.unwrap_or(Json::Null);
-    let names: Vec<&str> = meta["fields"]
-        .as_array()
-        .map(|f| f.iter().filter_map(|f| f["api_name"].as_str()).take(MAX_FIELDS).collect())
-        .unwrap_or_default();
+    let names: Vec<&str> =
+        meta["fields"].as_array().map(|f| f.iter().filter_map(|f| f["api_name"].as_str()).take(MAX_FIELDS).collect()).unwrap_or_default();
     Ok(names.join(","))
 }
 
@@ -101,10 +99,9 @@ pub fn outcome(o: &Json) -> Result<Written, ConnectorError> {
             action: if o["action"] == "update" || message == "record updated" { WriteAction::Updated } else { WriteAction::Created },
             modified_time: str_field(details, "Modified_Time"),
         }),
-        "DUPLICATE_DATA" => Err(ConnectorError::Duplicate(DuplicateInfo {
-            field: api_name,
-            existing_id: str_field(&details["duplicate_record"], "id"),
-        })),
+        "DUPLICATE_DATA" => {
+            Err(ConnectorError::Duplicate(DuplicateInfo { field: api_name, existing_id: str_field(&details["duplicate_record"], "id") }))
+        }
         "MANDATORY_NOT_FOUND" => Err(ConnectorError::MandatoryMissing(vec![api_name])),
         "INVALID_DATA" => {
             if let Some(expected) = details["expected_data_type"].as_str() {
@@ -170,10 +167,7 @@ impl Sync for ZohoCrm {
                 views
                     .iter()
                     .filter_map(|v| {
-                        Some(ListView {
-                            id: str_field(v, "id")?,
-                            name: v["display_value"].as_str().or(v["name"].as_str())?.to_string(),
-                        })
+                        Some(ListView { id: str_field(v, "id")?, name: v["display_value"].as_str().or(v["name"].as_str())?.to_string() })
                     })
                     .collect()
             })
@@ -185,21 +179,14 @@ impl Sync for ZohoCrm {
         let name = zoho_module(module)?;
         let mut c = match &cursor {
             Some(text) => Cursor::parse(text)?,
-            None => Cursor {
-                since: query.since.clone(),
-                created_after: query.since.clone(),
-                page: 1,
-                ..Default::default()
-            },
+            None => Cursor { since: query.since.clone(), created_after: query.since.clone(), page: 1, ..Default::default() },
         };
         let per_page = query.page_size.clamp(1, PAGE_SIZE);
         let mut changes = Vec::new();
 
         if !c.deleted_phase {
-            let mut path = format!(
-                "/{name}?fields={}&sort_by=Modified_Time&sort_order=asc&per_page={per_page}",
-                encode(&field_names(&zoho, name)?)
-            );
+            let mut path =
+                format!("/{name}?fields={}&sort_by=Modified_Time&sort_order=asc&per_page={per_page}", encode(&field_names(&zoho, name)?));
             if let Some(view) = query.list_views.get(c.view) {
                 path.push_str(&format!("&cvid={}", encode(view)));
             }
@@ -313,10 +300,7 @@ impl Sync for ZohoCrm {
 
     fn watch(modules: Vec<Module>, url: String, token: String) -> Result<(), ConnectorError> {
         let zoho = Zoho::connect();
-        let events = modules
-            .iter()
-            .map(|m| zoho_module(*m).map(|n| format!("{n}.all")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let events = modules.iter().map(|m| zoho_module(*m).map(|n| format!("{n}.all"))).collect::<Result<Vec<_>, _>>()?;
         let body = json!({ "watch": [{
             "channel_id": channel_id(&url),
             "events": events,

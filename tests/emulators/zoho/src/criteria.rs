@@ -145,8 +145,7 @@ impl Parser {
         self.skip_ws();
         for (word, joiner) in [("and", Joiner::And), ("or", Joiner::Or)] {
             let end = self.pos + word.len();
-            let matches = self.chars.len() >= end
-                && self.chars[self.pos..end].iter().collect::<String>().eq_ignore_ascii_case(word);
+            let matches = self.chars.len() >= end && self.chars[self.pos..end].iter().collect::<String>().eq_ignore_ascii_case(word);
             let separated = matches!(self.chars.get(end), Some('(') | Some(' ') | Some('\t'));
             if matches && separated {
                 self.pos = end;
@@ -171,8 +170,8 @@ impl Parser {
             return error(format!("`{field}` is not a field name"));
         }
         let operator_name = self.name_until_colon("operator")?;
-        let operator = Operator::parse(&operator_name)
-            .ok_or_else(|| CriteriaError { reason: format!("unknown operator `{operator_name}`") })?;
+        let operator =
+            Operator::parse(&operator_name).ok_or_else(|| CriteriaError { reason: format!("unknown operator `{operator_name}`") })?;
         let values = self.values()?;
         if values.iter().any(String::is_empty) {
             return error(format!("empty value for `{field}`"));
@@ -231,19 +230,12 @@ mod tests {
     use super::*;
 
     fn cond(field: &str, operator: Operator, values: &[&str]) -> Criteria {
-        Criteria::Condition(Condition {
-            field: field.into(),
-            operator,
-            values: values.iter().map(|v| v.to_string()).collect(),
-        })
+        Criteria::Condition(Condition { field: field.into(), operator, values: values.iter().map(|v| v.to_string()).collect() })
     }
 
     #[test]
     fn parses_a_single_condition() {
-        assert_eq!(
-            Criteria::parse("(Last_Name:equals:Lovelace)").unwrap(),
-            cond("Last_Name", Operator::Equals, &["Lovelace"])
-        );
+        assert_eq!(Criteria::parse("(Last_Name:equals:Lovelace)").unwrap(), cond("Last_Name", Operator::Equals, &["Lovelace"]));
     }
 
     #[test]
@@ -251,10 +243,7 @@ mod tests {
         let parsed = Criteria::parse("((Last_Name:equals:Lovelace)and(Email:starts_with:ada))").unwrap();
         assert_eq!(
             parsed,
-            Criteria::All(vec![
-                cond("Last_Name", Operator::Equals, &["Lovelace"]),
-                cond("Email", Operator::StartsWith, &["ada"]),
-            ])
+            Criteria::All(vec![cond("Last_Name", Operator::Equals, &["Lovelace"]), cond("Email", Operator::StartsWith, &["ada"]),])
         );
         let parsed = Criteria::parse("((A:equals:1) OR ((B:in:x,y)and(C:greater_than:3)))").unwrap();
         assert_eq!(
@@ -272,10 +261,7 @@ mod tests {
             Criteria::parse("(Modified_Time:greater_than:2026-11-21T09:30:00+00:00)").unwrap(),
             cond("Modified_Time", Operator::GreaterThan, &["2026-11-21T09:30:00+00:00"])
         );
-        assert_eq!(
-            Criteria::parse("(Last_Name:equals:Van Dyke)").unwrap(),
-            cond("Last_Name", Operator::Equals, &["Van Dyke"])
-        );
+        assert_eq!(Criteria::parse("(Last_Name:equals:Van Dyke)").unwrap(), cond("Last_Name", Operator::Equals, &["Van Dyke"]));
     }
 
     #[test]
@@ -284,18 +270,12 @@ mod tests {
             Criteria::parse(r"(Account_Name:equals:Smith \(UK\)\, Ltd \\ Co)").unwrap(),
             cond("Account_Name", Operator::Equals, &[r"Smith (UK), Ltd \ Co"])
         );
-        assert_eq!(
-            Criteria::parse(r"(Last_Name:in:Burns\,B,Smith)").unwrap(),
-            cond("Last_Name", Operator::In, &["Burns,B", "Smith"])
-        );
+        assert_eq!(Criteria::parse(r"(Last_Name:in:Burns\,B,Smith)").unwrap(), cond("Last_Name", Operator::In, &["Burns,B", "Smith"]));
     }
 
     #[test]
     fn operators_are_case_insensitive() {
-        assert_eq!(
-            Criteria::parse("(Stage:NOT_EQUAL:Closed Won)").unwrap(),
-            cond("Stage", Operator::NotEqual, &["Closed Won"])
-        );
+        assert_eq!(Criteria::parse("(Stage:NOT_EQUAL:Closed Won)").unwrap(), cond("Stage", Operator::NotEqual, &["Closed Won"]));
     }
 
     #[test]

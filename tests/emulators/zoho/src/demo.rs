@@ -92,8 +92,7 @@ pub fn seed_demo(store: &mut Store) {
         30,
     );
 
-    let contact =
-        |store: &mut Store, record: Value, created, modified| seed(store, "Contacts", record, created, modified);
+    let contact = |store: &mut Store, record: Value, created, modified| seed(store, "Contacts", record, created, modified);
     let ada = contact(
         store,
         json!({
@@ -226,14 +225,7 @@ pub fn seed_demo(store: &mut Store) {
         7,
     );
 
-    let deal = |store: &mut Store,
-                name: &str,
-                stage: &str,
-                amount: f64,
-                closing: &str,
-                contact: &str,
-                account: &str,
-                probability: i64| {
+    let deal = |store: &mut Store, name: &str, stage: &str, amount: f64, closing: &str, contact: &str, account: &str, probability: i64| {
         seed(
             store,
             "Deals",
@@ -270,13 +262,7 @@ pub fn seed_demo(store: &mut Store) {
     note(store, "Escalation", "<b>Escalated</b> ticket #4411 to engineering.", &mei, "Contacts", 1);
     note(store, "Account plan", "Expand from support into the analytics suite.", &zylker, "Accounts", 14);
 
-    let call = |store: &mut Store,
-                subject: &str,
-                kind: &str,
-                start_days: i64,
-                duration: &str,
-                who: &str,
-                account: &str| {
+    let call = |store: &mut Store, subject: &str, kind: &str, start_days: i64, duration: &str, who: &str, account: &str| {
         seed(
             store,
             "Calls",
@@ -328,19 +314,18 @@ pub fn seed_demo(store: &mut Store) {
     task(store, "Follow up on ticket #4411", "2026-11-25", "Not Started", "High", &mei);
     task(store, "Renew NDA", "2027-01-15", "Deferred", "Low", &sofia);
 
-    let case =
-        |store: &mut Store, subject: &str, status: &str, origin: &str, priority: &str, who: &str, account: &str| {
-            seed(
-                store,
-                "Cases",
-                json!({
-                    "Subject": subject, "Status": status, "Case_Origin": origin, "Priority": priority,
-                    "Related_To": {"id": who}, "Account_Name": {"id": account},
-                }),
-                20,
-                2,
-            )
-        };
+    let case = |store: &mut Store, subject: &str, status: &str, origin: &str, priority: &str, who: &str, account: &str| {
+        seed(
+            store,
+            "Cases",
+            json!({
+                "Subject": subject, "Status": status, "Case_Origin": origin, "Priority": priority,
+                "Related_To": {"id": who}, "Account_Name": {"id": account},
+            }),
+            20,
+            2,
+        )
+    };
     case(store, "Export to CSV times out", "Escalated", "Email", "High", &mei, &zylker);
     case(store, "SSO login loop", "New", "Web", "Medium", &priya, &umbrella);
     case(store, "Invoice address wrong", "Closed", "Phone", "Low", &sofia, &northwind);

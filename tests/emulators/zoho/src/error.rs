@@ -63,17 +63,12 @@ impl ApiError {
         use ApiError::*;
         let bad = StatusCode::BAD_REQUEST;
         match self {
-            AuthenticationFailure => {
-                (StatusCode::UNAUTHORIZED, "AUTHENTICATION_FAILURE", json!({}), "Authentication failed".into())
-            }
+            AuthenticationFailure => (StatusCode::UNAUTHORIZED, "AUTHENTICATION_FAILURE", json!({}), "Authentication failed".into()),
             InvalidToken => (StatusCode::UNAUTHORIZED, "INVALID_TOKEN", json!({}), "invalid oauth token".into()),
             InvalidModule => (bad, "INVALID_MODULE", json!({}), "the module name given seems to be invalid".into()),
-            RequiredParamMissing { param } => (
-                bad,
-                "REQUIRED_PARAM_MISSING",
-                json!({"param_name": param}),
-                "One of the expected parameter is missing".into(),
-            ),
+            RequiredParamMissing { param } => {
+                (bad, "REQUIRED_PARAM_MISSING", json!({"param_name": param}), "One of the expected parameter is missing".into())
+            }
             InvalidParam { param, extra } => {
                 let mut details = json!({"param_name": param});
                 if let (Some(d), Some(e)) = (details.as_object_mut(), extra.as_object()) {
@@ -94,12 +89,9 @@ impl ApiError {
                 (bad, "INVALID_QUERY", details, "invalid query formed".into())
             }
             InvalidField { api_name } => (bad, "INVALID_DATA", json!({"api_name": api_name}), "invalid field".into()),
-            DiscretePaginationLimit => (
-                bad,
-                "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
-                json!({}),
-                "cannot fetch more than 2000 records, use page_token".into(),
-            ),
+            DiscretePaginationLimit => {
+                (bad, "DISCRETE_PAGINATION_LIMIT_EXCEEDED", json!({}), "cannot fetch more than 2000 records, use page_token".into())
+            }
             LimitExceeded { limit } => (bad, "LIMIT_EXCEEDED", json!({"limit": limit}), "limit exceeded".into()),
             TooManyRequests { reason, .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -117,9 +109,7 @@ impl ApiError {
                 json!({}),
                 "Please check if the URL trying to access is a correct one".into(),
             ),
-            InvalidMethod => {
-                (bad, "INVALID_REQUEST_METHOD", json!({}), "The http request method type is not a valid one".into())
-            }
+            InvalidMethod => (bad, "INVALID_REQUEST_METHOD", json!({}), "The http request method type is not a valid one".into()),
         }
     }
 }
@@ -152,11 +142,9 @@ impl RecordError {
     pub fn outcome(&self) -> Value {
         use RecordError::*;
         let (code, details, message) = match self {
-            MandatoryNotFound { api_name, json_path } => (
-                "MANDATORY_NOT_FOUND",
-                json!({"api_name": api_name, "json_path": json_path}),
-                "required field not found",
-            ),
+            MandatoryNotFound { api_name, json_path } => {
+                ("MANDATORY_NOT_FOUND", json!({"api_name": api_name, "json_path": json_path}), "required field not found")
+            }
             DuplicateData { api_name, json_path, id, module } => (
                 "DUPLICATE_DATA",
                 json!({
@@ -166,16 +154,12 @@ impl RecordError {
                 }),
                 "duplicate data",
             ),
-            WrongType { api_name, json_path, expected } => (
-                "INVALID_DATA",
-                json!({"api_name": api_name, "json_path": json_path, "expected_data_type": expected}),
-                "invalid data",
-            ),
-            TooLong { api_name, json_path, maximum } => (
-                "INVALID_DATA",
-                json!({"api_name": api_name, "json_path": json_path, "maximum_length": maximum}),
-                "invalid data",
-            ),
+            WrongType { api_name, json_path, expected } => {
+                ("INVALID_DATA", json!({"api_name": api_name, "json_path": json_path, "expected_data_type": expected}), "invalid data")
+            }
+            TooLong { api_name, json_path, maximum } => {
+                ("INVALID_DATA", json!({"api_name": api_name, "json_path": json_path, "maximum_length": maximum}), "invalid data")
+            }
             UnknownField { api_name } => ("INVALID_DATA", json!({"api_name": api_name}), "invalid field"),
             UnknownId { id } => ("INVALID_DATA", json!({"id": id}), "the id given seems to be invalid"),
         };

@@ -102,11 +102,7 @@ impl ZohoEmulator {
             latency: Mutex::new(Duration::ZERO),
         });
         // Callbacks go to loopback receivers in tests: never through a proxy.
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(std::io::Error::other)?;
+        let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
         tokio::spawn(watch::deliver(deliveries, client));
         let app = router(Arc::clone(&shared));
         tokio::spawn(async move {

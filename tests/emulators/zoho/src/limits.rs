@@ -36,15 +36,7 @@ impl Drop for Permit {
 impl Limits {
     pub fn new(credits: Option<u32>, window: Duration, concurrency: Option<u32>) -> Arc<Limits> {
         Arc::new(Limits {
-            state: Mutex::new(State {
-                fail_next: 0,
-                credits,
-                window,
-                window_start: Instant::now(),
-                used: 0,
-                concurrency,
-                in_flight: 0,
-            }),
+            state: Mutex::new(State { fail_next: 0, credits, window, window_start: Instant::now(), used: 0, concurrency, in_flight: 0 }),
         })
     }
 
@@ -67,10 +59,7 @@ impl Limits {
             if s.used >= limit {
                 let left = s.window.saturating_sub(now.duration_since(s.window_start));
                 let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-                return Err(ApiError::TooManyRequests {
-                    reason: LimitReason::Credits,
-                    retry_after: Some(seconds.max(1)),
-                });
+                return Err(ApiError::TooManyRequests { reason: LimitReason::Credits, retry_after: Some(seconds.max(1)) });
             }
             s.used += 1;
         }

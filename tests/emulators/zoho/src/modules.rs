@@ -68,15 +68,7 @@ impl DataType {
 
     /// Values held as plain strings: compared case-insensitively, searched by `word`.
     pub fn is_textual(self) -> bool {
-        matches!(
-            self,
-            DataType::Text
-                | DataType::Textarea
-                | DataType::Email
-                | DataType::Phone
-                | DataType::Website
-                | DataType::Picklist
-        )
+        matches!(self, DataType::Text | DataType::Textarea | DataType::Email | DataType::Phone | DataType::Website | DataType::Picklist)
     }
 
     pub fn is_numeric(self) -> bool {
@@ -326,8 +318,7 @@ fn build_modules() -> Vec<Module> {
                 ]),
                 Field::new("Employees", "Employees", Integer),
                 Field::new("Annual_Revenue", "Annual Revenue", Currency),
-                Field::new("Account_Type", "Account Type", Picklist)
-                    .picks(&["Customer", "Partner", "Prospect", "Reseller", "Vendor"]),
+                Field::new("Account_Type", "Account Type", Picklist).picks(&["Customer", "Partner", "Prospect", "Reseller", "Vendor"]),
                 Field::new("Billing_City", "Billing City", Text).len(100),
                 Field::new("Billing_Country", "Billing Country", Text).len(100),
                 Field::new("Description", "Description", Textarea),
@@ -345,8 +336,7 @@ fn build_modules() -> Vec<Module> {
                 Field::new("Product_Code", "Product Code", Text).len(40),
                 Field::new("Unit_Price", "Unit Price", Currency),
                 Field::new("Product_Active", "Product Active", Boolean),
-                Field::new("Product_Category", "Product Category", Picklist)
-                    .picks(&["Hardware", "Software", "Services", "Support"]),
+                Field::new("Product_Category", "Product Category", Picklist).picks(&["Hardware", "Software", "Services", "Support"]),
                 Field::new("Department", "Department", Text).custom().len(100),
                 Field::new("Description", "Description", Textarea),
             ],
@@ -473,12 +463,7 @@ fn build_modules() -> Vec<Module> {
                 vec![
                     Field::new("Subject", "Subject", Text).mandatory(),
                     Field::new("Due_Date", "Due Date", Date),
-                    Field::new("Status", "Status", Picklist).picks(&[
-                        "Not Started",
-                        "In Progress",
-                        "Completed",
-                        "Deferred",
-                    ]),
+                    Field::new("Status", "Status", Picklist).picks(&["Not Started", "In Progress", "Completed", "Deferred"]),
                     Field::new("Priority", "Priority", Picklist).picks(&["High", "Normal", "Low"]),
                 ],
                 activity_links(),

@@ -149,12 +149,7 @@ mod tests {
     fn refresh_grant_issues_a_working_token() {
         let mut accounts = Accounts::new("id".into(), "secret".into());
         let answer = accounts.grant(
-            &params(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", "id"),
-                ("client_secret", "secret"),
-                ("refresh_token", REFRESH_TOKEN),
-            ]),
+            &params(&[("grant_type", "refresh_token"), ("client_id", "id"), ("client_secret", "secret"), ("refresh_token", REFRESH_TOKEN)]),
             "http://x",
         );
         let token = answer["access_token"].as_str().unwrap();
@@ -167,19 +162,11 @@ mod tests {
     #[test]
     fn errors_answer_with_an_error_field() {
         let mut accounts = Accounts::new("id".into(), "secret".into());
-        let bad_secret = params(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", "id"),
-            ("client_secret", "x"),
-            ("refresh_token", REFRESH_TOKEN),
-        ]);
+        let bad_secret =
+            params(&[("grant_type", "refresh_token"), ("client_id", "id"), ("client_secret", "x"), ("refresh_token", REFRESH_TOKEN)]);
         assert_eq!(accounts.grant(&bad_secret, "http://x"), json!({"error": "invalid_client"}));
-        let bad_token = params(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", "id"),
-            ("client_secret", "secret"),
-            ("refresh_token", "1000.x"),
-        ]);
+        let bad_token =
+            params(&[("grant_type", "refresh_token"), ("client_id", "id"), ("client_secret", "secret"), ("refresh_token", "1000.x")]);
         assert_eq!(accounts.grant(&bad_token, "http://x"), json!({"error": "invalid_code"}));
     }
 

@@ -45,12 +45,7 @@ impl Sort {
         let descending = match order {
             None | Some("desc") => true,
             Some("asc") => false,
-            Some(_) => {
-                return Err(ApiError::InvalidParam {
-                    param: "sort_order",
-                    extra: json!({"supported_values": ["asc", "desc"]}),
-                })
-            }
+            Some(_) => return Err(ApiError::InvalidParam { param: "sort_order", extra: json!({"supported_values": ["asc", "desc"]}) }),
         };
         Ok(Sort { by, descending })
     }

@@ -79,8 +79,7 @@ fn invalid(reason: impl Into<String>, api_name: &str) -> ApiError {
 /// not support, or values that do not parse as the field's type.
 pub fn check(module: &Module, criteria: &Criteria) -> Result<(), ApiError> {
     for cond in criteria.conditions() {
-        let target =
-            target(module, &cond.field).ok_or_else(|| invalid("the field is not available for search", &cond.field))?;
+        let target = target(module, &cond.field).ok_or_else(|| invalid("the field is not available for search", &cond.field))?;
         let kind = kind(target);
         let allowed = match cond.operator {
             Operator::Equals | Operator::NotEqual | Operator::In => true,
@@ -151,13 +150,11 @@ fn actual(store: &Store, record: &Record, target: Target) -> Actual {
         }
         t if t.is_numeric() => value.as_f64().map_or(Actual::Missing, Actual::Number),
         DataType::Date => value.as_str().and_then(parse_date).map_or(Actual::Missing, Actual::Date),
-        DataType::Datetime => {
-            value.as_str().and_then(parse_datetime).map_or(Actual::Missing, |dt| Actual::Time(dt.timestamp()))
-        }
+        DataType::Datetime => value.as_str().and_then(parse_datetime).map_or(Actual::Missing, |dt| Actual::Time(dt.timestamp())),
         DataType::Boolean => value.as_bool().map_or(Actual::Missing, Actual::Bool),
-        DataType::MultiSelectPicklist => Actual::Texts(
-            value.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_lowercase).collect(),
-        ),
+        DataType::MultiSelectPicklist => {
+            Actual::Texts(value.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_lowercase).collect())
+        }
         _ => value.as_str().map_or(Actual::Missing, |s| Actual::Texts(vec![s.to_lowercase()])),
     }
 }
@@ -205,11 +202,7 @@ fn phone_digits(text: &str) -> String {
 
 /// The text values of the record's fields of one type.
 fn texts_of<'a>(module: &'a Module, record: &'a Record, data_type: DataType) -> impl Iterator<Item = &'a str> + 'a {
-    module
-        .fields
-        .iter()
-        .filter(move |f| f.data_type == data_type)
-        .filter_map(move |f| record.data.get(f.api_name).and_then(Value::as_str))
+    module.fields.iter().filter(move |f| f.data_type == data_type).filter_map(move |f| record.data.get(f.api_name).and_then(Value::as_str))
 }
 
 pub fn matches(store: &Store, module: &Module, record: &Record, search: &Search) -> bool {

@@ -84,10 +84,8 @@ impl Default for Store {
 
 impl Store {
     pub fn new() -> Store {
-        let views = MODULES
-            .iter()
-            .map(|m| View { id: format!("{}_all", m.name), module: m.name, name: "All".into(), criteria: None })
-            .collect();
+        let views =
+            MODULES.iter().map(|m| View { id: format!("{}_all", m.name), module: m.name, name: "All".into(), criteria: None }).collect();
         Store {
             tables: MODULES.iter().map(|m| (m.name, BTreeMap::new())).collect(),
             matches: HashMap::new(),
@@ -95,16 +93,8 @@ impl Store {
             recycle: Vec::new(),
             views,
             users: vec![
-                User {
-                    id: "6421000000000000201".into(),
-                    full_name: "Dana Whitfield",
-                    email: "dana.whitfield@deskpane.example",
-                },
-                User {
-                    id: "6421000000000000202".into(),
-                    full_name: "Sam Okafor",
-                    email: "sam.okafor@deskpane.example",
-                },
+                User { id: "6421000000000000201".into(), full_name: "Dana Whitfield", email: "dana.whitfield@deskpane.example" },
+                User { id: "6421000000000000202".into(), full_name: "Sam Okafor", email: "sam.okafor@deskpane.example" },
             ],
             next_id: FIRST_ID,
         }
@@ -227,8 +217,7 @@ impl Store {
         }
         let time = |data: &Map<String, Value>, key: &str| {
             data.get(key).and_then(Value::as_str).map(|text| {
-                let dt =
-                    parse_datetime(text).unwrap_or_else(|| panic!("seed: {key} `{text}` is not ISO 8601 with offset"));
+                let dt = parse_datetime(text).unwrap_or_else(|| panic!("seed: {key} `{text}` is not ISO 8601 with offset"));
                 (dt.timestamp(), format_datetime(&dt))
             })
         };
@@ -290,12 +279,7 @@ impl Store {
         self.table(module.name).find(|r| r.data.get(field).and_then(comparable).is_some_and(|v| v == wanted))
     }
 
-    pub fn insert(
-        &mut self,
-        module: &'static Module,
-        input: &Map<String, Value>,
-        index: usize,
-    ) -> Result<Written, RecordError> {
+    pub fn insert(&mut self, module: &'static Module, input: &Map<String, Value>, index: usize) -> Result<Written, RecordError> {
         let changes = self.prepare(module, input, index, None)?;
         for &unique in module.unique {
             if let Some(value) = changes.get(unique) {
@@ -326,13 +310,7 @@ impl Store {
         Ok(Written { id, details, affected })
     }
 
-    pub fn update(
-        &mut self,
-        module: &'static Module,
-        id: &str,
-        input: &Map<String, Value>,
-        index: usize,
-    ) -> Result<Written, RecordError> {
+    pub fn update(&mut self, module: &'static Module, id: &str, input: &Map<String, Value>, index: usize) -> Result<Written, RecordError> {
         let existing = self.get(module.name, id).ok_or_else(|| RecordError::UnknownId { id: id.into() })?;
         let changes = self.prepare(module, input, index, Some(existing))?;
         let now = now_ts();
@@ -357,11 +335,7 @@ impl Store {
     }
 
     pub fn delete(&mut self, module: &'static Module, id: &str) -> Result<(), RecordError> {
-        let record = self
-            .tables
-            .get_mut(module.name)
-            .and_then(|t| t.remove(id))
-            .ok_or_else(|| RecordError::UnknownId { id: id.into() })?;
+        let record = self.tables.get_mut(module.name).and_then(|t| t.remove(id)).ok_or_else(|| RecordError::UnknownId { id: id.into() })?;
         self.index(module.name, &record, false);
         self.located.remove(id);
         self.recycle.push(Deleted {
@@ -405,9 +379,7 @@ impl Store {
             .get("$se_module")
             .and_then(Value::as_str)
             .and_then(modules::module)
-            .or_else(|| {
-                existing.and_then(|r| r.data.get("$se_module")).and_then(Value::as_str).and_then(modules::module)
-            })
+            .or_else(|| existing.and_then(|r| r.data.get("$se_module")).and_then(Value::as_str).and_then(modules::module))
             .map(|m| m.name);
         let mut changes = Map::new();
         for (key, value) in input {
@@ -436,18 +408,8 @@ impl Store {
         Ok(changes)
     }
 
-    fn check_value(
-        &self,
-        field: &Field,
-        value: &Value,
-        path: &str,
-        se_module: Option<&'static str>,
-    ) -> Result<Value, RecordError> {
-        let wrong = |expected: &'static str| RecordError::WrongType {
-            api_name: field.api_name.into(),
-            json_path: path.into(),
-            expected,
-        };
+    fn check_value(&self, field: &Field, value: &Value, path: &str, se_module: Option<&'static str>) -> Result<Value, RecordError> {
+        let wrong = |expected: &'static str| RecordError::WrongType { api_name: field.api_name.into(), json_path: path.into(), expected };
         let wrong_type = || wrong(field.data_type.api_name());
         if value.is_null() {
             return Ok(Value::Null);
@@ -460,11 +422,7 @@ impl Store {
                     return Ok(Value::Null);
                 }
                 if text.chars().count() > field.length as usize {
-                    return Err(RecordError::TooLong {
-                        api_name: field.api_name.into(),
-                        json_path: path.into(),
-                        maximum: field.length,
-                    });
+                    return Err(RecordError::TooLong { api_name: field.api_name.into(), json_path: path.into(), maximum: field.length });
                 }
                 if field.data_type == Email && !looks_like_email(text) {
                     return Err(wrong_type());

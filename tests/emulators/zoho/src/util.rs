@@ -95,11 +95,7 @@ mod tests {
     fn forms_decode() {
         assert_eq!(
             parse_form("a=1&criteria=(Email%3Aequals%3Ax%2By)&b=two+words"),
-            vec![
-                ("a".into(), "1".into()),
-                ("criteria".into(), "(Email:equals:x+y)".into()),
-                ("b".into(), "two words".into())
-            ]
+            vec![("a".into(), "1".into()), ("criteria".into(), "(Email:equals:x+y)".into()), ("b".into(), "two words".into())]
         );
     }
 }

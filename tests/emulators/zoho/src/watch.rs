@@ -188,21 +188,13 @@ impl Watch {
     }
 
     /// Queues a callback for every live channel watching this change.
-    pub fn publish(
-        &self,
-        base_url: &str,
-        module: &Module,
-        operation: Operation,
-        ids: Vec<String>,
-        affected: Vec<Value>,
-    ) {
+    pub fn publish(&self, base_url: &str, module: &Module, operation: Operation, ids: Vec<String>, affected: Vec<Value>) {
         if ids.is_empty() {
             return;
         }
         let channels = lock(&self.channels);
         for channel in channels.iter().filter(|c| !c.expired()) {
-            let watching =
-                channel.subscriptions.iter().any(|(m, op)| *m == module.name && op.is_none_or(|op| op == operation));
+            let watching = channel.subscriptions.iter().any(|(m, op)| *m == module.name && op.is_none_or(|op| op == operation));
             if !watching {
                 continue;
             }
@@ -245,11 +237,7 @@ fn outcome_reply(key: &str, outcomes: Vec<Result<Value, RecordError>>) -> Reply 
 fn parse_channel(item: &Value, index: usize) -> Result<Channel, RecordError> {
     let path = |key: &str| format!("$.watch[{index}].{key}");
     let missing = |key: &str| RecordError::MandatoryNotFound { api_name: key.into(), json_path: path(key) };
-    let wrong = |key: &str, expected: &'static str| RecordError::WrongType {
-        api_name: key.into(),
-        json_path: path(key),
-        expected,
-    };
+    let wrong = |key: &str, expected: &'static str| RecordError::WrongType { api_name: key.into(), json_path: path(key), expected };
     let item = item.as_object().ok_or_else(|| wrong("watch", "jsonobject"))?;
 
     let id = match item.get("channel_id") {
@@ -261,10 +249,9 @@ fn parse_channel(item: &Value, index: usize) -> Result<Channel, RecordError> {
 
     let events: Vec<String> = match item.get("events") {
         None | Some(Value::Null) => return Err(missing("events")),
-        Some(Value::Array(list)) if !list.is_empty() => list
-            .iter()
-            .map(|e| e.as_str().map(str::to_string).ok_or_else(|| wrong("events", "jsonarray")))
-            .collect::<Result<_, _>>()?,
+        Some(Value::Array(list)) if !list.is_empty() => {
+            list.iter().map(|e| e.as_str().map(str::to_string).ok_or_else(|| wrong("events", "jsonarray"))).collect::<Result<_, _>>()?
+        }
         Some(_) => return Err(wrong("events", "jsonarray")),
     };
     let mut subscriptions = Vec::new();

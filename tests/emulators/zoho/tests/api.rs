@@ -38,19 +38,9 @@ impl Crm {
         format!("{}{path}", self.zoho.base_url())
     }
 
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> Answer {
-        let mut request = self
-            .http
-            .request(method, self.url(path))
-            .query(query)
-            .header(AUTHORIZATION, format!("Zoho-oauthtoken {}", self.token));
+    async fn call(&self, method: Method, path: &str, query: &[(&str, &str)], body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
+        let mut request =
+            self.http.request(method, self.url(path)).query(query).header(AUTHORIZATION, format!("Zoho-oauthtoken {}", self.token));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -222,16 +212,10 @@ async fn authorization_code_flow_redirects_and_grants_a_refresh_token() {
 
 #[tokio::test]
 async fn the_client_is_configurable() {
-    let config =
-        EmulatorConfig { client_id: "1000.OTHER".into(), client_secret: "other-secret".into(), ..Default::default() };
+    let config = EmulatorConfig { client_id: "1000.OTHER".into(), client_secret: "other-secret".into(), ..Default::default() };
     let crm = Crm::with(config).await;
     let grant = |id: &'static str, secret: &'static str| {
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("client_id", id),
-            ("client_secret", secret),
-            ("refresh_token", "1000.refresh.demo"),
-        ];
+        let form = [("grant_type", "refresh_token"), ("client_id", id), ("client_secret", secret), ("refresh_token", "1000.refresh.demo")];
         let request = crm.http.post(crm.url("/oauth/v2/token")).form(&form);
         async move { answer(request.send().await.unwrap()).await.body }
     };
@@ -288,13 +272,8 @@ async fn token_errors_are_answered_with_200() {
         assert_eq!(grant.status, StatusCode::OK);
         assert_eq!(grant.body, json!({"error": expected}));
     }
-    let other = try_grant([
-        ("grant_type", "password"),
-        ("client_id", "1000.DESKPANE"),
-        ("client_secret", "deskpane-secret"),
-        ("code", "x"),
-    ])
-    .await;
+    let other =
+        try_grant([("grant_type", "password"), ("client_id", "1000.DESKPANE"), ("client_secret", "deskpane-secret"), ("code", "x")]).await;
     assert_eq!(other.body, json!({"error": "unsupported_grant_type"}));
 }
 
@@ -344,17 +323,9 @@ async fn unknown_module_is_400_invalid_module() {
     assert_eq!(list.body, error("INVALID_MODULE", json!({}), "the module name given seems to be invalid"));
     assert_eq!(crm.post("/crm/v8/Widgets", json!({"data": [{}]})).await.body["code"], "INVALID_MODULE");
     crm.zoho.seed("Contacts", contact("Lovelace", "ada@example.com"));
-    assert_eq!(
-        crm.get("/crm/v8/contacts", &[("fields", "Last_Name")]).await.status,
-        StatusCode::OK,
-        "module names ignore case"
-    );
+    assert_eq!(crm.get("/crm/v8/contacts", &[("fields", "Last_Name")]).await.status, StatusCode::OK, "module names ignore case");
     for module in ["Accounts", "Products", "Deals", "Leads", "Cases", "Notes", "Calls", "Events", "Tasks"] {
-        assert_eq!(
-            crm.get(&format!("/crm/v8/{module}"), &[("fields", "id")]).await.status,
-            StatusCode::NO_CONTENT,
-            "{module}"
-        );
+        assert_eq!(crm.get(&format!("/crm/v8/{module}"), &[("fields", "id")]).await.status, StatusCode::NO_CONTENT, "{module}");
     }
 }
 
@@ -402,7 +373,9 @@ async fn lookups_are_written_by_id_and_read_with_a_name() {
         assert_eq!(record["Account_Name"], json!({"id": account, "name": "Zylker"}));
     }
     // Seeded lookups get their name on read too.
-    let seeded = crm.zoho.seed("Deals", json!({"Deal_Name": "D", "Stage": "Qualification", "Closing_Date": "2026-12-01", "Account_Name": {"id": account}}));
+    let seeded = crm
+        .zoho
+        .seed("Deals", json!({"Deal_Name": "D", "Stage": "Qualification", "Closing_Date": "2026-12-01", "Account_Name": {"id": account}}));
     assert_eq!(crm.zoho.record("Deals", &seeded).unwrap()["Account_Name"]["name"], "Zylker");
 }
 
@@ -467,16 +440,12 @@ async fn field_metadata_describes_the_module() {
     assert_eq!(field("Customer_Type")["custom_field"], true);
 
     let deals = crm.get("/crm/v8/settings/fields", &[("module", "Deals")]).await;
-    let closing =
-        deals.body["fields"].as_array().unwrap().iter().find(|f| f["api_name"] == "Closing_Date").unwrap().clone();
+    let closing = deals.body["fields"].as_array().unwrap().iter().find(|f| f["api_name"] == "Closing_Date").unwrap().clone();
     assert_eq!((closing["data_type"].as_str(), closing["system_mandatory"].as_bool()), (Some("date"), Some(true)));
 
     let missing = crm.get("/crm/v8/settings/fields", &[]).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        missing.body,
-        error("REQUIRED_PARAM_MISSING", json!({"param_name": "module"}), "One of the expected parameter is missing")
-    );
+    assert_eq!(missing.body, error("REQUIRED_PARAM_MISSING", json!({"param_name": "module"}), "One of the expected parameter is missing"));
     assert_eq!(crm.get("/crm/v8/settings/fields", &[("module", "Widgets")]).await.body["code"], "INVALID_MODULE");
 }
 
@@ -488,19 +457,13 @@ async fn list_without_fields_is_refused() {
     crm.zoho.seed("Contacts", contact("Lovelace", "ada@example.com"));
     let list = crm.get("/crm/v8/Contacts", &[]).await;
     assert_eq!(list.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        list.body,
-        error("REQUIRED_PARAM_MISSING", json!({"param_name": "fields"}), "One of the expected parameter is missing")
-    );
+    assert_eq!(list.body, error("REQUIRED_PARAM_MISSING", json!({"param_name": "fields"}), "One of the expected parameter is missing"));
 }
 
 #[tokio::test]
 async fn list_returns_only_the_named_fields_and_id() {
     let crm = Crm::start().await;
-    let ada = crm.zoho.seed(
-        "Contacts",
-        json!({"First_Name": "Ada", "Last_Name": "Lovelace", "Email": "ada@example.com", "Phone": "1"}),
-    );
+    let ada = crm.zoho.seed("Contacts", json!({"First_Name": "Ada", "Last_Name": "Lovelace", "Email": "ada@example.com", "Phone": "1"}));
     let grace = crm.zoho.seed("Contacts", contact("Hopper", "grace@example.com"));
     let list = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name,Email")]).await;
     assert_eq!(list.status, StatusCode::OK);
@@ -542,8 +505,7 @@ async fn per_page_defaults_to_200_and_may_not_exceed_it() {
 #[tokio::test]
 async fn paging_past_2000_records_needs_page_token() {
     let crm = Crm::start().await;
-    let seeded =
-        crm.zoho.seed_many("Contacts", (0..2500).map(|i| json!({"Last_Name": format!("Contact {i}")})).collect());
+    let seeded = crm.zoho.seed_many("Contacts", (0..2500).map(|i| json!({"Last_Name": format!("Contact {i}")})).collect());
 
     // Page 10 is the last `page` can reach; page 11 is refused.
     let page10 = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page", "10")]).await;
@@ -562,10 +524,7 @@ async fn paging_past_2000_records_needs_page_token() {
     ] {
         assert!(info.get(key).is_some(), "info.{key}");
     }
-    assert_eq!(
-        (info["page"].as_u64(), info["count"].as_u64(), info["more_records"].as_bool()),
-        (Some(10), Some(200), Some(true))
-    );
+    assert_eq!((info["page"].as_u64(), info["count"].as_u64(), info["more_records"].as_bool()), (Some(10), Some(200), Some(true)));
     assert_eq!((info["sort_by"].as_str(), info["sort_order"].as_str()), (Some("id"), Some("desc")));
     assert!(info["next_page_token"].is_string() && info["previous_page_token"].is_string());
     let expiry = chrono::DateTime::parse_from_rfc3339(info["page_token_expiry"].as_str().unwrap()).unwrap();
@@ -573,10 +532,7 @@ async fn paging_past_2000_records_needs_page_token() {
     assert!((86_400 - 60..=86_400 + 60).contains(&ahead), "page tokens are reported to last a day, not {ahead}s");
     let page11 = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page", "11")]).await;
     assert_eq!(page11.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        page11.body,
-        error("DISCRETE_PAGINATION_LIMIT_EXCEEDED", json!({}), "cannot fetch more than 2000 records, use page_token")
-    );
+    assert_eq!(page11.body, error("DISCRETE_PAGINATION_LIMIT_EXCEEDED", json!({}), "cannot fetch more than 2000 records, use page_token"));
 
     // A page straddling the 2,000th record stops at it, and its token goes on.
     let straddling = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("per_page", "150"), ("page", "14")]).await;
@@ -586,10 +542,7 @@ async fn paging_past_2000_records_needs_page_token() {
     // Past the last record: 204.
     let few = Crm::start().await;
     few.zoho.seed("Contacts", contact("Only", "only@example.com"));
-    assert_eq!(
-        few.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page", "3")]).await.status,
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(few.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page", "3")]).await.status, StatusCode::NO_CONTENT);
 
     // The token of page 10 continues beyond 2,000; `page` is then ignored.
     let token = info["next_page_token"].as_str().unwrap();
@@ -616,10 +569,19 @@ async fn paging_past_2000_records_needs_page_token() {
 #[tokio::test]
 async fn sort_by_times_or_id_in_either_order() {
     let crm = Crm::start().await;
-    let a = crm.zoho.seed("Contacts", json!({"Last_Name": "A", "Created_Time": "2026-01-03T00:00:00+00:00", "Modified_Time": "2026-02-01T00:00:00+00:00"}));
-    let b = crm.zoho.seed("Contacts", json!({"Last_Name": "B", "Created_Time": "2026-01-01T00:00:00+00:00", "Modified_Time": "2026-02-03T00:00:00+00:00"}));
+    let a = crm.zoho.seed(
+        "Contacts",
+        json!({"Last_Name": "A", "Created_Time": "2026-01-03T00:00:00+00:00", "Modified_Time": "2026-02-01T00:00:00+00:00"}),
+    );
+    let b = crm.zoho.seed(
+        "Contacts",
+        json!({"Last_Name": "B", "Created_Time": "2026-01-01T00:00:00+00:00", "Modified_Time": "2026-02-03T00:00:00+00:00"}),
+    );
     // Offsets are compared as instants: C was created 2025-12-31T20:00Z, before B.
-    let c = crm.zoho.seed("Contacts", json!({"Last_Name": "C", "Created_Time": "2026-01-01T01:00:00+05:00", "Modified_Time": "2026-02-02T00:00:00-03:00"}));
+    let c = crm.zoho.seed(
+        "Contacts",
+        json!({"Last_Name": "C", "Created_Time": "2026-01-01T01:00:00+05:00", "Modified_Time": "2026-02-02T00:00:00-03:00"}),
+    );
     let order = |query: Vec<(&'static str, &'static str)>| {
         let crm = &crm;
         async move {
@@ -630,18 +592,10 @@ async fn sort_by_times_or_id_in_either_order() {
     };
     assert_eq!(order(vec![]).await, vec![c.clone(), b.clone(), a.clone()]);
     assert_eq!(order(vec![("sort_order", "asc")]).await, vec![a.clone(), b.clone(), c.clone()]);
-    assert_eq!(
-        order(vec![("sort_by", "Created_Time"), ("sort_order", "asc")]).await,
-        vec![c.clone(), b.clone(), a.clone()]
-    );
+    assert_eq!(order(vec![("sort_by", "Created_Time"), ("sort_order", "asc")]).await, vec![c.clone(), b.clone(), a.clone()]);
     assert_eq!(order(vec![("sort_by", "Modified_Time")]).await, vec![b.clone(), c.clone(), a.clone()]);
-    let info = crm
-        .get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("sort_by", "Modified_Time"), ("sort_order", "asc")])
-        .await;
-    assert_eq!(
-        (info.body["info"]["sort_by"].as_str(), info.body["info"]["sort_order"].as_str()),
-        (Some("Modified_Time"), Some("asc"))
-    );
+    let info = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("sort_by", "Modified_Time"), ("sort_order", "asc")]).await;
+    assert_eq!((info.body["info"]["sort_by"].as_str(), info.body["info"]["sort_order"].as_str()), (Some("Modified_Time"), Some("asc")));
     let bad = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("sort_by", "Last_Name")]).await;
     assert_eq!((bad.status, bad.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_DATA")));
 }
@@ -683,10 +637,7 @@ async fn if_modified_since_lists_changes_and_304_when_none() {
     let new = crm.zoho.seed("Contacts", json!({"Last_Name": "New", "Modified_Time": "2026-09-01T00:00:00+00:00"}));
     let since = |value: &'static str| {
         let crm = &crm;
-        async move {
-            crm.call(Method::GET, "/crm/v8/Contacts", &[("fields", "Last_Name")], None, &[("If-Modified-Since", value)])
-                .await
-        }
+        async move { crm.call(Method::GET, "/crm/v8/Contacts", &[("fields", "Last_Name")], None, &[("If-Modified-Since", value)]).await }
     };
     // "At or after", compared as instants whatever the offset.
     let changed = since("2026-06-01T17:30:00+05:30").await;
@@ -695,10 +646,7 @@ async fn if_modified_since_lists_changes_and_304_when_none() {
     let http_date = since("Tue, 01 Sep 2026 00:00:00 GMT").await;
     assert_eq!(ids(http_date.body["data"].as_array().unwrap()), vec![new]);
     let garbled = since("last tuesday").await;
-    assert_eq!(
-        (garbled.status, garbled.body["details"].clone()),
-        (StatusCode::BAD_REQUEST, json!({"param_name": "If-Modified-Since"}))
-    );
+    assert_eq!((garbled.status, garbled.body["details"].clone()), (StatusCode::BAD_REQUEST, json!({"param_name": "If-Modified-Since"})));
     let none = since("2027-01-01T00:00:00+00:00").await;
     assert_eq!(none.status, StatusCode::NOT_MODIFIED);
     assert!(none.text.is_empty());
@@ -724,24 +672,12 @@ async fn get_by_id_returns_every_field_and_unknown_id_is_invalid_data() {
     let record = &one.body["data"][0];
     assert_eq!(record["id"], id);
     assert_eq!(record["Last_Name"], "Lovelace");
-    for field in [
-        "First_Name",
-        "Secondary_Email",
-        "Mobile",
-        "Account_Name",
-        "Support_Tier",
-        "Tickets_Raised",
-        "Owner",
-        "Created_Time",
-    ] {
+    for field in ["First_Name", "Secondary_Email", "Mobile", "Account_Name", "Support_Tier", "Tickets_Raised", "Owner", "Created_Time"] {
         assert!(record.get(field).is_some(), "{field}");
     }
     let unknown = crm.get("/crm/v8/Contacts/6421000000999999999", &[]).await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        unknown.body,
-        error("INVALID_DATA", json!({"id": "6421000000999999999"}), "the id given seems to be invalid")
-    );
+    assert_eq!(unknown.body, error("INVALID_DATA", json!({"id": "6421000000999999999"}), "the id given seems to be invalid"));
 }
 
 // ---- search ----------------------------------------------------------------
@@ -764,7 +700,10 @@ async fn criteria_search_nests_escapes_and_ignores_case() {
     let crm = Crm::start().await;
     let ada = crm.zoho.seed("Contacts", json!({"First_Name": "Ada", "Last_Name": "Lovelace", "Email": "ada@example.com", "Tickets_Raised": 3, "Mailing_City": "London (UK)"}));
     let grace = crm.zoho.seed("Contacts", json!({"First_Name": "Grace", "Last_Name": "Hopper", "Email": "grace@example.com", "Tickets_Raised": 9, "Mailing_City": "Burns, B"}));
-    let zoe = crm.zoho.seed("Contacts", json!({"First_Name": "Zoë", "Last_Name": "Ångström", "Email": "zoe@example.se", "Tickets_Raised": 5, "Mailing_City": r"C:\Temp"}));
+    let zoe = crm.zoho.seed(
+        "Contacts",
+        json!({"First_Name": "Zoë", "Last_Name": "Ångström", "Email": "zoe@example.se", "Tickets_Raised": 5, "Mailing_City": r"C:\Temp"}),
+    );
     let mut all = vec![ada.clone(), grace.clone(), zoe.clone()];
     all.sort();
     let q = |criteria: &'static str| {
@@ -782,14 +721,8 @@ async fn criteria_search_nests_escapes_and_ignores_case() {
     assert_eq!(q("(Last_Name:in:Lovelace,Hopper)").await, ada_or_grace);
     assert_eq!(q("(Tickets_Raised:greater_than:4)").await, not_ada);
     assert_eq!(q("(Tickets_Raised:less_than:4)").await, vec![ada.clone()]);
-    assert_eq!(
-        q("((Tickets_Raised:greater_than:4)and((Last_Name:equals:Hopper)or(First_Name:starts_with:zo)))").await,
-        not_ada
-    );
-    assert_eq!(
-        q("((Last_Name:equals:Hopper)or(Last_Name:equals:Lovelace)or(Last_Name:equals:Nobody))").await,
-        ada_or_grace
-    );
+    assert_eq!(q("((Tickets_Raised:greater_than:4)and((Last_Name:equals:Hopper)or(First_Name:starts_with:zo)))").await, not_ada);
+    assert_eq!(q("((Last_Name:equals:Hopper)or(Last_Name:equals:Lovelace)or(Last_Name:equals:Nobody))").await, ada_or_grace);
     assert_eq!(q(r"(Mailing_City:equals:London \(UK\))").await, vec![ada.clone()]);
     assert_eq!(q(r"(Mailing_City:equals:Burns\, B)").await, vec![grace.clone()]);
     assert_eq!(q(r"(Mailing_City:in:Burns\, B,London \(uk\))").await, ada_or_grace);
@@ -807,9 +740,7 @@ async fn criteria_search_nests_escapes_and_ignores_case() {
     assert_eq!(q(r"(Account_Name.name:starts_with:Zyl)").await, vec![linked]);
 
     // The criteria win over email, phone and word.
-    let both = crm
-        .get("/crm/v8/Contacts/search", &[("criteria", "(Last_Name:equals:Hopper)"), ("email", "ada@example.com")])
-        .await;
+    let both = crm.get("/crm/v8/Contacts/search", &[("criteria", "(Last_Name:equals:Hopper)"), ("email", "ada@example.com")]).await;
     assert_eq!(ids(both.body["data"].as_array().unwrap()), vec![grace.clone()]);
     let email_over_word = crm.get("/crm/v8/Contacts/search", &[("word", "Hopper"), ("email", "ada@example.com")]).await;
     assert_eq!(ids(email_over_word.body["data"].as_array().unwrap()), vec![ada.clone()]);
@@ -861,10 +792,7 @@ async fn email_phone_and_word_search() {
     let some = crm.get("/crm/v8/Contacts/search", &[("email", "ada@zylker.example"), ("fields", "Email")]).await;
     assert_eq!(some.body["data"][0].as_object().unwrap().len(), 2);
     let info = &some.body["info"];
-    assert_eq!(
-        (info["count"].as_u64(), info["page"].as_u64(), info["more_records"].as_bool()),
-        (Some(1), Some(1), Some(false))
-    );
+    assert_eq!((info["count"].as_u64(), info["page"].as_u64(), info["more_records"].as_bool()), (Some(1), Some(1), Some(false)));
     let too_many = crm.get("/crm/v8/Contacts/search", &[("word", "a"), ("per_page", "500")]).await;
     assert_eq!(too_many.body["details"], json!({"param_name": "per_page", "maximum": 200}));
 }
@@ -873,9 +801,7 @@ async fn email_phone_and_word_search() {
 async fn search_with_no_match_is_204_without_body() {
     let crm = Crm::start().await;
     crm.zoho.seed("Contacts", contact("Lovelace", "ada@example.com"));
-    for query in
-        [("criteria", "(Last_Name:equals:Nobody)"), ("email", "nobody@example.com"), ("phone", "000"), ("word", "zzz")]
-    {
+    for query in [("criteria", "(Last_Name:equals:Nobody)"), ("email", "nobody@example.com"), ("phone", "000"), ("word", "zzz")] {
         let found = crm.get("/crm/v8/Contacts/search", &[query]).await;
         assert_eq!(found.status, StatusCode::NO_CONTENT, "{query:?}");
         assert!(found.text.is_empty());
@@ -886,13 +812,11 @@ async fn search_with_no_match_is_204_without_body() {
 async fn search_reaches_only_the_first_2000_matches() {
     let crm = Crm::start().await;
     crm.zoho.seed_many("Contacts", (0..2100).map(|i| json!({"Last_Name": format!("Match {i}")})).collect());
-    let page10 =
-        crm.get("/crm/v8/Contacts/search", &[("word", "match"), ("page", "10"), ("fields", "Last_Name")]).await;
+    let page10 = crm.get("/crm/v8/Contacts/search", &[("word", "match"), ("page", "10"), ("fields", "Last_Name")]).await;
     assert_eq!(page10.status, StatusCode::OK);
     assert_eq!(page10.body["info"]["count"], 200);
     assert_eq!(page10.body["info"]["more_records"], false);
-    let page11 =
-        crm.get("/crm/v8/Contacts/search", &[("word", "match"), ("page", "11"), ("fields", "Last_Name")]).await;
+    let page11 = crm.get("/crm/v8/Contacts/search", &[("word", "match"), ("page", "11"), ("fields", "Last_Name")]).await;
     assert_eq!(page11.status, StatusCode::BAD_REQUEST);
     assert_eq!(page11.body["code"], "DISCRETE_PAGINATION_LIMIT_EXCEEDED");
 }
@@ -908,8 +832,7 @@ async fn related_lists_follow_the_lookups() {
     let grace = z.seed("Contacts", json!({"Last_Name": "Hopper"}));
     let deal = z.seed("Deals", json!({"Deal_Name": "D1", "Stage": "Qualification", "Closing_Date": "2026-12-01", "Contact_Name": {"id": ada}, "Account_Name": {"id": account}}));
     let note = z.seed("Notes", json!({"Note_Content": "hello", "Parent_Id": {"id": ada}, "$se_module": "Contacts"}));
-    let account_note =
-        z.seed("Notes", json!({"Note_Content": "acct", "Parent_Id": {"id": account}, "$se_module": "Accounts"}));
+    let account_note = z.seed("Notes", json!({"Note_Content": "acct", "Parent_Id": {"id": account}, "$se_module": "Accounts"}));
     let call = z.seed("Calls", json!({"Subject": "C", "Call_Start_Time": "2026-11-01T10:00:00+00:00", "Who_Id": {"id": ada}, "What_Id": {"id": account}, "$se_module": "Accounts"}));
     let event = z.seed("Events", json!({"Event_Title": "E", "Start_DateTime": "2026-11-01T10:00:00+00:00", "End_DateTime": "2026-11-01T11:00:00+00:00", "Who_Id": {"id": ada}}));
     let task = z.seed("Tasks", json!({"Subject": "T", "What_Id": {"id": account}, "$se_module": "Accounts"}));
@@ -965,10 +888,7 @@ async fn related_lists_follow_the_lookups() {
         error("REQUIRED_PARAM_MISSING", json!({"param_name": "fields"}), "One of the expected parameter is missing")
     );
     let unknown_parent = crm.get("/crm/v8/Contacts/6421000000999999999/Deals", &[("fields", "id")]).await;
-    assert_eq!(
-        (unknown_parent.status, unknown_parent.body["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("INVALID_DATA"))
-    );
+    assert_eq!((unknown_parent.status, unknown_parent.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_DATA")));
     let unknown_list = crm.get(&format!("/crm/v8/Contacts/{ada}/Widgets"), &[("fields", "id")]).await;
     assert_eq!(unknown_list.status, StatusCode::BAD_REQUEST);
 
@@ -985,9 +905,7 @@ async fn related_lists_follow_the_lookups() {
 #[tokio::test]
 async fn insert_reports_each_record_and_207_on_partial_success() {
     let crm = Crm::start().await;
-    let all_ok = crm
-        .post("/crm/v8/Contacts", json!({"data": [contact("Lovelace", "ada@example.com")], "trigger": ["workflow"]}))
-        .await;
+    let all_ok = crm.post("/crm/v8/Contacts", json!({"data": [contact("Lovelace", "ada@example.com")], "trigger": ["workflow"]})).await;
     assert_eq!(all_ok.status, StatusCode::CREATED);
     let outcome = &all_ok.body["data"][0];
     assert_eq!(
@@ -995,26 +913,17 @@ async fn insert_reports_each_record_and_207_on_partial_success() {
         (Some("SUCCESS"), Some("record added"), Some("success"))
     );
     let details = &outcome["details"];
-    assert!(
-        is_zoho_time(details["Created_Time"].as_str().unwrap())
-            && is_zoho_time(details["Modified_Time"].as_str().unwrap())
-    );
+    assert!(is_zoho_time(details["Created_Time"].as_str().unwrap()) && is_zoho_time(details["Modified_Time"].as_str().unwrap()));
     assert!(details["Created_By"]["name"].is_string() && details["Modified_By"]["id"].is_string());
     let id = details["id"].as_str().unwrap();
     assert_eq!(crm.zoho.record("Contacts", id).unwrap()["Email"], "ada@example.com");
 
-    let partial = crm
-        .post("/crm/v8/Contacts", json!({"data": [contact("Hopper", "grace@example.com"), {"First_Name": "Nameless"}]}))
-        .await;
+    let partial = crm.post("/crm/v8/Contacts", json!({"data": [contact("Hopper", "grace@example.com"), {"First_Name": "Nameless"}]})).await;
     assert_eq!(partial.status, StatusCode::MULTI_STATUS);
     assert_eq!(partial.body["data"][0]["code"], "SUCCESS");
     assert_eq!(
         partial.body["data"][1],
-        error(
-            "MANDATORY_NOT_FOUND",
-            json!({"api_name": "Last_Name", "json_path": "$.data[1].Last_Name"}),
-            "required field not found"
-        )
+        error("MANDATORY_NOT_FOUND", json!({"api_name": "Last_Name", "json_path": "$.data[1].Last_Name"}), "required field not found")
     );
     let none = crm.post("/crm/v8/Contacts", json!({"data": [{"First_Name": "A"}, {"Email": "x@example.com"}]})).await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST);
@@ -1040,33 +949,20 @@ async fn insert_checks_types_fields_lengths_and_lookups() {
             "invalid data"
         )
     );
-    assert_eq!(
-        outcome(json!({"Last_Name": "A", "Tickets_Raised": 2.5})).await["details"]["expected_data_type"],
-        "integer"
-    );
+    assert_eq!(outcome(json!({"Last_Name": "A", "Tickets_Raised": 2.5})).await["details"]["expected_data_type"], "integer");
     assert_eq!(
         outcome(json!({"Last_Name": "A", "Nickname": "x"})).await,
         error("INVALID_DATA", json!({"api_name": "Nickname"}), "invalid field")
     );
     let long = outcome(json!({"Last_Name": "L".repeat(81)})).await;
+    assert_eq!((long["code"].as_str(), long["details"]["api_name"].as_str()), (Some("INVALID_DATA"), Some("Last_Name")));
     assert_eq!(
-        (long["code"].as_str(), long["details"]["api_name"].as_str()),
-        (Some("INVALID_DATA"), Some("Last_Name"))
-    );
-    assert_eq!(
-        outcome(json!({"Last_Name": "A", "Account_Name": {"id": "6421000000999999999"}})).await["details"]
-            ["expected_data_type"],
+        outcome(json!({"Last_Name": "A", "Account_Name": {"id": "6421000000999999999"}})).await["details"]["expected_data_type"],
         "lookup"
     );
-    assert_eq!(
-        outcome(json!({"Last_Name": "A", "Email": "not-an-email"})).await["details"]["expected_data_type"],
-        "email"
-    );
+    assert_eq!(outcome(json!({"Last_Name": "A", "Email": "not-an-email"})).await["details"]["expected_data_type"], "email");
     // Picklists take new values, as Zoho does.
-    assert_eq!(
-        outcome(json!({"Last_Name": "A", "Support_Tier": "Platinum", "Tickets_Raised": 3})).await["code"],
-        "SUCCESS"
-    );
+    assert_eq!(outcome(json!({"Last_Name": "A", "Support_Tier": "Platinum", "Tickets_Raised": 3})).await["code"], "SUCCESS");
 
     let deal = |record: Value| {
         let crm = &crm;
@@ -1086,19 +982,13 @@ async fn insert_checks_types_fields_lengths_and_lookups() {
     assert_eq!(product.body["data"][0]["details"]["expected_data_type"], "boolean");
     let call = crm.post("/crm/v8/Calls", json!({"data": [{"Subject": "S", "Call_Start_Time": "tomorrow"}]})).await;
     assert_eq!(call.body["data"][0]["details"]["expected_data_type"], "datetime");
-    let call = crm
-        .post("/crm/v8/Calls", json!({"data": [{"Subject": "S", "Call_Start_Time": "2026-11-21T09:30:00+01:00"}]}))
-        .await;
+    let call = crm.post("/crm/v8/Calls", json!({"data": [{"Subject": "S", "Call_Start_Time": "2026-11-21T09:30:00+01:00"}]})).await;
     assert_eq!(call.status, StatusCode::CREATED);
     let account = crm.zoho.seed("Accounts", json!({"Account_Name": "Zylker"}));
     let unparented = crm.post("/crm/v8/Tasks", json!({"data": [{"Subject": "T", "What_Id": {"id": account}}]})).await;
     assert_eq!(unparented.body["data"][0]["details"]["api_name"], "$se_module");
-    let parented = crm
-        .post(
-            "/crm/v8/Tasks",
-            json!({"data": [{"Subject": "T", "What_Id": {"id": account}, "$se_module": "Accounts"}]}),
-        )
-        .await;
+    let parented =
+        crm.post("/crm/v8/Tasks", json!({"data": [{"Subject": "T", "What_Id": {"id": account}, "$se_module": "Accounts"}]})).await;
     assert_eq!(parented.status, StatusCode::CREATED);
     let note = crm.post("/crm/v8/Notes", json!({"data": [{"Note_Content": "n", "Parent_Id": {"id": account}}]})).await;
     assert_eq!(note.body["data"][0]["code"], "MANDATORY_NOT_FOUND");
@@ -1119,8 +1009,7 @@ async fn duplicate_unique_field_is_duplicate_data() {
         )
     );
     // Within one batch, the second of two equal records collides with the first.
-    let batch =
-        crm.post("/crm/v8/Accounts", json!({"data": [{"Account_Name": "Zylker"}, {"Account_Name": "ZYLKER"}]})).await;
+    let batch = crm.post("/crm/v8/Accounts", json!({"data": [{"Account_Name": "Zylker"}, {"Account_Name": "ZYLKER"}]})).await;
     assert_eq!(batch.status, StatusCode::MULTI_STATUS);
     assert_eq!(batch.body["data"][1]["details"]["api_name"], "Account_Name");
     crm.zoho.seed("Products", json!({"Product_Name": "Widget"}));
@@ -1138,18 +1027,9 @@ async fn write_bodies_are_data_arrays_of_at_most_100() {
     assert_eq!(over.body["details"], json!({"limit": 100}));
     let hundred: Vec<Value> = (0..100).map(|i| json!({"Last_Name": format!("C{i}")})).collect();
     assert_eq!(crm.post("/crm/v8/Contacts", json!({"data": hundred})).await.status, StatusCode::CREATED);
-    for bad in [
-        json!([{"Last_Name": "A"}]),
-        json!({"records": []}),
-        json!({"data": {"Last_Name": "A"}}),
-        json!({"data": ["A"]}),
-    ] {
+    for bad in [json!([{"Last_Name": "A"}]), json!({"records": []}), json!({"data": {"Last_Name": "A"}}), json!({"data": ["A"]})] {
         let answer = crm.post("/crm/v8/Contacts", bad.clone()).await;
-        assert_eq!(
-            (answer.status, answer.body["code"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("INVALID_DATA")),
-            "{bad}"
-        );
+        assert_eq!((answer.status, answer.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_DATA")), "{bad}");
         assert_eq!(answer.body["status"], "error");
     }
     let not_json = crm
@@ -1166,14 +1046,11 @@ async fn write_bodies_are_data_arrays_of_at_most_100() {
 #[tokio::test]
 async fn update_by_body_ids_or_path_and_mandatory_fields_stay_filled() {
     let crm = Crm::start().await;
-    let ada = crm.zoho.seed(
-        "Contacts",
-        json!({"Last_Name": "Lovelace", "Email": "ada@example.com", "Created_Time": "2026-01-01T00:00:00+00:00"}),
-    );
+    let ada = crm
+        .zoho
+        .seed("Contacts", json!({"Last_Name": "Lovelace", "Email": "ada@example.com", "Created_Time": "2026-01-01T00:00:00+00:00"}));
     let grace = crm.zoho.seed("Contacts", contact("Hopper", "grace@example.com"));
-    let updated = crm
-        .put("/crm/v8/Contacts", json!({"data": [{"id": ada, "Title": "Countess"}, {"id": grace, "Title": "Admiral"}]}))
-        .await;
+    let updated = crm.put("/crm/v8/Contacts", json!({"data": [{"id": ada, "Title": "Countess"}, {"id": grace, "Title": "Admiral"}]})).await;
     assert_eq!(updated.status, StatusCode::OK);
     let outcome = &updated.body["data"][0];
     assert_eq!((outcome["code"].as_str(), outcome["message"].as_str()), (Some("SUCCESS"), Some("record updated")));
@@ -1187,27 +1064,16 @@ async fn update_by_body_ids_or_path_and_mandatory_fields_stay_filled() {
     assert_eq!(mixed.status, StatusCode::MULTI_STATUS);
     assert_eq!(
         mixed.body["data"][0],
-        error(
-            "MANDATORY_NOT_FOUND",
-            json!({"api_name": "Last_Name", "json_path": "$.data[0].Last_Name"}),
-            "required field not found"
-        )
+        error("MANDATORY_NOT_FOUND", json!({"api_name": "Last_Name", "json_path": "$.data[0].Last_Name"}), "required field not found")
     );
-    assert_eq!(
-        mixed.body["data"][1],
-        error("INVALID_DATA", json!({"id": "6421000000999999999"}), "the id given seems to be invalid")
-    );
+    assert_eq!(mixed.body["data"][1], error("INVALID_DATA", json!({"id": "6421000000999999999"}), "the id given seems to be invalid"));
     assert_eq!(mixed.body["data"][2]["code"], "SUCCESS");
     let no_id = crm.put("/crm/v8/Contacts", json!({"data": [{"Title": "x"}]})).await;
     assert_eq!(no_id.status, StatusCode::BAD_REQUEST);
 
     // A record as read can be written back: system fields and lookup names are ignored.
     let account = crm.zoho.seed("Accounts", json!({"Account_Name": "Zylker"}));
-    crm.put(
-        &format!("/crm/v8/Contacts/{ada}"),
-        json!({"data": [{"Account_Name": account, "Mobile": "1", "Phone": "2"}]}),
-    )
-    .await;
+    crm.put(&format!("/crm/v8/Contacts/{ada}"), json!({"data": [{"Account_Name": account, "Mobile": "1", "Phone": "2"}]})).await;
     let mut read = crm.get(&format!("/crm/v8/Contacts/{ada}"), &[]).await.body["data"][0].clone();
     read["Title"] = json!("Analyst");
     read["Created_Time"] = json!("2020-01-01T00:00:00+00:00");
@@ -1268,26 +1134,21 @@ async fn upsert_updates_the_duplicate_and_inserts_otherwise() {
 
     let accounts = crm.post("/crm/v8/Accounts/upsert", json!({"data": [{"Account_Name": "Zylker"}]})).await;
     assert_eq!(accounts.body["data"][0]["action"], "insert");
-    let again =
-        crm.post("/crm/v8/Accounts/upsert", json!({"data": [{"Account_Name": "zylker", "Employees": 5}]})).await;
+    let again = crm.post("/crm/v8/Accounts/upsert", json!({"data": [{"Account_Name": "zylker", "Employees": 5}]})).await;
     assert_eq!(again.body["data"][0]["duplicate_field"], "Account_Name");
 
-    let bad_check = crm
-        .post("/crm/v8/Contacts/upsert", json!({"data": [{"Last_Name": "X"}], "duplicate_check_fields": ["Nickname"]}))
-        .await;
+    let bad_check =
+        crm.post("/crm/v8/Contacts/upsert", json!({"data": [{"Last_Name": "X"}], "duplicate_check_fields": ["Nickname"]})).await;
     assert_eq!(bad_check.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad_check.body, error("INVALID_DATA", json!({"api_name": "Nickname"}), "invalid field"));
     let widget = crm.zoho.seed("Products", json!({"Product_Name": "Widget"}));
-    let product =
-        crm.post("/crm/v8/Products/upsert", json!({"data": [{"Product_Name": "WIDGET", "Unit_Price": 3}]})).await;
+    let product = crm.post("/crm/v8/Products/upsert", json!({"data": [{"Product_Name": "WIDGET", "Unit_Price": 3}]})).await;
     assert_eq!(
         (product.body["data"][0]["duplicate_field"].as_str(), product.body["data"][0]["details"]["id"].as_str()),
         (Some("Product_Name"), Some(widget.as_str()))
     );
     let lead = crm.zoho.seed("Leads", json!({"Last_Name": "Brown", "Email": "olivia@acme.example"}));
-    let leads = crm
-        .post("/crm/v8/Leads/upsert", json!({"data": [{"Last_Name": "Brown", "Email": "Olivia@acme.example"}]}))
-        .await;
+    let leads = crm.post("/crm/v8/Leads/upsert", json!({"data": [{"Last_Name": "Brown", "Email": "Olivia@acme.example"}]})).await;
     assert_eq!(
         (leads.body["data"][0]["duplicate_field"].as_str(), leads.body["data"][0]["details"]["id"].as_str()),
         (Some("Email"), Some(lead.as_str()))
@@ -1298,10 +1159,7 @@ async fn upsert_updates_the_duplicate_and_inserts_otherwise() {
     assert_eq!(crm.post("/crm/v8/Deals/upsert", deal).await.body["data"][0]["action"], "insert");
 
     let partial = crm
-        .post(
-            "/crm/v8/Contacts/upsert",
-            json!({"data": [{"Email": "new@example.com"}, {"Email": "ada@example.com", "Mobile": "2"}]}),
-        )
+        .post("/crm/v8/Contacts/upsert", json!({"data": [{"Email": "new@example.com"}, {"Email": "ada@example.com", "Mobile": "2"}]}))
         .await;
     assert_eq!(partial.status, StatusCode::MULTI_STATUS);
     assert_eq!(partial.body["data"][0]["code"], "MANDATORY_NOT_FOUND");
@@ -1323,10 +1181,7 @@ async fn delete_moves_records_to_the_recycle_bin() {
         partial.body["data"][0],
         json!({"code": "SUCCESS", "details": {"id": ada}, "message": "record deleted", "status": "success"})
     );
-    assert_eq!(
-        partial.body["data"][1],
-        error("INVALID_DATA", json!({"id": "6421000000999999999"}), "the id given seems to be invalid")
-    );
+    assert_eq!(partial.body["data"][1], error("INVALID_DATA", json!({"id": "6421000000999999999"}), "the id given seems to be invalid"));
     assert!(crm.zoho.record("Contacts", &ada).is_none());
     assert_eq!(crm.get(&format!("/crm/v8/Contacts/{ada}"), &[]).await.status, StatusCode::BAD_REQUEST);
 
@@ -1336,10 +1191,7 @@ async fn delete_moves_records_to_the_recycle_bin() {
     assert_eq!(gone.status, StatusCode::BAD_REQUEST);
     let many: Vec<String> = (0..101).map(|i| format!("{}", 6_421_000_000_000_000_000u64 + i)).collect();
     let over = crm.delete("/crm/v8/Contacts", &[("ids", &many.join(","))]).await;
-    assert_eq!(
-        (over.body["code"].as_str(), over.body["details"].clone()),
-        (Some("LIMIT_EXCEEDED"), json!({"limit": 100}))
-    );
+    assert_eq!((over.body["code"].as_str(), over.body["details"].clone()), (Some("LIMIT_EXCEEDED"), json!({"limit": 100})));
 
     let bin = crm.get("/crm/v8/Contacts/deleted", &[("type", "all")]).await;
     assert_eq!(bin.status, StatusCode::OK);
@@ -1352,22 +1204,15 @@ async fn delete_moves_records_to_the_recycle_bin() {
     assert!(entry["created_by"]["name"].is_string() && entry["created_by"]["id"].is_string());
     assert!(is_zoho_time(entry["deleted_time"].as_str().unwrap()));
     assert!(bin.body["info"]["more_records"].is_boolean());
-    assert_eq!(
-        crm.get("/crm/v8/Contacts/deleted", &[("type", "recycle")]).await.body["data"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(crm.get("/crm/v8/Contacts/deleted", &[("type", "recycle")]).await.body["data"].as_array().unwrap().len(), 2);
     assert_eq!(crm.get("/crm/v8/Contacts/deleted", &[("type", "permanent")]).await.status, StatusCode::NO_CONTENT);
     let paged = crm.get("/crm/v8/Contacts/deleted", &[("per_page", "1"), ("page", "2")]).await;
     assert_eq!(ids(paged.body["data"].as_array().unwrap()), vec![ada]);
 
-    let future = crm
-        .call(Method::GET, "/crm/v8/Contacts/deleted", &[], None, &[("If-Modified-Since", "2099-01-01T00:00:00+00:00")])
-        .await;
+    let future = crm.call(Method::GET, "/crm/v8/Contacts/deleted", &[], None, &[("If-Modified-Since", "2099-01-01T00:00:00+00:00")]).await;
     assert_eq!(future.status, StatusCode::NOT_MODIFIED);
     assert!(future.text.is_empty());
-    let past = crm
-        .call(Method::GET, "/crm/v8/Contacts/deleted", &[], None, &[("If-Modified-Since", "2000-01-01T00:00:00+00:00")])
-        .await;
+    let past = crm.call(Method::GET, "/crm/v8/Contacts/deleted", &[], None, &[("If-Modified-Since", "2000-01-01T00:00:00+00:00")]).await;
     assert_eq!(past.body["data"].as_array().unwrap().len(), 2);
     assert_eq!(ids(&crm.zoho.records("Contacts")), vec![mei]);
 }
@@ -1431,11 +1276,7 @@ async fn watch_notifies_the_notify_url_on_create_edit_delete() {
 
     let listed = crm.get("/crm/v8/actions/watch", &[]).await;
     assert_eq!(listed.status, StatusCode::OK);
-    assert!(listed.body["watch"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|w| w["channel_id"] == "1000000068001" && w["notify_url"] == url));
+    assert!(listed.body["watch"].as_array().unwrap().iter().any(|w| w["channel_id"] == "1000000068001" && w["notify_url"] == url));
 
     // Seeding does not notify.
     crm.zoho.seed("Contacts", contact("Seeded", "seeded@example.com"));
@@ -1464,12 +1305,8 @@ async fn watch_notifies_the_notify_url_on_create_edit_delete() {
     assert_eq!((delete["operation"].as_str(), delete["ids"].clone()), (Some("delete"), json!([id])));
 
     // Deals: only creation is watched.
-    let deal = crm
-        .post(
-            "/crm/v8/Deals",
-            json!({"data": [{"Deal_Name": "D", "Stage": "Qualification", "Closing_Date": "2026-12-01"}]}),
-        )
-        .await;
+    let deal =
+        crm.post("/crm/v8/Deals", json!({"data": [{"Deal_Name": "D", "Stage": "Qualification", "Closing_Date": "2026-12-01"}]})).await;
     let deal_id = deal.body["data"][0]["details"]["id"].as_str().unwrap().to_string();
     assert_eq!(next_notification(&mut rx).await["module"], "Deals");
     crm.put(&format!("/crm/v8/Deals/{deal_id}"), json!({"data": [{"Amount": 5}]})).await;
@@ -1486,8 +1323,7 @@ async fn watch_notifies_the_notify_url_on_create_edit_delete() {
     no_notification(&mut rx).await;
     assert_eq!(crm.get("/crm/v8/actions/watch", &[]).await.status, StatusCode::NO_CONTENT);
 
-    let bad =
-        crm.post("/crm/v8/actions/watch", json!({"watch": [{"channel_id": "1", "events": ["Contacts.all"]}]})).await;
+    let bad = crm.post("/crm/v8/actions/watch", json!({"watch": [{"channel_id": "1", "events": ["Contacts.all"]}]})).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["watch"][0]["code"], "MANDATORY_NOT_FOUND");
 }
@@ -1496,12 +1332,7 @@ async fn watch_notifies_the_notify_url_on_create_edit_delete() {
 
 #[tokio::test]
 async fn credit_limit_gives_429() {
-    let crm = Crm::with(EmulatorConfig {
-        credits_per_window: Some(3),
-        credit_window: Duration::from_secs(60),
-        ..Default::default()
-    })
-    .await;
+    let crm = Crm::with(EmulatorConfig { credits_per_window: Some(3), credit_window: Duration::from_secs(60), ..Default::default() }).await;
     for _ in 0..3 {
         assert_eq!(crm.get("/crm/v8/Contacts", &[("fields", "id")]).await.status, StatusCode::NO_CONTENT);
     }
@@ -1541,10 +1372,7 @@ async fn concurrency_limit_gives_429() {
     let answers = [a, b, c, d];
     let limited: Vec<&Answer> = answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).collect();
     assert_eq!(limited.len(), 2);
-    assert_eq!(
-        limited[0].body,
-        error("TOO_MANY_REQUESTS", json!({}), "The concurrency limit of the user or the org has been reached")
-    );
+    assert_eq!(limited[0].body, error("TOO_MANY_REQUESTS", json!({}), "The concurrency limit of the user or the org has been reached"));
     assert!(limited[0].headers.get(RETRY_AFTER).is_none());
     // One at a time is always fine.
     for _ in 0..3 {
@@ -1576,8 +1404,7 @@ async fn requests_are_recorded_in_order() {
     crm.get("/crm/v8/Contacts", &[("fields", "Last_Name")]).await;
     crm.get("/crm/v8/Contacts", &[]).await;
     crm.get("/nowhere", &[]).await;
-    let seen: Vec<(String, String, String, u16)> =
-        crm.zoho.requests().into_iter().map(|r| (r.method, r.path, r.query, r.status)).collect();
+    let seen: Vec<(String, String, String, u16)> = crm.zoho.requests().into_iter().map(|r| (r.method, r.path, r.query, r.status)).collect();
     assert_eq!(
         seen,
         vec![
@@ -1599,22 +1426,17 @@ async fn demo_data_is_realistic() {
     assert!(contacts.iter().any(|c| c["Description"].as_str().is_some_and(|d| d.contains("<p>"))));
     assert!(contacts.iter().filter(|c| c["Secondary_Email"].is_string()).count() >= 2);
     assert!(contacts.iter().filter(|c| c["Phone"].is_string() || c["Mobile"].is_string()).count() >= 8);
-    let stages: HashSet<String> =
-        crm.zoho.records("Deals").iter().map(|d| d["Stage"].as_str().unwrap().to_string()).collect();
+    let stages: HashSet<String> = crm.zoho.records("Deals").iter().map(|d| d["Stage"].as_str().unwrap().to_string()).collect();
     assert!(stages.len() >= 4);
     for module in ["Notes", "Calls", "Events", "Tasks", "Cases", "Leads"] {
         assert!(!crm.zoho.records(module).is_empty(), "{module}");
     }
     assert!(crm.zoho.records("Products").iter().all(|p| p["Department"].is_string()));
     // Activities hang off several contacts, reachable through related lists.
-    let with_tasks =
-        contacts.iter().filter(|c| crm.zoho.records("Tasks").iter().any(|t| t["Who_Id"]["id"] == c["id"])).count();
+    let with_tasks = contacts.iter().filter(|c| crm.zoho.records("Tasks").iter().any(|t| t["Who_Id"]["id"] == c["id"])).count();
     assert!(with_tasks >= 3);
     let ada = contacts.iter().find(|c| c["Last_Name"] == "Lovelace").unwrap()["id"].as_str().unwrap().to_string();
-    assert_eq!(
-        crm.get(&format!("/crm/v8/Contacts/{ada}/Notes"), &[("fields", "Note_Content")]).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(crm.get(&format!("/crm/v8/Contacts/{ada}/Notes"), &[("fields", "Note_Content")]).await.status, StatusCode::OK);
     assert_eq!(crm.get("/crm/v8/Contacts/search", &[("word", "ångström")]).await.status, StatusCode::OK);
 }
 

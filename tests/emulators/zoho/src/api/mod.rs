@@ -128,13 +128,7 @@ impl ApiRequest {
 }
 
 /// `/crm/v8/{*rest}`, every method.
-pub async fn dispatch(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn dispatch(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(e) = lock(&shared.accounts).verify(headers.get(header::AUTHORIZATION)) {
         return e.into_response();
     }

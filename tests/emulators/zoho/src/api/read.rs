@@ -17,9 +17,7 @@ pub fn list(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Resul
     let fields = req.required_fields(module)?;
     let per_page = req.per_page()?;
     let cursor = match req.param("page_token") {
-        Some(token) => {
-            continued(shared, token, |source| matches!(source, Source::Module { module: m, .. } if *m == module.name))?
-        }
+        Some(token) => continued(shared, token, |source| matches!(source, Source::Module { module: m, .. } if *m == module.name))?,
         None => {
             let page = req.page()?;
             check_discrete(page, per_page)?;
@@ -37,13 +35,7 @@ pub fn list(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Resul
 }
 
 /// `GET /{module}/{id}/{related}`.
-pub fn related(
-    shared: &Shared,
-    req: &ApiRequest,
-    parent: &'static Module,
-    id: &str,
-    related: &str,
-) -> Result<Reply, ApiError> {
+pub fn related(shared: &Shared, req: &ApiRequest, parent: &'static Module, id: &str, related: &str) -> Result<Reply, ApiError> {
     let related_module = parent
         .related
         .iter()
@@ -70,10 +62,7 @@ pub fn related(
 
 /// The cursor of an issued page token for this kind of list.
 fn continued(shared: &Shared, token: &str, same_list: impl Fn(&Source) -> bool) -> Result<Cursor, ApiError> {
-    lock(&shared.page_tokens)
-        .get(token)
-        .filter(|cursor| same_list(&cursor.source))
-        .ok_or_else(|| ApiError::invalid_param("page_token"))
+    lock(&shared.page_tokens).get(token).filter(|cursor| same_list(&cursor.source)).ok_or_else(|| ApiError::invalid_param("page_token"))
 }
 
 /// Whether a record belongs to a list's source.
@@ -91,13 +80,7 @@ fn in_source(store: &Store, module: &Module, source: &Source, view: Option<&Crit
 }
 
 /// One page of a list or related list, with Zoho's `info` and page tokens.
-fn page_of_records(
-    shared: &Shared,
-    module: &Module,
-    fields: &[String],
-    per_page: usize,
-    cursor: Cursor,
-) -> Result<Reply, ApiError> {
+fn page_of_records(shared: &Shared, module: &Module, fields: &[String], per_page: usize, cursor: Cursor) -> Result<Reply, ApiError> {
     let (data, window, next, previous) = {
         let store = shared.store();
         let view = match &cursor.source {
@@ -121,12 +104,8 @@ fn page_of_records(
         }
         let shown = &rows[window.start..window.end];
         let data: Vec<Value> = shown.iter().map(|r| store.render(module, r, Some(fields))).collect();
-        let next = window.more.then(|| Cursor {
-            position: Position::After(cursor.sort.anchor(shown[shown.len() - 1])),
-            ..cursor.clone()
-        });
-        let previous = (window.start > 0)
-            .then(|| Cursor { position: Position::Before(cursor.sort.anchor(shown[0])), ..cursor.clone() });
+        let next = window.more.then(|| Cursor { position: Position::After(cursor.sort.anchor(shown[shown.len() - 1])), ..cursor.clone() });
+        let previous = (window.start > 0).then(|| Cursor { position: Position::Before(cursor.sort.anchor(shown[0])), ..cursor.clone() });
         (data, window, next, previous)
     };
     let mut tokens = lock(&shared.page_tokens);
@@ -162,8 +141,7 @@ pub fn search(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Res
     check_discrete(page, per_page)?;
     let fields = req.fields(module)?;
     let search = if let Some(text) = req.param("criteria") {
-        let criteria =
-            Criteria::parse(text).map_err(|e| ApiError::InvalidQuery { reason: e.reason, api_name: None })?;
+        let criteria = Criteria::parse(text).map_err(|e| ApiError::InvalidQuery { reason: e.reason, api_name: None })?;
         search::check(module, &criteria)?;
         Search::Criteria(criteria)
     } else if let Some(email) = req.param("email") {
@@ -178,8 +156,7 @@ pub fn search(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Res
     let sort = Sort::parse(req.param("sort_by"), req.param("sort_order"))?;
 
     let store = shared.store();
-    let mut rows: Vec<&Record> =
-        store.table(module.name).filter(|r| search::matches(&store, module, r, &search)).collect();
+    let mut rows: Vec<&Record> = store.table(module.name).filter(|r| search::matches(&store, module, r, &search)).collect();
     sort.sort(&mut rows);
     // Zoho's search reaches only the first 2,000 matches.
     rows.truncate(DISCRETE_LIMIT);
@@ -187,8 +164,7 @@ pub fn search(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Res
     if window.start >= window.end {
         return Ok(Reply::NoContent);
     }
-    let data: Vec<Value> =
-        rows[window.start..window.end].iter().map(|r| store.render(module, r, fields.as_deref())).collect();
+    let data: Vec<Value> = rows[window.start..window.end].iter().map(|r| store.render(module, r, fields.as_deref())).collect();
     let info = json!({"per_page": per_page, "count": data.len(), "page": page, "more_records": window.more});
     Ok(Reply::ok(json!({"data": data, "info": info})))
 }
@@ -200,10 +176,7 @@ pub fn deleted(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Re
         // Records are only ever moved to the recycle bin, never purged.
         Some("permanent") => false,
         Some(_) => {
-            return Err(ApiError::InvalidParam {
-                param: "type",
-                extra: json!({"supported_values": ["all", "recycle", "permanent"]}),
-            })
+            return Err(ApiError::InvalidParam { param: "type", extra: json!({"supported_values": ["all", "recycle", "permanent"]}) })
         }
     };
     let per_page = req.per_page()?;

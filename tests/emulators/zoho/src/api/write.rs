@@ -18,10 +18,8 @@ type Object = Map<String, Value>;
 /// The body and its records, from a `{"data":[...], "trigger":[...]}` body.
 fn body_records(req: &ApiRequest) -> Result<(Object, Vec<Object>), ApiError> {
     let body = req.json_object()?;
-    let data = body
-        .get("data")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::InvalidBody { reason: "expected {\"data\":[...]}".into() })?;
+    let data =
+        body.get("data").and_then(Value::as_array).ok_or_else(|| ApiError::InvalidBody { reason: "expected {\"data\":[...]}".into() })?;
     if data.len() > MAX_RECORDS {
         return Err(ApiError::LimitExceeded { limit: MAX_RECORDS as u32 });
     }
@@ -104,10 +102,10 @@ pub fn insert(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Res
 pub fn update_many(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Result<Reply, ApiError> {
     let (_, records) = body_records(req)?;
     Ok(write_batch(shared, module, &records, StatusCode::OK, |store, record, i, changes| {
-        let id = record.get("id").and_then(id_of).ok_or_else(|| RecordError::MandatoryNotFound {
-            api_name: "id".into(),
-            json_path: format!("$.data[{i}].id"),
-        })?;
+        let id = record
+            .get("id")
+            .and_then(id_of)
+            .ok_or_else(|| RecordError::MandatoryNotFound { api_name: "id".into(), json_path: format!("$.data[{i}].id") })?;
         let written = store.update(module, &id, record, i)?;
         changes.updated(&written);
         Ok(success(&written, "record updated"))
@@ -133,11 +131,11 @@ pub fn upsert(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Res
     let (body, records) = body_records(req)?;
     let given: Vec<String> = match body.get("duplicate_check_fields") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(list)) => {
-            list.iter().map(|f| f.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().ok_or_else(|| {
-                ApiError::InvalidBody { reason: "duplicate_check_fields must list field names".into() }
-            })?
-        }
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|f| f.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| ApiError::InvalidBody { reason: "duplicate_check_fields must list field names".into() })?,
         Some(_) => return Err(ApiError::InvalidBody { reason: "duplicate_check_fields must be an array".into() }),
     };
     if let Some(unknown) = given.iter().find(|f| module.field(f).is_none_or(|f| f.read_only)) {
