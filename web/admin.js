@@ -1,9 +1,11 @@
 /* Deskpane admin console (Administrators): integrations (install, configure,
  * connect, portal link, disconnect, delete), sync of contacts, accounts and
  * products (settings, field mapping, Start / Pause / Resume, progress, sync
- * history, failure log), the permission matrix, agents and profiles, and the
- * outbox. Hash routes: #plugins, #plugin=ID, #sync, #sync=ID[&tab=history|
- * failures], #permissions, #agents, #outbox.
+ * history, failure log), each plugin's sandbox (allowed hosts, limits, and
+ * the approval of limits above the defaults), the permission matrix, agents
+ * (deactivate, delete), profiles, API tokens, and the outbox. Hash routes:
+ * #plugins, #plugin=ID, #sync, #sync=ID[&tab=history|failures],
+ * #permissions, #agents, #outbox.
  * Builds the DOM with createElement/textContent only (see panel.js).
  */
 (function () {
@@ -164,6 +166,13 @@
     });
   }
 
+  /** A warning chip while the manifest asks for limits above the defaults that no admin approved. */
+  function limitsChip(p) {
+    const sb = p.sandbox;
+    if (!sb || !(sb.requests_above_defaults || []).length || sb.above_defaults_approved) return null;
+    return el('span', { class: 'pill pill-warn', testid: 'plugin-limits-pending', title: sb.requests_above_defaults.join('; ') }, 'Limits above defaults not approved');
+  }
+
   function pluginCard(p) {
     return el('article', { class: 'card plugin-card', testid: 'plugin-card', dataset: { plugin: p.id } },
       el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(p.name || p.id)),
@@ -173,7 +182,7 @@
           el('span', { class: 'muted small', testid: 'plugin-version' }, 'v' + p.version),
           el('span', { class: 'muted small', testid: 'plugin-publisher' }, 'by ' + (p.publisher || 'unknown publisher'))),
         p.description ? el('p', { class: 'plugin-desc' }, p.description) : null,
-        el('div', { class: 'chips' }, statusChip(p), credentialChips(p)),
+        el('div', { class: 'chips' }, statusChip(p), credentialChips(p), limitsChip(p)),
         p.status !== 'ok' ? el('p', { class: 'plugin-status-text', testid: 'plugin-status-text' }, p.status) : null),
       el('div', { class: 'plugin-actions' },
         enabledSwitch(p),
@@ -187,7 +196,7 @@
     const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'install-submit' }, 'Install plugin');
     const form = el('form', { class: 'card install-card', testid: 'install-form', enctype: 'multipart/form-data' },
       el('h2', { class: 'card-title' }, 'Install a plugin'),
-      el('p', { class: 'muted' }, 'Upload the plugin\u2019s manifest (plugin.toml) and its WebAssembly component (plugin.wasm). The host checks both before installing; then configure, connect and enable it.'),
+      el('p', { class: 'muted' }, 'Upload the plugin\u2019s manifest (plugin.toml) and its WebAssembly component (plugin.wasm). The host checks both before installing. A new plugin starts disabled: review its sandbox, configure and connect it, then enable it.'),
       el('div', { class: 'form-grid' },
         el('div', { class: 'field' }, el('label', { for: 'install-manifest' }, 'Manifest (plugin.toml)'), manifest),
         el('div', { class: 'field' }, el('label', { for: 'install-component' }, 'Component (plugin.wasm)'), component)),
@@ -200,7 +209,11 @@
       submit.textContent = 'Installing…';
       try {
         const installed = await api('POST', '/api/admin/plugins', new FormData(form));
-        toast((installed.name || installed.id) + ' is installed.');
+        const name = installed.name || installed.id;
+        toast(installed.enabled
+          ? name + ' is installed (upgraded) and stays enabled.'
+          : name + ' is installed, disabled. Review its sandbox, then enable it.');
+        flash = installed.enabled ? null : 'installed';
         form.reset();
         after(installed);
       } catch (e) {
@@ -237,7 +250,116 @@
 
   // ---------------------------------------------------------------- one integration
 
-  function inputFor(key, spec, value) {
+  /** 300 -> "300 ms", 5000 -> "5 s", 1500 -> "1.5 s". */
+  function formatMs(ms) {
+    const n = Number(ms);
+    if (!Number.isFinite(n)) return String(ms);
+    return n < 1000 ? n + ' ms' : (n / 1000).toLocaleString('en-US', { maximumFractionDigits: 2 }) + ' s';
+  }
+
+  /** 65536 -> "64 KiB", 8388608 -> "8 MiB". */
+  function formatBytes(bytes) {
+    const n = Number(bytes);
+    if (!Number.isFinite(n)) return String(bytes);
+    const units = [['GiB', 1 << 30], ['MiB', 1 << 20], ['KiB', 1 << 10]];
+    for (const [unit, size] of units) {
+      if (n >= size) return (n / size).toLocaleString('en-US', { maximumFractionDigits: 1 }) + ' ' + unit;
+    }
+    return n + ' bytes';
+  }
+
+  const LIMIT_ROWS = [
+    ['memory_mib', 'Memory', (v) => v + ' MiB'],
+    ['cpu_ms', 'CPU time per call', formatMs],
+    ['call_timeout_ms', 'Call timeout', formatMs],
+    ['max_concurrency', 'Calls at once', (v) => String(v)],
+    ['response_bytes', 'Largest HTTP response', formatBytes],
+  ];
+
+  /**
+   * What the plugin may reach and use, shown before an admin enables it:
+   * the hosts it may call (the manifest's and the ones admins added), the
+   * limits it runs with, and the limits above the defaults the manifest
+   * asks for, with Approve / Take back. Returns { card, setEnabled(on) }.
+   */
+  function sandboxCard(p, onChange) {
+    const sb = p.sandbox;
+    const state = el('span', { class: 'chips', testid: 'sandbox-state' });
+    function setEnabled(on) {
+      clear(state).appendChild(on
+        ? pill('Enabled: runs with this sandbox', 'ok')
+        : pill('Disabled: review before enabling', 'warn'));
+      card.dataset.enabled = String(!!on);
+    }
+    const card = el('section', { class: 'card sandbox-card', testid: 'sandbox-card', dataset: { plugin: p.id } },
+      el('div', { class: 'card-head' }, el('h2', { class: 'card-title' }, 'Sandbox'), state));
+    setEnabled(p.enabled);
+    if (!sb) {
+      append(card, el('p', { class: 'panel-error', role: 'alert', testid: 'sandbox-unknown' },
+        'The manifest cannot be read, so what this plugin may reach and use is unknown. Reinstall it before enabling it.'));
+      return { card, setEnabled };
+    }
+
+    const manifestHosts = sb.allowed_hosts || [];
+    const extraHosts = sb.extra_hosts || [];
+    const hostItem = (host, source) => el('li', { class: 'sandbox-host', testid: 'sandbox-host', dataset: { source } },
+      el('code', {}, host),
+      el('span', { class: 'tag' }, source === 'manifest' ? 'manifest' : 'added by an admin'));
+    const hosts = el('div', { class: 'sandbox-hosts', testid: 'sandbox-hosts', dataset: { count: String(manifestHosts.length + extraHosts.length) } },
+      manifestHosts.length || extraHosts.length
+        ? el('ul', { class: 'sandbox-host-list' }, manifestHosts.map((h) => hostItem(h, 'manifest')), extraHosts.map((h) => hostItem(h, 'extra')))
+        : el('p', { class: 'sandbox-none', testid: 'sandbox-no-network' }, 'No network access: the plugin cannot reach any server.'));
+
+    const limits = sb.limits
+      ? el('dl', { class: 'kv-list sandbox-limits', testid: 'sandbox-limits' },
+        LIMIT_ROWS.filter(([key]) => sb.limits[key] !== undefined && sb.limits[key] !== null).map(([key, label, format]) =>
+          el('div', { class: 'kv', dataset: { limit: key, value: String(sb.limits[key]) } }, el('dt', {}, label), el('dd', { testid: 'sandbox-limit-' + key }, format(sb.limits[key])))))
+      : el('p', { class: 'muted', testid: 'sandbox-limits' }, 'Not loaded (see the plugin\u2019s status): its limits show once it loads.');
+
+    const asks = sb.requests_above_defaults || [];
+    let above = null;
+    if (asks.length) {
+      const approved = !!sb.above_defaults_approved;
+      const button = el('button', { type: 'button', class: 'btn btn-small' + (approved ? '' : ' btn-primary'), testid: 'approve-limits' }, approved ? 'Take back' : 'Approve these limits');
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        try {
+          const updated = await api('PATCH', pluginPath(p.id), { approve_limits: !approved });
+          toast(approved
+            ? (updated.name || p.name) + ' runs with the default limits again.'
+            : (updated.name || p.name) + ' may now use the limits its manifest asks for.');
+          onChange(updated);
+        } catch (e) {
+          if (e.status === 401) { start(); return; }
+          toast(e.message, 'error');
+          button.disabled = false;
+        }
+      });
+      above = el('div', { class: 'sandbox-above ' + (approved ? 'sandbox-above-approved' : 'sandbox-above-pending'), role: approved ? null : 'note', testid: 'sandbox-above-defaults', dataset: { approved: String(approved) } },
+        el('strong', {}, approved ? 'Limits above the defaults: approved' : 'The manifest asks for more than the default limits'),
+        el('ul', {}, asks.map((a) => el('li', { testid: 'sandbox-above-item' }, a))),
+        el('p', {}, approved
+          ? 'The plugin runs with these limits. Take the approval back to hold it to the defaults.'
+          : 'Until you approve them, the plugin runs with the defaults. Approve only if you trust its publisher.'),
+        el('div', { class: 'form-actions' }, button));
+    }
+
+    append(card,
+      el('p', { class: 'muted' }, 'The plugin runs in a WebAssembly sandbox: it reaches only the hosts below, through the desk, within these limits.'),
+      el('div', { class: 'sandbox-grid' },
+        el('div', { class: 'sandbox-part' },
+          el('h3', { class: 'subhead' }, 'Network'),
+          hosts,
+          el('div', { class: 'help' }, 'Add hosts under Extra allowed hosts in the configuration below.')),
+        el('div', { class: 'sandbox-part' },
+          el('h3', { class: 'subhead' }, 'Limits'),
+          limits,
+          asks.length ? null : el('div', { class: 'help' }, 'The manifest asks for nothing above the defaults.'))),
+      above);
+    return { card, setEnabled };
+  }
+
+  function inputFor(key, spec, value, secretSet) {
     const type = String(spec.type || 'string').toLowerCase();
     const id = 'config-' + key;
     const common = { id, name: key, testid: 'config-' + key, required: !!spec.required };
@@ -250,6 +372,16 @@
       return el('select', common, options.map((o) => el('option', { value: String(o), selected: String(o) === String(value) }, String(o))));
     }
     const inputType = { url: 'url', integer: 'number', number: 'number', int: 'number', float: 'number', secret: 'password', password: 'password', email: 'email' }[type] || 'text';
+    if (inputType === 'password') {
+      // The server never sends a secret's value back; an empty field keeps the stored one.
+      return el('input', Object.assign({
+        type: 'password',
+        value: '',
+        placeholder: secretSet ? 'Set \u2014 leave empty to keep' : 'Not set',
+        autocomplete: 'new-password',
+        dataset: { secret: 'true', secretSet: String(!!secretSet) },
+      }, common, { required: !!spec.required && !secretSet }));
+    }
     return el('input', Object.assign({
       type: inputType,
       value: value === undefined || value === null ? '' : String(value),
@@ -259,21 +391,26 @@
     }, common));
   }
 
-  /** Settings are strings (booleans as "true"/"false"); an empty field is left out. */
+  /**
+   * Settings are strings (booleans as "true"/"false"); an empty field is
+   * left out, except a secret's: "" keeps the stored value.
+   */
   function readInput(input) {
     if (input.type === 'checkbox') return input.checked ? 'true' : 'false';
     const value = input.value.trim();
+    if (input.dataset.secret === 'true') return value;
     return value === '' ? null : value;
   }
 
   function configCard(p, onSaved) {
     const schema = p.config_schema || {};
     const keys = Object.keys(schema);
+    const secretsSet = p.secrets_set || [];
     const inputs = {};
     const fields = keys.map((key) => {
       const spec = schema[key] || {};
       const current = p.config && Object.prototype.hasOwnProperty.call(p.config, key) ? p.config[key] : undefined;
-      const input = inputFor(key, spec, current);
+      const input = inputFor(key, spec, current, secretsSet.includes(key));
       inputs[key] = input;
       const label = el('label', { for: 'config-' + key }, spec.label || key, spec.required ? el('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
       return el('div', { class: 'field' + (input.type === 'checkbox' ? ' field-check' : '') },
@@ -582,6 +719,12 @@
     const refresh = () => { if (seq === renderSeq) pluginPage(++renderSeq, id); };
     const credentials = plugin.credentials || {};
     const hasOauth = Object.values(credentials).some((c) => /oauth/i.test(String(c.kind || '')));
+    const sandbox = sandboxCard(plugin, refresh);
+    const installedNotice = flash === 'installed'
+      ? el('p', { class: 'hint', role: 'status', testid: 'install-notice' },
+        (plugin.name || plugin.id) + ' is installed and disabled. Review its sandbox below (the hosts it may reach and the limits it runs with), configure it, then enable it with the switch.')
+      : null;
+    if (flash === 'installed') flash = null;
     append(content, 
       el('a', { href: '#plugins', class: 'crumb', testid: 'back-to-plugins' }, '← Integrations'),
       el('div', { class: 'page-head plugin-page-head', testid: 'plugin-page', dataset: { plugin: plugin.id } },
@@ -591,9 +734,11 @@
             el('h1', { testid: 'plugin-name' }, plugin.name || plugin.id),
             el('div', { class: 'muted' }, 'v' + plugin.version + ' \u00b7 ' + (plugin.publisher || 'unknown publisher') + ' \u00b7 ', el('code', {}, plugin.id)),
             el('div', { class: 'chips' }, statusChip(plugin)))),
-        el('div', { class: 'plugin-actions' }, enabledSwitch(plugin))),
+        el('div', { class: 'plugin-actions' }, enabledSwitch(plugin, (updated) => sandbox.setEnabled(updated.enabled)))),
       plugin.description ? el('p', { class: 'plugin-desc' }, plugin.description) : null,
       plugin.status !== 'ok' ? errorBox(plugin.status, 'plugin-status-text') : null,
+      installedNotice,
+      sandbox.card,
       Object.entries(credentials).map(([name, c]) => credentialCard(plugin, name, c, refresh)),
       hasOauth ? portalLinkCard(plugin, refresh) : null,
       configCard(plugin, refresh),
@@ -1503,48 +1648,264 @@
     });
   }
 
-  // ---------------------------------------------------------------- agents and profiles
+  // ---------------------------------------------------------------- agents, profiles and API tokens
+
+  /**
+   * The API tokens card: the tokens (label, agent, created, expires) with
+   * Revoke, the form that creates one, and the box that shows a new token
+   * once. `agents` are the desk's agents (the form offers the active ones).
+   * Returns { card, created(answer, who) } so an agent row can create a
+   * token and show it here too.
+   */
+  function tokensCard(seq, agents, initial) {
+    const byId = new Map(agents.map((a) => [a.id, a]));
+    let shownId = null;
+
+    // The token's element exists only while a new token is shown.
+    let value = null;
+    const copy = el('button', { type: 'button', class: 'btn btn-small', testid: 'token-copy' }, 'Copy');
+    const createdTitle = el('strong', {});
+    const valueRow = el('div', { class: 'token-row' }, copy);
+    const createdBox = el('div', { class: 'token-box', role: 'status', hidden: true, testid: 'token-created' },
+      createdTitle,
+      valueRow,
+      el('p', { class: 'muted small' }, 'Copy it now: it is not shown again. Send it as ', el('code', {}, 'Authorization: Bearer <token>'),
+        ', or embed a panel with ', el('code', {}, '/embed/panel?ticket=ID&plugin=ID#token=<token>'), '.'));
+    copy.addEventListener('click', async () => {
+      if (!value) return;
+      try {
+        await navigator.clipboard.writeText(value.textContent);
+        toast('Token copied.');
+      } catch (e) {
+        const range = document.createRange();
+        range.selectNodeContents(value);
+        const selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        toast('Press Ctrl+C (\u2318C) to copy the selected token.');
+      }
+    });
+
+    const list = el('div', { class: 'tokens-list', testid: 'tokens-list' });
+    const listError = el('div', { hidden: true });
+
+    function tokenRow(t) {
+      const revoke = el('button', { type: 'button', class: 'btn btn-small', testid: 'token-revoke' }, 'Revoke');
+      revoke.addEventListener('click', async () => {
+        const what = (t.label ? '\u201c' + t.label + '\u201d' : 'This token') + ' (' + (t.agent_email || 'unknown agent') + ')';
+        const yes = await confirmDialog('Revoke this API token?', what + ' stops working at once. Programs using it can no longer sign in with it. This cannot be undone.', 'Revoke');
+        if (!yes) return;
+        revoke.disabled = true;
+        try {
+          await api('DELETE', '/api/admin/tokens/' + encodeURIComponent(t.id));
+          toast('The API token ' + (t.label ? '\u201c' + t.label + '\u201d ' : '') + 'is revoked.');
+          if (shownId === t.id) hideCreated();
+          reload();
+        } catch (e) {
+          if (e.status === 401) { start(); return; }
+          toast(e.message, 'error');
+          revoke.disabled = false;
+        }
+      });
+      const expired = t.expires_at && Date.parse(t.expires_at) < Date.now();
+      return el('tr', { testid: 'token-row', dataset: { id: t.id, agent: t.agent_email || '' } },
+        el('td', { testid: 'token-label' }, t.label || el('span', { class: 'muted' }, 'No label')),
+        el('td', { testid: 'token-agent-email' }, t.agent_email || el('span', { class: 'muted' }, 'Deleted agent')),
+        el('td', { class: 'muted nowrap' }, formatDateTime(t.created_at)),
+        el('td', { class: 'nowrap', testid: 'token-expires' }, expired ? pill('Expired', 'error') : formatDateTime(t.expires_at)),
+        el('td', { class: 'right' }, revoke));
+    }
+
+    function paint(tokens) {
+      listError.hidden = true;
+      const sorted = tokens.slice().sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+      clear(list).appendChild(sorted.length
+        ? el('div', { class: 'tokens-wrap' }, el('table', { class: 'table compact', testid: 'tokens-table' },
+          el('thead', {}, el('tr', {}, ['Label', 'Agent', 'Created', 'Expires', ''].map((h) => el('th', { scope: 'col' }, h)))),
+          el('tbody', {}, sorted.map(tokenRow))))
+        : el('p', { class: 'empty tokens-empty', testid: 'tokens-empty' }, 'No API tokens.'));
+    }
+
+    async function reload() {
+      try {
+        const answer = await api('GET', '/api/admin/tokens');
+        if (seq !== renderSeq) return;
+        paint(answer.tokens || []);
+      } catch (e) {
+        if (e.status === 401) { start(); return; }
+        clear(listError).appendChild(errorBox(e.message, 'tokens-error'));
+        listError.hidden = false;
+      }
+    }
+
+    function hideCreated() {
+      createdBox.hidden = true;
+      if (value) value.remove();
+      value = null;
+      shownId = null;
+    }
+
+    function created(answer, who) {
+      hideCreated();
+      shownId = answer.id || null;
+      const name = who ? (who.name || who.email) : (answer.agent_email || 'an agent');
+      createdTitle.textContent = 'New API token for ' + name + (answer.label ? ' (\u201c' + answer.label + '\u201d)' : '')
+        + (answer.expires_at ? ', valid until ' + formatDateTime(answer.expires_at) : '') + ':';
+      value = el('code', { class: 'mono token', testid: 'token-value' }, answer.token);
+      valueRow.insertBefore(value, copy);
+      createdBox.hidden = false;
+      createdBox.scrollIntoView({ block: 'nearest' });
+      reload();
+    }
+
+    const active = agents.filter((a) => a.active !== false);
+    const agentSelect = el('select', { id: 'token-agent', testid: 'token-agent', required: true },
+      active.map((a) => el('option', { value: a.id, selected: a.email === (agent && agent.email) }, (a.name || a.email) + ' \u00b7 ' + a.email)));
+    const label = el('input', { id: 'token-label', type: 'text', maxlength: '80', autocomplete: 'off', testid: 'token-label-input', placeholder: 'e.g. Help desk embed' });
+    const days = el('input', { id: 'token-days', type: 'number', min: '1', max: '365', step: '1', value: '90', required: true, testid: 'token-days' });
+    const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'token-error' });
+    const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'token-submit' }, 'Create token');
+    const form = el('form', { class: 'subform token-form', testid: 'token-form' },
+      el('h3', { class: 'subhead' }, 'New token'),
+      el('div', { class: 'token-form-grid' },
+        el('div', { class: 'field' }, el('label', { for: 'token-agent' }, 'Acts as'), agentSelect),
+        el('div', { class: 'field' }, el('label', { for: 'token-label' }, 'Label (optional)'), label),
+        el('div', { class: 'field' }, el('label', { for: 'token-days' }, 'Expires in (days)'), days),
+        el('div', { class: 'field token-submit-field' }, submit)),
+      error);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      submit.disabled = true;
+      try {
+        const body = { agent_id: agentSelect.value, expires_in_days: Number(days.value) };
+        if (label.value.trim()) body.label = label.value.trim();
+        const answer = await api('POST', '/api/admin/tokens', body);
+        toast('API token created. Copy it now: it is not shown again.');
+        label.value = '';
+        created(answer, byId.get(answer.agent_id || body.agent_id));
+      } catch (e) {
+        if (e.status === 401) { start(); return; }
+        error.textContent = formError(e);
+        error.hidden = false;
+      } finally {
+        submit.disabled = false;
+      }
+    });
+
+    const card = el('section', { class: 'card tokens-card', testid: 'tokens-card', id: 'api-tokens' },
+      el('h2', { class: 'card-title' }, 'API tokens'),
+      el('p', { class: 'muted' }, 'A token lets a program or another help desk act as an agent, for example to embed a panel. It has that agent\u2019s profile, expires, and stops working when revoked or when the agent is deactivated.'),
+      createdBox,
+      listError,
+      list,
+      active.length ? form : el('p', { class: 'muted' }, 'No active agent to create a token for.'));
+    if (initial instanceof Error) {
+      clear(listError).appendChild(errorBox(initial.message, 'tokens-error'));
+      listError.hidden = false;
+    } else {
+      paint(initial || []);
+    }
+    return { card, created };
+  }
 
   async function agentsPage(seq) {
     const content = shell('agents');
     const list = el('div', { class: 'card table-card' }, loading());
-    const tokenBox = el('div', { class: 'token-box', hidden: true, testid: 'token-box' });
-    const side = el('div', { class: 'stack' });
-    append(content, 
+    const agentsError = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'agents-error' });
+    const forms = el('div', { class: 'agents-forms' });
+    const tokensSlot = el('div', {});
+    append(content,
       el('div', { class: 'page-head' }, el('div', {}, el('h1', {}, 'Agents & profiles'),
-        el('p', { class: 'muted' }, 'Who can sign in, and with which profile. API tokens let another help desk embed a panel.'))),
-      tokenBox,
-      el('div', { class: 'two-col' }, list, side));
-    let agents; let profiles;
+        el('p', { class: 'muted' }, 'Who can sign in, and with which profile. API tokens let programs and other help desks act as an agent.'))),
+      agentsError,
+      list,
+      forms,
+      tokensSlot);
+    let agents; let profiles; let tokens;
     try {
-      [agents, profiles] = await Promise.all([api('GET', '/api/admin/agents'), api('GET', '/api/admin/profiles')]);
+      [agents, profiles, tokens] = await Promise.all([
+        api('GET', '/api/admin/agents'),
+        api('GET', '/api/admin/profiles'),
+        api('GET', '/api/admin/tokens').then((a) => (a && a.tokens) || [], (e) => (e.status === 401 ? Promise.reject(e) : e)),
+      ]);
     } catch (e) { guard(seq, e, list); return; }
     if (guard(seq, null, list)) return;
     agents = agents.agents || [];
     profiles = (profiles.profiles || []).map((p) => (typeof p === 'string' ? p : p.name));
     const refresh = () => { if (seq === renderSeq) agentsPage(++renderSeq); };
+    const tokenCard = tokensCard(seq, agents, tokens);
+    tokensSlot.appendChild(tokenCard.card);
+
+    function refused(e) {
+      if (e.status === 401) { start(); return; }
+      agentsError.textContent = e.message;
+      agentsError.hidden = false;
+      toast(e.message, 'error');
+    }
+
+    function agentRow(a) {
+      const active = a.active !== false;
+      const me = agent && a.id === agent.id;
+      const who = a.name || a.email;
+      const tokenButton = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-token', disabled: !active, title: active ? 'Create an API token that acts as ' + who : 'Reactivate ' + who + ' first' }, 'Create API token');
+      tokenButton.addEventListener('click', async () => {
+        tokenButton.disabled = true;
+        agentsError.hidden = true;
+        try {
+          const answer = await api('POST', '/api/admin/tokens', { agent_id: a.id });
+          tokenCard.created(answer, a);
+        } catch (e) { refused(e); } finally { tokenButton.disabled = false; }
+      });
+
+      const toggle = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-toggle-active', dataset: { active: String(active) } }, active ? 'Deactivate' : 'Reactivate');
+      toggle.addEventListener('click', async () => {
+        toggle.disabled = true;
+        agentsError.hidden = true;
+        try {
+          const updated = await api('PATCH', '/api/admin/agents/' + encodeURIComponent(a.id), { active: !active });
+          toast(updated.active === false
+            ? who + ' is deactivated: signed out everywhere, and their API tokens stopped working.'
+            : who + ' can sign in again.');
+          refresh();
+        } catch (e) {
+          refused(e);
+          toggle.disabled = false;
+        }
+      });
+
+      const del = el('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'agent-delete' }, 'Delete');
+      del.addEventListener('click', async () => {
+        const yes = await confirmDialog('Delete ' + who + '?',
+          who + ' (' + a.email + ') can no longer sign in; their sessions and API tokens end at once. To keep the account for later, deactivate it instead. This cannot be undone.',
+          'Delete');
+        if (!yes) return;
+        del.disabled = true;
+        agentsError.hidden = true;
+        try {
+          await api('DELETE', '/api/admin/agents/' + encodeURIComponent(a.id));
+          toast(who + ' was deleted.');
+          refresh();
+        } catch (e) {
+          refused(e);
+          del.disabled = false;
+        }
+      });
+
+      return el('tr', { testid: 'agent-row', class: active ? '' : 'agent-inactive', dataset: { email: a.email, id: a.id, active: String(active) } },
+        el('td', {}, el('div', { class: 'agent-cell' },
+          el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(a.name)),
+          el('span', { testid: 'agent-row-name' }, a.name),
+          me ? el('span', { class: 'muted small' }, '(you)') : null,
+          active ? null : pill('Inactive', 'warn', 'agent-inactive'))),
+        el('td', { class: 'muted' }, a.email),
+        el('td', {}, el('span', { class: 'pill pill-muted' }, a.profile)),
+        el('td', { class: 'right' }, el('div', { class: 'row-actions' }, tokenButton, toggle, del)));
+    }
 
     clear(list).appendChild(el('table', { class: 'table', testid: 'agents-table' },
       el('thead', {}, el('tr', {}, ['Name', 'Email', 'Profile', ''].map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, agents.map((a) => {
-        const tokenButton = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-token' }, 'Create API token');
-        tokenButton.addEventListener('click', async () => {
-          tokenButton.disabled = true;
-          try {
-            const answer = await api('POST', '/api/admin/tokens', { agent_id: a.id });
-            append(clear(tokenBox), 
-              el('strong', {}, 'API token for ' + (a.name || a.email) + ' (shown once): '),
-              el('code', { class: 'mono token', testid: 'token-value' }, answer.token),
-              el('p', { class: 'muted small' }, 'Embed a panel with /embed/panel?ticket=ID&plugin=ID#token=<this token>.'));
-            tokenBox.hidden = false;
-          } catch (e) { toast(e.message, 'error'); } finally { tokenButton.disabled = false; }
-        });
-        return el('tr', { testid: 'agent-row', dataset: { email: a.email } },
-          el('td', {}, el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(a.name)), ' ', a.name),
-          el('td', { class: 'muted' }, a.email),
-          el('td', {}, el('span', { class: 'pill pill-muted' }, a.profile)),
-          el('td', { class: 'right' }, tokenButton));
-      }))));
+      el('tbody', {}, agents.map(agentRow))));
 
     const name = el('input', { id: 'agent-name', required: true, testid: 'agent-name', autocomplete: 'off' });
     const email = el('input', { id: 'agent-email', type: 'email', required: true, testid: 'agent-email', autocomplete: 'off' });
@@ -1586,7 +1947,7 @@
         refresh();
       } catch (e) { profileError.textContent = formError(e); profileError.hidden = false; }
     });
-    append(side, agentForm, profileForm);
+    append(forms, agentForm, profileForm);
   }
 
   // ---------------------------------------------------------------- outbox

@@ -1,5 +1,6 @@
 // The admin console's agents and profiles: a new profile gets its own row
-// in the permission matrix, and a new agent can sign in with it.
+// in the permission matrix (hidden until an admin grants it: least
+// privilege), and a new agent can sign in with it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, signIn } from './harness.mjs';
@@ -31,12 +32,21 @@ test('an admin adds a profile and an agent with it; the agent signs in and sees 
   await row.waitFor();
   assert.match(await row.textContent(), /Contractor/);
 
-  // The matrix has a row for the new profile; hide the panel from it.
+  // The matrix has a row for the new profile, hidden until granted; showing
+  // and hiding the panel again are saved.
   await admin.getByTestId('nav-permissions').click();
   const contractor = admin.getByTestId('permissions-zoho-crm').locator('[data-testid=perm-row][data-profile="Contractor"]');
   await contractor.waitFor();
-  await contractor.getByTestId('perm-visible').uncheck();
-  await contractor.getByTestId('perm-status').filter({ hasText: 'Saved' }).waitFor();
+  assert.equal(await contractor.getAttribute('data-visible'), 'false', 'a new profile sees no panel until an admin grants it');
+  assert.equal(await contractor.getByTestId('perm-visible').isChecked(), false);
+  const isPut = (r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === '/api/admin/plugins/zoho-crm/permissions/Contractor';
+  for (const visible of [true, false]) {
+    const put = admin.waitForResponse(isPut);
+    await contractor.getByTestId('perm-visible').setChecked(visible);
+    assert.equal((await put).status(), 200);
+    await contractor.getByTestId('perm-status').filter({ hasText: 'Saved' }).waitFor();
+    assert.equal(await contractor.getAttribute('data-visible'), String(visible));
+  }
 
   const page = await (await env.newContext()).newPage();
   await signIn(page, NEW_AGENT);

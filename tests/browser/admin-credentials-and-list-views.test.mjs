@@ -1,7 +1,8 @@
 // Two small parts of the admin console, driven as an Administrator in the
 // real browser against the demo server and the Zoho CRM emulator:
 // - API-key credentials: the hostile test plugin (installed from its files
-//   through the console) has a `crm` credential of kind "api-key"; the admin
+//   through the console, where it starts disabled, then enabled with the
+//   switch) has a `crm` credential of kind "api-key"; the admin
 //   pastes a key, which is saved and never shown again; the server's 422
 //   sentence is shown for an empty key.
 // - The CRM's list views in the Sync section: each module card offers a
@@ -38,7 +39,7 @@ describe('API-key credentials and CRM list views in the admin console', () => {
   const pageText = async () => [await page.content(), ...(await page.locator('input').evaluateAll((is) => is.map((i) => i.value)))].join('\n');
 
   describe('API-key credentials', () => {
-    it('the hostile plugin, installed through the console, shows its crm API-key credential Not connected with a password field "API key" and Save', async () => {
+    it('the hostile plugin, installed through the console (disabled) and enabled with the switch, shows its crm API-key credential Not connected with a password field "API key" and Save', async () => {
       await page.getByTestId('install-form').waitFor();
       await page.getByTestId('install-manifest').setInputFiles(path.join(hostileDir, 'plugin.toml'));
       await page.getByTestId('install-component').setInputFiles(path.join(hostileDir, 'plugin.wasm'));
@@ -47,7 +48,17 @@ describe('API-key credentials and CRM list views in the admin console', () => {
       assert.equal((await upload).status(), 201);
       await page.locator('[data-testid=plugin-page][data-plugin=hostile]').waitFor();
 
+      // Installed disabled; the admin enables it with the switch.
+      const enabled = page.getByTestId('plugin-page').getByTestId('plugin-enabled');
+      assert.equal(await enabled.isChecked(), false);
+      assert.equal((await installation('hostile')).enabled, false);
+      const enabling = page.waitForResponse((r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname === HOSTILE);
+      await enabled.check({ force: true });
+      assert.equal((await enabling).status(), 200);
+      assert.equal(await enabled.isChecked(), true);
+
       const plugin = await installation('hostile');
+      assert.equal(plugin.enabled, true);
       assert.equal(plugin.credentials.crm.kind, 'api-key');
       assert.equal(plugin.credentials.crm.connected, false);
 

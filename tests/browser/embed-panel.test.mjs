@@ -1,15 +1,31 @@
 // The embed page (/embed/panel?ticket=ID&plugin=ID) renders one plugin's
 // panel alone, for an iframe in another help desk: with the session cookie,
-// or with an API token in the URL fragment sent as a Bearer token.
+// or with an API token in the URL fragment sent as a Bearer token. Only the
+// origins given with `deskpane serve --embed-origin` (and the desk itself)
+// may frame it: "another help desk" here is a small page served from its
+// own loopback port, allowed that way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crmTicket, screenshot, setup } from './harness.mjs';
+import http from 'node:http';
+import { crmTicket, freePort, screenshot, setup } from './harness.mjs';
 
 let env;
 let ticket;
 let token;
+/** "Another help desk": serves the page that frames the panel. */
+let helpDesk;
+let helpDeskOrigin;
 before(async () => {
-  env = await setup();
+  const port = await freePort();
+  helpDeskOrigin = `http://127.0.0.1:${port}`;
+  helpDesk = http.createServer((req, res) => {
+    const frameSrc = new URL(req.url, helpDeskOrigin).searchParams.get('frame') || '';
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>Another help desk</title><h1>Another help desk</h1>
+      <iframe id="crm" width="420" height="700" src="${frameSrc.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}"></iframe>`);
+  });
+  await new Promise((resolve) => helpDesk.listen(port, '127.0.0.1', resolve));
+  env = await setup({ extraArgs: ['--embed-origin', helpDeskOrigin] });
   // The admin creates an API token for the agent in the console.
   const admin = await env.signedInPage('admin', '/admin#agents');
   ticket = await crmTicket(admin);
@@ -18,7 +34,10 @@ before(async () => {
   token = (await admin.getByTestId('token-value').textContent()).trim();
   assert.ok(token.length > 10, 'the console shows the new token');
 });
-after(async () => { await env?.close(); });
+after(async () => {
+  await env?.close();
+  helpDesk?.close();
+});
 
 const embedPath = () => `/embed/panel?ticket=${encodeURIComponent(ticket.id)}&plugin=zoho-crm`;
 
@@ -48,11 +67,17 @@ test('the embed page renders the panel with an API token from the URL fragment, 
   await screenshot(page, 'embed-panel');
 });
 
-test('the embedded panel works inside an iframe of another page', async () => {
+test('the embedded panel works inside an iframe of another help desk whose origin the desk allows', async () => {
+  // Only the embed page may be framed, by the desk and the allowed origin.
+  const embed = await fetch(`${env.baseUrl}${embedPath()}`);
+  assert.match(embed.headers.get('content-security-policy') || '', new RegExp(`frame-ancestors 'self' ${helpDeskOrigin}(;|$)`));
+  const admin = await fetch(`${env.baseUrl}/admin`);
+  assert.match(admin.headers.get('content-security-policy') || '', /frame-ancestors 'none'/);
+
   const context = await env.newContext();
   const page = await context.newPage();
-  await page.setContent(`<!doctype html><title>Another help desk</title><h1>Another help desk</h1>
-    <iframe id="crm" style="width:420px;height:700px;border:1px solid #ccc" src="${env.baseUrl}${embedPath()}#token=${encodeURIComponent(token)}"></iframe>`);
+  const src = `${env.baseUrl}${embedPath()}#token=${encodeURIComponent(token)}`;
+  await page.goto(`${helpDeskOrigin}/?frame=${encodeURIComponent(src)}`);
   const frame = page.frameLocator('#crm');
   await frame.getByTestId('panel-zoho-crm').getByTestId('profile-name').waitFor();
   assert.equal(await frame.getByTestId('profile-name').textContent(), ticket.requester);

@@ -223,9 +223,16 @@ export async function crmTicket(page) {
   return ticket;
 }
 
-export const screenshotDir = path.join(repoRoot, 'docs', 'screenshots');
+/**
+ * Where screenshot() writes: docs/screenshots/ when UPDATE_SCREENSHOTS=1
+ * (to refresh the pictures the docs show), otherwise target/screenshots/
+ * (ignored by git), so an ordinary test run leaves the tree untouched.
+ */
+export const screenshotDir = process.env.UPDATE_SCREENSHOTS === '1'
+  ? path.join(repoRoot, 'docs', 'screenshots')
+  : path.join(repoRoot, 'target', 'screenshots');
 
-/** Saves a PNG of the page into docs/screenshots/<name>.png. */
+/** Saves a PNG of the page as <screenshotDir>/<name>.png; returns its path. */
 export async function screenshot(page, name, options = {}) {
   mkdirSync(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, name + '.png');

@@ -1,7 +1,8 @@
 // A misbehaving plugin cannot take the ticket page down: the admin installs
-// the hostile test plugin from files through the console, sets mode=spin
-// (it runs past its CPU deadline) and enables it; agents then see its panel
-// report the error while the Zoho panel and the ticket render normally.
+// the hostile test plugin from files through the console (it starts
+// disabled), sets mode=spin (it runs past its CPU deadline) and enables it
+// with the switch; agents then see its panel report the error while the
+// Zoho panel and the ticket render normally.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -13,7 +14,7 @@ after(async () => { await env?.close(); });
 
 const hostileDir = path.join(repoRoot, 'target', 'plugins', 'hostile');
 
-test('the admin installs the hostile plugin from its files, sets mode=spin and enables it', async () => {
+test('the admin installs the hostile plugin from its files (disabled), sets mode=spin and enables it', async () => {
   const admin = await env.signedInPage('admin', '/admin');
   await admin.getByTestId('install-form').waitFor();
   await admin.getByTestId('install-manifest').setInputFiles(path.join(hostileDir, 'plugin.toml'));
@@ -24,11 +25,15 @@ test('the admin installs the hostile plugin from its files, sets mode=spin and e
   assert.equal(response.status(), 201, await response.text());
   assert.match(response.request().headers()['content-type'], /^multipart\/form-data/);
 
-  // The console opens the new plugin's page.
+  // The console opens the new plugin's page; the plugin is installed disabled.
   const page = admin.getByTestId('plugin-page');
   await page.waitFor();
   assert.equal(await page.getAttribute('data-plugin'), 'hostile');
   assert.equal(await page.getByTestId('plugin-name').textContent(), 'Hostile fixture');
+  const enabled = page.getByTestId('plugin-enabled');
+  assert.equal(await enabled.isChecked(), false, 'a plugin installed from the console starts disabled');
+  await admin.getByTestId('install-notice').waitFor();
+  await admin.getByTestId('sandbox-card').waitFor();
 
   // Configure: the form is generated from config_schema.
   const mode = admin.getByTestId('config-mode');
@@ -39,12 +44,12 @@ test('the admin installs the hostile plugin from its files, sets mode=spin and e
   await admin.getByTestId('config-saved').waitFor();
 
   // Enable it (the switch in the page head).
-  const enabled = page.getByTestId('plugin-enabled');
-  if (!(await enabled.isChecked())) {
-    const enabling = admin.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith('/api/admin/plugins/hostile'));
-    await enabled.check({ force: true });
-    await enabling;
-  }
+  assert.equal(await enabled.isChecked(), false);
+  const enabling = admin.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith('/api/admin/plugins/hostile'));
+  await enabled.check({ force: true });
+  const enabledAnswer = await enabling;
+  assert.equal(enabledAnswer.status(), 200, await enabledAnswer.text());
+  assert.deepEqual(enabledAnswer.request().postDataJSON(), { enabled: true });
   assert.ok(await enabled.isChecked());
 
   const plugin = (await (await admin.request.get('/api/admin/plugins')).json()).plugins.find((p) => p.id === 'hostile');
