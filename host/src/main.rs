@@ -168,10 +168,12 @@ fn check(path: PathBuf) -> Outcome {
     println!("ok: {} {} ({}) by {}", m.name, m.version, m.id, m.publisher);
     println!("  manifest:  {}", package.manifest_path.display());
     println!(
-        "  component: {} ({} bytes), implements deskpane:connector@{}",
+        "  component: {} ({} bytes), implements deskpane:connector@{} (served by this host's {} bindings; it runs {})",
         package.component_path.display(),
         package.component.len(),
-        m.contract
+        m.contract,
+        deskpane::manifest::served_contract(&m.contract).unwrap_or("no"),
+        deskpane::manifest::CONTRACT_VERSIONS.join(", "),
     );
     let hosts: Vec<String> = m.allowed_hosts.entries().map(|h| h.to_string()).collect();
     println!("  network:   {}", if hosts.is_empty() { "none".to_string() } else { hosts.join(", ") });

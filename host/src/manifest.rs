@@ -11,8 +11,10 @@ use toml::Spanned;
 
 use crate::policy::{AllowList, HostPattern, LimitRequest};
 
-/// The contract version this host runs.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+/// Contract versions this host runs (`wit/v<version>/`), oldest first;
+/// the last is what the plugin SDK builds against. The versioning policy
+/// is in docs/plugin-authors.md.
+pub const CONTRACT_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
 
 /// Module names a manifest may list, as in the contract's `module` enum.
 pub const MODULES: &[&str] =
@@ -200,8 +202,8 @@ impl Manifest {
         if !contract_supported(&contract) {
             return Err(at(
                 raw.contract.span(),
-                format!("contract {contract} is not supported: this host runs deskpane:connector {CONTRACT_VERSION}"),
-                "Rebuild the plugin against wit/connector.wit of this host and set `contract` to its version",
+                format!("contract {contract} is not supported: this host runs deskpane:connector {}", CONTRACT_VERSIONS.join(", ")),
+                "Rebuild the plugin against wit/v<version>/connector.wit of this host (the SDK uses the newest) and set `contract` to that version",
             ));
         }
         let component = match &raw.component {
@@ -289,13 +291,21 @@ pub fn check_file_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// 0.x versions are compatible within a minor version, 1.x and later
-/// within a major version (semver's caret rule).
+/// The contract version this host serves for a plugin built against `v`:
+/// 0.x versions are compatible within a minor version, 1.x and later within
+/// a major version (semver's caret rule).
+pub fn served_contract(v: &semver::Version) -> Option<&'static str> {
+    CONTRACT_VERSIONS.iter().copied().find(|served| {
+        let host = semver::Version::parse(served).expect("valid constant");
+        semver::VersionReq::parse(&format!("^{}.{}", host.major, host.minor))
+            .expect("valid requirement")
+            .matches(&semver::Version::new(v.major, v.minor, 0))
+    })
+}
+
+/// Whether this host runs plugins built against contract `v`.
 pub fn contract_supported(v: &semver::Version) -> bool {
-    let host = semver::Version::parse(CONTRACT_VERSION).expect("valid constant");
-    semver::VersionReq::parse(&format!("^{}.{}", host.major, host.minor))
-        .expect("valid requirement")
-        .matches(&semver::Version::new(v.major, v.minor, 0))
+    served_contract(v).is_some()
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -314,7 +324,7 @@ mod tests {
 id = "zoho-crm"
 name = "Zoho CRM"
 version = "0.1.0"
-contract = "0.1.0"
+contract = "0.2.0"
 publisher = "Deskpane"
 modules = ["contacts", "accounts", "products"]
 
@@ -388,9 +398,9 @@ cpu-ms = 500
 
     #[test]
     fn an_unsupported_contract_says_what_the_host_runs() {
-        let err = error_of(&GOOD.replace("contract = \"0.1.0\"", "contract = \"0.2.0\""));
+        let err = error_of(&GOOD.replace("contract = \"0.2.0\"", "contract = \"0.3.0\""));
         assert_eq!(err.line, 5);
-        assert!(err.message.contains("this host runs deskpane:connector 0.1.0"), "{err}");
+        assert!(err.message.contains("this host runs deskpane:connector 0.1.0, 0.2.0"), "{err}");
     }
 
     #[test]
@@ -426,9 +436,10 @@ cpu-ms = 500
     #[test]
     fn contract_compatibility_follows_semver() {
         let v = |s: &str| semver::Version::parse(s).unwrap();
-        assert!(contract_supported(&v("0.1.0")));
-        assert!(contract_supported(&v("0.1.7")));
-        assert!(!contract_supported(&v("0.2.0")));
+        assert_eq!(served_contract(&v("0.1.0")), Some("0.1.0"));
+        assert_eq!(served_contract(&v("0.1.7")), Some("0.1.0"));
+        assert_eq!(served_contract(&v("0.2.3")), Some("0.2.0"));
+        assert!(!contract_supported(&v("0.3.0")));
         assert!(!contract_supported(&v("1.1.0")));
     }
 }

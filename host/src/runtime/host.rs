@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use wasmtime::ResourceLimiter;
 
-use crate::contract::deskpane::connector::{config, http, log, types};
 use crate::contract::{HttpError, HttpRequest, HttpResponse, LogLevel};
 use crate::outbound::Outbound;
 
@@ -78,10 +77,10 @@ impl ResourceLimiter for MemoryCap {
     }
 }
 
-impl types::Host for HostState {}
-
-impl http::Host for HostState {
-    async fn send(&mut self, request: HttpRequest) -> wasmtime::Result<Result<HttpResponse, HttpError>> {
+/// The contract's imports, in the host's own types; each contract
+/// version's bindings (`bindings::v*`) delegate here.
+impl HostState {
+    pub async fn http_send(&mut self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         self.panic_message = None;
         if let Some(cred) = &request.credential {
             self.credentials_used.insert(cred.clone());
@@ -92,23 +91,21 @@ impl http::Host for HostState {
         if let Err(e) = &result {
             tracing::debug!(plugin = %self.shared.id, "outbound request failed: {}", e.message());
         }
-        Ok(result)
+        result
     }
 
-    async fn api_base(&mut self, credential: String) -> wasmtime::Result<Option<String>> {
+    pub fn http_api_base(&mut self, credential: &str) -> Option<String> {
         self.panic_message = None;
-        Ok(self.shared.outbound.api_base(&credential))
+        self.shared.outbound.api_base(credential)
     }
-}
 
-impl log::Host for HostState {
-    async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+    pub fn log_line(&mut self, level: LogLevel, message: String) {
         // A panic is what the runtime sees (report-panic, then an abort
         // trap), never what a log line says.
         self.panic_message = None;
         self.log_lines += 1;
         if self.log_lines > MAX_LOG_LINES {
-            return Ok(());
+            return;
         }
         let message = clipped(message);
         let plugin = &self.shared.id;
@@ -119,17 +116,20 @@ impl log::Host for HostState {
             LogLevel::Warn => tracing::warn!(plugin = %plugin, "{message}"),
             LogLevel::Error => tracing::error!(plugin = %plugin, "{message}"),
         }
-        Ok(())
     }
 
-    async fn report_panic(&mut self, message: String) -> wasmtime::Result<()> {
+    pub fn report_panic(&mut self, message: String) {
         let message = clipped(message);
         self.log_lines += 1;
         if self.log_lines <= MAX_LOG_LINES {
             tracing::error!(plugin = %self.shared.id, "panicked at {message}");
         }
         self.panic_message = Some(message);
-        Ok(())
+    }
+
+    pub fn config_get(&mut self, key: &str) -> Option<String> {
+        self.panic_message = None;
+        self.shared.config.get(key).cloned()
     }
 }
 
@@ -144,11 +144,4 @@ fn clipped(mut message: String) -> String {
         message.push_str(" [truncated]");
     }
     message
-}
-
-impl config::Host for HostState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        self.panic_message = None;
-        Ok(self.shared.config.get(&key).cloned())
-    }
 }

@@ -8,7 +8,8 @@
 //! turn). Whatever the plugin does, the caller gets a typed [`CallError`]
 //! and the host keeps serving.
 
-mod host;
+pub(crate) mod bindings;
+pub(crate) mod host;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -17,18 +18,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::contract::{
-    ActionRequest, Activity, ActivityKind, ChangePage, Connector, ConnectorError, ConnectorPre, CrmRecord, FeedQuery, FieldMeta, ListView,
-    Module, Note, Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
+    ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, FieldMeta, ListView, Module, Note,
+    Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
 };
 use crate::credentials::CredentialSource;
-use crate::manifest::{ConfigType, Manifest, CONTRACT_VERSION};
+use crate::manifest::{served_contract, ConfigType, Manifest, CONTRACT_VERSIONS};
 use crate::outbound::{DnsOverrides, Outbound};
 use crate::package::PluginPackage;
 use crate::policy::{retry, AllowList, LimitRequest, Limits, PatternError};
+use bindings::convert::Lift;
+use bindings::Bound;
 use host::{HostState, PluginShared};
 
 /// How the runtime as a whole is sized.
@@ -74,8 +77,8 @@ pub enum LoadError {
     CoreModule { path: String },
     #[error("{path} is not a valid WebAssembly component: {reason}")]
     InvalidComponent { path: String, reason: String },
-    #[error("{path} does not implement deskpane:connector@{CONTRACT_VERSION}: {reason}. Build it against wit/connector.wit with the plugin SDK (docs/plugin-authors.md)")]
-    Contract { path: String, reason: String },
+    #[error("{path} does not implement deskpane:connector@{version}, the contract its manifest names: {reason}. Build it against wit/v{version}/connector.wit with the plugin SDK (docs/plugin-authors.md)")]
+    Contract { path: String, version: String, reason: String },
     #[error("config `{key}` of plugin `{plugin}` is required but not set. Set it in the plugin's settings (CLI: --config {key}=VALUE)")]
     MissingConfig { plugin: String, key: String },
     #[error("config `{key}` is not declared in plugin `{plugin}`'s manifest; declared keys: {declared}")]
@@ -149,7 +152,7 @@ impl Runtime {
         wasm.wasm_component_model(true).epoch_interruption(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&wasm)?;
         let mut linker = Linker::new(&engine);
-        Connector::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        bindings::add_to_linker(&mut linker)?;
 
         // The epoch ticker: the clock CPU deadlines are measured against.
         let ticker_stop = Arc::new(AtomicBool::new(false));
@@ -173,7 +176,7 @@ impl Runtime {
         Ok(Limits::grant(&package.manifest.limits, &package.manifest.limits, &self.config.ceiling))
     }
 
-    fn prepare(&self, package: &PluginPackage) -> Result<ConnectorPre<HostState>, LoadError> {
+    fn prepare(&self, package: &PluginPackage) -> Result<bindings::Pre, LoadError> {
         let path = package.component_path.display().to_string();
         let bytes = &package.component;
         if !bytes.starts_with(b"\0asm") {
@@ -183,12 +186,19 @@ impl Runtime {
         if bytes.len() >= 8 && bytes[4..8] == [1, 0, 0, 0] {
             return Err(LoadError::CoreModule { path });
         }
+        let contract = &package.manifest.contract;
+        let served = served_contract(contract).ok_or_else(|| LoadError::Contract {
+            path: path.clone(),
+            version: contract.to_string(),
+            reason: format!("this host runs contract versions {}", CONTRACT_VERSIONS.join(", ")),
+        })?;
         let component = Component::new(&self.engine, bytes)
             .map_err(|e| LoadError::InvalidComponent { path: path.clone(), reason: format!("{e:#}") })?;
-        self.linker
-            .instantiate_pre(&component)
-            .and_then(ConnectorPre::new)
-            .map_err(|e| LoadError::Contract { path, reason: format!("{e:#}") })
+        self.linker.instantiate_pre(&component).and_then(|pre| bindings::Pre::new(served, pre)).map_err(|e| LoadError::Contract {
+            path,
+            version: served.to_string(),
+            reason: format!("{e:#}"),
+        })
     }
 
     /// Compiles a plugin's component, checks it against the contract and
@@ -271,7 +281,7 @@ fn resolve_config(manifest: &Manifest, given: &BTreeMap<String, String>) -> Resu
 /// A loaded plugin, ready for calls from many tasks at once.
 pub struct Plugin {
     engine: Engine,
-    pre: ConnectorPre<HostState>,
+    pre: bindings::Pre,
     gate: Arc<Semaphore>,
     shared: Arc<PluginShared>,
     manifest: Manifest,
@@ -281,12 +291,18 @@ pub struct Plugin {
     calls: std::sync::atomic::AtomicU64,
 }
 
-/// Calls one export of the plugin through [`Plugin::invoke`].
+/// Calls one export of the plugin through [`Plugin::invoke`], in whichever
+/// contract version the plugin was built for. The arguments are written
+/// once and converted into that version's types (`.lift()`); the result
+/// comes back in the host's own types.
 macro_rules! export_call {
     ($self:ident, $name:literal, $iface:ident . $method:ident ( $($arg:expr),* )) => {
         $self
-            .invoke($name, |bindings: Connector, mut store: Store<HostState>| async move {
-                let result = bindings.$iface().$method(&mut store, $($arg),*).await;
+            .invoke($name, |bound: Bound, mut store: Store<HostState>| async move {
+                let result = match &bound {
+                    Bound::V0_1_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_2_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                };
                 (store, result)
             })
             .await
@@ -296,6 +312,11 @@ macro_rules! export_call {
 impl Plugin {
     pub fn id(&self) -> &str {
         &self.manifest.id
+    }
+
+    /// The contract version the host serves this plugin with.
+    pub fn contract_version(&self) -> &'static str {
+        self.pre.version()
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -313,31 +334,31 @@ impl Plugin {
     }
 
     pub async fn lookup_requester(&self, who: &Requester) -> Result<Option<Profile>, CallError> {
-        export_call!(self, "lookup-requester", deskpane_connector_panels.call_lookup_requester(who))
+        export_call!(self, "lookup-requester", deskpane_connector_panels.call_lookup_requester(&who.clone().lift()))
     }
 
     pub async fn potentials(&self, of: &RecordRef) -> Result<Vec<Potential>, CallError> {
-        export_call!(self, "potentials", deskpane_connector_panels.call_potentials(of))
+        export_call!(self, "potentials", deskpane_connector_panels.call_potentials(&of.clone().lift()))
     }
 
     pub async fn notes(&self, of: &RecordRef) -> Result<Vec<Note>, CallError> {
-        export_call!(self, "notes", deskpane_connector_panels.call_notes(of))
+        export_call!(self, "notes", deskpane_connector_panels.call_notes(&of.clone().lift()))
     }
 
     pub async fn activities(&self, of: &RecordRef, kinds: &[ActivityKind]) -> Result<Vec<Activity>, CallError> {
-        export_call!(self, "activities", deskpane_connector_panels.call_activities(of, kinds))
+        export_call!(self, "activities", deskpane_connector_panels.call_activities(&of.clone().lift(), &kinds.to_vec().lift()))
     }
 
     pub async fn describe_module(&self, module: Module) -> Result<Vec<FieldMeta>, CallError> {
-        export_call!(self, "describe-module", deskpane_connector_sync.call_describe_module(module))
+        export_call!(self, "describe-module", deskpane_connector_sync.call_describe_module(module.lift()))
     }
 
     pub async fn list_views(&self, module: Module) -> Result<Vec<ListView>, CallError> {
-        export_call!(self, "list-views", deskpane_connector_sync.call_list_views(module))
+        export_call!(self, "list-views", deskpane_connector_sync.call_list_views(module.lift()))
     }
 
     pub async fn changes(&self, module: Module, query: &FeedQuery, cursor: Option<&str>) -> Result<ChangePage, CallError> {
-        export_call!(self, "changes", deskpane_connector_sync.call_changes(module, query, cursor))
+        export_call!(self, "changes", deskpane_connector_sync.call_changes(module.lift(), &query.clone().lift(), cursor))
     }
 
     pub async fn upsert(
@@ -346,23 +367,23 @@ impl Plugin {
         records: &[CrmRecord],
         duplicate_check_fields: &[String],
     ) -> Result<Vec<Result<Written, ConnectorError>>, CallError> {
-        export_call!(self, "upsert", deskpane_connector_sync.call_upsert(module, records, duplicate_check_fields))
+        export_call!(self, "upsert", deskpane_connector_sync.call_upsert(module.lift(), &records.to_vec().lift(), duplicate_check_fields))
     }
 
     pub async fn delete(&self, module: Module, ids: &[String]) -> Result<Vec<Result<(), ConnectorError>>, CallError> {
-        export_call!(self, "delete", deskpane_connector_sync.call_delete(module, ids))
+        export_call!(self, "delete", deskpane_connector_sync.call_delete(module.lift(), ids))
     }
 
     pub async fn watch(&self, modules: &[Module], url: &str, token: &str) -> Result<(), CallError> {
-        export_call!(self, "watch", deskpane_connector_sync.call_watch(modules, url, token))
+        export_call!(self, "watch", deskpane_connector_sync.call_watch(&modules.to_vec().lift(), url, token))
     }
 
     pub async fn parse_notification(&self, notification: &Notification) -> Result<Notified, CallError> {
-        export_call!(self, "parse-notification", deskpane_connector_sync.call_parse_notification(notification))
+        export_call!(self, "parse-notification", deskpane_connector_sync.call_parse_notification(&notification.clone().lift()))
     }
 
     pub async fn perform(&self, request: &ActionRequest) -> Result<RecordRef, CallError> {
-        export_call!(self, "perform", deskpane_connector_actions.call_perform(request))
+        export_call!(self, "perform", deskpane_connector_actions.call_perform(&request.clone().lift()))
     }
 
     /// Runs one export. When the plugin reports `auth-expired`, refreshes
@@ -371,7 +392,7 @@ impl Plugin {
     /// by `policy::retry`).
     async fn invoke<T, F, Fut>(&self, function: &'static str, run: F) -> Result<T, CallError>
     where
-        F: Fn(Connector, Store<HostState>) -> Fut,
+        F: Fn(Bound, Store<HostState>) -> Fut,
         Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
     {
         let mut refreshed = false;
@@ -403,7 +424,7 @@ impl Plugin {
 
     async fn call_once<T, F, Fut>(&self, function: &'static str, run: &F) -> (Result<T, CallError>, Vec<String>)
     where
-        F: Fn(Connector, Store<HostState>) -> Fut,
+        F: Fn(Bound, Store<HostState>) -> Fut,
         Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
     {
         let fail = |kind| CallError { plugin: self.id().to_string(), function, kind };
@@ -430,7 +451,7 @@ impl Plugin {
         });
 
         let call = async move {
-            match self.pre.instantiate_async(&mut store).await {
+            match self.pre.instantiate(&mut store).await {
                 Ok(bindings) => run(bindings, store).await,
                 Err(e) => (store, Err(e.context(InstantiateFailed))),
             }

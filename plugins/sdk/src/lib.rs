@@ -18,7 +18,7 @@
 //! [`config`], and reports through [`log`]. See `docs/plugin-authors.md`.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/v0.2.0",
     world: "connector",
     pub_export_macro: true,
     default_bindings_module: "deskpane_plugin_sdk",

@@ -1,0 +1,61 @@
+//! The contract versions this host runs: one generated module per version
+//! (`wit/v<version>/`), each converting into the host's own types
+//! (`crate::contract`). A plugin is prepared with the bindings of the
+//! version its manifest names; the rest of the runtime dispatches on
+//! [`Bound`] and never sees generated types outside this folder.
+
+pub(crate) mod convert;
+pub(crate) mod v0_1_0;
+pub(crate) mod v0_2_0;
+
+use wasmtime::component::{HasSelf, InstancePre, Linker};
+use wasmtime::Store;
+
+use super::host::HostState;
+
+/// A plugin's component, linked and type-checked for its contract version.
+pub(crate) enum Pre {
+    V0_1_0(v0_1_0::ConnectorPre<HostState>),
+    V0_2_0(v0_2_0::ConnectorPre<HostState>),
+}
+
+/// One instance of a plugin, for one call.
+pub(crate) enum Bound {
+    V0_1_0(v0_1_0::Connector),
+    V0_2_0(v0_2_0::Connector),
+}
+
+/// Adds every version's imports to the linker: they live side by side
+/// under their versioned package names.
+pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    v0_1_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    v0_2_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    Ok(())
+}
+
+impl Pre {
+    /// `served` is the contract version the host serves the plugin with
+    /// (`manifest::served_contract`).
+    pub fn new(served: &str, pre: InstancePre<HostState>) -> wasmtime::Result<Pre> {
+        Ok(match served {
+            "0.1.0" => Pre::V0_1_0(v0_1_0::ConnectorPre::new(pre)?),
+            "0.2.0" => Pre::V0_2_0(v0_2_0::ConnectorPre::new(pre)?),
+            other => wasmtime::bail!("this host has no bindings for contract {other}"),
+        })
+    }
+
+    pub async fn instantiate(&self, store: &mut Store<HostState>) -> wasmtime::Result<Bound> {
+        Ok(match self {
+            Pre::V0_1_0(pre) => Bound::V0_1_0(pre.instantiate_async(store).await?),
+            Pre::V0_2_0(pre) => Bound::V0_2_0(pre.instantiate_async(store).await?),
+        })
+    }
+
+    /// The contract version these bindings implement.
+    pub fn version(&self) -> &'static str {
+        match self {
+            Pre::V0_1_0(_) => "0.1.0",
+            Pre::V0_2_0(_) => "0.2.0",
+        }
+    }
+}
