@@ -1,32 +1,27 @@
-//! Deskpane: a WebAssembly plugin host for help-desk CRM sidebars.
+//! Deskpane: a WebAssembly plugin host for help-desk CRM sidebars. This
+//! crate is the desk around the plugins; running them is
+//! `deskpane-runtime`, and what they may do is `deskpane-manifest`
+//! (both re-exported here under their module names).
 //!
-//! - [`contract`]: Rust types of the `deskpane:connector` WIT contract.
-//! - [`manifest`], [`package`]: a plugin's `plugin.toml` and files on disk.
-//! - [`policy`]: pure sandbox decisions (allow-list, limits).
-//! - [`runtime`]: wasmtime, pooling, deadlines, memory caps, concurrency.
-//! - [`outbound`]: plugins' HTTP, checked and credentialed by the host.
-//! - [`credentials`]: where credential secrets come from.
 //! - [`desk`]: the desk's tickets, contacts, accounts, products (sled).
 //! - [`auth`], [`permissions`]: agents, profiles, sessions; panel permissions.
+//! - [`secrets`]: sealing secrets at rest.
 //! - [`registry`]: installed plugins, their settings and CRM connections.
 //! - [`panels`]: the CRM panels beside a ticket, with a cache.
+//! - [`sync`]: field-mapped sync with the CRMs.
 //! - [`server`]: the web server (pages and JSON API).
+//! - [`demo`]: the demo's setup.
 
 pub mod auth;
-pub mod contract;
-pub mod credentials;
 pub mod demo;
 pub mod desk;
-pub mod manifest;
-pub mod outbound;
-pub mod package;
 pub mod panels;
 pub mod permissions;
-pub mod policy;
 pub mod registry;
-pub mod runtime;
 pub mod secrets;
 pub mod server;
 pub mod sync;
 
-pub use runtime::{CallError, CallErrorKind, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};
+pub use deskpane_manifest::{manifest, package, policy};
+pub use deskpane_runtime::{contract, credentials, outbound, runtime};
+pub use deskpane_runtime::{CallError, CallErrorKind, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};

@@ -1,8 +1,8 @@
-//! Bindings of `deskpane:connector@0.1.0` (`wit/v0.1.0/`), converted into
+//! Bindings of `deskpane:connector@0.2.0` (`wit/v0.2.0/`), converted into
 //! the host's own types (`crate::contract`).
 
 wasmtime::component::bindgen!({
-    path: "../wit/v0.1.0",
+    path: "../../wit/v0.2.0",
     world: "connector",
     imports: { default: async | trappable },
     exports: { default: async },
@@ -37,6 +37,11 @@ impl config::Host for HostState {
 impl log::Host for HostState {
     async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
         self.log_line(level.lift(), message);
+        Ok(())
+    }
+
+    async fn report_panic(&mut self, message: String) -> wasmtime::Result<()> {
+        self.report_panic(message);
         Ok(())
     }
 }
