@@ -467,3 +467,27 @@ async fn the_crms_list_views_are_offered_for_choosing_what_syncs() {
     assert!(views.iter().any(|v| v["id"] == cvid.as_str() && v["name"] == "Key customers"), "{body}");
     assert_eq!(get(&admin, s.api("admin/plugins/zoho-crm/sync/list-views/widgets")).await.0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn field_metadata_is_cached_per_plugin_and_refreshed_on_request() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let zoho = s.state.registry.plugin("zoho-crm").unwrap();
+    let fields = s.api("admin/plugins/zoho-crm/sync/fields/contacts");
+    let (status, first) = get(&admin, fields.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    assert!(!first["crm"].as_array().unwrap().is_empty());
+    let calls = zoho.calls();
+    let (_, again) = get(&admin, fields.clone()).await;
+    assert_eq!(again, first);
+    assert_eq!(zoho.calls(), calls, "the second page load reuses what the CRM said");
+    let (status, _) = get(&admin, format!("{fields}?refresh=true")).await;
+    assert_eq!(status, 200);
+    assert_eq!(zoho.calls(), calls + 1, "Refresh asks the CRM again");
+    // List views likewise.
+    let views = s.api("admin/plugins/zoho-crm/sync/list-views/contacts");
+    get(&admin, views.clone()).await;
+    let calls = zoho.calls();
+    get(&admin, views).await;
+    assert_eq!(zoho.calls(), calls);
+}

@@ -1268,6 +1268,19 @@
 
     // -- global actions
     const startButton = el('button', { type: 'button', class: 'btn btn-primary', testid: 'sync-start' }, 'Start Sync');
+    // Fields and list views are what the CRM said recently; ask it again.
+    const refreshButton = el('button', { type: 'button', class: 'btn', testid: 'sync-refresh-fields', title: 'Ask ' + crmName + ' again for its fields and list views' }, 'Refresh CRM fields');
+    refreshButton.addEventListener('click', async () => {
+      refreshButton.disabled = true;
+      try {
+        await Promise.all(modules.flatMap((m) => [api('GET', base + '/fields/' + m + '?refresh=true'), api('GET', base + '/list-views/' + m + '?refresh=true')]));
+        toast('Fields and list views reloaded from ' + crmName + '.');
+      } catch (e) {
+        if (e.status === 401) { start(); return; }
+        toast(e.message, 'error');
+      }
+      if (live()) route();
+    });
     const pauseButton = el('button', { type: 'button', class: 'btn', testid: 'sync-pause' }, 'Pause Sync');
     const resumeButton = el('button', { type: 'button', class: 'btn btn-primary', testid: 'sync-resume' }, 'Resume Sync');
     const progress = el('div', { class: 'sync-progress', role: 'status', 'aria-live': 'polite', testid: 'sync-progress' });
@@ -1496,7 +1509,7 @@
           el('div', {},
             el('h1', {}, 'Sync \u00b7 ' + crmName),
             el('p', { class: 'muted' }, 'Keep contacts, accounts and products the same in Deskpane and ' + crmName + '. Creating, updating or deleting records on either side starts a sync.'))),
-        el('div', { class: 'plugin-actions' }, pauseButton, resumeButton, startButton)),
+        el('div', { class: 'plugin-actions' }, refreshButton, pauseButton, resumeButton, startButton)),
       notice.map((n) => el('div', { class: 'hint sync-notice', testid: 'sync-notice' }, n)),
       pausedBanner,
       el('section', { class: 'card sync-status-card' }, progress,

@@ -135,6 +135,8 @@ async fn patch(
     Json(body): Json<InstallationPatch>,
 ) -> ApiResult<Json<Value>> {
     let install = tokio::task::block_in_place(|| s.registry.update(&id, body))?;
+    // Its settings changed: what the CRM said about fields may have too.
+    s.sync.catalog().forget(&id);
     Ok(Json(view(&s, &install)))
 }
 

@@ -4,7 +4,7 @@
 //! posts its change notifications.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -55,12 +55,27 @@ async fn save(
     Ok(Json(json!({ "settings": settings })))
 }
 
+#[derive(serde::Deserialize, Default)]
+struct Refresh {
+    /// Ask the CRM again instead of using what the desk learnt recently.
+    #[serde(default)]
+    refresh: bool,
+}
+
 /// Both sides' fields of a module, for the mapping editor.
-async fn fields(State(s): State<AppState>, _admin: Admin, Path((id, module)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+async fn fields(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path((id, module)): Path<(String, String)>,
+    Query(q): Query<Refresh>,
+) -> ApiResult<Json<Value>> {
     let module = SyncModule::parse(&module)
         .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
     let plugin = s.registry.plugin(&id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
-    let meta = crate::sync::engine::with_retry(|| plugin.describe_module(module.module()))
+    let meta = s
+        .sync
+        .catalog()
+        .fields(&plugin, module.module(), q.refresh)
         .await
         .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
     let crm: Vec<Value> = meta
@@ -75,11 +90,19 @@ async fn fields(State(s): State<AppState>, _admin: Admin, Path((id, module)): Pa
 }
 
 /// The CRM's list views of a module, for choosing which records sync.
-async fn list_views(State(s): State<AppState>, _admin: Admin, Path((id, module)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+async fn list_views(
+    State(s): State<AppState>,
+    _admin: Admin,
+    Path((id, module)): Path<(String, String)>,
+    Query(q): Query<Refresh>,
+) -> ApiResult<Json<Value>> {
     let module = SyncModule::parse(&module)
         .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
     let plugin = s.registry.plugin(&id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
-    let views = crate::sync::engine::with_retry(|| plugin.list_views(module.module()))
+    let views = s
+        .sync
+        .catalog()
+        .list_views(&plugin, module.module(), q.refresh)
         .await
         .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
     let views: Vec<Value> = views.iter().map(|v| json!({"id": v.id, "name": v.name})).collect();

@@ -20,7 +20,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -32,13 +31,9 @@ use super::store::{Failure, Fingerprint, Flow, HistoryEntry, SyncStore, ALREADY_
 use crate::contract::{Change, ChangeKind, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, FieldType, RecordRef, Value};
 use crate::desk::schema::{self, FieldKind};
 use crate::desk::{ChangeOp, Desk, DeskError, Kind, Record};
+use crate::policy::retry::{self, Retryable};
 use crate::registry::Registry;
 use crate::{CallError, Plugin};
-
-/// How many times a rate-limited or transient CRM call is retried.
-const RETRIES: u32 = 5;
-/// The longest wait between retries.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -171,7 +166,8 @@ impl SyncEngine {
     pub async fn set_settings(&self, settings: SyncSettings) -> Result<(), SyncError> {
         let plugin = self.plugin()?;
         for (module, ms) in settings.enabled() {
-            let meta = with_retry(|| plugin.describe_module(module.module())).await?;
+            // An admin is waiting: one attempt, the failure shown at once.
+            let meta = plugin.describe_module(module.module()).await?;
             mapping::check(module.kind(), &meta, &ms.fields).map_err(|error| SyncError::Mapping { module: module.name(), error })?;
         }
         self.store.set_settings(&self.plugin, &settings)?;
@@ -508,7 +504,7 @@ impl SyncEngine {
         let mut out = BTreeMap::new();
         for (module, ids) in pending {
             let (Some(ms), Some(meta)) = (settings.modules.get(&module), metas.get(&module)) else { continue };
-            let counts = self.export_records(plugin, module, ms, meta, ids).await?;
+            let counts = self.export_records(plugin, module, ms, meta, ids, Patience::Background).await?;
             out.insert(module, counts);
         }
         for (module, preference, desk_id) in deletions {
@@ -580,6 +576,7 @@ impl SyncEngine {
         ms: &ModuleSettings,
         meta: &[FieldMeta],
         ids: BTreeSet<String>,
+        patience: Patience,
     ) -> Result<Counts, SyncError> {
         let mut counts = Counts::default();
         let mut batch: Vec<(String, CrmRecord, Values, bool)> = Vec::new();
@@ -626,7 +623,7 @@ impl SyncEngine {
         let duplicate_check: Vec<String> = key.into_iter().collect();
         for chunk in batch.chunks(100) {
             let records: Vec<CrmRecord> = chunk.iter().map(|(_, r, _, _)| r.clone()).collect();
-            let outcomes = with_retry(|| plugin.upsert(module.module(), &records, &duplicate_check)).await?;
+            let outcomes = patience.call(|| plugin.upsert(module.module(), &records, &duplicate_check)).await?;
             for ((desk_id, record, values, creating), outcome) in chunk.iter().zip(outcomes) {
                 match outcome {
                     Ok(written) => {
@@ -691,8 +688,9 @@ impl SyncEngine {
             }
             Flow::DeskToCrm => {
                 if let Some(desk_id) = failure.desk_id.clone() {
-                    let meta = with_retry(|| plugin.describe_module(failure.module.module())).await?;
-                    self.export_records(&plugin, failure.module, ms, &meta, BTreeSet::from([desk_id])).await?;
+                    // An admin clicked Try Again and waits: one attempt each.
+                    let meta = plugin.describe_module(failure.module.module()).await?;
+                    self.export_records(&plugin, failure.module, ms, &meta, BTreeSet::from([desk_id]), Patience::Interactive).await?;
                 }
             }
         }
@@ -707,8 +705,33 @@ fn same(a: &Values, b: &Values) -> bool {
     set(a) == set(b)
 }
 
-/// Runs a plugin call, waiting out rate limits (honouring the CRM's
-/// retry-after) and backing off on transient failures.
+/// Whether a plugin call may be retried: in background work under the one
+/// retry policy; while someone waits on a page, never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Patience {
+    Background,
+    Interactive,
+}
+
+impl Patience {
+    async fn call<T, F, Fut>(self, call: F) -> Result<T, CallError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, CallError>>,
+    {
+        match self {
+            Patience::Background => with_retry(call).await,
+            Patience::Interactive => {
+                let mut call = call;
+                call().await
+            }
+        }
+    }
+}
+
+/// Runs a plugin call under the one retry policy (`policy::retry`): rate
+/// limits wait what the CRM asked, transient failures back off, both a
+/// bounded number of times. Background work only, never a request handler.
 pub async fn with_retry<T, F, Fut>(mut call: F) -> Result<T, CallError>
 where
     F: FnMut() -> Fut,
@@ -717,21 +740,23 @@ where
     let mut attempt = 0;
     loop {
         let result = call().await;
-        let wait = match result.as_ref().err().and_then(CallError::connector_error) {
-            Some(ConnectorError::RateLimited(secs)) => Duration::from_secs(u64::from(*secs).max(1)),
-            Some(ConnectorError::Transient(_)) => Duration::from_millis(250 << attempt),
+        let failure = match result.as_ref().err().and_then(CallError::connector_error) {
+            Some(ConnectorError::RateLimited(secs)) => Retryable::RateLimited { retry_after_secs: *secs },
+            Some(ConnectorError::Transient(_)) => Retryable::Transient,
             _ => return result,
         };
         attempt += 1;
-        if attempt > RETRIES {
-            return result;
+        match retry::backoff(failure, attempt) {
+            Some(wait) => tokio::time::sleep(wait).await,
+            None => return result,
         }
-        tokio::time::sleep(wait.min(MAX_BACKOFF)).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::CallErrorKind;
 
@@ -778,6 +803,6 @@ mod tests {
         })
         .await;
         assert!(result.is_err());
-        assert_eq!(calls, 1 + RETRIES);
+        assert_eq!(calls, 1 + retry::MAX_RETRIES);
     }
 }

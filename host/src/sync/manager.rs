@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use super::catalog::Catalog;
 use super::engine::{SyncEngine, SyncError};
 use super::store::SyncStore;
 use crate::desk::Desk;
@@ -19,11 +20,12 @@ pub struct SyncManager {
     store: SyncStore,
     engines: Mutex<HashMap<String, Arc<SyncEngine>>>,
     wake: Notify,
+    catalog: Catalog,
 }
 
 impl SyncManager {
     pub fn new(registry: Arc<Registry>, desk: Desk, store: SyncStore) -> SyncManager {
-        SyncManager { registry, desk, store, engines: Mutex::default(), wake: Notify::new() }
+        SyncManager { registry, desk, store, engines: Mutex::default(), wake: Notify::new(), catalog: Catalog::default() }
     }
 
     /// The engine of an installed plugin (made on first use). Only
@@ -53,6 +55,11 @@ impl SyncManager {
         self.store.hook_token(plugin)
     }
 
+    /// The CRMs' field metadata and list views, for the sync pages.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
     /// Something changed on one side: sync soon.
     pub fn trigger(&self) {
         self.wake.notify_one();
@@ -61,6 +68,7 @@ impl SyncManager {
     /// Deletes a plugin's sync state (the integration was deleted).
     pub fn forget(&self, plugin: &str) -> Result<(), crate::desk::DeskError> {
         self.engines.lock().expect("engines lock").remove(plugin);
+        self.catalog.forget(plugin);
         self.store.forget(plugin)
     }
 

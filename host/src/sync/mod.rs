@@ -8,6 +8,7 @@
 //! - [`engine`]: a run: import the CRM's changes, export the desk's.
 //! - [`manager`]: runs the engines when something changed, and by polling.
 
+pub mod catalog;
 pub mod conflict;
 pub mod engine;
 pub mod manager;

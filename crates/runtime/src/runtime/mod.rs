@@ -29,7 +29,7 @@ use crate::credentials::CredentialSource;
 use crate::manifest::{served_contract, ConfigType, Manifest, CONTRACT_VERSIONS};
 use crate::outbound::{DnsOverrides, Outbound};
 use crate::package::PluginPackage;
-use crate::policy::{retry, AllowList, LimitRequest, Limits, PatternError};
+use crate::policy::{AllowList, LimitRequest, Limits, PatternError};
 use bindings::convert::Lift;
 use bindings::Bound;
 use host::{HostState, PluginShared};
@@ -387,39 +387,25 @@ impl Plugin {
     }
 
     /// Runs one export. When the plugin reports `auth-expired`, refreshes
-    /// the credentials the call used and runs it once more; when it reports
-    /// `rate-limited` with a short wait, waits and runs it again (bounded
-    /// by `policy::retry`).
+    /// the credentials the call used and runs it once more. Nothing else is
+    /// retried here: retrying is the caller's, under `policy::retry`, so
+    /// retries never stack.
     async fn invoke<T, F, Fut>(&self, function: &'static str, run: F) -> Result<T, CallError>
     where
         F: Fn(Bound, Store<HostState>) -> Fut,
         Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
     {
-        let mut refreshed = false;
-        let mut rate_limited = 0;
-        loop {
-            let (result, used) = self.call_once(function, &run).await;
-            match result.as_ref().err().and_then(CallError::connector_error) {
-                Some(ConnectorError::AuthExpired) if !refreshed && !used.is_empty() => {
-                    for name in &used {
-                        if let Err(e) = self.credentials.refresh(self.id(), name).await {
-                            tracing::warn!(plugin = %self.id(), "{e}");
-                            return result;
-                        }
-                    }
-                    refreshed = true;
-                }
-                Some(ConnectorError::RateLimited(secs)) => {
-                    rate_limited += 1;
-                    let Some(wait) = retry::after_rate_limit(*secs, rate_limited) else {
-                        return result;
-                    };
-                    tracing::info!(plugin = %self.id(), "{function} rate-limited; retrying in {wait:?}");
-                    tokio::time::sleep(wait).await;
-                }
-                _ => return result,
+        let (result, used) = self.call_once(function, &run).await;
+        if !matches!(result.as_ref().err().and_then(CallError::connector_error), Some(ConnectorError::AuthExpired)) || used.is_empty() {
+            return result;
+        }
+        for name in &used {
+            if let Err(e) = self.credentials.refresh(self.id(), name).await {
+                tracing::warn!(plugin = %self.id(), "{e}");
+                return result;
             }
         }
+        self.call_once(function, &run).await.0
     }
 
     async fn call_once<T, F, Fut>(&self, function: &'static str, run: &F) -> (Result<T, CallError>, Vec<String>)
