@@ -579,7 +579,7 @@ async fn cookies_are_secure_when_the_desk_is_served_over_tls() {
     let config = deskpane::server::ServeConfig {
         data,
         public_url: "https://desk.example".into(),
-        web_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../web"),
+        web_dir: None,
         panel_ttl: Duration::from_secs(60),
         runtime: deskpane::RuntimeConfig { max_instances: 4, ..Default::default() },
         embed_origins: Vec::new(),

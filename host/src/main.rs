@@ -49,9 +49,10 @@ struct ServeArgs {
     /// The desk's address as browsers reach it (OAuth redirects, links).
     #[arg(long)]
     public_url: Option<String>,
-    /// Folder of the page assets.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../web"))]
-    web_dir: PathBuf,
+    /// Serve the pages' files from this folder instead of those built into
+    /// the binary (to edit `web/` and reload without rebuilding).
+    #[arg(long)]
+    web_dir: Option<PathBuf>,
     /// Built plugins (for --demo).
     #[arg(long, default_value = "target/plugins")]
     plugins_dir: PathBuf,
@@ -326,7 +327,7 @@ async fn sync_now(data: PathBuf, plugin: &str) -> Outcome {
     let config = ServeConfig {
         data,
         public_url: "http://127.0.0.1:8080".into(),
-        web_dir: PathBuf::new(),
+        web_dir: None,
         panel_ttl: std::time::Duration::from_secs(60),
         runtime: RuntimeConfig::default(),
         embed_origins: Vec::new(),

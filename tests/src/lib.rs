@@ -160,7 +160,7 @@ impl DeskServer {
         let config = deskpane::server::ServeConfig {
             data: data.clone(),
             public_url: url.clone(),
-            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web"),
+            web_dir: None,
             panel_ttl: Duration::from_secs(60),
             runtime: RuntimeConfig { max_instances: 32, ..Default::default() },
             embed_origins: Vec::new(),
@@ -270,7 +270,7 @@ impl SyncSetup {
         let config = deskpane::server::ServeConfig {
             data: data.clone(),
             public_url: "http://127.0.0.1:9".into(),
-            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web"),
+            web_dir: None,
             panel_ttl: Duration::from_secs(60),
             runtime: RuntimeConfig { max_instances: 16, ..Default::default() },
             embed_origins: Vec::new(),

@@ -3,6 +3,7 @@
 //! asks for the signed-in [`Agent`] and checks permissions on the server.
 
 mod admin;
+mod assets;
 mod desk;
 mod guard;
 mod panels;
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -37,8 +38,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub panels: Arc<Panels>,
     pub sync: Arc<crate::sync::SyncManager>,
-    /// Where the page assets (`web/`) are read from.
-    pub web_dir: PathBuf,
+    /// A folder to read the page assets from instead of those built in.
+    pub web_dir: Option<PathBuf>,
     /// The desk's address as browsers reach it (origin checks).
     pub public_url: String,
     /// Origins allowed to frame the embeddable panel, beside the desk's own.
@@ -143,7 +144,9 @@ pub struct ServeConfig {
     pub data: PathBuf,
     /// The desk's address as browsers reach it.
     pub public_url: String,
-    pub web_dir: PathBuf,
+    /// A folder to read the page assets from instead of those built into
+    /// the binary (development: edit and reload without rebuilding).
+    pub web_dir: Option<PathBuf>,
     pub panel_ttl: std::time::Duration,
     pub runtime: crate::RuntimeConfig,
     /// Origins (`https://helpdesk.example`) allowed to frame `/embed/panel`.
@@ -271,42 +274,20 @@ async fn me(agent: Agent) -> Json<serde_json::Value> {
     Json(json!({ "agent": agent.public() }))
 }
 
-/// Serves a file of `web/`, read at request time so the assets can be
-/// changed without rebuilding.
-fn asset(state: &AppState, name: &str, content_type: &'static str) -> Response {
-    match std::fs::read(state.web_dir.join(name)) {
-        Ok(bytes) => ([(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-cache")], bytes).into_response(),
-        Err(e) => {
-            tracing::error!("page asset {name} is missing from {}: {e}", state.web_dir.display());
-            ApiError::not_found(format!("page asset {name} is missing; the operator's log says where it was looked for")).into_response()
-        }
-    }
-}
-
 async fn page(State(state): State<AppState>) -> Response {
-    asset(&state, "index.html", "text/html; charset=utf-8")
+    assets::serve(state.web_dir.as_deref(), "index.html")
 }
 
 async fn admin_page(State(state): State<AppState>) -> Response {
-    asset(&state, "admin.html", "text/html; charset=utf-8")
+    assets::serve(state.web_dir.as_deref(), "admin.html")
 }
 
 async fn embed_page(State(state): State<AppState>) -> Response {
-    asset(&state, "embed-panel.html", "text/html; charset=utf-8")
+    assets::serve(state.web_dir.as_deref(), "embed-panel.html")
 }
 
-async fn static_asset(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    let content_type = match name.rsplit('.').next() {
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        _ => return ApiError::not_found(format!("no asset {name}")).into_response(),
-    };
-    if name.contains('/') || name.contains("..") {
-        return ApiError::not_found("no such asset").into_response();
-    }
-    asset(&state, &name, content_type)
+async fn static_asset(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+    assets::serve(state.web_dir.as_deref(), &path)
 }
 
 #[derive(Deserialize)]
@@ -411,7 +392,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(page))
         .route("/admin", get(admin_page))
         .route("/embed/panel", get(embed_page))
-        .route("/assets/{name}", get(static_asset))
+        .route("/assets/{*path}", get(static_asset))
         .route("/oauth/callback", get(oauth_callback))
         .route("/access/{token}", get(access_page))
         .route("/access/{token}/approve", post(approve_access))
