@@ -75,7 +75,7 @@ async fn a_package_naming_a_path_outside_itself_is_refused_and_writes_nothing() 
     let admin = s.admin().await;
     let zoho_wasm = s.data.join("plugins/zoho-crm/plugin.wasm");
     let zoho_before = std::fs::read(&zoho_wasm).unwrap();
-    let marker = format!("deskpane-escape-{}", deskpane::auth::random_token());
+    let marker = format!("deskpane-escape-{}", deskpane::secrets::random_token());
     let outside = std::env::temp_dir().join(format!("{marker}.wasm"));
     for component in
         [format!("../../../{marker}.wasm"), outside.display().to_string(), "../zoho-crm/plugin.wasm".into(), format!("sub/{marker}.wasm")]
@@ -575,7 +575,7 @@ async fn failures_answer_json_without_server_paths() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cookies_are_secure_when_the_desk_is_served_over_tls() {
-    let data = std::env::temp_dir().join(format!("deskpane-tls-{}", deskpane::auth::random_token()));
+    let data = std::env::temp_dir().join(format!("deskpane-tls-{}", deskpane::secrets::random_token()));
     let config = deskpane::server::ServeConfig {
         data,
         public_url: "https://desk.example".into(),

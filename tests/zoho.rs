@@ -395,12 +395,16 @@ async fn watch_subscribes_and_notifications_parse_into_changes() {
     let created = s.plugin.upsert(Module::Contacts, &[record(&[("Last_Name", text("Noticed"))])], &[]).await.unwrap();
     let id = created[0].as_ref().unwrap().id.clone();
 
-    let body = loop {
-        if let Some(b) = received.lock().await.first().cloned() {
-            break b;
+    // Bounded: a notification that never comes fails the test, not hangs it.
+    let waiting = async {
+        loop {
+            if let Some(b) = received.lock().await.first().cloned() {
+                break b;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     };
+    let body = tokio::time::timeout(Duration::from_secs(10), waiting).await.expect("the CRM notified within 10 s");
     let notified = s.plugin.parse_notification(&Notification { headers: vec![], body }).await.unwrap();
     assert_eq!(notified.module, Module::Contacts);
     assert_eq!(notified.token.as_deref(), Some("desk-token"));

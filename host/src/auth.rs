@@ -20,6 +20,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use crate::policy::throttle::{Throttle, ThrottleRule};
+use crate::secrets::random_token;
 
 pub const ADMINISTRATOR: &str = "Administrator";
 pub const AGENT: &str = "Agent";
@@ -120,25 +121,13 @@ pub enum AuthError {
     DuplicateProfile(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("the sign-in store failed: {0}")]
-    Storage(String),
-}
-
-impl From<sled::Error> for AuthError {
-    fn from(e: sled::Error) -> Self {
-        AuthError::Storage(e.to_string())
-    }
+    /// The details go to the log, not to the person who asked.
+    #[error("the sign-in store failed; the server log has the details")]
+    Storage(#[from] sled::Error),
 }
 
 fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
-}
-
-/// A new random token, hex-encoded.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).expect("the OS provides randomness");
-    hex::encode(bytes)
 }
 
 fn hash_password(password: &str) -> Result<String, AuthError> {

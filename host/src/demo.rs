@@ -12,6 +12,7 @@ use crate::auth::{self, Auth};
 use crate::contract::{FeedQuery, Module};
 use crate::desk::{Desk, Kind};
 use crate::panels::display;
+use crate::permissions::{Access, PanelPermissions};
 use crate::registry::{InstallationPatch, OAuthSetup, Registry};
 
 pub const LOGINS: [(&str, &str, &str, &str); 3] = [
@@ -60,7 +61,8 @@ pub async fn setup(auth: &Auth, desk: &Desk, registry: &Registry, plugins_dir: &
                 ..Default::default()
             },
         )?;
-        registry.restrict_light_agent_potentials(ZOHO)?;
+        // The seeds' example: Light Agents do not see potentials.
+        registry.set_permissions(ZOHO, auth::LIGHT_AGENT, PanelPermissions { potentials: Access::Restricted, ..Default::default() })?;
         registry.connect_with_refresh_token(ZOHO, "crm", "1000.refresh.demo", "admin@deskpane.example").await?;
     }
     if desk.list(Kind::Ticket).is_empty() {

@@ -13,6 +13,7 @@
 //! - [`demo`]: the demo's setup.
 
 pub mod auth;
+pub mod clock;
 pub mod demo;
 pub mod desk;
 pub mod panels;

@@ -26,7 +26,7 @@ pub enum PanelError {
     NoPlugin(String),
     #[error("no ticket with id {0}")]
     NoTicket(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Plugin(#[from] CallError),
 }
 

@@ -11,11 +11,12 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 
 use crate::auth;
+use crate::clock::now;
 use crate::credentials::{CredentialSource, HostCredentials, OAuthClient, Secret};
 use crate::manifest::{ConfigType, CredentialSpec, Manifest};
 use crate::outbound::GuardedHttp;
 use crate::package::{PluginPackage, MANIFEST_FILE};
-use crate::permissions::{Access, PanelPermissions};
+use crate::permissions::PanelPermissions;
 use crate::policy::{AllowList, LimitRequest};
 use crate::secrets::SecretBox;
 use crate::{Plugin, PluginSettings, Runtime};
@@ -118,20 +119,11 @@ pub enum RegistryError {
     BadState,
     #[error(transparent)]
     Credential(#[from] crate::credentials::CredentialError),
-    #[error("the plugin store failed: {0}")]
-    Storage(String),
-}
-
-impl From<sled::Error> for RegistryError {
-    fn from(e: sled::Error) -> Self {
-        RegistryError::Storage(e.to_string())
-    }
-}
-
-impl From<std::io::Error> for RegistryError {
-    fn from(e: std::io::Error) -> Self {
-        RegistryError::Storage(e.to_string())
-    }
+    /// The details go to the log, not to the person who asked.
+    #[error("the plugin store failed; the server log has the details")]
+    Storage(#[from] sled::Error),
+    #[error("the plugin files could not be written; the server log has the details")]
+    Files(#[from] std::io::Error),
 }
 
 fn consent_binding(secret: &str) -> String {
@@ -154,10 +146,6 @@ fn confined(dir: &Path, name: &str) -> Result<PathBuf, RegistryError> {
 /// name the admin uploaded, so no server path reaches the console.
 fn without_path(message: &str, staging: &Path, component: &str) -> String {
     message.replace(&staging.join(component).display().to_string(), component).replace(&staging.display().to_string(), "the package")
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// How long an OAuth consent round trip may take, in seconds.
@@ -391,7 +379,7 @@ impl Registry {
     /// starts disabled: an admin reviews its allow-list and limits first.
     pub fn install(&self, manifest_text: &str, component: &[u8]) -> Result<Installation, RegistryError> {
         let manifest = Manifest::parse(manifest_text, MANIFEST_FILE).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let staging = self.dir.join(format!(".staging-{}", auth::random_token()));
+        let staging = self.dir.join(format!(".staging-{}", crate::secrets::random_token()));
         std::fs::create_dir_all(&staging)?;
         let result = (|| {
             std::fs::write(confined(&staging, MANIFEST_FILE)?, manifest_text)?;
@@ -497,12 +485,6 @@ impl Registry {
         self.save(&install)
     }
 
-    /// The seeds' example: Light Agents do not see potentials.
-    pub fn restrict_light_agent_potentials(&self, id: &str) -> Result<(), RegistryError> {
-        let permissions = PanelPermissions { potentials: Access::Restricted, ..Default::default() };
-        self.set_permissions(id, auth::LIGHT_AGENT, permissions)
-    }
-
     fn credential_spec(&self, id: &str, name: &str) -> Result<CredentialSpec, RegistryError> {
         self.manifest(id)
             .and_then(|m| m.credentials.get(name).cloned())
@@ -576,7 +558,7 @@ impl Registry {
             return Err(RegistryError::OAuthNotConfigured { plugin: id.into(), name: name.into() });
         };
         self.forget_expired_consents();
-        let state = auth::random_token();
+        let state = crate::secrets::random_token();
         let pending = PendingConsent {
             plugin: id.into(),
             credential: name.into(),
@@ -672,7 +654,7 @@ impl Registry {
             status: "pending".into(),
             sent_count: 0,
             created_at: now(),
-            token: auth::random_token(),
+            token: crate::secrets::random_token(),
             credential,
         };
         install.access_requests.push(request.clone());

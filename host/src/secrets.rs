@@ -21,6 +21,14 @@ pub enum SecretsError {
     Undecryptable,
 }
 
+/// A new random 256-bit secret, hex-encoded: session and API tokens,
+/// OAuth states, approval links, webhook tokens.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).expect("the OS provides randomness");
+    hex::encode(bytes)
+}
+
 pub struct SecretBox {
     cipher: ChaCha20Poly1305,
 }
@@ -75,7 +83,7 @@ mod tests {
     use super::*;
 
     fn key_path() -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("deskpane-key-{}", crate::auth::random_token()))
+        std::env::temp_dir().join(format!("deskpane-key-{}", random_token()))
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub struct DeskServer {
 
 impl DeskServer {
     pub async fn start() -> DeskServer {
-        let data = std::env::temp_dir().join(format!("deskpane-test-{}", deskpane::auth::random_token()));
+        let data = std::env::temp_dir().join(format!("deskpane-test-{}", deskpane::secrets::random_token()));
         let emulator = zoho_emulator::ZohoEmulator::start(Default::default()).await.expect("emulator starts");
         emulator.seed_demo();
         Self::start_on(data, emulator).await
@@ -236,7 +236,7 @@ pub struct SyncSetup {
 impl SyncSetup {
     pub async fn start() -> SyncSetup {
         let emulator = zoho_emulator::ZohoEmulator::start(Default::default()).await.expect("emulator starts");
-        let data = std::env::temp_dir().join(format!("deskpane-sync-{}", deskpane::auth::random_token()));
+        let data = std::env::temp_dir().join(format!("deskpane-sync-{}", deskpane::secrets::random_token()));
         let setup = Self::open(data, emulator).await;
         let registry = &setup.state.registry;
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/zoho-crm");

@@ -408,7 +408,8 @@ cpu-ms = 500
         assert!(error_of(&GOOD.replace("\"zoho-crm\"", "\"Zoho CRM\"")).message.contains("plugin id"));
         assert!(error_of(&GOOD.replace("\"products\"]", "\"widgets\"]")).message.contains("unknown module `widgets`"));
         assert!(error_of(&GOOD.replace("version = \"0.1.0\"", "version = \"one\"")).message.contains("not a semantic version"));
-        assert!(error_of(&GOOD.replace("kind = \"oauth2\"", "kind = \"password\"")).line > 0);
+        let err = error_of(&GOOD.replace("kind = \"oauth2\"", "kind = \"password\""));
+        assert_eq!((err.line, err.column), (13, 8), "the unknown credential kind is pointed at: {err}");
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub enum PackageError {
     Missing(PathBuf),
     #[error("no plugin.toml at {0}. A plugin folder holds plugin.toml beside its component")]
     NoManifest(PathBuf),
-    #[error("{0}")]
+    #[error(transparent)]
     Manifest(#[from] ManifestError),
     #[error("the manifest names component `{component}` but {path} does not exist. Build the plugin (scripts/build-plugins.sh) or fix `component` in plugin.toml")]
     MissingComponent { component: String, path: PathBuf },

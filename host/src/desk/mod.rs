@@ -8,6 +8,7 @@
 
 pub mod schema;
 
+use crate::clock::now_precise;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 pub use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -71,18 +72,13 @@ pub enum DeskError {
     /// A linked write refused the change (e.g. a mapping conflict).
     #[error("{0}")]
     Refused(String),
-    #[error("the desk's storage failed: {0}")]
-    Storage(String),
+    /// The details go to the log, not to the person who asked.
+    #[error("the desk's storage failed; the server log has the details")]
+    Storage(#[from] sled::Error),
 }
 
 fn describe(errors: &[FieldError]) -> String {
     errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
-}
-
-impl From<sled::Error> for DeskError {
-    fn from(e: sled::Error) -> Self {
-        DeskError::Storage(e.to_string())
-    }
 }
 
 impl From<TransactionError<DeskError>> for DeskError {
@@ -92,10 +88,6 @@ impl From<TransactionError<DeskError>> for DeskError {
             TransactionError::Storage(e) => e.into(),
         }
     }
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn key(kind: Kind, id: &str) -> Vec<u8> {
@@ -144,7 +136,7 @@ pub type TxResult<T> = Result<T, ConflictableTransactionError<DeskError>>;
 
 fn log_change(log: &TransactionalTree, kind: Kind, id: &str, op: ChangeOp, origin: &str) -> TxResult<()> {
     let seq = log.generate_id()?;
-    let change = Change { seq, kind, id: id.to_string(), op, at: now(), origin: origin.to_string() };
+    let change = Change { seq, kind, id: id.to_string(), op, at: now_precise(), origin: origin.to_string() };
     log.insert(&seq.to_be_bytes(), encode(&change))?;
     Ok(())
 }
@@ -243,7 +235,7 @@ impl Desk {
         trees.extend(extra.iter().cloned());
         let record = trees.as_slice().transaction(|txs| {
             let (records, log, index) = (&txs[0], &txs[1], &txs[2]);
-            let at = now();
+            let at = now_precise();
             let (record, before, op) = match id {
                 Some(id) => {
                     let current = records
@@ -296,7 +288,7 @@ impl Desk {
     pub fn delete(&self, kind: Kind, id: &str, with_associates: bool, origin: &str) -> Result<BinEntry, DeskError> {
         let record = self.get(kind, id).ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
         let associates = if with_associates { self.associates(kind, id) } else { Vec::new() };
-        let entry = BinEntry { record, associates, deleted_at: now() };
+        let entry = BinEntry { record, associates, deleted_at: now_precise() };
         (&self.records, &self.log, &self.bin, &self.index).transaction(|(records, log, bin, index)| {
             for r in std::iter::once(&entry.record).chain(&entry.associates) {
                 records.remove(key(r.kind, &r.id))?;

@@ -164,7 +164,7 @@ async fn connect(
         .and_then(|Json(b)| b.credential)
         .or_else(|| s.registry.default_credential(&id))
         .ok_or_else(|| ApiError::bad_request(format!("plugin `{id}` declares no credential to connect")))?;
-    let binding = crate::auth::random_token();
+    let binding = crate::secrets::random_token();
     let url = s.registry.authorize_url(&id, &credential, &agent.email, None, &binding)?;
     let mut response = Json(json!({ "authorize_url": url })).into_response();
     response.headers_mut().insert(axum::http::header::SET_COOKIE, super::consent_cookie(&s, &binding));

@@ -68,6 +68,20 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
     }
+
+    /// A failure of the desk itself: the whole chain of causes goes to the
+    /// log, the caller gets the sentence only.
+    pub fn internal(e: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            source = s.source();
+        }
+        tracing::error!("{chain}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -96,7 +110,7 @@ impl From<crate::desk::DeskError> for ApiError {
             },
             DeskError::NotFound { .. } => ApiError::not_found(e.to_string()),
             DeskError::Refused(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
-            DeskError::Storage(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            DeskError::Storage(_) => ApiError::internal(&e),
         }
     }
 }
@@ -109,7 +123,7 @@ impl From<crate::registry::RegistryError> for ApiError {
             R::Invalid(_) | R::NoCredential { .. } | R::BadState => StatusCode::UNPROCESSABLE_ENTITY,
             R::OAuthNotConfigured { .. } => StatusCode::CONFLICT,
             R::Credential(_) => StatusCode::BAD_GATEWAY,
-            R::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            R::Storage(_) | R::Files(_) => return ApiError::internal(&e),
         };
         ApiError::new(status, e.to_string())
     }
@@ -125,7 +139,7 @@ impl From<crate::auth::AuthError> for ApiError {
             A::NotFound(_) => StatusCode::NOT_FOUND,
             A::DuplicateEmail(_) | A::DuplicateProfile(_) | A::Refused(_) => StatusCode::CONFLICT,
             A::UnknownProfile(_) | A::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            A::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            A::Storage(_) => return ApiError::internal(&e),
         };
         let retry_after = match &e {
             A::Throttled(wait) => Some(wait.as_secs().max(1)),
@@ -371,7 +385,7 @@ async fn approve_access(State(state): State<AppState>, Path(token): Path<String>
     let Some((plugin, request)) = state.registry.access_request(&token) else {
         return message_page(StatusCode::NOT_FOUND, "Link not valid", "This approval link is not valid or was already used.");
     };
-    let binding = crate::auth::random_token();
+    let binding = crate::secrets::random_token();
     match state.registry.authorize_url(&plugin, &request.credential, &request.email, Some(request.id.clone()), &binding) {
         Ok(url) => {
             let mut response = Redirect::to(&url).into_response();

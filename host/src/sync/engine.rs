@@ -28,6 +28,7 @@ use super::conflict::{merge, Direction, Values};
 use super::mapping::{self, FieldPair};
 use super::settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
 use super::store::{Failure, Fingerprint, Flow, HistoryEntry, SyncStore, ALREADY_MAPPED};
+use crate::clock::now;
 use crate::contract::{Change, ChangeKind, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, FieldType, RecordRef, Value};
 use crate::desk::schema::{self, FieldKind};
 use crate::desk::{ChangeOp, Desk, DeskError, Kind, Record};
@@ -111,10 +112,6 @@ fn desk_reason(e: &DeskError) -> String {
     }
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn module_of(kind: Kind) -> Option<SyncModule> {
     SyncModule::ALL.into_iter().find(|m| m.kind() == kind)
 }
@@ -185,7 +182,7 @@ impl SyncEngine {
         let token = match self.store.hook_token(&self.plugin) {
             Some(t) => t,
             None => {
-                let t = crate::auth::random_token();
+                let t = crate::secrets::random_token();
                 if self.store.set_hook_token(&self.plugin, &t).is_err() {
                     return;
                 }
@@ -270,7 +267,7 @@ impl SyncEngine {
     // ---- CRM -> desk ----
 
     async fn import(&self, plugin: &Plugin, module: SyncModule, ms: &ModuleSettings, first: bool) -> Result<Counts, SyncError> {
-        let since = first.then(|| (chrono::Utc::now() - chrono::Duration::days(365)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        let since = first.then(|| crate::clock::days_ago(365));
         let query = FeedQuery { list_views: ms.list_views.clone(), since, filters: vec![], page_size: 200 };
         let mut cursor = self.store.crm_cursor(&self.plugin, module);
         let mut counts = Counts::default();
@@ -475,7 +472,7 @@ impl SyncEngine {
     ) -> Result<BTreeMap<SyncModule, Counts>, SyncError> {
         let mut pending: BTreeMap<SyncModule, BTreeSet<String>> = BTreeMap::new();
         // First sync: the desk's records of the last year not yet mapped.
-        let year_ago = (chrono::Utc::now() - chrono::Duration::days(365)).to_rfc3339();
+        let year_ago = crate::clock::days_ago(365);
         for (module, ms) in settings.enabled() {
             if ms.direction == Direction::TwoWay && !self.store.first_sync_done(&self.plugin, module) {
                 let ids = self.desk.list(module.kind()).into_iter().filter(|r| r.created_at >= year_ago).map(|r| r.id);

@@ -106,7 +106,7 @@ fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
 }
 
 fn storage(e: sled::Error) -> DeskError {
-    DeskError::Storage(e.to_string())
+    DeskError::Storage(e)
 }
 
 impl SyncStore {
@@ -229,7 +229,7 @@ impl SyncStore {
     }
 
     pub fn set_first_sync_done(&self, plugin: &str, module: SyncModule) -> Result<(), DeskError> {
-        self.set_state(&format!("first/{plugin}/{}", module.name()), &chrono::Utc::now().to_rfc3339())
+        self.set_state(&format!("first/{plugin}/{}", module.name()), &crate::clock::now())
     }
 
     pub fn settings(&self, plugin: &str) -> Option<SyncSettings> {
@@ -253,7 +253,7 @@ impl SyncStore {
         let key = format!("{plugin}/{}/{:020}", entry.at, self.db.generate_id().map_err(storage)?);
         self.history.insert(key, json(entry)).map_err(storage)?;
         // Keep 7 days.
-        let cutoff = (chrono::Utc::now() - chrono::Duration::days(HISTORY_DAYS)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let cutoff = crate::clock::days_ago(HISTORY_DAYS);
         let old: Vec<_> = self
             .history
             .range(format!("{plugin}/").into_bytes()..format!("{plugin}/{cutoff}").into_bytes())
