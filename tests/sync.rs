@@ -296,6 +296,37 @@ async fn a_paused_sync_exchanges_nothing_until_resumed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn pausing_works_whatever_the_crm_says_and_try_again_waits_for_resume() {
+    let s = SyncSetup::start().await;
+    let mut settings = s.engine.settings();
+    let contacts = settings.modules.get_mut(&SyncModule::Contacts).unwrap();
+    contacts.enabled = true;
+    contacts.fields.push(deskpane::sync::mapping::FieldPair { desk: "cf_tickets".into(), crm: "Tickets_Raised".into() });
+    s.engine.set_settings(settings).await.unwrap();
+    s.desk()
+        .create(Kind::Contact, fields(json!({"last_name": "Count", "email": "count@example.com", "cf_tickets": "many"})), "api")
+        .unwrap();
+    s.engine.run().await.unwrap();
+    let failure = s.engine.store().failures("zoho-crm")[0].id.clone();
+
+    // The CRM refuses everything: pausing must still work.
+    s.emulator.fail_next_with_429(1_000);
+    let paused = s.engine.set_paused(true).await.expect("pausing does not ask the CRM");
+    assert!(paused.paused && s.engine.settings().paused);
+    s.emulator.fail_next_with_429(0);
+
+    // While paused, Try Again writes nothing to the CRM.
+    let before = s.emulator.requests().len();
+    let err = s.engine.retry(&failure).await.unwrap_err();
+    assert_eq!(err.to_string(), "sync is paused; resume it to try again");
+    assert_eq!(s.emulator.requests().len(), before, "not one request while paused");
+    assert_eq!(s.engine.store().failures("zoho-crm").len(), 1, "the entry stays for later");
+
+    s.engine.set_paused(false).await.unwrap();
+    assert!(!s.engine.settings().paused);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn rate_limits_and_expired_tokens_do_not_stop_a_sync() {
     let s = SyncSetup::start().await;
     s.emulator

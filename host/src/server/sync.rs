@@ -21,6 +21,7 @@ impl From<SyncError> for ApiError {
         let status = match &e {
             SyncError::NotEnabled(_) => StatusCode::CONFLICT,
             SyncError::NotInstalled(_) => StatusCode::NOT_FOUND,
+            SyncError::Paused => StatusCode::CONFLICT,
             SyncError::Mapping { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SyncError::Plugin(_) => StatusCode::BAD_GATEWAY,
             SyncError::Desk(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -125,10 +126,7 @@ async fn run(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -
 }
 
 async fn set_paused(s: &AppState, id: &str, paused: bool) -> ApiResult<Json<Value>> {
-    let engine = s.sync.engine(id)?;
-    let mut settings = engine.settings();
-    settings.paused = paused;
-    engine.set_settings(settings.clone()).await?;
+    let settings = s.sync.engine(id)?.set_paused(paused).await?;
     if !paused {
         s.sync.trigger();
     }

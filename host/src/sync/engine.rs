@@ -42,6 +42,8 @@ pub enum SyncError {
     NotEnabled(String),
     #[error("no plugin `{0}` is installed")]
     NotInstalled(String),
+    #[error("sync is paused; resume it to try again")]
+    Paused,
     #[error(transparent)]
     Plugin(#[from] CallError),
     #[error(transparent)]
@@ -170,6 +172,22 @@ impl SyncEngine {
         self.store.set_settings(&self.plugin, &settings)?;
         self.watch(&plugin, &settings).await;
         Ok(())
+    }
+
+    /// Pauses or resumes. The settings themselves do not change, so nothing
+    /// is checked against the CRM: pausing works when the CRM is down or
+    /// its fields changed. Resuming asks the CRM for notifications again
+    /// (best effort; polling covers a CRM that cannot).
+    pub async fn set_paused(&self, paused: bool) -> Result<SyncSettings, SyncError> {
+        let mut settings = self.settings();
+        settings.paused = paused;
+        self.store.set_settings(&self.plugin, &settings)?;
+        if !paused {
+            if let Ok(plugin) = self.plugin() {
+                self.watch(&plugin, &settings).await;
+            }
+        }
+        Ok(settings)
     }
 
     /// Asks the CRM to notify the desk of changes to the synced modules.
@@ -669,6 +687,10 @@ impl SyncEngine {
     /// entry that is gone counts as synced: a later sync cleared it.
     pub async fn retry(&self, failure_id: &str) -> Result<bool, SyncError> {
         let _one = self.running.lock().await;
+        // Paused means no data moves, Try Again included.
+        if self.settings().paused {
+            return Err(SyncError::Paused);
+        }
         // Gone already: a later sync of the record succeeded.
         let Some(failure) = self.store.take_failure(&self.plugin, failure_id)? else { return Ok(true) };
         let settings = self.settings();

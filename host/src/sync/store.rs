@@ -320,8 +320,11 @@ impl SyncStore {
                 self.map.remove(k).map_err(storage)?;
             }
         }
+        // Exact keys and `{plugin}/` prefixes only: forgetting `zoho` must
+        // not touch `zoho-crm`.
         for prefix in ["cursor", "deskseq", "first", "settings", "hook"] {
-            for k in self.state.scan_prefix(format!("{prefix}/{plugin}")).keys().filter_map(Result::ok) {
+            self.state.remove(format!("{prefix}/{plugin}")).map_err(storage)?;
+            for k in self.state.scan_prefix(format!("{prefix}/{plugin}/")).keys().filter_map(Result::ok) {
                 self.state.remove(k).map_err(storage)?;
             }
         }
@@ -332,3 +335,29 @@ impl SyncStore {
 
 /// The seeds' message for a CRM record mapped to another desk record.
 pub const ALREADY_MAPPED: &str = "CRM ID is already mapped with another Support Entity";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgetting_a_plugin_leaves_a_plugin_whose_id_it_prefixes_alone() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let store = SyncStore::open(&db).unwrap();
+        for plugin in ["zoho", "zoho-crm"] {
+            store.set_settings(plugin, &SyncSettings::default()).unwrap();
+            store.set_crm_cursor(plugin, SyncModule::Contacts, "c1").unwrap();
+            store.set_desk_seq(plugin, 7).unwrap();
+            store.set_first_sync_done(plugin, SyncModule::Contacts).unwrap();
+            store.set_hook_token(plugin, "t").unwrap();
+        }
+        store.forget("zoho").unwrap();
+        assert!(store.settings("zoho").is_none() && store.crm_cursor("zoho", SyncModule::Contacts).is_none());
+        assert!(store.hook_token("zoho").is_none() && store.desk_seq("zoho").is_none());
+        assert!(store.settings("zoho-crm").is_some(), "settings kept");
+        assert_eq!(store.crm_cursor("zoho-crm", SyncModule::Contacts).as_deref(), Some("c1"));
+        assert_eq!(store.desk_seq("zoho-crm"), Some(7));
+        assert!(store.first_sync_done("zoho-crm", SyncModule::Contacts));
+        assert_eq!(store.hook_token("zoho-crm").as_deref(), Some("t"));
+    }
+}
