@@ -296,6 +296,59 @@ async fn a_paused_sync_exchanges_nothing_until_resumed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn two_desk_contacts_with_one_email_never_overwrite_each_other() {
+    let s = SyncSetup::start().await;
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    let first = s
+        .desk()
+        .create(
+            Kind::Contact,
+            fields(json!({"first_name": "Ann", "last_name": "First", "email": "shared@example.com", "title": "CEO"})),
+            "api",
+        )
+        .unwrap();
+    s.engine.run().await.unwrap();
+    // The desk accepts a second contact with the same email.
+    s.desk()
+        .create(
+            Kind::Contact,
+            fields(json!({"first_name": "Bob", "last_name": "Second", "email": "Shared@example.com", "title": "Intern"})),
+            "api",
+        )
+        .unwrap();
+    let report = s.engine.run().await.unwrap();
+    assert_eq!(report.exported[&SyncModule::Contacts].failed, 1);
+    let crm = crm_contacts_by_email(&s, "shared@example.com");
+    assert_eq!(crm.len(), 1);
+    assert_eq!(
+        (crm[0]["Last_Name"].as_str(), crm[0]["Title"].as_str()),
+        (Some("First"), Some("CEO")),
+        "the mapped CRM record was not overwritten"
+    );
+    // A later import leaves the first desk contact as it was.
+    s.engine.run().await.unwrap();
+    let kept = s.desk().get(Kind::Contact, &first.id).unwrap();
+    assert_eq!((kept.text("last_name"), kept.text("title")), (Some("First"), Some("CEO")));
+    let failures = s.engine.store().failures("zoho-crm");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].record, "Shared@example.com");
+    assert!(
+        failures[0].reason.contains(&format!("contact Ann First (desk id {}) already syncs with this email", first.id)),
+        "{}",
+        failures[0].reason
+    );
+
+    // Two new contacts sharing an email in one batch: only the first goes.
+    for (last, title) in [("Twin", "One"), ("Twin", "Two")] {
+        s.desk().create(Kind::Contact, fields(json!({"last_name": last, "title": title, "email": "twins@example.com"})), "api").unwrap();
+    }
+    s.engine.run().await.unwrap();
+    let crm = crm_contacts_by_email(&s, "twins@example.com");
+    assert_eq!(crm.len(), 1);
+    assert_eq!(crm[0]["Title"], "One");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn pausing_works_whatever_the_crm_says_and_try_again_waits_for_resume() {
     let s = SyncSetup::start().await;
     let mut settings = s.engine.settings();

@@ -18,7 +18,7 @@
 //! `sync:<plugin>` and are not exported; CRM changes the engine wrote come
 //! back equal to their fingerprint and change nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -595,6 +595,8 @@ impl SyncEngine {
     ) -> Result<Counts, SyncError> {
         let mut counts = Counts::default();
         let mut batch: Vec<(String, CrmRecord, Values, bool)> = Vec::new();
+        // Duplicate-key values claimed by a record of this batch.
+        let mut claimed: HashMap<String, String> = HashMap::new();
         for id in ids {
             let Some(record) = self.desk.get(module.kind(), &id) else { continue };
             if module == SyncModule::Products
@@ -619,6 +621,14 @@ impl SyncEngine {
             match self.crm_fields(module, &changed, &ms.fields, meta) {
                 Ok(fields) if fields.is_empty() && crm_id.is_some() => continue,
                 Ok(fields) => {
+                    if crm_id.is_none() {
+                        if let Some(holder) = self.key_holder(module, &record, &mut claimed) {
+                            counts.failed += 1;
+                            let reason = duplicate_in_desk(module, &holder);
+                            self.fail(Failure::new(Flow::DeskToCrm, module, name_of(|f| record.fields.get(f)), reason).desk(Some(id)))?;
+                            continue;
+                        }
+                    }
                     // What both sides hold once the CRM takes it.
                     let mut new_base = if crm_id.is_none() { values.clone() } else { base.clone() };
                     new_base.extend(changed);
@@ -654,8 +664,13 @@ impl SyncEngine {
                             }
                             Err(e) => {
                                 counts.failed += 1;
+                                let name = self
+                                    .desk
+                                    .get(module.kind(), desk_id)
+                                    .map(|r| name_of(|f| r.fields.get(f)))
+                                    .unwrap_or_else(|| desk_id.clone());
                                 self.fail(
-                                    Failure::new(Flow::DeskToCrm, module, desk_id.clone(), e.to_string())
+                                    Failure::new(Flow::DeskToCrm, module, name, e.to_string())
                                         .desk(Some(desk_id.clone()))
                                         .crm(Some(written.id.clone()))
                                         .with_record(record),
@@ -680,6 +695,29 @@ impl SyncEngine {
             self.set_progress(|p| p.done += chunk.len() as u64);
         }
         Ok(counts)
+    }
+
+    /// The desk record that already holds `record`'s duplicate key (email,
+    /// account or product name) for the CRM: one that is mapped, or one
+    /// earlier in this batch. The CRM keeps one record per key, so sending
+    /// a second would overwrite the first's CRM record. Claims the key for
+    /// `record` when free.
+    fn key_holder(&self, module: SyncModule, record: &Record, claimed: &mut HashMap<String, String>) -> Option<Record> {
+        let key = module.duplicate_key();
+        let value = record.text(key).map(str::trim).filter(|v| !v.is_empty())?;
+        let folded = value.to_lowercase();
+        if let Some(holder) = claimed.get(&folded).and_then(|id| self.desk.get(module.kind(), id)) {
+            return Some(holder);
+        }
+        let mapped = self
+            .desk
+            .find(module.kind(), key, value)
+            .into_iter()
+            .find(|other| other.id != record.id && self.store.crm_id(&self.plugin, module, &other.id).is_some());
+        if mapped.is_none() {
+            claimed.insert(folded, record.id.clone());
+        }
+        mapped
     }
 
     /// "Try Again": syncs a failed record once more and drops its entry
@@ -716,6 +754,25 @@ impl SyncEngine {
         self.store.flush()?;
         Ok(self.store.failures(&self.plugin).len() <= before)
     }
+}
+
+/// Why a record was kept back: another desk record holds its key.
+fn duplicate_in_desk(module: SyncModule, holder: &Record) -> String {
+    let what = match module {
+        SyncModule::Contacts => "email",
+        SyncModule::Accounts => "account name",
+        SyncModule::Products => "product name",
+    };
+    let name = [holder.text("first_name"), holder.text("last_name"), holder.text("account_name"), holder.text("product_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "Not sent to the CRM: {} {name} (desk id {}) already syncs with this {what}, and the CRM keeps one record per {what}. Change the {what} or merge the two records.",
+        module.kind().singular(),
+        holder.id
+    )
 }
 
 /// Equal values, an absent field counting as empty.
