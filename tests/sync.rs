@@ -434,3 +434,83 @@ async fn always_delete_moves_the_desk_record_and_its_associates_to_the_recycle_b
     let entry = bin.iter().find(|e| e.record.id == desk.id).expect("in the recycle bin");
     assert_eq!(entry.associates.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec![ticket.id.as_str()]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_way_a_record_deleted_in_the_desk_comes_back_when_the_crm_changes_it() {
+    let s = SyncSetup::start().await;
+    let crm_id = s.emulator.seed("Accounts", json!({"Account_Name": "Zylker", "Industry": "Retail"}));
+    s.enable(&[SyncModule::Accounts], |m| m.direction = Direction::CrmToDesk).await;
+    s.engine.run().await.unwrap();
+    let desk = s.desk().find(Kind::Account, "account_name", "Zylker").remove(0);
+    s.desk().delete(Kind::Account, &desk.id, false, "agent:1").unwrap();
+    s.engine.run().await.unwrap();
+    assert!(s.desk().find(Kind::Account, "account_name", "Zylker").is_empty(), "a desk delete stays while the CRM is silent");
+    assert!(s.emulator.record("Accounts", &crm_id).is_some(), "one-way: nothing is deleted in the CRM");
+
+    crm_edit(&s, "Accounts", &crm_id, json!({"Industry": "Wholesale"})).await;
+    s.engine.run().await.unwrap();
+    let back = s.desk().find(Kind::Account, "account_name", "Zylker");
+    assert_eq!(back.len(), 1, "updated in the CRM after the desk delete: it comes back");
+    assert_eq!(back[0].text("industry"), Some("Wholesale"));
+    assert!(s.engine.store().failures("zoho-crm").is_empty(), "{:?}", s.engine.store().failures("zoho-crm"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_way_a_desk_delete_and_a_crm_edit_before_the_next_run_follow_the_delete_preference() {
+    // "Always delete in the CRM": the desk's delete wins.
+    let s = SyncSetup::start().await;
+    let crm_id = s.emulator.seed("Contacts", json!({"Last_Name": "Gone", "Email": "gone@example.com"}));
+    s.enable(&[SyncModule::Contacts], |m| m.on_desk_delete = OnDeskDelete::Always).await;
+    s.engine.run().await.unwrap();
+    let desk = contacts_by_email(&s, "gone@example.com").remove(0);
+    s.desk().delete(Kind::Contact, &desk.id, false, "agent:1").unwrap();
+    crm_edit(&s, "Contacts", &crm_id, json!({"Title": "Edited meanwhile"})).await;
+    s.engine.run().await.unwrap();
+    assert!(contacts_by_email(&s, "gone@example.com").is_empty());
+    assert!(s.emulator.record("Contacts", &crm_id).is_none(), "deleted in the CRM");
+    assert!(s.engine.store().failures("zoho-crm").is_empty(), "{:?}", s.engine.store().failures("zoho-crm"));
+
+    // "Never delete in the CRM": the CRM's later edit brings it back.
+    let s = SyncSetup::start().await;
+    let crm_id = s.emulator.seed("Contacts", json!({"Last_Name": "Back", "Email": "back@example.com"}));
+    s.enable(&[SyncModule::Contacts], |m| m.on_desk_delete = OnDeskDelete::Never).await;
+    s.engine.run().await.unwrap();
+    let desk = contacts_by_email(&s, "back@example.com").remove(0);
+    s.desk().delete(Kind::Contact, &desk.id, false, "agent:1").unwrap();
+    crm_edit(&s, "Contacts", &crm_id, json!({"Title": "Edited meanwhile"})).await;
+    s.engine.run().await.unwrap();
+    let back = contacts_by_email(&s, "back@example.com");
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].text("title"), Some("Edited meanwhile"));
+    assert!(s.emulator.record("Contacts", &crm_id).is_some());
+    assert!(s.engine.store().failures("zoho-crm").is_empty(), "{:?}", s.engine.store().failures("zoho-crm"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_deleted_in_the_crm_unmaps_the_contacts_it_takes_to_the_recycle_bin() {
+    let s = SyncSetup::start().await;
+    s.enable(&[SyncModule::Accounts, SyncModule::Contacts], |m| m.on_crm_delete = OnCrmDelete::Always).await;
+    let account = s.desk().create(Kind::Account, fields(json!({"account_name": "Closing Ltd"})), "api").unwrap();
+    let contact = s
+        .desk()
+        .create(Kind::Contact, fields(json!({"last_name": "Staff", "email": "staff@closing.example", "account_id": account.id})), "api")
+        .unwrap();
+    s.engine.run().await.unwrap();
+    let account_crm = s.engine.store().crm_id("zoho-crm", SyncModule::Accounts, &account.id).expect("account exported");
+    assert!(s.engine.store().crm_id("zoho-crm", SyncModule::Contacts, &contact.id).is_some(), "contact exported");
+
+    crm_delete(&s, "Accounts", &[&account_crm]).await;
+    s.engine.run().await.unwrap();
+    assert!(s.desk().get(Kind::Contact, &contact.id).is_none(), "the contact went to the bin with its account");
+    assert!(s.engine.store().crm_id("zoho-crm", SyncModule::Contacts, &contact.id).is_none(), "and is unmapped");
+
+    // The CRM contact itself still exists and keeps syncing: an edit there
+    // reaches the desk, with no "already mapped" failure.
+    let crm_contact = crm_contacts_by_email(&s, "staff@closing.example")[0]["id"].as_str().unwrap().to_string();
+    crm_edit(&s, "Contacts", &crm_contact, json!({"Title": "Still here"})).await;
+    s.engine.run().await.unwrap();
+    let live = contacts_by_email(&s, "staff@closing.example");
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(live[0].text("title"), Some("Still here"));
+    assert!(s.engine.store().failures("zoho-crm").is_empty(), "{:?}", s.engine.store().failures("zoho-crm"));
+}

@@ -346,12 +346,38 @@ impl SyncEngine {
     }
 
     fn apply_crm_change(&self, module: SyncModule, ms: &ModuleSettings, change: &Change, counts: &mut Counts) -> Result<(), DeskError> {
-        let mapped = self.store.desk_id(&self.plugin, module, &change.id);
+        let mut mapped = self.store.desk_id(&self.plugin, module, &change.id);
         if change.kind == ChangeKind::Deleted {
             if let Some(desk_id) = mapped {
                 self.crm_deleted(module, ms, &desk_id)?;
             }
             return Ok(());
+        }
+        // Mapped to a desk record that was deleted in the desk since.
+        if let Some(desk_id) = mapped.clone().filter(|id| self.desk.get(module.kind(), id).is_none()) {
+            // A feed may replay what it already gave; a CRM change since the
+            // last sync is a later time or different values (CRM times are
+            // whole seconds, so an edit in the same second shows by value).
+            let known = self.store.fingerprint(&self.plugin, module, &desk_id);
+            let later = match (record_time(change), known.as_ref().and_then(|f| f.crm_time.as_deref()).and_then(parse_time)) {
+                (Some(now), Some(then)) => now > then,
+                _ => true,
+            };
+            let differs = change
+                .record
+                .as_ref()
+                .is_some_and(|r| known.as_ref().is_none_or(|f| !same(&self.crm_values(module, &ms.fields, &r.fields), &f.values)));
+            let changed_since = later || differs;
+            if !changed_since || (ms.direction == Direction::TwoWay && ms.on_desk_delete == OnDeskDelete::Always) {
+                // Nothing new in the CRM (a feed replay), or the desk's
+                // delete goes to the CRM in this run's export.
+                return Ok(());
+            }
+            // The delete stays in the desk (one-way, or "never delete in
+            // the CRM"): the CRM record changed since, so it comes back as
+            // a new desk record (seed 001).
+            self.store.unlink(&self.plugin, module, &desk_id)?;
+            mapped = None;
         }
         let Some(record) = &change.record else { return Ok(()) };
         let crm = self.crm_values(module, &ms.fields, &record.fields);
@@ -475,7 +501,15 @@ impl SyncEngine {
             OnCrmDelete::Never => false,
         };
         if delete && self.desk.get(module.kind(), desk_id).is_some() {
-            self.desk.delete(module.kind(), desk_id, true, &self.origin())?;
+            let entry = self.desk.delete(module.kind(), desk_id, true, &self.origin())?;
+            // Associates that sync themselves (an account's contacts) went
+            // to the bin too: unmap them, so they sync again when restored
+            // or changed in the CRM, instead of never again.
+            for associate in &entry.associates {
+                if let Some(m) = module_of(associate.kind) {
+                    self.store.unlink(&self.plugin, m, &associate.id)?;
+                }
+            }
         }
         self.store.unlink(&self.plugin, module, desk_id)
     }
@@ -754,6 +788,15 @@ impl SyncEngine {
         self.store.flush()?;
         Ok(self.store.failures(&self.plugin).len() <= before)
     }
+}
+
+fn parse_time(t: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(t).ok()
+}
+
+/// When the CRM last changed the record a change carries.
+fn record_time(change: &Change) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    change.record.as_ref().and_then(|r| r.modified_time.as_deref()).or(change.changed_time.as_deref()).and_then(parse_time)
 }
 
 /// Why a record was kept back: another desk record holds its key.
