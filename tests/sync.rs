@@ -61,7 +61,9 @@ async fn the_first_sync_imports_and_exports_the_last_years_records_once() {
 
     s.enable(&[SyncModule::Contacts], |_| {}).await;
     let report = s.engine.run().await.unwrap();
-    assert_eq!(report.imported[&SyncModule::Contacts].added, 3, "{report:?}");
+    // Ada and No Email are new to the desk; Grace was matched: updated.
+    let imported = report.imported[&SyncModule::Contacts];
+    assert_eq!((imported.added, imported.updated), (2, 1), "{report:?}");
 
     assert_eq!(contacts_by_email(&s, "ada@example.com")[0].text("title"), Some("Analyst"));
     assert_eq!(contacts_by_email(&s, "grace@example.com").len(), 1);
@@ -79,7 +81,7 @@ async fn the_first_sync_imports_and_exports_the_last_years_records_once() {
     assert!(again.exported.values().all(|c| c.added == 0 && c.updated == 0), "{again:?}");
     assert_eq!(s.emulator.requests().iter().filter(|r| r.method != "GET").count(), writes_before);
     let history = s.engine.store().history("zoho-crm");
-    assert!(history.iter().any(|h| h.added == 3), "{history:?}");
+    assert!(history.iter().any(|h| h.added == 2 && h.updated == 1), "{history:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -513,4 +515,31 @@ async fn an_account_deleted_in_the_crm_unmaps_the_contacts_it_takes_to_the_recyc
     assert_eq!(live.len(), 1, "{live:?}");
     assert_eq!(live[0].text("title"), Some("Still here"));
     assert!(s.engine.store().failures("zoho-crm").is_empty(), "{:?}", s.engine.store().failures("zoho-crm"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contact_without_email_on_both_sides_is_matched_by_name_and_account_not_duplicated() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Contacts", json!({"First_Name": "Noah", "Last_Name": "Williams", "Title": "Buyer"}));
+    let desk = s
+        .desk()
+        .create(Kind::Contact, fields(json!({"first_name": "noah", "last_name": "WILLIAMS", "phone": "+1 555 0100"})), "api")
+        .unwrap();
+    // A lookalike with another first name stays apart.
+    s.desk().create(Kind::Contact, fields(json!({"first_name": "Emma", "last_name": "Williams"})), "api").unwrap();
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    let report = s.engine.run().await.unwrap();
+    let noahs = s.desk().find(Kind::Contact, "last_name", "Williams");
+    assert_eq!(noahs.len(), 2, "Noah matched, not added again: {noahs:?}");
+    let crm_noahs: Vec<_> = s
+        .emulator
+        .records("Contacts")
+        .into_iter()
+        .filter(|c| c["First_Name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("noah")))
+        .collect();
+    assert_eq!(crm_noahs.len(), 1, "and not exported twice");
+    assert!(s.engine.store().crm_id("zoho-crm", SyncModule::Contacts, &desk.id).is_some(), "the desk's Noah is mapped");
+    assert_eq!(s.desk().get(Kind::Contact, &desk.id).unwrap().text("title"), Some("Buyer"));
+    assert_eq!(report.imported[&SyncModule::Contacts].added, 0, "history says matched, not added: {report:?}");
+    assert_eq!(report.exported[&SyncModule::Contacts].added, 1, "only Emma is new to the CRM: {report:?}");
 }

@@ -436,7 +436,9 @@ impl SyncEngine {
                     return Ok(());
                 }
                 let fields: Map<String, Json> = m.to_desk.into_iter().collect();
-                self.write_desk(module, Some(&desk.id), fields, &change.id, &fingerprint).map(|_| if newly { "added" } else { "updated" })
+                // An existing desk record, newly matched or not: updated, not
+                // added (the history says what really happened).
+                self.write_desk(module, Some(&desk.id), fields, &change.id, &fingerprint).map(|_| "updated")
             }
             None => {
                 let fields: Map<String, Json> = crm.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -491,7 +493,32 @@ impl SyncEngine {
                 }
             }
         }
+        if module == SyncModule::Contacts && text(crm, "email").is_empty() {
+            return (self.match_without_email(crm), false);
+        }
         (None, false)
+    }
+
+    /// A contact without email matches by its second key: first and last
+    /// name and account, all equal (case-insensitive; absent equals absent),
+    /// among desk contacts that have no email and sync with nothing yet.
+    /// Only a single candidate matches: two lookalikes stay apart.
+    fn match_without_email(&self, crm: &Values) -> Option<Record> {
+        let last = text(crm, "last_name");
+        if last.is_empty() {
+            return None;
+        }
+        let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+        let mut candidates = self.desk.find(Kind::Contact, "last_name", &last).into_iter().filter(|r| {
+            r.text("email").unwrap_or("").is_empty()
+                && same(r.text("first_name").unwrap_or(""), &text(crm, "first_name"))
+                && same(r.text("account_id").unwrap_or(""), &text(crm, "account_id"))
+                && self.store.crm_id(&self.plugin, SyncModule::Contacts, &r.id).is_none()
+        });
+        match (candidates.next(), candidates.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
     }
 
     fn crm_deleted(&self, module: SyncModule, ms: &ModuleSettings, desk_id: &str) -> Result<(), DeskError> {
@@ -787,6 +814,15 @@ impl SyncEngine {
         }
         self.store.flush()?;
         Ok(self.store.failures(&self.plugin).len() <= before)
+    }
+}
+
+/// A value as text, empty when absent or null.
+fn text(values: &Values, field: &str) -> String {
+    match values.get(field) {
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Null) | None => String::new(),
+        Some(other) => other.to_string(),
     }
 }
 
