@@ -150,7 +150,10 @@ impl RecordError {
                 json!({
                     "api_name": api_name,
                     "json_path": json_path,
-                    "duplicate_record": {"id": id, "module": {"api_name": module}},
+                    "duplicate_record": {
+                        "id": id,
+                        "module": {"api_name": module, "id": crate::modules::module(module).map(|m| m.id)},
+                    },
                 }),
                 "duplicate data",
             ),

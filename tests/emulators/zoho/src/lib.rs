@@ -217,11 +217,20 @@ fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// Requests kept for tests to inspect; the older half goes when full.
+pub const MAX_RECORDED_REQUESTS: usize = 20_000;
+
 async fn record_request(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
     let response = next.run(request).await;
-    lock(&shared.requests).push(RecordedRequest { method, path, query, status: response.status().as_u16() });
+    let mut requests = lock(&shared.requests);
+    // Bounded: a load run must not grow the emulator without end.
+    if requests.len() >= MAX_RECORDED_REQUESTS {
+        requests.drain(..MAX_RECORDED_REQUESTS / 2);
+    }
+    requests.push(RecordedRequest { method, path, query, status: response.status().as_u16() });
+    drop(requests);
     response
 }

@@ -146,21 +146,55 @@ impl Field {
             Some(LookupTarget::Module(m)) => json!({"module": {"api_name": m}}),
             _ => json!({}),
         };
+        let (json_type, ui_type) = match self.data_type {
+            DataType::Text => ("string", 1),
+            DataType::Textarea => ("string", 3),
+            DataType::Email => ("string", 25),
+            DataType::Phone => ("string", 33),
+            DataType::Website => ("string", 21),
+            DataType::Integer => ("integer", 32),
+            DataType::Currency => ("double", 36),
+            DataType::Double => ("double", 38),
+            DataType::Boolean => ("boolean", 301),
+            DataType::Date => ("string", 24),
+            DataType::Datetime => ("string", 333),
+            DataType::Picklist => ("string", 2),
+            DataType::MultiSelectPicklist => ("jsonarray", 100),
+            DataType::Lookup => ("jsonobject", 133),
+            DataType::OwnerLookup => ("jsonobject", 8),
+        };
         json!({
+            "id": numeric_id(self.api_name),
             "api_name": self.api_name,
             "field_label": self.label,
             "display_label": self.label,
             "data_type": self.data_type.api_name(),
+            "json_type": json_type,
+            "ui_type": ui_type,
+            "visible": true,
             "system_mandatory": self.mandatory,
             "length": self.length,
             "read_only": self.read_only,
+            "field_read_only": self.read_only,
             "custom_field": self.custom,
-            "pick_list_values": self.picklist.iter()
-                .map(|v| json!({"display_value": v, "actual_value": v}))
+            "pick_list_values": self.picklist.iter().enumerate()
+                .map(|(i, v)| json!({
+                    "id": numeric_id(&format!("{}:{v}", self.api_name)),
+                    "display_value": v,
+                    "actual_value": v,
+                    "sequence_number": i + 1,
+                    "type": "used",
+                }))
                 .collect::<Vec<_>>(),
             "lookup": lookup,
         })
     }
+}
+
+/// A stable, Zoho-shaped numeric id (a 19-digit string) for a name.
+pub fn numeric_id(name: &str) -> String {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("4150868{:012}", hash % 1_000_000_000_000)
 }
 
 pub struct Module {

@@ -103,9 +103,28 @@ impl Accounts {
 
 /// `POST /oauth/v2/token`; parameters may come in the form body or, as Zoho
 /// also accepts, in the query string.
-pub async fn token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body: Bytes) -> Json<Value> {
-    let mut params: HashMap<String, String> = parse_form(query.as_deref().unwrap_or("")).into_iter().collect();
-    params.extend(parse_form(&String::from_utf8_lossy(&body)));
+/// Parameters come in the query, an urlencoded body, or multipart form
+/// data (what Zoho's own client libraries post).
+pub async fn token(State(shared): State<Arc<Shared>>, request: axum::extract::Request) -> Json<Value> {
+    use axum::extract::FromRequest;
+    let mut params: HashMap<String, String> = parse_form(request.uri().query().unwrap_or("")).into_iter().collect();
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart {
+        if let Ok(mut form) = axum::extract::Multipart::from_request(request, &()).await {
+            while let Ok(Some(field)) = form.next_field().await {
+                let name = field.name().unwrap_or_default().to_string();
+                if let Ok(value) = field.text().await {
+                    params.insert(name, value);
+                }
+            }
+        }
+    } else if let Ok(body) = Bytes::from_request(request, &()).await {
+        params.extend(parse_form(&String::from_utf8_lossy(&body)));
+    }
     Json(lock(&shared.accounts).grant(&params, &shared.base_url))
 }
 

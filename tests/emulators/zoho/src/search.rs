@@ -195,9 +195,10 @@ fn condition_matches(store: &Store, module: &Module, record: &Record, cond: &Con
     }
 }
 
-/// Phone numbers compare without spaces, dashes, dots and parentheses.
+/// Phone numbers compare by their digits: a `+` sent unencoded in a query
+/// string arrives as a space, and formats differ ("+1 555-0177").
 fn phone_digits(text: &str) -> String {
-    text.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect()
+    text.chars().filter(char::is_ascii_digit).collect()
 }
 
 /// The text values of the record's fields of one type.

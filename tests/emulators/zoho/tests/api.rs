@@ -429,10 +429,13 @@ async fn field_metadata_describes_the_module() {
     assert_eq!(field("First_Name")["system_mandatory"], false);
     let tier = field("Support_Tier");
     assert_eq!(tier["custom_field"], true);
-    assert_eq!(
-        tier["pick_list_values"],
-        json!([{"display_value": "Gold", "actual_value": "Gold"}, {"display_value": "Silver", "actual_value": "Silver"}, {"display_value": "Bronze", "actual_value": "Bronze"}])
-    );
+    let values: Vec<(&str, &str, u64)> = tier["pick_list_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["display_value"].as_str().unwrap(), v["actual_value"].as_str().unwrap(), v["sequence_number"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(values, vec![("Gold", "Gold", 1), ("Silver", "Silver", 2), ("Bronze", "Bronze", 3)]);
     assert_eq!(field("Account_Name")["lookup"]["module"]["api_name"], "Accounts");
     assert_eq!(field("Tickets_Raised")["data_type"], "integer");
     assert_eq!(field("Owner")["data_type"], "ownerlookup");
@@ -544,9 +547,12 @@ async fn paging_past_2000_records_needs_page_token() {
     few.zoho.seed("Contacts", contact("Only", "only@example.com"));
     assert_eq!(few.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page", "3")]).await.status, StatusCode::NO_CONTENT);
 
-    // The token of page 10 continues beyond 2,000; `page` is then ignored.
+    // The token of page 10 continues beyond 2,000 (with `page` beside it,
+    // Zoho refuses the request).
     let token = info["next_page_token"].as_str().unwrap();
-    let page11 = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page_token", token), ("page", "1")]).await;
+    let both = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page_token", token), ("page", "1")]).await;
+    assert_eq!(both.status, StatusCode::BAD_REQUEST);
+    let page11 = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page_token", token)]).await;
     assert_eq!(page11.status, StatusCode::OK);
     let expected_page11: Vec<String> = seeded.iter().rev().skip(2000).take(200).cloned().collect();
     assert_eq!(ids(page11.body["data"].as_array().unwrap()), expected_page11);
@@ -609,12 +615,18 @@ async fn custom_views_filter_lists() {
     assert_eq!(cvid.len(), 19);
 
     let views = crm.get("/crm/v8/settings/custom_views", &[("module", "Contacts")]).await;
+    let summary: Vec<Value> = views.body["custom_views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| json!({"id": v["id"], "name": v["name"], "display_value": v["display_value"], "system_defined": v["system_defined"]}))
+        .collect();
     assert_eq!(
-        views.body["custom_views"],
-        json!([
-            {"id": "Contacts_all", "name": "All", "display_value": "All", "system_defined": true},
-            {"id": cvid, "name": "Gold customers", "display_value": "Gold customers", "system_defined": false},
-        ])
+        summary,
+        vec![
+            json!({"id": "Contacts_all", "name": "All", "display_value": "All", "system_defined": true}),
+            json!({"id": cvid, "name": "Gold customers", "display_value": "Gold customers", "system_defined": false}),
+        ]
     );
     let in_view = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("cvid", &cvid)]).await;
     assert_eq!(ids(in_view.body["data"].as_array().unwrap()), vec![gold]);
@@ -1004,7 +1016,7 @@ async fn duplicate_unique_field_is_duplicate_data() {
         dup.body["data"][0],
         error(
             "DUPLICATE_DATA",
-            json!({"api_name": "Email", "json_path": "$.data[0].Email", "duplicate_record": {"id": ada, "module": {"api_name": "Contacts"}}}),
+            json!({"api_name": "Email", "json_path": "$.data[0].Email", "duplicate_record": {"id": ada, "module": {"api_name": "Contacts", "id": "6421000000000002175"}}}),
             "duplicate data"
         )
     );
@@ -1503,4 +1515,100 @@ async fn unknown_paths_and_methods_are_refused() {
     assert_eq!((path.status, path.body["code"].as_str()), (StatusCode::NOT_FOUND, Some("INVALID_URL_PATTERN")));
     let method = crm.call(Method::PATCH, "/crm/v8/Contacts", &[], None, &[]).await;
     assert_eq!(method.body["code"], "INVALID_REQUEST_METHOD");
+}
+
+// ---- what Zoho's own client libraries send and read first ----------------
+
+#[tokio::test]
+async fn the_token_endpoint_reads_multipart_form_data_as_the_client_libraries_post_it() {
+    let crm = Crm::start().await;
+    let boundary = "----deskpane-test-boundary";
+    let mut body = String::new();
+    for (name, value) in [
+        ("grant_type", "refresh_token"),
+        ("client_id", "1000.DESKPANE"),
+        ("client_secret", "deskpane-secret"),
+        ("refresh_token", "1000.refresh.demo"),
+    ] {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let grant = answer(
+        crm.http
+            .post(crm.url("/oauth/v2/token"))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(grant.status, StatusCode::OK);
+    assert!(grant.body["access_token"].is_string(), "{}", grant.text);
+}
+
+#[tokio::test]
+async fn modules_related_lists_and_the_org_are_described() {
+    let crm = Crm::start().await;
+    let modules = crm.get("/crm/v8/settings/modules", &[]).await;
+    assert_eq!(modules.status, StatusCode::OK);
+    let contacts =
+        modules.body["modules"].as_array().unwrap().iter().find(|m| m["api_name"] == "Contacts").expect("Contacts listed").clone();
+    assert!(contacts["id"].is_string() && contacts["api_supported"] == true);
+
+    let related = crm.get("/crm/v8/settings/related_lists", &[("module", "Contacts")]).await;
+    assert_eq!(related.status, StatusCode::OK);
+    let names: Vec<&str> = related.body["related_lists"].as_array().unwrap().iter().filter_map(|r| r["api_name"].as_str()).collect();
+    assert!(names.contains(&"Notes") && names.contains(&"Deals"), "{names:?}");
+    assert_eq!(crm.get("/crm/v8/settings/related_lists", &[]).await.body["code"], "REQUIRED_PARAM_MISSING");
+
+    let org = crm.get("/crm/v8/org", &[]).await;
+    assert_eq!(org.status, StatusCode::OK);
+    assert!(org.body["org"][0]["id"].is_string() && org.body["org"][0]["currency"].is_string(), "{}", org.text);
+}
+
+#[tokio::test]
+async fn field_metadata_and_custom_views_carry_zohos_properties() {
+    let crm = Crm::start().await;
+    let fields = crm.get("/crm/v8/settings/fields", &[("module", "Contacts")]).await;
+    for f in fields.body["fields"].as_array().unwrap() {
+        assert!(f["id"].as_str().is_some_and(|id| id.len() == 19 && id.bytes().all(|b| b.is_ascii_digit())), "{f}");
+        assert!(f["json_type"].is_string() && f["ui_type"].is_number() && f["visible"] == true, "{f}");
+        for v in f["pick_list_values"].as_array().unwrap() {
+            assert!(v["id"].is_string() && v["sequence_number"].is_number() && v["type"] == "used", "{v}");
+        }
+    }
+    let views = crm.get("/crm/v8/settings/custom_views", &[("module", "Contacts")]).await;
+    assert!(views.body["info"]["count"].as_u64().is_some_and(|n| n >= 1), "{}", views.text);
+    assert!(views.body["info"]["default"].is_string(), "{}", views.text);
+}
+
+#[tokio::test]
+async fn a_duplicate_names_the_module_by_id_too() {
+    let crm = Crm::start().await;
+    crm.zoho.seed("Contacts", json!({"Last_Name": "One", "Email": "same@example.com"}));
+    let again = crm.post("/crm/v8/Contacts", json!({"data": [{"Last_Name": "Two", "Email": "same@example.com"}]})).await;
+    let module = &again.body["data"][0]["details"]["duplicate_record"]["module"];
+    assert_eq!(module["api_name"], "Contacts", "{}", again.text);
+    assert!(module["id"].is_string(), "{}", again.text);
+}
+
+#[tokio::test]
+async fn phone_search_matches_by_digits_even_when_the_plus_arrives_as_a_space() {
+    let crm = Crm::start().await;
+    let id = crm.zoho.seed("Contacts", json!({"Last_Name": "Call", "Phone": "+1 555-0177"}));
+    // `+` unencoded in a query string decodes as a space.
+    let url = format!("{}/crm/v8/Contacts/search?phone=+1%20555%200177&fields=Last_Name", crm.zoho.base_url());
+    let found = answer(crm.http.get(url).header(AUTHORIZATION, format!("Zoho-oauthtoken {}", crm.token)).send().await.unwrap()).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.body["data"][0]["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn page_and_page_token_cannot_be_combined() {
+    let crm = Crm::start().await;
+    let both = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("page", "2"), ("page_token", "x")]).await;
+    assert_eq!(both.status, StatusCode::BAD_REQUEST);
+    assert_eq!(both.body["code"], "INVALID_DATA");
+    assert_eq!(both.body["details"]["param_name"], "page", "{}", both.text);
 }

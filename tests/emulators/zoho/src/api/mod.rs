@@ -163,6 +163,10 @@ fn route(shared: &Shared, req: &ApiRequest, segments: &[&str]) -> Result<Reply, 
     let method = req.method.clone();
     match segments {
         ["settings", "fields"] if method == M::GET => settings::fields(req),
+        ["settings", "modules"] if method == M::GET => Ok(settings::modules()),
+        ["settings", "related_lists"] if method == M::GET => settings::related_lists(req),
+        ["org"] if method == M::GET => Ok(settings::org(shared)),
+        ["settings", "modules" | "related_lists"] | ["org"] => Err(ApiError::InvalidMethod),
         ["settings", "custom_views"] if method == M::GET => settings::custom_views(shared, req),
         ["users"] if method == M::GET => settings::users(shared, req),
         ["settings", "fields" | "custom_views"] | ["users"] => Err(ApiError::InvalidMethod),

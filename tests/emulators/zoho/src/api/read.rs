@@ -16,6 +16,10 @@ use crate::util::{format_ts, lock, now_ts};
 pub fn list(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Result<Reply, ApiError> {
     let fields = req.required_fields(module)?;
     let per_page = req.per_page()?;
+    // Zoho: `page` and `page_token` cannot be combined.
+    if req.param("page_token").is_some() && req.param("page").is_some() {
+        return Err(ApiError::invalid_param("page"));
+    }
     let cursor = match req.param("page_token") {
         Some(token) => continued(shared, token, |source| matches!(source, Source::Module { module: m, .. } if *m == module.name))?,
         None => {
@@ -48,6 +52,10 @@ pub fn related(shared: &Shared, req: &ApiRequest, parent: &'static Module, id: &
     let fields = req.required_fields(related_module)?;
     let per_page = req.per_page()?;
     let source = Source::Related { module: parent.name, parent: id.into(), related: related_module.name };
+    // Zoho: `page` and `page_token` cannot be combined.
+    if req.param("page_token").is_some() && req.param("page").is_some() {
+        return Err(ApiError::invalid_param("page"));
+    }
     let cursor = match req.param("page_token") {
         Some(token) => continued(shared, token, |s| *s == source)?,
         None => {
