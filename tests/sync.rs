@@ -543,3 +543,23 @@ async fn a_contact_without_email_on_both_sides_is_matched_by_name_and_account_no
     assert_eq!(report.imported[&SyncModule::Contacts].added, 0, "history says matched, not added: {report:?}");
     assert_eq!(report.exported[&SyncModule::Contacts].added, 1, "only Emma is new to the CRM: {report:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_that_keeps_failing_appears_once_in_the_failure_log() {
+    let s = SyncSetup::start().await;
+    let mut settings = s.engine.settings();
+    let contacts = settings.modules.get_mut(&SyncModule::Contacts).unwrap();
+    contacts.enabled = true;
+    contacts.fields.push(deskpane::sync::mapping::FieldPair { desk: "cf_tickets".into(), crm: "Tickets_Raised".into() });
+    s.engine.set_settings(settings).await.unwrap();
+    let desk = s
+        .desk()
+        .create(Kind::Contact, fields(json!({"last_name": "Count", "email": "count@example.com", "cf_tickets": "many"})), "api")
+        .unwrap();
+    s.engine.run().await.unwrap();
+    s.desk().update(Kind::Contact, &desk.id, fields(json!({"cf_tickets": "lots"})), "agent:1").unwrap();
+    s.engine.run().await.unwrap();
+    let failures = s.engine.store().failures("zoho-crm");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].reason, "Text value is given for an Integer field (Tickets_Raised)");
+}

@@ -86,7 +86,10 @@ async fn recycle_bin(State(s): State<AppState>, _admin: Admin) -> Json<Value> {
 
 async fn restore(State(s): State<AppState>, Admin(agent): Admin, Path((kind, id)): Path<(String, String)>) -> ApiResult<Json<Record>> {
     let kind = kind_of(&kind)?;
-    Ok(Json(s.desk.restore(kind, &id, &origin(&agent))?))
+    let record = s.desk.restore(kind, &id, &origin(&agent))?;
+    // A restored record is a desk change like any other: sync it.
+    s.sync.trigger();
+    Ok(Json(record))
 }
 
 #[derive(Deserialize)]

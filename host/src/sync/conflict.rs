@@ -7,6 +7,11 @@
 //! - changed on both: in two-way sync the later change wins (by the
 //!   records' modification times); in one-way sync the CRM wins.
 //!
+//! CRMs report whole seconds (Zoho, Salesforce), the desk milliseconds; so
+//! times are compared to the second, and a tie within one second goes to
+//! the CRM, the system of record. Otherwise a desk edit made a moment
+//! before a CRM edit in the same second would win for looking later.
+//!
 //! In one-way sync nothing goes from the desk to the CRM: a desk-only
 //! change stays in the desk until the CRM changes that field.
 
@@ -44,7 +49,7 @@ pub fn merge(base: &Values, desk: &Values, crm: &Values, desk_time: Option<&str>
     let mut out = Merge::default();
     let fields: std::collections::BTreeSet<&String> = base.keys().chain(desk.keys()).chain(crm.keys()).collect();
     let desk_is_later = match (parse(desk_time), parse(crm_time)) {
-        (Some(d), Some(c)) => d > c,
+        (Some(d), Some(c)) => d.timestamp() > c.timestamp(),
         (Some(_), None) => true,
         _ => false,
     };
@@ -105,6 +110,21 @@ mod tests {
         assert_eq!(m.to_crm, values(json!({"title": "CEO"})));
         assert_eq!(m.to_desk, values(json!({"city": "Paris"})));
         assert_eq!(m.base, values(json!({"title": "CEO", "city": "Paris"})));
+    }
+
+    #[test]
+    fn times_compare_to_the_second_and_a_tie_goes_to_the_crm() {
+        let base = values(json!({"title": "CTO"}));
+        let desk = values(json!({"title": "CEO"}));
+        let crm = values(json!({"title": "CFO"}));
+        // The desk edited at .900, the CRM 0.5 s before or after: the CRM
+        // reports the whole second only, so neither is known to be later.
+        let tie = merge(&base, &desk, &crm, Some("2026-11-21T10:00:01.900Z"), Some("2026-11-21T10:00:01+00:00"), Direction::TwoWay);
+        assert_eq!(tie.to_desk, values(json!({"title": "CFO"})));
+        assert!(tie.to_crm.is_empty());
+        let desk_next_second =
+            merge(&base, &desk, &crm, Some("2026-11-21T10:00:02.100Z"), Some("2026-11-21T10:00:01+00:00"), Direction::TwoWay);
+        assert_eq!(desk_next_second.to_crm, values(json!({"title": "CEO"})));
     }
 
     #[test]

@@ -115,11 +115,20 @@ pub fn check(kind: Kind, crm: &[FieldMeta], pairs: &[FieldPair]) -> Result<(), M
 
 /// A value that does not fit the field it is written to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{given} value is given for an {expected} field")]
+#[error("{given} value is given for {} {expected} field", article(.expected))]
 pub struct ValueMismatch {
     pub field: String,
     pub given: &'static str,
     pub expected: &'static str,
+}
+
+/// "a" or "an" before a type name ("an Integer", "a Decimal").
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 fn json_kind(v: &Json) -> &'static str {
@@ -237,6 +246,8 @@ mod tests {
         let desk: Map<String, Json> = serde_json::from_value(serde_json::json!({"cf_tickets": "many"})).unwrap();
         let err = desk_to_crm(&desk, &[pair("cf_tickets", "Tickets_Raised")], &crm).unwrap_err();
         assert_eq!(err.to_string(), "Text value is given for an Integer field");
+        let decimal = ValueMismatch { field: "Amount".into(), given: "Text", expected: "Decimal" };
+        assert_eq!(decimal.to_string(), "Text value is given for a Decimal field", "not \"an Decimal\"");
         assert_eq!(err.field, "Tickets_Raised");
     }
 

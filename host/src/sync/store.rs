@@ -252,7 +252,12 @@ impl SyncStore {
     pub fn add_history(&self, plugin: &str, entry: &HistoryEntry) -> Result<(), DeskError> {
         let key = format!("{plugin}/{}/{:020}", entry.at, self.db.generate_id().map_err(storage)?);
         self.history.insert(key, json(entry)).map_err(storage)?;
-        // Keep 7 days.
+        self.prune_history(plugin)
+    }
+
+    /// Keeps 7 days: on every write and every read, so a quiet week does
+    /// not leave old entries behind.
+    fn prune_history(&self, plugin: &str) -> Result<(), DeskError> {
         let cutoff = crate::clock::days_ago(HISTORY_DAYS);
         let old: Vec<_> = self
             .history
@@ -268,13 +273,27 @@ impl SyncStore {
 
     /// Newest first.
     pub fn history(&self, plugin: &str) -> Vec<HistoryEntry> {
+        if let Err(e) = self.prune_history(plugin) {
+            tracing::warn!(plugin, "pruning the sync history failed: {e}");
+        }
         let mut out: Vec<HistoryEntry> =
             self.history.scan_prefix(format!("{plugin}/")).values().filter_map(Result::ok).filter_map(|v| parse(&v)).collect();
         out.reverse();
         out
     }
 
+    /// Logs a failure. An older entry of the same record, module and
+    /// direction is replaced: the log shows each record's latest failure
+    /// once, not every attempt.
     pub fn add_failure(&self, plugin: &str, mut failure: Failure) -> Result<Failure, DeskError> {
+        let same_record = |f: &Failure| {
+            f.module == failure.module
+                && f.direction == failure.direction
+                && ((failure.desk_id.is_some() && f.desk_id == failure.desk_id) || (failure.crm_id.is_some() && f.crm_id == failure.crm_id))
+        };
+        for old in self.failures(plugin).into_iter().filter(same_record) {
+            self.failures.remove(format!("{plugin}/{}", old.id)).map_err(storage)?;
+        }
         failure.id = format!("{:020}", self.db.generate_id().map_err(storage)?);
         self.failures.insert(format!("{plugin}/{}", failure.id), json(&failure)).map_err(storage)?;
         Ok(failure)
