@@ -380,9 +380,25 @@ async fn sync_is_configured_run_and_then_driven_by_changes_on_either_side() {
     let desk_contacts = get(&admin, s.api("contacts")).await.1["records"].as_array().unwrap().len();
     assert_eq!(desk_contacts, s.emulator.records("Contacts").len(), "the demo's contacts matched by email, not duplicated");
 
+    // The CRM accepted the desk's watch (Zoho limits its token to 50
+    // characters).
+    let token = s.emulator.issue_access_token();
+    let watches: Value = reqwest::Client::new()
+        .get(format!("{}/crm/v8/actions/watch", s.emulator.base_url()))
+        .header("Authorization", format!("Zoho-oauthtoken {token}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        watches["watch"].as_array().is_some_and(|w| w.iter().any(|c| c["notify_url"] == format!("{}/hooks/zoho-crm", s.url))),
+        "{watches}"
+    );
+
     // A contact created in the CRM reaches the desk through the CRM's
     // notification, with no run started by hand.
-    let token = s.emulator.issue_access_token();
     reqwest::Client::new()
         .post(format!("{}/crm/v8/Contacts", s.emulator.base_url()))
         .header("Authorization", format!("Zoho-oauthtoken {token}"))

@@ -22,11 +22,17 @@ pub enum SecretsError {
 }
 
 /// A new random 256-bit secret, hex-encoded: session and API tokens,
-/// OAuth states, approval links, webhook tokens.
+/// OAuth states, approval links.
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).expect("the OS provides randomness");
-    hex::encode(bytes)
+    random_hex(32)
+}
+
+/// `bytes` random bytes, hex-encoded, for a secret whose length another
+/// system limits (Zoho's watch token: at most 50 characters).
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::getrandom(&mut buf).expect("the OS provides randomness");
+    hex::encode(buf)
 }
 
 pub struct SecretBox {

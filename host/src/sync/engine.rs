@@ -200,7 +200,9 @@ impl SyncEngine {
         let token = match self.store.hook_token(&self.plugin) {
             Some(t) => t,
             None => {
-                let t = crate::secrets::random_token();
+                // 160 bits in 40 characters: CRMs limit a channel token's
+                // length (Zoho: 50).
+                let t = crate::secrets::random_hex(20);
                 if self.store.set_hook_token(&self.plugin, &t).is_err() {
                     return;
                 }
