@@ -104,14 +104,27 @@ pub fn reason(e: &ConnectorError) -> String {
 }
 
 /// The seeds' wording for a desk validation error.
-fn desk_reason(e: &DeskError) -> String {
-    match e {
-        DeskError::Invalid { errors, .. } if errors.iter().any(|f| f.message.starts_with("is required")) => {
-            let fields: Vec<&str> = errors.iter().filter(|f| f.message.starts_with("is required")).map(|f| f.field.as_str()).collect();
-            format!("Mandatory Field Missing ({})", fields.join(", "))
-        }
-        other => other.to_string(),
+/// Why the desk refused a CRM record, in the seeds' words: "Mandatory
+/// Field Missing", "Text value is given for an Integer field" (`values`
+/// are what the CRM sent, by desk field).
+fn desk_reason(e: &DeskError, values: &Values) -> String {
+    let DeskError::Invalid { errors, .. } = e else { return e.to_string() };
+    if errors.iter().any(|f| f.message.starts_with("is required")) {
+        let fields: Vec<&str> = errors.iter().filter(|f| f.message.starts_with("is required")).map(|f| f.field.as_str()).collect();
+        return format!("Mandatory Field Missing ({})", fields.join(", "));
     }
+    let typed = errors.iter().find_map(|f| {
+        let expected = match f.message.as_str() {
+            "must be a whole number" => "Integer",
+            "must be a number" => "Decimal",
+            "must be true or false" => "Boolean",
+            m if m.starts_with("must be a date") => "Date",
+            _ => return None,
+        };
+        let given = values.get(&f.field).map(mapping::json_kind).unwrap_or("Empty");
+        Some(format!("{} ({})", mapping::ValueMismatch { field: f.field.clone(), given, expected }, f.field))
+    });
+    typed.unwrap_or_else(|| e.to_string())
 }
 
 fn module_of(kind: Kind) -> Option<SyncModule> {
@@ -456,7 +469,9 @@ impl SyncEngine {
             Ok(_) => counts.updated += 1,
             Err(e @ (DeskError::Invalid { .. } | DeskError::Refused(_) | DeskError::NotFound { .. })) => {
                 counts.failed += 1;
-                self.fail(Failure::new(Flow::CrmToDesk, module, name, desk_reason(&e)).crm(Some(change.id.clone())).with_record(record))?;
+                self.fail(
+                    Failure::new(Flow::CrmToDesk, module, name, desk_reason(&e, &crm)).crm(Some(change.id.clone())).with_record(record),
+                )?;
             }
             Err(e) => return Err(e),
         }
@@ -919,6 +934,22 @@ mod tests {
 
     fn failing(e: ConnectorError) -> CallError {
         CallError { plugin: "p".into(), function: "changes", kind: CallErrorKind::Connector(e) }
+    }
+
+    #[test]
+    fn a_crm_value_the_desk_refuses_is_logged_in_the_seeds_words() {
+        use crate::desk::schema::FieldError;
+        let invalid = |field: &str, message: &str| DeskError::Invalid {
+            kind: Kind::Contact,
+            errors: vec![FieldError { field: field.into(), message: message.into() }],
+        };
+        let values: Values = [("cf_count".to_string(), Json::from("many")), ("cf_rate".to_string(), Json::from(true))].into();
+        assert_eq!(
+            desk_reason(&invalid("cf_count", "must be a whole number"), &values),
+            "Text value is given for an Integer field (cf_count)"
+        );
+        assert_eq!(desk_reason(&invalid("cf_rate", "must be a number"), &values), "Boolean value is given for a Decimal field (cf_rate)");
+        assert_eq!(desk_reason(&invalid("last_name", "is required"), &values), "Mandatory Field Missing (last_name)");
     }
 
     #[tokio::test(start_paused = true)]

@@ -131,7 +131,7 @@ fn article(word: &str) -> &'static str {
     }
 }
 
-fn json_kind(v: &Json) -> &'static str {
+pub(crate) fn json_kind(v: &Json) -> &'static str {
     match v {
         Json::String(_) => "Text",
         Json::Number(n) if n.is_i64() => "Integer",
