@@ -44,14 +44,21 @@ pub struct Connection {
 pub struct AccessRequest {
     pub id: String,
     pub email: String,
-    /// `pending` or `approved`.
-    pub status: String,
+    pub status: AccessStatus,
     pub sent_count: u32,
     pub created_at: String,
     /// The secret part of the approval link.
     pub token: String,
     #[serde(default)]
     pub credential: String,
+}
+
+/// Where an access request ("another user's portal link") stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessStatus {
+    Pending,
+    Approved,
 }
 
 /// One installed plugin's settings.
@@ -599,7 +606,7 @@ impl Registry {
             .insert(pending.credential.clone(), Connection { refresh_token, connected_at: now(), connected_by: pending.by.clone() });
         if let Some(rid) = &pending.access_request {
             if let Some(r) = install.access_requests.iter_mut().find(|r| &r.id == rid) {
-                r.status = "approved".into();
+                r.status = AccessStatus::Approved;
             }
         }
         self.save(&install)?;
@@ -651,7 +658,7 @@ impl Registry {
         let request = AccessRequest {
             id: (install.access_requests.len() + 1).to_string(),
             email: email.trim().into(),
-            status: "pending".into(),
+            status: AccessStatus::Pending,
             sent_count: 0,
             created_at: now(),
             token: crate::secrets::random_token(),
@@ -671,7 +678,7 @@ impl Registry {
             .iter_mut()
             .find(|r| r.id == request_id)
             .ok_or_else(|| RegistryError::Invalid(format!("no access request {request_id}")))?;
-        if request.status != "pending" {
+        if request.status != AccessStatus::Pending {
             return Err(RegistryError::Invalid("this access request was already approved".into()));
         }
         request.sent_count += 1;
@@ -696,9 +703,9 @@ impl Registry {
 
     /// The pending access request behind an approval link.
     pub fn access_request(&self, token: &str) -> Option<(String, AccessRequest)> {
-        self.installations()
-            .into_iter()
-            .find_map(|i| i.access_requests.iter().find(|r| r.token == token && r.status == "pending").map(|r| (i.id.clone(), r.clone())))
+        self.installations().into_iter().find_map(|i| {
+            i.access_requests.iter().find(|r| r.token == token && r.status == AccessStatus::Pending).map(|r| (i.id.clone(), r.clone()))
+        })
     }
 
     pub fn outbox(&self) -> Vec<Email> {

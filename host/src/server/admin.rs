@@ -85,7 +85,7 @@ fn view(s: &AppState, install: &Installation) -> Value {
         "sandbox": sandbox,
         "config_schema": manifest.as_ref().map(|m| {
             m.config.iter().map(|(k, f)| (k.clone(), json!({
-                "type": format!("{:?}", f.kind).to_lowercase(),
+                "type": f.kind,
                 "label": f.label, "description": f.description, "default": f.default, "required": f.required,
             }))).collect::<serde_json::Map<_, _>>()
         }),
