@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README): installs what it needs, builds the plugins,
-# the host and the emulator, and runs every test: Rust (unit, sandbox,
-# emulator, plugin against emulator, web API) and the browser tests in
-# Debian's Chromium. Works on a fresh machine.
+# the host and the emulator, checks formatting, clippy and the web modules'
+# types, and runs every test: Rust (unit, sandbox, security, contract
+# versions, emulator, plugin against emulator, web API, sync, durability)
+# and the browser tests in Debian's Chromium. Works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-plugins.sh
@@ -21,6 +22,8 @@ gate() {
 gate cargo fmt --all --check
 gate sh -c 'cd plugins && cargo fmt --all --check'
 gate cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The pages' ES modules, type-checked from their JSDoc (web/tsconfig.json).
+gate sh -c 'cd tests/browser && npm run --silent typecheck'
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 cargo build --quiet -p deskpane -p zoho-emulator
 (cd tests/browser && npm test) 2>&1 | tee -a "$log" || status=$?

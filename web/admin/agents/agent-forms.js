@@ -1,0 +1,75 @@
+// @ts-check
+/* The Add an agent and Profiles forms of the Agents & profiles page. */
+import { api, formError } from '../../lib/api.js';
+import { el } from '../../lib/dom.js';
+import { pill, toast } from '../../lib/ui.js';
+
+/**
+ * A labelled field.
+ * @param {string} id
+ * @param {string} label
+ * @param {HTMLElement} input
+ * @returns {HTMLDivElement}
+ */
+function field(id, label, input) {
+  return el('div', { class: 'field' }, el('label', { for: id }, label), input);
+}
+
+/**
+ * Add an agent: name, email, password and profile.
+ * @param {string[]} profiles
+ * @param {() => void} refresh renders the page anew
+ * @returns {HTMLFormElement}
+ */
+export function agentForm(profiles, refresh) {
+  const name = el('input', { id: 'agent-name', required: true, testid: 'agent-name', autocomplete: 'off' });
+  const email = el('input', { id: 'agent-email', type: 'email', required: true, testid: 'agent-email', autocomplete: 'off' });
+  const password = el('input', { id: 'agent-password', type: 'password', required: true, minlength: '8', testid: 'agent-password', autocomplete: 'new-password' });
+  const profile = el('select', { id: 'agent-profile', testid: 'agent-profile' }, profiles.map((p) => el('option', { value: p, selected: p === 'Agent' }, p)));
+  const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'agent-error' });
+  const form = el('form', { class: 'card', testid: 'agent-form' },
+    el('h2', { class: 'card-title' }, 'Add an agent'),
+    field('agent-name', 'Name', name),
+    field('agent-email', 'Email', email),
+    field('agent-password', 'Password', password),
+    field('agent-profile', 'Profile', profile),
+    error,
+    el('div', { class: 'form-actions' }, el('button', { type: 'submit', class: 'btn btn-primary', testid: 'agent-submit' }, 'Add agent')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    try {
+      const created = await api('POST', '/api/admin/agents', { name: name.value.trim(), email: email.value.trim(), password: password.value, profile: profile.value });
+      toast((created.name || created.email) + ' can now sign in.');
+      refresh();
+    } catch (e) { error.textContent = formError(e); error.hidden = false; }
+  });
+  return form;
+}
+
+/**
+ * Profiles: the desk's profiles, and a form that adds one.
+ * @param {string[]} profiles
+ * @param {() => void} refresh renders the page anew
+ * @returns {HTMLFormElement}
+ */
+export function profileForm(profiles, refresh) {
+  const profileName = el('input', { id: 'profile-name', required: true, testid: 'profile-name-input', autocomplete: 'off' });
+  const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'profile-error' });
+  const form = el('form', { class: 'card', testid: 'profile-form' },
+    el('h2', { class: 'card-title' }, 'Profiles'),
+    el('div', { class: 'chips', testid: 'profiles' }, profiles.map((p) => pill(p, 'muted', 'profile-chip'))),
+    field('profile-name', 'New profile', profileName),
+    error,
+    el('div', { class: 'form-actions' }, el('button', { type: 'submit', class: 'btn', testid: 'profile-submit' }, 'Add profile')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    try {
+      await api('POST', '/api/admin/profiles', { name: profileName.value.trim() });
+      toast('Profile ' + profileName.value.trim() + ' added. Set its panel permissions under Permissions.');
+      refresh();
+    } catch (e) { error.textContent = formError(e); error.hidden = false; }
+  });
+  return form;
+}

@@ -1,0 +1,179 @@
+// @ts-check
+/* The Agents & profiles page (#agents): the agents (create an API token,
+ * deactivate / reactivate, delete), Add an agent, Profiles, API tokens.
+ */
+import { api } from '../../lib/api.js';
+import { append, clear, el, loading } from '../../lib/dom.js';
+import { initials } from '../../lib/format.js';
+import { confirmDialog, pill, toast } from '../../lib/ui.js';
+import { app, guard } from '../app.js';
+import { adminPage, pageHead } from '../layout.js';
+import { agentForm, profileForm } from './agent-forms.js';
+import { tokensCard } from './tokens-card.js';
+
+/**
+ * What an agent row's buttons need from the page.
+ * @typedef {object} RowContext
+ * @property {(answer: Api.NewToken, who?: Api.AdminAgent) => void} tokenCreated shows a new token
+ * @property {(e: any) => void} refused shows the server's refusal
+ * @property {() => void} clearError hides the last refusal
+ * @property {() => void} refresh renders the page anew
+ */
+
+/**
+ * Create API token: a token that acts as this agent.
+ * @param {Api.AdminAgent} a
+ * @param {boolean} active
+ * @param {RowContext} ctx
+ * @returns {HTMLButtonElement}
+ */
+function tokenButton(a, active, ctx) {
+  const who = a.name || a.email;
+  const button = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-token', disabled: !active, title: active ? 'Create an API token that acts as ' + who : 'Reactivate ' + who + ' first' }, 'Create API token');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    ctx.clearError();
+    try {
+      const answer = await api('POST', '/api/admin/tokens', { agent_id: a.id });
+      ctx.tokenCreated(answer, a);
+    } catch (e) { ctx.refused(e); } finally { button.disabled = false; }
+  });
+  return button;
+}
+
+/**
+ * Deactivate / Reactivate.
+ * @param {Api.AdminAgent} a
+ * @param {boolean} active
+ * @param {RowContext} ctx
+ * @returns {HTMLButtonElement}
+ */
+function toggleButton(a, active, ctx) {
+  const who = a.name || a.email;
+  const toggle = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-toggle-active', dataset: { active: String(active) } }, active ? 'Deactivate' : 'Reactivate');
+  toggle.addEventListener('click', async () => {
+    toggle.disabled = true;
+    ctx.clearError();
+    try {
+      const updated = await api('PATCH', '/api/admin/agents/' + encodeURIComponent(a.id), { active: !active });
+      toast(updated.active === false
+        ? who + ' is deactivated: signed out everywhere, and their API tokens stopped working.'
+        : who + ' can sign in again.');
+      ctx.refresh();
+    } catch (e) {
+      ctx.refused(e);
+      toggle.disabled = false;
+    }
+  });
+  return toggle;
+}
+
+/**
+ * Delete, after a confirm step.
+ * @param {Api.AdminAgent} a
+ * @param {RowContext} ctx
+ * @returns {HTMLButtonElement}
+ */
+function deleteButton(a, ctx) {
+  const who = a.name || a.email;
+  const del = el('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'agent-delete' }, 'Delete');
+  del.addEventListener('click', async () => {
+    const yes = await confirmDialog('Delete ' + who + '?',
+      who + ' (' + a.email + ') can no longer sign in; their sessions and API tokens end at once. To keep the account for later, deactivate it instead. This cannot be undone.',
+      'Delete');
+    if (!yes) return;
+    del.disabled = true;
+    ctx.clearError();
+    try {
+      await api('DELETE', '/api/admin/agents/' + encodeURIComponent(a.id));
+      toast(who + ' was deleted.');
+      ctx.refresh();
+    } catch (e) {
+      ctx.refused(e);
+      del.disabled = false;
+    }
+  });
+  return del;
+}
+
+/**
+ * One agent's row.
+ * @param {Api.AdminAgent} a
+ * @param {RowContext} ctx
+ * @returns {HTMLTableRowElement}
+ */
+function agentRow(a, ctx) {
+  const active = a.active !== false;
+  const me = app.agent && a.id === app.agent.id;
+  return el('tr', { testid: 'agent-row', class: active ? '' : 'agent-inactive', dataset: { email: a.email, id: a.id, active: String(active) } },
+    el('td', {}, el('div', { class: 'agent-cell' },
+      el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(a.name)),
+      el('span', { testid: 'agent-row-name' }, a.name),
+      me ? el('span', { class: 'muted small' }, '(you)') : null,
+      active ? null : pill('Inactive', 'warn', 'agent-inactive'))),
+    el('td', { class: 'muted' }, a.email),
+    el('td', {}, el('span', { class: 'pill pill-muted' }, a.profile)),
+    el('td', { class: 'right' }, el('div', { class: 'row-actions' }, tokenButton(a, active, ctx), toggleButton(a, active, ctx), deleteButton(a, ctx))));
+}
+
+/**
+ * The agents, profiles and tokens ([] tokens: Error when only they could not be read).
+ * @returns {Promise<{agents: Api.AdminAgent[], profiles: string[], tokens: Api.Token[] | Error}>}
+ */
+async function loadAgents() {
+  const [agents, profiles, tokens] = await Promise.all([
+    api('GET', '/api/admin/agents'),
+    api('GET', '/api/admin/profiles'),
+    api('GET', '/api/admin/tokens').then((a) => (a && a.tokens) || [], (e) => (e.status === 401 ? Promise.reject(e) : e)),
+  ]);
+  return {
+    agents: agents.agents || [],
+    profiles: (profiles.profiles || []).map((/** @type {string | {name: string}} */ p) => (typeof p === 'string' ? p : p.name)),
+    tokens,
+  };
+}
+
+/**
+ * Renders the Agents & profiles page.
+ * @param {number} seq
+ */
+export async function agentsPage(seq) {
+  const content = adminPage('agents');
+  const list = el('div', { class: 'card table-card' }, loading());
+  const agentsError = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'agents-error' });
+  const forms = el('div', { class: 'agents-forms' });
+  const tokensSlot = el('div', {});
+  append(content,
+    pageHead('Agents & profiles', 'Who can sign in, and with which profile. API tokens let programs and other help desks act as an agent.'),
+    agentsError,
+    list,
+    forms,
+    tokensSlot);
+  let loaded;
+  try {
+    loaded = await loadAgents();
+  } catch (e) { guard(seq, e, list); return; }
+  if (guard(seq, null, list)) return;
+  const { agents, profiles, tokens } = loaded;
+  const refresh = () => { if (app.live(seq)) agentsPage(app.router.next()); };
+  const tokenCard = tokensCard(seq, agents, tokens);
+  tokensSlot.appendChild(tokenCard.card);
+
+  /** @type {RowContext} */
+  const ctx = {
+    tokenCreated: tokenCard.created,
+    refused(e) {
+      if (e.status === 401) { app.start(); return; }
+      agentsError.textContent = e.message;
+      agentsError.hidden = false;
+      toast(e.message, 'error');
+    },
+    clearError() { agentsError.hidden = true; },
+    refresh,
+  };
+
+  clear(list).appendChild(el('table', { class: 'table', testid: 'agents-table' },
+    el('thead', {}, el('tr', {}, ['Name', 'Email', 'Profile', ''].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, agents.map((a) => agentRow(a, ctx)))));
+  append(forms, agentForm(profiles, refresh), profileForm(profiles, refresh));
+}

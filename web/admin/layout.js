@@ -1,0 +1,36 @@
+// @ts-check
+/* The console's page frame: the top bar, the side navigation (with a link
+ * per syncing plugin under Sync) and the content column.
+ */
+import { el } from '../lib/dom.js';
+import { app } from './app.js';
+import { NAV } from './nav.js';
+import { paintSyncNav } from './sync/sync-plugins.js';
+
+/**
+ * Replaces the page with the console's frame, `current` marked in the side
+ * navigation; returns the content column to fill.
+ * @param {string} current a key of NAV
+ * @returns {HTMLDivElement}
+ */
+export function adminPage(current) {
+  const content = el('div', { class: 'admin-content' });
+  const side = el('nav', { class: 'sidenav', 'aria-label': 'Admin' },
+    el('div', { class: 'sidenav-title' }, 'Setup'),
+    NAV.map(([key, label]) => [
+      el('a', { href: '#' + key, class: current === key ? 'active' : '', testid: key === 'sync' ? 'sync-nav' : 'nav-' + key }, label),
+      key === 'sync' ? el('div', { id: 'sync-subnav', class: 'sidenav-sub' }) : null]));
+  app.layout('admin', el('main', { class: 'main admin-layout' }, side, content));
+  paintSyncNav();
+  return content;
+}
+
+/**
+ * A page's heading and the line under it.
+ * @param {string} title
+ * @param {string} intro
+ * @returns {HTMLDivElement}
+ */
+export function pageHead(title, intro) {
+  return el('div', { class: 'page-head' }, el('div', {}, el('h1', {}, title), el('p', { class: 'muted' }, intro)));
+}

@@ -1,0 +1,56 @@
+// @ts-check
+/* The admin console (/admin, Administrators): integrations (install,
+ * configure, connect, portal link, disconnect, delete), each plugin's
+ * sandbox, sync of contacts, accounts and products, the permission matrix,
+ * agents, profiles and API tokens, and the outbox. Hash routes: see nav.js.
+ */
+import { el } from '../lib/dom.js';
+import { agentsPage } from './agents/page.js';
+import { app } from './app.js';
+import { adminRoute } from './nav.js';
+import { outboxPage } from './outbox/page.js';
+import { pluginPage } from './plugin/page.js';
+import { permissionsPage } from './permissions/page.js';
+import { pluginsPage } from './plugins/page.js';
+import { syncPage } from './sync/page.js';
+import { loadSyncPlugins } from './sync/sync-plugins.js';
+
+/**
+ * Renders the page of the current address.
+ * @param {number} seq
+ */
+function render(seq) {
+  const where = adminRoute();
+  document.title = 'Deskpane admin';
+  switch (where.page) {
+    case 'plugin': return pluginPage(seq, where.id || '');
+    case 'sync': return syncPage(seq, where.id, where.tab);
+    case 'permissions': return permissionsPage(seq);
+    case 'agents': return agentsPage(seq);
+    case 'outbox': return outboxPage(seq);
+    default: return pluginsPage(seq);
+  }
+}
+
+/**
+ * Only Administrators use the console; anyone else is told so.
+ * @param {Api.Agent} agent
+ * @returns {boolean}
+ */
+function admit(agent) {
+  if (agent.profile === 'Administrator') return true;
+  app.layout('admin', el('main', { class: 'main' },
+    el('div', { class: 'card narrow' },
+      el('h1', {}, 'Administrators only'),
+      el('p', { testid: 'not-admin' }, 'The admin console is for Administrators. Your profile is ' + agent.profile + '.'),
+      el('a', { href: '/#/tickets', class: 'btn' }, 'Back to tickets'))));
+  return false;
+}
+
+/** The side navigation lists the syncing plugins on every page (the plugins and sync pages load them themselves). */
+function started() {
+  const page = adminRoute().page;
+  if (page !== 'sync' && page !== 'plugins') loadSyncPlugins().catch(() => {});
+}
+
+app.run({ render, admit, started });

@@ -1,0 +1,35 @@
+// @ts-check
+/* The console's pages and addresses: #plugins, #plugin=ID, #sync,
+ * #sync=ID[&tab=history|failures], #permissions, #agents, #outbox.
+ */
+import { currentHash } from '../lib/router.js';
+
+/** @type {[string, string][]} the side navigation: page key and label */
+export const NAV = [
+  ['plugins', 'Integrations'],
+  ['sync', 'Sync'],
+  ['permissions', 'Permissions'],
+  ['agents', 'Agents & profiles'],
+  ['outbox', 'Outbox'],
+];
+
+/**
+ * @typedef {object} AdminRoute
+ * @property {string} page plugins, plugin, sync, permissions, agents or outbox
+ * @property {string | null} [id] the plugin (plugin and sync pages)
+ * @property {string | null} [tab] the sync page's tab
+ */
+
+/**
+ * The page the address shows (unknown addresses: the plugins list).
+ * @returns {AdminRoute}
+ */
+export function adminRoute() {
+  const hash = currentHash();
+  if (hash.includes('=')) {
+    const params = new URLSearchParams(hash);
+    if (params.get('plugin')) return { page: 'plugin', id: params.get('plugin') };
+    if (params.has('sync')) return { page: 'sync', id: params.get('sync'), tab: params.get('tab') };
+  }
+  return { page: NAV.some(([k]) => k === hash) ? hash : 'plugins' };
+}

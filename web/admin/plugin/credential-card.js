@@ -1,0 +1,112 @@
+// @ts-check
+/* A Connection card per credential: its state, and by its kind Connect /
+ * Reconnect and the OAuth client (OAuth), the API key form (API key), and
+ * Disconnect once connected.
+ */
+import { api } from '../../lib/api.js';
+import { el } from '../../lib/dom.js';
+import { formatDateTime } from '../../lib/format.js';
+import { safeHref } from '../../lib/links.js';
+import { pill, toast } from '../../lib/ui.js';
+import { pluginPath } from '../app.js';
+import { apiKeyForm, isApiKey } from './api-key-form.js';
+import { oauthClientSettings } from './oauth-client-form.js';
+
+/**
+ * Whether the credential is connected through an OAuth round trip.
+ * @param {Api.Credential} c
+ * @returns {boolean}
+ */
+function isOauth(c) {
+  const kind = String(c.kind || '').toLowerCase();
+  return kind.replace(/[-_]/g, '') === 'oauth2' || kind === 'oauth';
+}
+
+/**
+ * Connected / Not connected, since when, and whether the OAuth client is set.
+ * @param {string} name
+ * @param {Api.Credential} c
+ * @param {boolean} oauth
+ * @returns {HTMLDivElement}
+ */
+function credentialStatus(name, c, oauth) {
+  return el('div', { class: 'cred-status' },
+    el('span', { class: 'cred-state', testid: 'credential-state-' + name, dataset: { connected: String(!!c.connected) } },
+      el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } }, c.connected ? 'Connected' : 'Not connected')),
+    c.connected && c.connected_at ? el('span', { class: 'muted small' }, 'since ' + formatDateTime(c.connected_at)) : null,
+    oauth ? pill(c.oauth_configured ? 'OAuth client set' : 'OAuth client not set', c.oauth_configured ? 'muted' : 'warn', 'oauth-configured') : null);
+}
+
+/**
+ * Connect / Reconnect: asks the server for the CRM's consent page and goes there.
+ * @param {Api.Plugin} p
+ * @param {string} name
+ * @param {Api.Credential} c
+ * @returns {HTMLButtonElement}
+ */
+function connectButton(p, name, c) {
+  const connect = el('button', { type: 'button', class: 'btn btn-primary', testid: 'connect' }, c.connected ? 'Reconnect' : 'Connect');
+  connect.addEventListener('click', async () => {
+    connect.disabled = true;
+    try {
+      const answer = await api('POST', pluginPath(p.id) + '/connect', { credential: name });
+      const target = safeHref(answer.authorize_url, true);
+      if (!target) throw new Error('The server gave no usable authorization address.');
+      location.assign(target);
+    } catch (e) {
+      toast(e.message, 'error');
+      connect.disabled = false;
+    }
+  });
+  return connect;
+}
+
+/**
+ * @param {Api.Plugin} p
+ * @param {(updated: Api.Plugin) => void} onChange
+ * @returns {HTMLButtonElement}
+ */
+function disconnectButton(p, onChange) {
+  const disconnect = el('button', { type: 'button', class: 'btn', testid: 'disconnect' }, 'Disconnect');
+  disconnect.addEventListener('click', async () => {
+    disconnect.disabled = true;
+    try {
+      /** @type {Api.Plugin} */
+      const updated = await api('POST', pluginPath(p.id) + '/disconnect');
+      toast((updated.name || p.name) + ' is disconnected.');
+      onChange(updated);
+    } catch (e) {
+      toast(e.message, 'error');
+      disconnect.disabled = false;
+    }
+  });
+  return disconnect;
+}
+
+/**
+ * The Connection card of one credential.
+ * @param {Api.Plugin} p
+ * @param {string} name the credential's name
+ * @param {Api.Credential} c
+ * @param {(updated?: Api.Plugin) => void} onChange renders the page anew
+ * @returns {HTMLElement}
+ */
+export function credentialCard(p, name, c, onChange) {
+  const oauth = isOauth(c);
+  const apiKey = !oauth && isApiKey(c);
+  const card = el('section', { class: 'card credential-card', testid: 'credential-' + name, dataset: { credential: name } },
+    el('div', { class: 'card-head' },
+      el('h2', { class: 'card-title' }, 'Connection', el('span', { class: 'muted small' }, ' \u00b7 ' + name + ' (' + (c.kind || 'credential') + ')')),
+      credentialStatus(name, c, oauth)));
+
+  const actions = el('div', { class: 'form-actions' },
+    oauth ? connectButton(p, name, c) : null,
+    c.connected ? disconnectButton(p, onChange) : null);
+  if (!oauth && !apiKey && !c.connected) {
+    card.appendChild(el('p', { class: 'muted' }, 'This credential is not connected yet.'));
+  }
+  if (apiKey) card.appendChild(apiKeyForm(p, name, c, onChange));
+  if (actions.childNodes.length) card.appendChild(actions);
+  if (oauth) card.appendChild(oauthClientSettings(p, name, c, onChange));
+  return card;
+}

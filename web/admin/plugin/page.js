@@ -1,0 +1,111 @@
+// @ts-check
+/* One integration's page (#plugin=ID): head with the Enabled switch, the
+ * Sandbox card, a Connection card per credential, the portal link (OAuth),
+ * the Configuration, the permission matrix, and Delete.
+ */
+import { api } from '../../lib/api.js';
+import { append, clear, el, errorBox, loading } from '../../lib/dom.js';
+import { initials } from '../../lib/format.js';
+import { ADMIN_ERROR, app, guard, listPlugins, pluginPath } from '../app.js';
+import { takeFlash } from '../flash.js';
+import { adminPage } from '../layout.js';
+import { permissionTable } from '../permissions/matrix.js';
+import { enabledSwitch, statusChip } from '../plugins/chips.js';
+import { configCard } from './config-card.js';
+import { credentialCard } from './credential-card.js';
+import { dangerCard } from './danger-card.js';
+import { portalLinkCard } from './portal-link-card.js';
+import { sandboxCard } from './sandbox-card.js';
+
+/**
+ * The plugin and its permissions ({error} when they cannot be read); no plugin when it is not installed.
+ * @param {string} id
+ * @returns {Promise<{plugin: Api.Plugin | undefined, permissions: any}>}
+ */
+async function loadPlugin(id) {
+  const plugin = (await listPlugins()).find((x) => x.id === id);
+  const permissions = plugin ? await api('GET', pluginPath(id) + '/permissions').catch((e) => ({ error: e })) : undefined;
+  return { plugin, permissions };
+}
+
+/**
+ * The page's head: icon, name, version, publisher, id, status, and the switch.
+ * @param {Api.Plugin} plugin
+ * @param {(on: boolean) => void} onEnabled
+ * @returns {HTMLDivElement}
+ */
+function pluginHead(plugin, onEnabled) {
+  return el('div', { class: 'page-head plugin-page-head', testid: 'plugin-page', dataset: { plugin: plugin.id } },
+    el('div', { class: 'plugin-head-main' },
+      el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(plugin.name || plugin.id)),
+      el('div', {},
+        el('h1', { testid: 'plugin-name' }, plugin.name || plugin.id),
+        el('div', { class: 'muted' }, 'v' + plugin.version + ' \u00b7 ' + (plugin.publisher || 'unknown publisher') + ' \u00b7 ', el('code', {}, plugin.id)),
+        el('div', { class: 'chips' }, statusChip(plugin)))),
+    el('div', { class: 'plugin-actions' }, enabledSwitch(plugin, (updated) => onEnabled(updated.enabled))));
+}
+
+/**
+ * Right after an install: what to do before enabling the plugin.
+ * @param {Api.Plugin} plugin
+ * @returns {HTMLParagraphElement | null}
+ */
+function installedNotice(plugin) {
+  if (!takeFlash('installed')) return null;
+  return el('p', { class: 'hint', role: 'status', testid: 'install-notice' },
+    (plugin.name || plugin.id) + ' is installed and disabled. Review its sandbox below (the hosts it may reach and the limits it runs with), configure it, then enable it with the switch.');
+}
+
+/**
+ * The Permissions card of this plugin.
+ * @param {Api.Plugin} plugin
+ * @param {any} permissions the answer of .../permissions, or {error}
+ * @returns {HTMLElement}
+ */
+function permissionsCard(plugin, permissions) {
+  return el('section', { class: 'card', testid: 'plugin-permissions' },
+    el('h2', { class: 'card-title' }, 'Permissions'),
+    el('p', { class: 'muted' }, 'What each profile sees of this panel. Changes are saved as you make them.'),
+    permissions && permissions.error
+      ? errorBox(permissions.error.message, ADMIN_ERROR)
+      : permissionTable(plugin, (permissions && permissions.permissions) || {}));
+}
+
+/**
+ * Renders the page of plugin `id`.
+ * @param {number} seq
+ * @param {string} id
+ */
+export async function pluginPage(seq, id) {
+  const content = adminPage('plugins');
+  content.appendChild(loading());
+  let plugin;
+  let permissions;
+  try {
+    ({ plugin, permissions } = await loadPlugin(id));
+  } catch (e) { guard(seq, e, content); return; }
+  if (guard(seq, null, content)) return;
+  clear(content);
+  if (!plugin) {
+    append(content, el('a', { href: '#plugins', class: 'crumb' }, '← Integrations'), errorBox('No plugin “' + id + '” is installed.', 'plugin-missing'));
+    return;
+  }
+  document.title = plugin.name + ' · Deskpane admin';
+  const refresh = () => { if (app.live(seq)) pluginPage(app.router.next(), id); };
+  const credentials = plugin.credentials || {};
+  const hasOauth = Object.values(credentials).some((c) => /oauth/i.test(String(c.kind || '')));
+  const sandbox = sandboxCard(plugin, refresh);
+  const notice = installedNotice(plugin);
+  append(content,
+    el('a', { href: '#plugins', class: 'crumb', testid: 'back-to-plugins' }, '← Integrations'),
+    pluginHead(plugin, sandbox.setEnabled),
+    plugin.description ? el('p', { class: 'plugin-desc' }, plugin.description) : null,
+    plugin.status !== 'ok' ? errorBox(plugin.status, 'plugin-status-text') : null,
+    notice,
+    sandbox.card,
+    Object.entries(credentials).map(([name, c]) => credentialCard(/** @type {Api.Plugin} */ (plugin), name, c, refresh)),
+    hasOauth ? portalLinkCard(plugin, refresh) : null,
+    configCard(plugin, refresh),
+    permissionsCard(plugin, permissions),
+    dangerCard(plugin));
+}

@@ -1,0 +1,126 @@
+// @ts-check
+/* The Sandbox card: what a plugin may reach and use, shown before an admin
+ * enables it: the hosts it may call (the manifest's and the ones admins
+ * added), the limits it runs with, and the limits above the defaults the
+ * manifest asks for, with Approve / Take back.
+ */
+import { api } from '../../lib/api.js';
+import { append, clear, el } from '../../lib/dom.js';
+import { formatBytes, formatMs } from '../../lib/format.js';
+import { pill, toast } from '../../lib/ui.js';
+import { app, pluginPath } from '../app.js';
+
+/** @type {[string, string, (v: any) => string][]} limit key, label, how it shows */
+const LIMIT_ROWS = [
+  ['memory_mib', 'Memory', (v) => v + ' MiB'],
+  ['cpu_ms', 'CPU time per call', formatMs],
+  ['call_timeout_ms', 'Call timeout', formatMs],
+  ['max_concurrency', 'Calls at once', (v) => String(v)],
+  ['response_bytes', 'Largest HTTP response', formatBytes],
+];
+
+/**
+ * The hosts the plugin may reach, or "No network access".
+ * @param {Api.Sandbox} sb
+ * @returns {HTMLDivElement}
+ */
+function hostList(sb) {
+  const manifestHosts = sb.allowed_hosts || [];
+  const extraHosts = sb.extra_hosts || [];
+  /** @param {string} host @param {string} source */
+  const hostItem = (host, source) => el('li', { class: 'sandbox-host', testid: 'sandbox-host', dataset: { source } },
+    el('code', {}, host),
+    el('span', { class: 'tag' }, source === 'manifest' ? 'manifest' : 'added by an admin'));
+  return el('div', { class: 'sandbox-hosts', testid: 'sandbox-hosts', dataset: { count: String(manifestHosts.length + extraHosts.length) } },
+    manifestHosts.length || extraHosts.length
+      ? el('ul', { class: 'sandbox-host-list' }, manifestHosts.map((h) => hostItem(h, 'manifest')), extraHosts.map((h) => hostItem(h, 'extra')))
+      : el('p', { class: 'sandbox-none', testid: 'sandbox-no-network' }, 'No network access: the plugin cannot reach any server.'));
+}
+
+/**
+ * The limits the plugin runs with (known once it loaded).
+ * @param {Api.Sandbox} sb
+ * @returns {HTMLElement}
+ */
+function limitList(sb) {
+  const limits = sb.limits;
+  if (!limits) return el('p', { class: 'muted', testid: 'sandbox-limits' }, 'Not loaded (see the plugin\u2019s status): its limits show once it loads.');
+  return el('dl', { class: 'kv-list sandbox-limits', testid: 'sandbox-limits' },
+    LIMIT_ROWS.filter(([key]) => limits[key] !== undefined && limits[key] !== null).map(([key, label, format]) =>
+      el('div', { class: 'kv', dataset: { limit: key, value: String(limits[key]) } }, el('dt', {}, label), el('dd', { testid: 'sandbox-limit-' + key }, format(limits[key])))));
+}
+
+/**
+ * The limits above the defaults the manifest asks for, with Approve / Take back.
+ * @param {Api.Plugin} p
+ * @param {string[]} asks
+ * @param {(updated: Api.Plugin) => void} onChange
+ * @returns {HTMLDivElement}
+ */
+function aboveDefaults(p, asks, onChange) {
+  const approved = !!(p.sandbox && p.sandbox.above_defaults_approved);
+  const button = el('button', { type: 'button', class: 'btn btn-small' + (approved ? '' : ' btn-primary'), testid: 'approve-limits' }, approved ? 'Take back' : 'Approve these limits');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      /** @type {Api.Plugin} */
+      const updated = await api('PATCH', pluginPath(p.id), { approve_limits: !approved });
+      toast(approved
+        ? (updated.name || p.name) + ' runs with the default limits again.'
+        : (updated.name || p.name) + ' may now use the limits its manifest asks for.');
+      onChange(updated);
+    } catch (e) {
+      if (e.status === 401) { app.start(); return; }
+      toast(e.message, 'error');
+      button.disabled = false;
+    }
+  });
+  return el('div', { class: 'sandbox-above ' + (approved ? 'sandbox-above-approved' : 'sandbox-above-pending'), role: approved ? null : 'note', testid: 'sandbox-above-defaults', dataset: { approved: String(approved) } },
+    el('strong', {}, approved ? 'Limits above the defaults: approved' : 'The manifest asks for more than the default limits'),
+    el('ul', {}, asks.map((a) => el('li', { testid: 'sandbox-above-item' }, a))),
+    el('p', {}, approved
+      ? 'The plugin runs with these limits. Take the approval back to hold it to the defaults.'
+      : 'Until you approve them, the plugin runs with the defaults. Approve only if you trust its publisher.'),
+    el('div', { class: 'form-actions' }, button));
+}
+
+/**
+ * The Sandbox card; `setEnabled(on)` repaints its state when the switch changes.
+ * @param {Api.Plugin} p
+ * @param {(updated: Api.Plugin) => void} onChange runs after an approval changed
+ * @returns {{card: HTMLElement, setEnabled: (on: boolean) => void}}
+ */
+export function sandboxCard(p, onChange) {
+  const sb = p.sandbox;
+  const state = el('span', { class: 'chips', testid: 'sandbox-state' });
+  const card = el('section', { class: 'card sandbox-card', testid: 'sandbox-card', dataset: { plugin: p.id } },
+    el('div', { class: 'card-head' }, el('h2', { class: 'card-title' }, 'Sandbox'), state));
+  /** @param {boolean} on */
+  function setEnabled(on) {
+    clear(state).appendChild(on
+      ? pill('Enabled: runs with this sandbox', 'ok')
+      : pill('Disabled: review before enabling', 'warn'));
+    card.dataset.enabled = String(!!on);
+  }
+  setEnabled(p.enabled);
+  if (!sb) {
+    append(card, el('p', { class: 'panel-error', role: 'alert', testid: 'sandbox-unknown' },
+      'The manifest cannot be read, so what this plugin may reach and use is unknown. Reinstall it before enabling it.'));
+    return { card, setEnabled };
+  }
+
+  const asks = sb.requests_above_defaults || [];
+  append(card,
+    el('p', { class: 'muted' }, 'The plugin runs in a WebAssembly sandbox: it reaches only the hosts below, through the desk, within these limits.'),
+    el('div', { class: 'sandbox-grid' },
+      el('div', { class: 'sandbox-part' },
+        el('h3', { class: 'subhead' }, 'Network'),
+        hostList(sb),
+        el('div', { class: 'help' }, 'Add hosts under Extra allowed hosts in the configuration below.')),
+      el('div', { class: 'sandbox-part' },
+        el('h3', { class: 'subhead' }, 'Limits'),
+        limitList(sb),
+        asks.length ? null : el('div', { class: 'help' }, 'The manifest asks for nothing above the defaults.'))),
+    asks.length ? aboveDefaults(p, asks, onChange) : null);
+  return { card, setEnabled };
+}

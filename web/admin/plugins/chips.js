@@ -1,0 +1,71 @@
+// @ts-check
+/* A plugin's status chips and its Enabled switch, on the plugins list and
+ * the plugin's page.
+ */
+import { api } from '../../lib/api.js';
+import { el } from '../../lib/dom.js';
+import { pill, setSwitchLabel, switchInput, toast } from '../../lib/ui.js';
+import { pluginPath } from '../app.js';
+
+/**
+ * One chip per credential: connected or not.
+ * @param {Api.Plugin} p
+ * @returns {HTMLSpanElement[]}
+ */
+export function credentialChips(p) {
+  const credentials = p.credentials || {};
+  const names = Object.keys(credentials);
+  if (!names.length) return [pill('No credentials needed', 'muted', 'credential-status')];
+  return names.map((name) => {
+    const c = credentials[name];
+    return el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } },
+      name + ': ' + (c.connected ? 'Connected' : 'Not connected'));
+  });
+}
+
+/**
+ * Healthy, or Error with the status sentence as its title.
+ * @param {Api.Plugin} p
+ * @returns {HTMLSpanElement}
+ */
+export function statusChip(p) {
+  return p.status === 'ok'
+    ? pill('Healthy', 'ok', 'plugin-status')
+    : el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.status }, 'Error');
+}
+
+/**
+ * A warning chip while the manifest asks for limits above the defaults that no admin approved.
+ * @param {Api.Plugin} p
+ * @returns {HTMLSpanElement | null}
+ */
+export function limitsChip(p) {
+  const sb = p.sandbox;
+  if (!sb || !(sb.requests_above_defaults || []).length || sb.above_defaults_approved) return null;
+  return el('span', { class: 'pill pill-warn', testid: 'plugin-limits-pending', title: (sb.requests_above_defaults || []).join('; ') }, 'Limits above defaults not approved');
+}
+
+/**
+ * The Enabled / Disabled switch; saves at once.
+ * @param {Api.Plugin} p
+ * @param {(updated: Api.Plugin) => void} [after] runs once the server saved it
+ * @returns {HTMLLabelElement}
+ */
+export function enabledSwitch(p, after) {
+  return switchInput(p.enabled, 'plugin-enabled', p.enabled ? 'Enabled' : 'Disabled', async (on, input) => {
+    input.disabled = true;
+    try {
+      /** @type {Api.Plugin} */
+      const updated = await api('PATCH', pluginPath(p.id), { enabled: on });
+      p.enabled = updated.enabled;
+      setSwitchLabel(input, updated.enabled ? 'Enabled' : 'Disabled');
+      toast(p.name + (updated.enabled ? ' is enabled.' : ' is disabled.'));
+      if (after) after(updated);
+    } catch (e) {
+      input.checked = !on;
+      toast(e.message, 'error');
+    } finally {
+      input.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,52 @@
+// @ts-check
+/* The Integrations page (#plugins): a card per installed plugin, and the
+ * install form.
+ */
+import { append, clear, el, loading } from '../../lib/dom.js';
+import { initials } from '../../lib/format.js';
+import { guard, listPlugins } from '../app.js';
+import { adminPage, pageHead } from '../layout.js';
+import { loadSyncPlugins } from '../sync/sync-plugins.js';
+import { credentialChips, enabledSwitch, limitsChip, statusChip } from './chips.js';
+import { installForm } from './install-form.js';
+
+/**
+ * A plugin's card: name, version, publisher, chips, the switch and Manage.
+ * @param {Api.Plugin} p
+ * @returns {HTMLElement}
+ */
+function pluginCard(p) {
+  return el('article', { class: 'card plugin-card', testid: 'plugin-card', dataset: { plugin: p.id } },
+    el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(p.name || p.id)),
+    el('div', { class: 'plugin-body' },
+      el('div', { class: 'plugin-title-row' },
+        el('h2', { class: 'plugin-name', testid: 'plugin-name' }, p.name || p.id),
+        el('span', { class: 'muted small', testid: 'plugin-version' }, 'v' + p.version),
+        el('span', { class: 'muted small', testid: 'plugin-publisher' }, 'by ' + (p.publisher || 'unknown publisher'))),
+      p.description ? el('p', { class: 'plugin-desc' }, p.description) : null,
+      el('div', { class: 'chips' }, statusChip(p), credentialChips(p), limitsChip(p)),
+      p.status !== 'ok' ? el('p', { class: 'plugin-status-text', testid: 'plugin-status-text' }, p.status) : null),
+    el('div', { class: 'plugin-actions' },
+      enabledSwitch(p),
+      el('a', { class: 'btn', href: '#plugin=' + encodeURIComponent(p.id), testid: 'plugin-manage' }, 'Manage')));
+}
+
+/**
+ * Renders the Integrations page.
+ * @param {number} seq
+ */
+export async function pluginsPage(seq) {
+  const content = adminPage('plugins');
+  const list = el('div', { class: 'plugin-list', testid: 'plugin-list' }, loading());
+  append(content,
+    pageHead('Integrations', 'CRM plugins run sandboxed. Each shows a panel beside tickets for the profiles you allow.'),
+    list,
+    installForm((installed) => { location.hash = '#plugin=' + encodeURIComponent(installed.id); }));
+  let plugins;
+  try { plugins = await listPlugins(); } catch (e) { guard(seq, e, list); return; }
+  if (guard(seq, null, list)) return;
+  clear(list);
+  loadSyncPlugins(plugins).catch(() => {});
+  if (!plugins.length) list.appendChild(el('div', { class: 'card empty-card' }, el('p', { class: 'empty' }, 'No plugins installed yet. Install one below.')));
+  for (const p of plugins) list.appendChild(pluginCard(p));
+}

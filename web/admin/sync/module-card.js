@@ -1,0 +1,207 @@
+// @ts-check
+/* A module's card on the sync page's Configuration tab: the Enabled
+ * switch, status chips and Configure; folded open, the sync options,
+ * delete preferences and field mapping, saved with Save.
+ */
+import { api } from '../../lib/api.js';
+import { append, clear, el, errorBox } from '../../lib/dom.js';
+import { pill, setSwitchLabel, switchInput, toast } from '../../lib/ui.js';
+import { app } from '../app.js';
+import { DUPLICATE_CHECK, moduleLabel } from './constants.js';
+import { deletePreferences } from './delete-prefs.js';
+import { fieldMapping } from './mapping.js';
+import { moduleOptions } from './module-options.js';
+
+/**
+ * The card's header chips, from the saved settings and the overview.
+ * @param {SyncUI.Context} ctx
+ * @param {string} module
+ * @returns {HTMLSpanElement[]}
+ */
+function statusChips(ctx, module) {
+  const s = ctx.settings.modules[module];
+  const m = (ctx.overview.modules || {})[module] || {};
+  return /** @type {HTMLSpanElement[]} */ ([
+    s.enabled ? pill('Syncing', 'ok', 'sync-module-on') : pill('Off', 'muted', 'sync-module-off'),
+    s.enabled ? pill(s.direction === 'crm-to-desk' ? 'One-way: ' + ctx.crmName + ' \u2192 Desk' : 'Two-way', 'muted') : null,
+    pill((m.mapped || 0) + ' mapped', 'muted', 'sync-mapped-' + module),
+    m.first_sync_done ? pill('First sync done', 'muted') : (s.enabled ? pill('First sync pending', 'warn') : null),
+  ].filter(Boolean));
+}
+
+/**
+ * @typedef {object} SaveRow
+ * @property {HTMLDivElement} foot the error, Save, "✓ Saved" and "Unsaved changes"
+ * @property {HTMLPreElement} error
+ * @property {HTMLButtonElement} save
+ * @property {HTMLSpanElement} savedNote
+ * @property {HTMLSpanElement} unsaved
+ * @property {() => void} changed marks the card as changed since it was saved
+ */
+
+/** @returns {SaveRow} */
+function saveRow() {
+  const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'sync-error' });
+  const savedNote = el('span', { class: 'saved-note', testid: 'sync-saved', hidden: true }, '\u2713 Saved');
+  const unsaved = el('span', { class: 'muted small', testid: 'sync-unsaved', hidden: true }, 'Unsaved changes');
+  const save = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'sync-save' }, 'Save');
+  const foot = el('div', { class: 'sync-module-foot', hidden: true }, error, el('div', { class: 'form-actions' }, save, savedNote, unsaved));
+  function changed() {
+    savedNote.hidden = true;
+    unsaved.hidden = false;
+    error.hidden = true;
+  }
+  return { foot, error, save, savedNote, unsaved, changed };
+}
+
+/**
+ * The field mapping part: heading, intro, the CRM's fields error if any, table and add buttons.
+ * @param {SyncUI.Context} ctx
+ * @param {string} module
+ * @param {import('./mapping.js').FieldMapping} mapping
+ * @param {Error | null} metaError
+ * @returns {HTMLDivElement}
+ */
+function mappingPart(ctx, module, mapping, metaError) {
+  return el('div', { class: 'sync-fields' },
+    el('div', { class: 'sync-fields-head' },
+      el('h3', { class: 'subhead' }, 'Field mapping'),
+      el('span', { class: 'muted small' }, '* mandatory')),
+    el('p', { class: 'muted small sync-fields-intro' }, 'Associate each Desk field with the ' + ctx.crmName + ' field it syncs with. ' + DUPLICATE_CHECK[module]),
+    metaError ? errorBox('The ' + ctx.crmName + ' fields could not be read: ' + metaError.message, 'sync-fields-error') : null,
+    el('div', { class: 'sync-mapping-wrap' }, mapping.table),
+    el('div', { class: 'sync-add-row' }, mapping.addButtons));
+}
+
+/**
+ * Saves the whole settings: the saved state of the other modules, this
+ * module as on the form, and the current pause state.
+ * @param {SyncUI.Context} ctx
+ * @param {string} module
+ * @param {Api.SyncModule} mine
+ * @returns {Promise<void>}
+ */
+async function saveModule(ctx, module, mine) {
+  const next = Object.assign({}, ctx.settings, { modules: Object.assign({}, ctx.settings.modules, { [module]: mine }) });
+  const answer = await api('PUT', ctx.base, next);
+  ctx.settings = (answer && answer.settings) || next;
+}
+
+/**
+ * Save: reads the form (a mistake in it shows in the save row), saves, and confirms.
+ * @param {SyncUI.Context} ctx
+ * @param {string} module
+ * @param {() => Api.SyncModule} read the module as on the form; throws Error with what to fix
+ * @param {SaveRow} saving
+ */
+async function submitModule(ctx, module, read, saving) {
+  saving.error.hidden = true;
+  let mine;
+  try { mine = read(); } catch (e) {
+    saving.error.textContent = e.message;
+    saving.error.hidden = false;
+    return;
+  }
+  saving.save.disabled = true;
+  saving.save.textContent = 'Saving\u2026';
+  try {
+    await saveModule(ctx, module, mine);
+    saving.unsaved.hidden = true;
+    saving.savedNote.hidden = false;
+    toast(moduleLabel(module) + ' sync settings saved.' + (mine.enabled ? ' Changes start a sync.' : ''));
+    ctx.onSettings();
+    if (mine.enabled) ctx.expectRun();
+  } catch (e) {
+    if (e.status === 401) { app.start(); return; }
+    saving.error.textContent = e.message;
+    saving.error.hidden = false;
+  } finally {
+    saving.save.disabled = false;
+    saving.save.textContent = 'Save';
+  }
+}
+
+/**
+ * @param {SyncUI.Context} ctx
+ * @param {string} module
+ * @returns {SyncUI.ModuleCard}
+ */
+export function moduleCard(ctx, module) {
+  const initial = ctx.settings.modules[module];
+  const meta = ctx.fields[module];
+  const metaError = meta instanceof Error ? meta : null;
+  const known = meta instanceof Error ? null : meta;
+  const crmFields = (known && known.crm) || [];
+  const deskFields = (known && known.desk) || [];
+  const bodyId = 'sync-' + module + '-body';
+  const saving = saveRow();
+  const changed = saving.changed;
+
+  const status = el('div', { class: 'chips sync-module-status', testid: 'sync-status-' + module });
+  const enabled = switchInput(initial.enabled, 'sync-enabled-' + module, initial.enabled ? 'Enabled' : 'Off', (on, input) => {
+    setSwitchLabel(input, on ? 'Enabled' : 'Off');
+    if (on) setOpen(true);
+    changed();
+  });
+  const enabledInput = /** @type {HTMLInputElement} */ (enabled.querySelector('input'));
+  const configure = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-configure-' + module, 'aria-expanded': 'false', 'aria-controls': bodyId }, 'Configure');
+
+  const options = moduleOptions(ctx, module, changed);
+  const mapping = fieldMapping({ module, crmName: ctx.crmName, crmFields, deskFields, initial: initial.fields || [], oneWay: options.oneWay, changed });
+  const deletes = deletePreferences(module, ctx.crmName, initial, changed);
+
+  const body = el('div', { class: 'sync-module-body', id: bodyId, hidden: true },
+    el('div', { class: 'sync-options' }, options.nodes, deletes.nodes),
+    mappingPart(ctx, module, mapping, metaError));
+  const form = el('form', { class: 'card sync-module', testid: 'sync-module-' + module, dataset: { module } },
+    el('div', { class: 'sync-module-head' },
+      el('div', { class: 'sync-module-title' },
+        el('h2', { class: 'card-title' }, moduleLabel(module)),
+        status),
+      el('div', { class: 'plugin-actions' }, enabled, configure)),
+    body,
+    saving.foot);
+
+  /** @param {boolean} open */
+  function setOpen(open) {
+    body.hidden = !open;
+    saving.foot.hidden = !open;
+    configure.textContent = open ? 'Hide' : 'Configure';
+    configure.setAttribute('aria-expanded', String(open));
+    form.classList.toggle('open', open);
+  }
+  configure.addEventListener('click', () => setOpen(!!body.hidden));
+
+  function paintDirection() {
+    options.paintDirection();
+    deletes.setOneWay(options.oneWay());
+    mapping.paintArrows();
+  }
+  options.direction.addEventListener('change', () => { paintDirection(); changed(); });
+
+  /** @returns {Api.SyncModule} the module as on the form; throws Error with what to fix */
+  function read() {
+    const fields = mapping.read();
+    return Object.assign({}, ctx.settings.modules[module], options.read(), {
+      enabled: enabledInput.checked,
+      fields,
+      on_crm_delete: deletes.onCrmDelete(),
+      on_desk_delete: deletes.onDeskDelete(),
+    });
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitModule(ctx, module, read, saving);
+  });
+
+  /** Repaints the header chips from the saved settings and the overview. */
+  function paintStatus() {
+    append(clear(status), statusChips(ctx, module));
+  }
+
+  paintDirection();
+  paintStatus();
+  setOpen(!!initial.enabled);
+  return { form, paintStatus };
+}

@@ -1,0 +1,110 @@
+// @ts-check
+/* Where the sync stands, at the top of the sync page: running (phase,
+ * module, records, first sync), paused, failed, or idle; and the banner
+ * while the sync is paused.
+ */
+import { append, clear, el } from '../../lib/dom.js';
+import { formatDateTime } from '../../lib/format.js';
+import { moduleLabel } from './constants.js';
+
+/**
+ * Whether any module is enabled (in the saved settings).
+ * @param {SyncUI.Context} ctx
+ * @returns {boolean}
+ */
+export function anyEnabled(ctx) {
+  return Object.values(ctx.settings.modules || {}).some((m) => m.enabled);
+}
+
+/**
+ * @param {SyncUI.Context} ctx
+ * @returns {string} what the running sync is doing
+ */
+function phaseText(ctx) {
+  const p = ctx.overview.progress || {};
+  if (p.phase === 'import') return 'Importing from ' + ctx.crmName;
+  if (p.phase === 'export') return 'Exporting to ' + ctx.crmName;
+  return 'Starting';
+}
+
+/**
+ * "1 record", "5 records".
+ * @param {number | undefined} done
+ * @returns {string}
+ */
+function records(done) {
+  return String(done) + (done === 1 ? ' record' : ' records');
+}
+
+/**
+ * The running sync: spinner, phase, module, records done, first sync.
+ * @param {SyncUI.Context} ctx
+ * @param {Api.SyncProgress} p
+ * @returns {HTMLElement[]}
+ */
+function runningState(ctx, p) {
+  return [
+    el('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    el('div', { class: 'sync-progress-main' },
+      el('div', { class: 'sync-progress-title' },
+        el('strong', {}, 'Syncing'),
+        p.first_sync ? el('span', { class: 'pill pill-warn', testid: 'sync-first-sync' }, 'First sync') : null),
+      el('div', { class: 'sync-progress-facts' },
+        el('span', { testid: 'sync-progress-phase' }, phaseText(ctx)),
+        p.module ? el('span', { testid: 'sync-progress-module' }, moduleLabel(p.module)) : null,
+        el('span', { testid: 'sync-progress-done' }, records(p.done) + ' done')),
+      p.first_sync ? el('div', { class: 'muted small' }, 'The first sync imports and exports the records created during the last year in bulk; a large database can take hours.') : null),
+  ];
+}
+
+/**
+ * Not running: paused, the last sync failed, up to date, or not syncing.
+ * @param {SyncUI.Context} ctx
+ * @param {Api.SyncProgress} p
+ * @param {string} state paused, error or idle
+ * @returns {HTMLElement[]}
+ */
+function restingState(ctx, p, state) {
+  const paused = state === 'paused';
+  const last = ctx.history[0];
+  const enabled = anyEnabled(ctx);
+  const icon = el('span', { class: 'sync-state-icon', 'aria-hidden': 'true' }, paused ? '\u275a\u275a' : (state === 'error' ? '!' : '\u2713'));
+  const title = paused ? 'Paused' : (state === 'error' ? 'The last sync failed' : (enabled ? 'Up to date' : 'Not syncing'));
+  return [icon,
+    el('div', { class: 'sync-progress-main' },
+      el('div', { class: 'sync-progress-title' }, el('strong', { testid: 'sync-progress-state' }, title)),
+      el('div', { class: 'sync-progress-facts muted' },
+        last ? el('span', { testid: 'sync-last-run' }, 'Last sync ' + formatDateTime(last.at)) : el('span', {}, enabled ? 'No sync in the last 7 days.' : 'Enable a module below and save to start syncing.'),
+        p.done ? el('span', { testid: 'sync-progress-done' }, records(p.done) + ' handled in the last run') : null,
+        ctx.requested && !p.done && !last ? el('span', {}, 'Nothing to sync.') : null),
+      state === 'error' ? el('div', { class: 'sync-last-error', testid: 'sync-last-error' }, p.last_error) : null)];
+}
+
+/**
+ * The progress box; `paint()` repaints it from ctx.
+ * @param {SyncUI.Context} ctx
+ * @returns {{box: HTMLDivElement, paint: () => void}}
+ */
+export function progressBox(ctx) {
+  const box = el('div', { class: 'sync-progress', role: 'status', 'aria-live': 'polite', testid: 'sync-progress' });
+  function paint() {
+    const p = ctx.overview.progress || {};
+    const paused = !!ctx.settings.paused;
+    const state = p.running ? 'running' : (paused ? 'paused' : (p.last_error ? 'error' : 'idle'));
+    box.dataset.state = state;
+    box.className = 'sync-progress sync-progress-' + state;
+    append(clear(box), p.running ? runningState(ctx, p) : restingState(ctx, p, state));
+  }
+  return { box, paint };
+}
+
+/**
+ * The banner shown while the sync is paused.
+ * @param {string} crmName
+ * @returns {HTMLDivElement}
+ */
+export function pausedBanner(crmName) {
+  return el('div', { class: 'sync-paused', role: 'status', testid: 'sync-paused', hidden: true },
+    el('strong', {}, 'Sync is paused.'),
+    ' No data is exchanged or updated between Deskpane and ' + crmName + ' until you resume it.');
+}

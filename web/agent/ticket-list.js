@@ -1,0 +1,147 @@
+// @ts-check
+/* The ticket list (#/tickets[?order=customer-type&customer_type=X]):
+ * newest first, or ordered and filtered by the requesters' customer types
+ * from the CRM (Handshake Mode).
+ */
+import { api } from '../lib/api.js';
+import { append, clear, el, loading } from '../lib/dom.js';
+import { formatDateTime, initials } from '../lib/format.js';
+import { agentPage, app } from './app.js';
+import { customerTypeBadge, priorityBadge, statusBadge } from './badges.js';
+
+const COLUMNS = ['Subject', 'Requester', 'Status', 'Priority', 'Customer type', 'Created'];
+
+/**
+ * A table row of one cell across every column.
+ * @param {import('../lib/dom.js').Child} content
+ * @returns {HTMLTableRowElement}
+ */
+function wideRow(content) {
+  return el('tr', {}, el('td', { colspan: '6' }, content));
+}
+
+/**
+ * Goes to the list in this order, filtered by this customer type.
+ * @param {string} order
+ * @param {string} type
+ */
+function go(order, type) {
+  const q = new URLSearchParams();
+  if (order !== 'newest') q.set('order', order);
+  if (type) q.set('customer_type', type);
+  const s = q.toString();
+  location.hash = '#/tickets' + (s ? '?' + s : '');
+}
+
+/**
+ * The "Order by" and "Customer type" selects; changing either changes the address.
+ * @param {string} order
+ * @returns {{orderSelect: HTMLSelectElement, typeSelect: HTMLSelectElement}}
+ */
+function toolbarSelects(order) {
+  const orderSelect = el('select', { id: 'order-select', testid: 'order-select' },
+    el('option', { value: 'newest', selected: order === 'newest' }, 'Newest'),
+    el('option', { value: 'customer-type', selected: order === 'customer-type' }, 'Customer type'));
+  const typeSelect = el('select', { id: 'customer-type-filter', testid: 'customer-type-filter' },
+    el('option', { value: '' }, 'All customer types'));
+  orderSelect.addEventListener('change', () => go(orderSelect.value, typeSelect.value));
+  typeSelect.addEventListener('change', () => go(orderSelect.value, typeSelect.value));
+  return { orderSelect, typeSelect };
+}
+
+/**
+ * @param {HTMLTableSectionElement} body
+ * @returns {HTMLTableElement}
+ */
+function ticketTable(body) {
+  return el('table', { class: 'table tickets-table', testid: 'ticket-table' },
+    el('thead', {}, el('tr', {}, COLUMNS.map((c) => el('th', { scope: 'col' }, c)))),
+    body);
+}
+
+/**
+ * One ticket of the list; a click anywhere on it opens the ticket.
+ * @param {Api.TicketSummary} t
+ * @returns {HTMLTableRowElement}
+ */
+function ticketRow(t) {
+  const href = '#/tickets/' + encodeURIComponent(t.id);
+  const row = el('tr', { class: 'ticket-row', testid: 'ticket-row', dataset: { id: t.id } },
+    el('td', { class: 'cell-subject' }, el('a', { href, testid: 'ticket-subject' }, t.subject || '(no subject)')),
+    el('td', {}, el('div', { class: 'cell-requester' },
+      el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(t.requester || t.email)),
+      el('span', { class: 'requester' },
+        el('span', { testid: 'ticket-requester' }, t.requester || t.email || '—'),
+        t.requester && t.email ? el('span', { class: 'muted small' }, t.email) : null))),
+    el('td', {}, statusBadge(t.status, 'ticket-status')),
+    el('td', {}, priorityBadge(t.priority, 'ticket-priority')),
+    el('td', {}, customerTypeBadge(t.customer_type)),
+    el('td', { class: 'muted nowrap', testid: 'ticket-created' }, formatDateTime(t.created_at)));
+  row.addEventListener('click', (event) => {
+    if (/** @type {Element} */ (event.target).closest('a')) return;
+    location.hash = href;
+  });
+  return row;
+}
+
+/**
+ * Fills the customer-type filter with the types the answer lists (and the chosen one).
+ * @param {HTMLSelectElement} typeSelect
+ * @param {string[]} types
+ * @param {string} type the chosen type
+ */
+function fillTypes(typeSelect, types, type) {
+  for (const t of types) typeSelect.appendChild(el('option', { value: t, selected: t === type }, t));
+  if (type && !types.includes(type)) typeSelect.appendChild(el('option', { value: type, selected: true }, type));
+}
+
+/**
+ * Renders the ticket list.
+ * @param {number} seq the render
+ * @param {URLSearchParams} params the hash's query
+ */
+export async function ticketListPage(seq, params) {
+  const order = params.get('order') === 'customer-type' ? 'customer-type' : 'newest';
+  const type = params.get('customer_type') || '';
+  const main = agentPage();
+  const { orderSelect, typeSelect } = toolbarSelects(order);
+  const count = el('span', { class: 'muted', testid: 'ticket-count' });
+  const hint = el('p', { class: 'hint', testid: 'handshake-hint', hidden: true });
+  const body = el('tbody', {}, wideRow(loading()));
+
+  append(main,
+    el('div', { class: 'page-head' },
+      el('div', {}, el('h1', {}, 'Tickets'), count),
+      el('div', { class: 'toolbar' },
+        el('label', { class: 'field-inline', for: 'order-select' }, el('span', {}, 'Order by'), orderSelect),
+        el('label', { class: 'field-inline', for: 'customer-type-filter' }, el('span', {}, 'Customer type'), typeSelect))),
+    hint,
+    el('div', { class: 'card table-card' }, ticketTable(body)));
+
+  const q = new URLSearchParams({ order });
+  if (type) q.set('customer_type', type);
+  let answer;
+  try {
+    answer = await api('GET', '/api/ticket-list?' + q.toString());
+  } catch (e) {
+    if (!app.live(seq)) return;
+    if (e.status === 401) return app.start();
+    clear(body).appendChild(wideRow(el('div', { class: 'panel-error', role: 'alert', testid: 'ticket-list-error' }, e.message)));
+    return;
+  }
+  if (!app.live(seq)) return;
+  fillTypes(typeSelect, answer.customer_types || [], type);
+  if (!answer.customer_type_source) {
+    hint.textContent = 'Customer types come from a CRM. Connect a CRM plugin and set its customer-type field to order and filter tickets by them (Handshake Mode).';
+    hint.hidden = false;
+  }
+
+  /** @type {Api.TicketSummary[]} */
+  const tickets = answer.tickets || [];
+  count.textContent = tickets.length === 1 ? '1 ticket' : tickets.length + ' tickets';
+  clear(body);
+  if (!tickets.length) {
+    body.appendChild(wideRow(el('p', { class: 'empty', testid: 'no-tickets' }, type ? 'No tickets from ' + type + ' customers.' : 'No tickets yet.')));
+  }
+  for (const t of tickets) body.appendChild(ticketRow(t));
+}

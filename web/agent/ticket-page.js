@@ -1,0 +1,74 @@
+// @ts-check
+/* The ticket page (#/tickets/{id}): the ticket and its requester on the
+ * left, the CRM panels on the right; both load side by side.
+ */
+import { api } from '../lib/api.js';
+import { append, clear, el, loading } from '../lib/dom.js';
+import { formatDateTime } from '../lib/format.js';
+import { renderPanels } from '../panel/panels.js';
+import { agentPage, app } from './app.js';
+import { priorityBadge, statusBadge } from './badges.js';
+import { loadRequester, requesterCard } from './requester-card.js';
+
+/**
+ * The ticket's card: number, subject, badges, facts and description.
+ * @param {Api.Ticket} ticket
+ * @returns {HTMLDivElement}
+ */
+function ticketCard(ticket) {
+  const f = ticket.fields || {};
+  const meta = [
+    ['Department', f.department],
+    ['Channel', f.channel],
+    ['Created', formatDateTime(ticket.created_at)],
+    ['Updated', formatDateTime(ticket.updated_at)],
+  ].filter(([, v]) => v);
+  return el('div', { class: 'card ticket-card' },
+    el('div', { class: 'ticket-id muted' }, 'Ticket #' + ticket.id),
+    el('h1', { class: 'ticket-title', testid: 'ticket-title' }, f.subject || '(no subject)'),
+    el('div', { class: 'ticket-badges' },
+      statusBadge(f.status, 'ticket-status'),
+      priorityBadge(f.priority, 'ticket-priority')),
+    el('dl', { class: 'ticket-meta' }, meta.map(([k, v]) => el('div', { class: 'kv' }, el('dt', {}, k), el('dd', {}, v)))),
+    el('h3', { class: 'card-title' }, 'Description'),
+    f.description
+      ? el('div', { class: 'ticket-description', testid: 'ticket-description' }, f.description)
+      : el('p', { class: 'muted', testid: 'ticket-description' }, 'No description.'));
+}
+
+/**
+ * Renders the ticket page.
+ * @param {number} seq the render
+ * @param {string} id the ticket's id
+ */
+export async function ticketPage(seq, id) {
+  const main = agentPage();
+  const left = el('div', { class: 'ticket-main', testid: 'ticket' }, loading());
+  const right = el('aside', { class: 'ticket-panels', testid: 'panels', 'aria-label': 'CRM panels' });
+  append(main,
+    el('nav', { class: 'crumbs' }, el('a', { href: '#/tickets', testid: 'back-to-list' }, '← All tickets')),
+    el('div', { class: 'ticket-layout' }, left, right));
+
+  // The ticket and the panels load side by side; neither waits for the other.
+  renderPanels(right, id);
+
+  /** @type {Api.Ticket} */
+  let ticket;
+  try {
+    ticket = await api('GET', '/api/tickets/' + encodeURIComponent(id));
+  } catch (e) {
+    if (!app.live(seq)) return;
+    if (e.status === 401) return app.start();
+    clear(left).appendChild(el('div', { class: 'panel-error', role: 'alert', testid: 'ticket-error' }, e.message));
+    return;
+  }
+  if (!app.live(seq)) return;
+  const f = ticket.fields || {};
+  document.title = (f.subject || 'Ticket') + ' · Deskpane';
+  const requester = el('div', { class: 'requester-slot' });
+  append(clear(left), ticketCard(ticket), requester);
+
+  const { contact, account } = await loadRequester(f);
+  if (!app.live(seq)) return;
+  requester.appendChild(requesterCard(contact, account, f.email));
+}

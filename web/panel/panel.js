@@ -1,0 +1,127 @@
+// @ts-check
+/* One plugin's CRM panel beside a ticket. Each section loads on its own,
+ * so a slow or failing one never holds up the rest; Refresh fetches them
+ * all anew from the CRM.
+ */
+import { api } from '../lib/api.js';
+import { clear, el, loading } from '../lib/dom.js';
+import { initials } from '../lib/format.js';
+import { RENDERERS, SECTION_TITLES, emptyState } from './sections.js';
+
+/**
+ * @typedef {object} SectionBlock
+ * @property {HTMLDivElement} body where the section's content goes
+ * @property {HTMLSpanElement} status "cached" beside the title
+ * @property {AbortController | null} controller the load under way
+ */
+
+/**
+ * @param {string | number} ticketId
+ * @param {string} plugin
+ * @param {string} section
+ * @param {boolean} refresh
+ * @returns {string}
+ */
+function sectionUrl(ticketId, plugin, section, refresh) {
+  return '/api/tickets/' + encodeURIComponent(ticketId) + '/panels/' + encodeURIComponent(plugin) + '/' + encodeURIComponent(section) + (refresh ? '?refresh=1' : '');
+}
+
+/**
+ * The panel's head: icon, name, what it shows, and the Refresh button.
+ * @param {Api.PanelInfo} info
+ * @param {HTMLButtonElement} refresh
+ * @returns {HTMLElement}
+ */
+function panelHead(info, refresh) {
+  return el('header', { class: 'panel-head' },
+    el('span', { class: 'panel-icon', 'aria-hidden': 'true' }, initials(info.name || info.plugin)),
+    el('div', { class: 'panel-heading' },
+      el('h2', { class: 'panel-title', testid: 'panel-title' }, info.name || info.plugin),
+      el('span', { class: 'panel-sub muted' }, info.show === 'accounts' ? 'Showing the account' : 'Showing the contact')),
+    refresh);
+}
+
+/**
+ * A section's frame (title and body) and its block.
+ * @param {Api.PanelInfo} info
+ * @param {string} section
+ * @returns {{frame: HTMLDivElement, block: SectionBlock}}
+ */
+function sectionFrame(info, section) {
+  const body = el('div', { class: 'section-body' });
+  const status = el('span', { class: 'section-status muted' });
+  const frame = el('div', { class: 'panel-section section-' + section, testid: 'section-' + section, dataset: { section } },
+    el('h3', { class: 'section-title' }, SECTION_TITLES[section] ? SECTION_TITLES[section](info.show) : section, status),
+    body);
+  return { frame, block: { body, status, controller: null } };
+}
+
+/**
+ * The red box a section shows when it could not be loaded.
+ * @param {string} message
+ * @returns {HTMLDivElement}
+ */
+function sectionError(message) {
+  return el('div', { class: 'panel-error', role: 'alert', testid: 'panel-error' },
+    el('span', { class: 'panel-error-icon', 'aria-hidden': 'true' }, '!'),
+    el('span', { class: 'panel-error-text' }, message || 'This section could not be loaded.'));
+}
+
+/**
+ * Loads one section into its block; a newer load of the same section aborts this one.
+ * @param {SectionBlock} block
+ * @param {string} url
+ * @param {string} section
+ */
+async function loadSection(block, url, section) {
+  if (block.controller) block.controller.abort();
+  const controller = new AbortController();
+  block.controller = controller;
+  block.status.textContent = '';
+  clear(block.body).appendChild(loading({ testid: 'section-loading', 'aria-busy': 'true' }));
+  try {
+    const data = await api('GET', url, undefined, { signal: controller.signal });
+    if (controller.signal.aborted) return;
+    const render = RENDERERS[section];
+    clear(block.body).appendChild(render ? render(data || {}) : emptyState('This section cannot be shown.'));
+    if (data && data.cached) { block.status.textContent = 'cached'; block.status.title = 'From the panel cache; Refresh fetches it anew from the CRM'; }
+  } catch (e) {
+    if (e && e.name === 'AbortError') return;
+    if (controller.signal.aborted) return;
+    clear(block.body).appendChild(sectionError(e.message));
+  } finally {
+    if (block.controller === controller) block.controller = null;
+  }
+}
+
+/**
+ * One plugin's panel: `info` is an entry of GET /api/tickets/{id}/panels.
+ * @param {string | number} ticketId
+ * @param {Api.PanelInfo} info
+ * @returns {HTMLElement}
+ */
+export function renderPanel(ticketId, info) {
+  const sections = info.sections || [];
+  const refresh = el('button', { type: 'button', class: 'btn btn-ghost btn-small panel-refresh', testid: 'panel-refresh', title: 'Fetch fresh data from the CRM' }, '↻ Refresh');
+  const panel = el('section', { class: 'panel', testid: 'panel-' + info.plugin, dataset: { plugin: info.plugin }, 'aria-label': info.name || info.plugin },
+    panelHead(info, refresh));
+  /** @type {Record<string, SectionBlock>} */
+  const blocks = {};
+  for (const section of sections) {
+    const { frame, block } = sectionFrame(info, section);
+    blocks[section] = block;
+    panel.appendChild(frame);
+  }
+  if (!sections.length) panel.appendChild(emptyState('Your profile may not read any part of this panel.'));
+
+  /** @param {boolean} fresh */
+  const loadAll = (fresh) => Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(ticketId, info.plugin, s, fresh), s)));
+
+  refresh.addEventListener('click', async () => {
+    refresh.disabled = true;
+    panel.classList.add('refreshing');
+    try { await loadAll(true); } finally { refresh.disabled = false; panel.classList.remove('refreshing'); }
+  });
+  loadAll(false);
+  return panel;
+}

@@ -1,0 +1,31 @@
+// @ts-check
+/* The panels column of a ticket: fetches which panels the agent may see,
+ * then renders each (every panel loads its sections on its own).
+ */
+import { api } from '../lib/api.js';
+import { clear, el, loading } from '../lib/dom.js';
+import { renderPanel } from './panel.js';
+
+/**
+ * Fills `container` with the ticket's panels; resolves with their list ([] on error).
+ * @param {HTMLElement} container
+ * @param {string | number} ticketId
+ * @returns {Promise<Api.PanelInfo[]>}
+ */
+export function renderPanels(container, ticketId) {
+  clear(container).appendChild(loading({ testid: 'panels-loading' }));
+  return api('GET', '/api/tickets/' + encodeURIComponent(ticketId) + '/panels').then((answer) => {
+    /** @type {Api.PanelInfo[]} */
+    const panels = (answer && answer.panels) || [];
+    clear(container);
+    if (!panels.length) {
+      container.appendChild(el('div', { class: 'panel panel-none', testid: 'no-panels' },
+        el('p', { class: 'muted' }, 'No CRM panels for your profile. An administrator can install a CRM plugin or change Permissions.')));
+    }
+    for (const info of panels) container.appendChild(renderPanel(ticketId, info));
+    return panels;
+  }, (e) => {
+    clear(container).appendChild(el('div', { class: 'panel-error', role: 'alert', testid: 'panels-error' }, e.message));
+    return [];
+  });
+}

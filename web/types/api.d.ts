@@ -1,0 +1,302 @@
+// The JSON the Deskpane server answers, as the pages read it (only the
+// fields the pages use). Ambient: JSDoc refers to these as Api.Plugin etc.
+
+declare namespace Api {
+  /** A refused field of a form (ApiError.fields). */
+  interface FieldError {
+    field?: string;
+    message?: string;
+  }
+
+  /** The signed-in agent (GET /api/me, POST /api/login). */
+  interface Agent {
+    id: string;
+    name: string;
+    email: string;
+    profile: string;
+  }
+
+  // ------------------------------------------------------------ desk
+
+  /** A row of GET /api/ticket-list. */
+  interface TicketSummary {
+    id: string;
+    subject?: string;
+    requester?: string;
+    email?: string;
+    status?: string;
+    priority?: string;
+    customer_type?: string | null;
+    created_at?: string;
+  }
+
+  interface TicketFields {
+    subject?: string;
+    description?: string;
+    status?: string;
+    priority?: string;
+    department?: string;
+    channel?: string;
+    email?: string;
+    contact_id?: string;
+    account_id?: string;
+  }
+
+  /** GET /api/tickets/{id}. */
+  interface Ticket {
+    id: string;
+    fields?: TicketFields;
+    created_at?: string;
+    updated_at?: string;
+  }
+
+  /** A desk record (GET /api/contacts/{id}, /api/accounts/{id}). */
+  interface Record {
+    id?: string;
+    fields?: { [name: string]: any };
+  }
+
+  // ------------------------------------------------------------ panels
+
+  /** An entry of GET /api/tickets/{id}/panels. */
+  interface PanelInfo {
+    plugin: string;
+    name?: string;
+    show?: string;
+    sections?: string[];
+  }
+
+  interface Profile {
+    display_name?: string;
+    module?: string;
+    match_key?: string;
+    email?: string;
+    secondary_email?: string;
+    phone?: string;
+    account?: string;
+    owner?: string;
+    link?: string;
+    fields?: { name: string; label?: string; value?: unknown }[];
+  }
+
+  interface Potential {
+    name?: string;
+    stage?: string;
+    amount?: number | string | null;
+    currency?: string | null;
+    closing_date?: string;
+    owner?: string;
+    link?: string;
+  }
+
+  interface Note {
+    title?: string;
+    content?: string;
+    author?: string;
+    created_time?: string;
+    link?: string;
+  }
+
+  interface Activity {
+    kind?: string;
+    subject?: string;
+    status?: string;
+    start_time?: string;
+    end_time?: string;
+    owner?: string;
+    description?: string;
+    link?: string;
+  }
+
+  /** A section of a panel (GET /api/tickets/{id}/panels/{plugin}/{section}). */
+  interface SectionData {
+    cached?: boolean;
+    profile?: Profile | null;
+    potentials?: Potential[];
+    notes?: Note[];
+    activities?: Activity[];
+  }
+
+  // ------------------------------------------------------------ admin: plugins
+
+  interface Credential {
+    kind?: string;
+    connected?: boolean;
+    connected_at?: string;
+    oauth_configured?: boolean;
+  }
+
+  interface Sandbox {
+    allowed_hosts?: string[];
+    extra_hosts?: string[];
+    limits?: { [key: string]: number | null | undefined } | null;
+    requests_above_defaults?: string[];
+    above_defaults_approved?: boolean;
+  }
+
+  /** A setting in the manifest's config schema. */
+  interface ConfigSpec {
+    type?: string;
+    label?: string;
+    description?: string;
+    required?: boolean;
+    default?: unknown;
+    options?: unknown[];
+    choices?: unknown[];
+    values?: unknown[];
+  }
+
+  interface AccessRequest {
+    id: string;
+    email: string;
+    status: string;
+    sent_count: number;
+    created_at?: string;
+    approve_url?: string;
+  }
+
+  /** An entry of GET /api/admin/plugins. */
+  interface Plugin {
+    id: string;
+    name: string;
+    version?: string;
+    publisher?: string;
+    description?: string;
+    status: string;
+    enabled: boolean;
+    credentials?: { [name: string]: Credential };
+    sandbox?: Sandbox | null;
+    config_schema?: { [key: string]: ConfigSpec };
+    config?: { [key: string]: unknown };
+    secrets_set?: string[];
+    customer_type_field?: string | null;
+    extra_hosts?: string[];
+    oauth?: { [credential: string]: { client_id?: string; authorize_url?: string; token_url?: string } };
+    access_requests?: AccessRequest[];
+  }
+
+  /** A profile's permissions on a plugin's panel. */
+  interface Permissions {
+    visible: boolean;
+    show: string;
+    [part: string]: string | boolean;
+  }
+
+  // ------------------------------------------------------------ admin: agents, tokens, outbox
+
+  interface AdminAgent {
+    id: string;
+    name: string;
+    email: string;
+    profile: string;
+    active?: boolean;
+  }
+
+  interface Token {
+    id: string;
+    label?: string | null;
+    agent_email?: string | null;
+    created_at?: string;
+    expires_at?: string | null;
+  }
+
+  /** POST /api/admin/tokens: the token itself, shown once. */
+  interface NewToken extends Token {
+    token: string;
+    agent_id?: string;
+  }
+
+  interface Email {
+    to: string;
+    subject: string;
+    body: string;
+    sent_at?: string;
+  }
+
+  // ------------------------------------------------------------ admin: sync
+
+  interface FieldPair {
+    desk: string;
+    crm: string;
+  }
+
+  /** One module's sync settings. */
+  interface SyncModule {
+    enabled: boolean;
+    direction?: string;
+    fields?: FieldPair[];
+    secondary_email?: boolean;
+    list_views?: string[];
+    departments?: string[];
+    on_crm_delete?: string;
+    on_desk_delete?: string;
+  }
+
+  interface SyncSettings {
+    paused?: boolean;
+    modules: { [module: string]: SyncModule };
+  }
+
+  interface SyncProgress {
+    running?: boolean;
+    phase?: string;
+    module?: string;
+    done?: number;
+    first_sync?: boolean;
+    last_error?: string | null;
+  }
+
+  /** GET /api/admin/plugins/{id}/sync. */
+  interface SyncOverview {
+    settings: SyncSettings;
+    progress?: SyncProgress | null;
+    modules?: { [module: string]: { mapped?: number; first_sync_done?: boolean } };
+    failures?: unknown;
+  }
+
+  interface SyncHistoryEntry {
+    at: string;
+    direction: string;
+    module: string;
+    added: number;
+    updated: number;
+    failed: number;
+  }
+
+  interface SyncFailure {
+    id: string;
+    at: string;
+    module: string;
+    direction: string;
+    record: string;
+    reason: string;
+    desk_id?: string | null;
+    crm_id?: string | null;
+  }
+
+  interface CrmField {
+    name: string;
+    label?: string;
+    type: string;
+    mandatory?: boolean;
+    read_only?: boolean;
+  }
+
+  interface DeskField {
+    name: string;
+    type?: string;
+    required?: boolean;
+  }
+
+  /** GET .../sync/fields/{module}. */
+  interface SyncFields {
+    crm?: CrmField[];
+    desk?: DeskField[];
+  }
+
+  /** An entry of GET .../sync/list-views/{module}. */
+  interface ListView {
+    id: string | number;
+    name?: string;
+  }
+}
