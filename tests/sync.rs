@@ -31,6 +31,15 @@ async fn crm_edit(s: &SyncSetup, module: &str, id: &str, data: Value) {
 }
 
 /// Deletes CRM records through the CRM's own API.
+/// Contacts sync with desk `cf_tickets` mapped to the CRM's integer
+/// `Tickets_Raised`: a text value there fails when the record syncs.
+async fn enable_contacts_with_integer_custom_field(s: &SyncSetup) {
+    s.enable(&[SyncModule::Contacts], |m| {
+        m.fields.push(deskpane::sync::mapping::FieldPair { desk: "cf_tickets".into(), crm: "Tickets_Raised".into() })
+    })
+    .await;
+}
+
 async fn crm_delete(s: &SyncSetup, module: &str, ids: &[&str]) {
     let resp = reqwest::Client::new()
         .delete(format!("{}/crm/v8/{module}?ids={}", s.emulator.base_url(), ids.join(",")))
@@ -353,11 +362,7 @@ async fn two_desk_contacts_with_one_email_never_overwrite_each_other() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pausing_works_whatever_the_crm_says_and_try_again_waits_for_resume() {
     let s = SyncSetup::start().await;
-    let mut settings = s.engine.settings();
-    let contacts = settings.modules.get_mut(&SyncModule::Contacts).unwrap();
-    contacts.enabled = true;
-    contacts.fields.push(deskpane::sync::mapping::FieldPair { desk: "cf_tickets".into(), crm: "Tickets_Raised".into() });
-    s.engine.set_settings(settings).await.unwrap();
+    enable_contacts_with_integer_custom_field(&s).await;
     s.desk()
         .create(Kind::Contact, fields(json!({"last_name": "Count", "email": "count@example.com", "cf_tickets": "many"})), "api")
         .unwrap();
@@ -547,11 +552,7 @@ async fn a_contact_without_email_on_both_sides_is_matched_by_name_and_account_no
 #[tokio::test(flavor = "multi_thread")]
 async fn a_record_that_keeps_failing_appears_once_in_the_failure_log() {
     let s = SyncSetup::start().await;
-    let mut settings = s.engine.settings();
-    let contacts = settings.modules.get_mut(&SyncModule::Contacts).unwrap();
-    contacts.enabled = true;
-    contacts.fields.push(deskpane::sync::mapping::FieldPair { desk: "cf_tickets".into(), crm: "Tickets_Raised".into() });
-    s.engine.set_settings(settings).await.unwrap();
+    enable_contacts_with_integer_custom_field(&s).await;
     let desk = s
         .desk()
         .create(Kind::Contact, fields(json!({"last_name": "Count", "email": "count@example.com", "cf_tickets": "many"})), "api")

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth;
 use crate::clock::now;
 use crate::credentials::{CredentialSource, HostCredentials, OAuthClient, Secret};
-use crate::manifest::{ConfigType, CredentialSpec, Manifest};
+use crate::manifest::{CredentialSpec, Manifest};
 use crate::outbound::GuardedHttp;
 use crate::package::{PluginPackage, MANIFEST_FILE};
 use crate::permissions::PanelPermissions;
@@ -84,6 +84,22 @@ pub struct Installation {
     #[serde(default)]
     pub approved_limits: LimitRequest,
     pub installed_at: String,
+}
+
+impl Installation {
+    /// A profile's permissions on this plugin's panel. Without an entry,
+    /// the built-in profiles see the whole panel (as the seeds describe); a
+    /// custom profile sees nothing until an admin grants it (least
+    /// privilege).
+    pub fn permissions_for(&self, profile: &str) -> PanelPermissions {
+        self.permissions.get(profile).cloned().unwrap_or_else(|| {
+            if auth::BUILTIN_PROFILES.contains(&profile) {
+                PanelPermissions::default()
+            } else {
+                PanelPermissions::hidden()
+            }
+        })
+    }
 }
 
 /// A change an admin makes to an installation.
@@ -292,9 +308,7 @@ impl Registry {
 
     /// Config keys the manifest types `secret`.
     pub fn secret_config_keys(&self, id: &str) -> Vec<String> {
-        self.manifest(id)
-            .map(|m| m.config.iter().filter(|(_, f)| f.kind == ConfigType::Secret).map(|(k, _)| k.clone()).collect())
-            .unwrap_or_default()
+        self.manifest(id).map(|m| m.secret_config_keys().cloned().collect()).unwrap_or_default()
     }
 
     /// Every secret is sealed before it is stored: refresh tokens, API
@@ -475,15 +489,13 @@ impl Registry {
         Ok(())
     }
 
-    /// A profile's permissions on a plugin's panel. Without an entry, the
-    /// built-in profiles see the whole panel (as the seeds describe); a
-    /// custom profile sees nothing until an admin grants it (least
-    /// privilege).
+    /// A profile's permissions on a plugin's panel (see
+    /// [`Installation::permissions_for`]).
     pub fn permissions(&self, id: &str, profile: &str) -> PanelPermissions {
-        let set = self.installation(id).ok().and_then(|i| i.permissions.get(profile).cloned());
-        set.unwrap_or_else(
-            || if auth::BUILTIN_PROFILES.contains(&profile) { PanelPermissions::default() } else { PanelPermissions::hidden() },
-        )
+        match self.installation(id) {
+            Ok(install) => install.permissions_for(profile),
+            Err(_) => Installation::default().permissions_for(profile),
+        }
     }
 
     pub fn set_permissions(&self, id: &str, profile: &str, permissions: PanelPermissions) -> Result<(), RegistryError> {

@@ -74,6 +74,13 @@ fn bearer() -> String {
     "Bearer".into()
 }
 
+impl Manifest {
+    /// Config keys typed `secret`: sealed, never shown again.
+    pub fn secret_config_keys(&self) -> impl Iterator<Item = &String> {
+        self.config.iter().filter(|(_, f)| f.kind == ConfigType::Secret).map(|(k, _)| k)
+    }
+}
+
 impl CredentialSpec {
     /// The header name and value carrying `secret`.
     pub fn header(&self, secret: &str) -> (String, String) {

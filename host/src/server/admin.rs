@@ -53,10 +53,10 @@ fn view(s: &AppState, install: &Installation) -> Value {
             v
         })
         .collect();
-    let secret_keys = s.registry.secret_config_keys(&install.id);
+    let secret_keys: Vec<&String> = manifest.iter().flat_map(|m| m.secret_config_keys()).collect();
     // A secret's value never leaves the server; the console learns it is set.
     let config: serde_json::Map<String, Value> =
-        install.config.iter().map(|(k, v)| (k.clone(), if secret_keys.contains(k) { json!("") } else { json!(v) })).collect();
+        install.config.iter().map(|(k, v)| (k.clone(), if secret_keys.contains(&k) { json!("") } else { json!(v) })).collect();
     let secrets_set: Vec<&String> = install.config.keys().filter(|k| secret_keys.contains(k)).collect();
     let sandbox = manifest.as_ref().map(|m| {
         let granted = s.registry.plugin_limits(&install.id);

@@ -115,7 +115,7 @@ async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<Ti
     // account information) this agent's profile may see: it is CRM data.
     let source = s.registry.installations().into_iter().find_map(|i| {
         let field = i.customer_type_field.clone()?;
-        let may_see = s.registry.permissions(&i.id, &agent.profile);
+        let may_see = i.permissions_for(&agent.profile);
         if !may_see.visible || may_see.info != crate::permissions::Access::Full {
             return None;
         }

@@ -2,7 +2,7 @@
 //! browser security headers, and `{"error"}` JSON for every failure.
 
 use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, ORIGIN};
+use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN};
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -19,9 +19,7 @@ pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next
         return next.run(req).await;
     }
     let headers = req.headers();
-    let has_cookie = headers.contains_key(COOKIE);
-    let bearer_only = headers.contains_key(AUTHORIZATION) && !has_cookie;
-    if !has_cookie || bearer_only {
+    if !headers.contains_key(COOKIE) {
         return next.run(req).await;
     }
     let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());

@@ -63,6 +63,14 @@ struct Refresh {
     refresh: bool,
 }
 
+/// The module a sync page asks about, and the enabled plugin to ask.
+fn synced_module(s: &AppState, id: &str, module: &str) -> ApiResult<(SyncModule, std::sync::Arc<crate::Plugin>)> {
+    let module = SyncModule::parse(module)
+        .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
+    let plugin = s.registry.plugin(id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
+    Ok((module, plugin))
+}
+
 /// Both sides' fields of a module, for the mapping editor.
 async fn fields(
     State(s): State<AppState>,
@@ -70,9 +78,7 @@ async fn fields(
     Path((id, module)): Path<(String, String)>,
     Query(q): Query<Refresh>,
 ) -> ApiResult<Json<Value>> {
-    let module = SyncModule::parse(&module)
-        .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
-    let plugin = s.registry.plugin(&id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
+    let (module, plugin) = synced_module(&s, &id, &module)?;
     let meta = s
         .sync
         .catalog()
@@ -97,9 +103,7 @@ async fn list_views(
     Path((id, module)): Path<(String, String)>,
     Query(q): Query<Refresh>,
 ) -> ApiResult<Json<Value>> {
-    let module = SyncModule::parse(&module)
-        .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
-    let plugin = s.registry.plugin(&id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
+    let (module, plugin) = synced_module(&s, &id, &module)?;
     let views = s
         .sync
         .catalog()

@@ -85,7 +85,8 @@ pub fn merge(base: &Values, desk: &Values, crm: &Values, desk_time: Option<&str>
     out
 }
 
-fn parse(t: Option<&str>) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+/// An RFC 3339 time, if it is one.
+pub(crate) fn parse(t: Option<&str>) -> Option<chrono::DateTime<chrono::FixedOffset>> {
     t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
 }
 

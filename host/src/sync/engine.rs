@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
-use super::conflict::{merge, Direction, Values};
+use super::conflict::{self, merge, Direction, Values};
 use super::mapping::{self, FieldPair};
 use super::settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
 use super::store::{Failure, Fingerprint, Flow, HistoryEntry, SyncStore, ALREADY_MAPPED};
@@ -374,7 +374,7 @@ impl SyncEngine {
             // last sync is a later time or different values (CRM times are
             // whole seconds, so an edit in the same second shows by value).
             let known = self.store.fingerprint(&self.plugin, module, &desk_id);
-            let later = match (record_time(change), known.as_ref().and_then(|f| f.crm_time.as_deref()).and_then(parse_time)) {
+            let later = match (record_time(change), conflict::parse(known.as_ref().and_then(|f| f.crm_time.as_deref()))) {
                 (Some(now), Some(then)) => now > then,
                 _ => true,
             };
@@ -843,13 +843,9 @@ fn text(values: &Values, field: &str) -> String {
     }
 }
 
-fn parse_time(t: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    chrono::DateTime::parse_from_rfc3339(t).ok()
-}
-
 /// When the CRM last changed the record a change carries.
 fn record_time(change: &Change) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    change.record.as_ref().and_then(|r| r.modified_time.as_deref()).or(change.changed_time.as_deref()).and_then(parse_time)
+    conflict::parse(change.record.as_ref().and_then(|r| r.modified_time.as_deref()).or(change.changed_time.as_deref()))
 }
 
 /// Why a record was kept back: another desk record holds its key.

@@ -129,4 +129,29 @@ macro_rules! connector_conversions {
     };
 }
 
-pub(crate) use {connector_conversions, lift_record, lift_variant};
+/// The imports every contract version shares (`types`, `http`, `config`),
+/// delegating to the host's own implementation in `runtime::host`. A
+/// version adds what differs (0.2.0: `log.report-panic`) beside it.
+macro_rules! host_imports {
+    () => {
+        impl types::Host for HostState {}
+
+        impl http::Host for HostState {
+            async fn send(&mut self, request: http::Request) -> wasmtime::Result<Result<http::Response, http::HttpError>> {
+                Ok(self.http_send(request.lift()).await.lift())
+            }
+
+            async fn api_base(&mut self, credential: String) -> wasmtime::Result<Option<String>> {
+                Ok(self.http_api_base(&credential))
+            }
+        }
+
+        impl config::Host for HostState {
+            async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+                Ok(self.config_get(&key))
+            }
+        }
+    };
+}
+
+pub(crate) use {connector_conversions, host_imports, lift_record, lift_variant};
