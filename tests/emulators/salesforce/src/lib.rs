@@ -168,9 +168,11 @@ impl SalesforceEmulator {
     }
 
     /// Inserts a record as data already in the org: system fields
-    /// (`CreatedDate`, `LastModifiedDate`, `CreatedById`, ...) may be given,
-    /// required fields may be left out; values are checked and converted as
-    /// the API would. Subscribers are notified. Panics on an unknown object
+    /// (`CreatedDate`, `LastModifiedDate`, `SystemModstamp`, `CreatedById`,
+    /// ...) may be given, required fields may be left out; values are
+    /// checked and converted as the API would. `"IsDeleted": true` puts it
+    /// straight in the recycle bin, deleted at its `SystemModstamp`.
+    /// Subscribers are notified (CREATE). Panics on an unknown object
     /// or a bad value (a bug in the test).
     pub fn seed(&self, object: &str, record: Value) -> String {
         let object = known(object);

@@ -231,7 +231,9 @@ impl Store {
             values.insert(field.name.into(), value);
         }
         values.insert("Id".into(), json!(id));
-        values.insert("IsDeleted".into(), json!(false));
+        // Only a seed may start in the recycle bin (deleted at its SystemModstamp).
+        let in_bin = values.get("IsDeleted") == Some(&json!(true));
+        values.insert("IsDeleted".into(), json!(in_bin));
         let created = values.get("CreatedDate").and_then(Value::as_str).and_then(parse_datetime).unwrap_or(now);
         let modified = values.get("LastModifiedDate").and_then(Value::as_str).and_then(parse_datetime).unwrap_or(created);
         let modstamp = values.get("SystemModstamp").and_then(Value::as_str).and_then(parse_datetime).unwrap_or(modified);
@@ -246,7 +248,8 @@ impl Store {
         if object.person_name {
             values.insert("Name".into(), person_name(&values));
         }
-        self.records.insert(id.clone(), Record { object, id: id.clone(), values, modstamp, deleted: None });
+        let deleted = in_bin.then_some(modstamp);
+        self.records.insert(id.clone(), Record { object, id: id.clone(), values, modstamp, deleted });
         self.tables.entry(object.name).or_default().insert(id.clone());
         self.journal.push(Undo::Remove(id.clone()));
         self.pending.push(Change { object: object.name, kind: ChangeType::Create, id: id.clone(), fields: Vec::new(), user, at: now });
@@ -426,7 +429,7 @@ impl Store {
                 None => return Err(RecordError::UnknownField { name: key.clone(), object: object.name.into() }),
             }
         }
-        let system = |f: &Field| mode == Mode::Seed && f.name != "Id" && f.name != "IsDeleted" && !(object.person_name && f.name == "Name");
+        let system = |f: &Field| mode == Mode::Seed && f.name != "Id" && !(object.person_name && f.name == "Name");
         let not_writable: Vec<String> = fields
             .iter()
             .filter(|(f, _)| !(if create { f.createable } else { f.updateable }) && !system(f))
