@@ -3,7 +3,7 @@
 //! plugin against the emulator, the admin console's plugin lifecycle, and
 //! data that survives a restart.
 
-use deskpane_tests::DeskServer;
+use deskpane_tests::{DeskServer, ROUTES};
 use serde_json::{json, Value};
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, Value) {
@@ -509,4 +509,73 @@ async fn field_metadata_is_cached_per_plugin_and_refreshed_on_request() {
     let calls = zoho.calls();
     get(&admin, views).await;
     assert_eq!(zoho.calls(), calls);
+}
+
+/// The OpenAPI document at `/api/openapi.json` describes exactly the routes
+/// the desk serves (the route table the security tests walk), every schema
+/// it references exists, and real answers have the documented fields.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_describes_exactly_the_served_routes() {
+    let s = DeskServer::start().await;
+    let (status, doc) = get(&reqwest::Client::new(), s.api("openapi.json")).await;
+    assert_eq!(status, 200, "the API description is public");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "an OpenAPI 3 document");
+
+    let mut documented: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |m| (m.to_uppercase(), path.clone())))
+        .filter(|(m, _)| ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&m.as_str()))
+        .collect();
+    documented.sort();
+    let mut served: Vec<(String, String)> = ROUTES.iter().map(|(m, p, _, _)| (m.to_string(), p.to_string())).collect();
+    served.sort();
+    let undocumented: Vec<_> = served.iter().filter(|r| !documented.contains(r)).collect();
+    let unserved: Vec<_> = documented.iter().filter(|r| !served.contains(r)).collect();
+    assert!(undocumented.is_empty(), "served but not documented: {undocumented:?}");
+    assert!(unserved.is_empty(), "documented but not in the route table: {unserved:?}");
+
+    // Every `$ref` points at a schema the document defines.
+    let schemas = doc["components"]["schemas"].as_object().expect("component schemas");
+    let text = doc.to_string();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(schemas.contains_key(name), "`{name}` is referenced but not defined");
+    }
+
+    // Real answers carry the fields their schema documents, and no others.
+    let admin = s.admin().await;
+    let ticket = known_ticket(&s, &admin).await;
+    for path in [
+        "/api/me".to_string(),
+        "/api/ticket-list".to_string(),
+        "/api/tickets/{id}/panels".replace("{id}", &ticket),
+        "/api/admin/plugins".to_string(),
+        "/api/admin/plugins/zoho-crm/permissions".to_string(),
+        "/api/admin/plugins/zoho-crm/sync".to_string(),
+    ] {
+        // The most specific template: `/api/admin/plugins` before `/api/{kind}/{id}`.
+        let template =
+            ROUTES.iter().filter(|r| r.0 == "GET" && matches(r.1, &path)).min_by_key(|r| r.1.matches('{').count()).expect("a route").1;
+        let reference = doc["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{template}: 200 has a schema"));
+        let schema = &schemas[reference.rsplit('/').next().unwrap()];
+        let (status, body) = get(&admin, format!("{}{path}", s.url)).await;
+        assert_eq!(status, 200, "{path}");
+        let documented: Vec<&String> = schema["properties"].as_object().expect("an object schema").keys().collect();
+        for key in body.as_object().expect("an object").keys() {
+            assert!(documented.contains(&key), "{path}: `{key}` is not documented");
+        }
+        for key in schema["required"].as_array().into_iter().flatten() {
+            assert!(body.get(key.as_str().unwrap()).is_some(), "{path}: required `{key}` missing");
+        }
+    }
+}
+
+/// Whether a concrete path fits a templated one (`{x}` matches a segment).
+fn matches(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
 }

@@ -94,7 +94,7 @@ pub struct ApiToken {
 }
 
 /// What an admin changes about an agent.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AgentPatch {
     pub name: Option<String>,
     pub profile: Option<String>,

@@ -1,6 +1,7 @@
 //! The `deskpane` command.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ enum Command {
         /// The plugin whose sync to run, e.g. zoho-crm.
         plugin: String,
     },
+    /// Print the JSON API's OpenAPI document (also served at /api/openapi.json).
+    Openapi,
 }
 
 #[derive(Args)]
@@ -151,6 +154,12 @@ async fn main() -> ExitCode {
         }
         Command::Serve(args) => serve(args).await.map_err(|e| Failure(2, format!("{e:#}"))),
         Command::Sync { data, plugin } => sync_now(data, &plugin).await,
+        Command::Openapi => {
+            let doc = deskpane::server::openapi_document().to_pretty_json().expect("the OpenAPI document serialises");
+            // A reader that stops early (`| head`) is not an error.
+            let _ = writeln!(std::io::stdout().lock(), "{doc}");
+            Ok(())
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

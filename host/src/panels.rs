@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value as Json};
-
-use crate::contract::{ActivityKind, MatchKey, Profile, RecordRef, Requester, Value};
+use crate::contract::{Activity, Note, Potential, Profile, RecordRef, Requester, Value};
 use crate::desk::{Desk, Kind, Record};
 use crate::permissions::{PanelPermissions, Section, ShowAs};
 use crate::registry::Registry;
@@ -43,48 +41,30 @@ pub fn display(value: &Value) -> String {
     }
 }
 
-fn profile_json(p: &Profile) -> Json {
-    json!({
-        "module": p.record.module.as_str(),
-        "id": p.record.id,
-        "display_name": p.display_name,
-        "match_key": match p.match_key {
-            MatchKey::Email => "email",
-            MatchKey::SecondaryEmail => "secondary email",
-            MatchKey::Phone => "phone",
-            MatchKey::Name => "name",
-            MatchKey::AccountName => "account name",
-        },
-        "email": p.email,
-        "secondary_email": p.secondary_email,
-        "phone": p.phone,
-        "account": p.account.as_ref().map(|a| a.name.clone().unwrap_or_else(|| a.id.clone())),
-        "owner": p.owner,
-        "link": p.link,
-        "fields": p.fields.iter().map(|f| json!({
-            "name": f.name,
-            "label": f.label.clone().unwrap_or_else(|| f.name.replace('_', " ")),
-            "value": display(&f.value),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn activity_kind(kind: ActivityKind) -> &'static str {
-    match kind {
-        ActivityKind::Call => "call",
-        ActivityKind::Event => "event",
-        ActivityKind::Task => "task",
-        ActivityKind::Chat => "chat",
-    }
-}
-
 type CacheKey = (String, String, String);
+
+/// What one section of a panel holds, as the plugin answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SectionData {
+    /// The requester's profile; `None` when the CRM has no match.
+    Profile(Option<Box<Profile>>),
+    Potentials(Vec<Potential>),
+    Notes(Vec<Note>),
+    Activities(Vec<Activity>),
+}
+
+/// A section and whether it came from the cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionAnswer {
+    pub data: SectionData,
+    pub cached: bool,
+}
 
 pub struct Panels {
     registry: Arc<Registry>,
     desk: Desk,
     ttl: Duration,
-    cache: Mutex<HashMap<CacheKey, (Instant, Json)>>,
+    cache: Mutex<HashMap<CacheKey, (Instant, SectionData)>>,
 }
 
 impl Panels {
@@ -108,7 +88,7 @@ impl Panels {
         }
     }
 
-    fn cached(&self, key: &CacheKey, refresh: bool) -> Option<Json> {
+    fn cached(&self, key: &CacheKey, refresh: bool) -> Option<SectionData> {
         if refresh {
             return None;
         }
@@ -116,7 +96,7 @@ impl Panels {
         cache.get(key).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, v)| v.clone())
     }
 
-    fn store(&self, key: CacheKey, value: Json) {
+    fn store(&self, key: CacheKey, value: SectionData) {
         let mut cache = self.cache.lock().expect("panel cache lock");
         cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
         cache.insert(key, (Instant::now(), value));
@@ -133,8 +113,8 @@ impl Panels {
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
         let mut who = self.requester(ticket);
         let key = (plugin_id.to_string(), "lookup".to_string(), format!("{show:?}{who:?}"));
-        if let Some(hit) = self.cached(&key, refresh) {
-            return Ok((serde_json::from_value(hit).ok().flatten(), true));
+        if let Some(SectionData::Profile(hit)) = self.cached(&key, refresh) {
+            return Ok((hit.map(|p| *p), true));
         }
         let mut profile = plugin.lookup_requester(&who).await?;
         if show == ShowAs::Accounts {
@@ -150,7 +130,7 @@ impl Panels {
                 None => None,
             };
         }
-        self.store(key, serde_json::to_value(&profile).expect("profiles serialise"));
+        self.store(key, SectionData::Profile(profile.clone().map(Box::new)));
         Ok((profile, false))
     }
 
@@ -163,7 +143,7 @@ impl Panels {
         permissions: &PanelPermissions,
         section: Section,
         refresh: bool,
-    ) -> Result<Json, PanelError> {
+    ) -> Result<SectionAnswer, PanelError> {
         if !permissions.visible {
             return Err(PanelError::Hidden);
         }
@@ -179,47 +159,32 @@ impl Panels {
         let ticket = self.desk.get(Kind::Ticket, ticket_id).ok_or_else(|| PanelError::NoTicket(ticket_id.into()))?;
         let (profile, cached) = self.lookup(plugin_id, &ticket, permissions.show, refresh).await?;
         if section == Section::Profile {
-            return Ok(json!({ "profile": profile.as_ref().map(profile_json), "cached": cached }));
+            return Ok(SectionAnswer { data: SectionData::Profile(profile.map(Box::new)), cached });
         }
         let Some(profile) = profile else {
-            return Ok(json!({ section.name(): [], "cached": cached }));
+            let data = match section {
+                Section::Profile => unreachable!("answered above"),
+                Section::Potentials => SectionData::Potentials(Vec::new()),
+                Section::Notes => SectionData::Notes(Vec::new()),
+                Section::Activities => SectionData::Activities(Vec::new()),
+            };
+            return Ok(SectionAnswer { data, cached });
         };
         let kinds = permissions.activity_kinds();
         let key = (plugin_id.to_string(), section.name().to_string(), format!("{}:{:?}", profile.record.id, kinds));
-        if let Some(hit) = self.cached(&key, refresh) {
-            return Ok(json!({ section.name(): hit, "cached": true }));
+        if let Some(data) = self.cached(&key, refresh) {
+            return Ok(SectionAnswer { data, cached: true });
         }
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
         let of: &RecordRef = &profile.record;
         let data = match section {
-            Section::Potentials => Json::Array(
-                plugin
-                    .potentials(of)
-                    .await?
-                    .iter()
-                    .map(|p| json!({"id": p.record.id, "name": p.record.name, "stage": p.stage, "amount": p.amount, "currency": p.currency, "closing_date": p.closing_date, "owner": p.owner, "link": p.link}))
-                    .collect(),
-            ),
-            Section::Notes => Json::Array(
-                plugin
-                    .notes(of)
-                    .await?
-                    .iter()
-                    .map(|n| json!({"id": n.record.id, "title": n.title, "content": n.content, "author": n.author, "created_time": n.created_time, "link": n.link}))
-                    .collect(),
-            ),
-            Section::Activities => Json::Array(
-                plugin
-                    .activities(of, &kinds)
-                    .await?
-                    .iter()
-                    .map(|a| json!({"id": a.record.id, "kind": activity_kind(a.kind), "subject": a.subject, "status": a.status, "start_time": a.start_time, "end_time": a.end_time, "owner": a.owner, "description": a.description, "link": a.link}))
-                    .collect(),
-            ),
+            Section::Potentials => SectionData::Potentials(plugin.potentials(of).await?),
+            Section::Notes => SectionData::Notes(plugin.notes(of).await?),
+            Section::Activities => SectionData::Activities(plugin.activities(of, &kinds).await?),
             Section::Profile => unreachable!("answered above"),
         };
         self.store(key, data.clone());
-        Ok(json!({ section.name(): data, "cached": false }))
+        Ok(SectionAnswer { data, cached: false })
     }
 
     /// The requester's customer type from the CRM (Handshake Mode): the

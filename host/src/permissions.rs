@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::ActivityKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Access {
     Full,
@@ -14,7 +14,7 @@ pub enum Access {
 }
 
 /// Whether the panel shows the requester's contact or their account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShowAs {
     Contacts,
@@ -22,7 +22,7 @@ pub enum ShowAs {
 }
 
 /// One profile's permissions on one plugin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct PanelPermissions {
     /// Unchecked: the panel is hidden for this profile.
@@ -69,7 +69,7 @@ impl PanelPermissions {
 }
 
 /// A part of the panel, each fetched and permitted on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Section {
     Profile,
@@ -121,6 +121,18 @@ impl PanelPermissions {
             .collect()
     }
 
+    /// These permissions on a CRM that has only the `offered` activity
+    /// kinds (the manifest's `panel.activities`): the others are never
+    /// asked for, whatever a profile was granted.
+    pub fn offered(mut self, offered: &[String]) -> PanelPermissions {
+        for (kind, access) in [("call", &mut self.calls), ("event", &mut self.events), ("task", &mut self.tasks)] {
+            if !offered.iter().any(|o| o == kind) {
+                *access = Access::Restricted;
+            }
+        }
+        self
+    }
+
     /// The sections this profile may read, in panel order.
     pub fn sections(&self) -> Vec<Section> {
         [Section::Profile, Section::Potentials, Section::Notes, Section::Activities].into_iter().filter(|s| self.allows(*s)).collect()
@@ -138,6 +150,14 @@ mod tests {
         assert!(light.allows(Section::Activities));
         assert_eq!(light.activity_kinds(), vec![ActivityKind::Event, ActivityKind::Task]);
         assert_eq!(light.sections(), vec![Section::Profile, Section::Notes, Section::Activities]);
+    }
+
+    #[test]
+    fn kinds_the_crm_does_not_have_are_never_asked_for() {
+        let salesforce = PanelPermissions::default().offered(&["event".into(), "task".into()]);
+        assert_eq!(salesforce.activity_kinds(), vec![ActivityKind::Event, ActivityKind::Task]);
+        let calls_only = PanelPermissions { calls: Access::Restricted, ..Default::default() }.offered(&["call".into()]);
+        assert!(calls_only.activity_kinds().is_empty() && !calls_only.allows(Section::Activities), "no offered kind is granted");
     }
 
     #[test]

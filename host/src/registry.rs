@@ -23,7 +23,7 @@ use crate::{Plugin, PluginSettings, Runtime};
 
 /// An admin's OAuth client settings for one credential. The URLs default
 /// to the manifest's; a deployment (or the demo's emulator) may override.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OAuthSetup {
     pub client_id: String,
     pub client_secret: String,
@@ -54,7 +54,7 @@ pub struct AccessRequest {
 }
 
 /// Where an access request ("another user's portal link") stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AccessStatus {
     Pending,
@@ -103,7 +103,7 @@ impl Installation {
 }
 
 /// A change an admin makes to an installation.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct InstallationPatch {
     pub enabled: Option<bool>,
     pub config: Option<BTreeMap<String, String>>,
@@ -118,7 +118,7 @@ pub struct InstallationPatch {
 
 /// An email the desk sent (kept in an outbox the admin can read; the demo
 /// has no mail server).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Email {
     pub to: String,
     pub subject: String,
@@ -491,10 +491,16 @@ impl Registry {
 
     /// A profile's permissions on a plugin's panel (see
     /// [`Installation::permissions_for`]).
+    /// A profile's permissions on a plugin's panel, held to what the CRM
+    /// offers (its manifest's activity kinds).
     pub fn permissions(&self, id: &str, profile: &str) -> PanelPermissions {
-        match self.installation(id) {
+        let granted = match self.installation(id) {
             Ok(install) => install.permissions_for(profile),
             Err(_) => Installation::default().permissions_for(profile),
+        };
+        match self.manifest(id) {
+            Some(m) => granted.offered(&m.panel.activities),
+            None => granted,
         }
     }
 

@@ -296,3 +296,67 @@ impl SyncSetup {
         &self.state.desk
     }
 }
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// Anyone: sign-in, the API description, CRM notifications (token-checked).
+    Public,
+    /// A signed-in agent.
+    Agent,
+    /// An Administrator.
+    Admin,
+}
+
+/// Every route of the JSON API and the notification hook: method, path as
+/// the OpenAPI document spells it, an example path, and who may call it.
+/// The security tests walk it; the OpenAPI test checks the document lists
+/// exactly these.
+pub const ROUTES: &[(&str, &str, &str, Caller)] = &[
+    ("POST", "/api/login", "/api/login", Caller::Public),
+    ("POST", "/api/logout", "/api/logout", Caller::Public),
+    ("POST", "/hooks/{plugin}", "/hooks/zoho-crm", Caller::Public),
+    ("GET", "/api/me", "/api/me", Caller::Agent),
+    ("GET", "/api/ticket-list", "/api/ticket-list", Caller::Agent),
+    ("GET", "/api/{kind}", "/api/tickets", Caller::Agent),
+    ("POST", "/api/{kind}", "/api/tickets", Caller::Agent),
+    ("GET", "/api/{kind}/{id}", "/api/tickets/1", Caller::Agent),
+    ("PATCH", "/api/{kind}/{id}", "/api/tickets/1", Caller::Agent),
+    ("DELETE", "/api/{kind}/{id}", "/api/tickets/1", Caller::Agent),
+    ("GET", "/api/tickets/{id}/panels", "/api/tickets/1/panels", Caller::Agent),
+    ("GET", "/api/tickets/{id}/panels/{plugin}/{section}", "/api/tickets/1/panels/zoho-crm/profile", Caller::Agent),
+    ("GET", "/api/admin/plugins", "/api/admin/plugins", Caller::Admin),
+    ("POST", "/api/admin/plugins", "/api/admin/plugins", Caller::Admin),
+    ("PATCH", "/api/admin/plugins/{id}", "/api/admin/plugins/zoho-crm", Caller::Admin),
+    ("DELETE", "/api/admin/plugins/{id}", "/api/admin/plugins/zoho-crm", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/connect", "/api/admin/plugins/zoho-crm/connect", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/disconnect", "/api/admin/plugins/zoho-crm/disconnect", Caller::Admin),
+    ("PUT", "/api/admin/plugins/{id}/credentials/{name}", "/api/admin/plugins/zoho-crm/credentials/crm", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/access-requests", "/api/admin/plugins/zoho-crm/access-requests", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/access-requests/{rid}/resend", "/api/admin/plugins/zoho-crm/access-requests/1/resend", Caller::Admin),
+    ("GET", "/api/admin/plugins/{id}/permissions", "/api/admin/plugins/zoho-crm/permissions", Caller::Admin),
+    ("PUT", "/api/admin/plugins/{id}/permissions/{profile}", "/api/admin/plugins/zoho-crm/permissions/Agent", Caller::Admin),
+    ("GET", "/api/admin/profiles", "/api/admin/profiles", Caller::Admin),
+    ("POST", "/api/admin/profiles", "/api/admin/profiles", Caller::Admin),
+    ("GET", "/api/admin/agents", "/api/admin/agents", Caller::Admin),
+    ("POST", "/api/admin/agents", "/api/admin/agents", Caller::Admin),
+    ("PATCH", "/api/admin/agents/{id}", "/api/admin/agents/1", Caller::Admin),
+    ("DELETE", "/api/admin/agents/{id}", "/api/admin/agents/1", Caller::Admin),
+    ("GET", "/api/admin/tokens", "/api/admin/tokens", Caller::Admin),
+    ("POST", "/api/admin/tokens", "/api/admin/tokens", Caller::Admin),
+    ("DELETE", "/api/admin/tokens/{id}", "/api/admin/tokens/abc", Caller::Admin),
+    ("GET", "/api/admin/outbox", "/api/admin/outbox", Caller::Admin),
+    ("GET", "/api/recycle-bin", "/api/recycle-bin", Caller::Admin),
+    ("POST", "/api/recycle-bin/{kind}/{id}/restore", "/api/recycle-bin/tickets/1/restore", Caller::Admin),
+    ("GET", "/api/changes", "/api/changes", Caller::Admin),
+    ("GET", "/api/admin/plugins/{id}/sync", "/api/admin/plugins/zoho-crm/sync", Caller::Admin),
+    ("PUT", "/api/admin/plugins/{id}/sync", "/api/admin/plugins/zoho-crm/sync", Caller::Admin),
+    ("GET", "/api/admin/plugins/{id}/sync/fields/{module}", "/api/admin/plugins/zoho-crm/sync/fields/contacts", Caller::Admin),
+    ("GET", "/api/admin/plugins/{id}/sync/list-views/{module}", "/api/admin/plugins/zoho-crm/sync/list-views/contacts", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/sync/run", "/api/admin/plugins/zoho-crm/sync/run", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/sync/pause", "/api/admin/plugins/zoho-crm/sync/pause", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/sync/resume", "/api/admin/plugins/zoho-crm/sync/resume", Caller::Admin),
+    ("GET", "/api/admin/plugins/{id}/sync/history", "/api/admin/plugins/zoho-crm/sync/history", Caller::Admin),
+    ("GET", "/api/admin/plugins/{id}/sync/failures", "/api/admin/plugins/zoho-crm/sync/failures", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/sync/failures/{failure}/retry", "/api/admin/plugins/zoho-crm/sync/failures/1/retry", Caller::Admin),
+];

@@ -51,7 +51,7 @@ function sectionFrame(info, section) {
   const body = el('div', { class: 'section-body' });
   const status = el('span', { class: 'section-status muted' });
   const frame = el('div', { class: 'panel-section section-' + section, testid: 'section-' + section, dataset: { section } },
-    el('h3', { class: 'section-title' }, SECTION_TITLES[section] ? SECTION_TITLES[section](info.show) : section, status),
+    el('h3', { class: 'section-title' }, SECTION_TITLES[section] ? SECTION_TITLES[section](info) : section, status),
     body);
   return { frame, block: { body, status, controller: null } };
 }
@@ -72,8 +72,9 @@ function sectionError(message) {
  * @param {SectionBlock} block
  * @param {string} url
  * @param {string} section
+ * @param {Api.PanelInfo} info
  */
-async function loadSection(block, url, section) {
+async function loadSection(block, url, section, info) {
   if (block.controller) block.controller.abort();
   const controller = new AbortController();
   block.controller = controller;
@@ -83,7 +84,7 @@ async function loadSection(block, url, section) {
     const data = await api('GET', url, undefined, { signal: controller.signal });
     if (controller.signal.aborted) return;
     const render = RENDERERS[section];
-    clear(block.body).appendChild(render ? render(data || {}) : emptyState('This section cannot be shown.'));
+    clear(block.body).appendChild(render ? render(data || {}, info) : emptyState('This section cannot be shown.'));
     if (data && data.cached) { block.status.textContent = 'cached'; block.status.title = 'From the panel cache; Refresh fetches it anew from the CRM'; }
   } catch (e) {
     if (e && e.name === 'AbortError') return;
@@ -115,7 +116,7 @@ export function renderPanel(ticketId, info) {
   if (!sections.length) panel.appendChild(emptyState('Your profile may not read any part of this panel.'));
 
   /** @param {boolean} fresh */
-  const loadAll = (fresh) => Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(ticketId, info.plugin, s, fresh), s)));
+  const loadAll = (fresh) => Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(ticketId, info.plugin, s, fresh), s, info)));
 
   refresh.addEventListener('click', async () => {
     refresh.disabled = true;

@@ -7,13 +7,22 @@ import { el } from '../lib/dom.js';
 import { formatAmount, formatDate, formatDateTime, initials } from '../lib/format.js';
 import { externalLink } from '../lib/links.js';
 
-/** @type {Record<string, (show: string | undefined) => string>} */
+/** @type {Record<string, (info: Api.PanelInfo) => string>} titles in the CRM's words */
 export const SECTION_TITLES = {
-  profile: (show) => (show === 'accounts' ? 'Account' : 'Contact'),
-  potentials: () => 'Potentials',
+  profile: (info) => (info.show === 'accounts' ? 'Account' : 'Contact'),
+  potentials: (info) => info.potentials_label || 'Potentials',
   notes: () => 'Notes',
   activities: () => 'Activities',
 };
+
+/**
+ * "View in Salesforce": the link text naming the CRM.
+ * @param {Api.PanelInfo} info
+ * @returns {string}
+ */
+function viewIn(info) {
+  return 'View in ' + (info.name || 'CRM');
+}
 
 /** @type {[string, string][]} the activity kinds, in the order they are grouped */
 const ACTIVITY_GROUPS = [
@@ -55,9 +64,10 @@ export function emptyState(text) {
 
 /**
  * @param {Api.SectionData} data
+ * @param {Api.PanelInfo} info
  * @returns {HTMLElement}
  */
-function renderProfile(data) {
+function renderProfile(data, info) {
   const p = data.profile;
   if (!p) return emptyState('No matching record in the CRM');
   const moduleName = p.module ? String(p.module).replace(/s$/, '') : '';
@@ -75,16 +85,17 @@ function renderProfile(data) {
     detailRow('Account', p.account, 'profile-account'),
     detailRow('Owner', p.owner, 'profile-owner'),
     (p.fields || []).map((f) => detailRow(f.label || f.name, f.value, 'profile-field')));
-  return el('div', { class: 'profile' }, head, list, externalLink(p.link, 'View in CRM', 'profile-link'));
+  return el('div', { class: 'profile' }, head, list, externalLink(p.link, viewIn(info), 'profile-link'));
 }
 
 /**
  * @param {Api.SectionData} data
+ * @param {Api.PanelInfo} info
  * @returns {HTMLElement}
  */
-function renderPotentials(data) {
+function renderPotentials(data, info) {
   const items = data.potentials || [];
-  if (!items.length) return emptyState('No potentials');
+  if (!items.length) return emptyState('No ' + (info.potentials_label || 'potentials').toLowerCase());
   return el('ul', { class: 'item-list' }, items.map((pot) => el('li', { class: 'item potential', testid: 'potential' },
     el('div', { class: 'item-head' },
       el('span', { class: 'item-title', testid: 'potential-name' }, pot.name || '(untitled potential)'),
@@ -93,14 +104,15 @@ function renderPotentials(data) {
       formatAmount(pot.amount, pot.currency) ? el('span', { class: 'amount', testid: 'potential-amount' }, formatAmount(pot.amount, pot.currency)) : null,
       pot.closing_date ? el('span', { testid: 'potential-closing' }, 'Closes ' + formatDate(pot.closing_date)) : null,
       pot.owner ? el('span', { testid: 'potential-owner' }, pot.owner) : null),
-    externalLink(pot.link, 'View in CRM', 'potential-link'))));
+    externalLink(pot.link, viewIn(info), 'potential-link'))));
 }
 
 /**
  * @param {Api.SectionData} data
+ * @param {Api.PanelInfo} info
  * @returns {HTMLElement}
  */
-function renderNotes(data) {
+function renderNotes(data, info) {
   const items = data.notes || [];
   if (!items.length) return emptyState('No notes');
   return el('ul', { class: 'item-list' }, items.map((note) => el('li', { class: 'item note', testid: 'note' },
@@ -109,14 +121,15 @@ function renderNotes(data) {
     el('div', { class: 'item-facts muted' },
       note.author ? el('span', { testid: 'note-author' }, note.author) : null,
       note.created_time ? el('time', { datetime: note.created_time, testid: 'note-time' }, formatDateTime(note.created_time)) : null,
-      externalLink(note.link, 'View in CRM', 'note-link')))));
+      externalLink(note.link, viewIn(info), 'note-link')))));
 }
 
 /**
  * @param {Api.Activity} a
+ * @param {Api.PanelInfo} info
  * @returns {HTMLLIElement}
  */
-function renderActivity(a) {
+function renderActivity(a, info) {
   const when = [formatDateTime(a.start_time), a.end_time ? formatDateTime(a.end_time) : ''].filter(Boolean).join(' – ');
   return el('li', { class: 'item activity activity-' + (a.kind || 'other'), testid: 'activity', dataset: { kind: a.kind || '' } },
     el('div', { class: 'item-head' },
@@ -125,16 +138,17 @@ function renderActivity(a) {
     el('div', { class: 'item-facts muted' },
       when ? el('span', { testid: 'activity-time' }, when) : null,
       a.owner ? el('span', { testid: 'activity-owner' }, a.owner) : null,
-      externalLink(a.link, 'View in CRM', 'activity-link')),
+      externalLink(a.link, viewIn(info), 'activity-link')),
     a.description ? el('div', { class: 'note-content', testid: 'activity-description' }, a.description) : null);
 }
 
 /**
  * The activities grouped by kind (calls, events, tasks, chats, other).
  * @param {Api.SectionData} data
+ * @param {Api.PanelInfo} info
  * @returns {HTMLElement}
  */
-function renderActivities(data) {
+function renderActivities(data, info) {
   const items = data.activities || [];
   if (!items.length) return emptyState('No activities');
   /** @type {[string, string, Api.Activity[]][]} */
@@ -148,8 +162,8 @@ function renderActivities(data) {
   if (other.length) groups.push(['other', 'Other', other]);
   return el('div', { class: 'activity-groups' }, groups.map(([kind, title, of]) => el('div', { class: 'activity-group', testid: 'activity-group-' + kind },
     el('h4', { class: 'group-title' }, title, el('span', { class: 'count' }, String(of.length))),
-    el('ul', { class: 'item-list' }, of.map(renderActivity)))));
+    el('ul', { class: 'item-list' }, of.map((a) => renderActivity(a, info))))));
 }
 
-/** @type {Record<string, (data: Api.SectionData) => HTMLElement>} */
+/** @type {Record<string, (data: Api.SectionData, info: Api.PanelInfo) => HTMLElement>} */
 export const RENDERERS = { profile: renderProfile, potentials: renderPotentials, notes: renderNotes, activities: renderActivities };

@@ -62,6 +62,8 @@ declare namespace Api {
   interface PanelInfo {
     plugin: string;
     name?: string;
+    /** The CRM's word for potentials ("Deals", "Opportunities"). */
+    potentials_label?: string;
     show?: string;
     sections?: string[];
   }
@@ -173,6 +175,10 @@ declare namespace Api {
     extra_hosts?: string[];
     oauth?: { [credential: string]: { client_id?: string; authorize_url?: string; token_url?: string } };
     access_requests?: AccessRequest[];
+    /** The permission items the CRM's panel has. */
+    panel?: { potentials: string; activities: string[] } | null;
+    /** false: deletions never cross between desk and CRM. */
+    propagate_deletes?: boolean | null;
   }
 
   /** A profile's permissions on a plugin's panel. */

@@ -38,6 +38,64 @@ pub struct Manifest {
     /// Default field mappings per module: desk field -> CRM field.
     pub field_mappings: BTreeMap<String, BTreeMap<String, String>>,
     pub limits: LimitRequest,
+    pub panel: PanelSpec,
+    pub sync: SyncSpec,
+}
+
+/// What the plugin's panel offers, in its CRM's words: the admin's
+/// permission items and the agent's section titles follow it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct PanelSpec {
+    /// The CRM's name for potentials ("Deals" in Zoho CRM, "Opportunities"
+    /// in Salesforce).
+    #[serde(default = "PanelSpec::default_potentials")]
+    pub potentials: String,
+    /// The activity kinds the CRM has (`call`, `event`, `task`, `chat`);
+    /// a profile's permissions offer exactly these.
+    #[serde(default = "PanelSpec::default_activities")]
+    pub activities: Vec<String>,
+}
+
+impl PanelSpec {
+    /// Activity kinds a manifest may name.
+    pub const ACTIVITIES: &[&str] = &["call", "event", "task", "chat"];
+
+    fn default_potentials() -> String {
+        "Potentials".into()
+    }
+
+    fn default_activities() -> Vec<String> {
+        ["call", "event", "task"].map(String::from).to_vec()
+    }
+}
+
+impl Default for PanelSpec {
+    fn default() -> Self {
+        PanelSpec { potentials: Self::default_potentials(), activities: Self::default_activities() }
+    }
+}
+
+/// How the CRM takes part in sync.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SyncSpec {
+    /// `false`: deleting a record on one side never deletes it on the
+    /// other (Salesforce's rule); the console offers no delete preferences
+    /// and a record updated in the CRM after it was deleted in the desk
+    /// comes back. `true` (the default): admins choose (Zoho CRM's).
+    #[serde(default = "yes")]
+    pub propagate_deletes: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for SyncSpec {
+    fn default() -> Self {
+        SyncSpec { propagate_deletes: true }
+    }
 }
 
 /// How the host authenticates requests made with a named credential.
@@ -157,6 +215,9 @@ struct RawManifest {
     field_mappings: BTreeMap<Spanned<String>, BTreeMap<String, String>>,
     #[serde(default)]
     limits: LimitRequest,
+    panel: Option<Spanned<PanelSpec>>,
+    #[serde(default)]
+    sync: SyncSpec,
 }
 
 #[derive(Default, Deserialize)]
@@ -258,6 +319,18 @@ impl Manifest {
                 return Err(at(pos..pos, format!("config `{key}` is both required and has a default"), "Drop `required` or `default`"));
             }
         }
+        let panel_span = raw.panel.as_ref().map_or(0..0, |p| p.span());
+        let panel = raw.panel.map(Spanned::into_inner).unwrap_or_default();
+        if let Some(bad) = panel.activities.iter().find(|a| !PanelSpec::ACTIVITIES.contains(&a.as_str())) {
+            return Err(at(
+                panel_span,
+                format!("unknown activity kind `{bad}` in panel.activities"),
+                &format!("Use some of: {}", PanelSpec::ACTIVITIES.join(", ")),
+            ));
+        }
+        if panel.potentials.trim().is_empty() || panel.potentials.len() > 40 {
+            return Err(at(panel_span, "panel.potentials must be a short name".into(), "Write the CRM's word, e.g. `Opportunities`"));
+        }
         Ok(Manifest {
             id: id.clone(),
             name: raw.name,
@@ -272,6 +345,8 @@ impl Manifest {
             modules,
             field_mappings,
             limits: raw.limits,
+            panel,
+            sync: raw.sync,
         })
     }
 }
@@ -371,6 +446,28 @@ cpu-ms = 500
         assert_eq!(m.credentials["crm"].header("t0k"), ("Authorization".into(), "Zoho-oauthtoken t0k".into()));
         assert_eq!(m.field_mappings["contacts"]["email"], "Email");
         assert_eq!(m.limits.memory_mib, Some(32));
+    }
+
+    #[test]
+    fn panel_and_sync_default_to_what_most_crms_offer() {
+        let m = Manifest::parse(GOOD, "plugin.toml").unwrap();
+        assert_eq!(m.panel.potentials, "Potentials");
+        assert_eq!(m.panel.activities, ["call", "event", "task"]);
+        assert!(m.sync.propagate_deletes);
+    }
+
+    #[test]
+    fn a_manifest_names_its_panel_items_and_delete_rule() {
+        let text = format!(
+            "{GOOD}\n[panel]\npotentials = \"Opportunities\"\nactivities = [\"event\", \"task\"]\n\n[sync]\npropagate-deletes = false\n"
+        );
+        let m = Manifest::parse(&text, "plugin.toml").unwrap();
+        assert_eq!(m.panel.potentials, "Opportunities");
+        assert_eq!(m.panel.activities, ["event", "task"]);
+        assert!(!m.sync.propagate_deletes);
+        let err = error_of(&format!("{GOOD}\n[panel]\nactivities = [\"meeting\"]\n"));
+        assert!(err.message.contains("unknown activity kind `meeting`"), "{err}");
+        assert_eq!(err.line, 31, "pointed at the [panel] table: {err}");
     }
 
     #[test]

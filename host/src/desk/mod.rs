@@ -17,7 +17,7 @@ use sled::transaction::{TransactionError, Transactional};
 pub use schema::{FieldError, Kind};
 
 /// A desk record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Record {
     pub id: String,
     pub kind: Kind,
@@ -33,7 +33,7 @@ impl Record {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeOp {
     Created,
@@ -43,7 +43,7 @@ pub enum ChangeOp {
 }
 
 /// One entry of the change log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Change {
     pub seq: u64,
     pub kind: Kind,
@@ -56,7 +56,7 @@ pub struct Change {
 }
 
 /// A deleted record and the associates deleted with it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BinEntry {
     pub record: Record,
     pub associates: Vec<Record>,

@@ -3,14 +3,16 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Admin, ApiError, ApiResult, AppState};
 use crate::auth::Agent;
-use crate::desk::{Kind, Record};
+use crate::desk::{BinEntry, Change, Kind, Record};
 
 fn kind_of(name: &str) -> ApiResult<Kind> {
     Kind::from_plural(name).ok_or_else(|| {
@@ -31,16 +33,41 @@ fn origin(agent: &Agent) -> String {
     format!("agent:{}", agent.id)
 }
 
-#[derive(Deserialize)]
+/// A desk record's fields, by desk field name.
+#[derive(Deserialize, ToSchema)]
 struct Body {
+    #[schema(value_type = Object)]
     fields: Map<String, Value>,
 }
 
-async fn list(State(s): State<AppState>, _agent: Agent, Path(kind): Path<String>) -> ApiResult<Json<Value>> {
-    let kind = kind_of(&kind)?;
-    Ok(Json(json!({ "records": s.desk.list(kind) })))
+#[derive(Serialize, ToSchema)]
+struct Records {
+    records: Vec<Record>,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Bin {
+    entries: Vec<BinEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Changes {
+    changes: Vec<Change>,
+}
+
+const KIND: &str = "A kind of desk record, plural: tickets, contacts, accounts, products";
+
+/// Every record of a kind.
+#[utoipa::path(get, path = "/api/{kind}", tag = "desk", params(("kind" = String, Path, description = KIND)),
+    responses((status = 200, body = Records), (status = 404, description = "Not a kind of desk record")))]
+async fn list(State(s): State<AppState>, _agent: Agent, Path(kind): Path<String>) -> ApiResult<Json<Records>> {
+    let kind = kind_of(&kind)?;
+    Ok(Json(Records { records: s.desk.list(kind) }))
+}
+
+/// Creates a record; products are for Administrators.
+#[utoipa::path(post, path = "/api/{kind}", tag = "desk", params(("kind" = String, Path, description = KIND)), request_body = Body,
+    responses((status = 201, body = Record), (status = 403), (status = 422, description = "Invalid fields, named in `fields`")))]
 async fn create(
     State(s): State<AppState>,
     agent: Agent,
@@ -54,11 +81,17 @@ async fn create(
     Ok((StatusCode::CREATED, Json(record)))
 }
 
+/// One record.
+#[utoipa::path(get, path = "/api/{kind}/{id}", tag = "desk", params(("kind" = String, Path, description = KIND), ("id" = String, Path)),
+    responses((status = 200, body = Record), (status = 404)))]
 async fn read(State(s): State<AppState>, _agent: Agent, Path((kind, id)): Path<(String, String)>) -> ApiResult<Json<Record>> {
     let kind = kind_of(&kind)?;
     s.desk.get(kind, &id).map(Json).ok_or_else(|| ApiError::not_found(format!("no {} with id {id}", kind.singular())))
 }
 
+/// Changes some fields of a record.
+#[utoipa::path(patch, path = "/api/{kind}/{id}", tag = "desk", params(("kind" = String, Path, description = KIND), ("id" = String, Path)),
+    request_body = Body, responses((status = 200, body = Record), (status = 403), (status = 404), (status = 422)))]
 async fn update(
     State(s): State<AppState>,
     agent: Agent,
@@ -72,18 +105,26 @@ async fn update(
     Ok(Json(record))
 }
 
-async fn remove(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+/// Deletes a record and its associates into the recycle bin.
+#[utoipa::path(delete, path = "/api/{kind}/{id}", tag = "desk", params(("kind" = String, Path, description = KIND), ("id" = String, Path)),
+    responses((status = 200, body = BinEntry), (status = 403), (status = 404)))]
+async fn remove(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(String, String)>) -> ApiResult<Json<BinEntry>> {
     let kind = kind_of(&kind)?;
     may_write(&agent, kind)?;
     let entry = s.desk.delete(kind, &id, true, &origin(&agent))?;
     s.sync.trigger();
-    Ok(Json(serde_json::to_value(entry).expect("bin entries serialise")))
+    Ok(Json(entry))
 }
 
-async fn recycle_bin(State(s): State<AppState>, _admin: Admin) -> Json<Value> {
-    Json(json!({ "entries": s.desk.recycle_bin() }))
+/// The recycle bin (Administrators).
+#[utoipa::path(get, path = "/api/recycle-bin", tag = "desk", responses((status = 200, body = Bin), (status = 403)))]
+async fn recycle_bin(State(s): State<AppState>, _admin: Admin) -> Json<Bin> {
+    Json(Bin { entries: s.desk.recycle_bin() })
 }
 
+/// Restores a deleted record (Administrators).
+#[utoipa::path(post, path = "/api/recycle-bin/{kind}/{id}/restore", tag = "desk",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path)), responses((status = 200, body = Record), (status = 404)))]
 async fn restore(State(s): State<AppState>, Admin(agent): Admin, Path((kind, id)): Path<(String, String)>) -> ApiResult<Json<Record>> {
     let kind = kind_of(&kind)?;
     let record = s.desk.restore(kind, &id, &origin(&agent))?;
@@ -92,24 +133,56 @@ async fn restore(State(s): State<AppState>, Admin(agent): Admin, Path((kind, id)
     Ok(Json(record))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 struct ChangesQuery {
+    /// Only changes after this sequence number.
     after: Option<u64>,
+    /// At most this many (default 500, at most 5000).
     limit: Option<usize>,
 }
 
-async fn changes(State(s): State<AppState>, _admin: Admin, Query(q): Query<ChangesQuery>) -> Json<Value> {
-    Json(json!({ "changes": s.desk.changes_after(q.after, q.limit.unwrap_or(500).min(5000)) }))
+/// The desk's change log (Administrators).
+#[utoipa::path(get, path = "/api/changes", tag = "desk", params(ChangesQuery), responses((status = 200, body = Changes), (status = 403)))]
+async fn changes(State(s): State<AppState>, _admin: Admin, Query(q): Query<ChangesQuery>) -> Json<Changes> {
+    Json(Changes { changes: s.desk.changes_after(q.after, q.limit.unwrap_or(500).min(5000)) })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 struct TicketListQuery {
+    /// `newest` (default) or `customer-type`.
     order: Option<String>,
+    /// Only tickets whose requester has this customer type.
     customer_type: Option<String>,
 }
 
+/// A row of the ticket list.
+#[derive(Serialize, ToSchema)]
+struct TicketRow {
+    id: String,
+    subject: Option<String>,
+    status: String,
+    priority: Option<String>,
+    /// The requester's name, else their email.
+    requester: Option<String>,
+    email: Option<String>,
+    /// From the CRM (Handshake Mode); `null` when unknown.
+    customer_type: Option<String>,
+    created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct TicketList {
+    tickets: Vec<TicketRow>,
+    /// Every customer type among the tickets, for the filter.
+    customer_types: Vec<String>,
+    /// The plugin the customer types come from, if any.
+    customer_type_source: Option<String>,
+}
+
 /// The ticket list, with each requester's customer type from the CRM.
-async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<TicketListQuery>) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/api/ticket-list", tag = "desk", params(TicketListQuery),
+    responses((status = 200, body = TicketList), (status = 400, description = "Unknown order")))]
+async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<TicketListQuery>) -> ApiResult<Json<TicketList>> {
     // The customer type comes from the first enabled plugin that has the
     // Handshake field configured and whose panel (with the contact or
     // account information) this agent's profile may see: it is CRM data.
@@ -129,52 +202,47 @@ async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<Ti
         }
     }))
     .await;
-    let mut rows: Vec<Value> = tickets
+    let mut rows: Vec<TicketRow> = tickets
         .iter()
         .zip(types)
         .map(|(t, customer_type)| {
             let who = s.panels.requester(t);
-            json!({
-                "id": t.id,
-                "subject": t.text("subject"),
-                "status": t.text("status").unwrap_or("Open"),
-                "priority": t.text("priority"),
-                "requester": who.name.or(who.email.clone()),
-                "email": who.email,
-                "customer_type": customer_type,
-                "created_at": t.created_at,
-            })
+            TicketRow {
+                id: t.id.clone(),
+                subject: t.text("subject").map(str::to_string),
+                status: t.text("status").unwrap_or("Open").to_string(),
+                priority: t.text("priority").map(str::to_string),
+                requester: who.name.or(who.email.clone()),
+                email: who.email,
+                customer_type,
+                created_at: t.created_at.clone(),
+            }
         })
         .collect();
-    let mut customer_types: Vec<String> = rows.iter().filter_map(|r| r["customer_type"].as_str().map(str::to_string)).collect();
+    let mut customer_types: Vec<String> = rows.iter().filter_map(|r| r.customer_type.clone()).collect();
     customer_types.sort();
     customer_types.dedup();
     if let Some(wanted) = q.customer_type.as_deref().filter(|w| !w.is_empty()) {
-        rows.retain(|r| r["customer_type"].as_str() == Some(wanted));
+        rows.retain(|r| r.customer_type.as_deref() == Some(wanted));
     }
-    let newest = |r: &Value| (r["created_at"].as_str().map(str::to_string), r["id"].as_str().and_then(|id| id.parse::<u64>().ok()));
-    rows.sort_by_key(|r| std::cmp::Reverse(newest(r)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.created_at.clone(), r.id.parse::<u64>().ok())));
     match q.order.as_deref() {
         None | Some("newest") => {}
         Some("customer-type") => {
             // Known types first, alphabetically; unknown last.
-            rows.sort_by_key(|r| (r["customer_type"].is_null(), r["customer_type"].as_str().map(str::to_string)));
+            rows.sort_by_key(|r| (r.customer_type.is_none(), r.customer_type.clone()));
         }
         Some(other) => return Err(ApiError::bad_request(format!("order `{other}` is not known; use `newest` or `customer-type`"))),
     }
-    Ok(Json(json!({
-        "tickets": rows,
-        "customer_types": customer_types,
-        "customer_type_source": source.map(|(p, _)| p),
-    })))
+    Ok(Json(TicketList { tickets: rows, customer_types, customer_type_source: source.map(|(p, _)| p) }))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/ticket-list", get(ticket_list))
-        .route("/api/recycle-bin", get(recycle_bin))
-        .route("/api/recycle-bin/{kind}/{id}/restore", post(restore))
-        .route("/api/changes", get(changes))
-        .route("/api/{kind}", get(list).post(create))
-        .route("/api/{kind}/{id}", get(read).patch(update).delete(remove))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(ticket_list))
+        .routes(routes!(recycle_bin))
+        .routes(routes!(restore))
+        .routes(routes!(changes))
+        .routes(routes!(list, create))
+        .routes(routes!(read, update, remove))
 }

@@ -6,6 +6,7 @@ mod admin;
 mod assets;
 mod desk;
 mod guard;
+mod openapi;
 mod panels;
 mod sync;
 
@@ -19,8 +20,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{Agent, Auth};
 use crate::desk::Desk;
@@ -84,12 +87,20 @@ impl ApiError {
     }
 }
 
+/// What every failed API call answers.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong and what to do, as a sentence.
+    error: String,
+    /// Invalid desk fields: which field, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    fields: Option<serde_json::Value>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.message });
-        if let Some(fields) = self.fields {
-            body["fields"] = fields;
-        }
+        let body = ErrorBody { error: self.message, fields: self.fields };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
@@ -250,7 +261,7 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Login {
     email: String,
     password: String,
@@ -268,13 +279,42 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// An agent without secrets, as the API shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub profile: String,
+    /// A deactivated agent cannot sign in.
+    pub active: bool,
+}
+
+impl From<&Agent> for AgentView {
+    fn from(a: &Agent) -> Self {
+        AgentView { id: a.id.clone(), name: a.name.clone(), email: a.email.clone(), profile: a.profile.clone(), active: a.active }
+    }
+}
+
+/// The signed-in agent.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    agent: AgentView,
+}
+
+/// Signs in; the answer sets the session cookie.
+#[utoipa::path(post, path = "/api/login", tag = "session", request_body = Login,
+    responses((status = 200, body = Me), (status = 401, description = "Wrong email or password"),
+        (status = 429, description = "Too many failed attempts; see Retry-After")))]
 async fn login(State(state): State<AppState>, ClientAddr(client): ClientAddr, Json(body): Json<Login>) -> ApiResult<Response> {
     let (agent, token) = state.auth.login(&body.email, &body.password, client).await?;
-    let mut response = Json(json!({ "agent": agent.public() })).into_response();
+    let mut response = Json(Me { agent: AgentView::from(&agent) }).into_response();
     response.headers_mut().insert(SET_COOKIE, state.cookie(SESSION_COOKIE, &token, "/", 43200));
     Ok(response)
 }
 
+/// Signs out and clears the session cookie.
+#[utoipa::path(post, path = "/api/logout", tag = "session", responses((status = 204)))]
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.auth.logout(&token);
@@ -284,8 +324,10 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     response
 }
 
-async fn me(agent: Agent) -> Json<serde_json::Value> {
-    Json(json!({ "agent": agent.public() }))
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/me", tag = "session", responses((status = 200, body = Me), (status = 401)))]
+async fn me(agent: Agent) -> Json<Me> {
+    Json(Me { agent: AgentView::from(&agent) })
 }
 
 async fn page(State(state): State<AppState>) -> Response {
@@ -401,7 +443,27 @@ pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
+/// Every documented route: the JSON API and the CRM notification hook.
+/// What is registered here is what `/api/openapi.json` describes.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::document())
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .merge(desk::routes())
+        .merge(panels::routes())
+        .merge(admin::routes())
+        .merge(sync::routes())
+}
+
+/// The OpenAPI document of the API, as `/api/openapi.json` serves it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
 pub fn router(state: AppState) -> Router {
+    let (api, doc) = api().split_for_parts();
+    let doc = axum::body::Bytes::from(doc.to_json().expect("the OpenAPI document serialises"));
     Router::new()
         .route("/", get(page))
         .route("/admin", get(admin_page))
@@ -410,13 +472,8 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/callback", get(oauth_callback))
         .route("/access/{token}", get(access_page))
         .route("/access/{token}/approve", post(approve_access))
-        .route("/api/login", post(login))
-        .route("/api/logout", post(logout))
-        .route("/api/me", get(me))
-        .merge(desk::routes())
-        .merge(panels::routes())
-        .merge(admin::routes())
-        .merge(sync::routes())
+        .route("/api/openapi.json", get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc) }))
+        .merge(api)
         .fallback(|| async { ApiError::not_found("there is no such page or API route") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::same_origin))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::security_headers))

@@ -1,60 +1,274 @@
 //! `/api/tickets/{id}/panels`: the CRM panels an agent may see, section by
-//! section, with permissions checked before any plugin is called.
+//! section, with permissions checked before any plugin is called. The wire
+//! shapes below are what the ticket view reads; they are built from the
+//! host's contract types, never from generated bindings.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::Agent;
+use crate::contract::{Activity, ActivityKind, MatchKey, Note, Potential, Profile};
 use crate::desk::Kind;
-use crate::panels::PanelError;
-use crate::permissions::Section;
+use crate::panels::{display, PanelError, SectionData};
+use crate::permissions::{Section, ShowAs};
 
-async fn list(State(s): State<AppState>, agent: Agent, Path(ticket): Path<String>) -> ApiResult<Json<Value>> {
+/// A panel the agent may open beside a ticket.
+#[derive(Serialize, ToSchema)]
+pub struct PanelEntry {
+    /// The plugin's id.
+    plugin: String,
+    /// The plugin's display name ("View in Salesforce").
+    name: String,
+    /// The CRM's word for potentials ("Deals", "Opportunities").
+    potentials_label: String,
+    /// The sections this agent may see, in display order.
+    sections: Vec<Section>,
+    show: ShowAs,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PanelList {
+    panels: Vec<PanelEntry>,
+}
+
+/// A profile field, ready to show.
+#[derive(Serialize, ToSchema)]
+pub struct ProfileField {
+    name: String,
+    label: String,
+    value: String,
+}
+
+/// The requester as the CRM knows them.
+#[derive(Serialize, ToSchema)]
+pub struct ProfileView {
+    /// The CRM module of the record found (contacts, leads, accounts).
+    module: &'static str,
+    id: String,
+    display_name: String,
+    /// Which requester key found it: email, secondary email, phone, name or account name.
+    match_key: &'static str,
+    email: Option<String>,
+    secondary_email: Option<String>,
+    phone: Option<String>,
+    /// The account's name.
+    account: Option<String>,
+    owner: Option<String>,
+    /// "View in CRM" link.
+    link: Option<String>,
+    fields: Vec<ProfileField>,
+}
+
+impl From<&Profile> for ProfileView {
+    fn from(p: &Profile) -> Self {
+        ProfileView {
+            module: p.record.module.as_str(),
+            id: p.record.id.clone(),
+            display_name: p.display_name.clone(),
+            match_key: match p.match_key {
+                MatchKey::Email => "email",
+                MatchKey::SecondaryEmail => "secondary email",
+                MatchKey::Phone => "phone",
+                MatchKey::Name => "name",
+                MatchKey::AccountName => "account name",
+            },
+            email: p.email.clone(),
+            secondary_email: p.secondary_email.clone(),
+            phone: p.phone.clone(),
+            account: p.account.as_ref().map(|a| a.name.clone().unwrap_or_else(|| a.id.clone())),
+            owner: p.owner.clone(),
+            link: p.link.clone(),
+            fields: p
+                .fields
+                .iter()
+                .map(|f| ProfileField {
+                    name: f.name.clone(),
+                    label: f.label.clone().unwrap_or_else(|| f.name.replace('_', " ")),
+                    value: display(&f.value),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PotentialView {
+    id: String,
+    name: Option<String>,
+    stage: Option<String>,
+    amount: Option<f64>,
+    /// ISO 4217.
+    currency: Option<String>,
+    /// `YYYY-MM-DD`.
+    closing_date: Option<String>,
+    owner: Option<String>,
+    link: Option<String>,
+}
+
+impl From<&Potential> for PotentialView {
+    fn from(p: &Potential) -> Self {
+        PotentialView {
+            id: p.record.id.clone(),
+            name: p.record.name.clone(),
+            stage: p.stage.clone(),
+            amount: p.amount,
+            currency: p.currency.clone(),
+            closing_date: p.closing_date.clone(),
+            owner: p.owner.clone(),
+            link: p.link.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteView {
+    id: String,
+    title: Option<String>,
+    /// Plain text; render as text, never as markup.
+    content: String,
+    author: Option<String>,
+    /// RFC 3339.
+    created_time: Option<String>,
+    link: Option<String>,
+}
+
+impl From<&Note> for NoteView {
+    fn from(n: &Note) -> Self {
+        NoteView {
+            id: n.record.id.clone(),
+            title: n.title.clone(),
+            content: n.content.clone(),
+            author: n.author.clone(),
+            created_time: n.created_time.clone(),
+            link: n.link.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityView {
+    id: String,
+    /// call, event, task or chat.
+    kind: &'static str,
+    subject: String,
+    status: Option<String>,
+    /// RFC 3339.
+    start_time: Option<String>,
+    end_time: Option<String>,
+    owner: Option<String>,
+    description: Option<String>,
+    link: Option<String>,
+}
+
+impl From<&Activity> for ActivityView {
+    fn from(a: &Activity) -> Self {
+        ActivityView {
+            id: a.record.id.clone(),
+            kind: match a.kind {
+                ActivityKind::Call => "call",
+                ActivityKind::Event => "event",
+                ActivityKind::Task => "task",
+                ActivityKind::Chat => "chat",
+            },
+            subject: a.subject.clone(),
+            status: a.status.clone(),
+            start_time: a.start_time.clone(),
+            end_time: a.end_time.clone(),
+            owner: a.owner.clone(),
+            description: a.description.clone(),
+            link: a.link.clone(),
+        }
+    }
+}
+
+/// One section of a panel: exactly one of `profile`, `potentials`, `notes`
+/// or `activities` is present, as the path asked.
+#[derive(Serialize, ToSchema, Default)]
+pub struct SectionView {
+    /// The requester's profile; `null` when the CRM has no match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable)]
+    profile: Option<Option<ProfileView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    potentials: Option<Vec<PotentialView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<Vec<NoteView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activities: Option<Vec<ActivityView>>,
+    /// Served from the desk's cache rather than asked of the CRM just now.
+    cached: bool,
+}
+
+impl SectionView {
+    fn new(data: &SectionData, cached: bool) -> Self {
+        let view = SectionView { cached, ..Default::default() };
+        match data {
+            SectionData::Profile(p) => SectionView { profile: Some(p.as_deref().map(ProfileView::from)), ..view },
+            SectionData::Potentials(list) => SectionView { potentials: Some(list.iter().map(PotentialView::from).collect()), ..view },
+            SectionData::Notes(list) => SectionView { notes: Some(list.iter().map(NoteView::from).collect()), ..view },
+            SectionData::Activities(list) => SectionView { activities: Some(list.iter().map(ActivityView::from).collect()), ..view },
+        }
+    }
+}
+
+/// The panels this agent may see beside a ticket.
+#[utoipa::path(get, path = "/api/tickets/{id}/panels", tag = "panels",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, body = PanelList), (status = 404, description = "No such ticket")))]
+async fn list(State(s): State<AppState>, agent: Agent, Path(ticket): Path<String>) -> ApiResult<Json<PanelList>> {
     if s.desk.get(Kind::Ticket, &ticket).is_none() {
         return Err(ApiError::not_found(format!("no ticket with id {ticket}")));
     }
-    let panels: Vec<Value> = s
+    let panels = s
         .registry
         .enabled()
         .into_iter()
         .filter_map(|(id, plugin)| {
             let permissions = s.registry.permissions(&id, &agent.profile);
             let sections = permissions.sections();
-            (permissions.visible && !sections.is_empty()).then(|| {
-                json!({
-                    "plugin": id,
-                    "name": plugin.manifest().name,
-                    "sections": sections.iter().map(|s| s.name()).collect::<Vec<_>>(),
-                    "show": permissions.show,
-                })
+            (permissions.visible && !sections.is_empty()).then(|| PanelEntry {
+                plugin: id,
+                name: plugin.manifest().name.clone(),
+                potentials_label: plugin.manifest().panel.potentials.clone(),
+                sections,
+                show: permissions.show,
             })
         })
         .collect();
-    Ok(Json(json!({ "panels": panels })))
+    Ok(Json(PanelList { panels }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 struct SectionQuery {
+    /// Any value but `0` or `false` asks the CRM again instead of the cache.
     refresh: Option<String>,
 }
 
+/// One section of one plugin's panel for a ticket.
+#[utoipa::path(get, path = "/api/tickets/{id}/panels/{plugin}/{section}", tag = "panels",
+    params(("id" = String, Path, description = "Ticket id"), ("plugin" = String, Path), ("section" = Section, Path), SectionQuery),
+    responses((status = 200, body = SectionView),
+        (status = 403, description = "The agent's profile may not see this section"),
+        (status = 404, description = "No such ticket, plugin or section"),
+        (status = 502, description = "The CRM or the plugin failed")))]
 async fn section(
     State(s): State<AppState>,
     agent: Agent,
     Path((ticket, plugin, section)): Path<(String, String, String)>,
     Query(q): Query<SectionQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SectionView>> {
     let section = Section::parse(&section)
         .ok_or_else(|| ApiError::not_found(format!("`{section}` is not a panel section; use profile, potentials, notes or activities")))?;
     let permissions = s.registry.permissions(&plugin, &agent.profile);
     let refresh = q.refresh.is_some_and(|r| r != "0" && r != "false");
     match s.panels.section(&plugin, &ticket, &permissions, section, refresh).await {
-        Ok(data) => Ok(Json(data)),
+        Ok(answer) => Ok(Json(SectionView::new(&answer.data, answer.cached))),
         Err(e) => Err(match &e {
             PanelError::Hidden | PanelError::Restricted(_) => ApiError::forbidden(e.to_string()),
             PanelError::NoPlugin(_) | PanelError::NoTicket(_) => ApiError::not_found(e.to_string()),
@@ -63,6 +277,6 @@ async fn section(
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/tickets/{id}/panels", get(list)).route("/api/tickets/{id}/panels/{plugin}/{section}", get(section))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(section))
 }

@@ -5,16 +5,21 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use std::collections::BTreeMap;
+
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::{Admin, ApiError, ApiResult, AppState};
 use crate::contract::Notification;
 use crate::desk::schema;
 use crate::sync::mapping::{crm_type_name, desk_type_name};
-use crate::sync::{SyncError, SyncModule, SyncSettings};
+use crate::sync::{HistoryEntry, Progress, SyncError, SyncModule, SyncSettings};
 
 impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> Self {
@@ -30,33 +35,58 @@ impl From<SyncError> for ApiError {
     }
 }
 
-async fn overview(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let engine = s.sync.engine(&id)?;
-    let store = engine.store();
-    let modules: serde_json::Map<String, Value> = SyncModule::ALL
-        .into_iter()
-        .map(|m| (m.name().to_string(), json!({ "first_sync_done": store.first_sync_done(&id, m), "mapped": store.mapped_count(&id, m) })))
-        .collect();
-    Ok(Json(json!({
-        "settings": engine.settings(),
-        "progress": engine.progress(),
-        "modules": modules,
-        "failures": store.failures(&id).len(),
-    })))
+/// How far one module has synced.
+#[derive(Serialize, ToSchema)]
+struct ModuleState {
+    first_sync_done: bool,
+    /// Records linked between desk and CRM.
+    mapped: usize,
 }
 
+/// A plugin's sync at a glance.
+#[derive(Serialize, ToSchema)]
+struct Overview {
+    settings: SyncSettings,
+    progress: Progress,
+    /// By module: contacts, accounts, products.
+    modules: BTreeMap<String, ModuleState>,
+    /// Records in the failure log.
+    failures: usize,
+}
+
+/// Sync settings, progress and counts.
+#[utoipa::path(get, path = "/api/admin/plugins/{id}/sync", tag = "sync", params(("id" = String, Path)),
+    responses((status = 200, body = Overview), (status = 404), (status = 409, description = "The plugin does not sync")))]
+async fn overview(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Overview>> {
+    let engine = s.sync.engine(&id)?;
+    let store = engine.store();
+    let modules = SyncModule::ALL
+        .into_iter()
+        .map(|m| (m.name().to_string(), ModuleState { first_sync_done: store.first_sync_done(&id, m), mapped: store.mapped_count(&id, m) }))
+        .collect();
+    Ok(Json(Overview { settings: engine.settings(), progress: engine.progress(), modules, failures: store.failures(&id).len() }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct Saved {
+    settings: SyncSettings,
+}
+
+/// Saves the sync settings and field mapping (checked before saving).
+#[utoipa::path(put, path = "/api/admin/plugins/{id}/sync", tag = "sync", params(("id" = String, Path)), request_body = SyncSettings,
+    responses((status = 200, body = Saved), (status = 422, description = "The field mapping is not valid")))]
 async fn save(
     State(s): State<AppState>,
     _admin: Admin,
     Path(id): Path<String>,
     Json(settings): Json<SyncSettings>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Saved>> {
     s.sync.engine(&id)?.set_settings(settings.clone()).await?;
     s.sync.trigger();
-    Ok(Json(json!({ "settings": settings })))
+    Ok(Json(Saved { settings }))
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
 struct Refresh {
     /// Ask the CRM again instead of using what the desk learnt recently.
     #[serde(default)]
@@ -71,13 +101,44 @@ fn synced_module(s: &AppState, id: &str, module: &str) -> ApiResult<(SyncModule,
     Ok((module, plugin))
 }
 
+/// A CRM field, for the mapping editor.
+#[derive(Serialize, ToSchema)]
+struct CrmField {
+    name: String,
+    label: String,
+    /// The type's name as admins read it ("Text", "Email", "Lookup", ...).
+    #[serde(rename = "type")]
+    kind: &'static str,
+    mandatory: bool,
+    read_only: bool,
+    custom: bool,
+}
+
+/// A desk field, for the mapping editor.
+#[derive(Serialize, ToSchema)]
+struct DeskField {
+    name: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    required: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Fields {
+    crm: Vec<CrmField>,
+    desk: Vec<DeskField>,
+}
+
 /// Both sides' fields of a module, for the mapping editor.
+#[utoipa::path(get, path = "/api/admin/plugins/{id}/sync/fields/{module}", tag = "sync",
+    params(("id" = String, Path), ("module" = SyncModule, Path), Refresh),
+    responses((status = 200, body = Fields), (status = 404), (status = 502, description = "The CRM did not answer")))]
 async fn fields(
     State(s): State<AppState>,
     _admin: Admin,
     Path((id, module)): Path<(String, String)>,
     Query(q): Query<Refresh>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Fields>> {
     let (module, plugin) = synced_module(&s, &id, &module)?;
     let meta = s
         .sync
@@ -85,24 +146,45 @@ async fn fields(
         .fields(&plugin, module.module(), q.refresh)
         .await
         .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
-    let crm: Vec<Value> = meta
+    let crm = meta
         .iter()
-        .map(|m| json!({"name": m.name, "label": m.label, "type": crm_type_name(m.field_type), "mandatory": m.mandatory, "read_only": m.read_only, "custom": m.custom}))
+        .map(|m| CrmField {
+            name: m.name.clone(),
+            label: m.label.clone(),
+            kind: crm_type_name(m.field_type),
+            mandatory: m.mandatory,
+            read_only: m.read_only,
+            custom: m.custom,
+        })
         .collect();
-    let desk: Vec<Value> = schema::fields(module.kind())
+    let desk = schema::fields(module.kind())
         .iter()
-        .map(|f| json!({"name": f.name, "type": desk_type_name(f.kind), "required": f.required}))
+        .map(|f| DeskField { name: f.name, kind: desk_type_name(f.kind), required: f.required })
         .collect();
-    Ok(Json(json!({ "crm": crm, "desk": desk })))
+    Ok(Json(Fields { crm, desk }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct ListViewView {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ListViews {
+    list_views: Vec<ListViewView>,
 }
 
 /// The CRM's list views of a module, for choosing which records sync.
+#[utoipa::path(get, path = "/api/admin/plugins/{id}/sync/list-views/{module}", tag = "sync",
+    params(("id" = String, Path), ("module" = SyncModule, Path), Refresh),
+    responses((status = 200, body = ListViews), (status = 404), (status = 502, description = "The CRM did not answer")))]
 async fn list_views(
     State(s): State<AppState>,
     _admin: Admin,
     Path((id, module)): Path<(String, String)>,
     Query(q): Query<Refresh>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ListViews>> {
     let (module, plugin) = synced_module(&s, &id, &module)?;
     let views = s
         .sync
@@ -110,60 +192,116 @@ async fn list_views(
         .list_views(&plugin, module.module(), q.refresh)
         .await
         .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
-    let views: Vec<Value> = views.iter().map(|v| json!({"id": v.id, "name": v.name})).collect();
-    Ok(Json(json!({ "list_views": views })))
+    Ok(Json(ListViews { list_views: views.iter().map(|v| ListViewView { id: v.id.clone(), name: v.name.clone() }).collect() }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct Running {
+    progress: Progress,
 }
 
 /// Starts a run in the background; its progress is in the overview.
-async fn run(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Value>)> {
+#[utoipa::path(post, path = "/api/admin/plugins/{id}/sync/run", tag = "sync", params(("id" = String, Path)),
+    responses((status = 202, body = Running), (status = 409, description = "Sync is paused or not set up")))]
+async fn run(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Running>)> {
     let engine = s.sync.engine(&id)?;
-    if engine.progress().running {
-        return Ok((StatusCode::ACCEPTED, Json(json!({ "progress": engine.progress() }))));
+    if !engine.progress().running {
+        let background = engine.clone();
+        tokio::spawn(async move {
+            if let Err(e) = background.run().await {
+                tracing::warn!("sync run failed: {e}");
+            }
+        });
     }
-    let background = engine.clone();
-    tokio::spawn(async move {
-        if let Err(e) = background.run().await {
-            tracing::warn!("sync run failed: {e}");
-        }
-    });
-    Ok((StatusCode::ACCEPTED, Json(json!({ "progress": engine.progress() }))))
+    Ok((StatusCode::ACCEPTED, Json(Running { progress: engine.progress() })))
 }
 
-async fn set_paused(s: &AppState, id: &str, paused: bool) -> ApiResult<Json<Value>> {
+async fn set_paused(s: &AppState, id: &str, paused: bool) -> ApiResult<Json<Saved>> {
     let settings = s.sync.engine(id)?.set_paused(paused).await?;
     if !paused {
         s.sync.trigger();
     }
-    Ok(Json(json!({ "settings": settings })))
+    Ok(Json(Saved { settings }))
 }
 
-async fn pause(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+/// Pauses sync: nothing is read or written until it resumes.
+#[utoipa::path(post, path = "/api/admin/plugins/{id}/sync/pause", tag = "sync", params(("id" = String, Path)), responses((status = 200, body = Saved)))]
+async fn pause(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Saved>> {
     set_paused(&s, &id, true).await
 }
 
-async fn resume(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+/// Resumes sync where it stopped.
+#[utoipa::path(post, path = "/api/admin/plugins/{id}/sync/resume", tag = "sync", params(("id" = String, Path)), responses((status = 200, body = Saved)))]
+async fn resume(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Saved>> {
     set_paused(&s, &id, false).await
 }
 
-async fn history(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "entries": s.sync.engine(&id)?.store().history(&id) })))
+#[derive(Serialize, ToSchema)]
+struct History {
+    entries: Vec<HistoryEntry>,
 }
 
-async fn failures(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let failures: Vec<Value> = s
+/// The last 7 days of sync history.
+#[utoipa::path(get, path = "/api/admin/plugins/{id}/sync/history", tag = "sync", params(("id" = String, Path)), responses((status = 200, body = History)))]
+async fn history(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<History>> {
+    Ok(Json(History { entries: s.sync.engine(&id)?.store().history(&id) }))
+}
+
+/// A record that could not be synced, as the failure log shows it.
+#[derive(Serialize, ToSchema)]
+struct FailureView {
+    id: String,
+    at: String,
+    direction: crate::sync::Flow,
+    module: SyncModule,
+    desk_id: Option<String>,
+    crm_id: Option<String>,
+    /// A name to recognise the record by.
+    record: String,
+    /// The seeds' message, e.g. "Mandatory Field Missing".
+    reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Failures {
+    failures: Vec<FailureView>,
+}
+
+/// The failure log.
+#[utoipa::path(get, path = "/api/admin/plugins/{id}/sync/failures", tag = "sync", params(("id" = String, Path)), responses((status = 200, body = Failures)))]
+async fn failures(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<Failures>> {
+    let failures = s
         .sync
         .engine(&id)?
         .store()
         .failures(&id)
         .into_iter()
-        .map(|f| json!({"id": f.id, "at": f.at, "direction": f.direction, "module": f.module, "desk_id": f.desk_id, "crm_id": f.crm_id, "record": f.record, "reason": f.reason}))
+        .map(|f| FailureView {
+            id: f.id,
+            at: f.at,
+            direction: f.direction,
+            module: f.module,
+            desk_id: f.desk_id,
+            crm_id: f.crm_id,
+            record: f.record,
+            reason: f.reason,
+        })
         .collect();
-    Ok(Json(json!({ "failures": failures })))
+    Ok(Json(Failures { failures }))
 }
 
-async fn retry(State(s): State<AppState>, _admin: Admin, Path((id, failure)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+#[derive(Serialize, ToSchema)]
+struct Retried {
+    /// The record synced this time (else it stays in the log with the new reason).
+    synced: bool,
+}
+
+/// Try Again: syncs a failed record once more.
+#[utoipa::path(post, path = "/api/admin/plugins/{id}/sync/failures/{failure}/retry", tag = "sync",
+    params(("id" = String, Path), ("failure" = String, Path)), responses((status = 200, body = Retried), (status = 404)))]
+async fn retry(State(s): State<AppState>, _admin: Admin, Path((id, failure)): Path<(String, String)>) -> ApiResult<Json<Retried>> {
     let synced = s.sync.engine(&id)?.retry(&failure).await?;
-    Ok(Json(json!({ "synced": synced })))
+    Ok(Json(Retried { synced }))
 }
 
 /// Largest notification body a CRM may post.
@@ -174,6 +312,11 @@ pub const HOOK_BODY_LIMIT: usize = 64 * 1024;
 /// back in the `X-Deskpane-Token` header or as the JSON body's top-level
 /// `token` (where Zoho CRM echoes a channel's token), compared in constant
 /// time. A query-string token is refused: URLs end up in logs.
+#[utoipa::path(post, path = "/hooks/{plugin}", tag = "sync", security(()),
+    params(("plugin" = String, Path), ("X-Deskpane-Token" = Option<String>, Header, description = "The token given to the CRM at watch")),
+    request_body(content = Vec<u8>, description = "The CRM's notification, as it sends it (at most 64 KiB)", content_type = "application/octet-stream"),
+    responses((status = 204, description = "Accepted; a sync run follows"), (status = 400), (status = 401, description = "No valid token"),
+        (status = 404, description = "No notifications are expected for this plugin")))]
 async fn hook(
     State(s): State<AppState>,
     Path(plugin): Path<String>,
@@ -211,16 +354,16 @@ async fn hook(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/admin/plugins/{id}/sync", get(overview).put(save))
-        .route("/api/admin/plugins/{id}/sync/fields/{module}", get(fields))
-        .route("/api/admin/plugins/{id}/sync/list-views/{module}", get(list_views))
-        .route("/api/admin/plugins/{id}/sync/run", post(run))
-        .route("/api/admin/plugins/{id}/sync/pause", post(pause))
-        .route("/api/admin/plugins/{id}/sync/resume", post(resume))
-        .route("/api/admin/plugins/{id}/sync/history", get(history))
-        .route("/api/admin/plugins/{id}/sync/failures", get(failures))
-        .route("/api/admin/plugins/{id}/sync/failures/{failure}/retry", post(retry))
-        .route("/hooks/{plugin}", post(hook).layer(axum::extract::DefaultBodyLimit::max(HOOK_BODY_LIMIT)))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(overview, save))
+        .routes(routes!(fields))
+        .routes(routes!(list_views))
+        .routes(routes!(run))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(history))
+        .routes(routes!(failures))
+        .routes(routes!(retry))
+        .routes(routes!(hook).layer(axum::extract::DefaultBodyLimit::max(HOOK_BODY_LIMIT)))
 }

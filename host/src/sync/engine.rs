@@ -53,7 +53,7 @@ pub enum SyncError {
 }
 
 /// Where a running sync stands, for the console and the CLI.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub running: bool,
     pub first_sync: bool,
@@ -166,11 +166,14 @@ impl SyncEngine {
     }
 
     /// The admin's settings, or the manifest's defaults.
+    /// Held to what the CRM allows (a CRM that never propagates deletes).
     pub fn settings(&self) -> SyncSettings {
-        self.store
-            .settings(&self.plugin)
-            .or_else(|| self.registry.manifest(&self.plugin).map(|m| SyncSettings::from_manifest(&m)))
-            .unwrap_or_default()
+        let manifest = self.registry.manifest(&self.plugin);
+        let settings = self.store.settings(&self.plugin).or_else(|| manifest.as_ref().map(SyncSettings::from_manifest)).unwrap_or_default();
+        match &manifest {
+            Some(m) => settings.within(m),
+            None => settings,
+        }
     }
 
     /// Checks every enabled module's mapping against the CRM's field
@@ -182,6 +185,10 @@ impl SyncEngine {
             let meta = plugin.describe_module(module.module()).await?;
             mapping::check(module.kind(), &meta, &ms.fields).map_err(|error| SyncError::Mapping { module: module.name(), error })?;
         }
+        let settings = match self.registry.manifest(&self.plugin) {
+            Some(m) => settings.within(&m),
+            None => settings,
+        };
         self.store.set_settings(&self.plugin, &settings)?;
         self.watch(&plugin, &settings).await;
         Ok(())

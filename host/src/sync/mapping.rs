@@ -13,7 +13,7 @@ use crate::desk::schema::{self, FieldKind};
 use crate::desk::Kind;
 
 /// One desk field synced with one CRM field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldPair {
     pub desk: String,
     pub crm: String,

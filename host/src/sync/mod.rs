@@ -20,4 +20,4 @@ pub use conflict::Direction;
 pub use engine::{Progress, RunReport, SyncEngine, SyncError};
 pub use manager::SyncManager;
 pub use settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
-pub use store::SyncStore;
+pub use store::{Flow, HistoryEntry, SyncStore};

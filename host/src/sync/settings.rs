@@ -12,7 +12,7 @@ use crate::desk::Kind;
 use crate::manifest::Manifest;
 
 /// The modules that sync, as the seeds list them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SyncModule {
     Contacts,
@@ -63,7 +63,7 @@ impl SyncModule {
 }
 
 /// On deleting a CRM record (Zoho's delete preferences).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnCrmDelete {
     /// Delete the desk record and its associates (to the recycle bin).
@@ -76,7 +76,7 @@ pub enum OnCrmDelete {
 }
 
 /// On deleting a desk record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnDeskDelete {
     Always,
@@ -85,7 +85,7 @@ pub enum OnDeskDelete {
 }
 
 /// One module's sync settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ModuleSettings {
     pub enabled: bool,
@@ -117,7 +117,7 @@ impl Default for ModuleSettings {
 }
 
 /// A plugin's sync settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SyncSettings {
     pub paused: bool,
@@ -127,6 +127,19 @@ pub struct SyncSettings {
 impl SyncSettings {
     /// Defaults from the manifest: its modules, with the standard fields
     /// pre-mapped, not yet enabled.
+    /// These settings as the CRM allows them: a CRM whose manifest says
+    /// deletions do not propagate (Salesforce, seed 001) keeps every delete
+    /// preference at "never", whatever was sent.
+    pub fn within(mut self, manifest: &Manifest) -> SyncSettings {
+        if !manifest.sync.propagate_deletes {
+            for ms in self.modules.values_mut() {
+                ms.on_crm_delete = OnCrmDelete::Never;
+                ms.on_desk_delete = OnDeskDelete::Never;
+            }
+        }
+        self
+    }
+
     pub fn from_manifest(manifest: &Manifest) -> SyncSettings {
         let modules = SyncModule::ALL
             .into_iter()
@@ -146,5 +159,46 @@ impl SyncSettings {
     pub fn enabled(&self) -> impl Iterator<Item = (SyncModule, &ModuleSettings)> {
         // Accounts first: contacts refer to them.
         SyncModule::ALL.into_iter().filter_map(|m| self.modules.get(&m).filter(|s| s.enabled).map(|s| (m, s)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"
+id = "crm"
+name = "CRM"
+version = "1.0.0"
+contract = "0.2.0"
+publisher = "Test"
+modules = ["contacts", "accounts"]
+
+[field-mappings.contacts]
+email = "Email"
+"#;
+
+    fn deleting() -> SyncSettings {
+        let all = ModuleSettings { on_crm_delete: OnCrmDelete::Always, on_desk_delete: OnDeskDelete::Always, ..Default::default() };
+        SyncSettings { paused: false, modules: [(SyncModule::Contacts, all)].into() }
+    }
+
+    #[test]
+    fn a_crm_that_never_propagates_deletes_keeps_every_preference_at_never() {
+        let text = format!("{MANIFEST}\n[sync]\npropagate-deletes = false\n");
+        let held = deleting().within(&Manifest::parse(&text, "plugin.toml").unwrap());
+        let ms = &held.modules[&SyncModule::Contacts];
+        assert_eq!((ms.on_crm_delete, ms.on_desk_delete), (OnCrmDelete::Never, OnDeskDelete::Never));
+        let kept = deleting().within(&Manifest::parse(MANIFEST, "plugin.toml").unwrap());
+        assert_eq!(kept, deleting(), "a CRM that lets admins choose keeps their choice");
+    }
+
+    #[test]
+    fn defaults_come_pre_mapped_from_the_manifest_and_disabled() {
+        let settings = SyncSettings::from_manifest(&Manifest::parse(MANIFEST, "plugin.toml").unwrap());
+        let contacts = &settings.modules[&SyncModule::Contacts];
+        assert!(!contacts.enabled);
+        assert_eq!(contacts.fields, vec![FieldPair { desk: "email".into(), crm: "Email".into() }]);
+        assert!(settings.modules.contains_key(&SyncModule::Accounts) && !settings.modules.contains_key(&SyncModule::Products));
     }
 }

@@ -21,7 +21,7 @@ pub struct Fingerprint {
     pub crm_time: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Flow {
     CrmToDesk,
@@ -29,7 +29,7 @@ pub enum Flow {
 }
 
 /// One line of sync history: a run's counts for one direction and module.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub at: String,
     pub direction: Flow,

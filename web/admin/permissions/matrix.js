@@ -8,18 +8,26 @@ import { append, el } from '../../lib/dom.js';
 import { toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
 
-/** @type {[string, string][]} */
-const ACCESS_COLUMNS = [
-  ['info', 'Information'],
-  ['potentials', 'Potentials'],
-  ['notes', 'Notes'],
+/** @type {[string, string, string][]} permission key, activity kind, label */
+const ACTIVITY_KINDS = [
+  ['calls', 'call', 'Calls'],
+  ['events', 'event', 'Events'],
+  ['tasks', 'task', 'Tasks'],
 ];
-/** @type {[string, string][]} */
-const ACTIVITY_COLUMNS = [
-  ['calls', 'Calls'],
-  ['events', 'Events'],
-  ['tasks', 'Tasks'],
-];
+
+/**
+ * The plugin's permission items, in its CRM's words: potentials under the
+ * CRM's name, and only the activity kinds the CRM has.
+ * @param {Api.Plugin} plugin
+ * @returns {{access: [string, string][], activities: [string, string][]}}
+ */
+function columnsOf(plugin) {
+  const offered = plugin.panel ? plugin.panel.activities : ['call', 'event', 'task'];
+  return {
+    access: [['info', 'Information'], ['potentials', plugin.panel ? plugin.panel.potentials : 'Potentials'], ['notes', 'Notes']],
+    activities: ACTIVITY_KINDS.filter(([, kind]) => offered.includes(kind)).map(([key, , label]) => [key, label]),
+  };
+}
 const PROFILE_ORDER = ['Administrator', 'Agent', 'Light Agent'];
 
 /** @type {Api.Permissions} */
@@ -71,6 +79,7 @@ function showControl(profile, current, choose) {
  * @returns {HTMLTableRowElement}
  */
 function permissionRow(plugin, profile, initial) {
+  const columns = columnsOf(plugin);
   /** @type {Api.Permissions} */
   const perms = Object.assign({}, DEFAULTS, initial);
   const status = el('span', { class: 'perm-status muted small', testid: 'perm-status', 'aria-live': 'polite' });
@@ -145,8 +154,8 @@ function permissionRow(plugin, profile, initial) {
     el('th', { scope: 'row', class: 'perm-profile' }, el('div', {}, profile), status),
     el('td', { class: 'center' }, visible),
     el('td', {}, show.node),
-    ACCESS_COLUMNS.map(([key, label]) => el('td', {}, accessButton(key, label))),
-    ACTIVITY_COLUMNS.map(([key, label]) => el('td', { class: 'activity-col' }, accessButton(key, label))));
+    columns.access.map(([key, label]) => el('td', {}, accessButton(key, label))),
+    columns.activities.map(([key, label]) => el('td', { class: 'activity-col' }, accessButton(key, label))));
   paint();
   return row;
 }
@@ -172,14 +181,15 @@ function sortProfiles(names) {
 export function permissionTable(plugin, permissions) {
   const profiles = sortProfiles(Object.keys(permissions));
   if (!profiles.length) return el('p', { class: 'muted' }, 'No profiles.');
+  const columns = columnsOf(plugin);
   return el('div', { class: 'table-scroll' }, el('table', { class: 'table perm-table', testid: 'permissions-' + plugin.id, dataset: { plugin: plugin.id } },
     el('thead', {},
       el('tr', {},
         el('th', { scope: 'col', rowspan: '2' }, 'Profile'),
         el('th', { scope: 'col', rowspan: '2', class: 'center' }, 'Visible'),
         el('th', { scope: 'col', rowspan: '2' }, 'Show'),
-        ACCESS_COLUMNS.map(([, label]) => el('th', { scope: 'col', rowspan: '2', title: label === 'Information' ? 'Contact / account information' : label }, label)),
-        el('th', { scope: 'colgroup', colspan: String(ACTIVITY_COLUMNS.length), class: 'group-head' }, 'Activities')),
-      el('tr', {}, ACTIVITY_COLUMNS.map(([, label]) => el('th', { scope: 'col', class: 'sub-head activity-col' }, label)))),
+        columns.access.map(([, label]) => el('th', { scope: 'col', rowspan: '2', title: label === 'Information' ? 'Contact / account information' : label }, label)),
+        el('th', { scope: 'colgroup', colspan: String(columns.activities.length), class: 'group-head' }, 'Activities')),
+      el('tr', {}, columns.activities.map(([, label]) => el('th', { scope: 'col', class: 'sub-head activity-col' }, label)))),
     el('tbody', {}, profiles.map((profile) => permissionRow(plugin, profile, permissions[profile])))));
 }

@@ -48,9 +48,16 @@ function radioGroup(id, name, legend, choices, value, testPrefix, changed) {
  * @param {string} crmName
  * @param {Api.SyncModule} initial the saved settings
  * @param {() => void} changed
+ * @param {boolean} [propagates] false when the CRM never propagates deletions (no choice to make)
  * @returns {DeletePreferences}
  */
-export function deletePreferences(module, crmName, initial, changed) {
+export function deletePreferences(module, crmName, initial, changed, propagates = true) {
+  if (!propagates) {
+    const rule = el('p', { class: 'help', testid: 'sync-no-deletes-' + module },
+      'Deletions are not synced with ' + crmName + ': deleting a record on one side never deletes it on the other. '
+      + 'A ' + crmName + ' record updated after its Desk record was deleted comes back to Desk.');
+    return { nodes: [el('h3', { class: 'subhead sync-subhead' }, 'Deletions'), rule], onCrmDelete: () => 'never', onDeskDelete: () => 'never', setOneWay: () => {} };
+  }
   /** @param {string} k */
   const id = (k) => 'sync-' + module + '-' + k;
   const crmDelete = radioGroup(id, 'crm-delete', 'On deleting a ' + crmName + ' record', [

@@ -148,7 +148,7 @@ export function moduleCard(ctx, module) {
 
   const options = moduleOptions(ctx, module, changed);
   const mapping = fieldMapping({ module, crmName: ctx.crmName, crmFields, deskFields, initial: initial.fields || [], oneWay: options.oneWay, changed });
-  const deletes = deletePreferences(module, ctx.crmName, initial, changed);
+  const deletes = deletePreferences(module, ctx.crmName, initial, changed, ctx.plugin.propagate_deletes !== false);
 
   const body = el('div', { class: 'sync-module-body', id: bodyId, hidden: true },
     el('div', { class: 'sync-options' }, options.nodes, deletes.nodes),
