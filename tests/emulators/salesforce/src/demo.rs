@@ -29,313 +29,179 @@ pub fn seed_demo(sf: &SalesforceEmulator) {
     let aisha = user("Aisha", "Bello", "aisha.bello@deskpane-demo.example");
     let ken = user("Ken", "Watanabe", "ken.watanabe@deskpane-demo.example");
 
-    let account = |name: &str, industry: &str, kind: &str, city: &str, country: &str, owner: &str, extra: Value| {
-        let mut record = json!({
-            "Name": name, "Industry": industry, "Type": kind, "BillingCity": city, "BillingCountry": country, "OwnerId": owner,
-        });
-        if let (Some(r), Value::Object(e)) = (record.as_object_mut(), extra) {
-            r.extend(e);
-        }
-        sf.seed("Account", aged(record, 200, 10))
-    };
-    let northwind = account(
-        "Northwind Traders",
-        "Retail",
-        "Customer",
-        "Seattle",
-        "United States",
-        &elena,
-        json!({
-            "Phone": "+1 206 555 0110", "Website": "https://northwind-traders.example", "NumberOfEmployees": 240,
-            "AnnualRevenue": 18_500_000.0, "Customer_Type__c": "Enterprise",
-            "Description": "Wholesale distributor. Renewal every March.",
-        }),
-    );
-    let contoso = account(
-        "Contoso Pharmaceuticals",
-        "Healthcare",
-        "Customer",
-        "Basel",
-        "Switzerland",
-        &aisha,
-        json!({
-            "Phone": "+41 61 555 01 20", "Website": "https://contoso-pharma.example", "NumberOfEmployees": 5200,
-            "AnnualRevenue": 910_000_000.0, "Customer_Type__c": "Enterprise",
-        }),
-    );
-    let fabrikam = account(
-        "Fabrikam Logistics",
-        "Transportation",
-        "Customer",
-        "Rotterdam",
-        "Netherlands",
-        &elena,
-        json!({
-            "Phone": "+31 10 555 0130", "NumberOfEmployees": 780, "Customer_Type__c": "SMB",
-        }),
-    );
-    let tailspin = account(
-        "Tailspin Aviation",
-        "Transportation",
-        "Prospect",
-        "Toulouse",
-        "France",
-        &ken,
-        json!({
-            "Website": "https://tailspin-aviation.example", "Customer_Type__c": "Prospect",
-        }),
-    );
-    let woodgrove = account(
-        "Woodgrove Bank",
-        "Banking",
-        "Customer",
-        "Toronto",
-        "Canada",
-        &aisha,
-        json!({
-            "Phone": "+1 416 555 0150", "NumberOfEmployees": 12_000, "AnnualRevenue": 2_400_000_000.0, "Customer_Type__c": "Enterprise",
-        }),
-    );
-    let alpine = account(
-        "Alpine Ski House",
-        "Hospitality",
-        "Customer",
-        "Innsbruck",
-        "Austria",
-        &elena,
-        json!({
-            "Phone": "+43 512 555 016", "NumberOfEmployees": 45, "Customer_Type__c": "SMB",
-        }),
-    );
-    let fourth = account(
-        "Fourth Coffee",
-        "Retail",
-        "Partner",
-        "Melbourne",
-        "Australia",
-        &ken,
-        json!({
-            "Website": "https://fourthcoffee.example", "Customer_Type__c": "Partner",
-        }),
-    );
-    let litware = account(
-        "Litware Inc.",
-        "Technology",
-        "Reseller",
-        "Austin",
-        "United States",
-        &elena,
-        json!({
-            "Phone": "(512) 555-0180", "Customer_Type__c": "Partner",
-        }),
-    );
-    let proseware = account(
-        "Proseware Health",
-        "Healthcare",
-        "Prospect",
-        "Nairobi",
-        "Kenya",
-        &aisha,
-        json!({
-            "Customer_Type__c": "Prospect",
-        }),
-    );
-    let blue_yonder = account(
-        "Blue Yonder Airlines",
-        "Transportation",
-        "Customer",
-        "Oslo",
-        "Norway",
-        &elena,
-        json!({
-            "Phone": "+47 21 55 50 19", "NumberOfEmployees": 3100, "Customer_Type__c": "Enterprise",
-        }),
-    );
+    let account = |record: Value| sf.seed("Account", aged(record, 200, 10));
+    let northwind = account(json!({
+        "Name": "Northwind Traders", "Industry": "Retail", "Type": "Customer", "BillingCity": "Seattle",
+        "BillingCountry": "United States", "OwnerId": elena, "Phone": "+1 206 555 0110",
+        "Website": "https://northwind-traders.example", "NumberOfEmployees": 240, "AnnualRevenue": 18_500_000.0,
+        "Customer_Type__c": "Enterprise", "Description": "Wholesale distributor. Renewal every March.",
+    }));
+    let contoso = account(json!({
+        "Name": "Contoso Pharmaceuticals", "Industry": "Healthcare", "Type": "Customer", "BillingCity": "Basel",
+        "BillingCountry": "Switzerland", "OwnerId": aisha, "Phone": "+41 61 555 01 20",
+        "Website": "https://contoso-pharma.example", "NumberOfEmployees": 5200, "AnnualRevenue": 910_000_000.0,
+        "Customer_Type__c": "Enterprise",
+    }));
+    let fabrikam = account(json!({
+        "Name": "Fabrikam Logistics", "Industry": "Transportation", "Type": "Customer", "BillingCity": "Rotterdam",
+        "BillingCountry": "Netherlands", "OwnerId": elena, "Phone": "+31 10 555 0130", "NumberOfEmployees": 780,
+        "Customer_Type__c": "SMB",
+    }));
+    let tailspin = account(json!({
+        "Name": "Tailspin Aviation", "Industry": "Transportation", "Type": "Prospect", "BillingCity": "Toulouse",
+        "BillingCountry": "France", "OwnerId": ken, "Website": "https://tailspin-aviation.example", "Customer_Type__c": "Prospect",
+    }));
+    let woodgrove = account(json!({
+        "Name": "Woodgrove Bank", "Industry": "Banking", "Type": "Customer", "BillingCity": "Toronto", "BillingCountry": "Canada",
+        "OwnerId": aisha, "Phone": "+1 416 555 0150", "NumberOfEmployees": 12_000, "AnnualRevenue": 2_400_000_000.0,
+        "Customer_Type__c": "Enterprise",
+    }));
+    let alpine = account(json!({
+        "Name": "Alpine Ski House", "Industry": "Hospitality", "Type": "Customer", "BillingCity": "Innsbruck",
+        "BillingCountry": "Austria", "OwnerId": elena, "Phone": "+43 512 555 016", "NumberOfEmployees": 45, "Customer_Type__c": "SMB",
+    }));
+    let fourth = account(json!({
+        "Name": "Fourth Coffee", "Industry": "Retail", "Type": "Partner", "BillingCity": "Melbourne", "BillingCountry": "Australia",
+        "OwnerId": ken, "Website": "https://fourthcoffee.example", "Customer_Type__c": "Partner",
+    }));
+    let litware = account(json!({
+        "Name": "Litware Inc.", "Industry": "Technology", "Type": "Reseller", "BillingCity": "Austin",
+        "BillingCountry": "United States", "OwnerId": elena, "Phone": "(512) 555-0180", "Customer_Type__c": "Partner",
+    }));
+    let proseware = account(json!({
+        "Name": "Proseware Health", "Industry": "Healthcare", "Type": "Prospect", "BillingCity": "Nairobi", "BillingCountry": "Kenya",
+        "OwnerId": aisha, "Customer_Type__c": "Prospect",
+    }));
+    let blue_yonder = account(json!({
+        "Name": "Blue Yonder Airlines", "Industry": "Transportation", "Type": "Customer", "BillingCity": "Oslo",
+        "BillingCountry": "Norway", "OwnerId": elena, "Phone": "+47 21 55 50 19", "NumberOfEmployees": 3100,
+        "Customer_Type__c": "Enterprise",
+    }));
 
-    let contact = |first: &str, last: &str, email: Option<&str>, account: &str, owner: &str, extra: Value, days: (i64, i64)| {
-        let mut record = json!({"FirstName": first, "LastName": last, "Email": email, "AccountId": account, "OwnerId": owner});
-        if let (Some(r), Value::Object(e)) = (record.as_object_mut(), extra) {
-            r.extend(e);
-        }
-        sf.seed("Contact", aged(record, days.0, days.1))
-    };
+    let contact = |record: Value, days: (i64, i64)| sf.seed("Contact", aged(record, days.0, days.1));
     let priya = contact(
-        "Priya",
-        "Raman",
-        Some("priya.raman@northwind-traders.example"),
-        &northwind,
-        &elena,
         json!({
-            "Title": "Head of Operations", "Department": "Operations", "Phone": "+1 206 555 0111", "MobilePhone": "+1 206 555 0199",
-            "MailingCity": "Seattle", "MailingCountry": "United States", "LeadSource": "Partner Referral",
-            "Customer_Type__c": "Enterprise", "Support_Tier__c": "Gold",
+            "FirstName": "Priya", "LastName": "Raman", "Email": "priya.raman@northwind-traders.example", "AccountId": northwind,
+            "OwnerId": elena, "Title": "Head of Operations", "Department": "Operations", "Phone": "+1 206 555 0111",
+            "MobilePhone": "+1 206 555 0199", "MailingCity": "Seattle", "MailingCountry": "United States",
+            "LeadSource": "Partner Referral", "Customer_Type__c": "Enterprise", "Support_Tier__c": "Gold",
             "Description": "Main contact for the renewal. Prefers email; escalations via her mobile.",
         }),
         (180, 2),
     );
     let jonas = contact(
-        "Jonas",
-        "Weber",
-        Some("jonas.weber@northwind-traders.example"),
-        &northwind,
-        &elena,
         json!({
-            "Title": "IT Manager", "Phone": "+1 206 555 0112", "Support_Tier__c": "Gold",
+            "FirstName": "Jonas", "LastName": "Weber", "Email": "jonas.weber@northwind-traders.example", "AccountId": northwind,
+            "OwnerId": elena, "Title": "IT Manager", "Phone": "+1 206 555 0112", "Support_Tier__c": "Gold",
         }),
         (170, 20),
     );
-    contact(
-        "Camille",
-        "Dubois",
-        Some("camille.dubois@contoso-pharma.example"),
-        &contoso,
-        &aisha,
-        json!({
-            "Title": "Procurement Lead", "MailingCity": "Basel", "MailingCountry": "Switzerland", "Support_Tier__c": "Silver",
-        }),
-        (150, 12),
-    );
     let oluwaseun = contact(
-        "Oluwaseun",
-        "Adeyemi",
-        Some("oluwaseun.adeyemi@contoso-pharma.example"),
-        &contoso,
-        &aisha,
         json!({
-            "Title": "Clinical Systems Director", "Phone": "+41 61 555 01 23", "Support_Tier__c": "Gold", "Customer_Type__c": "Enterprise",
+            "FirstName": "Oluwaseun", "LastName": "Adeyemi", "Email": "oluwaseun.adeyemi@contoso-pharma.example", "AccountId": contoso,
+            "OwnerId": aisha, "Title": "Clinical Systems Director", "Phone": "+41 61 555 01 23", "Support_Tier__c": "Gold",
+            "Customer_Type__c": "Enterprise",
         }),
         (140, 5),
     );
     let mateo = contact(
-        "Mateo",
-        "García",
-        Some("mateo.garcia@fabrikam-logistics.example"),
-        &fabrikam,
-        &elena,
         json!({
-            "Title": "Fleet Coordinator", "MobilePhone": "+31 6 5555 0131", "MailingCity": "Rotterdam", "Support_Tier__c": "Bronze",
+            "FirstName": "Mateo", "LastName": "García", "Email": "mateo.garcia@fabrikam-logistics.example", "AccountId": fabrikam,
+            "OwnerId": elena, "Title": "Fleet Coordinator", "MobilePhone": "+31 6 5555 0131", "MailingCity": "Rotterdam",
+            "Support_Tier__c": "Bronze",
         }),
         (130, 30),
     );
-    contact(
-        "Ingrid",
-        "Solberg",
-        None,
-        &blue_yonder,
-        &elena,
-        json!({
-            "Title": "Station Manager", "Phone": "+47 21 55 50 20", "MailingCity": "Oslo", "MailingCountry": "Norway",
-        }),
-        (120, 40),
-    );
-    contact(
-        "Rahul",
-        "Mehta",
-        Some("rahul.mehta@woodgrove-bank.example"),
-        &woodgrove,
-        &aisha,
-        json!({
-            "Title": "VP Digital Channels", "Support_Tier__c": "Gold", "Customer_Type__c": "Enterprise",
-        }),
-        (110, 3),
-    );
-    contact(
-        "Chloé",
-        "Martin",
-        Some("chloe.martin@tailspin-aviation.example"),
-        &tailspin,
-        &ken,
-        json!({
-            "Title": "Head of Customer Care", "MailingCity": "Toulouse", "MailingCountry": "France",
-        }),
-        (100, 15),
-    );
-    contact(
-        "Daniel",
-        "Kim",
-        Some("daniel.kim@litware.example"),
-        &litware,
-        &elena,
-        json!({
-            "Title": "Channel Partner Manager", "Phone": "(512) 555-0181",
-        }),
-        (95, 25),
-    );
-    contact(
-        "Aoife",
-        "O'Sullivan",
-        Some("aoife.osullivan@alpineskihouse.example"),
-        &alpine,
-        &elena,
-        json!({
-            "Title": "Owner", "MailingCity": "Innsbruck", "MailingCountry": "Austria", "Support_Tier__c": "Bronze",
-        }),
-        (90, 9),
-    );
-    contact(
-        "Sipho",
-        "Dlamini",
-        None,
-        &proseware,
-        &aisha,
-        json!({"Title": "Operations Analyst", "MobilePhone": "+254 700 555 010"}),
-        (85, 50),
-    );
-    contact("Yuki", "Sato", Some("yuki.sato@fourthcoffee.example"), &fourth, &ken, json!({"Title": "Franchise Director"}), (80, 6));
-    contact(
-        "Lars",
-        "Eriksen",
-        Some("lars.eriksen@blueyonder-airlines.example"),
-        &blue_yonder,
-        &elena,
-        json!({
-            "Title": "CIO", "Support_Tier__c": "Gold", "Customer_Type__c": "Enterprise",
-        }),
-        (75, 1),
-    );
-    contact(
-        "Beatriz",
-        "Costa",
-        Some("beatriz.costa@fabrikam-logistics.example"),
-        &fabrikam,
-        &elena,
-        json!({"Title": "Finance Controller"}),
-        (70, 22),
-    );
-    contact("Tomasz", "Nowak", None, &woodgrove, &aisha, json!({"Title": "Branch Operations", "Phone": "+1 416 555 0152"}), (65, 33));
-    contact(
-        "Hannah",
-        "Schmidt",
-        Some("hannah.schmidt@contoso-pharma.example"),
-        &contoso,
-        &aisha,
-        json!({
-            "Title": "Regulatory Affairs", "Description": "<p>Only reachable <b>Tue–Thu</b>.</p>",
-        }),
-        (60, 11),
-    );
-    contact("Omar", "Haddad", Some("omar.haddad@litware.example"), &litware, &ken, json!({"Title": "Solutions Engineer"}), (55, 4));
-    contact(
-        "Laura",
-        "Bianchi",
-        Some("laura.bianchi@alpineskihouse.example"),
-        &alpine,
-        &elena,
-        json!({"Title": "Front Desk Lead"}),
-        (50, 8),
-    );
-    contact("Ethan", "Clarke", None, &tailspin, &ken, json!({"Title": "Maintenance Planner"}), (45, 14));
-    contact(
-        "Nadia",
-        "Petrova",
-        Some("nadia.petrova@northwind-traders.example"),
-        &northwind,
-        &elena,
-        json!({
-            "Title": "Buyer", "Phone": "+1 206 555 0113", "Support_Tier__c": "Silver",
-        }),
-        (40, 2),
-    );
+    // The rest: (first, last, email, account, owner, other fields).
+    let others = [
+        (
+            "Camille",
+            "Dubois",
+            Some("camille.dubois@contoso-pharma.example"),
+            &contoso,
+            &aisha,
+            json!({"Title": "Procurement Lead", "MailingCity": "Basel", "MailingCountry": "Switzerland", "Support_Tier__c": "Silver"}),
+        ),
+        (
+            "Ingrid",
+            "Solberg",
+            None,
+            &blue_yonder,
+            &elena,
+            json!({"Title": "Station Manager", "Phone": "+47 21 55 50 20", "MailingCity": "Oslo", "MailingCountry": "Norway"}),
+        ),
+        (
+            "Rahul",
+            "Mehta",
+            Some("rahul.mehta@woodgrove-bank.example"),
+            &woodgrove,
+            &aisha,
+            json!({"Title": "VP Digital Channels", "Support_Tier__c": "Gold", "Customer_Type__c": "Enterprise"}),
+        ),
+        (
+            "Chloé",
+            "Martin",
+            Some("chloe.martin@tailspin-aviation.example"),
+            &tailspin,
+            &ken,
+            json!({"Title": "Head of Customer Care", "MailingCity": "Toulouse", "MailingCountry": "France"}),
+        ),
+        (
+            "Daniel",
+            "Kim",
+            Some("daniel.kim@litware.example"),
+            &litware,
+            &elena,
+            json!({"Title": "Channel Partner Manager", "Phone": "(512) 555-0181"}),
+        ),
+        (
+            "Aoife",
+            "O'Sullivan",
+            Some("aoife.osullivan@alpineskihouse.example"),
+            &alpine,
+            &elena,
+            json!({"Title": "Owner", "MailingCity": "Innsbruck", "MailingCountry": "Austria", "Support_Tier__c": "Bronze"}),
+        ),
+        ("Sipho", "Dlamini", None, &proseware, &aisha, json!({"Title": "Operations Analyst", "MobilePhone": "+254 700 555 010"})),
+        ("Yuki", "Sato", Some("yuki.sato@fourthcoffee.example"), &fourth, &ken, json!({"Title": "Franchise Director"})),
+        (
+            "Lars",
+            "Eriksen",
+            Some("lars.eriksen@blueyonder-airlines.example"),
+            &blue_yonder,
+            &elena,
+            json!({"Title": "CIO", "Support_Tier__c": "Gold", "Customer_Type__c": "Enterprise"}),
+        ),
+        ("Beatriz", "Costa", Some("beatriz.costa@fabrikam-logistics.example"), &fabrikam, &elena, json!({"Title": "Finance Controller"})),
+        ("Tomasz", "Nowak", None, &woodgrove, &aisha, json!({"Title": "Branch Operations", "Phone": "+1 416 555 0152"})),
+        (
+            "Hannah",
+            "Schmidt",
+            Some("hannah.schmidt@contoso-pharma.example"),
+            &contoso,
+            &aisha,
+            json!({"Title": "Regulatory Affairs", "Description": "<p>Only reachable <b>Tue–Thu</b>.</p>"}),
+        ),
+        ("Omar", "Haddad", Some("omar.haddad@litware.example"), &litware, &ken, json!({"Title": "Solutions Engineer"})),
+        ("Laura", "Bianchi", Some("laura.bianchi@alpineskihouse.example"), &alpine, &elena, json!({"Title": "Front Desk Lead"})),
+        ("Ethan", "Clarke", None, &tailspin, &ken, json!({"Title": "Maintenance Planner"})),
+        (
+            "Nadia",
+            "Petrova",
+            Some("nadia.petrova@northwind-traders.example"),
+            &northwind,
+            &elena,
+            json!({"Title": "Buyer", "Phone": "+1 206 555 0113", "Support_Tier__c": "Silver"}),
+        ),
+    ];
+    for (n, (first, last, email, account, owner, mut record)) in (0i64..).zip(others) {
+        record["FirstName"] = json!(first);
+        record["LastName"] = json!(last);
+        record["Email"] = json!(email);
+        record["AccountId"] = json!(account);
+        record["OwnerId"] = json!(owner);
+        contact(record, (120 - 5 * n, 1 + n * 3 % 40));
+    }
 
     let opportunity = |name: &str, stage: &str, amount: f64, close_in: i64, account: &str, owner: &str| {
         sf.seed("Opportunity", aged(json!({

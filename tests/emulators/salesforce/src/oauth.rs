@@ -17,6 +17,8 @@ use crate::error::ApiError;
 use crate::state::Shared;
 use crate::util::{hmac_sha256, lock, make_id, now_ms, parse_form, random_hex};
 
+pub const DEMO_REFRESH_TOKEN: &str = "5Aep861DeskpaneDemo.RefreshToken.0000000000000000000000";
+
 pub struct Auth {
     pub client_id: String,
     pub client_secret: String,
@@ -35,7 +37,8 @@ pub struct Auth {
 
 impl Auth {
     pub fn new(client_id: String, client_secret: String, api_user: &str) -> Auth {
-        let demo_refresh = format!("5Aep861{}", random_hex(40));
+        // Fixed, like Zoho's demo token, so demo configurations can name it.
+        let demo_refresh = DEMO_REFRESH_TOKEN.to_string();
         Auth {
             client_id,
             client_secret,

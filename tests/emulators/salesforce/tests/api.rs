@@ -69,6 +69,13 @@ impl Org {
         self.get(&format!("/query?q={}", encode(soql))).await
     }
 
+    /// The refresh-token grant, as simple-salesforce and jsforce post it.
+    async fn refresh(&self, refresh_token: &str, client_id: &str, client_secret: &str) -> Answer {
+        let form =
+            [("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", client_id), ("client_secret", client_secret)];
+        self.form("/services/oauth2/token", &form).await
+    }
+
     async fn form(&self, path: &str, form: &[(&str, &str)]) -> Answer {
         answer(self.http.post(self.url(path)).form(form).send().await.unwrap()).await
     }
@@ -109,17 +116,7 @@ fn ago(minutes: i64) -> String {
 async fn refresh_grant_answers_a_signed_session_for_the_instance() {
     let org = Org::start().await;
     let refresh = org.sf.refresh_token();
-    let grant = org
-        .form(
-            "/services/oauth2/token",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &refresh),
-                ("client_id", "3MVG9DESKPANE"),
-                ("client_secret", "deskpane-sf-secret"),
-            ],
-        )
-        .await;
+    let grant = org.refresh(&refresh, "3MVG9DESKPANE", "deskpane-sf-secret").await;
     assert_eq!(grant.status, StatusCode::OK);
     assert_eq!(grant.body["instance_url"], org.sf.base_url());
     assert_eq!(grant.body["token_type"], "Bearer");
@@ -144,24 +141,14 @@ async fn refresh_grant_answers_a_signed_session_for_the_instance() {
 async fn token_errors_are_400_with_oauth_error_codes() {
     let org = Org::start().await;
     let refresh = org.sf.refresh_token();
-    let grant = |client: &'static str, secret: &'static str, token: String| {
-        let org = &org;
-        async move {
-            org.form(
-                "/services/oauth2/token",
-                &[("grant_type", "refresh_token"), ("refresh_token", &token), ("client_id", client), ("client_secret", secret)],
-            )
-            .await
-        }
-    };
-    let bad_client = grant("nope", "deskpane-sf-secret", refresh.clone()).await;
+    let bad_client = org.refresh(&refresh, "nope", "deskpane-sf-secret").await;
     assert_eq!(bad_client.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad_client.body, json!({"error": "invalid_client_id", "error_description": "client identifier invalid"}));
-    let bad_token = grant("3MVG9DESKPANE", "deskpane-sf-secret", "5Aep861nope".into()).await;
+    let bad_token = org.refresh("5Aep861nope", "3MVG9DESKPANE", "deskpane-sf-secret").await;
     assert_eq!(bad_token.body, json!({"error": "invalid_grant", "error_description": "expired access/refresh token"}));
 
     org.sf.revoke_refresh_token();
-    let revoked = grant("3MVG9DESKPANE", "deskpane-sf-secret", refresh).await;
+    let revoked = org.refresh(&refresh, "3MVG9DESKPANE", "deskpane-sf-secret").await;
     assert_eq!((revoked.status, revoked.body["error"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_grant")));
     // Sessions opened with it went too.
     assert_eq!(org.get("/sobjects").await.status, StatusCode::UNAUTHORIZED);
@@ -213,17 +200,7 @@ async fn authorization_code_flow_redirects_and_grants_a_refresh_token() {
     assert_eq!(grant.body["instance_url"], org.sf.base_url());
     // A code works once; the new refresh token works.
     assert_eq!(exchange(code).await.body["error"], "invalid_grant");
-    let again = org
-        .form(
-            "/services/oauth2/token",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &refresh),
-                ("client_id", "3MVG9DESKPANE"),
-                ("client_secret", "deskpane-sf-secret"),
-            ],
-        )
-        .await;
+    let again = org.refresh(&refresh, "3MVG9DESKPANE", "deskpane-sf-secret").await;
     assert!(again.body["access_token"].is_string());
 }
 
@@ -233,6 +210,7 @@ async fn api_calls_need_a_live_session() {
     let missing = answer(org.http.get(org.url(&format!("{V}/sobjects"))).send().await.unwrap()).await;
     assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
     assert_eq!(missing.body, json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]));
+    assert!(missing.headers.contains_key("sforce-limit-info"));
     let wrong = answer(org.http.get(org.url(&format!("{V}/sobjects"))).bearer_auth("00D!nope").send().await.unwrap()).await;
     assert_eq!(error(&wrong).0, "INVALID_SESSION_ID");
     assert_eq!(org.get("/sobjects").await.status, StatusCode::OK);
@@ -252,6 +230,7 @@ async fn versions_are_listed_without_a_session_and_others_are_404() {
     assert_eq!(list[4]["url"], "/services/data/v62.0");
     assert_eq!(list[4]["version"], "62.0");
     assert_eq!(list[0]["version"], "58.0");
+    assert_eq!(versions.headers["sforce-limit-info"], "api-usage=0/100000");
     assert!(list[0]["label"].is_string());
     assert_eq!(org.call(Method::GET, "/services/data/v58.0/sobjects", None, &[]).await.status, StatusCode::OK);
     let old = org.call(Method::GET, "/services/data/v40.0/sobjects", None, &[]).await;
@@ -385,31 +364,33 @@ async fn writes_are_checked_with_salesforce_error_codes() {
             }
         }
     };
-    check(json!({"FirstName": "x"}), "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", json!(["LastName"])).await;
-    check(json!({"LastName": "x", "Foo": 1}), "INVALID_FIELD", "No such column 'Foo' on sobject of type Contact", Value::Null).await;
-    check(json!({"LastName": "x".repeat(81)}), "STRING_TOO_LONG", "Last Name: data value too large: ", json!(["LastName"])).await;
-    check(json!({"LastName": "x".repeat(81)}), "STRING_TOO_LONG", "(max length=80)", Value::Null).await;
-    check(
-        json!({"LastName": "x", "AccountId": "0015g0000ZZZZZZAAA"}),
-        "INVALID_CROSS_REFERENCE_KEY",
-        "invalid cross reference id",
-        json!(["AccountId"]),
-    )
-    .await;
-    check(
-        json!({"LastName": "x", "CreatedDate": "2026-01-01T00:00:00Z"}),
-        "INVALID_FIELD_FOR_INSERT_UPDATE",
-        "Unable to create/update fields: CreatedDate. Please check the security settings",
-        json!(["CreatedDate"]),
-    )
-    .await;
-    check(
-        json!({"LastName": "x", "Email": "not-an-email"}),
-        "INVALID_EMAIL_ADDRESS",
-        "Email: invalid email address: not-an-email",
-        json!(["Email"]),
-    )
-    .await;
+    let cases = [
+        (json!({"FirstName": "x"}), "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", json!(["LastName"])),
+        (json!({"LastName": "x", "Foo": 1}), "INVALID_FIELD", "No such column 'Foo' on sobject of type Contact", Value::Null),
+        (json!({"LastName": "x".repeat(81)}), "STRING_TOO_LONG", "Last Name: data value too large: ", json!(["LastName"])),
+        (json!({"LastName": "x".repeat(81)}), "STRING_TOO_LONG", "(max length=80)", Value::Null),
+        (
+            json!({"LastName": "x", "AccountId": "0015g0000ZZZZZZAAA"}),
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            json!(["AccountId"]),
+        ),
+        (
+            json!({"LastName": "x", "CreatedDate": "2026-01-01T00:00:00Z"}),
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            "Unable to create/update fields: CreatedDate. Please check the security settings",
+            json!(["CreatedDate"]),
+        ),
+        (
+            json!({"LastName": "x", "Email": "not-an-email"}),
+            "INVALID_EMAIL_ADDRESS",
+            "Email: invalid email address: not-an-email",
+            json!(["Email"]),
+        ),
+    ];
+    for (body, code, message, fields) in cases {
+        check(body, code, message, fields).await;
+    }
 
     let opportunity = org
         .post("/sobjects/Opportunity", json!({"Name": "x", "StageName": "Prospecting", "CloseDate": "2026-12-01", "Amount": "abc"}))

@@ -87,13 +87,21 @@ pub fn object(name: &str) -> Result<&'static SObject, ApiError> {
 }
 
 /// `GET /services/data/`: the versions, without a session.
-pub async fn versions() -> Json<Value> {
-    Json(Value::Array(
-        VERSIONS
-            .iter()
-            .map(|(v, label)| json!({"label": label, "url": format!("/services/data/v{v}.0"), "version": format!("{v}.0")}))
-            .collect(),
-    ))
+pub async fn versions(State(shared): State<Arc<Shared>>) -> Response {
+    let list: Vec<Value> = VERSIONS
+        .iter()
+        .map(|(v, label)| json!({"label": label, "url": format!("/services/data/v{v}.0"), "version": format!("{v}.0")}))
+        .collect();
+    with_limit_info(&shared, Json(Value::Array(list)).into_response())
+}
+
+/// Adds `Sforce-Limit-Info`, which every answer under `/services/data` carries.
+fn with_limit_info(shared: &Shared, mut response: Response) -> Response {
+    let usage = lock(&shared.budget).header();
+    if let Ok(value) = HeaderValue::from_str(&usage) {
+        response.headers_mut().insert("Sforce-Limit-Info", value);
+    }
+    response
 }
 
 /// Anything outside the served paths.
@@ -103,15 +111,11 @@ pub async fn not_found() -> Response {
 
 /// `/services/data/{*rest}`, every method.
 pub async fn dispatch(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let mut response = match serve(&shared, method, &uri, headers, body).await {
+    let response = match serve(&shared, method, &uri, headers, body).await {
         Ok(reply) => reply.into_response(),
         Err(e) => e.into_response(),
     };
-    let usage = lock(&shared.budget).header();
-    if let Ok(value) = HeaderValue::from_str(&usage) {
-        response.headers_mut().insert("Sforce-Limit-Info", value);
-    }
-    response
+    with_limit_info(&shared, response)
 }
 
 async fn serve(shared: &Shared, method: Method, uri: &Uri, headers: HeaderMap, body: Bytes) -> Result<Reply, ApiError> {
