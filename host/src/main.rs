@@ -63,6 +63,10 @@ struct ServeArgs {
     /// the Zoho plugin connected, tickets. Only what is missing is created.
     #[arg(long, value_name = "EMULATOR_URL")]
     demo: Option<String>,
+    /// With --demo: also install the bundled Salesforce plugin, connected to
+    /// the Salesforce emulator at this URL, with tickets from its contacts.
+    #[arg(long, value_name = "EMULATOR_URL", requires = "demo")]
+    demo_salesforce: Option<String>,
     /// How long panel data is cached, in seconds.
     #[arg(long, default_value_t = 60)]
     panel_ttl: u64,
@@ -300,8 +304,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         embed_origins: args.embed_origins.clone(),
     };
     let state = AppState::open(&config).await?;
-    if let Some(emulator) = &args.demo {
-        deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &args.plugins_dir, emulator).await?;
+    if let Some(zoho) = &args.demo {
+        let mut crms = vec![(&deskpane::demo::ZOHO, zoho.as_str())];
+        if let Some(salesforce) = &args.demo_salesforce {
+            crms.push((&deskpane::demo::SALESFORCE, salesforce.as_str()));
+        }
+        deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &args.plugins_dir, &crms).await?;
     }
     let db = state.db.clone();
     tokio::spawn(state.sync.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));

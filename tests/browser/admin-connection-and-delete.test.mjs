@@ -84,6 +84,6 @@ test('deleting the integration asks for confirmation, then removes the panel and
   await agent.getByTestId('ticket-row').first().waitFor();
   await agent.getByTestId('handshake-hint').waitFor();
   const list = await (await agent.request.get('/api/ticket-list')).json();
-  assert.equal(list.customer_type_source, null);
+  assert.deepEqual(list.customer_type_sources, []);
   assert.ok((await agent.getByTestId('ticket-customer-type').allTextContents()).every((t) => t === '—'));
 });

@@ -167,7 +167,9 @@ impl DeskServer {
         };
         let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
         let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
-        deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &plugins, &emulator.base_url()).await.expect("demo setup");
+        deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &plugins, &[(&deskpane::demo::ZOHO, &emulator.base_url())])
+            .await
+            .expect("demo setup");
         let app = deskpane::server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = tokio::spawn(async move {
@@ -238,63 +240,143 @@ impl SyncSetup {
         let emulator = zoho_emulator::ZohoEmulator::start(Default::default()).await.expect("emulator starts");
         let data = std::env::temp_dir().join(format!("deskpane-sync-{}", deskpane::secrets::random_token()));
         let setup = Self::open(data, emulator).await;
-        let registry = &setup.state.registry;
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/zoho-crm");
-        registry
-            .install(&std::fs::read_to_string(dir.join("plugin.toml")).unwrap(), &std::fs::read(dir.join("plugin.wasm")).unwrap())
-            .expect("zoho installs");
-        let base = setup.emulator.base_url();
-        let oauth = deskpane::registry::OAuthSetup {
+        let crm = ConnectedCrm {
+            plugin: "zoho-crm",
+            base: setup.emulator.base_url(),
             client_id: "1000.DESKPANE".into(),
             client_secret: "deskpane-secret".into(),
-            authorize_url: None,
-            token_url: Some(format!("{base}/oauth/v2/token")),
+            token_path: "/oauth/v2/token",
+            refresh_token: setup.emulator.refresh_token(),
         };
-        registry
-            .update(
-                "zoho-crm",
-                deskpane::registry::InstallationPatch {
-                    extra_hosts: Some(vec![base.clone()]),
-                    oauth: Some([("crm".to_string(), oauth)].into()),
-                    enabled: Some(true),
-                    ..Default::default()
-                },
-            )
-            .expect("zoho configures");
-        registry.connect_with_refresh_token("zoho-crm", "crm", &setup.emulator.refresh_token(), "test").await.expect("zoho connects");
+        crm.install(&setup.state.registry).await;
         setup
     }
 
     /// The same desk after a restart.
     pub async fn open(data: PathBuf, emulator: zoho_emulator::ZohoEmulator) -> SyncSetup {
-        let config = deskpane::server::ServeConfig {
-            data: data.clone(),
-            public_url: "http://127.0.0.1:9".into(),
-            web_dir: None,
-            panel_ttl: Duration::from_secs(60),
-            runtime: RuntimeConfig { max_instances: 16, ..Default::default() },
-            embed_origins: Vec::new(),
-        };
-        let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
-        let store = deskpane::sync::SyncStore::open(&state.db).expect("sync store opens");
-        let engine = std::sync::Arc::new(deskpane::sync::SyncEngine::new("zoho-crm", state.registry.clone(), state.desk.clone(), store));
+        let (state, engine) = open_synced_desk(&data, "zoho-crm").await;
         SyncSetup { emulator, state, engine, data }
     }
-
     /// Enables sync of these modules with the manifest's default mapping.
     pub async fn enable(&self, modules: &[deskpane::sync::SyncModule], tweak: impl Fn(&mut deskpane::sync::ModuleSettings)) {
-        let mut settings = self.engine.settings();
-        for m in modules {
-            let ms = settings.modules.entry(*m).or_default();
-            ms.enabled = true;
-            tweak(ms);
-        }
-        self.engine.set_settings(settings).await.expect("settings are valid");
+        enable(&self.engine, modules, tweak).await
     }
 
     pub fn desk(&self) -> &deskpane::desk::Desk {
         &self.state.desk
     }
+}
+
+/// A CRM plugin to install from `target/plugins` and connect by OAuth to
+/// an emulator, the way an admin connects it.
+pub struct ConnectedCrm {
+    pub plugin: &'static str,
+    /// The emulator's base URL, granted to the plugin as an extra host.
+    pub base: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The token endpoint's path on the emulator.
+    pub token_path: &'static str,
+    pub refresh_token: String,
+}
+
+impl ConnectedCrm {
+    pub async fn install(&self, registry: &deskpane::registry::Registry) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins").join(self.plugin);
+        registry
+            .install(&std::fs::read_to_string(dir.join("plugin.toml")).unwrap(), &std::fs::read(dir.join("plugin.wasm")).unwrap())
+            .unwrap_or_else(|e| panic!("{} installs: {e}", self.plugin));
+        let oauth = deskpane::registry::OAuthSetup {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            authorize_url: None,
+            token_url: Some(format!("{}{}", self.base, self.token_path)),
+        };
+        registry
+            .update(
+                self.plugin,
+                deskpane::registry::InstallationPatch {
+                    extra_hosts: Some(vec![self.base.clone()]),
+                    oauth: Some([("crm".to_string(), oauth)].into()),
+                    enabled: Some(true),
+                    ..Default::default()
+                },
+            )
+            .unwrap_or_else(|e| panic!("{} configures: {e}", self.plugin));
+        registry
+            .connect_with_refresh_token(self.plugin, "crm", &self.refresh_token, "test")
+            .await
+            .unwrap_or_else(|e| panic!("{} connects: {e}", self.plugin));
+    }
+}
+
+/// A desk at `data` (opened afresh, or again after a restart) and a sync
+/// engine for `plugin`.
+async fn open_synced_desk(
+    data: &std::path::Path,
+    plugin: &str,
+) -> (deskpane::server::AppState, std::sync::Arc<deskpane::sync::SyncEngine>) {
+    let config = deskpane::server::ServeConfig {
+        data: data.to_path_buf(),
+        public_url: "http://127.0.0.1:9".into(),
+        web_dir: None,
+        panel_ttl: Duration::from_secs(60),
+        runtime: RuntimeConfig { max_instances: 16, ..Default::default() },
+        embed_origins: Vec::new(),
+    };
+    let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
+    let store = deskpane::sync::SyncStore::open(&state.db).expect("sync store opens");
+    let engine = std::sync::Arc::new(deskpane::sync::SyncEngine::new(plugin, state.registry.clone(), state.desk.clone(), store));
+    (state, engine)
+}
+
+/// A desk with the Salesforce plugin installed and connected to a fresh
+/// Salesforce emulator, and its sync engine; no demo data.
+pub struct SalesforceSync {
+    pub emulator: salesforce_emulator::SalesforceEmulator,
+    pub state: deskpane::server::AppState,
+    pub engine: std::sync::Arc<deskpane::sync::SyncEngine>,
+}
+
+impl SalesforceSync {
+    pub async fn start() -> SalesforceSync {
+        let emulator = salesforce_emulator::SalesforceEmulator::start(Default::default()).await.expect("emulator starts");
+        let data = std::env::temp_dir().join(format!("deskpane-sf-sync-{}", deskpane::secrets::random_token()));
+        let (state, engine) = open_synced_desk(&data, "salesforce").await;
+        let crm = ConnectedCrm {
+            plugin: "salesforce",
+            base: emulator.base_url(),
+            client_id: emulator.client_id(),
+            client_secret: emulator.client_secret(),
+            token_path: "/services/oauth2/token",
+            refresh_token: emulator.refresh_token(),
+        };
+        crm.install(&state.registry).await;
+        SalesforceSync { emulator, state, engine }
+    }
+
+    /// Enables sync of these modules with the manifest's default mapping.
+    pub async fn enable(&self, modules: &[deskpane::sync::SyncModule], tweak: impl Fn(&mut deskpane::sync::ModuleSettings)) {
+        enable(&self.engine, modules, tweak).await
+    }
+
+    pub fn desk(&self) -> &deskpane::desk::Desk {
+        &self.state.desk
+    }
+}
+
+async fn enable(
+    engine: &deskpane::sync::SyncEngine,
+    modules: &[deskpane::sync::SyncModule],
+    tweak: impl Fn(&mut deskpane::sync::ModuleSettings),
+) {
+    let mut settings = engine.settings();
+    for m in modules {
+        let ms = settings.modules.entry(*m).or_default();
+        ms.enabled = true;
+        tweak(ms);
+    }
+    engine.set_settings(settings).await.expect("settings are valid");
 }
 
 /// Who may call a route.

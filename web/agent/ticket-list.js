@@ -131,7 +131,7 @@ export async function ticketListPage(seq, params) {
   }
   if (!app.live(seq)) return;
   fillTypes(typeSelect, answer.customer_types || [], type);
-  if (!answer.customer_type_source) {
+  if (!(answer.customer_type_sources || []).length) {
     hint.textContent = 'Customer types come from a CRM. Connect a CRM plugin and set its customer-type field to order and filter tickets by them (Handshake Mode).';
     hint.hidden = false;
   }

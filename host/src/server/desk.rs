@@ -175,31 +175,39 @@ struct TicketList {
     tickets: Vec<TicketRow>,
     /// Every customer type among the tickets, for the filter.
     customer_types: Vec<String>,
-    /// The plugin the customer types come from, if any.
-    customer_type_source: Option<String>,
+    /// The plugins the customer types come from, in the order asked.
+    customer_type_sources: Vec<String>,
 }
 
 /// The ticket list, with each requester's customer type from the CRM.
 #[utoipa::path(get, path = "/api/ticket-list", tag = "desk", params(TicketListQuery),
     responses((status = 200, body = TicketList), (status = 400, description = "Unknown order")))]
 async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<TicketListQuery>) -> ApiResult<Json<TicketList>> {
-    // The customer type comes from the first enabled plugin that has the
+    // The customer type comes from the enabled plugins that have the
     // Handshake field configured and whose panel (with the contact or
     // account information) this agent's profile may see: it is CRM data.
-    let source = s.registry.installations().into_iter().find_map(|i| {
-        let field = i.customer_type_field.clone()?;
-        let may_see = i.permissions_for(&agent.profile);
-        if !may_see.visible || may_see.info != crate::permissions::Access::Full {
-            return None;
-        }
-        s.registry.plugin(&i.id).map(|_| (i.id, field))
-    });
+    // With several CRMs, the first that knows the requester answers.
+    let sources: Vec<(String, String)> = s
+        .registry
+        .installations()
+        .into_iter()
+        .filter_map(|i| {
+            let field = i.customer_type_field.clone()?;
+            let may_see = s.registry.permissions(&i.id, &agent.profile);
+            if !may_see.visible || may_see.info != crate::permissions::Access::Full {
+                return None;
+            }
+            s.registry.plugin(&i.id).map(|_| (i.id, field))
+        })
+        .collect();
     let tickets = s.desk.list(Kind::Ticket);
     let types = futures::future::join_all(tickets.iter().map(|t| async {
-        match &source {
-            Some((plugin, field)) => s.panels.customer_type(plugin, field, t).await,
-            None => None,
+        for (plugin, field) in &sources {
+            if let Some(found) = s.panels.customer_type(plugin, field, t).await {
+                return Some(found);
+            }
         }
+        None
     }))
     .await;
     let mut rows: Vec<TicketRow> = tickets
@@ -234,7 +242,7 @@ async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<Ti
         }
         Some(other) => return Err(ApiError::bad_request(format!("order `{other}` is not known; use `newest` or `customer-type`"))),
     }
-    Ok(Json(TicketList { tickets: rows, customer_types, customer_type_source: source.map(|(p, _)| p) }))
+    Ok(Json(TicketList { tickets: rows, customer_types, customer_type_sources: sources.into_iter().map(|(p, _)| p).collect() }))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
