@@ -25,7 +25,10 @@ gate cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The pages' ES modules, type-checked from their JSDoc (web/tsconfig.json).
 gate sh -c 'cd tests/browser && npm run --silent typecheck'
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
-cargo build --quiet -p deskpane -p zoho-emulator
+# The plugins' own unit tests (pure parts: SOQL, cursors, error mapping),
+# natively with the default toolchain.
+(cd plugins && cargo test --quiet -p salesforce) 2>&1 | tee -a "$log" || status=$?
+cargo build --quiet -p deskpane -p zoho-emulator -p salesforce-emulator
 (cd tests/browser && npm test) 2>&1 | tee -a "$log" || status=$?
 # One closing line for the whole run: cargo prints a result line per test
 # binary, node's runner `# pass N` and `# fail N`.

@@ -1,11 +1,13 @@
-// Test harness for the browser tests: starts the Zoho CRM emulator and a
+// Test harness for the browser tests: starts the Zoho CRM emulator (and the
+// Salesforce emulator when a test asks) and a
 // Deskpane host in demo mode on free loopback ports with a fresh data
 // folder, drives Debian's Chromium through playwright-core, and stops
 // everything at the end.
 //
 // Both binaries are built by scripts/test.sh before node runs:
-//   target/debug/zoho-emulator, target/debug/deskpane, target/plugins/*.
-// DESKPANE_BIN and ZOHO_EMULATOR_BIN override where they are read from.
+//   target/debug/{zoho-emulator,salesforce-emulator,deskpane}, target/plugins/*.
+// DESKPANE_BIN, ZOHO_EMULATOR_BIN and SALESFORCE_EMULATOR_BIN override where
+// they are read from.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -118,16 +120,30 @@ export async function startDeskpane(options = {}) {
     const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
     await waitForHttp(`${emulatorUrl}/crm/v8/users?type=ActiveUsers`, emulator, 20000);
 
+    // With `salesforce: true`, the Salesforce emulator and plugin join the demo.
+    const salesforceArgs = [];
+    let salesforceUrl;
+    if (options.salesforce) {
+      const salesforceBin = process.env.SALESFORCE_EMULATOR_BIN || path.join(root, 'target', 'debug', 'salesforce-emulator');
+      const salesforcePort = await freePort();
+      const salesforce = startProcess('salesforce-emulator', salesforceBin, ['--port', String(salesforcePort), '--seed', 'demo'], root);
+      started.push(salesforce);
+      salesforceUrl = `http://127.0.0.1:${salesforcePort}`;
+      await waitForHttp(`${salesforceUrl}/services/data/`, salesforce, 20000);
+      salesforceArgs.push('--demo-salesforce', salesforceUrl);
+    }
+
     const port = await freePort();
     const host = startProcess('deskpane', deskpaneBin, [
       'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`,
       '--plugins-dir', path.join(root, 'target', 'plugins'), '--demo', emulatorUrl,
+      ...salesforceArgs,
       ...(options.extraArgs || []),
     ], root);
     started.push(host);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${baseUrl}/api/me`, host, 60000);
-    return { baseUrl, emulatorUrl, dataDir, root, stop, logs: () => ({ deskpane: host.output(), emulator: emulator.output() }) };
+    return { baseUrl, emulatorUrl, salesforceUrl, dataDir, root, stop, logs: () => ({ deskpane: host.output(), emulator: emulator.output() }) };
   } catch (e) {
     await stop();
     throw e;

@@ -1,0 +1,106 @@
+// Salesforce beside Zoho CRM (seed 001): a ticket whose requester lives in
+// Salesforce shows the Salesforce panel next to the Zoho one, in
+// Salesforce's words (Opportunities, events and tasks, "View in
+// Salesforce"); the permission matrix offers exactly Salesforce's items; a
+// profile without Opportunities sees none, and the JSON API refuses them.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { screenshot, setup, ticketList } from './harness.mjs';
+
+let env;
+before(async () => { env = await setup({ salesforce: true }); });
+after(async () => { await env?.close(); });
+
+/** The demo ticket of Priya Raman, who lives in Salesforce. */
+async function priyasTicket(page) {
+  const { tickets } = await ticketList(page);
+  const ticket = tickets.find((t) => t.email === 'priya.raman@northwind-traders.example');
+  assert.ok(ticket, 'the demo has a ticket from Priya Raman');
+  return ticket;
+}
+
+test("an agent sees Priya's Salesforce profile, opportunities, notes, events and tasks beside the Zoho panel", async () => {
+  const page = await env.signedInPage('agent');
+  const ticket = await priyasTicket(page);
+  assert.equal(ticket.customer_type, 'Enterprise', "Handshake Mode reads her customer type from Salesforce");
+  await page.goto(`/#/tickets/${ticket.id}`);
+  const panel = page.getByTestId('panel-salesforce');
+  await panel.getByTestId('profile-name').waitFor();
+  assert.equal(await panel.getByTestId('profile-name').textContent(), 'Priya Raman');
+  assert.equal(await panel.getByTestId('profile-account').textContent(), 'Northwind Traders');
+  assert.equal(await panel.getByTestId('profile-owner').textContent(), 'Elena Vasquez');
+  const link = panel.getByTestId('profile-link');
+  assert.equal(await link.textContent(), 'View in Salesforce');
+  assert.match(await link.getAttribute('href'), /\/lightning\/r\/Contact\/003\w{15}\/view$/);
+  await page.getByTestId('panel-zoho-crm').waitFor();
+
+  const opportunities = panel.getByTestId('section-potentials');
+  assert.match(await opportunities.locator('.section-title').first().textContent(), /^Opportunities/, "the section has Salesforce's name");
+  await opportunities.getByTestId('potential').first().waitFor();
+  const names = await opportunities.getByTestId('potential-name').allTextContents();
+  assert.ok(names.some((n) => n.includes('2027 Renewal')), `opportunities: ${names}`);
+  await panel.getByTestId('section-notes').getByTestId('note').first().waitFor();
+  const activities = panel.getByTestId('section-activities');
+  await activities.getByTestId('activity').first().waitFor();
+  assert.equal(await activities.getByTestId('activity-group-event').count(), 1, 'events');
+  assert.equal(await activities.getByTestId('activity-group-task').count(), 1, 'tasks');
+  assert.equal(await activities.getByTestId('activity-group-call').count(), 0, 'Salesforce has no calls of its own');
+  await page.waitForTimeout(200);
+  await screenshot(page, 'salesforce-panel', { fullPage: true });
+});
+
+test('the permission matrix offers Salesforce its own items: Opportunities, Events and Tasks', async () => {
+  const page = await env.signedInPage('admin', '/admin#permissions');
+  const table = page.getByTestId('permissions-salesforce');
+  await table.waitFor();
+  const heads = await table.locator('thead th').allTextContents();
+  assert.ok(heads.includes('Opportunities'), `columns: ${heads}`);
+  assert.ok(heads.includes('Events') && heads.includes('Tasks'), `columns: ${heads}`);
+  assert.ok(!heads.includes('Calls') && !heads.includes('Potentials'), `columns: ${heads}`);
+  const zohoHeads = await page.getByTestId('permissions-zoho-crm').locator('thead th').allTextContents();
+  assert.ok(zohoHeads.includes('Calls') && zohoHeads.includes('Potentials'), `Zoho keeps its items: ${zohoHeads}`);
+  await screenshot(page, 'salesforce-permissions');
+});
+
+test('a Light Agent (Opportunities restricted) sees no opportunities, and the JSON API refuses them', async () => {
+  const page = await env.signedInPage('light');
+  const ticket = await priyasTicket(page);
+  await page.goto(`/#/tickets/${ticket.id}`);
+  const panel = page.getByTestId('panel-salesforce');
+  await panel.getByTestId('profile-name').waitFor();
+  await panel.getByTestId('section-notes').getByTestId('note').first().waitFor();
+  assert.equal(await panel.getByTestId('section-potentials').count(), 0, 'no Opportunities section');
+  const listed = await (await page.request.get(`/api/tickets/${ticket.id}/panels`)).json();
+  const salesforce = listed.panels.find((p) => p.plugin === 'salesforce');
+  assert.deepEqual(salesforce.sections, ['profile', 'notes', 'activities']);
+  const refused = await page.request.get(`/api/tickets/${ticket.id}/panels/salesforce/potentials`);
+  assert.equal(refused.status(), 403);
+  assert.match((await refused.json()).error, /potentials/i);
+});
+
+test('restricting Events for Agents in the matrix leaves them the tasks only', async () => {
+  const admin = await env.signedInPage('admin', '/admin#permissions');
+  const row = admin.getByTestId('permissions-salesforce').locator('tr[data-profile="Agent"]');
+  const events = row.getByTestId('perm-events');
+  await events.waitFor();
+  assert.equal(await events.getAttribute('data-access'), 'full');
+  await events.click();
+  await row.getByTestId('perm-status').filter({ hasText: 'Saved' }).waitFor();
+
+  const agent = await env.signedInPage('agent');
+  const ticket = await priyasTicket(agent);
+  const answer = await (await agent.request.get(`/api/tickets/${ticket.id}/panels/salesforce/activities?refresh=1`)).json();
+  const kinds = [...new Set(answer.activities.map((a) => a.kind))];
+  assert.deepEqual(kinds, ['task'], `kinds: ${kinds}`);
+});
+
+test("Salesforce's sync page says deletions are not synced instead of offering delete preferences", async () => {
+  const page = await env.signedInPage('admin', '/admin#sync=salesforce');
+  const card = page.getByTestId('sync-module-contacts');
+  await card.waitFor();
+  await page.getByTestId('sync-configure-contacts').click();
+  await page.getByTestId('sync-no-deletes-contacts').waitFor();
+  assert.match(await page.getByTestId('sync-no-deletes-contacts').textContent(), /never deletes it on the other/);
+  assert.equal(await page.getByTestId('sync-crm-delete-contacts').count(), 0, 'no delete preferences to choose');
+  assert.equal(await page.getByTestId('sync-module-products').count(), 0, 'Salesforce syncs contacts and accounts only');
+});
