@@ -52,9 +52,9 @@ struct Search<'a> {
 
 impl<'a> Search<'a> {
     fn new(sf: &'a Salesforce, sobject: &'static str, fields: &'static str, config_key: &str) -> Search<'a> {
-        let fixed: Vec<&str> = fields.split(", ").collect();
-        let mut shown = soql::names(&config::get(config_key).unwrap_or_default());
-        shown.retain(|n| !fixed.iter().any(|f| f.eq_ignore_ascii_case(n)));
+        // A configured field may be one the search reads anyway (a lead's
+        // Company): it is shown all the same, and selected once.
+        let shown = soql::names(&config::get(config_key).unwrap_or_default());
         Search { sf, sobject, fields, shown, secondary: None }
     }
 
@@ -67,9 +67,13 @@ impl<'a> Search<'a> {
     /// condition is built again after the fields change.
     fn first(&mut self, condition: impl Fn(Option<&str>) -> String) -> Result<Option<Json>, ConnectorError> {
         loop {
-            let mut select = vec![self.fields.to_string()];
-            select.extend(self.shown.iter().cloned());
-            select.extend(self.secondary.iter().filter(|s| !self.shown.iter().any(|n| n.eq_ignore_ascii_case(s))).cloned());
+            // Salesforce refuses a field selected twice.
+            let mut select: Vec<String> = self.fields.split(", ").map(str::to_string).collect();
+            for name in self.shown.iter().chain(&self.secondary) {
+                if !select.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                    select.push(name.clone());
+                }
+            }
             let soql = format!(
                 "SELECT {} FROM {} WHERE {} ORDER BY LastModifiedDate DESC LIMIT 1",
                 select.join(", "),
