@@ -536,6 +536,7 @@ async fn updates_and_deletions_after_the_cursor_show_up_in_the_next_walk() {
     let s = setup().await;
     let ids: Vec<String> = (0..30).map(|i| s.emu.seed("Account", json!({"Name": format!("Account {i:02}")}))).collect();
     let (first, cursor, _) = drain(&s.plugin, Module::Accounts, &feed(10), None).await;
+    assert!(first.iter().all(|(k, _)| *k == ChangeKind::Created), "{first:?}");
     assert_eq!(sorted_ids(&first), {
         let mut ids = ids.clone();
         ids.sort();
