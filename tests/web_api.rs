@@ -550,7 +550,7 @@ async fn the_openapi_document_describes_exactly_the_served_routes() {
     for path in [
         "/api/me".to_string(),
         "/api/ticket-list".to_string(),
-        "/api/tickets/{id}/panels".replace("{id}", &ticket),
+        format!("/api/tickets/{ticket}/panels"),
         "/api/admin/plugins".to_string(),
         "/api/admin/plugins/zoho-crm/permissions".to_string(),
         "/api/admin/plugins/zoho-crm/sync".to_string(),

@@ -22,8 +22,8 @@ pub enum PanelError {
     Restricted(&'static str),
     #[error("plugin `{0}` is not installed or not enabled")]
     NoPlugin(String),
-    #[error("no ticket with id {0}")]
-    NoTicket(String),
+    #[error("no {0} with id {1}")]
+    NotFound(&'static str, String),
     #[error(transparent)]
     Plugin(#[from] CallError),
 }
@@ -42,6 +42,42 @@ pub fn display(value: &Value) -> String {
 }
 
 type CacheKey = (String, String, String);
+
+/// What a panel stands beside: a ticket (its requester), a desk contact, or
+/// a desk account (seed 001: "the customer profile within a contact or an
+/// account").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    Ticket(&'a str),
+    Contact(&'a str),
+    Account(&'a str),
+}
+
+impl Subject<'_> {
+    /// The subject named by a desk kind and an id, when panels go beside it.
+    pub fn of(kind: Kind, id: &str) -> Option<Subject<'_>> {
+        match kind {
+            Kind::Ticket => Some(Subject::Ticket(id)),
+            Kind::Contact => Some(Subject::Contact(id)),
+            Kind::Account => Some(Subject::Account(id)),
+            _ => None,
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self {
+            Subject::Ticket(_) => Kind::Ticket,
+            Subject::Contact(_) => Kind::Contact,
+            Subject::Account(_) => Kind::Account,
+        }
+    }
+
+    fn id(self) -> String {
+        match self {
+            Subject::Ticket(id) | Subject::Contact(id) | Subject::Account(id) => id.to_string(),
+        }
+    }
+}
 
 /// What one section of a panel holds, as the plugin answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,17 +111,41 @@ impl Panels {
     /// What the desk knows of a ticket's requester.
     pub fn requester(&self, ticket: &Record) -> Requester {
         let contact = ticket.text("contact_id").and_then(|id| self.desk.get(Kind::Contact, id));
-        let account_id = ticket.text("account_id").or_else(|| contact.as_ref().and_then(|c| c.text("account_id")));
-        let account = account_id.and_then(|id| self.desk.get(Kind::Account, id));
-        let c = |field: &str| contact.as_ref().and_then(|c| c.text(field)).map(str::to_string);
+        let account_id = ticket.text("account_id").map(str::to_string);
+        let mut who = self.person(contact.as_ref(), account_id);
+        who.email = who.email.or_else(|| ticket.text("email").map(str::to_string));
+        who
+    }
+
+    /// A desk contact as the CRM is asked about them; `account_id` names
+    /// their account when the contact does not.
+    fn person(&self, contact: Option<&Record>, account_id: Option<String>) -> Requester {
+        let account_id = account_id.or_else(|| contact.and_then(|c| c.text("account_id")).map(str::to_string));
+        let account = account_id.and_then(|id| self.desk.get(Kind::Account, &id));
+        let c = |field: &str| contact.and_then(|c| c.text(field)).map(str::to_string);
         let name = [c("first_name"), c("last_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
         Requester {
-            email: c("email").or_else(|| ticket.text("email").map(str::to_string)),
+            email: c("email"),
             secondary_email: c("secondary_email"),
             phone: c("phone").or_else(|| c("mobile")),
             name: (!name.is_empty()).then_some(name),
             account_name: account.as_ref().and_then(|a| a.text("account_name")).map(str::to_string),
         }
+    }
+
+    /// Whom to look up for a subject, and whether to show the contact or
+    /// the account: an account page always shows the account.
+    fn who(&self, subject: Subject, show: ShowAs) -> Result<(Requester, ShowAs), PanelError> {
+        let record =
+            self.desk.get(subject.kind(), &subject.id()).ok_or_else(|| PanelError::NotFound(subject.kind().singular(), subject.id()))?;
+        Ok(match subject {
+            Subject::Ticket(_) => (self.requester(&record), show),
+            Subject::Contact(_) => (self.person(Some(&record), None), show),
+            Subject::Account(_) => {
+                let name = record.text("account_name").map(str::to_string);
+                (Requester { email: None, secondary_email: None, phone: None, name: None, account_name: name }, ShowAs::Accounts)
+            }
+        })
     }
 
     fn cached(&self, key: &CacheKey, refresh: bool) -> Option<SectionData> {
@@ -105,13 +165,18 @@ impl Panels {
     /// The requester's CRM profile through `plugin`, as the permissions'
     /// `show` setting asks (the contact, or their account).
     pub async fn profile(&self, plugin_id: &str, ticket: &Record, show: ShowAs, refresh: bool) -> Result<Option<Profile>, PanelError> {
-        Ok(self.lookup(plugin_id, ticket, show, refresh).await?.0)
+        Ok(self.lookup(plugin_id, self.requester(ticket), show, refresh).await?.0)
     }
 
     /// The profile, and whether it came from the cache.
-    async fn lookup(&self, plugin_id: &str, ticket: &Record, show: ShowAs, refresh: bool) -> Result<(Option<Profile>, bool), PanelError> {
+    async fn lookup(
+        &self,
+        plugin_id: &str,
+        mut who: Requester,
+        show: ShowAs,
+        refresh: bool,
+    ) -> Result<(Option<Profile>, bool), PanelError> {
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
-        let mut who = self.requester(ticket);
         let key = (plugin_id.to_string(), "lookup".to_string(), format!("{show:?}{who:?}"));
         if let Some(SectionData::Profile(hit)) = self.cached(&key, refresh) {
             return Ok((hit.map(|p| *p), true));
@@ -134,12 +199,12 @@ impl Panels {
         Ok((profile, false))
     }
 
-    /// One section of one plugin's panel for a ticket. Restricted sections
-    /// fail before the plugin is called.
+    /// One section of one plugin's panel beside a ticket, contact or
+    /// account. Restricted sections fail before the plugin is called.
     pub async fn section(
         &self,
         plugin_id: &str,
-        ticket_id: &str,
+        subject: Subject<'_>,
         permissions: &PanelPermissions,
         section: Section,
         refresh: bool,
@@ -156,8 +221,8 @@ impl Panels {
             };
             return Err(PanelError::Restricted(what));
         }
-        let ticket = self.desk.get(Kind::Ticket, ticket_id).ok_or_else(|| PanelError::NoTicket(ticket_id.into()))?;
-        let (profile, cached) = self.lookup(plugin_id, &ticket, permissions.show, refresh).await?;
+        let (who, show) = self.who(subject, permissions.show)?;
+        let (profile, cached) = self.lookup(plugin_id, who, show, refresh).await?;
         if section == Section::Profile {
             return Ok(SectionAnswer { data: SectionData::Profile(profile.map(Box::new)), cached });
         }

@@ -104,3 +104,32 @@ test("Salesforce's sync page says deletions are not synced instead of offering d
   assert.equal(await page.getByTestId('sync-crm-delete-contacts').count(), 0, 'no delete preferences to choose');
   assert.equal(await page.getByTestId('sync-module-products').count(), 0, 'Salesforce syncs contacts and accounts only');
 });
+
+test("the desk contact's and account's pages show their Salesforce profiles too", async () => {
+  const page = await env.signedInPage('agent');
+  const ticket = await priyasTicket(page);
+  await page.goto(`/#/tickets/${ticket.id}`);
+  await page.getByTestId('contact-link').click();
+  await page.waitForURL(/#\/contacts\//);
+  const contactPanel = page.getByTestId('panel-salesforce');
+  await contactPanel.getByTestId('profile-name').waitFor();
+  assert.equal(await contactPanel.getByTestId('profile-name').textContent(), 'Priya Raman');
+  assert.equal(await page.getByTestId('requester-name').textContent(), 'Priya Raman', "the desk's contact beside it");
+
+  await page.getByTestId('account-link').click();
+  await page.waitForURL(/#\/accounts\//);
+  assert.equal(await page.getByTestId('record-name').textContent(), 'Northwind Traders');
+  const accountPanel = page.getByTestId('panel-salesforce');
+  await accountPanel.getByTestId('profile-name').waitFor();
+  assert.equal(await accountPanel.getByTestId('profile-name').textContent(), 'Northwind Traders');
+  assert.match(await accountPanel.getByTestId('section-profile').locator('.section-title').textContent(), /^Account/, 'titled as the account');
+  assert.match(await accountPanel.getByTestId('profile-link').getAttribute('href'), /\/lightning\/r\/Account\//);
+  await accountPanel.getByTestId('section-potentials').getByTestId('potential').first().waitFor();
+  await screenshot(page, 'salesforce-account-page', { fullPage: true });
+
+  // The same through the JSON API; a kind panels do not go beside is refused.
+  const accountId = page.url().split('#/accounts/')[1];
+  const profile = await (await page.request.get(`/api/accounts/${accountId}/panels/salesforce/profile`)).json();
+  assert.equal(profile.profile.module, 'accounts');
+  assert.equal((await page.request.get('/api/products/1/panels')).status(), 404);
+});

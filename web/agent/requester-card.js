@@ -23,13 +23,15 @@ export async function loadRequester(f) {
 }
 
 /**
- * The Requester card.
+ * The Requester card (the Contact card on a contact's page); the name and
+ * the account lead to their pages, where each CRM's profile shows too.
  * @param {Api.Record | null} contact
  * @param {Api.Record | null} account
  * @param {string | undefined} fallbackEmail the ticket's email, when there is no contact
+ * @param {string} [title]
  * @returns {HTMLDivElement}
  */
-export function requesterCard(contact, account, fallbackEmail) {
+export function requesterCard(contact, account, fallbackEmail, title = 'Requester') {
   /** @type {Record<string, any>} */
   const f = (contact && contact.fields) || {};
   const name = [f.first_name, f.last_name].filter(Boolean).join(' ');
@@ -40,15 +42,18 @@ export function requesterCard(contact, account, fallbackEmail) {
     ['Phone', f.phone, 'requester-phone'],
     ['Mobile', f.mobile, null],
     ['Title', f.title, null],
-    ['Account', account && account.fields ? account.fields.account_name : null, 'requester-account'],
+    ['Account', account && account.fields && account.fields.account_name
+      ? el('a', { href: '#/accounts/' + encodeURIComponent(String(account.id)), testid: 'account-link' }, account.fields.account_name) : null, 'requester-account'],
     ['City', [f.city, f.country].filter(Boolean).join(', '), null],
   ];
   return el('div', { class: 'card requester-card', testid: 'requester-card' },
-    el('h3', { class: 'card-title' }, 'Requester'),
+    el('h3', { class: 'card-title' }, title),
     el('div', { class: 'profile-head' },
       el('span', { class: 'avatar avatar-lg', 'aria-hidden': 'true' }, initials(name || fallbackEmail)),
       el('div', { class: 'profile-id' },
-        el('div', { class: 'profile-name', testid: 'requester-name' }, name || fallbackEmail || 'Unknown requester'),
+        el('div', { class: 'profile-name', testid: 'requester-name' }, contact && title === 'Requester'
+          ? el('a', { href: '#/contacts/' + encodeURIComponent(String(contact.id)), testid: 'contact-link' }, name || f.email || 'Contact')
+          : name || fallbackEmail || 'Unknown requester'),
         f.title ? el('div', { class: 'muted' }, f.title) : null)),
     el('dl', { class: 'kv-list' }, rows.filter(([, v]) => v).map(([label, value, testid]) => el('div', { class: 'kv' }, el('dt', {}, label), el('dd', { testid }, value)))));
 }

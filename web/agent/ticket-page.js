@@ -50,7 +50,7 @@ export async function ticketPage(seq, id) {
     el('div', { class: 'ticket-layout' }, left, right));
 
   // The ticket and the panels load side by side; neither waits for the other.
-  renderPanels(right, id);
+  renderPanels(right, 'tickets', id);
 
   /** @type {Api.Ticket} */
   let ticket;

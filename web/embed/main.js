@@ -5,7 +5,7 @@
  */
 import { api, setToken } from '../lib/api.js';
 import { clear, el, loading } from '../lib/dom.js';
-import { renderPanel } from '../panel/panel.js';
+import { panelsBase, renderPanel } from '../panel/panel.js';
 
 /**
  * The red box of the embed page.
@@ -55,7 +55,7 @@ export async function bootEmbed(root) {
     clear(root).appendChild(embedError('The plugin \u201c' + plugin + '\u201d has no panel for you here: it is not installed, not enabled, or hidden for your profile.'));
     return;
   }
-  clear(root).appendChild(renderPanel(ticket, info));
+  clear(root).appendChild(renderPanel(panelsBase('tickets', ticket), info));
 }
 
 const root = document.querySelector('[data-embed-root]');

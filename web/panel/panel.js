@@ -1,5 +1,6 @@
 // @ts-check
-/* One plugin's CRM panel beside a ticket. Each section loads on its own,
+/* One plugin's CRM panel beside a ticket, a contact or an account. Each
+ * section loads on its own,
  * so a slow or failing one never holds up the rest; Refresh fetches them
  * all anew from the CRM.
  */
@@ -16,14 +17,24 @@ import { RENDERERS, SECTION_TITLES, emptyState } from './sections.js';
  */
 
 /**
- * @param {string | number} ticketId
+ * The panels' address beside a desk record: `/api/tickets/7`, `/api/contacts/3`.
+ * @param {string} kind tickets, contacts or accounts
+ * @param {string | number} id
+ * @returns {string}
+ */
+export function panelsBase(kind, id) {
+  return '/api/' + kind + '/' + encodeURIComponent(id);
+}
+
+/**
+ * @param {string} base from panelsBase
  * @param {string} plugin
  * @param {string} section
  * @param {boolean} refresh
  * @returns {string}
  */
-function sectionUrl(ticketId, plugin, section, refresh) {
-  return '/api/tickets/' + encodeURIComponent(ticketId) + '/panels/' + encodeURIComponent(plugin) + '/' + encodeURIComponent(section) + (refresh ? '?refresh=1' : '');
+function sectionUrl(base, plugin, section, refresh) {
+  return base + '/panels/' + encodeURIComponent(plugin) + '/' + encodeURIComponent(section) + (refresh ? '?refresh=1' : '');
 }
 
 /**
@@ -96,12 +107,12 @@ async function loadSection(block, url, section, info) {
 }
 
 /**
- * One plugin's panel: `info` is an entry of GET /api/tickets/{id}/panels.
- * @param {string | number} ticketId
+ * One plugin's panel: `info` is an entry of GET {base}/panels.
+ * @param {string} base from panelsBase
  * @param {Api.PanelInfo} info
  * @returns {HTMLElement}
  */
-export function renderPanel(ticketId, info) {
+export function renderPanel(base, info) {
   const sections = info.sections || [];
   const refresh = el('button', { type: 'button', class: 'btn btn-ghost btn-small panel-refresh', testid: 'panel-refresh', title: 'Fetch fresh data from the CRM' }, '↻ Refresh');
   const panel = el('section', { class: 'panel', testid: 'panel-' + info.plugin, dataset: { plugin: info.plugin }, 'aria-label': info.name || info.plugin },
@@ -116,7 +127,7 @@ export function renderPanel(ticketId, info) {
   if (!sections.length) panel.appendChild(emptyState('Your profile may not read any part of this panel.'));
 
   /** @param {boolean} fresh */
-  const loadAll = (fresh) => Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(ticketId, info.plugin, s, fresh), s, info)));
+  const loadAll = (fresh) => Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(base, info.plugin, s, fresh), s, info)));
 
   refresh.addEventListener('click', async () => {
     refresh.disabled = true;

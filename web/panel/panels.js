@@ -1,20 +1,22 @@
 // @ts-check
-/* The panels column of a ticket: fetches which panels the agent may see,
+/* The panels column of a ticket, contact or account: fetches which panels the agent may see,
  * then renders each (every panel loads its sections on its own).
  */
 import { api } from '../lib/api.js';
 import { clear, el, loading } from '../lib/dom.js';
-import { renderPanel } from './panel.js';
+import { panelsBase, renderPanel } from './panel.js';
 
 /**
- * Fills `container` with the ticket's panels; resolves with their list ([] on error).
+ * Fills `container` with the panels beside a desk record; resolves with their list ([] on error).
  * @param {HTMLElement} container
- * @param {string | number} ticketId
+ * @param {string} kind tickets, contacts or accounts
+ * @param {string | number} id
  * @returns {Promise<Api.PanelInfo[]>}
  */
-export function renderPanels(container, ticketId) {
+export function renderPanels(container, kind, id) {
+  const base = panelsBase(kind, id);
   clear(container).appendChild(loading({ testid: 'panels-loading' }));
-  return api('GET', '/api/tickets/' + encodeURIComponent(ticketId) + '/panels').then((answer) => {
+  return api('GET', base + '/panels').then((answer) => {
     /** @type {Api.PanelInfo[]} */
     const panels = (answer && answer.panels) || [];
     clear(container);
@@ -22,7 +24,7 @@ export function renderPanels(container, ticketId) {
       container.appendChild(el('div', { class: 'panel panel-none', testid: 'no-panels' },
         el('p', { class: 'muted' }, 'No CRM panels for your profile. An administrator can install a CRM plugin or change Permissions.')));
     }
-    for (const info of panels) container.appendChild(renderPanel(ticketId, info));
+    for (const info of panels) container.appendChild(renderPanel(base, info));
     return panels;
   }, (e) => {
     clear(container).appendChild(el('div', { class: 'panel-error', role: 'alert', testid: 'panels-error' }, e.message));

@@ -1,4 +1,5 @@
-//! `/api/tickets/{id}/panels`: the CRM panels an agent may see, section by
+//! `/api/{tickets|contacts|accounts}/{id}/panels`: the CRM panels an agent
+//! may see beside a ticket, a desk contact or a desk account, section by
 //! section, with permissions checked before any plugin is called. The wire
 //! shapes below are what the ticket view reads; they are built from the
 //! host's contract types, never from generated bindings.
@@ -15,7 +16,7 @@ use super::{ApiError, ApiResult, AppState};
 use crate::auth::Agent;
 use crate::contract::{Activity, ActivityKind, MatchKey, Note, Potential, Profile};
 use crate::desk::Kind;
-use crate::panels::{display, PanelError, SectionData};
+use crate::panels::{display, PanelError, SectionData, Subject};
 use crate::permissions::{Section, ShowAs};
 
 /// A panel the agent may open beside a ticket.
@@ -217,14 +218,25 @@ impl SectionView {
     }
 }
 
-/// The panels this agent may see beside a ticket.
-#[utoipa::path(get, path = "/api/tickets/{id}/panels", tag = "panels",
-    params(("id" = String, Path, description = "Ticket id")),
-    responses((status = 200, body = PanelList), (status = 404, description = "No such ticket")))]
-async fn list(State(s): State<AppState>, agent: Agent, Path(ticket): Path<String>) -> ApiResult<Json<PanelList>> {
-    if s.desk.get(Kind::Ticket, &ticket).is_none() {
-        return Err(ApiError::not_found(format!("no ticket with id {ticket}")));
+const KIND: &str = "What the panels stand beside: tickets (the requester), contacts or accounts";
+
+/// The desk record panels go beside, which must exist.
+fn subject<'a>(s: &AppState, kind: &str, id: &'a str) -> ApiResult<Subject<'a>> {
+    let kind = Kind::from_plural(kind)
+        .and_then(|k| Subject::of(k, id).map(|_| k))
+        .ok_or_else(|| ApiError::not_found(format!("CRM panels go beside tickets, contacts and accounts, not `{kind}`")))?;
+    if s.desk.get(kind, id).is_none() {
+        return Err(ApiError::not_found(format!("no {} with id {id}", kind.singular())));
     }
+    Ok(Subject::of(kind, id).expect("checked above"))
+}
+
+/// The panels this agent may see beside a ticket, contact or account.
+#[utoipa::path(get, path = "/api/{kind}/{id}/panels", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path)),
+    responses((status = 200, body = PanelList), (status = 404, description = "No such record")))]
+async fn list(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(String, String)>) -> ApiResult<Json<PanelList>> {
+    let subject = subject(&s, &kind, &id)?;
     let panels = s
         .registry
         .enabled()
@@ -237,7 +249,8 @@ async fn list(State(s): State<AppState>, agent: Agent, Path(ticket): Path<String
                 name: plugin.manifest().name.clone(),
                 potentials_label: plugin.manifest().panel.potentials.clone(),
                 sections,
-                show: permissions.show,
+                // An account's page shows the account, whatever the profile's choice.
+                show: if matches!(subject, Subject::Account(_)) { ShowAs::Accounts } else { permissions.show },
             })
         })
         .collect();
@@ -250,28 +263,29 @@ struct SectionQuery {
     refresh: Option<String>,
 }
 
-/// One section of one plugin's panel for a ticket.
-#[utoipa::path(get, path = "/api/tickets/{id}/panels/{plugin}/{section}", tag = "panels",
-    params(("id" = String, Path, description = "Ticket id"), ("plugin" = String, Path), ("section" = Section, Path), SectionQuery),
+/// One section of one plugin's panel beside a ticket, contact or account.
+#[utoipa::path(get, path = "/api/{kind}/{id}/panels/{plugin}/{section}", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path), ("section" = Section, Path), SectionQuery),
     responses((status = 200, body = SectionView),
         (status = 403, description = "The agent's profile may not see this section"),
-        (status = 404, description = "No such ticket, plugin or section"),
+        (status = 404, description = "No such record, plugin or section"),
         (status = 502, description = "The CRM or the plugin failed")))]
 async fn section(
     State(s): State<AppState>,
     agent: Agent,
-    Path((ticket, plugin, section)): Path<(String, String, String)>,
+    Path((kind, id, plugin, section)): Path<(String, String, String, String)>,
     Query(q): Query<SectionQuery>,
 ) -> ApiResult<Json<SectionView>> {
     let section = Section::parse(&section)
         .ok_or_else(|| ApiError::not_found(format!("`{section}` is not a panel section; use profile, potentials, notes or activities")))?;
+    let subject = subject(&s, &kind, &id)?;
     let permissions = s.registry.permissions(&plugin, &agent.profile);
     let refresh = q.refresh.is_some_and(|r| r != "0" && r != "false");
-    match s.panels.section(&plugin, &ticket, &permissions, section, refresh).await {
+    match s.panels.section(&plugin, subject, &permissions, section, refresh).await {
         Ok(answer) => Ok(Json(SectionView::new(&answer.data, answer.cached))),
         Err(e) => Err(match &e {
             PanelError::Hidden | PanelError::Restricted(_) => ApiError::forbidden(e.to_string()),
-            PanelError::NoPlugin(_) | PanelError::NoTicket(_) => ApiError::not_found(e.to_string()),
+            PanelError::NoPlugin(_) | PanelError::NotFound(..) => ApiError::not_found(e.to_string()),
             PanelError::Plugin(_) => ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()),
         }),
     }

@@ -1,0 +1,78 @@
+// @ts-check
+/* A desk contact's or account's page (#/contacts/{id}, #/accounts/{id}):
+ * the record as the desk keeps it, and beside it each CRM's profile of the
+ * same person or company (seed 001: "a customer profile from within a
+ * contact or account details page").
+ */
+import { api } from '../lib/api.js';
+import { append, clear, el, loading } from '../lib/dom.js';
+import { initials } from '../lib/format.js';
+import { renderPanels } from '../panel/panels.js';
+import { agentPage, app } from './app.js';
+import { requesterCard } from './requester-card.js';
+
+/** @type {[string, string][]} an account's fields as the page shows them */
+const ACCOUNT_FIELDS = [
+  ['Phone', 'phone'],
+  ['Website', 'website'],
+  ['Industry', 'industry'],
+  ['Employees', 'employees'],
+  ['City', 'city'],
+  ['Country', 'country'],
+  ['Description', 'description'],
+];
+
+/**
+ * @param {Api.Record} account
+ * @returns {HTMLDivElement}
+ */
+function accountCard(account) {
+  /** @type {Record<string, any>} */
+  const f = account.fields || {};
+  return el('div', { class: 'card requester-card', testid: 'account-card' },
+    el('h3', { class: 'card-title' }, 'Account'),
+    el('div', { class: 'profile-head' },
+      el('span', { class: 'avatar avatar-lg', 'aria-hidden': 'true' }, initials(f.account_name)),
+      el('div', { class: 'profile-id' }, el('h1', { class: 'profile-name', testid: 'record-name' }, f.account_name || '(no name)'))),
+    el('dl', { class: 'kv-list' }, ACCOUNT_FIELDS.filter(([, k]) => f[k] !== undefined && f[k] !== null && f[k] !== '')
+      .map(([label, k]) => el('div', { class: 'kv' }, el('dt', {}, label), el('dd', {}, String(f[k]))))));
+}
+
+/**
+ * Renders a contact's or an account's page.
+ * @param {number} seq the render
+ * @param {'contacts' | 'accounts'} kind
+ * @param {string} id
+ */
+export async function recordPage(seq, kind, id) {
+  const main = agentPage();
+  const left = el('div', { class: 'ticket-main', testid: 'record' }, loading());
+  const right = el('aside', { class: 'ticket-panels', testid: 'panels', 'aria-label': 'CRM panels' });
+  append(main,
+    el('nav', { class: 'crumbs' }, el('a', { href: '#/tickets', testid: 'back-to-list' }, '← All tickets')),
+    el('div', { class: 'ticket-layout' }, left, right));
+  renderPanels(right, kind, id);
+
+  /** @type {Api.Record} */
+  let record;
+  try {
+    record = await api('GET', '/api/' + kind + '/' + encodeURIComponent(id));
+  } catch (e) {
+    if (!app.live(seq)) return;
+    if (e.status === 401) return app.start();
+    clear(left).appendChild(el('div', { class: 'panel-error', role: 'alert', testid: 'record-error' }, e.message));
+    return;
+  }
+  if (!app.live(seq)) return;
+  if (kind === 'accounts') {
+    document.title = ((record.fields || {}).account_name || 'Account') + ' · Deskpane';
+    clear(left).appendChild(accountCard(record));
+    return;
+  }
+  /** @type {Record<string, any>} */
+  const f = record.fields || {};
+  const account = f.account_id ? await api('GET', '/api/accounts/' + encodeURIComponent(f.account_id)).catch(() => null) : null;
+  if (!app.live(seq)) return;
+  document.title = ([f.first_name, f.last_name].filter(Boolean).join(' ') || 'Contact') + ' · Deskpane';
+  clear(left).appendChild(requesterCard(record, account, undefined, 'Contact'));
+}
