@@ -37,6 +37,19 @@ fn unknown_column(message: &str) -> Option<&str> {
         .map(|(name, _)| name)
 }
 
+/// The fixed fields (`"Id, Name, ..."`), then the extra ones not among
+/// them: Salesforce refuses a field selected twice ("duplicate field
+/// selected").
+fn select_list<'a>(fixed: &str, extra: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut select: Vec<String> = fixed.split(", ").map(str::to_string).collect();
+    for name in extra {
+        if !select.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            select.push(name.clone());
+        }
+    }
+    select
+}
+
 /// A search of one object for the requester: fixed fields, the admin's
 /// extra fields (config), and optionally the secondary email field. An
 /// extra field Salesforce does not know is dropped, with a warning, and
@@ -67,13 +80,7 @@ impl<'a> Search<'a> {
     /// condition is built again after the fields change.
     fn first(&mut self, condition: impl Fn(Option<&str>) -> String) -> Result<Option<Json>, ConnectorError> {
         loop {
-            // Salesforce refuses a field selected twice.
-            let mut select: Vec<String> = self.fields.split(", ").map(str::to_string).collect();
-            for name in self.shown.iter().chain(&self.secondary) {
-                if !select.iter().any(|s| s.eq_ignore_ascii_case(name)) {
-                    select.push(name.clone());
-                }
-            }
+            let select = select_list(self.fields, self.shown.iter().chain(&self.secondary));
             let soql = format!(
                 "SELECT {} FROM {} WHERE {} ORDER BY LastModifiedDate DESC LIMIT 1",
                 select.join(", "),
@@ -413,6 +420,13 @@ mod tests {
         assert_eq!(name_condition("Ada  Lovelace"), "FirstName = 'Ada' AND LastName = 'Lovelace'");
         assert_eq!(name_condition("Mary Ann O'Hara"), r"FirstName = 'Mary Ann' AND LastName = 'O\'Hara'");
         assert_eq!(name_condition("Plato"), "LastName = 'Plato'");
+    }
+
+    #[test]
+    fn configured_fields_are_selected_once() {
+        let shown = ["Company".to_string(), "title".to_string(), "Status".to_string(), "Status".to_string()];
+        assert_eq!(select_list(LEAD_FIELDS, &shown).join(", "), format!("{LEAD_FIELDS}, title, Status"));
+        assert_eq!(select_list(ACCOUNT_FIELDS, &[]).join(", "), ACCOUNT_FIELDS);
     }
 
     #[test]
