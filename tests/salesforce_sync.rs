@@ -249,3 +249,108 @@ async fn deleting_the_integration_stops_its_sync_and_forgets_its_state() {
     assert!(sf_contacts(&s, "alan@example.com").is_empty(), "nothing reaches Salesforce any more");
     assert_eq!(desk_contacts(&s, "ada@example.com").len(), 1, "the desk keeps what was synced");
 }
+
+/// The whole integration through the desk's web API, as an admin sets it
+/// up: the OAuth round trip against Salesforce's login, the sync saved and
+/// run, and then changes on either side (create, update, mass update)
+/// syncing by themselves: Salesforce's change notifications reach the
+/// desk's hook.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_connects_salesforce_by_oauth_and_changes_on_either_side_then_sync_by_themselves() {
+    let s = deskpane_tests::DeskServer::with_salesforce().await;
+    let sf = s.salesforce.as_ref().unwrap();
+    let admin = s.admin().await;
+    let json_of = |r: reqwest::Response| async move { (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null)) };
+    let plugin = |plugins: &Value| plugins["plugins"].as_array().unwrap().iter().find(|p| p["id"] == "salesforce").cloned().unwrap();
+
+    // Step 1: the Salesforce login's consent page sends the browser back.
+    assert_eq!(admin.post(s.api("admin/plugins/salesforce/disconnect")).send().await.unwrap().status(), 200);
+    let (status, body) = json_of(admin.post(s.api("admin/plugins/salesforce/connect")).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    let authorize = body["authorize_url"].as_str().unwrap();
+    assert!(authorize.starts_with(&format!("{}/services/oauth2/authorize?", sf.base_url())), "{authorize}");
+    let landed = admin.get(authorize).send().await.unwrap();
+    assert_eq!(landed.url().path(), "/admin", "back in the console after consent");
+    let (_, plugins) = json_of(admin.get(s.api("admin/plugins")).send().await.unwrap()).await;
+    assert_eq!(plugin(&plugins)["credentials"]["crm"]["connected"], true);
+    assert_eq!(plugin(&plugins)["propagate_deletes"], false);
+
+    // Step 2: two-way sync of contacts, run once.
+    let (_, overview) = json_of(admin.get(s.api("admin/plugins/salesforce/sync")).send().await.unwrap()).await;
+    let mut settings = overview["settings"].clone();
+    settings["modules"]["contacts"]["enabled"] = json!(true);
+    assert_eq!(admin.put(s.api("admin/plugins/salesforce/sync")).json(&settings).send().await.unwrap().status(), 200);
+    assert_eq!(admin.post(s.api("admin/plugins/salesforce/sync/run")).send().await.unwrap().status(), 202);
+    deskpane_tests::eventually("the first sync is done", || async {
+        let (_, o) = json_of(admin.get(s.api("admin/plugins/salesforce/sync")).send().await.unwrap()).await;
+        o["modules"]["contacts"]["first_sync_done"] == true && o["progress"]["running"] == false
+    })
+    .await;
+    let subscriptions = sf.records("Deskpane_Subscription__c");
+    assert!(
+        subscriptions.iter().any(|r| r["Callback_Url__c"] == format!("{}/hooks/salesforce", s.url)),
+        "the desk subscribed to Salesforce's changes: {subscriptions:?}"
+    );
+
+    // A contact created in Salesforce arrives with no run started by hand.
+    let token = sf.issue_access_token();
+    let created = reqwest::Client::new()
+        .post(format!("{}/services/data/v62.0/sobjects/Contact", sf.base_url()))
+        .bearer_auth(&token)
+        .json(&json!({"LastName": "Notified", "Email": "notified@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let desk_has = |email: &'static str, title: Option<&'static str>| {
+        let admin = admin.clone();
+        let url = s.api("contacts");
+        async move {
+            let records: Value = admin.get(url).send().await.unwrap().json().await.unwrap();
+            records["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["fields"]["email"] == email && title.is_none_or(|t| c["fields"]["title"] == t))
+        }
+    };
+    deskpane_tests::eventually("Salesforce's new contact is in the desk", || desk_has("notified@example.com", None)).await;
+
+    // A mass update in Salesforce arrives too.
+    let priya = sf.records("Contact").into_iter().find(|c| c["Email"] == "priya.raman@northwind-traders.example").unwrap();
+    let nadia = sf.records("Contact").into_iter().find(|c| c["Email"] == "nadia.petrova@northwind-traders.example").unwrap();
+    let records: Vec<Value> =
+        [&priya, &nadia].iter().map(|c| json!({"attributes": {"type": "Contact"}, "Id": c["Id"], "Title": "Mass-updated"})).collect();
+    let updated = reqwest::Client::new()
+        .patch(format!("{}/services/data/v62.0/composite/sobjects", sf.base_url()))
+        .bearer_auth(&token)
+        .json(&json!({"allOrNone": false, "records": records}))
+        .send()
+        .await
+        .unwrap();
+    assert!(updated.status().is_success());
+    deskpane_tests::eventually("the mass update is in the desk", || async {
+        desk_has("priya.raman@northwind-traders.example", Some("Mass-updated")).await
+            && desk_has("nadia.petrova@northwind-traders.example", Some("Mass-updated")).await
+    })
+    .await;
+
+    // A contact created in the desk reaches Salesforce.
+    let agent = s.agent().await;
+    agent
+        .post(s.api("contacts"))
+        .json(&json!({"fields": {"last_name": "FromDesk", "email": "fromdesk@example.com"}}))
+        .send()
+        .await
+        .unwrap();
+    deskpane_tests::eventually("the desk's new contact is in Salesforce", || async {
+        sf.records("Contact").iter().any(|c| c["Email"] == "fromdesk@example.com")
+    })
+    .await;
+
+    // A notification without the desk's token is refused before the plugin runs.
+    let forged =
+        json!({"payload": {"ChangeEventHeader": {"entityName": "Contact", "changeType": "UPDATE", "recordIds": ["003000000000001AAA"]}}});
+    let refused = reqwest::Client::new().post(format!("{}/hooks/salesforce", s.url)).json(&forged).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+}

@@ -3,7 +3,7 @@
 //! plugin against the emulator, the admin console's plugin lifecycle, and
 //! data that survives a restart.
 
-use deskpane_tests::{DeskServer, ROUTES};
+use deskpane_tests::{eventually, DeskServer, ROUTES};
 use serde_json::{json, Value};
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, Value) {
@@ -329,21 +329,6 @@ async fn desk_data_settings_and_connections_survive_a_restart() {
     assert_eq!(panels["panels"][0]["sections"], json!(["profile", "activities"]));
     let (status, _) = get(&agent, restarted.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
     assert_eq!(status, 200, "the CRM connection came back from the stored refresh token");
-}
-
-/// Waits until `check` holds, polling; fails after 15 s.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..150 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

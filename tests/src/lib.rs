@@ -138,6 +138,8 @@ async fn key(headers: HeaderMap) -> (StatusCode, String) {
 pub struct DeskServer {
     pub url: String,
     pub emulator: zoho_emulator::ZohoEmulator,
+    /// The Salesforce emulator, when the desk was started with it.
+    pub salesforce: Option<salesforce_emulator::SalesforceEmulator>,
     pub state: deskpane::server::AppState,
     pub data: PathBuf,
     stop: tokio::sync::oneshot::Sender<()>,
@@ -153,8 +155,26 @@ impl DeskServer {
         Self::start_on(data, emulator).await
     }
 
+    /// The demo desk with Salesforce connected beside Zoho CRM.
+    pub async fn with_salesforce() -> DeskServer {
+        let data = std::env::temp_dir().join(format!("deskpane-test-{}", deskpane::secrets::random_token()));
+        let emulator = zoho_emulator::ZohoEmulator::start(Default::default()).await.expect("emulator starts");
+        emulator.seed_demo();
+        let salesforce = salesforce_emulator::SalesforceEmulator::start(Default::default()).await.expect("Salesforce emulator starts");
+        salesforce.seed_demo();
+        Self::serve(data, emulator, Some(salesforce)).await
+    }
+
     /// A server on an existing data folder (as after a restart).
     pub async fn start_on(data: PathBuf, emulator: zoho_emulator::ZohoEmulator) -> DeskServer {
+        Self::serve(data, emulator, None).await
+    }
+
+    async fn serve(
+        data: PathBuf,
+        emulator: zoho_emulator::ZohoEmulator,
+        salesforce: Option<salesforce_emulator::SalesforceEmulator>,
+    ) -> DeskServer {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let config = deskpane::server::ServeConfig {
@@ -167,9 +187,13 @@ impl DeskServer {
         };
         let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
         let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
-        deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &plugins, &[(&deskpane::demo::ZOHO, &emulator.base_url())])
-            .await
-            .expect("demo setup");
+        let zoho_url = emulator.base_url();
+        let salesforce_url = salesforce.as_ref().map(|e| e.base_url());
+        let mut crms = vec![(&deskpane::demo::ZOHO, zoho_url.as_str())];
+        if let Some(url) = &salesforce_url {
+            crms.push((&deskpane::demo::SALESFORCE, url.as_str()));
+        }
+        deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &plugins, &crms).await.expect("demo setup");
         let app = deskpane::server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = tokio::spawn(async move {
@@ -182,7 +206,7 @@ impl DeskServer {
         });
         // Sync runs when something changes (no polling in tests).
         let syncing = tokio::spawn(state.sync.clone().run_forever(Duration::from_secs(3600)));
-        DeskServer { url, emulator, state, data, stop, serving, syncing }
+        DeskServer { url, emulator, salesforce, state, data, stop, serving, syncing }
     }
 
     /// Stops the server and closes its store, as a shutdown does; returns
@@ -442,3 +466,18 @@ pub const ROUTES: &[(&str, &str, &str, Caller)] = &[
     ("GET", "/api/admin/plugins/{id}/sync/failures", "/api/admin/plugins/zoho-crm/sync/failures", Caller::Admin),
     ("POST", "/api/admin/plugins/{id}/sync/failures/{failure}/retry", "/api/admin/plugins/zoho-crm/sync/failures/1/retry", Caller::Admin),
 ];
+
+/// Waits (up to 15 s) until `check` holds; fails the test naming `what`.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..150 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
