@@ -360,6 +360,7 @@ pub struct SalesforceSync {
     pub emulator: salesforce_emulator::SalesforceEmulator,
     pub state: deskpane::server::AppState,
     pub engine: std::sync::Arc<deskpane::sync::SyncEngine>,
+    pub data: PathBuf,
 }
 
 impl SalesforceSync {
@@ -376,7 +377,7 @@ impl SalesforceSync {
             refresh_token: emulator.refresh_token(),
         };
         crm.install(&state.registry).await;
-        SalesforceSync { emulator, state, engine }
+        SalesforceSync { emulator, state, engine, data }
     }
 
     /// Enables sync of these modules with the manifest's default mapping.
