@@ -1,20 +1,25 @@
-//! Plugins built for an older contract keep working: a component built for
-//! `deskpane:connector@0.1.0` before 0.2.0 existed (a binary kept in
-//! tests/fixtures/prebuilt) loads and answers through today's host, beside
-//! plugins built for 0.2.0, and each is served by its own bindings.
+//! Plugins built for an older contract keep working: components built for
+//! `deskpane:connector@0.1.0` and `@0.2.0` before their successors existed
+//! (binaries kept in tests/fixtures/prebuilt) load and answer through
+//! today's host, beside plugins built for 0.3.0, each served by its own
+//! bindings; a function an old contract lacks answers `unsupported`.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use deskpane::contract::{ActivityKind, Requester};
+use deskpane::contract::{ActivityKind, ConnectorError, Field, Module, Requester, Value};
 use deskpane::credentials::StaticCredentials;
 use deskpane::package::PluginPackage;
 use deskpane::{CallErrorKind, LoadError, PluginSettings};
 use deskpane_tests::{plugin, runtime};
 
+fn prebuilt(version: &str) -> PluginPackage {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/prebuilt/v{version}-example"));
+    PluginPackage::open(&dir).unwrap_or_else(|e| panic!("the {version} example is in the repository: {e}"))
+}
+
 fn legacy() -> PluginPackage {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/prebuilt/v0.1.0-example");
-    PluginPackage::open(&dir).expect("the 0.1.0 example is in the repository")
+    prebuilt("0.1.0")
 }
 
 fn ada() -> Requester {
@@ -22,12 +27,14 @@ fn ada() -> Requester {
 }
 
 #[tokio::test]
-async fn a_plugin_built_for_0_1_0_loads_and_answers_beside_a_0_2_0_one() {
+async fn plugins_built_for_0_1_0_and_0_2_0_load_and_answer_beside_a_0_3_0_one() {
     let rt = runtime();
-    let old = rt.load(&legacy(), &PluginSettings::default(), Arc::new(StaticCredentials::new())).expect("0.1.0 plugin loads");
-    let new = rt.load(&plugin("example"), &PluginSettings::default(), Arc::new(StaticCredentials::new())).expect("0.2.0 plugin loads");
-    assert_eq!((old.contract_version(), new.contract_version()), ("0.1.0", "0.2.0"));
-    for p in [&old, &new] {
+    let load = |package: &PluginPackage| rt.load(package, &PluginSettings::default(), Arc::new(StaticCredentials::new()));
+    let old = load(&legacy()).expect("0.1.0 plugin loads");
+    let middle = load(&prebuilt("0.2.0")).expect("0.2.0 plugin loads");
+    let new = load(&plugin("example")).expect("0.3.0 plugin loads");
+    assert_eq!((old.contract_version(), middle.contract_version(), new.contract_version()), ("0.1.0", "0.2.0", "0.3.0"));
+    for p in [&old, &middle, &new] {
         let profile = p.lookup_requester(&ada()).await.unwrap().expect("Ada is found");
         assert_eq!((profile.display_name.as_str(), profile.record.id.as_str()), ("Ada Lovelace", "c-1001"), "{}", p.contract_version());
         let activities = p.activities(&profile.record, &[ActivityKind::Call, ActivityKind::Task]).await.unwrap();
@@ -48,4 +55,19 @@ async fn a_component_must_implement_the_version_its_manifest_names() {
     let err = rt.load(&mislabelled, &PluginSettings::default(), Arc::new(StaticCredentials::new())).err().expect("refused");
     assert!(matches!(err, LoadError::Contract { .. }), "{err}");
     assert!(err.to_string().contains("does not implement deskpane:connector@0.2.0"), "{err}");
+}
+
+#[tokio::test]
+async fn find_is_served_from_0_3_0_and_unsupported_before_without_running_the_plugin() {
+    let rt = runtime();
+    let load = |package: &PluginPackage| rt.load(package, &PluginSettings::default(), Arc::new(StaticCredentials::new()));
+    let by_email = [Field { name: "Email".into(), label: None, value: Value::Text("ADA@analytical.example".into()) }];
+    let new = load(&plugin("example")).unwrap();
+    let found = new.find(Module::Contacts, &by_email, 5).await.unwrap();
+    assert_eq!(found.iter().map(|r| r.id.as_deref()).collect::<Vec<_>>(), [Some("c-1001")], "found without regard to case");
+    for old in [load(&legacy()).unwrap(), load(&prebuilt("0.2.0")).unwrap()] {
+        let err = old.find(Module::Contacts, &by_email, 5).await.unwrap_err();
+        assert!(matches!(&err.kind, CallErrorKind::Connector(ConnectorError::Unsupported(_))), "{}: {err}", old.contract_version());
+        assert_eq!(old.calls(), 0, "{}: the plugin never ran", old.contract_version());
+    }
 }

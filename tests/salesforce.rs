@@ -895,3 +895,26 @@ async fn create_lead_and_create_task_land_in_salesforce() {
         .unwrap_err();
     assert!(matches!(err.connector_error(), Some(ConnectorError::MandatoryMissing(f)) if f.contains(&"LastName".to_string())), "{err}");
 }
+
+fn matching(name: &str, value: &str) -> Field {
+    Field { name: name.into(), label: None, value: text(value) }
+}
+
+/// `find` (contract 0.3.0) searches one object by field values with SOQL:
+/// a lead is found among leads only, every field must match, quotes in a
+/// value are escaped, and an unknown field is refused, not sent.
+#[tokio::test]
+async fn find_searches_one_object_by_every_given_field() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let lead = s.emu.seed("Lead", json!({"LastName": "Lovelace", "Email": "ada@analytical.example", "Company": "Engines"}));
+    let contacts = s.plugin.find(Module::Contacts, &[matching("Email", "ADA@analytical.example")], 5).await.unwrap();
+    assert_eq!(contacts.iter().map(|r| r.id.clone().unwrap()).collect::<Vec<_>>(), [ada.contact]);
+    let leads = s.plugin.find(Module::Leads, &[matching("Email", "ada@analytical.example")], 5).await.unwrap();
+    assert_eq!(leads.iter().map(|r| r.id.clone().unwrap()).collect::<Vec<_>>(), [lead]);
+    let both = [matching("Email", "ada@analytical.example"), matching("LastName", "Babbage")];
+    assert!(s.plugin.find(Module::Contacts, &both, 5).await.unwrap().is_empty(), "every field must match");
+    assert!(s.plugin.find(Module::Contacts, &[matching("Email", "x' OR Email != '")], 5).await.unwrap().is_empty(), "quotes escaped");
+    let err = s.plugin.find(Module::Contacts, &[matching("Shoe_Size__c", "9")], 5).await.unwrap_err();
+    assert!(err.to_string().contains("no field `Shoe_Size__c`"), "{err}");
+}

@@ -451,3 +451,25 @@ async fn record_actions_create_a_case_and_a_task_owned_by_the_agent() {
         .unwrap_err();
     assert!(matches!(err.connector_error(), Some(ConnectorError::MandatoryMissing(_))), "{err}");
 }
+
+fn matching(name: &str, value: &str) -> Field {
+    Field { name: name.into(), label: None, value: text(value) }
+}
+
+/// `find` (contract 0.3.0) searches one module by field values: a lead is
+/// found among leads, never a contact with the same email, and every
+/// field must match.
+#[tokio::test]
+async fn find_searches_one_module_by_every_given_field() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let lead = s.emu.seed("Leads", json!({"Last_Name": "Lovelace", "Email": "ada@analytical.example", "Company": "Engines"}));
+    let contacts = s.plugin.find(Module::Contacts, &[matching("Email", "ADA@analytical.example")], 5).await.unwrap();
+    assert_eq!(contacts.iter().map(|r| r.id.clone().unwrap()).collect::<Vec<_>>(), [ada]);
+    let leads = s.plugin.find(Module::Leads, &[matching("Email", "ada@analytical.example")], 5).await.unwrap();
+    assert_eq!(leads.iter().map(|r| r.id.clone().unwrap()).collect::<Vec<_>>(), [lead]);
+    let both = [matching("Email", "ada@analytical.example"), matching("Last_Name", "Babbage")];
+    assert!(s.plugin.find(Module::Contacts, &both, 5).await.unwrap().is_empty(), "every field must match");
+    let odd = s.plugin.find(Module::Contacts, &[matching("Email", "a(b),c\\d@example.com")], 5).await.unwrap();
+    assert!(odd.is_empty(), "criteria characters in a value are escaped, not interpreted");
+}

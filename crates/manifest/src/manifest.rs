@@ -14,7 +14,7 @@ use crate::policy::{AllowList, HostPattern, LimitRequest};
 /// Contract versions this host runs (`wit/v<version>/`), oldest first;
 /// the last is what the plugin SDK builds against. The versioning policy
 /// is in docs/plugin-authors.md.
-pub const CONTRACT_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
+pub const CONTRACT_VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0"];
 
 /// Module names a manifest may list, as in the contract's `module` enum.
 pub const MODULES: &[&str] =
@@ -502,9 +502,9 @@ cpu-ms = 500
 
     #[test]
     fn an_unsupported_contract_says_what_the_host_runs() {
-        let err = error_of(&GOOD.replace("contract = \"0.2.0\"", "contract = \"0.3.0\""));
+        let err = error_of(&GOOD.replace("contract = \"0.2.0\"", "contract = \"0.4.0\""));
         assert_eq!(err.line, 5);
-        assert!(err.message.contains("this host runs deskpane:connector 0.1.0, 0.2.0"), "{err}");
+        assert!(err.message.contains("this host runs deskpane:connector 0.1.0, 0.2.0, 0.3.0"), "{err}");
     }
 
     #[test]

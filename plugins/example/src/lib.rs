@@ -49,7 +49,7 @@ fn link(module: &str, id: &str) -> Option<String> {
     Some(format!("{base}/{module}/{id}"))
 }
 
-fn find(of: &RecordRef) -> Result<&'static Contact, ConnectorError> {
+fn contact_of(of: &RecordRef) -> Result<&'static Contact, ConnectorError> {
     CONTACTS.iter().find(|c| c.id == of.id).ok_or_else(|| ConnectorError::NotFound(format!("contact {}", of.id)))
 }
 
@@ -86,7 +86,7 @@ impl Panels for Example {
     }
 
     fn potentials(of: RecordRef) -> Result<Vec<Potential>, ConnectorError> {
-        let c = find(&of)?;
+        let c = contact_of(&of)?;
         Ok(vec![Potential {
             record: RecordRef { module: Module::Potentials, id: format!("p-{}", c.id), name: Some(format!("{} renewal", c.account.1)) },
             stage: Some("Negotiation/Review".into()),
@@ -99,7 +99,7 @@ impl Panels for Example {
     }
 
     fn notes(of: RecordRef) -> Result<Vec<Note>, ConnectorError> {
-        let c = find(&of)?;
+        let c = contact_of(&of)?;
         Ok(vec![Note {
             record: RecordRef { module: Module::Notes, id: format!("n-{}", c.id), name: None },
             title: Some("Onboarding".into()),
@@ -110,8 +110,34 @@ impl Panels for Example {
         }])
     }
 
+    /// Contacts whose `Email`, `Phone` or `Name` equal the given values.
+    fn find(module: Module, matching: Vec<Field>, limit: u32) -> Result<Vec<CrmRecord>, ConnectorError> {
+        if module != Module::Contacts {
+            return Err(unsupported("searching anything but contacts"));
+        }
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        let fits = |c: &Contact, f: &Field| match (f.name.as_str(), &f.value) {
+            ("Email", Value::Text(v)) => c.email.eq_ignore_ascii_case(v),
+            ("Phone", Value::Text(v)) => digits(c.phone) == digits(v),
+            ("Name", Value::Text(v)) => c.name.eq_ignore_ascii_case(v),
+            _ => false,
+        };
+        let text = |name: &str, value: &str| Field { name: name.into(), label: None, value: Value::Text(value.into()) };
+        Ok(CONTACTS
+            .iter()
+            .filter(|c| !matching.is_empty() && matching.iter().all(|f| fits(c, f)))
+            .take(limit as usize)
+            .map(|c| CrmRecord {
+                id: Some(c.id.into()),
+                fields: vec![text("Name", c.name), text("Email", c.email), text("Phone", c.phone)],
+                created_time: None,
+                modified_time: None,
+            })
+            .collect())
+    }
+
     fn activities(of: RecordRef, kinds: Vec<ActivityKind>) -> Result<Vec<Activity>, ConnectorError> {
-        let c = find(&of)?;
+        let c = contact_of(&of)?;
         let all = [
             (ActivityKind::Call, "Quarterly check-in call"),
             (ActivityKind::Event, "On-site workshop"),

@@ -307,6 +307,10 @@ impl Panels for SalesforceCrm {
             .collect())
     }
 
+    fn find(module: Module, matching: Vec<Field>, limit: u32) -> Result<Vec<CrmRecord>, ConnectorError> {
+        sync::find(module, &matching, limit)
+    }
+
     fn activities(of: RecordRef, kinds: Vec<ActivityKind>) -> Result<Vec<Activity>, ConnectorError> {
         let sf = Salesforce::connect()?;
         // People are an activity's "who", everything else its "what".

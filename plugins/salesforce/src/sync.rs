@@ -164,6 +164,27 @@ fn filter_conditions(filters: &[Field]) -> Result<Vec<String>, ConnectorError> {
         .collect()
 }
 
+/// Records of `module` whose fields equal `matching`, newest first: SOQL
+/// equality (Salesforce compares text without regard to case).
+pub fn find(module: Module, matching: &[Field], limit: u32) -> Result<Vec<CrmRecord>, ConnectorError> {
+    if matching.is_empty() {
+        return Err(ConnectorError::Permanent("find needs at least one field to match".into()));
+    }
+    let sobject = convert::sobject(module)?;
+    let sf = Salesforce::connect()?;
+    let d = describe(&sf, sobject)?;
+    if let Some(unknown) = matching.iter().find(|f| d.field(&f.name).is_none()) {
+        return Err(ConnectorError::Permanent(format!("{sobject} has no field `{}`", unknown.name.escape_debug())));
+    }
+    let soql = format!(
+        "SELECT {} FROM {sobject}{} ORDER BY LastModifiedDate DESC LIMIT {}",
+        d.select_list().join(", "),
+        where_clause(&filter_conditions(matching)?),
+        limit.clamp(1, 200)
+    );
+    Ok(sf.query(&soql)?.iter().map(|row| convert::to_record(row, &d)).collect())
+}
+
 fn where_clause(conditions: &[String]) -> String {
     if conditions.is_empty() {
         String::new()

@@ -18,7 +18,7 @@
 //! [`config`], and reports through [`log`]. See `docs/plugin-authors.md`.
 
 wit_bindgen::generate!({
-    path: "../../wit/v0.2.0",
+    path: "../../wit/v0.3.0",
     world: "connector",
     pub_export_macro: true,
     default_bindings_module: "deskpane_plugin_sdk",

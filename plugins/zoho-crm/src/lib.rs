@@ -179,6 +179,42 @@ impl Panels for ZohoCrm {
             .collect())
     }
 
+    /// Zoho's record search with an `and` of `equals` criteria (Zoho
+    /// compares text without regard to case).
+    fn find(module: Module, matching: Vec<Field>, limit: u32) -> Result<Vec<CrmRecord>, ConnectorError> {
+        if matching.is_empty() {
+            return Err(ConnectorError::Permanent("find needs at least one field to match".into()));
+        }
+        let zoho_name = zoho_module(module)?;
+        let mut terms = Vec::new();
+        for f in &matching {
+            let value = match &f.value {
+                Value::Text(s) | Value::Date(s) | Value::Datetime(s) => s.clone(),
+                Value::Integer(i) => i.to_string(),
+                Value::Decimal(d) => d.to_string(),
+                Value::Boolean(b) => b.to_string(),
+                Value::Reference(r) => r.id.clone(),
+                Value::Null | Value::TextList(_) => {
+                    return Err(ConnectorError::Permanent(format!("`{}` cannot be matched by value", f.name.escape_debug())))
+                }
+            };
+            if !f.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(ConnectorError::Permanent(format!("`{}` is not a Zoho field name", f.name.escape_debug())));
+            }
+            terms.push(format!("({}:equals:{})", f.name, criteria_value(&value)));
+        }
+        let zoho = Zoho::connect();
+        let per_page = limit.clamp(1, 200);
+        let found =
+            zoho.get(&format!("/{zoho_name}/search?criteria={}&per_page={per_page}", encode(&format!("({})", terms.join("and")))))?;
+        let mut records: Vec<CrmRecord> =
+            found.and_then(|b| b["data"].as_array().cloned()).unwrap_or_default().iter().map(convert::to_record).collect();
+        // Most recently modified first (RFC 3339 times of one offset sort as text).
+        records.sort_by(|a, b| b.modified_time.cmp(&a.modified_time));
+        records.truncate(per_page as usize);
+        Ok(records)
+    }
+
     fn activities(of: RecordRef, kinds: Vec<ActivityKind>) -> Result<Vec<Activity>, ConnectorError> {
         let zoho = Zoho::connect();
         let mut out = Vec::new();

@@ -22,7 +22,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::contract::{
-    ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, FieldMeta, ListView, Module, Note,
+    ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, ListView, Module, Note,
     Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
 };
 use crate::credentials::CredentialSource;
@@ -302,6 +302,7 @@ macro_rules! export_call {
                 let result = match &bound {
                     Bound::V0_1_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
                     Bound::V0_2_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_3_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
                 };
                 (store, result)
             })
@@ -347,6 +348,32 @@ impl Plugin {
 
     pub async fn activities(&self, of: &RecordRef, kinds: &[ActivityKind]) -> Result<Vec<Activity>, CallError> {
         export_call!(self, "activities", deskpane_connector_panels.call_activities(&of.clone().lift(), &kinds.to_vec().lift()))
+    }
+
+    /// Records of `module` whose fields equal `matching` (contract 0.3.0
+    /// on); a plugin built for an older contract answers `unsupported`
+    /// without running.
+    pub async fn find(&self, module: Module, matching: &[Field], limit: u32) -> Result<Vec<CrmRecord>, CallError> {
+        if !matches!(self.pre, bindings::Pre::V0_3_0(_)) {
+            let why = format!("`find` came with contract 0.3.0; this plugin was built for {}", self.contract_version());
+            return Err(CallError {
+                plugin: self.id().to_string(),
+                function: "find",
+                kind: CallErrorKind::Connector(ConnectorError::Unsupported(why)),
+            });
+        }
+        self.invoke("find", |bound: Bound, mut store: Store<HostState>| async move {
+            let result = match &bound {
+                Bound::V0_3_0(b) => b
+                    .deskpane_connector_panels()
+                    .call_find(&mut store, module.lift(), &matching.to_vec().lift(), limit)
+                    .await
+                    .map(Lift::lift),
+                Bound::V0_1_0(_) | Bound::V0_2_0(_) => unreachable!("older contracts answered above"),
+            };
+            (store, result)
+        })
+        .await
     }
 
     pub async fn describe_module(&self, module: Module) -> Result<Vec<FieldMeta>, CallError> {

@@ -72,7 +72,7 @@ macro_rules! lift_variant {
 
 /// Every type of the contract, for a bindings module that has `types`,
 /// `panels`, `sync`, `actions`, `http` and `log` in scope and `c` for
-/// `crate::contract`. Identical across 0.1.0 and 0.2.0.
+/// `crate::contract`. Identical across 0.1.0, 0.2.0 and 0.3.0.
 macro_rules! connector_conversions {
     () => {
         lift_variant!(types::Module, c::Module {

@@ -7,6 +7,7 @@
 pub(crate) mod convert;
 pub(crate) mod v0_1_0;
 pub(crate) mod v0_2_0;
+pub(crate) mod v0_3_0;
 
 use wasmtime::component::{HasSelf, InstancePre, Linker};
 use wasmtime::Store;
@@ -17,12 +18,14 @@ use super::host::HostState;
 pub(crate) enum Pre {
     V0_1_0(v0_1_0::ConnectorPre<HostState>),
     V0_2_0(v0_2_0::ConnectorPre<HostState>),
+    V0_3_0(v0_3_0::ConnectorPre<HostState>),
 }
 
 /// One instance of a plugin, for one call.
 pub(crate) enum Bound {
     V0_1_0(v0_1_0::Connector),
     V0_2_0(v0_2_0::Connector),
+    V0_3_0(v0_3_0::Connector),
 }
 
 /// Adds every version's imports to the linker: they live side by side
@@ -30,6 +33,7 @@ pub(crate) enum Bound {
 pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     v0_1_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
     v0_2_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    v0_3_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
     Ok(())
 }
 
@@ -40,6 +44,7 @@ impl Pre {
         Ok(match served {
             "0.1.0" => Pre::V0_1_0(v0_1_0::ConnectorPre::new(pre)?),
             "0.2.0" => Pre::V0_2_0(v0_2_0::ConnectorPre::new(pre)?),
+            "0.3.0" => Pre::V0_3_0(v0_3_0::ConnectorPre::new(pre)?),
             other => wasmtime::bail!("this host has no bindings for contract {other}"),
         })
     }
@@ -48,6 +53,7 @@ impl Pre {
         Ok(match self {
             Pre::V0_1_0(pre) => Bound::V0_1_0(pre.instantiate_async(store).await?),
             Pre::V0_2_0(pre) => Bound::V0_2_0(pre.instantiate_async(store).await?),
+            Pre::V0_3_0(pre) => Bound::V0_3_0(pre.instantiate_async(store).await?),
         })
     }
 
@@ -56,6 +62,7 @@ impl Pre {
         match self {
             Pre::V0_1_0(_) => "0.1.0",
             Pre::V0_2_0(_) => "0.2.0",
+            Pre::V0_3_0(_) => "0.3.0",
         }
     }
 }

@@ -1,0 +1,31 @@
+//! Bindings of `deskpane:connector@0.3.0` (`wit/v0.3.0/`), converted into
+//! the host's own types (`crate::contract`). Adds `panels.find` to 0.2.0.
+
+wasmtime::component::bindgen!({
+    path: "../../wit/v0.3.0",
+    world: "connector",
+    imports: { default: async | trappable },
+    exports: { default: async },
+});
+
+use self::deskpane::connector::{config, http, log, types};
+use self::exports::deskpane::connector::{actions, panels, sync};
+use super::convert::{connector_conversions, host_imports, lift_record, lift_variant, Lift};
+use crate::contract as c;
+use crate::runtime::host::HostState;
+
+connector_conversions!();
+
+host_imports!();
+
+impl log::Host for HostState {
+    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        self.log_line(level.lift(), message);
+        Ok(())
+    }
+
+    async fn report_panic(&mut self, message: String) -> wasmtime::Result<()> {
+        self.report_panic(message);
+        Ok(())
+    }
+}
