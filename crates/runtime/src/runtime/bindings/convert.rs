@@ -154,4 +154,21 @@ macro_rules! host_imports {
     };
 }
 
-pub(crate) use {connector_conversions, host_imports, lift_record, lift_variant};
+/// `log` from 0.2.0 on: `log` and `report-panic`.
+macro_rules! log_with_report_panic {
+    () => {
+        impl log::Host for HostState {
+            async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+                self.log_line(level.lift(), message);
+                Ok(())
+            }
+
+            async fn report_panic(&mut self, message: String) -> wasmtime::Result<()> {
+                self.report_panic(message);
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use {connector_conversions, host_imports, lift_record, lift_variant, log_with_report_panic};

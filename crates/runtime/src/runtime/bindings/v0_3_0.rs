@@ -10,7 +10,7 @@ wasmtime::component::bindgen!({
 
 use self::deskpane::connector::{config, http, log, types};
 use self::exports::deskpane::connector::{actions, panels, sync};
-use super::convert::{connector_conversions, host_imports, lift_record, lift_variant, Lift};
+use super::convert::{connector_conversions, host_imports, lift_record, lift_variant, log_with_report_panic, Lift};
 use crate::contract as c;
 use crate::runtime::host::HostState;
 
@@ -18,14 +18,4 @@ connector_conversions!();
 
 host_imports!();
 
-impl log::Host for HostState {
-    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        self.log_line(level.lift(), message);
-        Ok(())
-    }
-
-    async fn report_panic(&mut self, message: String) -> wasmtime::Result<()> {
-        self.report_panic(message);
-        Ok(())
-    }
-}
+log_with_report_panic!();
