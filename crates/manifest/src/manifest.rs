@@ -40,6 +40,9 @@ pub struct Manifest {
     pub limits: LimitRequest,
     pub panel: PanelSpec,
     pub sync: SyncSpec,
+    /// How the CRM signs its notifications, when it signs them instead of
+    /// echoing the desk's token (`[notifications]`).
+    pub notifications: Option<crate::policy::SignatureSpec>,
 }
 
 /// What the plugin's panel offers, in its CRM's words: the admin's
@@ -218,6 +221,7 @@ struct RawManifest {
     panel: Option<Spanned<PanelSpec>>,
     #[serde(default)]
     sync: SyncSpec,
+    notifications: Option<crate::policy::SignatureSpec>,
 }
 
 #[derive(Default, Deserialize)]
@@ -347,6 +351,7 @@ impl Manifest {
             limits: raw.limits,
             panel,
             sync: raw.sync,
+            notifications: raw.notifications,
         })
     }
 }
@@ -544,7 +549,8 @@ cpu-ms = 500
         assert_eq!(served_contract(&v("0.1.0")), Some("0.1.0"));
         assert_eq!(served_contract(&v("0.1.7")), Some("0.1.0"));
         assert_eq!(served_contract(&v("0.2.3")), Some("0.2.0"));
-        assert!(!contract_supported(&v("0.3.0")));
+        assert_eq!(served_contract(&v("0.3.1")), Some("0.3.0"));
+        assert!(!contract_supported(&v("0.4.0")));
         assert!(!contract_supported(&v("1.1.0")));
     }
 }
