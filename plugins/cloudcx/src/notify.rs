@@ -2,12 +2,13 @@
 //!
 //! The plugin does not verify the signature: the signing secret is the
 //! token the host gave `watch`, which the host keeps and the plugin never
-//! sees again. The host verifies `X-CloudCX-Signature` and the timestamp
-//! window before it calls `parse-notification` (see the plugin's report in
-//! the commit history and `README` of the emulator); this module checks
-//! that the headers a signed delivery carries are there and well formed,
-//! agree with the body, and that the body has the shape the API defines.
-//! Nothing here panics on what a sender controls.
+//! sees again. The host verifies `X-CloudCX-Signature` (HMAC-SHA256 of
+//! `"<X-CloudCX-Timestamp>.<raw body>"` keyed with that token) and the
+//! timestamp window before it calls `parse-notification`, as the manifest's
+//! `[notifications]` table declares; so `notified.token` is `None`. This
+//! module checks that the headers a signed delivery carries are there and
+//! well formed, agree with the body, and that the body has the shape the
+//! API defines. Nothing here panics on what a sender controls.
 
 use deskpane_plugin_sdk::prelude::*;
 use serde_json::Value as Json;
