@@ -76,6 +76,44 @@ const SUBJECTS: &[(&str, &str, &str)] = &[
     ("API returns 500 on bulk upload", "High", "Open"),
 ];
 
+/// The CloudCX demo tenant's API key (`cloudcx-emulator --seed demo`).
+pub const CLOUDCX_API_KEY: &str = "cx_live_demo_0000000000000000";
+
+/// Installs the bundled CloudCX plugin connected to the CloudCX emulator at
+/// `emulator` with `api_key`, and records its conversations automatically
+/// (web chats as leads and tasks, inbox conversations as contacts and
+/// cases) into the first connected CRM. Skipped when already installed.
+pub async fn connect_cloudcx(
+    registry: &Registry,
+    recorder: &crate::recording::Recorder,
+    plugins_dir: &Path,
+    emulator: &str,
+    api_key: &str,
+) -> anyhow::Result<()> {
+    const CLOUDCX: &str = "cloudcx";
+    if registry.installation(CLOUDCX).is_ok() {
+        return Ok(());
+    }
+    let emulator = emulator.trim_end_matches('/');
+    let dir = plugins_dir.join(CLOUDCX);
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml"))
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}; run scripts/build-plugins.sh", dir.display()))?;
+    registry.install(&manifest, &std::fs::read(dir.join("plugin.wasm"))?)?;
+    registry.set_api_key(CLOUDCX, "cloudcx", api_key)?;
+    registry.update(
+        CLOUDCX,
+        InstallationPatch {
+            config: Some(BTreeMap::from([("api-url".to_string(), emulator.to_string())])),
+            extra_hosts: Some(vec![emulator.to_string()]),
+            enabled: Some(true),
+            ..Default::default()
+        },
+    )?;
+    let settings = crate::recording::RecordingSettings { enabled: true, ..Default::default() };
+    recorder.set_settings(CLOUDCX, settings).await?;
+    Ok(())
+}
+
 /// Sets up the demo against the given emulators (each CRM with its
 /// emulator's base URL).
 pub async fn setup(auth: &Auth, desk: &Desk, registry: &Registry, plugins_dir: &Path, crms: &[(&DemoCrm, &str)]) -> anyhow::Result<()> {

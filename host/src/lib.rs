@@ -18,6 +18,7 @@ pub mod demo;
 pub mod desk;
 pub mod panels;
 pub mod permissions;
+pub mod recording;
 pub mod registry;
 pub mod secrets;
 pub mod server;

@@ -67,6 +67,10 @@ struct ServeArgs {
     /// the Salesforce emulator at this URL, with tickets from its contacts.
     #[arg(long, value_name = "EMULATOR_URL", requires = "demo")]
     demo_salesforce: Option<String>,
+    /// With --demo: also install the bundled CloudCX plugin, connected to
+    /// the CloudCX emulator at this URL, recording its chats into the CRM.
+    #[arg(long, value_name = "EMULATOR_URL", requires = "demo")]
+    demo_cloudcx: Option<String>,
     /// How long panel data is cached, in seconds.
     #[arg(long, default_value_t = 60)]
     panel_ttl: u64,
@@ -310,9 +314,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             crms.push((&deskpane::demo::SALESFORCE, salesforce.as_str()));
         }
         deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &args.plugins_dir, &crms).await?;
+        if let Some(cloudcx) = &args.demo_cloudcx {
+            let key = deskpane::demo::CLOUDCX_API_KEY;
+            deskpane::demo::connect_cloudcx(&state.registry, &state.recorder, &args.plugins_dir, cloudcx, key).await?;
+        }
     }
     let db = state.db.clone();
     tokio::spawn(state.sync.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));
+    tokio::spawn(state.recorder.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     println!("Deskpane is running at {public_url}");

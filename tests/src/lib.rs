@@ -145,6 +145,7 @@ pub struct DeskServer {
     stop: tokio::sync::oneshot::Sender<()>,
     serving: tokio::task::JoinHandle<()>,
     syncing: tokio::task::JoinHandle<()>,
+    recording: tokio::task::JoinHandle<()>,
 }
 
 impl DeskServer {
@@ -206,7 +207,8 @@ impl DeskServer {
         });
         // Sync runs when something changes (no polling in tests).
         let syncing = tokio::spawn(state.sync.clone().run_forever(Duration::from_secs(3600)));
-        DeskServer { url, emulator, salesforce, state, data, stop, serving, syncing }
+        let recording = tokio::spawn(state.recorder.clone().run_forever(Duration::from_secs(3600)));
+        DeskServer { url, emulator, salesforce, state, data, stop, serving, syncing, recording }
     }
 
     /// Stops the server and closes its store, as a shutdown does; returns
@@ -216,6 +218,8 @@ impl DeskServer {
         self.serving.await.expect("server task ends");
         self.syncing.abort();
         let _ = self.syncing.await;
+        self.recording.abort();
+        let _ = self.recording.await;
         self.state.db.flush().expect("store flushes");
         (self.data, self.emulator)
     }
@@ -466,6 +470,17 @@ pub const ROUTES: &[(&str, &str, &str, Caller)] = &[
     ("GET", "/api/admin/plugins/{id}/sync/history", "/api/admin/plugins/zoho-crm/sync/history", Caller::Admin),
     ("GET", "/api/admin/plugins/{id}/sync/failures", "/api/admin/plugins/zoho-crm/sync/failures", Caller::Admin),
     ("POST", "/api/admin/plugins/{id}/sync/failures/{failure}/retry", "/api/admin/plugins/zoho-crm/sync/failures/1/retry", Caller::Admin),
+    ("GET", "/api/admin/plugins/{id}/recording", "/api/admin/plugins/cloudcx/recording", Caller::Admin),
+    ("PUT", "/api/admin/plugins/{id}/recording", "/api/admin/plugins/cloudcx/recording", Caller::Admin),
+    ("GET", "/api/admin/plugins/{id}/recording/log", "/api/admin/plugins/cloudcx/recording/log", Caller::Admin),
+    (
+        "POST",
+        "/api/admin/plugins/{id}/recording/log/{conversation}/retry",
+        "/api/admin/plugins/cloudcx/recording/log/c1/retry",
+        Caller::Admin,
+    ),
+    ("GET", "/api/tickets/{id}/record", "/api/tickets/1/record", Caller::Agent),
+    ("POST", "/api/tickets/{id}/record", "/api/tickets/1/record", Caller::Agent),
 ];
 
 /// Waits (up to 15 s) until `check` holds; fails the test naming `what`.

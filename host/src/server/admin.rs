@@ -295,6 +295,7 @@ async fn remove(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>
     // Deleting the integration stops its sync and forgets its state.
     s.registry.remove(&id)?;
     s.sync.forget(&id)?;
+    s.recorder.store().forget(&id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,6 +8,7 @@ mod desk;
 mod guard;
 mod openapi;
 mod panels;
+mod recording;
 mod sync;
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub panels: Arc<Panels>,
     pub sync: Arc<crate::sync::SyncManager>,
+    /// Contact-centre conversations recorded into the CRM.
+    pub recorder: Arc<crate::recording::Recorder>,
     /// A folder to read the page assets from instead of those built in.
     pub web_dir: Option<PathBuf>,
     /// The desk's address as browsers reach it (origin checks).
@@ -191,7 +194,14 @@ impl AppState {
         let desk = Desk::open(&db)?;
         let auth = Auth::open(&db)?;
         let panels = Arc::new(Panels::new(registry.clone(), desk.clone(), config.panel_ttl));
-        let sync = Arc::new(crate::sync::SyncManager::new(registry.clone(), desk.clone(), crate::sync::SyncStore::open(&db)?));
+        let sync_store = crate::sync::SyncStore::open(&db)?;
+        let sync = Arc::new(crate::sync::SyncManager::new(registry.clone(), desk.clone(), sync_store.clone()));
+        let recorder = Arc::new(crate::recording::Recorder::new(
+            registry.clone(),
+            desk.clone(),
+            crate::recording::RecordingStore::open(&db)?,
+            sync_store,
+        ));
         Ok(AppState {
             db,
             desk,
@@ -199,6 +209,7 @@ impl AppState {
             registry,
             panels,
             sync,
+            recorder,
             web_dir: config.web_dir.clone(),
             public_url: config.public_url.trim_end_matches('/').to_string(),
             embed_origins: config.embed_origins.clone(),
@@ -454,6 +465,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(panels::routes())
         .merge(admin::routes())
         .merge(sync::routes())
+        .merge(recording::routes())
 }
 
 /// The OpenAPI document of the API, as `/api/openapi.json` serves it.

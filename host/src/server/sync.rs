@@ -305,16 +305,20 @@ async fn retry(State(s): State<AppState>, _admin: Admin, Path((id, failure)): Pa
 }
 
 /// Largest notification body a CRM may post.
-pub const HOOK_BODY_LIMIT: usize = 64 * 1024;
+/// (A contact centre's chat-ended event carries the whole transcript.)
+pub const HOOK_BODY_LIMIT: usize = 1024 * 1024;
 
 /// A CRM's change notification. The caller is authenticated before any
 /// plugin code runs: the token the desk gave the CRM at `watch` must come
 /// back in the `X-Deskpane-Token` header or as the JSON body's top-level
 /// `token` (where Zoho CRM echoes a channel's token), compared in constant
-/// time. A query-string token is refused: URLs end up in logs.
+/// time; a CRM that signs its notifications instead (CloudCX) must sign
+/// the body with it, within the replay window. A query-string token is
+/// refused: URLs end up in logs. Contact-centre conversations go to
+/// recording, everything else starts a sync.
 #[utoipa::path(post, path = "/hooks/{plugin}", tag = "sync", security(()),
     params(("plugin" = String, Path), ("X-Deskpane-Token" = Option<String>, Header, description = "The token given to the CRM at watch")),
-    request_body(content = Vec<u8>, description = "The CRM's notification, as it sends it (at most 64 KiB)", content_type = "application/octet-stream"),
+    request_body(content = Vec<u8>, description = "The CRM's notification, as it sends it (at most 1 MiB)", content_type = "application/octet-stream"),
     responses((status = 204, description = "Accepted; a sync run follows"), (status = 400), (status = 401, description = "No valid token"),
         (status = 404, description = "No notifications are expected for this plugin")))]
 async fn hook(
@@ -331,11 +335,25 @@ async fn hook(
     let (Some(p), Some(expected)) = (s.registry.plugin(&plugin), s.sync.hook_token(&plugin)) else {
         return Err(ApiError::not_found("no notifications are expected here"));
     };
-    let given =
-        headers.get("x-deskpane-token").and_then(|v| v.to_str().ok()).map(str::to_string).or_else(|| {
-            serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_string))
-        });
-    if !given.is_some_and(|g| crate::auth::constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+    // A CRM that signs its notifications (manifest `[notifications]`)
+    // proves them with an HMAC keyed by the token; the others echo it.
+    let genuine = match p.manifest().notifications.as_ref() {
+        Some(spec) => {
+            let pairs: Vec<(String, String)> =
+                headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+            let now = chrono::Utc::now().timestamp();
+            spec.verify(&pairs, &body, &expected, now)
+                .inspect_err(|e| tracing::warn!(plugin = %plugin, "notification refused: {e}"))
+                .is_ok()
+        }
+        None => {
+            let given = headers.get("x-deskpane-token").and_then(|v| v.to_str().ok()).map(str::to_string).or_else(|| {
+                serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_string))
+            });
+            given.is_some_and(|g| crate::auth::constant_time_eq(g.as_bytes(), expected.as_bytes()))
+        }
+    };
+    if !genuine {
         return Err(refused());
     }
     let notification = Notification {
@@ -350,7 +368,13 @@ async fn hook(
     if notified.token.is_some_and(|t| !crate::auth::constant_time_eq(t.as_bytes(), expected.as_bytes())) {
         return Err(refused());
     }
-    s.sync.trigger();
+    if notified.module == crate::contract::Module::Chats {
+        // Conversations to record: queued durably before the answer, so
+        // an acknowledged event is never lost.
+        s.recorder.enqueue(&plugin, &notified.changes).map_err(|e| ApiError::internal(&e))?;
+    } else {
+        s.sync.trigger();
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
