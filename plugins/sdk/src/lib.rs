@@ -27,6 +27,8 @@ wit_bindgen::generate!({
 pub use deskpane::connector::types;
 
 /// Everything a plugin usually needs, in one `use`.
+pub mod time;
+
 pub mod prelude {
     pub use crate::deskpane::connector::http::{HttpError, Method};
     pub use crate::deskpane::connector::types::{

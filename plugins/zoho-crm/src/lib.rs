@@ -10,6 +10,7 @@
 mod api;
 mod convert;
 mod sync;
+mod time;
 
 use api::{all_pages, encode, Zoho};
 use convert::{criteria_value, label_of, lookup_name, lookup_ref, str_field, zoho_module};

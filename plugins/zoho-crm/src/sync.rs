@@ -6,12 +6,15 @@
 //! seen. The cursor carries where that walk stands. `If-Modified-Since` is
 //! inclusive, so a record modified in the very second of the cursor comes
 //! again in the next poll; the host recognises it by its fingerprint.
+//! Times are compared as instants ([`crate::time`]): Zoho writes them in the
+//! organisation's time zone, the host sends its first sync's bound in UTC.
 
 use deskpane_plugin_sdk::prelude::*;
 use serde_json::{json, Value as Json};
 
 use crate::api::{encode, Zoho, BATCH, PAGE_SIZE};
 use crate::convert::{self, contract_module, field_type, str_field, zoho_module};
+use crate::time::{before, later};
 use crate::ZohoCrm;
 
 /// Zoho takes at most 50 field names in `fields`.
@@ -65,15 +68,6 @@ impl Cursor {
             "newest_deleted": self.newest_deleted, "created_after": self.created_after,
         })
         .to_string()
-    }
-}
-
-/// The later of two ISO 8601 times of the same offset (Zoho reports one
-/// offset per organisation, so text order is time order).
-fn later(a: Option<String>, b: Option<String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b > a { b } else { a }),
-        (a, b) => a.or(b),
     }
 }
 
@@ -198,7 +192,9 @@ impl Sync for ZohoCrm {
             for record in &data {
                 c.newest = later(c.newest.take(), str_field(record, "Modified_Time"));
                 let created = str_field(record, "Created_Time");
-                if c.created_after.as_ref().is_some_and(|after| created.as_ref().is_some_and(|t| t < after)) {
+                // Zoho writes times in the organisation's time zone, the host
+                // in UTC: compared as instants.
+                if c.created_after.as_ref().is_some_and(|after| created.as_ref().is_some_and(|t| before(t, after))) {
                     continue;
                 }
                 if !passes(record, &query.filters) {
