@@ -7,7 +7,7 @@
 //   sentence is shown for an empty key.
 // - The CRM's list views in the Sync section: each module card offers a
 //   checklist of the CRM's saved views (the emulator's system view "All",
-//   `<Module>_all`) instead of a text field of ids, and falls back to that
+//   a 19-digit id like Zoho's) instead of a text field of ids, and falls back to that
 //   text field, with the server's sentence, when the views cannot be read.
 // The `it`s run in order and share one server: each builds on the state the
 // previous one left.
@@ -157,6 +157,8 @@ describe('API-key credentials and CRM list views in the admin console', () => {
     const card = (module) => page.getByTestId(`sync-module-${module}`);
     const isSyncPut = (r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === SYNC;
     const overview = () => apiJson(page, 'GET', SYNC);
+    // The emulator's "All" views: numeric ids like Zoho's (ZohoEmulator::all_view).
+    const ALL = { contacts: '4150868238574730401', accounts: '4150868611164800954', products: '4150868980764822058' };
 
     /** A fresh load of the Sync page, with the module's card opened. */
     async function openSync(module) {
@@ -178,7 +180,7 @@ describe('API-key credentials and CRM list views in the admin console', () => {
     }
 
     it('each module card lists the CRM\u2019s list views as a checklist (the emulator\u2019s "All"), nothing ticked, and no text field of ids', async () => {
-      for (const [module, viewId] of [['contacts', 'Contacts_all'], ['accounts', 'Accounts_all'], ['products', 'Products_all']]) {
+      for (const [module, viewId] of [['contacts', ALL.contacts], ['accounts', ALL.accounts], ['products', ALL.products]]) {
         const { list_views: views } = await apiJson(page, 'GET', `${SYNC}/list-views/${module}`);
         assert.deepEqual(views, [{ id: viewId, name: 'All' }]);
         await openSync(module);
@@ -195,15 +197,15 @@ describe('API-key credentials and CRM list views in the admin console', () => {
       }
     });
 
-    it('ticking "All" in the Contacts card and Save stores list_views ["Contacts_all"]; unticking it and Save restores []', async () => {
+    it('ticking "All" in the Contacts card and Save stores list_views [its id]; unticking it and Save restores []', async () => {
       await openSync('contacts');
-      const box = card('contacts').getByTestId('sync-list-view-contacts-Contacts_all');
+      const box = card('contacts').getByTestId(`sync-list-view-contacts-${ALL.contacts}`);
       await card('contacts').getByTestId('sync-list-view-checklist-contacts').getByText('All', { exact: true }).click();
       assert.equal(await box.isChecked(), true);
       await card('contacts').getByTestId('sync-unsaved').waitFor();
       let sent = await save('contacts');
-      assert.deepEqual(sent.modules.contacts.list_views, ['Contacts_all']);
-      assert.deepEqual((await overview()).settings.modules.contacts.list_views, ['Contacts_all']);
+      assert.deepEqual(sent.modules.contacts.list_views, [ALL.contacts]);
+      assert.deepEqual((await overview()).settings.modules.contacts.list_views, [ALL.contacts]);
       assert.deepEqual((await overview()).settings.modules.accounts.list_views, [], 'other modules keep theirs');
 
       // Ticked as saved on a fresh load.
@@ -228,14 +230,14 @@ describe('API-key credentials and CRM list views in the admin console', () => {
       const gone = card('contacts').getByTestId('sync-list-view-contacts-4150868000000087501');
       assert.equal(await gone.isChecked(), true);
       assert.equal(await checklist.getByLabel('4150868000000087501').getAttribute('data-testid'), 'sync-list-view-contacts-4150868000000087501');
-      assert.equal(await card('contacts').getByTestId('sync-list-view-contacts-Contacts_all').isChecked(), false);
+      assert.equal(await card('contacts').getByTestId(`sync-list-view-contacts-${ALL.contacts}`).isChecked(), false);
       assert.equal(await checklist.locator('input[type=checkbox]').count(), 2);
 
       // Saving with it ticked keeps it; ticking "All" as well adds that.
-      await card('contacts').getByTestId('sync-list-view-contacts-Contacts_all').check();
-      assert.deepEqual((await save('contacts')).modules.contacts.list_views.sort(), ['4150868000000087501', 'Contacts_all']);
+      await card('contacts').getByTestId(`sync-list-view-contacts-${ALL.contacts}`).check();
+      assert.deepEqual((await save('contacts')).modules.contacts.list_views.sort(), ['4150868000000087501', ALL.contacts]);
       await gone.uncheck();
-      await card('contacts').getByTestId('sync-list-view-contacts-Contacts_all').uncheck();
+      await card('contacts').getByTestId(`sync-list-view-contacts-${ALL.contacts}`).uncheck();
       assert.deepEqual((await save('contacts')).modules.contacts.list_views, []);
       assert.deepEqual((await overview()).settings.modules.contacts.list_views, []);
     });
@@ -243,7 +245,7 @@ describe('API-key credentials and CRM list views in the admin console', () => {
     it("when the list views cannot be read (Zoho CRM disabled), the card falls back to the text field of ids with the server's sentence beside it", async () => {
       // Saved ids (one the CRM lists, one it does not), then the plugin disabled.
       const { settings } = await overview();
-      settings.modules.contacts.list_views = ['Contacts_all', '4150868000000087501'];
+      settings.modules.contacts.list_views = [ALL.contacts, '4150868000000087501'];
       await apiJson(page, 'PUT', SYNC, settings);
       await apiJson(page, 'PATCH', '/api/admin/plugins/zoho-crm', { enabled: false });
       try {
@@ -256,7 +258,7 @@ describe('API-key credentials and CRM list views in the admin console', () => {
         const input = card('contacts').getByTestId('sync-list-views-contacts');
         await input.waitFor();
         assert.equal(await input.getAttribute('type'), 'text');
-        assert.equal(await input.inputValue(), 'Contacts_all, 4150868000000087501');
+        assert.equal(await input.inputValue(), `${ALL.contacts}, 4150868000000087501`);
         assert.equal(await card('contacts').getByLabel('CRM list view ids (empty = all records)').getAttribute('data-testid'), 'sync-list-views-contacts');
         const error = card('contacts').getByTestId('sync-list-views-error-contacts');
         assert.ok((await error.textContent()).endsWith(sentence), await error.textContent());
@@ -269,7 +271,7 @@ describe('API-key credentials and CRM list views in the admin console', () => {
       await openSync('contacts');
       await card('contacts').getByTestId('sync-list-view-checklist-contacts').waitFor();
       assert.equal(await card('contacts').getByTestId('sync-list-views-contacts').count(), 0);
-      assert.equal(await card('contacts').getByTestId('sync-list-view-contacts-Contacts_all').isChecked(), true);
+      assert.equal(await card('contacts').getByTestId(`sync-list-view-contacts-${ALL.contacts}`).isChecked(), true);
       assert.equal(await card('contacts').getByTestId('sync-list-view-contacts-4150868000000087501').isChecked(), true);
       settings.modules.contacts.list_views = [];
       await apiJson(page, 'PUT', SYNC, settings);

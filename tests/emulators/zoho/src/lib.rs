@@ -14,6 +14,7 @@ mod api;
 mod criteria;
 mod demo;
 mod error;
+mod hold;
 mod limits;
 mod modules;
 mod oauth;
@@ -35,6 +36,7 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use serde_json::Value;
 
+pub use crate::hold::Hold;
 use crate::limits::Limits;
 use crate::oauth::Accounts;
 use crate::paging::PageTokens;
@@ -100,6 +102,7 @@ impl ZohoEmulator {
             watch,
             requests: Mutex::new(Vec::new()),
             latency: Mutex::new(Duration::ZERO),
+            holds: Default::default(),
         });
         // Callbacks go to loopback receivers in tests: never through a proxy.
         let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
@@ -152,6 +155,14 @@ impl ZohoEmulator {
         *lock(&self.shared.latency) = latency;
     }
 
+    /// Holds the next `method` request to `path` (e.g. `GET`,
+    /// `/crm/v8/Contacts/deleted`) on its way in until the returned hold is
+    /// released or dropped (at most 30 s): a test acts while a client
+    /// waits on the CRM (an extension for testing).
+    pub fn hold(&self, method: &str, path: &str) -> Hold {
+        self.shared.holds.add(method, path)
+    }
+
     /// Inserts a record directly: no notification, no validation beyond the
     /// module name. Fills `id`, `Owner`, `Created_By`, `Modified_By`,
     /// `Created_Time` and `Modified_Time` unless given (`Modified_Time`
@@ -179,6 +190,12 @@ impl ZohoEmulator {
     /// Every live record of the module, oldest id first.
     pub fn records(&self, module: &str) -> Vec<Value> {
         modules::module(module).map(|m| self.shared.store().rendered(m)).unwrap_or_default()
+    }
+
+    /// The id of a module's system-defined "All" custom view (19 digits,
+    /// fixed per module). Panics on an unknown module.
+    pub fn all_view(&self, module: &str) -> String {
+        store::all_view_id(known_module(module).name)
     }
 
     /// Adds a custom view; `criteria` uses the search syntax. Returns the cvid.
@@ -224,6 +241,7 @@ async fn record_request(State(shared): State<Arc<Shared>>, request: Request, nex
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
+    shared.holds.wait(&method, &path).await;
     let response = next.run(request).await;
     let mut requests = lock(&shared.requests);
     // Bounded: a load run must not grow the emulator without end.

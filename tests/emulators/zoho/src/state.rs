@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::hold::Holds;
 use crate::limits::Limits;
 use crate::oauth::Accounts;
 use crate::paging::PageTokens;
@@ -22,6 +23,8 @@ pub struct Shared {
     pub requests: Mutex<Vec<RecordedRequest>>,
     /// Added before answering each `/crm/v8` request (tests of timeouts and concurrency).
     pub latency: Mutex<Duration>,
+    /// Requests to hold on their way in (tests acting mid-request).
+    pub holds: Holds,
 }
 
 impl Shared {

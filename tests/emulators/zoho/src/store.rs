@@ -76,6 +76,13 @@ pub struct Store {
 /// Ids are 19 digits, like Zoho's.
 const FIRST_ID: u64 = 6_421_000_000_000_010_001;
 
+/// The id of a module's system-defined "All" view: 19 digits like every
+/// Zoho id (clients parse custom view ids as big integers), fixed per
+/// module so it is the same in every emulator.
+pub fn all_view_id(module: &str) -> String {
+    crate::modules::numeric_id(&format!("{module}:custom_views:All"))
+}
+
 impl Default for Store {
     fn default() -> Self {
         Store::new()
@@ -84,8 +91,7 @@ impl Default for Store {
 
 impl Store {
     pub fn new() -> Store {
-        let views =
-            MODULES.iter().map(|m| View { id: format!("{}_all", m.name), module: m.name, name: "All".into(), criteria: None }).collect();
+        let views = MODULES.iter().map(|m| View { id: all_view_id(m.name), module: m.name, name: "All".into(), criteria: None }).collect();
         Store {
             tables: MODULES.iter().map(|m| (m.name, BTreeMap::new())).collect(),
             matches: HashMap::new(),

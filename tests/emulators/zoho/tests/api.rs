@@ -621,17 +621,21 @@ async fn custom_views_filter_lists() {
         .iter()
         .map(|v| json!({"id": v["id"], "name": v["name"], "display_value": v["display_value"], "system_defined": v["system_defined"]}))
         .collect();
+    let all_view = crm.zoho.all_view("Contacts");
     assert_eq!(
         summary,
         vec![
-            json!({"id": "Contacts_all", "name": "All", "display_value": "All", "system_defined": true}),
+            json!({"id": all_view, "name": "All", "display_value": "All", "system_defined": true}),
             json!({"id": cvid, "name": "Gold customers", "display_value": "Gold customers", "system_defined": false}),
         ]
     );
     let in_view = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("cvid", &cvid)]).await;
     assert_eq!(ids(in_view.body["data"].as_array().unwrap()), vec![gold]);
-    let all = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("cvid", "Contacts_all")]).await;
+    let all = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("cvid", &all_view)]).await;
     assert_eq!(all.body["data"].as_array().unwrap().len(), 2);
+    // The readable ids of earlier emulator versions are gone.
+    let readable = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("cvid", "Contacts_all")]).await;
+    assert_eq!(readable.status, StatusCode::BAD_REQUEST);
     let unknown = crm.get("/crm/v8/Contacts", &[("fields", "Last_Name"), ("cvid", "123")]).await;
     assert_eq!((unknown.status, unknown.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_DATA")));
     // A view belongs to its module.
@@ -1581,6 +1585,33 @@ async fn field_metadata_and_custom_views_carry_zohos_properties() {
     let views = crm.get("/crm/v8/settings/custom_views", &[("module", "Contacts")]).await;
     assert!(views.body["info"]["count"].as_u64().is_some_and(|n| n >= 1), "{}", views.text);
     assert!(views.body["info"]["default"].is_string(), "{}", views.text);
+}
+
+#[tokio::test]
+async fn every_custom_view_id_is_numeric_like_zohos_the_all_views_included() {
+    let crm = Crm::start().await;
+    crm.zoho.add_custom_view("Accounts", "Retail", "(Industry:equals:Retail)");
+    let numeric = |id: &Value| id.as_str().is_some_and(|id| id.len() == 19 && id.bytes().all(|b| b.is_ascii_digit()));
+    let mut all_views = Vec::new();
+    for module in ["Contacts", "Accounts", "Products", "Leads", "Deals"] {
+        let views = crm.get("/crm/v8/settings/custom_views", &[("module", module)]).await;
+        for v in views.body["custom_views"].as_array().unwrap() {
+            // Zoho's client libraries parse view ids as big integers.
+            assert!(numeric(&v["id"]), "{module}: {v}");
+            assert!(v["id"].as_str().unwrap().parse::<u64>().is_ok(), "{module}: {v}");
+        }
+        let all = views.body["custom_views"].as_array().unwrap().iter().find(|v| v["name"] == "All").cloned().unwrap();
+        assert_eq!(all["id"], crm.zoho.all_view(module), "the All view's id is the one tests are told");
+        assert_eq!((all["system_defined"].as_bool(), all["default"].as_bool()), (Some(true), Some(true)));
+        assert_eq!(views.body["info"]["default"], all["id"], "the default is the All view");
+        all_views.push(all["id"].as_str().unwrap().to_string());
+    }
+    all_views.sort();
+    all_views.dedup();
+    assert_eq!(all_views.len(), 5, "each module's All view has its own id");
+    // The same in another emulator: tests and demos may keep them.
+    let other = Crm::start().await;
+    assert_eq!(other.zoho.all_view("Contacts"), crm.zoho.all_view("Contacts"));
 }
 
 #[tokio::test]
