@@ -564,3 +564,353 @@ async fn a_record_that_keeps_failing_appears_once_in_the_failure_log() {
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0].reason, "Text value is given for an Integer field (Tickets_Raised)");
 }
+
+/// `t` as RFC 3339 to the second, written in the offset `east` seconds east
+/// of UTC, as a CRM in that time zone writes it.
+fn in_offset(t: chrono::DateTime<chrono::Utc>, east: i32) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(east).unwrap()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+const INDIA: i32 = 5 * 3600 + 1800;
+const NEW_YORK: i32 = -5 * 3600;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_syncs_year_is_compared_as_instants_whatever_offset_the_crm_writes() {
+    let s = SyncSetup::start().await;
+    let now = chrono::Utc::now();
+    let year_ago = now - chrono::Duration::days(365);
+    // Both were modified just now; what decides is when they were created.
+    // Two hours before the window opens, in India's offset: as text it
+    // reads three and a half hours after the host's bound.
+    let outside = in_offset(year_ago - chrono::Duration::hours(2), INDIA);
+    // An hour inside the window, in New York's: as text, four hours before.
+    let inside = in_offset(year_ago + chrono::Duration::hours(1), NEW_YORK);
+    assert!(outside > utc(year_ago) && inside < utc(year_ago), "text order is the wrong order here: {outside} {inside}");
+    for (name, created) in [("Outside", &outside), ("Inside", &inside)] {
+        s.emulator.seed(
+            "Contacts",
+            json!({"Last_Name": name, "Email": format!("{name}@example.com"), "Created_Time": created, "Modified_Time": in_offset(now, INDIA)}),
+        );
+    }
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    s.engine.run().await.unwrap();
+    let names: Vec<String> = s.desk().list(Kind::Contact).iter().filter_map(|c| c.text("last_name").map(str::to_string)).collect();
+    assert_eq!(names, vec!["Inside".to_string()]);
+
+    // The feed's next walk starts at the newest modification seen, as an
+    // instant: a record changed later in another offset still comes.
+    s.emulator.seed(
+        "Contacts",
+        json!({"Last_Name": "Later", "Email": "later@example.com", "Modified_Time": in_offset(chrono::Utc::now() + chrono::Duration::seconds(2), NEW_YORK)}),
+    );
+    s.engine.run().await.unwrap();
+    assert_eq!(contacts_by_email(&s, "later@example.com").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_views_are_chosen_by_the_crms_numeric_ids_the_all_view_included() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Contacts", json!({"Last_Name": "InView", "Mailing_City": "London"}));
+    s.emulator.seed("Contacts", json!({"Last_Name": "OutOfView", "Mailing_City": "Paris"}));
+    let londoners = s.emulator.add_custom_view("Contacts", "Londoners", "(Mailing_City:equals:London)");
+    let plugin = s.state.registry.plugin("zoho-crm").unwrap();
+    let views = plugin.list_views(deskpane::contract::Module::Contacts).await.unwrap();
+    let listed: Vec<(String, String)> = views.iter().map(|v| (v.name.clone(), v.id.clone())).collect();
+    let all = s.emulator.all_view("Contacts");
+    assert_eq!(listed, vec![("All".to_string(), all.clone()), ("Londoners".to_string(), londoners.clone())]);
+    assert!(views.iter().all(|v| v.id.len() == 19 && v.id.parse::<u64>().is_ok()), "numeric ids, as Zoho's: {listed:?}");
+
+    // Chosen by id, the All view syncs every contact.
+    s.enable(&[SyncModule::Contacts], |m| m.list_views = vec![all.clone()]).await;
+    s.engine.run().await.unwrap();
+    assert_eq!(s.desk().list(Kind::Contact).len(), 2);
+    assert!(s.engine.store().failures("zoho-crm").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn products_sync_one_way_or_two_way_within_the_chosen_departments() {
+    let support = |m: &mut deskpane::sync::ModuleSettings| m.departments = vec!["Support".into()];
+    let price = |s: &SyncSetup, name: &str| s.desk().find(Kind::Product, "product_name", name)[0].fields.get("unit_price").cloned();
+    let crm_product = |s: &SyncSetup, name: &str| s.emulator.records("Products").into_iter().find(|p| p["Product_Name"] == name);
+
+    // One-way: the CRM is the master of the catalogue.
+    let s = SyncSetup::start().await;
+    let widget = s.emulator.seed("Products", json!({"Product_Name": "Widget", "Department": "Support", "Unit_Price": 9.5}));
+    s.emulator.seed("Products", json!({"Product_Name": "Gadget", "Department": "Sales"}));
+    s.desk().create(Kind::Product, fields(json!({"product_name": "Gizmo", "department": "Support"})), "api").unwrap();
+    s.enable(&[SyncModule::Products], |m| {
+        m.direction = Direction::CrmToDesk;
+        support(m);
+    })
+    .await;
+    s.engine.run().await.unwrap();
+    assert_eq!(s.desk().find(Kind::Product, "product_name", "Widget").len(), 1);
+    assert!(s.desk().find(Kind::Product, "product_name", "Gadget").is_empty(), "another department stays out");
+    assert!(crm_product(&s, "Gizmo").is_none(), "one-way: nothing goes to the CRM");
+    let desk_widget = s.desk().find(Kind::Product, "product_name", "Widget").remove(0);
+    s.desk().update(Kind::Product, &desk_widget.id, fields(json!({"unit_price": 12})), "agent:1").unwrap();
+    s.engine.run().await.unwrap();
+    assert_eq!(s.emulator.record("Products", &widget).unwrap()["Unit_Price"], 9.5, "a desk edit stays in the desk");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    crm_edit(&s, "Products", &widget, json!({"Unit_Price": 11})).await;
+    s.engine.run().await.unwrap();
+    assert_eq!(price(&s, "Widget"), Some(json!(11)), "the CRM's edit wins");
+
+    // Two-way: both sides, still only the chosen departments.
+    let s = SyncSetup::start().await;
+    let widget = s.emulator.seed("Products", json!({"Product_Name": "Widget", "Department": "Support", "Unit_Price": 9.5}));
+    s.emulator.seed("Products", json!({"Product_Name": "Gadget", "Department": "Sales"}));
+    let gizmo = s.desk().create(Kind::Product, fields(json!({"product_name": "Gizmo", "department": "Support"})), "api").unwrap();
+    let sprocket = s.desk().create(Kind::Product, fields(json!({"product_name": "Sprocket", "department": "Sales"})), "api").unwrap();
+    s.enable(&[SyncModule::Products], support).await;
+    s.engine.run().await.unwrap();
+    assert!(crm_product(&s, "Gizmo").is_some() && crm_product(&s, "Sprocket").is_none());
+    assert!(s.desk().find(Kind::Product, "product_name", "Gadget").is_empty());
+    s.desk().update(Kind::Product, &gizmo.id, fields(json!({"unit_price": 4.25})), "agent:1").unwrap();
+    s.desk().update(Kind::Product, &sprocket.id, fields(json!({"unit_price": 1})), "agent:1").unwrap();
+    crm_edit(&s, "Products", &widget, json!({"Unit_Price": 10})).await;
+    s.engine.run().await.unwrap();
+    assert_eq!(crm_product(&s, "Gizmo").unwrap()["Unit_Price"], 4.25, "a desk edit reaches the CRM");
+    assert!(crm_product(&s, "Sprocket").is_none(), "a later edit in another department stays in the desk");
+    assert_eq!(price(&s, "Widget"), Some(json!(10)), "a CRM edit reaches the desk");
+    assert!(s.engine.store().failures("zoho-crm").is_empty(), "{:?}", s.engine.store().failures("zoho-crm"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_sync_leaves_desk_records_older_than_a_year_until_they_change() {
+    let s = SyncSetup::start().await;
+    let now = chrono::Utc::now();
+    let contact = |name: &str| fields(json!({"last_name": name, "email": format!("{}@example.com", name.to_lowercase())}));
+    let elder = s.desk().create_dated(Kind::Contact, contact("Elder"), &utc(now - chrono::Duration::days(400)), "api").unwrap();
+    s.desk().create_dated(Kind::Contact, contact("Junior"), &utc(now - chrono::Duration::days(300)), "api").unwrap();
+    s.desk().create(Kind::Contact, contact("Fresh"), "api").unwrap();
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    let report = s.engine.run().await.unwrap();
+    // The desk's change log holds the older record's creation too: the
+    // window applies to it as well.
+    assert!(crm_contacts_by_email(&s, "elder@example.com").is_empty(), "created more than a year ago: not exported");
+    assert_eq!(crm_contacts_by_email(&s, "junior@example.com").len(), 1);
+    assert_eq!(crm_contacts_by_email(&s, "fresh@example.com").len(), 1);
+    assert_eq!(report.exported[&SyncModule::Contacts].added, 2, "{report:?}");
+
+    // After the first sync, a change sends it like any other record.
+    s.desk().update(Kind::Contact, &elder.id, fields(json!({"title": "Returning"})), "agent:1").unwrap();
+    s.engine.run().await.unwrap();
+    let crm = crm_contacts_by_email(&s, "elder@example.com");
+    assert_eq!(crm.len(), 1);
+    assert_eq!(crm[0]["Title"], "Returning");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn never_delete_in_the_desk_keeps_the_desk_record_and_only_unmaps_it() {
+    let s = SyncSetup::start().await;
+    let crm_id = s.emulator.seed("Contacts", json!({"Last_Name": "Stays", "Email": "stays@example.com", "Title": "Buyer"}));
+    s.enable(&[SyncModule::Contacts], |m| m.on_crm_delete = OnCrmDelete::Never).await;
+    s.engine.run().await.unwrap();
+    let desk = contacts_by_email(&s, "stays@example.com").remove(0);
+
+    crm_delete(&s, "Contacts", &[&crm_id]).await;
+    s.engine.run().await.unwrap();
+    let kept = s.desk().get(Kind::Contact, &desk.id).expect("the desk record stays");
+    assert_eq!((kept.text("last_name"), kept.text("title")), (Some("Stays"), Some("Buyer")));
+    assert!(s.desk().recycle_bin().is_empty(), "nothing went to the recycle bin");
+    assert!(s.engine.store().crm_id("zoho-crm", SyncModule::Contacts, &desk.id).is_none(), "unmapped");
+    assert!(s.engine.store().failures("zoho-crm").is_empty(), "{:?}", s.engine.store().failures("zoho-crm"));
+
+    // It still syncs: updated in the desk, it goes to the CRM as a new record.
+    s.desk().update(Kind::Contact, &desk.id, fields(json!({"title": "Buyer again"})), "agent:1").unwrap();
+    s.engine.run().await.unwrap();
+    let crm = crm_contacts_by_email(&s, "stays@example.com");
+    assert_eq!(crm.len(), 1);
+    assert_ne!(crm[0]["id"], crm_id.as_str());
+    assert_eq!(crm[0]["Title"], "Buyer again");
+    assert_eq!(s.engine.store().crm_id("zoho-crm", SyncModule::Contacts, &desk.id).as_deref(), crm[0]["id"].as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sync_history_keeps_seven_days() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Contacts", json!({"Last_Name": "Logged", "Email": "logged@example.com"}));
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    s.engine.run().await.unwrap();
+    let store = s.engine.store();
+    let history = store.history("zoho-crm");
+    assert!(!history.is_empty());
+    let days_on = |days: i64| utc(chrono::Utc::now() + chrono::Duration::days(days));
+    assert_eq!(store.history_at("zoho-crm", &days_on(6)), history, "six days on: kept");
+    // A quiet week: read, not written, and it is gone.
+    assert!(store.history_at("zoho-crm", &days_on(8)).is_empty(), "eight days on: pruned");
+    assert!(store.history("zoho-crm").is_empty(), "pruned for good, not hidden");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_the_integration_stops_a_run_in_progress_and_leaves_no_sync_state() {
+    let s = SyncSetup::start().await;
+    s.emulator.seed("Contacts", json!({"Last_Name": "Before", "Email": "before@example.com"}));
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    let engine = s.state.sync.engine("zoho-crm").unwrap();
+    engine.run().await.unwrap();
+    // A change on each side for the next run.
+    s.emulator.seed("Contacts", json!({"Last_Name": "Incoming", "Email": "incoming@example.com"}));
+    s.desk().create(Kind::Contact, fields(json!({"last_name": "Outgoing", "email": "outgoing@example.com"})), "api").unwrap();
+
+    // The next run waits on the CRM's feed while the integration is deleted
+    // (as the console deletes it).
+    let mut hold = s.emulator.hold("GET", "/crm/v8/Contacts");
+    let running = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run().await }
+    });
+    hold.reached().await;
+    s.state.registry.remove("zoho-crm").unwrap();
+    s.state.sync.forget("zoho-crm").unwrap();
+    hold.release();
+    let err = running.await.unwrap().unwrap_err();
+    assert_eq!(err.to_string(), "no plugin `zoho-crm` is installed");
+
+    assert!(contacts_by_email(&s, "incoming@example.com").is_empty(), "the page that came after the delete was not applied");
+    assert!(crm_contacts_by_email(&s, "outgoing@example.com").is_empty(), "nothing was exported after the delete");
+    let store = s.engine.store();
+    assert!(store.settings("zoho-crm").is_none() && store.hook_token("zoho-crm").is_none());
+    assert!(store.crm_cursor("zoho-crm", SyncModule::Contacts).is_none() && store.desk_seq("zoho-crm").is_none());
+    assert!(!store.first_sync_done("zoho-crm", SyncModule::Contacts));
+    assert_eq!(store.mapped_count("zoho-crm", SyncModule::Contacts), 0);
+    assert!(store.history("zoho-crm").is_empty() && store.failures("zoho-crm").is_empty());
+
+    // And no run starts again.
+    let before = s.emulator.requests().len();
+    assert!(s.state.sync.engine("zoho-crm").is_err());
+    assert!(engine.run().await.is_err());
+    assert_eq!(s.emulator.requests().len(), before, "not one request after the delete");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn once_the_integration_is_deleted_no_notification_or_change_moves_data() {
+    let s = deskpane_tests::DeskServer::start().await;
+    let admin = s.admin().await;
+    let sync = s.api("admin/plugins/zoho-crm/sync");
+    let mut settings: Value = admin.get(&sync).send().await.unwrap().json::<Value>().await.unwrap()["settings"].clone();
+    settings["modules"]["contacts"]["enabled"] = json!(true);
+    assert_eq!(admin.put(&sync).json(&settings).send().await.unwrap().status(), 200);
+    admin.post(format!("{sync}/run")).send().await.unwrap();
+    deskpane_tests::eventually("the first sync is done", || async {
+        let o: Value = admin.get(&sync).send().await.unwrap().json().await.unwrap();
+        o["modules"]["contacts"]["first_sync_done"] == true && o["progress"]["running"] == false
+    })
+    .await;
+    let token = s.state.sync.hook_token("zoho-crm").expect("the CRM was asked to notify the desk");
+
+    assert_eq!(admin.delete(s.api("admin/plugins/zoho-crm")).send().await.unwrap().status(), 204);
+    // A notification the CRM still sends, with the token it was given, is
+    // not taken.
+    let notification = json!({"module": "Contacts", "ids": ["1"], "operation": "insert", "token": token, "channel_id": "1"});
+    let hook = reqwest::Client::new().post(format!("{}/hooks/zoho-crm", s.url)).json(&notification).send().await.unwrap();
+    assert_eq!(hook.status(), 404);
+
+    // Changes on either side, and a poll: nothing moves.
+    let before = s.emulator.requests().len();
+    let agent = s.agent().await;
+    let created =
+        agent.post(s.api("contacts")).json(&json!({"fields": {"last_name": "After", "email": "after@example.com"}})).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let crm_write = reqwest::Client::new()
+        .post(format!("{}/crm/v8/Contacts", s.emulator.base_url()))
+        .header("Authorization", format!("Zoho-oauthtoken {}", s.emulator.issue_access_token()))
+        .json(&json!({"data": [{"Last_Name": "Unheard", "Email": "unheard@example.com"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(crm_write.status().is_success());
+    s.state.sync.trigger();
+    // The sync loop gathers a burst for half a second before it runs.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let after: Vec<_> = s.emulator.requests().into_iter().skip(before).map(|r| format!("{} {}", r.method, r.path)).collect();
+    assert_eq!(after, vec!["POST /crm/v8/Contacts".to_string()], "only the CRM user's own write");
+    assert!(s.state.desk.find(Kind::Contact, "email", "unheard@example.com").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mapping_saved_during_a_run_is_honoured_by_the_rest_of_the_run() {
+    let s = SyncSetup::start().await;
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    s.engine.run().await.unwrap();
+    s.desk().create(Kind::Contact, fields(json!({"last_name": "Mid", "email": "mid@example.com", "title": "CEO"})), "api").unwrap();
+
+    // The run waits on the CRM's feed while the admin unmaps Title.
+    let mut hold = s.emulator.hold("GET", "/crm/v8/Contacts");
+    let running = tokio::spawn({
+        let engine = s.engine.clone();
+        async move { engine.run().await }
+    });
+    hold.reached().await;
+    let mut settings = s.engine.settings();
+    settings.modules.get_mut(&SyncModule::Contacts).unwrap().fields.retain(|p| p.desk != "title");
+    s.engine.set_settings(settings).await.unwrap();
+    hold.release();
+    let report = running.await.unwrap().unwrap();
+    assert_eq!(report.exported[&SyncModule::Contacts].added, 1, "{report:?}");
+    let crm = crm_contacts_by_email(&s, "mid@example.com");
+    assert_eq!(crm.len(), 1);
+    assert!(crm[0]["Title"].is_null(), "the field unmapped during the run stayed out: {}", crm[0]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pause_during_a_run_stops_it_before_anything_more_moves() {
+    let s = SyncSetup::start().await;
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    s.engine.run().await.unwrap();
+    s.emulator.seed("Contacts", json!({"Last_Name": "Waiting", "Email": "waiting@example.com"}));
+    s.desk().create(Kind::Contact, fields(json!({"last_name": "Held", "email": "held@example.com"})), "api").unwrap();
+
+    let mut hold = s.emulator.hold("GET", "/crm/v8/Contacts");
+    let running = tokio::spawn({
+        let engine = s.engine.clone();
+        async move { engine.run().await }
+    });
+    hold.reached().await;
+    s.engine.set_paused(true).await.unwrap();
+    hold.release();
+    assert!(running.await.unwrap().unwrap().paused);
+    assert!(contacts_by_email(&s, "waiting@example.com").is_empty(), "the page that came after the pause was not applied");
+    assert!(crm_contacts_by_email(&s, "held@example.com").is_empty(), "nothing was exported after the pause");
+
+    // Resumed, the next run moves both: nothing was skipped.
+    s.engine.set_paused(false).await.unwrap();
+    s.engine.run().await.unwrap();
+    assert_eq!(contacts_by_email(&s, "waiting@example.com").len(), 1);
+    assert_eq!(crm_contacts_by_email(&s, "held@example.com").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restoring_a_contact_from_the_recycle_bin_syncs_it_again() {
+    let s = deskpane_tests::DeskServer::start().await;
+    let admin = s.admin().await;
+    let sync = s.api("admin/plugins/zoho-crm/sync");
+    let mut settings: Value = admin.get(&sync).send().await.unwrap().json::<Value>().await.unwrap()["settings"].clone();
+    settings["modules"]["contacts"]["enabled"] = json!(true);
+    settings["modules"]["contacts"]["on_desk_delete"] = json!("always");
+    assert_eq!(admin.put(&sync).json(&settings).send().await.unwrap().status(), 200);
+    admin.post(format!("{sync}/run")).send().await.unwrap();
+    let in_crm = || s.emulator.records("Contacts").iter().any(|c| c["Email"] == "restored@example.com");
+    let created: Value = admin
+        .post(s.api("contacts"))
+        .json(&json!({"fields": {"last_name": "Restored", "email": "restored@example.com"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    deskpane_tests::eventually("the new contact is in the CRM", || async { in_crm() }).await;
+    assert_eq!(admin.delete(s.api(&format!("contacts/{id}"))).send().await.unwrap().status(), 200);
+    deskpane_tests::eventually("the deleted contact is gone from the CRM", || async { !in_crm() }).await;
+
+    let restored = admin.post(s.api(&format!("recycle-bin/contacts/{id}/restore"))).send().await.unwrap();
+    assert_eq!(restored.status(), 200);
+    deskpane_tests::eventually("the restored contact is in the CRM again", || async { in_crm() }).await;
+}

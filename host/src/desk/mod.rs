@@ -223,6 +223,37 @@ impl Desk {
     where
         F: Fn(&[TransactionalTree], &Record) -> TxResult<()>,
     {
+        self.write(kind, id, fields, origin, None, extra, also)
+    }
+
+    /// Creates a record that was created elsewhere at `created_at` (RFC
+    /// 3339): records brought over from another help desk keep their age,
+    /// which the sync's first-sync window goes by. The change log notes the
+    /// creation now, as any other.
+    pub fn create_dated(&self, kind: Kind, fields: Map<String, Value>, created_at: &str, origin: &str) -> Result<Record, DeskError> {
+        if chrono::DateTime::parse_from_rfc3339(created_at).is_err() {
+            let errors = vec![FieldError { field: "created_at".into(), message: "must be an RFC 3339 date-time".into() }];
+            return Err(DeskError::Invalid { kind, errors });
+        }
+        let record = self.write(kind, None, fields, origin, Some(created_at), &[], |_, _| Ok(()))?;
+        self.db.flush()?;
+        Ok(record)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write<F>(
+        &self,
+        kind: Kind,
+        id: Option<&str>,
+        fields: Map<String, Value>,
+        origin: &str,
+        created_at: Option<&str>,
+        extra: &[sled::Tree],
+        also: F,
+    ) -> Result<Record, DeskError>
+    where
+        F: Fn(&[TransactionalTree], &Record) -> TxResult<()>,
+    {
         let errors = schema::validate(kind, &fields, id.is_some(), &|k, id| self.exists(k, id));
         if !errors.is_empty() {
             return Err(DeskError::Invalid { kind, errors });
@@ -254,7 +285,13 @@ impl Desk {
                     (record, Some(before), ChangeOp::Updated)
                 }
                 None => (
-                    Record { id: new_id.clone(), kind, fields: without_nulls(fields.clone()), created_at: at.clone(), updated_at: at },
+                    Record {
+                        id: new_id.clone(),
+                        kind,
+                        fields: without_nulls(fields.clone()),
+                        created_at: created_at.map(str::to_string).unwrap_or_else(|| at.clone()),
+                        updated_at: at,
+                    },
                     None,
                     ChangeOp::Created,
                 ),

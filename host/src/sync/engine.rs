@@ -19,6 +19,7 @@
 //! back equal to their fingerprint and change nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -87,6 +88,8 @@ pub struct SyncEngine {
     progress: Arc<Mutex<Progress>>,
     /// One run at a time.
     running: tokio::sync::Mutex<()>,
+    /// The integration was deleted: no run goes on (see [`Self::retire`]).
+    retired: AtomicBool,
 }
 
 /// The seeds' failure-log wording for a CRM error.
@@ -150,7 +153,54 @@ fn name_of<'a>(record: impl Fn(&str) -> Option<&'a Json>) -> String {
 
 impl SyncEngine {
     pub fn new(plugin: &str, registry: Arc<Registry>, desk: Desk, store: SyncStore) -> SyncEngine {
-        SyncEngine { plugin: plugin.to_string(), registry, desk, store, progress: Arc::default(), running: tokio::sync::Mutex::new(()) }
+        SyncEngine {
+            plugin: plugin.to_string(),
+            registry,
+            desk,
+            store,
+            progress: Arc::default(),
+            running: tokio::sync::Mutex::new(()),
+            retired: AtomicBool::new(false),
+        }
+    }
+
+    /// The integration was deleted: a run in progress stops at its next
+    /// checkpoint (see [`Self::checkpoint`]) and forgets again whatever it
+    /// wrote since the deletion; no run starts any more.
+    pub fn retire(&self) {
+        self.retired.store(true, Ordering::SeqCst);
+    }
+
+    fn retired(&self) -> bool {
+        self.retired.load(Ordering::SeqCst)
+    }
+
+    /// Whether a run may go on, asked before every CRM call that moves data
+    /// and before applying what one answered: not when the integration was
+    /// deleted, disabled or paused since the run began.
+    fn checkpoint(&self) -> Result<(), SyncError> {
+        if self.retired() {
+            return Err(SyncError::NotInstalled(self.plugin.clone()));
+        }
+        if self.registry.plugin(&self.plugin).is_none() {
+            return Err(SyncError::NotEnabled(self.plugin.clone()));
+        }
+        if self.settings().paused {
+            return Err(SyncError::Paused);
+        }
+        Ok(())
+    }
+
+    /// A module's settings as saved now, if it syncs: read afresh for every
+    /// page and batch, so a save during a run is honoured by the rest of it.
+    fn module_settings(&self, module: SyncModule) -> Option<ModuleSettings> {
+        self.settings().modules.remove(&module).filter(|m| m.enabled)
+    }
+
+    /// A module's settings as saved now, if it sends desk changes to the
+    /// CRM (enabled and two-way).
+    fn exporting(&self, module: SyncModule) -> Option<ModuleSettings> {
+        self.module_settings(module).filter(|m| m.direction == Direction::TwoWay)
     }
 
     fn origin(&self) -> String {
@@ -245,15 +295,38 @@ impl SyncEngine {
     }
 
     /// One sync run: import, then export, for every enabled module.
+    ///
+    /// Settings are read afresh for each page of the CRM's feed and each
+    /// batch sent to it, so a save during a run (a new mapping, a module
+    /// disabled or made one-way) is honoured by the rest of the run; only a
+    /// batch already on its way to the CRM goes as it was. A pause or the
+    /// integration's deletion during a run stops it at the next page or
+    /// batch; what the CRM answered after that is not applied.
     pub async fn run(&self) -> Result<RunReport, SyncError> {
         let _one = self.running.lock().await;
+        if self.retired() {
+            return Err(SyncError::NotInstalled(self.plugin.clone()));
+        }
         let settings = self.settings();
         if settings.paused {
             return Ok(RunReport { paused: true, ..Default::default() });
         }
         let plugin = self.plugin()?;
         self.set_progress(|p| *p = Progress { running: true, ..Default::default() });
-        let result = self.run_with(&plugin, &settings).await;
+        let modules: Vec<SyncModule> = settings.enabled().map(|(m, _)| m).collect();
+        let result = match self.run_with(&plugin, &modules).await {
+            // Paused while running: the rest waits for Resume (the desk's
+            // change-log position did not move, so nothing is skipped).
+            Err(SyncError::Paused) => Ok(RunReport { paused: true, ..Default::default() }),
+            other => other,
+        };
+        if self.retired() {
+            // Deleted while running: forget again what this run wrote after
+            // the deletion forgot the rest.
+            self.store.forget(&self.plugin)?;
+            self.set_progress(|p| p.running = false);
+            return Err(SyncError::NotInstalled(self.plugin.clone()));
+        }
         self.set_progress(|p| {
             p.running = false;
             p.last_error = result.as_ref().err().map(|e| e.to_string());
@@ -261,10 +334,14 @@ impl SyncEngine {
         result
     }
 
-    async fn run_with(&self, plugin: &Plugin, settings: &SyncSettings) -> Result<RunReport, SyncError> {
+    /// Runs the modules enabled when the run began, each with its settings
+    /// as saved when it gets its turn.
+    async fn run_with(&self, plugin: &Plugin, modules: &[SyncModule]) -> Result<RunReport, SyncError> {
         let mut report = RunReport::default();
         let mut metas = BTreeMap::new();
-        for (module, ms) in settings.enabled() {
+        for &module in modules {
+            self.checkpoint()?;
+            let Some(ms) = self.module_settings(module) else { continue };
             let meta = with_retry(|| plugin.describe_module(module.module())).await?;
             let first = !self.store.first_sync_done(&self.plugin, module);
             self.set_progress(|p| {
@@ -272,18 +349,20 @@ impl SyncEngine {
                 p.module = Some(module);
                 p.first_sync |= first;
             });
-            let counts = self.import(plugin, module, ms, first).await?;
+            let counts = self.import(plugin, module, &ms, first).await?;
             self.history(Flow::CrmToDesk, module, counts)?;
             report.imported.insert(module, counts);
             metas.insert(module, meta);
         }
         self.set_progress(|p| p.phase = "export".into());
-        report.exported = self.export(plugin, settings, &metas).await?;
+        report.exported = self.export(plugin, &metas).await?;
         for (module, counts) in &report.exported {
             self.history(Flow::DeskToCrm, *module, *counts)?;
         }
-        for (module, _) in settings.enabled() {
-            if !self.store.first_sync_done(&self.plugin, module) {
+        // A module disabled during the run has its first sync again when
+        // it is enabled.
+        for &module in metas.keys() {
+            if !self.store.first_sync_done(&self.plugin, module) && self.module_settings(module).is_some() {
                 self.store.set_first_sync_done(&self.plugin, module)?;
             }
         }
@@ -306,15 +385,21 @@ impl SyncEngine {
 
     // ---- CRM -> desk ----
 
+    /// Imports a module's CRM changes. The feed's query (list views, the
+    /// first sync's year) holds for the whole walk, since the CRM's cursor
+    /// belongs to it; the rest of the settings are read for every page.
     async fn import(&self, plugin: &Plugin, module: SyncModule, ms: &ModuleSettings, first: bool) -> Result<Counts, SyncError> {
-        let since = first.then(|| crate::clock::days_ago(365));
+        let since = first.then(|| crate::clock::days_ago(FIRST_SYNC_DAYS));
         let query = FeedQuery { list_views: ms.list_views.clone(), since, filters: vec![], page_size: 200 };
         let mut cursor = self.store.crm_cursor(&self.plugin, module);
         let mut counts = Counts::default();
         loop {
             let page = with_retry(|| plugin.changes(module.module(), &query, cursor.as_deref())).await?;
+            // Applied with the settings as they are now, if still allowed to.
+            self.checkpoint()?;
+            let Some(ms) = self.module_settings(module) else { return Ok(counts) };
             for change in &page.changes {
-                self.apply_crm_change(module, ms, change, &mut counts)?;
+                self.apply_crm_change(module, &ms, change, &mut counts)?;
             }
             self.set_progress(|p| p.done += page.changes.len() as u64);
             // The page's records are written: only now move the cursor.
@@ -567,22 +652,30 @@ impl SyncEngine {
 
     // ---- desk -> CRM ----
 
+    /// Exports the desk's changes of the modules imported in this run
+    /// (`metas`: their CRM field metadata).
     async fn export(
         &self,
         plugin: &Plugin,
-        settings: &SyncSettings,
         metas: &BTreeMap<SyncModule, Vec<FieldMeta>>,
     ) -> Result<BTreeMap<SyncModule, Counts>, SyncError> {
+        self.checkpoint()?;
+        let settings = self.settings();
+        let exported = |module: &SyncModule| {
+            metas.contains_key(module) && settings.modules.get(module).is_some_and(|m| m.enabled && m.direction == Direction::TwoWay)
+        };
+        // First sync: the desk's records created during the last year.
+        let first: BTreeSet<SyncModule> =
+            SyncModule::ALL.into_iter().filter(|m| exported(m) && !self.store.first_sync_done(&self.plugin, *m)).collect();
         let mut pending: BTreeMap<SyncModule, BTreeSet<String>> = BTreeMap::new();
-        // First sync: the desk's records of the last year not yet mapped.
-        let year_ago = crate::clock::days_ago(365);
-        for (module, ms) in settings.enabled() {
-            if ms.direction == Direction::TwoWay && !self.store.first_sync_done(&self.plugin, module) {
-                let ids = self.desk.list(module.kind()).into_iter().filter(|r| r.created_at >= year_ago).map(|r| r.id);
-                pending.entry(module).or_default().extend(ids);
-            }
+        for &module in &first {
+            let ids = self.desk.list(module.kind()).into_iter().filter(within_first_sync).map(|r| r.id);
+            pending.entry(module).or_default().extend(ids);
         }
-        // Then what changed since the last export.
+        // Then what changed since the last export; for a module in its
+        // first sync, only records of the last year: the change log holds
+        // every record the desk ever wrote, and older ones wait until they
+        // change after the first sync.
         let origin = self.origin();
         let mut seq = self.store.desk_seq(&self.plugin);
         let mut deletions = Vec::new();
@@ -590,10 +683,10 @@ impl SyncEngine {
             let changes = self.desk.changes_after(seq, 1000);
             let Some(last) = changes.last().map(|c| c.seq) else { break };
             for c in changes.iter().filter(|c| c.origin != origin) {
-                let Some(module) = module_of(c.kind) else { continue };
-                let Some(ms) = settings.modules.get(&module).filter(|m| m.enabled && m.direction == Direction::TwoWay) else { continue };
+                let Some(module) = module_of(c.kind).filter(exported) else { continue };
                 match c.op {
-                    ChangeOp::Deleted => deletions.push((module, ms.on_desk_delete, c.id.clone())),
+                    ChangeOp::Deleted => deletions.push((module, c.id.clone())),
+                    _ if first.contains(&module) => {}
                     _ => {
                         pending.entry(module).or_default().insert(c.id.clone());
                     }
@@ -603,13 +696,16 @@ impl SyncEngine {
         }
         let mut out = BTreeMap::new();
         for (module, ids) in pending {
-            let (Some(ms), Some(meta)) = (settings.modules.get(&module), metas.get(&module)) else { continue };
-            let counts = self.export_records(plugin, module, ms, meta, ids, Patience::Background).await?;
+            let Some(meta) = metas.get(&module) else { continue };
+            let counts = self.export_records(plugin, module, meta, ids, Patience::Background).await?;
             out.insert(module, counts);
         }
-        for (module, preference, desk_id) in deletions {
+        for (module, desk_id) in deletions {
+            self.checkpoint()?;
+            // The delete preference as saved now.
+            let Some(ms) = self.exporting(module) else { continue };
             if let Some(crm_id) = self.store.crm_id(&self.plugin, module, &desk_id) {
-                if preference == OnDeskDelete::Always {
+                if ms.on_desk_delete == OnDeskDelete::Always {
                     let outcome = with_retry(|| plugin.delete(module.module(), std::slice::from_ref(&crm_id))).await?;
                     if let Some(Err(e)) = outcome.first() {
                         if !matches!(e, ConnectorError::NotFound(_)) {
@@ -669,20 +765,44 @@ impl SyncEngine {
         Ok(fields)
     }
 
+    /// Sends desk records to the CRM, 100 at a time, each batch with the
+    /// module's settings as saved when it is made.
     async fn export_records(
         &self,
         plugin: &Plugin,
         module: SyncModule,
-        ms: &ModuleSettings,
         meta: &[FieldMeta],
         ids: BTreeSet<String>,
         patience: Patience,
     ) -> Result<Counts, SyncError> {
         let mut counts = Counts::default();
-        let mut batch: Vec<(String, CrmRecord, Values, bool)> = Vec::new();
-        // Duplicate-key values claimed by a record of this batch.
+        // Duplicate-key values claimed by a record of this run.
         let mut claimed: HashMap<String, String> = HashMap::new();
+        let ids: Vec<String> = ids.into_iter().collect();
+        for chunk in ids.chunks(BATCH) {
+            self.checkpoint()?;
+            // Disabled or made one-way during the run: nothing more goes out.
+            let Some(ms) = self.exporting(module) else { break };
+            let batch = self.export_batch(module, &ms, meta, chunk, &mut claimed, &mut counts)?;
+            self.send_batch(plugin, module, &ms, batch, patience, &mut counts).await?;
+        }
+        Ok(counts)
+    }
+
+    /// The CRM records to write for these desk records: only fields the desk
+    /// changed since the last sync. Records that cannot go are logged.
+    fn export_batch(
+        &self,
+        module: SyncModule,
+        ms: &ModuleSettings,
+        meta: &[FieldMeta],
+        ids: &[String],
+        claimed: &mut HashMap<String, String>,
+        counts: &mut Counts,
+    ) -> Result<Vec<Outgoing>, SyncError> {
+        let mut batch = Vec::new();
         for id in ids {
+            let id = id.clone();
             let Some(record) = self.desk.get(module.kind(), &id) else { continue };
             if module == SyncModule::Products
                 && !ms.departments.is_empty()
@@ -707,7 +827,7 @@ impl SyncEngine {
                 Ok(fields) if fields.is_empty() && crm_id.is_some() => continue,
                 Ok(fields) => {
                     if crm_id.is_none() {
-                        if let Some(holder) = self.key_holder(module, &record, &mut claimed) {
+                        if let Some(holder) = self.key_holder(module, &record, claimed) {
                             counts.failed += 1;
                             let reason = duplicate_in_desk(module, &holder);
                             self.fail(Failure::new(Flow::DeskToCrm, module, name_of(|f| record.fields.get(f)), reason).desk(Some(id)))?;
@@ -727,59 +847,73 @@ impl SyncEngine {
                 }
             }
         }
+        Ok(batch)
+    }
+
+    /// Writes a batch to the CRM and records what it acknowledged.
+    async fn send_batch(
+        &self,
+        plugin: &Plugin,
+        module: SyncModule,
+        ms: &ModuleSettings,
+        batch: Vec<Outgoing>,
+        patience: Patience,
+        counts: &mut Counts,
+    ) -> Result<(), SyncError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         // Contacts match by email, accounts and products by name, so a
         // record the CRM took but we did not record is not created twice.
         let key = ms.fields.iter().find(|p| p.desk == module.duplicate_key()).map(|p| p.crm.clone());
         let duplicate_check: Vec<String> = key.into_iter().collect();
-        for chunk in batch.chunks(100) {
-            let records: Vec<CrmRecord> = chunk.iter().map(|(_, r, _, _)| r.clone()).collect();
-            let outcomes = patience.call(|| plugin.upsert(module.module(), &records, &duplicate_check)).await?;
-            for ((desk_id, record, values, creating), outcome) in chunk.iter().zip(outcomes) {
-                match outcome {
-                    Ok(written) => {
-                        let fingerprint = Fingerprint { values: values.clone(), crm_time: written.modified_time.clone() };
-                        match self.store.link(&self.plugin, module, desk_id, &written.id, &fingerprint) {
-                            Ok(()) => {
-                                self.store.clear_failures(&self.plugin, module, Some(desk_id), None)?;
-                                if *creating {
-                                    counts.added += 1;
-                                } else {
-                                    counts.updated += 1;
-                                }
-                            }
-                            Err(e) => {
-                                counts.failed += 1;
-                                let name = self
-                                    .desk
-                                    .get(module.kind(), desk_id)
-                                    .map(|r| name_of(|f| r.fields.get(f)))
-                                    .unwrap_or_else(|| desk_id.clone());
-                                self.fail(
-                                    Failure::new(Flow::DeskToCrm, module, name, e.to_string())
-                                        .desk(Some(desk_id.clone()))
-                                        .crm(Some(written.id.clone()))
-                                        .with_record(record),
-                                )?;
+        let records: Vec<CrmRecord> = batch.iter().map(|(_, r, _, _)| r.clone()).collect();
+        let outcomes = patience.call(|| plugin.upsert(module.module(), &records, &duplicate_check)).await?;
+        for ((desk_id, record, values, creating), outcome) in batch.iter().zip(outcomes) {
+            match outcome {
+                Ok(written) => {
+                    let fingerprint = Fingerprint { values: values.clone(), crm_time: written.modified_time.clone() };
+                    match self.store.link(&self.plugin, module, desk_id, &written.id, &fingerprint) {
+                        Ok(()) => {
+                            self.store.clear_failures(&self.plugin, module, Some(desk_id), None)?;
+                            if *creating {
+                                counts.added += 1;
+                            } else {
+                                counts.updated += 1;
                             }
                         }
-                    }
-                    Err(e) => {
-                        counts.failed += 1;
-                        let name =
-                            self.desk.get(module.kind(), desk_id).map(|r| name_of(|f| r.fields.get(f))).unwrap_or_else(|| desk_id.clone());
-                        self.fail(
-                            Failure::new(Flow::DeskToCrm, module, name, reason(&e))
-                                .desk(Some(desk_id.clone()))
-                                .crm(record.id.clone())
-                                .with_record(record),
-                        )?;
+                        Err(e) => {
+                            counts.failed += 1;
+                            let name = self
+                                .desk
+                                .get(module.kind(), desk_id)
+                                .map(|r| name_of(|f| r.fields.get(f)))
+                                .unwrap_or_else(|| desk_id.clone());
+                            self.fail(
+                                Failure::new(Flow::DeskToCrm, module, name, e.to_string())
+                                    .desk(Some(desk_id.clone()))
+                                    .crm(Some(written.id.clone()))
+                                    .with_record(record),
+                            )?;
+                        }
                     }
                 }
+                Err(e) => {
+                    counts.failed += 1;
+                    let name =
+                        self.desk.get(module.kind(), desk_id).map(|r| name_of(|f| r.fields.get(f))).unwrap_or_else(|| desk_id.clone());
+                    self.fail(
+                        Failure::new(Flow::DeskToCrm, module, name, reason(&e))
+                            .desk(Some(desk_id.clone()))
+                            .crm(record.id.clone())
+                            .with_record(record),
+                    )?;
+                }
             }
-            self.store.flush()?;
-            self.set_progress(|p| p.done += chunk.len() as u64);
         }
-        Ok(counts)
+        self.store.flush()?;
+        self.set_progress(|p| p.done += batch.len() as u64);
+        Ok(())
     }
 
     /// The desk record that already holds `record`'s duplicate key (email,
@@ -815,10 +949,17 @@ impl SyncEngine {
             return Err(SyncError::Paused);
         }
         // Gone already: a later sync of the record succeeded.
-        let Some(failure) = self.store.take_failure(&self.plugin, failure_id)? else { return Ok(true) };
-        let settings = self.settings();
-        let Some(ms) = settings.modules.get(&failure.module) else { return Ok(false) };
+        let Some(failure) = self.store.failures(&self.plugin).into_iter().find(|f| f.id == failure_id) else { return Ok(true) };
+        // The module no longer syncs that way (disabled, or made one-way):
+        // the entry stays.
+        let ms = match failure.direction {
+            Flow::CrmToDesk => self.module_settings(failure.module),
+            Flow::DeskToCrm => self.exporting(failure.module),
+        };
+        let Some(ms) = ms else { return Ok(false) };
         let plugin = self.plugin()?;
+        self.store.take_failure(&self.plugin, failure_id)?;
+        let ms = &ms;
         let before = self.store.failures(&self.plugin).len();
         match failure.direction {
             Flow::CrmToDesk => {
@@ -832,13 +973,31 @@ impl SyncEngine {
                 if let Some(desk_id) = failure.desk_id.clone() {
                     // An admin clicked Try Again and waits: one attempt each.
                     let meta = plugin.describe_module(failure.module.module()).await?;
-                    self.export_records(&plugin, failure.module, ms, &meta, BTreeSet::from([desk_id]), Patience::Interactive).await?;
+                    self.export_records(&plugin, failure.module, &meta, BTreeSet::from([desk_id]), Patience::Interactive).await?;
                 }
             }
         }
         self.store.flush()?;
         Ok(self.store.failures(&self.plugin).len() <= before)
     }
+}
+
+/// A desk record on its way to the CRM: desk id, the CRM record to write,
+/// what both sides hold once the CRM takes it, and whether it is new there.
+type Outgoing = (String, CrmRecord, Values, bool);
+
+/// Records per write to the CRM.
+const BATCH: usize = 100;
+
+/// The first sync of a module takes the records created during this many
+/// days, on both sides.
+pub const FIRST_SYNC_DAYS: i64 = 365;
+
+/// Whether a desk record was created during the first sync's window
+/// (compared as times: the desk writes milliseconds, the window seconds).
+fn within_first_sync(record: &Record) -> bool {
+    let since = chrono::Utc::now() - chrono::Duration::days(FIRST_SYNC_DAYS);
+    conflict::parse(Some(&record.created_at)).is_some_and(|created| created >= since)
 }
 
 /// A value as text, empty when absent or null.

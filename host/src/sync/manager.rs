@@ -65,9 +65,14 @@ impl SyncManager {
         self.wake.notify_one();
     }
 
-    /// Deletes a plugin's sync state (the integration was deleted).
+    /// Deletes a plugin's sync state (the integration was deleted). Its
+    /// engine retires: a run in progress stops at its next page or batch
+    /// and forgets again what it wrote meanwhile; no run starts again, and
+    /// the plugin is no longer polled or notified (its hook token is gone).
     pub fn forget(&self, plugin: &str) -> Result<(), crate::desk::DeskError> {
-        self.engines.lock().expect("engines lock").remove(plugin);
+        if let Some(engine) = self.engines.lock().expect("engines lock").remove(plugin) {
+            engine.retire();
+        }
         self.catalog.forget(plugin);
         self.store.forget(plugin)
     }

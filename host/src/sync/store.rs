@@ -249,16 +249,18 @@ impl SyncStore {
         self.set_state(&format!("hook/{plugin}"), token)
     }
 
+    /// Adds an entry (its `at` is when it was written: RFC 3339 UTC to the
+    /// second, as [`crate::clock::now`]) and prunes as of then.
     pub fn add_history(&self, plugin: &str, entry: &HistoryEntry) -> Result<(), DeskError> {
         let key = format!("{plugin}/{}/{:020}", entry.at, self.db.generate_id().map_err(storage)?);
         self.history.insert(key, json(entry)).map_err(storage)?;
-        self.prune_history(plugin)
+        self.prune_history(plugin, &entry.at)
     }
 
-    /// Keeps 7 days: on every write and every read, so a quiet week does
-    /// not leave old entries behind.
-    fn prune_history(&self, plugin: &str) -> Result<(), DeskError> {
-        let cutoff = crate::clock::days_ago(HISTORY_DAYS);
+    /// Keeps 7 days before `now`: on every write and every read, so a quiet
+    /// week does not leave old entries behind.
+    fn prune_history(&self, plugin: &str, now: &str) -> Result<(), DeskError> {
+        let Some(cutoff) = history_cutoff(now) else { return Ok(()) };
         let old: Vec<_> = self
             .history
             .range(format!("{plugin}/").into_bytes()..format!("{plugin}/{cutoff}").into_bytes())
@@ -273,7 +275,14 @@ impl SyncStore {
 
     /// Newest first.
     pub fn history(&self, plugin: &str) -> Vec<HistoryEntry> {
-        if let Err(e) = self.prune_history(plugin) {
+        self.history_at(plugin, &crate::clock::now())
+    }
+
+    /// The history as it stands at `now` (RFC 3339): entries more than 7
+    /// days older are pruned first. [`Self::history`] is this at the clock's
+    /// now; tests pass a later time rather than wait a week.
+    pub fn history_at(&self, plugin: &str, now: &str) -> Vec<HistoryEntry> {
+        if let Err(e) = self.prune_history(plugin, now) {
             tracing::warn!(plugin, "pruning the sync history failed: {e}");
         }
         let mut out: Vec<HistoryEntry> =
@@ -352,12 +361,44 @@ impl SyncStore {
     }
 }
 
+/// Where the history kept at `now` begins, in the form history keys use
+/// (UTC to the second, so text order is time order).
+fn history_cutoff(now: &str) -> Option<String> {
+    let now = chrono::DateTime::parse_from_rfc3339(now).ok()?;
+    Some((now - chrono::Duration::days(HISTORY_DAYS)).with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 /// The seeds' message for a CRM record mapped to another desk record.
 pub const ALREADY_MAPPED: &str = "CRM ID is already mapped with another Support Entity";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_history_keeps_seven_days_whatever_the_offset_of_now() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let store = SyncStore::open(&db).unwrap();
+        let entry = |at: &str| HistoryEntry {
+            at: at.into(),
+            direction: Flow::CrmToDesk,
+            module: SyncModule::Contacts,
+            added: 1,
+            updated: 0,
+            failed: 0,
+        };
+        store.add_history("zoho-crm", &entry("2026-11-01T10:00:00Z")).unwrap();
+        store.add_history("zoho-crm", &entry("2026-11-05T10:00:00Z")).unwrap();
+        store.add_history("zoho", &entry("2026-11-01T10:00:00Z")).unwrap();
+        assert_eq!(store.history_at("zoho-crm", "2026-11-08T10:00:00Z").len(), 2, "exactly 7 days: kept");
+        // 2026-11-08T11:00:00Z, written in another offset.
+        let kept = store.history_at("zoho-crm", "2026-11-08T16:30:00+05:30");
+        assert_eq!(kept.iter().map(|e| e.at.as_str()).collect::<Vec<_>>(), vec!["2026-11-05T10:00:00Z"]);
+        assert_eq!(store.history_at("zoho", "2026-11-01T10:00:00Z").len(), 1, "another plugin's history is its own");
+        // A write prunes as of its own time.
+        store.add_history("zoho-crm", &entry("2026-11-13T10:00:00Z")).unwrap();
+        assert_eq!(store.history_at("zoho-crm", "2026-11-05T00:00:00Z").len(), 1, "pruned for good");
+    }
 
     #[test]
     fn forgetting_a_plugin_leaves_a_plugin_whose_id_it_prefixes_alone() {
