@@ -166,6 +166,24 @@ impl DeskServer {
         Self::serve(data, emulator, Some(salesforce)).await
     }
 
+    /// The demo desk (Zoho CRM) with CloudCX connected and recording
+    /// automatically into Zoho CRM; the CloudCX emulator has no demo data.
+    pub async fn with_cloudcx() -> (DeskServer, cloudcx_emulator::CloudcxEmulator) {
+        let s = Self::start().await;
+        let cx = Self::connect_cloudcx(&s).await;
+        (s, cx)
+    }
+
+    /// A fresh CloudCX emulator, connected to this desk as the demo does.
+    pub async fn connect_cloudcx(s: &DeskServer) -> cloudcx_emulator::CloudcxEmulator {
+        let cx = cloudcx_emulator::CloudcxEmulator::start(Default::default()).await.expect("CloudCX emulator starts");
+        let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
+        deskpane::demo::connect_cloudcx(&s.state.registry, &s.state.recorder, &plugins, &cx.base_url(), &cx.api_key())
+            .await
+            .expect("CloudCX connects");
+        cx
+    }
+
     /// A server on an existing data folder (as after a restart).
     pub async fn start_on(data: PathBuf, emulator: zoho_emulator::ZohoEmulator) -> DeskServer {
         Self::serve(data, emulator, None).await
