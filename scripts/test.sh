@@ -25,9 +25,9 @@ gate cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The pages' ES modules, type-checked from their JSDoc (web/tsconfig.json).
 gate sh -c 'cd tests/browser && npm run --silent typecheck'
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
-# The plugins' own unit tests (pure parts: SOQL, cursors, error mapping),
+# The plugins' own unit tests (pure parts: SOQL, times, cursors, error mapping),
 # natively with the default toolchain.
-(cd plugins && cargo test --quiet -p salesforce) 2>&1 | tee -a "$log" || status=$?
+(cd plugins && cargo test --quiet -p salesforce -p zoho-crm -p deskpane-plugin-sdk) 2>&1 | tee -a "$log" || status=$?
 cargo build --quiet -p deskpane -p zoho-emulator -p salesforce-emulator
 (cd tests/browser && npm test) 2>&1 | tee -a "$log" || status=$?
 # One closing line for the whole run: cargo prints a result line per test

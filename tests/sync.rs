@@ -914,3 +914,32 @@ async fn restoring_a_contact_from_the_recycle_bin_syncs_it_again() {
     assert_eq!(restored.status(), 200);
     deskpane_tests::eventually("the restored contact is in the CRM again", || async { in_crm() }).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crm_record_that_keeps_failing_appears_once_in_the_failure_log_until_it_syncs() {
+    let s = SyncSetup::start().await;
+    // The CRM's Title feeds the desk's mandatory last name: a CRM contact
+    // without a title fails there.
+    s.enable(&[SyncModule::Contacts], |m| {
+        m.fields.retain(|p| p.desk != "last_name" && p.crm != "Title");
+        m.fields.push(deskpane::sync::mapping::FieldPair { desk: "last_name".into(), crm: "Title".into() });
+    })
+    .await;
+    let crm_id = s.emulator.seed("Contacts", json!({"Last_Name": "Untitled", "Email": "untitled@example.com"}));
+    s.engine.run().await.unwrap();
+    for city in ["Leeds", "York"] {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        crm_edit(&s, "Contacts", &crm_id, json!({"Mailing_City": city})).await;
+        s.engine.run().await.unwrap();
+    }
+    let failures = s.engine.store().failures("zoho-crm");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].reason, "Mandatory Field Missing (last_name)");
+    assert_eq!(failures[0].crm_id.as_deref(), Some(crm_id.as_str()));
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    crm_edit(&s, "Contacts", &crm_id, json!({"Title": "Titled"})).await;
+    s.engine.run().await.unwrap();
+    assert_eq!(contacts_by_email(&s, "untitled@example.com")[0].text("last_name"), Some("Titled"));
+    assert!(s.engine.store().failures("zoho-crm").is_empty(), "the entry went when it synced");
+}
