@@ -258,3 +258,31 @@ async fn in_manual_mode_agents_create_a_case_from_the_ticket_and_nothing_is_crea
         agent.post(s.api(&format!("tickets/{}/record", unrelated.id))).json(&json!({"kind": "create-case"})).send().await.unwrap();
     assert_eq!(refused.status(), 404, "a ticket that did not come from a chat");
 }
+
+/// When webhooks do not arrive (here: refused), polling the contact
+/// centre's conversation feed records the chat all the same, once; and
+/// conversations from before recording was switched on are left alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn polling_the_feed_records_what_webhooks_did_not_bring_and_nothing_older() {
+    let s = DeskServer::start().await;
+    let cx = cloudcx_emulator::CloudcxEmulator::start(Default::default()).await.unwrap();
+    let old_visitor = cx.seed_visitor(json!({"name": "Old Timer", "email": "old@timer.example"}));
+    cx.seed_conversation(json!({"visitor_id": old_visitor, "channel": "web_chat", "agent_email": "sam.okafor@deskpane.example", "status": "ended", "started_at": "2026-01-01T10:00:00.000Z", "ended_at": "2026-01-01T10:05:00.000Z", "updated_at": "2026-01-01T10:05:00.000Z"}));
+    let plugins = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
+    deskpane::demo::connect_cloudcx(&s.state.registry, &s.state.recorder, &plugins, &cx.base_url(), &cx.api_key()).await.unwrap();
+    cx.set_signing_secret_override(Some("not-the-desks-secret"));
+
+    let visitor = cx.seed_visitor(json!({"name": "Polly Feed", "email": "polly@feed.example", "company": "Feedco"}));
+    let chat = cx.start_chat(&visitor, "sam.okafor@deskpane.example", "Anyone there?");
+    cx.end_chat(&chat, Some("polled"), None);
+    eventually("the webhooks were refused", || async { cx.deliveries().iter().filter(|d| d.status == Some(401)).count() >= 2 }).await;
+    assert!(zoho(&s, "Leads", "Email", "polly@feed.example").is_empty(), "nothing yet");
+
+    assert!(s.state.recorder.poll().await >= 1, "the feed brought the chat");
+    s.state.recorder.drain().await;
+    let leads = zoho(&s, "Leads", "Email", "polly@feed.example");
+    assert_eq!(leads.len(), 1);
+    assert_eq!(tasks_of(&s, leads[0]["id"].as_str().unwrap()).len(), 1, "the ended chat's task");
+    assert!(zoho(&s, "Leads", "Email", "old@timer.example").is_empty(), "older conversations are not recorded");
+    assert_eq!(s.state.recorder.poll().await, 0, "the next poll starts where the last ended");
+}

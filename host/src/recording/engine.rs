@@ -78,6 +78,7 @@ impl Recorder {
         }
         self.store.set_settings(plugin, &settings)?;
         if settings.enabled {
+            self.store.start_feed(plugin, &crate::clock::now_precise())?;
             self.watch(plugin, &cx).await;
         }
         Ok(())
@@ -147,12 +148,56 @@ impl Recorder {
         done
     }
 
-    /// Drains whenever woken, and at least every `poll`. Never returns.
+    /// Drains whenever woken; every `poll` also reads the contact
+    /// centres' feeds (the fallback for webhooks that did not arrive).
+    /// Never returns.
     pub async fn run_forever(self: Arc<Self>, poll: Duration) {
         loop {
             self.drain().await;
-            let _ = tokio::time::timeout(poll, self.wake.notified()).await;
+            if tokio::time::timeout(poll, self.wake.notified()).await.is_err() {
+                self.poll().await;
+            }
         }
+    }
+
+    /// Queues the conversations each recording contact centre changed
+    /// since the last poll (since recording was switched on, at first).
+    /// What webhooks already brought is applied again harmlessly: every
+    /// step is recorded per conversation. Answers how many were queued.
+    pub async fn poll(&self) -> usize {
+        let mut queued = 0;
+        for (id, plugin) in self.registry.enabled() {
+            if !self.is_contact_centre(&id) || !self.settings(&id).enabled {
+                continue;
+            }
+            let (mut cursor, since) = self.store.feed_position(&id);
+            let query = crate::contract::FeedQuery { list_views: Vec::new(), since, filters: Vec::new(), page_size: 50 };
+            loop {
+                let page = match plugin.changes(Module::Chats, &query, cursor.as_deref()).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        tracing::warn!(plugin = %id, "reading the contact centre's conversations failed: {e}");
+                        break;
+                    }
+                };
+                match self.enqueue(&id, &page.changes) {
+                    Ok(n) => queued += n,
+                    Err(e) => {
+                        tracing::error!(plugin = %id, "cannot queue conversations: {e}");
+                        break;
+                    }
+                }
+                // Stored only once the page is queued: a crash reads it again.
+                if self.store.set_feed_cursor(&id, &page.next_cursor).is_err() {
+                    break;
+                }
+                cursor = Some(page.next_cursor);
+                if !page.has_more {
+                    break;
+                }
+            }
+        }
+        queued
     }
 
     /// Everything recorded for a contact centre, newest first.

@@ -98,6 +98,25 @@ impl RecordingStore {
         self.flush()
     }
 
+    /// Where polling the contact centre's feed stands: the plugin's cursor,
+    /// or the time recording was switched on (nothing older is recorded).
+    pub fn feed_position(&self, plugin: &str) -> (Option<String>, Option<String>) {
+        (self.get(&format!("cursor/{plugin}")), self.get(&format!("since/{plugin}")))
+    }
+
+    pub fn set_feed_cursor(&self, plugin: &str, cursor: &str) -> Result<(), DeskError> {
+        self.put(&format!("cursor/{plugin}"), &cursor)
+    }
+
+    /// Marks when recording was switched on, once.
+    pub fn start_feed(&self, plugin: &str, since: &str) -> Result<(), DeskError> {
+        let key = format!("since/{plugin}");
+        if !self.tree.contains_key(&key).map_err(storage)? {
+            self.put(&key, &since)?;
+        }
+        Ok(())
+    }
+
     /// Queues an event unless its delivery was taken before; answers
     /// whether it was queued. Durable when it returns.
     pub fn enqueue(&self, plugin: &str, event: &Queued) -> Result<bool, DeskError> {
@@ -166,6 +185,9 @@ impl RecordingStore {
     pub fn forget(&self, plugin: &str) -> Result<(), DeskError> {
         // Exact key and `{plugin}/` prefixes: forgetting `cx` leaves `cx-eu`.
         self.tree.remove(format!("settings/{plugin}")).map_err(storage)?;
+        for key in [format!("cursor/{plugin}"), format!("since/{plugin}")] {
+            self.tree.remove(key).map_err(storage)?;
+        }
         for prefix in ["queue", "seen", "entry"] {
             let keys: Vec<_> = self.tree.scan_prefix(format!("{prefix}/{plugin}/")).filter_map(Result::ok).map(|(k, _)| k).collect();
             for k in keys {

@@ -4,7 +4,7 @@ use deskpane_plugin_sdk::prelude::*;
 use serde_json::{json, Value as Json};
 
 use crate::api::{checked_id, encode, is_id, list_page, Cloudcx};
-use crate::convert::{change_kind, conversation_record, str_of, value_eq, visitor_record};
+use crate::convert::{change_kind, conversation_record, str_of, value_eq, visitor_fields, visitor_record};
 use crate::notify::EVENT_TYPES;
 
 /// Largest feed page: each conversation of a page is read once more for
@@ -133,13 +133,24 @@ pub fn changes(module: Module, query: FeedQuery, cursor: Option<String>) -> Resu
     let cx = Cloudcx::connect()?;
     let (items, next) = list_page(&cx.get(&path)?)?;
     let mut out = Vec::with_capacity(items.len());
+    // Each conversation carries its visitor (`visitor.*`), as a webhook
+    // event does, so the desk can record it from the feed alone; a page
+    // reads each visitor once.
+    let mut visitors: std::collections::HashMap<String, Json> = std::collections::HashMap::new();
     for item in &items {
         let Some(id) = str_of(item, "id") else { continue };
         if !feed.note(&id, str_of(item, "updated_at").as_deref()) {
             continue;
         }
         let full = detail(&cx, item)?;
-        let record = conversation_record(&full);
+        let mut record = conversation_record(&full);
+        if let Some(visitor_id) = str_of(&full, "visitor_id").filter(|v| is_id(v)) {
+            if !visitors.contains_key(&visitor_id) {
+                let visitor = cx.get(&format!("/visitors/{}", encode(&visitor_id))).unwrap_or(Json::Null);
+                visitors.insert(visitor_id.clone(), visitor);
+            }
+            record.fields.extend(visitor_fields(&visitors[&visitor_id], "visitor."));
+        }
         if !passes(&record, &filters) {
             continue;
         }
