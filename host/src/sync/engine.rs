@@ -672,10 +672,7 @@ impl SyncEngine {
             let ids = self.desk.list(module.kind()).into_iter().filter(within_first_sync).map(|r| r.id);
             pending.entry(module).or_default().extend(ids);
         }
-        // Then what changed since the last export; for a module in its
-        // first sync, only records of the last year: the change log holds
-        // every record the desk ever wrote, and older ones wait until they
-        // change after the first sync.
+        // Then what changed since the last export.
         let origin = self.origin();
         let mut seq = self.store.desk_seq(&self.plugin);
         let mut deletions = Vec::new();
@@ -686,13 +683,21 @@ impl SyncEngine {
                 let Some(module) = module_of(c.kind).filter(exported) else { continue };
                 match c.op {
                     ChangeOp::Deleted => deletions.push((module, c.id.clone())),
-                    _ if first.contains(&module) => {}
                     _ => {
                         pending.entry(module).or_default().insert(c.id.clone());
                     }
                 }
             }
             seq = Some(last);
+        }
+        // A module in its first sync sends only records of the last year,
+        // those the change log lists included: it lists every record the
+        // desk ever wrote, and older ones wait until they change after the
+        // first sync.
+        for module in &first {
+            if let Some(ids) = pending.get_mut(module) {
+                ids.retain(|id| self.desk.get(module.kind(), id).is_some_and(|r| within_first_sync(&r)));
+            }
         }
         let mut out = BTreeMap::new();
         for (module, ids) in pending {
