@@ -918,3 +918,24 @@ async fn find_searches_one_object_by_every_given_field() {
     let err = s.plugin.find(Module::Contacts, &[matching("Shoe_Size__c", "9")], 5).await.unwrap_err();
     assert!(err.to_string().contains("no field `Shoe_Size__c`"), "{err}");
 }
+
+/// A unique field (the org's `Badge_Number__c`) held by another contact:
+/// Salesforce answers DUPLICATE_VALUE and the plugin reports a duplicate
+/// naming the field and the record that holds the value.
+#[tokio::test]
+async fn a_value_a_unique_field_already_holds_is_a_duplicate_naming_the_holder() {
+    let s = setup().await;
+    let holder = s.emu.seed("Contact", json!({"LastName": "Holder", "Badge_Number__c": "B-1001"}));
+    let outcomes = s
+        .plugin
+        .upsert(Module::Contacts, &[record(&[("LastName", text("Newcomer")), ("Badge_Number__c", text("B-1001"))])], &[])
+        .await
+        .unwrap();
+    match &outcomes[0] {
+        Err(ConnectorError::Duplicate(d)) => {
+            assert_eq!((d.field.as_str(), d.existing_id.as_deref()), ("Badge_Number__c", Some(holder.as_str())), "{d:?}")
+        }
+        other => panic!("a duplicate, not {other:?}"),
+    }
+    assert_eq!(s.emu.records("Contact").len(), 1, "nothing created");
+}

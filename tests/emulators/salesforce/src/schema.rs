@@ -426,6 +426,9 @@ pub static OBJECTS: LazyLock<Vec<SObject>> = LazyLock::new(|| {
                 Field::new("Customer_Type__c", "Customer Type", T::Picklist).picks(CUSTOMER_TYPE),
                 Field::new("Support_Tier__c", "Support Tier", T::Picklist).picks(&["Gold", "Silver", "Bronze"]),
                 text("External_Id__c", "External ID").external_id(),
+                // A unique custom field, as orgs define them: a second
+                // contact with the same value is DUPLICATE_VALUE.
+                text("Badge_Number__c", "Badge Number").len(20).unique(),
             ]);
             f
         }),
