@@ -564,3 +564,42 @@ fn matches(template: &str, path: &str) -> bool {
     let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
     t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
 }
+
+/// When the CRM fails, an agent reads what happened and what to do, never
+/// an address or the requester's details (those go to the log under a
+/// reference; an administrator also gets them as `details`); and a section
+/// loaded before is shown as it was, marked stale.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_crm_gives_agents_a_sentence_and_the_last_known_data_never_its_internals() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let admin = s.admin().await;
+    let (_, list) = get(&agent, s.api("ticket-list")).await;
+    let tickets: Vec<&Value> = list["tickets"].as_array().unwrap().iter().filter(|t| !t["customer_type"].is_null()).collect();
+    let (seen, unseen) = (tickets[0]["id"].as_str().unwrap(), tickets[1]);
+
+    let (status, fresh) = get(&agent, s.api(&format!("tickets/{seen}/panels/zoho-crm/profile?refresh=1"))).await;
+    assert_eq!(status, 200);
+    assert!(fresh.get("stale_since").is_none());
+    s.emulator.fail_next_with_429(20);
+    let (status, stale) = get(&agent, s.api(&format!("tickets/{seen}/panels/zoho-crm/profile?refresh=1"))).await;
+    assert_eq!(status, 200, "the last answer, while the CRM refuses: {stale}");
+    assert_eq!(stale["profile"], fresh["profile"]);
+    assert!(stale["stale_since"].is_string());
+    let notice = stale["notice"].as_str().unwrap();
+    assert!(notice.starts_with("Zoho CRM asks the desk to slow down") && notice.contains("(reference "), "{notice}");
+
+    let unseen_id = unseen["id"].as_str().unwrap();
+    let (status, body) = get(&agent, s.api(&format!("tickets/{unseen_id}/panels/zoho-crm/profile?refresh=1"))).await;
+    assert_eq!(status, 502);
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("(reference "), "{error}");
+    let email = unseen["email"].as_str().unwrap();
+    for secret in ["http://", "127.0.0.1", email, "lookup-requester", "plugin `"] {
+        assert!(!error.contains(secret), "`{secret}` leaks to the agent: {error}");
+    }
+    assert!(body.get("details").is_none(), "no details for agents");
+    let (status, body) = get(&admin, s.api(&format!("tickets/{unseen_id}/panels/zoho-crm/profile?refresh=1"))).await;
+    assert_eq!(status, 502);
+    assert!(body["details"].as_str().is_some_and(|d| d.contains("lookup-requester")), "administrators get the cause: {body}");
+}

@@ -64,7 +64,7 @@ impl Subject<'_> {
         }
     }
 
-    fn kind(self) -> Kind {
+    pub fn kind(self) -> Kind {
         match self {
             Subject::Ticket(_) => Kind::Ticket,
             Subject::Contact(_) => Kind::Contact,
@@ -72,7 +72,7 @@ impl Subject<'_> {
         }
     }
 
-    fn id(self) -> String {
+    pub fn id(self) -> String {
         match self {
             Subject::Ticket(id) | Subject::Contact(id) | Subject::Account(id) => id.to_string(),
         }
@@ -94,18 +94,63 @@ pub enum SectionData {
 pub struct SectionAnswer {
     pub data: SectionData,
     pub cached: bool,
+    /// The CRM failed just now: this is what it said at this time (RFC 3339).
+    pub stale_since: Option<String>,
+    /// Why the CRM's answer is not fresh, in words for the agent.
+    pub notice: Option<String>,
 }
+
+impl SectionAnswer {
+    fn fresh(data: SectionData, cached: bool) -> SectionAnswer {
+        SectionAnswer { data, cached, stale_since: None, notice: None }
+    }
+}
+
+/// How long, and how many, last-known sections are kept to show while a
+/// CRM is down.
+const LAST_KNOWN_FOR: Duration = Duration::from_secs(24 * 3600);
+const LAST_KNOWN_MAX: usize = 10_000;
+
+/// What an agent reads when a CRM call failed: what happened and what to
+/// do, never an address, a token or the requester's details (those go to
+/// the log, under `reference`).
+pub fn agent_sentence(crm: &str, e: &CallError, reference: &str) -> String {
+    use crate::contract::ConnectorError as C;
+    use crate::CallErrorKind as K;
+    let what = match &e.kind {
+        K::Connector(C::Transient(_)) | K::Timeout(_) | K::Busy(..) => {
+            format!("{crm} is not answering right now. Try Refresh in a minute.")
+        }
+        K::Connector(C::RateLimited(secs)) => format!("{crm} asks the desk to slow down. Try again in {secs} seconds."),
+        K::Connector(C::AuthExpired) => {
+            format!("The connection to {crm} has expired or was revoked. An administrator can reconnect it under Integrations.")
+        }
+        K::Connector(C::NotFound(_)) => format!("{crm} no longer has this record."),
+        K::Connector(C::Unsupported(_)) => format!("{crm} does not offer this."),
+        K::Connector(_) => format!("{crm} could not answer this request."),
+        K::CpuDeadline(_) | K::MemoryLimit(_) | K::Panicked(_) | K::Trapped(_) | K::Instantiate(_) => {
+            format!("The {crm} integration failed. An administrator can find the cause in its status.")
+        }
+    };
+    format!("{what} (reference {reference})")
+}
+
+/// Where a section stands beside a subject, whatever the CRM answered:
+/// plugin, subject, section and activity kinds.
+type LastKnownKey = (String, String, String);
 
 pub struct Panels {
     registry: Arc<Registry>,
     desk: Desk,
     ttl: Duration,
     cache: Mutex<HashMap<CacheKey, (Instant, SectionData)>>,
+    /// The last answer of each section, to show while the CRM is down.
+    last_known: Mutex<HashMap<LastKnownKey, (Instant, String, SectionData)>>,
 }
 
 impl Panels {
     pub fn new(registry: Arc<Registry>, desk: Desk, ttl: Duration) -> Panels {
-        Panels { registry, desk, ttl, cache: Mutex::default() }
+        Panels { registry, desk, ttl, cache: Mutex::default(), last_known: Mutex::default() }
     }
 
     /// What the desk knows of a ticket's requester.
@@ -200,7 +245,9 @@ impl Panels {
     }
 
     /// One section of one plugin's panel beside a ticket, contact or
-    /// account. Restricted sections fail before the plugin is called.
+    /// account. Restricted sections fail before the plugin is called. When
+    /// the CRM fails, the section's last answer (of the last day) is given
+    /// instead, marked stale, with the reason for the agent.
     pub async fn section(
         &self,
         plugin_id: &str,
@@ -221,10 +268,54 @@ impl Panels {
             };
             return Err(PanelError::Restricted(what));
         }
+        let kinds = permissions.activity_kinds();
+        let known =
+            (plugin_id.to_string(), format!("{}:{}", subject.kind().plural(), subject.id()), format!("{}:{kinds:?}", section.name()));
+        match self.fetch(plugin_id, subject, permissions, section, refresh).await {
+            Ok(answer) => {
+                self.remember(known, &answer.data);
+                Ok(answer)
+            }
+            Err(PanelError::Plugin(e)) => {
+                let last = self.last_known.lock().expect("last-known lock").get(&known).cloned();
+                match last.filter(|(at, _, _)| at.elapsed() < LAST_KNOWN_FOR) {
+                    Some((_, when, data)) => {
+                        let crm = self.registry.manifest(plugin_id).map(|m| m.name).unwrap_or_else(|| plugin_id.to_string());
+                        let reference = crate::secrets::random_hex(4);
+                        tracing::warn!(plugin = plugin_id, reference, "showing last-known data: {e}");
+                        let notice = agent_sentence(&crm, &e, &reference);
+                        Ok(SectionAnswer { data, cached: true, stale_since: Some(when), notice: Some(notice) })
+                    }
+                    None => Err(PanelError::Plugin(e)),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn remember(&self, key: LastKnownKey, data: &SectionData) {
+        let mut last = self.last_known.lock().expect("last-known lock");
+        if last.len() >= LAST_KNOWN_MAX {
+            last.retain(|_, (at, _, _)| at.elapsed() < LAST_KNOWN_FOR);
+            if last.len() >= LAST_KNOWN_MAX {
+                last.clear();
+            }
+        }
+        last.insert(key, (Instant::now(), crate::clock::now(), data.clone()));
+    }
+
+    async fn fetch(
+        &self,
+        plugin_id: &str,
+        subject: Subject<'_>,
+        permissions: &PanelPermissions,
+        section: Section,
+        refresh: bool,
+    ) -> Result<SectionAnswer, PanelError> {
         let (who, show) = self.who(subject, permissions.show)?;
         let (profile, cached) = self.lookup(plugin_id, who, show, refresh).await?;
         if section == Section::Profile {
-            return Ok(SectionAnswer { data: SectionData::Profile(profile.map(Box::new)), cached });
+            return Ok(SectionAnswer::fresh(SectionData::Profile(profile.map(Box::new)), cached));
         }
         let Some(profile) = profile else {
             let data = match section {
@@ -233,12 +324,12 @@ impl Panels {
                 Section::Notes => SectionData::Notes(Vec::new()),
                 Section::Activities => SectionData::Activities(Vec::new()),
             };
-            return Ok(SectionAnswer { data, cached });
+            return Ok(SectionAnswer::fresh(data, cached));
         };
         let kinds = permissions.activity_kinds();
         let key = (plugin_id.to_string(), section.name().to_string(), format!("{}:{:?}", profile.record.id, kinds));
         if let Some(data) = self.cached(&key, refresh) {
-            return Ok(SectionAnswer { data, cached: true });
+            return Ok(SectionAnswer::fresh(data, true));
         }
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
         let of: &RecordRef = &profile.record;
@@ -249,7 +340,7 @@ impl Panels {
             Section::Profile => unreachable!("answered above"),
         };
         self.store(key, data.clone());
-        Ok(SectionAnswer { data, cached: false })
+        Ok(SectionAnswer::fresh(data, false))
     }
 
     /// The requester's customer type from the CRM (Handshake Mode): the

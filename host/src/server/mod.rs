@@ -59,11 +59,13 @@ pub struct ApiError {
     message: String,
     fields: Option<serde_json::Value>,
     retry_after: Option<u64>,
+    /// The technical cause, for administrators only.
+    details: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), fields: None, retry_after: None }
+        ApiError { status, message: message.into(), fields: None, retry_after: None, details: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -73,6 +75,12 @@ impl ApiError {
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// Adds the technical cause, shown to administrators behind "details".
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
     }
 
     /// A failure of the desk itself: the whole chain of causes goes to the
@@ -99,11 +107,14 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     fields: Option<serde_json::Value>,
+    /// The technical cause; only ever sent to administrators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<String>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: self.message, fields: self.fields };
+        let body = ErrorBody { error: self.message, fields: self.fields, details: self.details };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
@@ -121,6 +132,7 @@ impl From<crate::desk::DeskError> for ApiError {
                 message: e.to_string(),
                 fields: Some(serde_json::to_value(errors).expect("field errors serialise")),
                 retry_after: None,
+                details: None,
             },
             DeskError::NotFound { .. } => ApiError::not_found(e.to_string()),
             DeskError::Refused(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),

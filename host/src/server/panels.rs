@@ -204,11 +204,23 @@ pub struct SectionView {
     activities: Option<Vec<ActivityView>>,
     /// Served from the desk's cache rather than asked of the CRM just now.
     cached: bool,
+    /// The CRM failed just now: this is its last answer, from this time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale_since: Option<String>,
+    /// Why the data is not fresh, for the agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<String>,
 }
 
 impl SectionView {
-    fn new(data: &SectionData, cached: bool) -> Self {
-        let view = SectionView { cached, ..Default::default() };
+    fn new(answer: crate::panels::SectionAnswer) -> Self {
+        let data = &answer.data;
+        let view = SectionView {
+            cached: answer.cached,
+            stale_since: answer.stale_since.clone(),
+            notice: answer.notice.clone(),
+            ..Default::default()
+        };
         match data {
             SectionData::Profile(p) => SectionView { profile: Some(p.as_deref().map(ProfileView::from)), ..view },
             SectionData::Potentials(list) => SectionView { potentials: Some(list.iter().map(PotentialView::from).collect()), ..view },
@@ -282,11 +294,24 @@ async fn section(
     let permissions = s.registry.permissions(&plugin, &agent.profile);
     let refresh = q.refresh.is_some_and(|r| r != "0" && r != "false");
     match s.panels.section(&plugin, subject, &permissions, section, refresh).await {
-        Ok(answer) => Ok(Json(SectionView::new(&answer.data, answer.cached))),
+        Ok(answer) => Ok(Json(SectionView::new(answer))),
         Err(e) => Err(match &e {
             PanelError::Hidden | PanelError::Restricted(_) => ApiError::forbidden(e.to_string()),
             PanelError::NoPlugin(_) | PanelError::NotFound(..) => ApiError::not_found(e.to_string()),
-            PanelError::Plugin(_) => ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()),
+            PanelError::Plugin(call) => {
+                // The agent reads what happened and what to do; the cause
+                // (addresses, the requester's details) goes to the log and
+                // to administrators only.
+                let reference = crate::secrets::random_hex(4);
+                tracing::warn!(plugin = %plugin, reference, "panel section failed: {e}");
+                let crm = s.registry.manifest(&plugin).map(|m| m.name).unwrap_or_else(|| plugin.clone());
+                let error = ApiError::new(StatusCode::BAD_GATEWAY, crate::panels::agent_sentence(&crm, call, &reference));
+                if agent.is_admin() {
+                    error.with_details(e.to_string())
+                } else {
+                    error
+                }
+            }
         }),
     }
 }
