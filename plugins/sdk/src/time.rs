@@ -1,8 +1,8 @@
 //! Date-times for plugins, which have no clock and no date library in the
 //! sandbox: RFC 3339 / ISO 8601 text to milliseconds since the epoch, so
 //! times written in different offsets compare as the instants they are
-//! (`2025-12-01T01:00:00+05:30` is before `2025-11-30T20:00:00Z`), with
-//! the civil-calendar arithmetic of H. Hinnant.
+//! (`2025-12-01T01:00:00+05:30` is before `2025-11-30T20:00:00Z`), and
+//! back to RFC 3339 in UTC, with the civil-calendar arithmetic of H. Hinnant.
 
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type Millis = i64;
@@ -103,6 +103,38 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Year, month, day, hour, minute, second and millisecond of an instant,
+/// in UTC.
+pub fn parts(ms: Millis) -> (i64, i64, i64, i64, i64, i64, i64) {
+    let ms = ms.clamp(0, MAX_MILLIS);
+    let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (y, mo, d) = civil_from_days(days);
+    (y, mo, d, rest / 3_600_000, rest / 60_000 % 60, rest / 1_000 % 60, rest % 1_000)
+}
+
+/// RFC 3339 in UTC: `2026-11-21T09:30:00Z`, with milliseconds when there are any.
+pub fn rfc3339(ms: Millis) -> String {
+    let (y, mo, d, h, mi, s, milli) = parts(ms);
+    if milli == 0 {
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    } else {
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +159,13 @@ mod tests {
         assert_eq!(parse("2024-02-29T12:00:00Z"), Some(1_709_208_000_000));
         assert_eq!(parse("2026-11-21T15:00:00+05:30"), Some(1_795_253_400_000));
         assert_eq!(parse("9999-12-31T23:59:59.999Z"), Some(MAX_MILLIS));
+    }
+
+    #[test]
+    fn instants_are_written_back_in_utc() {
+        assert_eq!(rfc3339(parse("2025-12-01T01:00:00+05:30").unwrap()), "2025-11-30T19:30:00Z");
+        assert_eq!(rfc3339(parse("2025-11-30T19:30:00.250Z").unwrap()), "2025-11-30T19:30:00.250Z");
+        assert_eq!(parts(0), (1970, 1, 1, 0, 0, 0, 0));
     }
 
     #[test]
