@@ -102,6 +102,22 @@ pub fn reason(e: &ConnectorError) -> String {
             FieldType::Integer => format!("Text value is given for an Integer field ({})", t.field),
             _ => t.message.clone(),
         },
+        // The CRM plugins begin a permanent error with the CRM's own code
+        // (`INVALID_DATA: ...`); the seeds' wording goes in front of it.
+        ConnectorError::Permanent(m) => match m.split_once(':').map(|(code, _)| code.trim()) {
+            Some("REQUIRED_PARAM_MISSING" | "MISSING_ARGUMENT" | "MISSING_PARAMETER") => format!("Missing Parameter ({m})"),
+            Some(
+                "INVALID_DATA"
+                | "INVALID_REQUEST"
+                | "INVALID_FIELD"
+                | "MALFORMED_ID"
+                | "MALFORMED_QUERY"
+                | "INVALID_CROSS_REFERENCE_KEY"
+                | "INVALID_FIELD_FOR_INSERT_UPDATE"
+                | "INVALID_MODULE",
+            ) => format!("Incorrect API parameter or Parameter Value ({m})"),
+            _ => m.clone(),
+        },
         other => other.message(),
     }
 }
@@ -1097,6 +1113,20 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn crm_codes_of_permanent_errors_get_the_seeds_words() {
+        let permanent = |m: &str| reason(&ConnectorError::Permanent(m.into()));
+        assert_eq!(
+            permanent("REQUIRED_PARAM_MISSING: the module is missing"),
+            "Missing Parameter (REQUIRED_PARAM_MISSING: the module is missing)"
+        );
+        assert!(permanent("MISSING_ARGUMENT: Id not specified").starts_with("Missing Parameter"));
+        for code in ["INVALID_DATA", "INVALID_FIELD", "MALFORMED_ID", "INVALID_CROSS_REFERENCE_KEY"] {
+            assert!(permanent(&format!("{code}: bad")).starts_with("Incorrect API parameter or Parameter Value ("), "{code}");
+        }
+        assert_eq!(permanent("Salesforce refused the record without saying why: x"), "Salesforce refused the record without saying why: x");
+    }
     use crate::CallErrorKind;
 
     fn failing(e: ConnectorError) -> CallError {
