@@ -76,6 +76,15 @@ async fn a_web_chat_makes_a_lead_when_it_starts_and_a_task_under_it_when_it_ends
     assert_eq!(contact.text("email"), Some("riley.chen@northwind.example"));
     let entry = &s.state.recorder.log("cloudcx")[0];
     assert_eq!((entry.ticket.as_deref(), entry.failure.as_deref()), (Some(ticket.id.as_str()), None));
+
+    // The Zoho panel beside that ticket shows the lead, with its task.
+    let agent = s.agent().await;
+    let panel = |section: &str| agent.get(s.api(&format!("tickets/{}/panels/zoho-crm/{section}", ticket.id))).send();
+    let profile: Value = panel("profile").await.unwrap().json().await.unwrap();
+    assert_eq!((profile["profile"]["module"].as_str(), profile["profile"]["id"].as_str()), (Some("leads"), Some(lead_id.as_str())));
+    let activities: Value = panel("activities").await.unwrap().json().await.unwrap();
+    let subjects: Vec<&str> = activities["activities"].as_array().unwrap().iter().filter_map(|a| a["subject"].as_str()).collect();
+    assert!(subjects.contains(&"acme-support · Web Chat with Riley Chen"), "{subjects:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -51,12 +51,17 @@ fn search_first(zoho: &Zoho, module: &str, query: &str) -> Result<Option<Json>, 
 }
 
 fn contact_profile(record: &Json, match_key: MatchKey) -> Profile {
+    person_profile(record, match_key, Module::Contacts)
+}
+
+/// A contact or a lead (a lead has a company rather than an account).
+fn person_profile(record: &Json, match_key: MatchKey, module: Module) -> Profile {
     let id = str_field(record, "id").unwrap_or_default();
     let first = str_field(record, "First_Name").unwrap_or_default();
     let last = str_field(record, "Last_Name").unwrap_or_default();
     let display_name = str_field(record, "Full_Name").unwrap_or_else(|| format!("{first} {last}").trim().to_string());
     Profile {
-        record: RecordRef { module: Module::Contacts, id: id.clone(), name: Some(display_name.clone()) },
+        record: RecordRef { module, id: id.clone(), name: Some(display_name.clone()) },
         match_key,
         display_name,
         email: str_field(record, "Email"),
@@ -64,8 +69,8 @@ fn contact_profile(record: &Json, match_key: MatchKey) -> Profile {
         phone: str_field(record, "Phone").or_else(|| str_field(record, "Mobile")),
         account: lookup_ref(record, "Account_Name", Module::Accounts),
         owner: lookup_name(record, "Owner"),
-        fields: shown_fields(record, "contact-fields"),
-        link: link("Contacts", &id),
+        fields: if module == Module::Leads { shown_fields(record, "lead-fields") } else { shown_fields(record, "contact-fields") },
+        link: link(if module == Module::Leads { "Leads" } else { "Contacts" }, &id),
     }
 }
 
@@ -89,7 +94,7 @@ fn account_profile(record: &Json) -> Profile {
 /// Deals, notes and activities hang off contacts and accounts only.
 fn parent_module(of: &RecordRef) -> Result<&'static str, ConnectorError> {
     match of.module {
-        Module::Contacts | Module::Accounts => zoho_module(of.module),
+        Module::Contacts | Module::Accounts | Module::Leads => zoho_module(of.module),
         other => Err(unsupported(&format!("related lists of {other:?} records"))),
     }
 }
@@ -120,6 +125,12 @@ impl Panels for ZohoCrm {
                 return Ok(Some(contact_profile(&found, MatchKey::Phone)));
             }
         }
+        // Not a contact: perhaps a lead (a visitor a contact centre recorded).
+        if let Some(email) = nonempty(&who.email) {
+            if let Some(found) = search_first(&zoho, "Leads", &format!("email={}", encode(email)))? {
+                return Ok(Some(person_profile(&found, MatchKey::Email, Module::Leads)));
+            }
+        }
         if let Some(name) = nonempty(&who.name) {
             let criteria = match name.rsplit_once(' ') {
                 Some((first, last)) => {
@@ -141,6 +152,10 @@ impl Panels for ZohoCrm {
     }
 
     fn potentials(of: RecordRef) -> Result<Vec<Potential>, ConnectorError> {
+        if of.module == Module::Leads {
+            // A lead has no deals until it is converted.
+            return Ok(Vec::new());
+        }
         let zoho = Zoho::connect();
         let deals = related(&zoho, &of, "Deals", "Deal_Name,Stage,Amount,Closing_Date,Owner")?;
         Ok(deals

@@ -228,7 +228,7 @@ impl Module {
             ("Contacts", "Deals") => &["Contact_Name"],
             ("Contacts", "Calls" | "Events" | "Tasks") => &["Who_Id"],
             ("Contacts", "Cases") => &["Related_To"],
-            ("Accounts", "Calls" | "Events" | "Tasks") => &["What_Id"],
+            ("Accounts" | "Leads", "Calls" | "Events" | "Tasks") => &["What_Id"],
             ("Accounts", "Deals" | "Cases" | "Contacts") => &["Account_Name"],
             (_, "Notes") => &["Parent_Id"],
             _ => return None,
@@ -425,7 +425,7 @@ fn build_modules() -> Vec<Module> {
             ],
             &[],
             &["Email"],
-            &[],
+            &["Notes", "Calls", "Events", "Tasks"],
         ),
         module(
             "Cases",
