@@ -603,3 +603,20 @@ async fn a_failing_crm_gives_agents_a_sentence_and_the_last_known_data_never_its
     assert_eq!(status, 502);
     assert!(body["details"].as_str().is_some_and(|d| d.contains("lookup-requester")), "administrators get the cause: {body}");
 }
+
+/// A panel's four sections load in parallel, yet the requester is looked
+/// up in the CRM once: the others wait for that answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panels_sections_share_one_lookup_of_the_requester() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let ticket = known_ticket(&s, &agent).await;
+    let searches = || s.emulator.requests().iter().filter(|r| r.path.ends_with("/search")).count();
+    let before = searches();
+    let sections = ["profile", "potentials", "notes", "activities"]
+        .map(|section| get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/{section}?refresh=1"))));
+    for (status, body) in futures::future::join_all(sections).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(searches() - before, 1, "one search for the four sections");
+}

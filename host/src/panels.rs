@@ -146,11 +146,15 @@ pub struct Panels {
     cache: Mutex<HashMap<CacheKey, (Instant, SectionData)>>,
     /// The last answer of each section, to show while the CRM is down.
     last_known: Mutex<HashMap<LastKnownKey, (Instant, String, SectionData)>>,
+    /// One lookup at a time per requester: a panel's sections load in
+    /// parallel, and all but the first wait for its answer instead of
+    /// asking the CRM again.
+    inflight: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Panels {
     pub fn new(registry: Arc<Registry>, desk: Desk, ttl: Duration) -> Panels {
-        Panels { registry, desk, ttl, cache: Mutex::default(), last_known: Mutex::default() }
+        Panels { registry, desk, ttl, cache: Mutex::default(), last_known: Mutex::default(), inflight: Mutex::default() }
     }
 
     /// What the desk knows of a ticket's requester.
@@ -214,18 +218,38 @@ impl Panels {
     }
 
     /// The profile, and whether it came from the cache.
-    async fn lookup(
-        &self,
-        plugin_id: &str,
-        mut who: Requester,
-        show: ShowAs,
-        refresh: bool,
-    ) -> Result<(Option<Profile>, bool), PanelError> {
+    async fn lookup(&self, plugin_id: &str, who: Requester, show: ShowAs, refresh: bool) -> Result<(Option<Profile>, bool), PanelError> {
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
         let key = (plugin_id.to_string(), "lookup".to_string(), format!("{show:?}{who:?}"));
-        if let Some(SectionData::Profile(hit)) = self.cached(&key, refresh) {
+        let asked = Instant::now();
+        let gate = self.inflight.lock().expect("in-flight lock").entry(key.clone()).or_default().clone();
+        let _turn = gate.lock().await;
+        // Answered while this call waited (a sibling section's lookup), or
+        // cached: no second CRM call, even for a refresh.
+        let fresh_enough = |at: Instant| at >= asked || (!refresh && at.elapsed() < self.ttl);
+        let hit = self.cache.lock().expect("panel cache lock").get(&key).filter(|(at, _)| fresh_enough(*at)).map(|(_, v)| v.clone());
+        if let Some(SectionData::Profile(hit)) = hit {
+            self.release(&key, &gate);
             return Ok((hit.map(|p| *p), true));
         }
+        let answer = self.ask_lookup(&plugin, who, show).await;
+        if let Ok(profile) = &answer {
+            self.store(key.clone(), SectionData::Profile(profile.clone().map(Box::new)));
+        }
+        self.release(&key, &gate);
+        Ok((answer?, false))
+    }
+
+    /// Forgets a lookup's gate once nobody else waits on it.
+    fn release(&self, key: &CacheKey, gate: &Arc<tokio::sync::Mutex<()>>) {
+        let mut inflight = self.inflight.lock().expect("in-flight lock");
+        // This caller's clone and the map's: nobody else is waiting.
+        if Arc::strong_count(gate) <= 2 {
+            inflight.remove(key);
+        }
+    }
+
+    async fn ask_lookup(&self, plugin: &crate::Plugin, mut who: Requester, show: ShowAs) -> Result<Option<Profile>, PanelError> {
         let mut profile = plugin.lookup_requester(&who).await?;
         if show == ShowAs::Accounts {
             // Show the account: by the desk's account name, else the
@@ -240,8 +264,7 @@ impl Panels {
                 None => None,
             };
         }
-        self.store(key, SectionData::Profile(profile.clone().map(Box::new)));
-        Ok((profile, false))
+        Ok(profile)
     }
 
     /// One section of one plugin's panel beside a ticket, contact or
