@@ -19,6 +19,7 @@ test('disconnect, then connect again through OAuth', async () => {
   assert.equal(await card.getByTestId('credential-status').textContent(), 'Connected');
 
   await card.getByTestId('disconnect').click();
+  await admin.getByTestId('confirm-dialog').getByTestId('confirm-delete').click();
   await admin.getByTestId('credential-crm').getByTestId('credential-status').filter({ hasText: 'Not connected' }).waitFor();
   const answer = await agent.request.get(`/api/tickets/${ticket.id}/panels/zoho-crm/notes?refresh=1`);
   assert.equal(answer.status(), 502, 'a disconnected CRM cannot answer');

@@ -146,6 +146,7 @@ describe('API-key credentials and CRM list views in the admin console', () => {
       await state().filter({ hasText: /^Connected$/ }).waitFor();
       const disconnected = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `${HOSTILE}/disconnect`);
       await credential().getByTestId('disconnect').click();
+      await page.getByTestId('confirm-dialog').getByTestId('confirm-delete').click();
       assert.equal((await disconnected).status(), 200);
       await state().filter({ hasText: 'Not connected' }).waitFor();
       assert.equal((await installation('hostile')).credentials.crm.connected, false);

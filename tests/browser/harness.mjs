@@ -1,13 +1,14 @@
 // Test harness for the browser tests: starts the Zoho CRM emulator (and the
-// Salesforce emulator when a test asks) and a
+// Salesforce and CloudCX emulators when a test asks) and a
 // Deskpane host in demo mode on free loopback ports with a fresh data
 // folder, drives Debian's Chromium through playwright-core, and stops
 // everything at the end.
 //
-// Both binaries are built by scripts/test.sh before node runs:
-//   target/debug/{zoho-emulator,salesforce-emulator,deskpane}, target/plugins/*.
-// DESKPANE_BIN, ZOHO_EMULATOR_BIN and SALESFORCE_EMULATOR_BIN override where
-// they are read from.
+// The binaries are built by scripts/test.sh before node runs:
+//   target/debug/{zoho-emulator,salesforce-emulator,cloudcx-emulator,deskpane},
+//   target/plugins/*.
+// DESKPANE_BIN, ZOHO_EMULATOR_BIN, SALESFORCE_EMULATOR_BIN and
+// CLOUDCX_EMULATOR_BIN override where they are read from.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -102,6 +103,13 @@ async function waitForHttp(url, proc, timeoutMs) {
 /**
  * Starts the Zoho CRM emulator (seeded with the demo data) and a Deskpane host
  * in demo mode against it. Returns { baseUrl, emulatorUrl, dataDir, stop() }.
+ *
+ * Options: `salesforce: true` adds the Salesforce emulator and plugin;
+ * `cloudcx: true` (or `{scriptChatAfter: secs}`) adds the CloudCX emulator
+ * and plugin, recording chats into Zoho CRM automatically (the demo's
+ * settings); with `scriptChatAfter` a visitor, Riley Chen, starts a chat
+ * that many seconds after the emulator started, and the agent ends it about
+ * 8 s later (`cloudcx-emulator --script-chat-after`).
  */
 export async function startDeskpane(options = {}) {
   const root = options.root || repoRoot;
@@ -121,7 +129,7 @@ export async function startDeskpane(options = {}) {
     await waitForHttp(`${emulatorUrl}/crm/v8/users?type=ActiveUsers`, emulator, 20000);
 
     // With `salesforce: true`, the Salesforce emulator and plugin join the demo.
-    const salesforceArgs = [];
+    const demoArgs = [];
     let salesforceUrl;
     if (options.salesforce) {
       const salesforceBin = process.env.SALESFORCE_EMULATOR_BIN || path.join(root, 'target', 'debug', 'salesforce-emulator');
@@ -130,20 +138,35 @@ export async function startDeskpane(options = {}) {
       started.push(salesforce);
       salesforceUrl = `http://127.0.0.1:${salesforcePort}`;
       await waitForHttp(`${salesforceUrl}/services/data/`, salesforce, 20000);
-      salesforceArgs.push('--demo-salesforce', salesforceUrl);
+      demoArgs.push('--demo-salesforce', salesforceUrl);
+    }
+
+    // With `cloudcx`, the CloudCX emulator joins the demo (its API answers 401 without a key: up).
+    let cloudcxUrl;
+    if (options.cloudcx) {
+      const cloudcxBin = process.env.CLOUDCX_EMULATOR_BIN || path.join(root, 'target', 'debug', 'cloudcx-emulator');
+      const cloudcxPort = await freePort();
+      const script = typeof options.cloudcx === 'object' && options.cloudcx.scriptChatAfter !== undefined
+        ? ['--script-chat-after', String(options.cloudcx.scriptChatAfter)] : [];
+      const cloudcx = startProcess('cloudcx-emulator', cloudcxBin, ['--port', String(cloudcxPort), '--seed', 'demo', ...script], root);
+      started.push(cloudcx);
+      cloudcxUrl = `http://127.0.0.1:${cloudcxPort}`;
+      await waitForHttp(`${cloudcxUrl}/api/v1/visitors`, cloudcx, 20000);
+      demoArgs.push('--demo-cloudcx', cloudcxUrl);
     }
 
     const port = await freePort();
     const host = startProcess('deskpane', deskpaneBin, [
       'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`,
       '--plugins-dir', path.join(root, 'target', 'plugins'), '--demo', emulatorUrl,
-      ...salesforceArgs,
+      ...demoArgs,
       ...(options.extraArgs || []),
     ], root);
     started.push(host);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${baseUrl}/api/me`, host, 60000);
-    return { baseUrl, emulatorUrl, salesforceUrl, dataDir, root, stop, logs: () => ({ deskpane: host.output(), emulator: emulator.output() }) };
+    const outputs = () => Object.fromEntries(started.map((p) => [p.name, p.output()]));
+    return { baseUrl, emulatorUrl, salesforceUrl, cloudcxUrl, dataDir, root, stop, logs: () => ({ deskpane: host.output(), emulator: emulator.output(), ...outputs() }) };
   } catch (e) {
     await stop();
     throw e;

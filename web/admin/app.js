@@ -41,3 +41,18 @@ export function pluginPath(id) { return '/api/admin/plugins/' + encodeURICompone
 export async function listPlugins() {
   return (await api('GET', '/api/admin/plugins')).plugins || [];
 }
+
+/**
+ * The plugins whose API path `suffix` (e.g. "/sync") answers, and answers
+ * what `accept` takes; as {id, name}, in the plugins' order.
+ * @param {Api.Plugin[]} plugins
+ * @param {string} suffix
+ * @param {(answer: any) => boolean} accept
+ * @returns {Promise<{id: string, name: string}[]>}
+ */
+export async function pluginsAnswering(plugins, suffix, accept) {
+  const found = await Promise.all(plugins.map((p) => api('GET', pluginPath(p.id) + suffix).then(
+    (answer) => (accept(answer) ? { id: p.id, name: p.name || p.id } : null),
+    () => null)));
+  return found.filter((x) => x !== null);
+}

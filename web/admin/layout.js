@@ -1,10 +1,12 @@
 // @ts-check
 /* The console's page frame: the top bar, the side navigation (with a link
- * per syncing plugin under Sync) and the content column.
+ * per syncing plugin under Sync, and Recording when a contact centre is
+ * installed) and the content column.
  */
 import { el } from '../lib/dom.js';
 import { app } from './app.js';
 import { NAV } from './nav.js';
+import { paintRecordingNav } from './recording/plugins.js';
 import { paintSyncNav } from './sync/sync-plugins.js';
 
 /**
@@ -19,9 +21,11 @@ export function adminPage(current) {
     el('div', { class: 'sidenav-title' }, 'Setup'),
     NAV.map(([key, label]) => [
       el('a', { href: '#' + key, class: current === key ? 'active' : '', testid: key === 'sync' ? 'sync-nav' : 'nav-' + key }, label),
-      key === 'sync' ? el('div', { id: 'sync-subnav', class: 'sidenav-sub' }) : null]));
+      key === 'sync' ? el('div', { id: 'sync-subnav', class: 'sidenav-sub' }) : null,
+      key === 'sync' ? el('div', { id: 'recording-nav', class: 'sidenav-group' }) : null]));
   app.layout('admin', el('main', { class: 'main admin-layout' }, side, content));
   paintSyncNav();
+  paintRecordingNav();
   return content;
 }
 

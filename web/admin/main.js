@@ -1,7 +1,8 @@
 // @ts-check
 /* The admin console (/admin, Administrators): integrations (install,
  * configure, connect, portal link, disconnect, delete), each plugin's
- * sandbox, sync of contacts, accounts and products, the permission matrix,
+ * sandbox, sync of contacts, accounts and products, the recording of
+ * contact-centre conversations into the CRM, the permission matrix,
  * agents, profiles and API tokens, and the outbox. Hash routes: see nav.js.
  */
 import { el } from '../lib/dom.js';
@@ -12,6 +13,8 @@ import { outboxPage } from './outbox/page.js';
 import { pluginPage } from './plugin/page.js';
 import { permissionsPage } from './permissions/page.js';
 import { pluginsPage } from './plugins/page.js';
+import { loadContactCentres } from './recording/plugins.js';
+import { recordingPage } from './recording/page.js';
 import { syncPage } from './sync/page.js';
 import { loadSyncPlugins } from './sync/sync-plugins.js';
 
@@ -25,6 +28,7 @@ function render(seq) {
   switch (where.page) {
     case 'plugin': return pluginPage(seq, where.id || '');
     case 'sync': return syncPage(seq, where.id, where.tab);
+    case 'recording': return recordingPage(seq, where.id, where.tab);
     case 'permissions': return permissionsPage(seq);
     case 'agents': return agentsPage(seq);
     case 'outbox': return outboxPage(seq);
@@ -47,10 +51,14 @@ function admit(agent) {
   return false;
 }
 
-/** The side navigation lists the syncing plugins on every page (the plugins and sync pages load them themselves). */
+/**
+ * The side navigation lists the syncing plugins and the contact centres on
+ * every page (the plugins, sync and recording pages load them themselves).
+ */
 function started() {
   const page = adminRoute().page;
   if (page !== 'sync' && page !== 'plugins') loadSyncPlugins().catch(() => {});
+  if (page !== 'recording' && page !== 'plugins') loadContactCentres().catch(() => {});
 }
 
 app.run({ render, admit, started });

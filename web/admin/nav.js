@@ -1,6 +1,7 @@
 // @ts-check
 /* The console's pages and addresses: #plugins, #plugin=ID, #sync,
- * #sync=ID[&tab=history|failures], #permissions, #agents, #outbox.
+ * #sync=ID[&tab=history|failures], #recording=ID[&tab=log],
+ * #permissions, #agents, #outbox.
  */
 import { currentHash } from '../lib/router.js';
 
@@ -15,9 +16,9 @@ export const NAV = [
 
 /**
  * @typedef {object} AdminRoute
- * @property {string} page plugins, plugin, sync, permissions, agents or outbox
- * @property {string | null} [id] the plugin (plugin and sync pages)
- * @property {string | null} [tab] the sync page's tab
+ * @property {string} page plugins, plugin, sync, recording, permissions, agents or outbox
+ * @property {string | null} [id] the plugin (plugin, sync and recording pages)
+ * @property {string | null} [tab] the sync or recording page's tab
  */
 
 /**
@@ -30,6 +31,7 @@ export function adminRoute() {
     const params = new URLSearchParams(hash);
     if (params.get('plugin')) return { page: 'plugin', id: params.get('plugin') };
     if (params.has('sync')) return { page: 'sync', id: params.get('sync'), tab: params.get('tab') };
+    if (params.has('recording')) return { page: 'recording', id: params.get('recording'), tab: params.get('tab') };
   }
   return { page: NAV.some(([k]) => k === hash) ? hash : 'plugins' };
 }

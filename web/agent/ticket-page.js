@@ -1,6 +1,7 @@
 // @ts-check
 /* The ticket page (#/tickets/{id}): the ticket and its requester on the
- * left, the CRM panels on the right; both load side by side.
+ * left (and, for a ticket from a contact centre's conversation, what it
+ * recorded in the CRM), the CRM panels on the right; both load side by side.
  */
 import { api } from '../lib/api.js';
 import { append, clear, el, loading } from '../lib/dom.js';
@@ -8,6 +9,7 @@ import { formatDateTime } from '../lib/format.js';
 import { renderPanels } from '../panel/panels.js';
 import { agentPage, app } from './app.js';
 import { priorityBadge, statusBadge } from './badges.js';
+import { conversationCard, loadTicketRecording } from './conversation-card.js';
 import { loadRequester, requesterCard } from './requester-card.js';
 
 /**
@@ -50,7 +52,8 @@ export async function ticketPage(seq, id) {
     el('div', { class: 'ticket-layout' }, left, right));
 
   // The ticket and the panels load side by side; neither waits for the other.
-  renderPanels(right, 'tickets', id);
+  const panels = renderPanels(right, 'tickets', id);
+  const recording = loadTicketRecording(id).catch(() => null);
 
   /** @type {Api.Ticket} */
   let ticket;
@@ -66,9 +69,33 @@ export async function ticketPage(seq, id) {
   const f = ticket.fields || {};
   document.title = (f.subject || 'Ticket') + ' · Deskpane';
   const requester = el('div', { class: 'requester-slot' });
-  append(clear(left), ticketCard(ticket), requester);
+  const conversation = el('div', { class: 'conversation-slot' });
+  append(clear(left), ticketCard(ticket), requester, conversation);
+  showConversation(seq, id, conversation, right, recording, panels);
 
   const { contact, account } = await loadRequester(f);
   if (!app.live(seq)) return;
   requester.appendChild(requesterCard(contact, account, f.email));
+}
+
+/**
+ * Adds the Conversation card when the ticket came from a contact centre's
+ * conversation; creating a record there refreshes the panels from the CRM.
+ * @param {number} seq the render
+ * @param {string} id the ticket's id
+ * @param {HTMLElement} slot where the card goes
+ * @param {HTMLElement} right the panels column
+ * @param {Promise<Api.TicketRecording | null>} recording
+ * @param {Promise<Api.PanelInfo[]>} panels the panels' list (for the plugins' names)
+ */
+async function showConversation(seq, id, slot, right, recording, panels) {
+  const [rec, infos] = await Promise.all([recording, panels]);
+  if (!rec || !app.live(seq)) return;
+  /** @type {Record<string, string>} */
+  const names = Object.fromEntries(infos.map((p) => [p.plugin, p.name || p.plugin]));
+  /** @param {string} plugin */
+  const nameOf = (plugin) => names[plugin] || plugin;
+  slot.appendChild(conversationCard(id, rec, nameOf, () => {
+    if (app.live(seq)) renderPanels(right, 'tickets', id, { fresh: true });
+  }));
 }

@@ -96,6 +96,8 @@ async function loadSection(block, url, section, info) {
     if (controller.signal.aborted) return;
     const render = RENDERERS[section];
     clear(block.body).appendChild(render ? render(data || {}, info) : emptyState('This section cannot be shown.'));
+    // The CRM failed: its last answer is shown, with why.
+    if (data && data.notice) block.body.prepend(el('p', { class: 'section-stale', role: 'status', testid: 'section-stale' }, data.notice));
     if (data && data.cached) { block.status.textContent = 'cached'; block.status.title = 'From the panel cache; Refresh fetches it anew from the CRM'; }
   } catch (e) {
     if (e && e.name === 'AbortError') return;
@@ -110,9 +112,10 @@ async function loadSection(block, url, section, info) {
  * One plugin's panel: `info` is an entry of GET {base}/panels.
  * @param {string} base from panelsBase
  * @param {Api.PanelInfo} info
+ * @param {boolean} [fresh] fetch the sections anew from the CRM rather than from the panel cache
  * @returns {HTMLElement}
  */
-export function renderPanel(base, info) {
+export function renderPanel(base, info, fresh) {
   const sections = info.sections || [];
   const refresh = el('button', { type: 'button', class: 'btn btn-ghost btn-small panel-refresh', testid: 'panel-refresh', title: 'Fetch fresh data from the CRM' }, '↻ Refresh');
   const panel = el('section', { class: 'panel', testid: 'panel-' + info.plugin, dataset: { plugin: info.plugin }, 'aria-label': info.name || info.plugin },
@@ -134,6 +137,6 @@ export function renderPanel(base, info) {
     panel.classList.add('refreshing');
     try { await loadAll(true); } finally { refresh.disabled = false; panel.classList.remove('refreshing'); }
   });
-  loadAll(false);
+  loadAll(!!fresh);
   return panel;
 }

@@ -11,9 +11,10 @@ import { panelsBase, renderPanel } from './panel.js';
  * @param {HTMLElement} container
  * @param {string} kind tickets, contacts or accounts
  * @param {string | number} id
+ * @param {{fresh?: boolean}} [options] fresh: fetch every section anew from the CRM (after a change there)
  * @returns {Promise<Api.PanelInfo[]>}
  */
-export function renderPanels(container, kind, id) {
+export function renderPanels(container, kind, id, options) {
   const base = panelsBase(kind, id);
   clear(container).appendChild(loading({ testid: 'panels-loading' }));
   return api('GET', base + '/panels').then((answer) => {
@@ -24,7 +25,7 @@ export function renderPanels(container, kind, id) {
       container.appendChild(el('div', { class: 'panel panel-none', testid: 'no-panels' },
         el('p', { class: 'muted' }, 'No CRM panels for your profile. An administrator can install a CRM plugin or change Permissions.')));
     }
-    for (const info of panels) container.appendChild(renderPanel(base, info));
+    for (const info of panels) container.appendChild(renderPanel(base, info, !!(options && options.fresh)));
     return panels;
   }, (e) => {
     clear(container).appendChild(el('div', { class: 'panel-error', role: 'alert', testid: 'panels-error' }, e.message));

@@ -113,6 +113,10 @@ declare namespace Api {
   /** A section of a panel (GET /api/tickets/{id}/panels/{plugin}/{section}). */
   interface SectionData {
     cached?: boolean;
+    /** The CRM failed just now: its last answer, from this time. */
+    stale_since?: string;
+    /** Why the data is not fresh, for the agent. */
+    notice?: string;
     profile?: Profile | null;
     potentials?: Potential[];
     notes?: Note[];
@@ -304,5 +308,82 @@ declare namespace Api {
   interface ListView {
     id: string | number;
     name?: string;
+  }
+
+  // ------------------------------------------------------------ recording (contact centres)
+
+  /** A visitor's detail that identifies a CRM record. */
+  type RecordingKey = 'email' | 'phone' | 'name' | 'company';
+
+  /** One contact centre's recording configuration (seed 004). */
+  interface RecordingSettings {
+    /** Off: conversations are neither recorded nor turned into tickets. */
+    enabled: boolean;
+    mode: 'automatically' | 'manually';
+    /** Sales: visitors as leads, conversations as tasks; Support: contacts and cases. */
+    web_chat: 'sales' | 'support';
+    inbox: 'sales' | 'support';
+    /** When a matching contact is found. */
+    update: 'do-not-update' | 'overwrite' | 'add-new-only';
+    /** Each list tried in order until one finds a record. */
+    identification: { account: RecordingKey[]; contact: RecordingKey[]; lead: RecordingKey[] };
+    /** The CRM plugin records go to; null: the first connected CRM. */
+    crm: string | null;
+  }
+
+  /** GET/PUT /api/admin/plugins/{id}/recording. */
+  interface RecordingView {
+    settings: RecordingSettings;
+    /** The enabled CRM plugins records can go to. */
+    crms: string[];
+    /** Events received and not yet applied. */
+    queued: number;
+  }
+
+  /** A CRM record (module as the contract names it: "Leads", "Cases", ...). */
+  interface RecordRef {
+    module: string;
+    id: string;
+    name?: string | null;
+  }
+
+  /** A CRM record a conversation produced or was linked to. */
+  interface LinkedRecord {
+    record: RecordRef;
+    how: 'created' | 'found' | 'updated';
+  }
+
+  /** A contract value: {"Text": "..."}, {"Datetime": "..."}, "Null", ... */
+  type ContractValue = string | { [variant: string]: unknown };
+
+  /** The conversation as a CRM record of the contact centre's plugin. */
+  interface ConversationRecord {
+    id?: string | null;
+    fields?: { name: string; label?: string; value: ContractValue }[];
+  }
+
+  /** What one conversation recorded (GET .../recording/log, newest first). */
+  interface RecordingEntry {
+    conversation_id: string;
+    crm?: string | null;
+    /** The lead or contact. */
+    person?: LinkedRecord | null;
+    /** The task or case. */
+    activity?: LinkedRecord | null;
+    /** The desk ticket of the conversation. */
+    ticket?: string | null;
+    /** Why the last attempt failed; null once it succeeded. */
+    failure?: string | null;
+    updated_at: string;
+    conversation?: ConversationRecord;
+  }
+
+  /** GET /api/tickets/{id}/record. */
+  interface TicketRecording {
+    /** The contact-centre plugin the ticket came from. */
+    plugin: string;
+    entry: RecordingEntry;
+    /** Agents create records from the ticket (manual mode). */
+    manual: boolean;
   }
 }

@@ -1,13 +1,13 @@
 // @ts-check
 /* A Connection card per credential: its state, and by its kind Connect /
  * Reconnect and the OAuth client (OAuth), the API key form (API key), and
- * Disconnect once connected.
+ * Disconnect once connected (after OK in a confirmation, seed 004).
  */
 import { api } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
 import { safeHref } from '../../lib/links.js';
-import { pill, toast } from '../../lib/ui.js';
+import { confirmDialog, pill, toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
 import { apiKeyForm, isApiKey } from './api-key-form.js';
 import { oauthClientSettings } from './oauth-client-form.js';
@@ -69,6 +69,11 @@ function connectButton(p, name, c) {
 function disconnectButton(p, onChange) {
   const disconnect = el('button', { type: 'button', class: 'btn', testid: 'disconnect' }, 'Disconnect');
   disconnect.addEventListener('click', async () => {
+    const name = p.name || p.id;
+    const yes = await confirmDialog('Disconnect ' + name + '?',
+      'The desk forgets the connection: ' + name + '’s panels and anything it records or syncs stop until it is connected again. Click OK to disconnect, or Cancel to stay connected.',
+      'OK');
+    if (!yes) return;
     disconnect.disabled = true;
     try {
       /** @type {Api.Plugin} */

@@ -1,7 +1,8 @@
 // @ts-check
 /* One integration's page (#plugin=ID): head with the Enabled switch, the
  * Sandbox card, a Connection card per credential, the portal link (OAuth),
- * the Configuration, the permission matrix, and Delete.
+ * Recording (contact centres), the Configuration, the permission matrix,
+ * and Delete.
  */
 import { api } from '../../lib/api.js';
 import { append, clear, el, errorBox, loading } from '../../lib/dom.js';
@@ -11,6 +12,8 @@ import { takeFlash } from '../flash.js';
 import { adminPage } from '../layout.js';
 import { permissionTable } from '../permissions/matrix.js';
 import { enabledSwitch, statusChip } from '../plugins/chips.js';
+import { recordingPath } from '../recording/plugins.js';
+import { recordingSummaryCard } from '../recording/summary-card.js';
 import { configCard } from './config-card.js';
 import { credentialCard } from './credential-card.js';
 import { dangerCard } from './danger-card.js';
@@ -18,14 +21,20 @@ import { portalLinkCard } from './portal-link-card.js';
 import { sandboxCard } from './sandbox-card.js';
 
 /**
- * The plugin and its permissions ({error} when they cannot be read); no plugin when it is not installed.
+ * The plugin, its permissions ({error} when they cannot be read) and, for
+ * a contact centre, its recording configuration (null otherwise); no
+ * plugin when it is not installed.
  * @param {string} id
- * @returns {Promise<{plugin: Api.Plugin | undefined, permissions: any}>}
+ * @returns {Promise<{plugin: Api.Plugin | undefined, permissions: any, recording: Api.RecordingView | null}>}
  */
 async function loadPlugin(id) {
   const plugin = (await listPlugins()).find((x) => x.id === id);
-  const permissions = plugin ? await api('GET', pluginPath(id) + '/permissions').catch((e) => ({ error: e })) : undefined;
-  return { plugin, permissions };
+  if (!plugin) return { plugin, permissions: undefined, recording: null };
+  const [permissions, recording] = await Promise.all([
+    api('GET', pluginPath(id) + '/permissions').catch((e) => ({ error: e })),
+    api('GET', recordingPath(id)).catch(() => null),
+  ]);
+  return { plugin, permissions, recording };
 }
 
 /**
@@ -81,8 +90,9 @@ export async function pluginPage(seq, id) {
   content.appendChild(loading());
   let plugin;
   let permissions;
+  let recording;
   try {
-    ({ plugin, permissions } = await loadPlugin(id));
+    ({ plugin, permissions, recording } = await loadPlugin(id));
   } catch (e) { guard(seq, e, content); return; }
   if (guard(seq, null, content)) return;
   clear(content);
@@ -105,6 +115,7 @@ export async function pluginPage(seq, id) {
     sandbox.card,
     Object.entries(credentials).map(([name, c]) => credentialCard(/** @type {Api.Plugin} */ (plugin), name, c, refresh)),
     hasOauth ? portalLinkCard(plugin, refresh) : null,
+    recording ? recordingSummaryCard(plugin, recording) : null,
     configCard(plugin, refresh),
     permissionsCard(plugin, permissions),
     dangerCard(plugin));

@@ -1,11 +1,12 @@
 // @ts-check
-/* The Integrations page (#plugins): a card per installed plugin, and the
- * install form.
+/* The Integrations page (#plugins): a card per installed plugin (with
+ * Recording beside Manage for a contact centre), and the install form.
  */
 import { append, clear, el, loading } from '../../lib/dom.js';
 import { initials } from '../../lib/format.js';
-import { guard, listPlugins } from '../app.js';
+import { app, guard, listPlugins } from '../app.js';
 import { adminPage, pageHead } from '../layout.js';
+import { loadContactCentres } from '../recording/plugins.js';
 import { loadSyncPlugins } from '../sync/sync-plugins.js';
 import { credentialChips, enabledSwitch, limitsChip, statusChip } from './chips.js';
 import { installForm } from './install-form.js';
@@ -28,6 +29,7 @@ function pluginCard(p) {
       p.status !== 'ok' ? el('p', { class: 'plugin-status-text', testid: 'plugin-status-text' }, p.status) : null),
     el('div', { class: 'plugin-actions' },
       enabledSwitch(p),
+      el('span', { class: 'recording-link-slot' }),
       el('a', { class: 'btn', href: '#plugin=' + encodeURIComponent(p.id), testid: 'plugin-manage' }, 'Manage')));
 }
 
@@ -47,6 +49,13 @@ export async function pluginsPage(seq) {
   if (guard(seq, null, list)) return;
   clear(list);
   loadSyncPlugins(plugins).catch(() => {});
+  loadContactCentres(plugins).then((centres) => {
+    if (!app.live(seq)) return;
+    for (const c of centres) {
+      const slot = list.querySelector('[data-plugin="' + CSS.escape(c.id) + '"] .recording-link-slot');
+      if (slot) slot.replaceWith(el('a', { class: 'btn', href: '#recording=' + encodeURIComponent(c.id), testid: 'plugin-recording' }, 'Recording'));
+    }
+  }, () => {});
   if (!plugins.length) list.appendChild(el('div', { class: 'card empty-card' }, el('p', { class: 'empty' }, 'No plugins installed yet. Install one below.')));
   for (const p of plugins) list.appendChild(pluginCard(p));
 }

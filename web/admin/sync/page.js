@@ -29,7 +29,7 @@ function noSyncPage(content, id, plugin) {
     pageHead('Sync', 'Keep contacts, accounts and products the same in Deskpane and a CRM.'),
     id && !plugin ? errorBox('No plugin \u201c' + id + '\u201d is installed.', 'sync-missing')
       : el('div', { class: 'card' }, el('p', { class: 'empty', testid: 'sync-none' }, id
-        ? ((plugin && plugin.name) || id) + ' does not sync records: its manifest lists no modules.'
+        ? ((plugin && plugin.name) || id) + ' does not sync records: its manifest lists none of contacts, accounts and products.'
         : 'No installed plugin syncs records. Install a CRM plugin whose manifest lists modules (contacts, accounts, products) under Integrations.')));
 }
 

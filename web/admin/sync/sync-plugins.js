@@ -2,9 +2,8 @@
 /* Which installed plugins sync records (their manifests list modules), and
  * the side navigation's links to them under Sync.
  */
-import { api } from '../../lib/api.js';
 import { clear, el } from '../../lib/dom.js';
-import { listPlugins, pluginPath } from '../app.js';
+import { listPlugins, pluginsAnswering } from '../app.js';
 import { adminRoute } from '../nav.js';
 
 /** @type {{id: string, name: string}[] | null} the syncing plugins, once known */
@@ -25,10 +24,7 @@ export function knownSyncPlugins() {
  */
 export async function loadSyncPlugins(plugins) {
   const all = plugins || await listPlugins();
-  const found = await Promise.all(all.map((p) => api('GET', pluginPath(p.id) + '/sync').then(
-    (o) => (Object.keys((o && o.settings && o.settings.modules) || {}).length ? { id: p.id, name: p.name || p.id } : null),
-    () => null)));
-  const list = found.filter((x) => x !== null);
+  const list = await pluginsAnswering(all, '/sync', (o) => Object.keys((o && o.settings && o.settings.modules) || {}).length > 0);
   syncPlugins = list;
   paintSyncNav();
   return list;

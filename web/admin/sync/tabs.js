@@ -2,7 +2,7 @@
 /* The sync page's tabs: Configuration, Sync History, Failure Log. The
  * address remembers the tab (#sync=ID&tab=history) without a new render.
  */
-import { el } from '../../lib/dom.js';
+import { tabBar } from '../tabs.js';
 
 /** @type {[string, string][]} */
 export const TABS = [
@@ -19,25 +19,5 @@ export const TABS = [
  * @returns {{bar: HTMLDivElement, show: (key: string) => void}}
  */
 export function syncTabs(pluginId, panels, failureCount) {
-  /** @type {Record<string, HTMLButtonElement>} */
-  const buttons = {};
-  const bar = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Sync' }, TABS.map(([key, text]) => {
-    const b = el('button', { type: 'button', role: 'tab', class: 'tab', id: 'sync-tab-' + key, testid: 'sync-tab-' + key, 'aria-controls': 'sync-panel-' + key },
-      text, key === 'failures' ? failureCount : null);
-    b.addEventListener('click', () => show(key));
-    buttons[key] = b;
-    return b;
-  }));
-  /** @param {string} key */
-  function show(key) {
-    for (const [k] of TABS) {
-      buttons[k].setAttribute('aria-selected', String(k === key));
-      buttons[k].classList.toggle('active', k === key);
-      buttons[k].tabIndex = k === key ? 0 : -1;
-      panels[k].hidden = k !== key;
-    }
-    const hash = '#sync=' + encodeURIComponent(pluginId) + (key === 'settings' ? '' : '&tab=' + key);
-    if (location.hash !== hash) history.replaceState(null, '', hash);
-  }
-  return { bar, show };
+  return tabBar({ prefix: 'sync', label: 'Sync', tabs: TABS, panels, extras: { failures: failureCount }, hash: '#sync=' + encodeURIComponent(pluginId) });
 }

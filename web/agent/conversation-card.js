@@ -1,0 +1,138 @@
+// @ts-check
+/* The Conversation card of a ticket that came from a contact centre's
+ * conversation (seed 004): what the conversation recorded in the CRM (the
+ * lead or contact, the task or case, or why it failed) and, in manual
+ * mode, Create Lead / Create Contact / Create Case / Create Task.
+ */
+import { api } from '../lib/api.js';
+import { append, clear, el } from '../lib/dom.js';
+import { HOW_LABELS, channelLabel, recordKind, visitorName } from '../lib/recording.js';
+
+/** @type {[string, string][]} what an agent can create: the request's kind, the button */
+const ACTIONS = [
+  ['create-lead', 'Create Lead'],
+  ['create-contact', 'Create Contact'],
+  ['create-case', 'Create Case'],
+  ['create-task', 'Create Task'],
+];
+
+/**
+ * The ticket's conversation and what it recorded; null when the ticket did
+ * not come from a conversation (404).
+ * @param {string} ticketId
+ * @returns {Promise<Api.TicketRecording | null>}
+ */
+export async function loadTicketRecording(ticketId) {
+  try {
+    return await api('GET', '/api/tickets/' + encodeURIComponent(ticketId) + '/record');
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}
+
+/**
+ * A recorded CRM record's row: "Lead  Riley Chen · Created · 6421…".
+ * @param {string} label the row's label when nothing is recorded
+ * @param {Api.LinkedRecord | null | undefined} linked
+ * @param {string} testid
+ * @returns {HTMLDivElement}
+ */
+function recordRow(label, linked, testid) {
+  if (!linked) {
+    return el('div', { class: 'kv' }, el('dt', {}, label), el('dd', { class: 'muted', testid, dataset: { empty: 'true' } }, 'Not recorded'));
+  }
+  const r = linked.record;
+  return el('div', { class: 'kv' },
+    el('dt', {}, recordKind(r.module)),
+    el('dd', { testid, dataset: { module: r.module, id: r.id, how: linked.how } },
+      el('div', {}, r.name || '(no name)'),
+      el('div', { class: 'muted small' }, (HOW_LABELS[linked.how] || linked.how) + ' \u00b7 ', el('code', { testid: testid + '-id' }, r.id))));
+}
+
+/**
+ * What the conversation recorded: the visitor, the person, the activity, the failure.
+ * @param {Api.TicketRecording} rec
+ * @param {(id: string) => string} nameOf a plugin's name
+ * @returns {(HTMLElement | null)[]}
+ */
+function summary(rec, nameOf) {
+  const e = rec.entry;
+  const where = e.crm ? nameOf(e.crm) : 'the CRM';
+  return [
+    el('dl', { class: 'kv-list' },
+      el('div', { class: 'kv' }, el('dt', {}, 'Visitor'), el('dd', { testid: 'conversation-visitor' }, visitorName(e))),
+      recordRow('Lead / contact', e.person, 'conversation-person'),
+      recordRow('Task / case', e.activity, 'conversation-activity')),
+    e.failure
+      ? el('div', { class: 'panel-error', role: 'alert', testid: 'conversation-failure' },
+        el('span', { class: 'panel-error-icon', 'aria-hidden': 'true' }, '!'),
+        el('span', {}, 'Recording in ' + where + ' failed: ' + e.failure))
+      : null,
+    !e.person && !e.activity && !e.failure
+      ? el('p', { class: 'muted small', testid: 'conversation-nothing' }, rec.manual
+        ? 'Nothing is recorded in the CRM yet: create what this conversation should be below.'
+        : 'Nothing is recorded in the CRM yet.')
+      : null,
+  ];
+}
+
+/**
+ * The Conversation card.
+ * @param {string} ticketId
+ * @param {Api.TicketRecording} rec
+ * @param {(id: string) => string} nameOf a plugin's name (its id when unknown)
+ * @param {() => void} onCreated runs after a record was created (the panels refresh)
+ * @returns {HTMLElement}
+ */
+export function conversationCard(ticketId, rec, nameOf, onCreated) {
+  const body = el('div', { class: 'conversation-summary', testid: 'conversation-summary' }, summary(rec, nameOf));
+  const sub = el('span', { class: 'muted small conversation-sub' }, nameOf(rec.plugin) + ' \u00b7 ' + channelLabel(rec.entry));
+  const card = el('section', { class: 'card conversation-card', testid: 'conversation-card', 'aria-labelledby': 'conversation-title', dataset: { manual: String(rec.manual) } },
+    el('div', { class: 'card-head' },
+      el('h3', { class: 'card-title', id: 'conversation-title' }, 'Conversation'),
+      sub),
+    body);
+  if (!rec.manual) return card;
+
+  /** @param {Api.TicketRecording} r */
+  const recordIn = (r) => 'Record this conversation in ' + (r.entry.crm ? nameOf(r.entry.crm) : 'the CRM');
+  const actionsLabel = el('p', { class: 'small conversation-actions-label', id: 'conversation-actions-label' }, recordIn(rec));
+  const status = el('p', { class: 'conversation-status', role: 'status', 'aria-live': 'polite', testid: 'conversation-created' });
+  const error = el('p', { class: 'form-error', role: 'alert', hidden: true, testid: 'conversation-error' });
+  const buttons = ACTIONS.map(([kind, label]) => el('button', { type: 'button', class: 'btn btn-small', testid: kind, dataset: { kind } }, label));
+  const group = el('div', { class: 'conversation-actions', role: 'group', 'aria-labelledby': 'conversation-actions-label' }, buttons);
+  for (const b of buttons) {
+    b.addEventListener('click', async () => {
+      const label = b.textContent || '';
+      error.hidden = true;
+      status.textContent = '';
+      for (const x of buttons) x.disabled = true;
+      group.setAttribute('aria-busy', 'true');
+      b.textContent = 'Creating\u2026';
+      try {
+        /** @type {{record: Api.RecordRef}} */
+        const answer = await api('POST', '/api/tickets/' + encodeURIComponent(ticketId) + '/record', { kind: b.dataset.kind });
+        const r = answer.record;
+        status.textContent = 'Created ' + recordKind(r.module) + ' ' + r.id + (r.name ? ' (' + r.name + ')' : '') + '.';
+        const fresh = await loadTicketRecording(ticketId).catch(() => null);
+        if (fresh) {
+          append(clear(body), summary(fresh, nameOf));
+          actionsLabel.textContent = recordIn(fresh);
+        }
+        onCreated();
+      } catch (e) {
+        error.textContent = e.status === 409 || e.status === 502 ? e.message : 'Could not create it: ' + e.message;
+        error.hidden = false;
+      } finally {
+        b.textContent = label;
+        for (const x of buttons) x.disabled = false;
+        group.removeAttribute('aria-busy');
+      }
+    });
+  }
+  card.append(
+    el('div', { class: 'conversation-manual' },
+      actionsLabel, group, status, error));
+  return card;
+}
