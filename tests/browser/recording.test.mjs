@@ -4,13 +4,14 @@
 // who ends the chat) arrives the way a real one would.
 //
 // Automatic (the demo's settings): the chat becomes a Chat ticket, a lead and
-// a task in Zoho CRM; the log and the ticket's Conversation card say so. The Recording page keeps Manually and a new
+// a task in Zoho CRM; the log and the ticket's Conversation card say so and
+// the Zoho panel shows the lead. The Recording page keeps Manually and a new
 // order of identification rules; the Sync page offers no CloudCX section;
 // Disconnect asks first.
 //
 // Manual: the chat becomes a ticket with nothing in the CRM; the agent
-// creates a lead, a contact (the refreshed Zoho panel shows it) and a case
-// from the ticket; a failure shows in the log in red and Try Again records
+// creates a lead, then a contact (the refreshed Zoho panel shows each) and a
+// case from the ticket; a failure shows in the log in red and Try Again records
 // the conversation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -144,7 +145,11 @@ describe('automatic recording (the demo: web chats as leads and tasks in Zoho CR
     const task = (await zohoApi.call('GET', `Tasks/${entry.activity.record.id}`)).data[0];
     assert.match(task.Subject, /Web Chat with Riley Chen/);
     assert.equal(task.What_Id?.id ?? task.Who_Id?.id, entry.person.record.id, 'the task is under the lead');
-    await agent.getByTestId('panel-zoho-crm').getByTestId('section-profile').locator('.section-body > :not(.loading)').waitFor();
+    // The Zoho panel shows the requester as the new lead.
+    const zoho = agent.getByTestId('panel-zoho-crm');
+    await zoho.getByTestId('profile-name').waitFor();
+    assert.equal(await zoho.getByTestId('profile-name').textContent(), 'Riley Chen');
+    assert.match(await zoho.getByTestId('profile-module').textContent(), /^lead$/i, 'the profile is the lead');
     await fullShot(agent, 'recording-ticket-automatic');
 
     // A ticket that did not come from a conversation has no card.
@@ -224,11 +229,13 @@ describe('manual recording: agents create records from the ticket', () => {
   let env;
   let admin;
   before(async () => {
-    // The chat starts 12 s after the emulator; the desk is switched to manual mode well before.
-    env = await setup({ cloudcx: { scriptChatAfter: 12 } });
+    // The chat starts 15 s after the emulator; the desk is switched to manual mode well before.
+    env = await setup({ cloudcx: { scriptChatAfter: 15 } });
     admin = await env.signedInPage('admin', '/admin');
     const { settings } = await apiJson(admin, 'GET', RECORDING);
     await apiJson(admin, 'PUT', RECORDING, { ...settings, mode: 'manually' });
+    const { entries } = await apiJson(admin, 'GET', RECORDING + '/log');
+    assert.deepEqual(entries, [], 'manual mode was set before the scripted chat arrived (the desk started too slowly?)');
   });
   after(async () => { await env?.close(); });
 
@@ -274,11 +281,15 @@ describe('manual recording: agents create records from the ticket', () => {
     assert.equal(await card.getByTestId('conversation-person-id').textContent(), afterLead.person.record.id);
     const zohoApi = await zohoClient(env.emulatorUrl);
     assert.equal((await zohoApi.call('GET', `Leads/${afterLead.person.record.id}`)).data[0].Email, RILEY);
+    // The refreshed Zoho panel shows the new lead.
+    await zoho.getByTestId('profile-name').waitFor();
+    assert.equal(await zoho.getByTestId('profile-name').textContent(), 'Riley Chen');
+    assert.match(await zoho.getByTestId('profile-module').textContent(), /^lead$/i);
 
-    // Create Contact: the refreshed Zoho panel finds Riley as a contact now.
+    // Create Contact: the refreshed Zoho panel finds Riley as a contact now (contacts come before leads).
     await card.getByTestId('create-contact').click();
     await card.getByTestId('conversation-created').filter({ hasText: 'Created Contact' }).waitFor();
-    await zoho.getByTestId('profile-name').waitFor();
+    await zoho.getByTestId('section-profile').locator('.profile:not(:has([data-testid=profile-module]))').waitFor();
     assert.equal(await zoho.getByTestId('profile-name').textContent(), 'Riley Chen');
     assert.equal(await zoho.getByTestId('profile-email').textContent(), RILEY);
     const afterContact = await rileysEntry(admin, (e) => e.person && e.person.record.module === 'Contacts', 'given a contact');
