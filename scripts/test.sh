@@ -28,7 +28,7 @@ cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 # The plugins' own unit tests (pure parts: SOQL, times, cursors, error mapping),
 # natively with the default toolchain.
 (cd plugins && cargo test --quiet -p salesforce -p zoho-crm -p deskpane-plugin-sdk) 2>&1 | tee -a "$log" || status=$?
-cargo build --quiet -p deskpane -p zoho-emulator -p salesforce-emulator
+cargo build --quiet -p deskpane -p zoho-emulator -p salesforce-emulator -p cloudcx-emulator
 (cd tests/browser && npm test) 2>&1 | tee -a "$log" || status=$?
 # One closing line for the whole run: cargo prints a result line per test
 # binary, node's runner `# pass N` and `# fail N`.
