@@ -1,8 +1,9 @@
 // @ts-check
 /* The Conversation card of a ticket that came from a contact centre's
  * conversation (seed 004): what the conversation recorded in the CRM (the
- * lead or contact, the task or case, or why it failed) and, in manual
- * mode, Create Lead / Create Contact / Create Case / Create Task.
+ * lead or contact, the task or case, or why it failed) and Create Lead /
+ * Create Contact / Create Case / Create Task: in manual mode the only way
+ * to record, in automatic mode to add a record by hand.
  */
 import { api } from '../lib/api.js';
 import { append, clear, el } from '../lib/dom.js';
@@ -93,10 +94,10 @@ export function conversationCard(ticketId, rec, nameOf, onCreated) {
       el('h3', { class: 'card-title', id: 'conversation-title' }, 'Conversation'),
       sub),
     body);
-  if (!rec.manual) return card;
-
+  // Manual mode: the only way to record. Automatic mode records by itself,
+  // and an agent may still add a record by hand (a case for a sales chat).
   /** @param {Api.TicketRecording} r */
-  const recordIn = (r) => 'Record this conversation in ' + (r.entry.crm ? nameOf(r.entry.crm) : 'the CRM');
+  const recordIn = (r) => (r.manual ? 'Record this conversation in ' : 'Also record by hand in ') + (r.entry.crm ? nameOf(r.entry.crm) : 'the CRM');
   const actionsLabel = el('p', { class: 'small conversation-actions-label', id: 'conversation-actions-label' }, recordIn(rec));
   const status = el('p', { class: 'conversation-status', role: 'status', 'aria-live': 'polite', testid: 'conversation-created' });
   const error = el('p', { class: 'form-error', role: 'alert', hidden: true, testid: 'conversation-error' });
