@@ -304,8 +304,18 @@ async fn section(
                 // to administrators only.
                 let reference = crate::secrets::random_hex(4);
                 tracing::warn!(plugin = %plugin, reference, "panel section failed: {e}");
-                let crm = s.registry.manifest(&plugin).map(|m| m.name).unwrap_or_else(|| plugin.clone());
-                let error = ApiError::new(StatusCode::BAD_GATEWAY, crate::panels::agent_sentence(&crm, call, &reference));
+                let manifest = s.registry.manifest(&plugin);
+                let crm = manifest.as_ref().map(|m| m.name.clone()).unwrap_or_else(|| plugin.clone());
+                // The desk knows when a connection was never made: when the
+                // plugin reports a failure, say so.
+                let unconnected = matches!(call.kind, crate::CallErrorKind::Connector(_))
+                    && manifest.iter().flat_map(|m| m.credentials.keys()).any(|c| !s.registry.is_connected(&plugin, c));
+                let sentence = if unconnected {
+                    format!("{crm} is not connected yet. An administrator can connect it under Integrations. (reference {reference})")
+                } else {
+                    crate::panels::agent_sentence(&crm, call, &reference)
+                };
+                let error = ApiError::new(StatusCode::BAD_GATEWAY, sentence);
                 if agent.is_admin() {
                     error.with_details(e.to_string())
                 } else {
