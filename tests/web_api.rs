@@ -628,3 +628,50 @@ async fn a_panels_sections_share_one_lookup_of_the_requester() {
     }
     assert_eq!(searches() - before, 1, "one search for the four sections");
 }
+
+/// A requester the CRM does not know can be created there from the panel,
+/// as a contact or a lead, from what the desk knows of them; once created,
+/// the panel finds them; creating twice is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_requester_is_created_in_the_crm_from_the_panel() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let (_, contact) = send(
+        agent
+            .post(s.api("contacts"))
+            .json(&json!({"fields": {"first_name": "Nia", "last_name": "Brooks", "email": "nia@brooks.example", "phone": "+1 555 0199"}})),
+    )
+    .await;
+    let (_, ticket) = send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "Hello", "contact_id": contact["id"]}}))).await;
+    let ticket = ticket["id"].as_str().unwrap();
+    let (_, profile) = get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
+    assert!(profile["profile"].is_null(), "not in the CRM yet");
+
+    let (status, created) =
+        send(agent.post(s.api(&format!("tickets/{ticket}/panels/zoho-crm/requester"))).json(&json!({"kind": "create-contact"}))).await;
+    assert_eq!(status, 201, "{created}");
+    let stored = s.emulator.record("Contacts", created["id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (stored["First_Name"].as_str(), stored["Last_Name"].as_str(), stored["Email"].as_str()),
+        (Some("Nia"), Some("Brooks"), Some("nia@brooks.example"))
+    );
+    let (_, profile) = get(&agent, s.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
+    assert_eq!(profile["profile"]["id"], created["id"], "the panel finds the new contact");
+    let (status, _) =
+        send(agent.post(s.api(&format!("tickets/{ticket}/panels/zoho-crm/requester"))).json(&json!({"kind": "create-lead"}))).await;
+    assert_eq!(status, 409, "known now: not created twice");
+
+    // A profile restricted from the contact information may not create either.
+    let light = s.light_agent().await;
+    s.state
+        .registry
+        .set_permissions(
+            "zoho-crm",
+            "Light Agent",
+            deskpane::permissions::PanelPermissions { info: deskpane::permissions::Access::Restricted, ..Default::default() },
+        )
+        .unwrap();
+    let (status, _) =
+        send(light.post(s.api(&format!("tickets/{ticket}/panels/zoho-crm/requester"))).json(&json!({"kind": "create-contact"}))).await;
+    assert_eq!(status, 403);
+}

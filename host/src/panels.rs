@@ -24,6 +24,8 @@ pub enum PanelError {
     NoPlugin(String),
     #[error("no {0} with id {1}")]
     NotFound(&'static str, String),
+    #[error("the CRM knows this requester already; refresh the panel to see the record")]
+    Known,
     #[error(transparent)]
     Plugin(#[from] CallError),
 }
@@ -364,6 +366,59 @@ impl Panels {
         };
         self.store(key, data.clone());
         Ok(SectionAnswer::fresh(data, false))
+    }
+
+    /// Creates the requester in the CRM as a contact or a lead, from what
+    /// the desk knows of them (name, email, phone; a lead's company is the
+    /// desk account's name), owned by the agent's CRM user. Only for a
+    /// requester the CRM does not know yet, by a profile that may read the
+    /// contact information. The CRM's field names come from the plugin's
+    /// manifest (`[field-mappings.contacts]`, `.leads`).
+    pub async fn create_requester(
+        &self,
+        plugin_id: &str,
+        subject: Subject<'_>,
+        permissions: &PanelPermissions,
+        kind: crate::contract::ActionKind,
+        agent_email: &str,
+    ) -> Result<RecordRef, PanelError> {
+        use crate::contract::{ActionKind, ActionRequest, Field};
+        if !permissions.visible {
+            return Err(PanelError::Hidden);
+        }
+        if !permissions.allows(Section::Profile) {
+            return Err(PanelError::Restricted("contact and account information"));
+        }
+        let (who, show) = self.who(subject, permissions.show)?;
+        if self.lookup(plugin_id, who.clone(), show, true).await?.0.is_some() {
+            return Err(PanelError::Known);
+        }
+        let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
+        let module = match kind {
+            ActionKind::CreateLead => "leads",
+            _ => "contacts",
+        };
+        let (first, last) = match who.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => match name.rsplit_once(' ') {
+                Some((first, last)) => (Some(first.to_string()), last.to_string()),
+                None => (None, name.to_string()),
+            },
+            None => (None, who.email.clone().unwrap_or_else(|| "Unknown".into())),
+        };
+        let mut values = vec![("last_name", Some(last)), ("first_name", first), ("email", who.email.clone()), ("phone", who.phone.clone())];
+        if kind == ActionKind::CreateLead {
+            values.push(("company", Some(who.account_name.clone().unwrap_or_else(|| "(unknown)".into()))));
+        }
+        let mapping = plugin.manifest().field_mappings.get(module).cloned().unwrap_or_default();
+        let fields = values
+            .into_iter()
+            .filter_map(|(concept, value)| Some(Field { name: mapping.get(concept)?.clone(), label: None, value: Value::Text(value?) }))
+            .collect();
+        let request = ActionRequest { kind, fields, related_to: None, owner_email: Some(agent_email.to_string()) };
+        let created = plugin.perform(&request).await?;
+        // The next look finds the new record.
+        self.cache.lock().expect("panel cache lock").retain(|(plugin, what, _), _| !(plugin == plugin_id && what == "lookup"));
+        Ok(created)
     }
 
     /// The requester's customer type from the CRM (Handshake Mode): the

@@ -146,3 +146,20 @@ test('a requester the CRM does not know shows "No matching record in the CRM"', 
     assert.equal(await block.getByTestId('section-empty').textContent(), text);
   }
 });
+
+test('a requester the CRM does not know is created there from the panel, and the panel then shows them', async () => {
+  const page = await env.signedInPage('agent');
+  const contact = await (await page.request.post('/api/contacts', { data: { fields: { first_name: 'Nia', last_name: 'Brooks', email: 'nia.brooks@example.com' } } })).json();
+  const ticket = await (await page.request.post('/api/tickets', { data: { fields: { subject: 'First time here', contact_id: contact.id } } })).json();
+  await page.goto(`/#/tickets/${ticket.id}`);
+  const panel = page.getByTestId('panel-zoho-crm');
+  await panel.getByTestId('section-empty').first().waitFor();
+  const create = panel.getByTestId('create-contact');
+  await create.waitFor();
+  assert.equal(await create.getAttribute('aria-label'), 'Create contact in Zoho CRM');
+  await create.click();
+  await panel.getByTestId('profile-name').waitFor();
+  assert.equal(await panel.getByTestId('profile-name').textContent(), 'Nia Brooks');
+  assert.equal(await panel.getByTestId('requester-create').count(), 0, 'no create buttons once the CRM knows them');
+  await screenshot(page, 'requester-created-from-panel');
+});

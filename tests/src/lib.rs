@@ -454,6 +454,7 @@ pub const ROUTES: &[(&str, &str, &str, Caller)] = &[
     ("DELETE", "/api/{kind}/{id}", "/api/tickets/1", Caller::Agent),
     ("GET", "/api/{kind}/{id}/panels", "/api/tickets/1/panels", Caller::Agent),
     ("GET", "/api/{kind}/{id}/panels/{plugin}/{section}", "/api/contacts/1/panels/zoho-crm/profile", Caller::Agent),
+    ("POST", "/api/{kind}/{id}/panels/{plugin}/requester", "/api/tickets/1/panels/zoho-crm/requester", Caller::Agent),
     ("GET", "/api/admin/plugins", "/api/admin/plugins", Caller::Admin),
     ("POST", "/api/admin/plugins", "/api/admin/plugins", Caller::Admin),
     ("PATCH", "/api/admin/plugins/{id}", "/api/admin/plugins/zoho-crm", Caller::Admin),

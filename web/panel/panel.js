@@ -84,8 +84,9 @@ function sectionError(message) {
  * @param {string} url
  * @param {string} section
  * @param {Api.PanelInfo} info
+ * @param {(data: Api.SectionData) => void} [after] runs once the section is shown
  */
-async function loadSection(block, url, section, info) {
+async function loadSection(block, url, section, info, after) {
   if (block.controller) block.controller.abort();
   const controller = new AbortController();
   block.controller = controller;
@@ -98,6 +99,7 @@ async function loadSection(block, url, section, info) {
     clear(block.body).appendChild(render ? render(data || {}, info) : emptyState('This section cannot be shown.'));
     // The CRM failed: its last answer is shown, with why.
     if (data && data.notice) block.body.prepend(el('p', { class: 'section-stale', role: 'status', testid: 'section-stale' }, data.notice));
+    if (after) after(data || {});
     if (data && data.cached) { block.status.textContent = 'cached'; block.status.title = 'From the panel cache; Refresh fetches it anew from the CRM'; }
   } catch (e) {
     if (e && e.name === 'AbortError') return;
@@ -106,6 +108,40 @@ async function loadSection(block, url, section, info) {
   } finally {
     if (block.controller === controller) block.controller = null;
   }
+}
+
+/**
+ * For a requester the CRM does not know: create them there as a contact or
+ * a lead, from what the desk knows of them; then the panel loads anew.
+ * @param {string} base from panelsBase
+ * @param {Api.PanelInfo} info
+ * @param {() => void} reload
+ * @returns {HTMLElement}
+ */
+function createRequester(base, info, reload) {
+  const crm = info.name || info.plugin;
+  const status = el('p', { class: 'small', role: 'status', 'aria-live': 'polite', testid: 'requester-create-status' });
+  /** @type {HTMLButtonElement[]} */
+  const buttons = [['create-contact', 'Create contact'], ['create-lead', 'Create lead']].map(([kind, label]) => {
+    const b = el('button', { type: 'button', class: 'btn btn-small', testid: kind, 'aria-label': label + ' in ' + crm }, label);
+    b.addEventListener('click', async () => {
+      for (const x of buttons) x.disabled = true;
+      status.textContent = 'Creating\u2026';
+      try {
+        /** @type {{module: string, id: string}} */
+        const created = await api('POST', base + '/panels/' + encodeURIComponent(info.plugin) + '/requester', { kind });
+        status.textContent = 'Created in ' + crm + ' (' + created.id + ').';
+        reload();
+      } catch (e) {
+        status.textContent = e.message;
+        for (const x of buttons) x.disabled = false;
+      }
+    });
+    return b;
+  });
+  return el('div', { class: 'requester-create', testid: 'requester-create' },
+    el('p', { class: 'small muted' }, 'Add this requester to ' + crm + ':'),
+    el('div', { class: 'conversation-actions' }, buttons), status);
 }
 
 /**
@@ -129,8 +165,12 @@ export function renderPanel(base, info, fresh) {
   }
   if (!sections.length) panel.appendChild(emptyState('Your profile may not read any part of this panel.'));
 
+  /** @param {Api.SectionData} data */
+  const offerCreate = (data) => {
+    if (!data.profile && !data.notice && blocks.profile) blocks.profile.body.appendChild(createRequester(base, info, () => loadAll(true)));
+  };
   /** @param {boolean} fresh */
-  const loadAll = (fresh) => Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(base, info.plugin, s, fresh), s, info)));
+  const loadAll = (fresh) => Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(base, info.plugin, s, fresh), s, info, s === 'profile' ? offerCreate : undefined)));
 
   refresh.addEventListener('click', async () => {
     refresh.disabled = true;

@@ -295,37 +295,91 @@ async fn section(
     let refresh = q.refresh.is_some_and(|r| r != "0" && r != "false");
     match s.panels.section(&plugin, subject, &permissions, section, refresh).await {
         Ok(answer) => Ok(Json(SectionView::new(answer))),
-        Err(e) => Err(match &e {
-            PanelError::Hidden | PanelError::Restricted(_) => ApiError::forbidden(e.to_string()),
-            PanelError::NoPlugin(_) | PanelError::NotFound(..) => ApiError::not_found(e.to_string()),
-            PanelError::Plugin(call) => {
-                // The agent reads what happened and what to do; the cause
-                // (addresses, the requester's details) goes to the log and
-                // to administrators only.
-                let reference = crate::secrets::random_hex(4);
-                tracing::warn!(plugin = %plugin, reference, "panel section failed: {e}");
-                let manifest = s.registry.manifest(&plugin);
-                let crm = manifest.as_ref().map(|m| m.name.clone()).unwrap_or_else(|| plugin.clone());
-                // The desk knows when a connection was never made: when the
-                // plugin reports a failure, say so.
-                let unconnected = matches!(call.kind, crate::CallErrorKind::Connector(_))
-                    && manifest.iter().flat_map(|m| m.credentials.keys()).any(|c| !s.registry.is_connected(&plugin, c));
-                let sentence = if unconnected {
-                    format!("{crm} is not connected yet. An administrator can connect it under Integrations. (reference {reference})")
-                } else {
-                    crate::panels::agent_sentence(&crm, call, &reference)
-                };
-                let error = ApiError::new(StatusCode::BAD_GATEWAY, sentence);
-                if agent.is_admin() {
-                    error.with_details(e.to_string())
-                } else {
-                    error
-                }
+        Err(e) => Err(panel_error(&s, &agent, &plugin, e)),
+    }
+}
+
+/// A panel failure as the caller may read it: agents get a sentence and a
+/// reference, administrators also the cause.
+fn panel_error(s: &AppState, agent: &Agent, plugin: &str, e: PanelError) -> ApiError {
+    let plugin = plugin.to_string();
+    match &e {
+        PanelError::Hidden | PanelError::Restricted(_) => ApiError::forbidden(e.to_string()),
+        PanelError::NoPlugin(_) | PanelError::NotFound(..) => ApiError::not_found(e.to_string()),
+        PanelError::Known => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+        PanelError::Plugin(call) => {
+            // The agent reads what happened and what to do; the cause
+            // (addresses, the requester's details) goes to the log and
+            // to administrators only.
+            let reference = crate::secrets::random_hex(4);
+            tracing::warn!(plugin = %plugin, reference, "panel section failed: {e}");
+            let manifest = s.registry.manifest(&plugin);
+            let crm = manifest.as_ref().map(|m| m.name.clone()).unwrap_or_else(|| plugin.clone());
+            // The desk knows when a connection was never made: when the
+            // plugin reports a failure, say so.
+            let unconnected = matches!(call.kind, crate::CallErrorKind::Connector(_))
+                && manifest.iter().flat_map(|m| m.credentials.keys()).any(|c| !s.registry.is_connected(&plugin, c));
+            let sentence = if unconnected {
+                format!("{crm} is not connected yet. An administrator can connect it under Integrations. (reference {reference})")
+            } else {
+                crate::panels::agent_sentence(&crm, call, &reference)
+            };
+            let error = ApiError::new(StatusCode::BAD_GATEWAY, sentence);
+            if agent.is_admin() {
+                error.with_details(e.to_string())
+            } else {
+                error
             }
-        }),
+        }
+    }
+}
+
+/// What an agent creates for a requester the CRM does not know.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+enum CreateRequester {
+    #[serde(rename = "create-contact")]
+    Contact,
+    #[serde(rename = "create-lead")]
+    Lead,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct CreateBody {
+    kind: CreateRequester,
+}
+
+/// The CRM record created.
+#[derive(Serialize, ToSchema)]
+struct CreatedRecord {
+    module: &'static str,
+    id: String,
+    name: Option<String>,
+}
+
+/// Creates the requester in the CRM as a contact or lead, from what the
+/// desk knows of them (when the CRM has no matching record).
+#[utoipa::path(post, path = "/api/{kind}/{id}/panels/{plugin}/requester", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path)), request_body = CreateBody,
+    responses((status = 201, body = CreatedRecord), (status = 403), (status = 404),
+        (status = 409, description = "The CRM knows the requester already"), (status = 502)))]
+async fn create_requester(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path((kind, id, plugin)): Path<(String, String, String)>,
+    Json(body): Json<CreateBody>,
+) -> ApiResult<(StatusCode, Json<CreatedRecord>)> {
+    let subject = subject(&s, &kind, &id)?;
+    let permissions = s.registry.permissions(&plugin, &agent.profile);
+    let action = match body.kind {
+        CreateRequester::Contact => crate::contract::ActionKind::CreateContact,
+        CreateRequester::Lead => crate::contract::ActionKind::CreateLead,
+    };
+    match s.panels.create_requester(&plugin, subject, &permissions, action, &agent.email).await {
+        Ok(r) => Ok((StatusCode::CREATED, Json(CreatedRecord { module: r.module.as_str(), id: r.id, name: r.name }))),
+        Err(e) => Err(panel_error(&s, &agent, &plugin, e)),
     }
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(section))
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(section)).routes(routes!(create_requester))
 }
