@@ -141,7 +141,7 @@ function createRequester(base, info, reload) {
   });
   return el('div', { class: 'requester-create', testid: 'requester-create' },
     el('p', { class: 'small muted' }, 'Add this requester to ' + crm + ':'),
-    el('div', { class: 'conversation-actions' }, buttons), status);
+    el('div', { class: 'requester-create-actions' }, buttons), status);
 }
 
 /**
