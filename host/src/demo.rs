@@ -82,7 +82,8 @@ pub const CLOUDCX_API_KEY: &str = "cx_live_demo_0000000000000000";
 /// Installs the bundled CloudCX plugin connected to the CloudCX emulator at
 /// `emulator` with `api_key`, and records its conversations automatically
 /// (web chats as leads and tasks, inbox conversations as contacts and
-/// cases) into the first connected CRM. Skipped when already installed.
+/// cases) into Zoho CRM, or the first connected CRM without it. Skipped
+/// when already installed.
 pub async fn connect_cloudcx(
     registry: &Registry,
     recorder: &crate::recording::Recorder,
@@ -109,7 +110,9 @@ pub async fn connect_cloudcx(
             ..Default::default()
         },
     )?;
-    let settings = crate::recording::RecordingSettings { enabled: true, ..Default::default() };
+    // Into Zoho CRM when it is there (the seed's example), else the first CRM.
+    let crm = registry.plugin(ZOHO.plugin).map(|_| ZOHO.plugin.to_string());
+    let settings = crate::recording::RecordingSettings { enabled: true, crm, ..Default::default() };
     recorder.set_settings(CLOUDCX, settings).await?;
     Ok(())
 }

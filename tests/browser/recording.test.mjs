@@ -66,7 +66,7 @@ describe('automatic recording (the demo: web chats as leads and tasks in Zoho CR
     assert.match(await page.getByTestId('recording-web-chat').textContent(), /For Sales: record visitors as leads and chats as tasks/);
     assert.match(await page.getByTestId('recording-inbox').textContent(), /For Support: record visitors as contacts and conversations as cases/);
     assert.match(await page.getByTestId('recording-update').textContent(), /Only add new information \(do not overwrite existing information\)/);
-    assert.equal(await page.getByTestId('recording-crm').inputValue(), '', 'the first connected CRM');
+    assert.equal(await page.getByTestId('recording-crm').inputValue(), 'zoho-crm', 'the demo records into Zoho CRM');
     assert.match(await page.getByTestId('recording-crm').locator('option').first().textContent(), /First connected CRM \(now Zoho CRM\)/);
     assert.equal(await page.getByTestId('rules-summary').textContent(), 'Account: Company · Contact: Email, then Phone · Lead: Email, then Phone');
 
