@@ -71,15 +71,7 @@ impl Default for EmulatorConfig {
     }
 }
 
-/// A request the emulator answered.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    /// The raw query string, "" when there is none.
-    pub query: String,
-    pub status: u16,
-}
+pub use emulator_support::RecordedRequest;
 
 /// A running emulator, seen as one tenant; clones share it. It serves
 /// until its tokio runtime stops. The control methods act on the handle's
@@ -291,8 +283,7 @@ impl CloudcxEmulator {
     }
 }
 
-/// Requests kept for tests to inspect; the older half goes when full.
-pub const MAX_RECORDED_REQUESTS: usize = 20_000;
+pub use emulator_support::MAX_RECORDED_REQUESTS;
 
 async fn record_request(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();

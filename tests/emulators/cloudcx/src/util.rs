@@ -1,14 +1,10 @@
 //! Small shared helpers: locking, times, ids, random strings, bounded logs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-/// Locks, ignoring poisoning: a panicking test must not wedge every later request.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use emulator_support::{lock, push_bounded, random_hex};
 
 /// Milliseconds since the epoch: the precision of every CloudCX time.
 pub fn now_ms() -> i64 {
@@ -30,23 +26,6 @@ pub fn parse_time(text: &str) -> Option<i64> {
         .map(|dt| dt.timestamp_millis())
 }
 
-/// Unpredictable enough for ids and tokens; no cryptographic claim.
-pub fn random_hex(len: usize) -> String {
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    let mut out = String::with_capacity(len + 16);
-    while out.len() < len {
-        let seed = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
-        let mut x = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) ^ seed;
-        // splitmix64
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        x ^= x >> 31;
-        out.push_str(&format!("{x:016x}"));
-    }
-    out.truncate(len);
-    out
-}
-
 /// A new id `<prefix>_<16 hex>`: a process-wide counter first, so ids sort
 /// in order of creation, then random digits.
 pub fn new_id(prefix: &str) -> String {
@@ -57,14 +36,6 @@ pub fn new_id(prefix: &str) -> String {
 /// The digits of a phone number: how phone numbers are compared.
 pub fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
-}
-
-/// Appends to a log kept for tests; the older half goes when it is full.
-pub fn push_bounded<T>(log: &mut Vec<T>, item: T, max: usize) {
-    if log.len() >= max {
-        log.drain(..max / 2);
-    }
-    log.push(item);
 }
 
 #[cfg(test)]

@@ -1,16 +1,10 @@
 //! Small shared helpers: locking, Salesforce's time format, ids with their
 //! case-safe suffix, random strings, forms and the HMAC that signs tokens.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sha2::{Digest, Sha256};
 
-/// Locks, ignoring poisoning: a panicking test must not wedge every later request.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use emulator_support::{lock, parse_form, push_bounded, random_hex};
 
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
@@ -43,31 +37,6 @@ pub fn date_ms(date: NaiveDate) -> i64 {
 
 pub fn today() -> NaiveDate {
     Utc::now().date_naive()
-}
-
-/// Unpredictable enough for tokens and codes; no cryptographic claim.
-pub fn random_hex(len: usize) -> String {
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    let mut out = String::with_capacity(len + 16);
-    while out.len() < len {
-        let seed = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
-        let mut x = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) ^ seed;
-        // splitmix64
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        x ^= x >> 31;
-        out.push_str(&format!("{x:016x}"));
-    }
-    out.truncate(len);
-    out
-}
-
-/// Decoded `name=value` pairs of a query string or form body, in order.
-pub fn parse_form(raw: &str) -> Vec<(String, String)> {
-    match reqwest::Url::parse(&format!("http://q/?{raw}")) {
-        Ok(url) => url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
-        Err(_) => Vec::new(),
-    }
 }
 
 /// A path segment with its `%XX` escapes decoded (`+` stays `+` in paths).

@@ -42,7 +42,7 @@ use crate::oauth::Accounts;
 use crate::paging::PageTokens;
 use crate::state::Shared;
 use crate::store::Store;
-use crate::util::lock;
+use crate::util::{lock, push_bounded};
 use crate::watch::Watch;
 
 #[derive(Debug, Clone)]
@@ -71,15 +71,7 @@ impl Default for EmulatorConfig {
     }
 }
 
-/// A request the emulator answered.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    /// The raw query string, "" when there is none.
-    pub query: String,
-    pub status: u16,
-}
+pub use emulator_support::RecordedRequest;
 
 /// A running emulator; clones share it. It serves until its tokio runtime stops.
 #[derive(Clone)]
@@ -234,8 +226,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Requests kept for tests to inspect; the older half goes when full.
-pub const MAX_RECORDED_REQUESTS: usize = 20_000;
+pub use emulator_support::MAX_RECORDED_REQUESTS;
 
 async fn record_request(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
@@ -243,12 +234,7 @@ async fn record_request(State(shared): State<Arc<Shared>>, request: Request, nex
     let query = request.uri().query().unwrap_or_default().to_string();
     shared.holds.wait(&method, &path).await;
     let response = next.run(request).await;
-    let mut requests = lock(&shared.requests);
-    // Bounded: a load run must not grow the emulator without end.
-    if requests.len() >= MAX_RECORDED_REQUESTS {
-        requests.drain(..MAX_RECORDED_REQUESTS / 2);
-    }
-    requests.push(RecordedRequest { method, path, query, status: response.status().as_u16() });
-    drop(requests);
+    let recorded = RecordedRequest { method, path, query, status: response.status().as_u16() };
+    push_bounded(&mut lock(&shared.requests), recorded, MAX_RECORDED_REQUESTS);
     response
 }

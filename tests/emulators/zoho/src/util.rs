@@ -1,14 +1,8 @@
 //! Small shared helpers: locking, time formats, random strings, queries.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
-
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 
-/// Locks, ignoring poisoning: a panicking test must not wedge every later request.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use emulator_support::{lock, parse_form, push_bounded, random_hex};
 
 /// Seconds since the epoch; Zoho's times have second precision.
 pub fn now_ts() -> i64 {
@@ -38,31 +32,6 @@ pub fn format_datetime(dt: &DateTime<FixedOffset>) -> String {
 pub fn parse_http_or_iso(text: &str) -> Option<i64> {
     let text = text.trim();
     parse_datetime(text).or_else(|| DateTime::parse_from_rfc2822(text).ok()).map(|dt| dt.timestamp())
-}
-
-/// Unpredictable enough for tokens and codes; no cryptographic claim.
-pub fn random_hex(len: usize) -> String {
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    let mut out = String::with_capacity(len + 16);
-    while out.len() < len {
-        let seed = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
-        let mut x = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) ^ seed;
-        // splitmix64
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        x ^= x >> 31;
-        out.push_str(&format!("{x:016x}"));
-    }
-    out.truncate(len);
-    out
-}
-
-/// Decoded `name=value` pairs of a query string or form body, in order.
-pub fn parse_form(raw: &str) -> Vec<(String, String)> {
-    match reqwest::Url::parse(&format!("http://q/?{raw}")) {
-        Ok(url) => url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
-        Err(_) => Vec::new(),
-    }
 }
 
 /// Orders 19-digit ids numerically, and any other string after them.
