@@ -335,12 +335,14 @@ async fn hook(
     let (Some(p), Some(expected)) = (s.registry.plugin(&plugin), s.sync.hook_token(&plugin)) else {
         return Err(ApiError::not_found("no notifications are expected here"));
     };
+    // The headers as the contract passes them, read once for the signature
+    // check and the plugin.
+    let pairs: Vec<(String, String)> =
+        headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
     // A CRM that signs its notifications (manifest `[notifications]`)
     // proves them with an HMAC keyed by the token; the others echo it.
     let genuine = match p.manifest().notifications.as_ref() {
         Some(spec) => {
-            let pairs: Vec<(String, String)> =
-                headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
             let now = chrono::Utc::now().timestamp();
             spec.verify(&pairs, &body, &expected, now)
                 .inspect_err(|e| tracing::warn!(plugin = %plugin, "notification refused: {e}"))
@@ -356,10 +358,7 @@ async fn hook(
     if !genuine {
         return Err(refused());
     }
-    let notification = Notification {
-        headers: headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
-        body: body.to_vec(),
-    };
+    let notification = Notification { headers: pairs, body: body.to_vec() };
     let notified = p.parse_notification(&notification).await.map_err(|e| {
         tracing::warn!(plugin = %plugin, "a notification could not be read: {e}");
         ApiError::bad_request("the notification could not be read")
