@@ -24,11 +24,15 @@ gate sh -c 'cd plugins && cargo fmt --all --check'
 gate cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The pages' ES modules, type-checked from their JSDoc (web/tsconfig.json).
 gate sh -c 'cd tests/browser && npm run --silent typecheck'
+# The binaries (host, emulators) are built in the same invocation as the
+# tests, so they share its feature resolution: a separate `cargo build -p`
+# would compile wasmtime and everything above it a second time. The
+# durability and browser tests run them from target/debug.
+cargo build --quiet --workspace --bins --tests
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 # The plugins' own unit tests (pure parts: SOQL, times, cursors, error mapping),
 # natively with the default toolchain.
 (cd plugins && cargo test --quiet -p salesforce -p zoho-crm -p deskpane-plugin-sdk) 2>&1 | tee -a "$log" || status=$?
-cargo build --quiet -p deskpane -p zoho-emulator -p salesforce-emulator -p cloudcx-emulator
 (cd tests/browser && npm test) 2>&1 | tee -a "$log" || status=$?
 # One closing line for the whole run: cargo prints a result line per test
 # binary, node's runner `# pass N` and `# fail N`.
