@@ -32,7 +32,7 @@ cargo build --quiet --workspace --bins --tests
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 # The plugins' own unit tests (pure parts: SOQL, times, cursors, error mapping),
 # natively with the default toolchain.
-(cd plugins && cargo test --quiet -p salesforce -p zoho-crm -p deskpane-plugin-sdk) 2>&1 | tee -a "$log" || status=$?
+(cd plugins && cargo test --quiet -p salesforce -p zoho-crm -p cloudcx -p deskpane-plugin-sdk) 2>&1 | tee -a "$log" || status=$?
 (cd tests/browser && npm test) 2>&1 | tee -a "$log" || status=$?
 # One closing line for the whole run: cargo prints a result line per test
 # binary, node's runner `# pass N` and `# fail N`.

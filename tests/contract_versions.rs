@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use deskpane::contract::{ActivityKind, ConnectorError, Field, Module, Requester, Value};
+use deskpane::contract::{ActivityKind, ConnectorError, Field, File, Module, RecordRef, Requester, Value};
 use deskpane::credentials::StaticCredentials;
 use deskpane::package::PluginPackage;
 use deskpane::{CallErrorKind, LoadError, PluginSettings};
@@ -68,6 +68,27 @@ async fn find_is_served_from_0_3_0_and_unsupported_before_without_running_the_pl
     for old in [load(&legacy()).unwrap(), load(&prebuilt("0.2.0")).unwrap()] {
         let err = old.find(Module::Contacts, &by_email, 5).await.unwrap_err();
         assert!(matches!(&err.kind, CallErrorKind::Connector(ConnectorError::Unsupported(_))), "{}: {err}", old.contract_version());
+        assert_eq!(old.calls(), 0, "{}: the plugin never ran", old.contract_version());
+    }
+}
+
+#[tokio::test]
+async fn files_are_attached_and_downloaded_from_0_3_0_on_and_unsupported_before_without_running_the_plugin() {
+    let rt = runtime();
+    let load = |package: &PluginPackage| rt.load(package, &PluginSettings::default(), Arc::new(StaticCredentials::new()));
+    let to = RecordRef { module: Module::Cases, id: "5001".into(), name: None };
+    let file = File { name: "a.txt".into(), content_type: "text/plain".into(), content: b"a".to_vec() };
+    let unsupported = |e: &deskpane::CallError| matches!(&e.kind, CallErrorKind::Connector(ConnectorError::Unsupported(_)));
+    // The 0.3.0 example offers no files: it runs and says so itself.
+    let new = load(&plugin("example")).unwrap();
+    assert!(unsupported(&new.attach(&to, &file).await.unwrap_err()));
+    assert!(unsupported(&new.download("att_1").await.unwrap_err()));
+    assert_eq!(new.calls(), 2, "the 0.3.0 plugin ran");
+    for old in [load(&legacy()).unwrap(), load(&prebuilt("0.2.0")).unwrap()] {
+        let attached = old.attach(&to, &file).await.unwrap_err();
+        let downloaded = old.download("att_1").await.unwrap_err();
+        assert!(unsupported(&attached) && unsupported(&downloaded), "{}: {attached} / {downloaded}", old.contract_version());
+        assert!(attached.to_string().contains("`attach` came with contract 0.3.0"), "{attached}");
         assert_eq!(old.calls(), 0, "{}: the plugin never ran", old.contract_version());
     }
 }

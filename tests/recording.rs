@@ -295,3 +295,106 @@ async fn polling_the_feed_records_what_webhooks_did_not_bring_and_nothing_older(
     assert!(zoho(&s, "Leads", "Email", "old@timer.example").is_empty(), "older conversations are not recorded");
     assert_eq!(s.state.recorder.poll().await, 0, "the next poll starts where the last ended");
 }
+
+/// The conversation's recording entry, once it has a task or case.
+async fn recorded(s: &DeskServer, chat: &str) -> deskpane::recording::store::Entry {
+    s.state.recorder.poll().await;
+    s.state.recorder.drain().await;
+    let entry = s.state.recorder.store().entry("cloudcx", chat).expect("the conversation was recorded");
+    assert_eq!(entry.failure, None);
+    assert!(entry.activity.is_some(), "a task or case: {entry:?}");
+    entry
+}
+
+/// Seed 004: the case or task gets the chat's attachments. Each goes from
+/// CloudCX through both plugins into Zoho CRM byte for byte, once; a file
+/// above the limit is not fetched at all, and the log says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chats_attachments_become_files_of_its_task_once_and_an_oversized_one_is_named_not_sent() {
+    let (s, cx) = DeskServer::with_cloudcx().await;
+    let visitor = cx.seed_visitor(json!({"name": "Iris Park", "email": "iris@park.example", "company": "Park"}));
+    let trace = "SAML response: invalid audience\r\n--boundary-like line\r\n\u{0}binary tail\u{ff}";
+    let chat = cx.seed_conversation(json!({
+        "visitor_id": visitor, "agent_email": "sam.okafor@deskpane.example",
+        "messages": [{"from": "visitor", "text": "Here is what I see"}],
+        "attachments": [
+            {"id": "att_trace", "name": "sso trace.txt", "content_type": "text/plain", "content": trace},
+            {"id": "att_video", "name": "screen.mp4", "content_type": "video/mp4", "size": 12_000_000},
+        ],
+    }));
+    let entry = recorded(&s, &chat).await;
+    let task = entry.activity.as_ref().unwrap().record.id.clone();
+    let files = s.emulator.attachments("Tasks", &task);
+    assert_eq!(files.len(), 1, "only the file within the limit: {files:?}");
+    assert_eq!((files[0].file_name.as_str(), files[0].content_type.as_str()), ("sso trace.txt", "text/plain"));
+    assert_eq!(files[0].bytes, trace.as_bytes(), "byte for byte");
+    assert_eq!(entry.files.len(), 2);
+    assert_eq!((entry.files[0].source_id.as_str(), entry.files[0].crm_id.as_deref()), ("att_trace", Some(files[0].id.as_str())));
+    let skipped = entry.files[1].skipped.as_deref().unwrap_or_default();
+    assert!(entry.files[1].crm_id.is_none() && skipped.contains("11.4 MB is above the 10.0 MB limit"), "{skipped}");
+    assert!(!cx.requests().iter().any(|r| r.path.contains("att_video")), "the oversized file is not even downloaded");
+
+    // Try Again and a later poll attach nothing a second time.
+    s.state.recorder.retry("cloudcx", &chat).await.unwrap();
+    let again = recorded(&s, &chat).await;
+    assert_eq!(s.emulator.attachments("Tasks", &task).len(), 1, "attached once");
+    assert_eq!(again.files, entry.files);
+
+    // The admin's log shows each file and what became of it.
+    let admin = s.admin().await;
+    let log: Value = admin.get(s.api("admin/plugins/cloudcx/recording/log")).send().await.unwrap().json().await.unwrap();
+    let shown = &log["entries"][0]["files"];
+    assert_eq!((shown[0]["name"].as_str(), shown[0]["crm_id"].as_str()), (Some("sso trace.txt"), Some(files[0].id.as_str())));
+    assert!(shown[1]["skipped"].as_str().unwrap().contains("limit"));
+}
+
+/// The rules name no CRM: recording into Salesforce puts an inbox
+/// conversation's attachment in its case's Files (a ContentVersion).
+#[tokio::test(flavor = "multi_thread")]
+async fn recording_into_salesforce_puts_the_attachments_in_the_cases_files() {
+    let s = DeskServer::with_salesforce().await;
+    let cx = DeskServer::connect_cloudcx(&s).await;
+    set_recording(&s, |r| r["crm"] = json!("salesforce")).await;
+    let visitor = cx.seed_visitor(json!({"name": "Tomas Ruiz", "email": "tomas@ruiz.example"}));
+    let invoice = "%PDF-1.7 invoice 2026-10 (copy)";
+    let conversation = cx.seed_conversation(json!({
+        "visitor_id": visitor, "channel": "inbox", "subject": "Invoice copy", "agent_email": "sam.okafor@deskpane.example",
+        "messages": [{"from": "visitor", "text": "Attached the invoice"}],
+        "attachments": [{"id": "att_invoice", "name": "invoice-2026-10.pdf", "content_type": "application/pdf", "content": invoice}],
+    }));
+    let entry = recorded(&s, &conversation).await;
+    let case = &entry.activity.as_ref().unwrap().record;
+    assert_eq!(case.module, deskpane::contract::Module::Cases, "inbox conversations are support: a case");
+    let sf = s.salesforce.as_ref().unwrap();
+    let files = sf.files_of(&case.id);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!((files[0].path_on_client.as_str(), files[0].title.as_str()), ("invoice-2026-10.pdf", "invoice-2026-10"));
+    assert_eq!(files[0].bytes, invoice.as_bytes());
+    assert_eq!(entry.files[0].crm_id.as_deref(), Some(files[0].id.as_str()));
+}
+
+/// Manual mode: the case an agent creates from the ticket gets the files.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_created_by_hand_takes_the_conversations_files() {
+    let (s, cx) = DeskServer::with_cloudcx().await;
+    set_recording(&s, |r| r["mode"] = json!("manually")).await;
+    let visitor = cx.seed_visitor(json!({"name": "Mia Wong", "email": "mia@wong.example"}));
+    let chat = cx.seed_conversation(json!({
+        "visitor_id": visitor, "agent_email": "sam.okafor@deskpane.example",
+        "messages": [{"from": "visitor", "text": "Photo of the damage"}],
+        "attachments": [{"id": "att_photo", "name": "damage.jpg", "content_type": "image/jpeg", "size": 40_000}],
+    }));
+    s.state.recorder.poll().await;
+    s.state.recorder.drain().await;
+    let ticket = s.state.recorder.store().entry("cloudcx", &chat).unwrap().ticket.expect("the chat's ticket");
+    let agent = s.agent().await;
+    let created = agent.post(s.api(&format!("tickets/{ticket}/record"))).json(&json!({"kind": "create-case"})).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let case: Value = created.json().await.unwrap();
+    let files = s.emulator.attachments("Cases", case["record"]["id"].as_str().unwrap());
+    assert_eq!(files.len(), 1);
+    assert_eq!((files[0].file_name.as_str(), files[0].bytes.len()), ("damage.jpg", 40_000));
+    assert_eq!(files[0].bytes, cx.attachment_bytes("att_photo").unwrap());
+    let shown: Value = agent.get(s.api(&format!("tickets/{ticket}/record"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown["entry"]["files"][0]["crm_id"].as_str(), Some(files[0].id.as_str()), "the agent's card shows it attached");
+}

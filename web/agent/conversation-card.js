@@ -64,7 +64,12 @@ function summary(rec, nameOf) {
     el('dl', { class: 'kv-list' },
       el('div', { class: 'kv' }, el('dt', {}, 'Visitor'), el('dd', { testid: 'conversation-visitor' }, visitorName(e))),
       recordRow('Lead / contact', e.person, 'conversation-person'),
-      recordRow('Task / case', e.activity, 'conversation-activity')),
+      recordRow('Task / case', e.activity, 'conversation-activity'),
+      e.files && e.files.length
+        ? el('div', { class: 'kv' }, el('dt', {}, 'Files'),
+          el('dd', { testid: 'conversation-files' }, ...e.files.map((f) => el('div', { dataset: { attached: String(!!f.crm_id) } },
+            f.name, el('span', { class: 'muted small' }, f.crm_id ? ' · attached' : ' · ' + (f.skipped || 'not attached yet'))))))
+        : null),
     e.failure
       ? el('div', { class: 'panel-error', role: 'alert', testid: 'conversation-failure' },
         el('span', { class: 'panel-error-icon', 'aria-hidden': 'true' }, '!'),

@@ -363,6 +363,16 @@ declare namespace Api {
   }
 
   /** What one conversation recorded (GET .../recording/log, newest first). */
+  interface AttachedFile {
+    /** The contact centre's id of the attachment. */
+    source_id: string;
+    name: string;
+    /** The CRM's id of the attachment; null when it was not attached. */
+    crm_id?: string | null;
+    /** Why it was not attached (too large, say). */
+    skipped?: string | null;
+  }
+
   interface RecordingEntry {
     conversation_id: string;
     crm?: string | null;
@@ -370,6 +380,8 @@ declare namespace Api {
     person?: LinkedRecord | null;
     /** The task or case. */
     activity?: LinkedRecord | null;
+    /** The conversation's attachments, as attached to the task or case. */
+    files?: AttachedFile[];
     /** The desk ticket of the conversation. */
     ticket?: string | null;
     /** Why the last attempt failed; null once it succeeded. */

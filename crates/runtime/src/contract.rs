@@ -272,6 +272,25 @@ pub struct ActionRequest {
     pub owner_email: Option<String>,
 }
 
+/// A file attached to a record or read from the system holding it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct File {
+    pub name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for File {
+    // The content would flood a log line; its size says enough.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("File")
+            .field("name", &self.name)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.content.len())
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HttpMethod {
     Get,

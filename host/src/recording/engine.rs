@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde_json::{json, Map, Value as Json};
 
 use super::rules::{self, Conversation, Key, Mode, Purpose, RecordingSettings, Target};
-use super::store::{Entry, How, Linked, Queued, RecordingStore};
-use crate::contract::{ActionKind, ActionRequest, Change, CrmRecord, Field, Module, RecordRef, Value, WriteAction};
+use super::store::{AttachedFile, Entry, How, Linked, Queued, RecordingStore};
+use crate::contract::{ActionKind, ActionRequest, Change, ConnectorError, CrmRecord, Field, File, Module, RecordRef, Value, WriteAction};
 use crate::desk::{Desk, DeskError, Kind};
 use crate::manifest::Manifest;
 use crate::registry::Registry;
@@ -29,6 +29,8 @@ pub enum RecordingError {
     Unmapped { crm: String, module: &'static str, concept: &'static str },
     #[error("the CRM refused: {0}")]
     Crm(#[from] CallError),
+    #[error("the contact centre could not hand over an attachment: {0}")]
+    ContactCentre(CallError),
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -224,6 +226,7 @@ impl Recorder {
             crm: None,
             person: None,
             activity: None,
+            files: Vec::new(),
             ticket: None,
             failure: None,
             updated_at: crate::clock::now(),
@@ -243,6 +246,11 @@ impl Recorder {
     async fn record(&self, plugin: &str, settings: &RecordingSettings, c: &Conversation, entry: &mut Entry) -> Result<(), RecordingError> {
         self.ticket(plugin, c, entry)?;
         if settings.mode == Mode::Manually {
+            // A case or task an agent created: Try Again attaches what is left.
+            if let (Some(activity), Some(crm_id)) = (entry.activity.clone(), entry.crm.clone()) {
+                let crm = self.registry.plugin(&crm_id).ok_or(RecordingError::NoCrm)?;
+                self.attach_files(plugin, &crm, &activity.record, c, entry).await?;
+            }
             return Ok(());
         }
         let purpose = settings.purpose(c.channel);
@@ -262,6 +270,59 @@ impl Recorder {
             let related = entry.person.as_ref().map(|p| p.record.clone());
             let record = self.create(&crm_id, &crm, &manifest, target, c, related).await?;
             entry.activity = Some(Linked { record, how: How::Created });
+            self.store.save_entry(plugin, entry)?;
+        }
+        if let Some(activity) = entry.activity.clone() {
+            self.attach_files(plugin, &crm, &activity.record, c, entry).await?;
+        }
+        Ok(())
+    }
+
+    /// Attaches the conversation's files to its task or case, each once:
+    /// the entry remembers every file attached (or skipped) before the
+    /// next, so a replay or Try Again attaches only what is left.
+    async fn attach_files(
+        &self,
+        plugin: &str,
+        crm: &Plugin,
+        to: &RecordRef,
+        c: &Conversation,
+        entry: &mut Entry,
+    ) -> Result<(), RecordingError> {
+        let pending: Vec<&rules::FileRef> = c.files.iter().filter(|f| !entry.files.iter().any(|d| d.source_id == f.id)).collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let cx = self.contact_centre(plugin)?;
+        for file in pending {
+            let mut done = AttachedFile { source_id: file.id.clone(), name: file.name.clone(), crm_id: None, skipped: None };
+            if let Some(why) = rules::too_large(file.size) {
+                done.skipped = Some(why);
+            } else {
+                match cx.download(&file.id).await {
+                    Ok(got) => {
+                        if let Some(why) = rules::too_large(Some(got.content.len() as u64)) {
+                            done.skipped = Some(why);
+                        } else {
+                            let content_type = file.content_type.clone().unwrap_or(got.content_type);
+                            let upload = File { name: file.name.clone(), content_type, content: got.content };
+                            match crm.attach(to, &upload).await {
+                                Ok(id) => done.crm_id = Some(id),
+                                Err(e) if is_unsupported(&e) => {
+                                    done.skipped = Some(format!("not attached: the CRM plugin `{}` cannot attach files", crm.id()))
+                                }
+                                Err(e) => return Err(e.into()),
+                            }
+                        }
+                    }
+                    Err(e) if is_unsupported(&e) => {
+                        done.skipped = Some(format!("not attached: the contact-centre plugin `{plugin}` cannot hand over files"))
+                    }
+                    Err(e) => return Err(RecordingError::ContactCentre(e)),
+                }
+            }
+            entry.files.push(done);
+            self.store.save_entry(plugin, entry)?;
         }
         Ok(())
     }
@@ -354,7 +415,7 @@ impl Recorder {
             match crm.find(module, &matching, 1).await {
                 Ok(found) if !found.is_empty() => return Ok(found.into_iter().next()),
                 Ok(_) => {}
-                Err(e) if matches!(e.connector_error(), Some(crate::contract::ConnectorError::Unsupported(_))) => {
+                Err(e) if is_unsupported(&e) => {
                     tracing::info!(crm = crm_id, "the CRM plugin cannot search {}: {e}", module_name(module));
                     return Ok(None);
                 }
@@ -451,15 +512,28 @@ impl Recorder {
         };
         let created = self.create(&crm_id, &crm, &manifest, target, &c, related).await?;
         let linked = Some(Linked { record: created.clone(), how: How::Created });
-        match target {
-            Target::Lead | Target::Contact => entry.person = linked,
-            Target::Case | Target::Task => entry.activity = linked,
-        }
         entry.crm = Some(crm_id);
         entry.updated_at = crate::clock::now();
+        match target {
+            Target::Lead | Target::Contact => entry.person = linked,
+            Target::Case | Target::Task => {
+                entry.activity = linked;
+                // A new case or task takes the conversation's files afresh.
+                entry.files.clear();
+                self.store.save_entry(&plugin, &entry)?;
+                // The record exists either way: a file that failed is the
+                // log's to show, with Try Again.
+                let attached = self.attach_files(&plugin, &crm, &created, &c, &mut entry).await;
+                entry.failure = attached.err().map(|e| e.to_string());
+            }
+        }
         self.store.save_entry(&plugin, &entry)?;
         Ok(created)
     }
+}
+
+fn is_unsupported(e: &CallError) -> bool {
+    matches!(e.connector_error(), Some(ConnectorError::Unsupported(_)))
 }
 
 fn obj(v: Json) -> Map<String, Json> {

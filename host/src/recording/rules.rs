@@ -151,6 +151,17 @@ pub struct Visitor {
     pub variables: Vec<(String, String)>,
 }
 
+/// An attachment of a conversation, named by the contact centre's
+/// `attachment.<id>.name|content_type|size` fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub id: String,
+    pub name: String,
+    pub content_type: Option<String>,
+    /// Bytes, as the contact centre declared it.
+    pub size: Option<u64>,
+}
+
 /// A web chat or inbox conversation, as the contact-centre plugin gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
@@ -169,6 +180,8 @@ pub struct Conversation {
     pub custom_fields: Vec<(String, String)>,
     /// "name (type, size bytes)" lines.
     pub attachments: Option<String>,
+    /// The attachments the contact centre can hand over (`download`).
+    pub files: Vec<FileRef>,
     pub url: Option<String>,
     pub visitor: Visitor,
 }
@@ -229,6 +242,7 @@ impl Conversation {
             transcript: text("transcript").unwrap_or_default(),
             custom_fields: prefixed("cf."),
             attachments: text("attachments"),
+            files: files(record),
             url: text("url"),
             visitor,
             id,
@@ -286,6 +300,49 @@ impl Conversation {
         }
         out.trim_end().to_string()
     }
+}
+
+/// The largest file recording attaches to a CRM record. Chat attachments
+/// are mostly screenshots and documents; CRMs cap uploads (Zoho at 20 MB),
+/// and the file passes through two sandboxed plugins' memory.
+pub const MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Why a file of this size is not attached, if it is too large.
+pub fn too_large(size: Option<u64>) -> Option<String> {
+    let size = size.filter(|s| *s > MAX_ATTACHMENT_BYTES)?;
+    let mib = |b: u64| format!("{:.1} MB", b as f64 / (1024.0 * 1024.0));
+    Some(format!("not attached: {} is above the {} limit for attachments", mib(size), mib(MAX_ATTACHMENT_BYTES)))
+}
+
+/// The `attachment.<id>.*` fields of a conversation, in their order.
+fn files(record: &CrmRecord) -> Vec<FileRef> {
+    let mut out: Vec<FileRef> = Vec::new();
+    for f in &record.fields {
+        let Some((id, part)) = f.name.strip_prefix("attachment.").and_then(|rest| rest.rsplit_once('.')) else { continue };
+        if id.is_empty() {
+            continue;
+        }
+        let index = match out.iter().position(|r| r.id == id) {
+            Some(i) => i,
+            None => {
+                out.push(FileRef { id: id.to_string(), name: String::new(), content_type: None, size: None });
+                out.len() - 1
+            }
+        };
+        let file = &mut out[index];
+        match (part, &f.value) {
+            ("name", Value::Text(name)) => file.name = name.trim().to_string(),
+            ("content_type", Value::Text(kind)) => file.content_type = Some(kind.trim().to_string()).filter(|k| !k.is_empty()),
+            ("size", Value::Integer(size)) => file.size = u64::try_from(*size).ok(),
+            _ => {}
+        }
+    }
+    for file in &mut out {
+        if file.name.is_empty() {
+            file.name = file.id.clone();
+        }
+    }
+    out
 }
 
 /// What a record is created as.
@@ -386,6 +443,10 @@ mod tests {
                 text("transcript", "Visitor: Hi\nAgent: Hello"),
                 text("cf.plan", "Pro"),
                 text("attachments", "invoice.pdf (application/pdf, 1200 bytes)"),
+                text("attachment.att_7.name", "invoice.pdf"),
+                text("attachment.att_7.content_type", "application/pdf"),
+                Field { name: "attachment.att_7.size".into(), label: None, value: Value::Integer(1200) },
+                text("attachment.att_8.content_type", "image/png"),
                 text("url", "https://cx.example/app/conversations/conv_1"),
                 text("visitor.id", "vis_1"),
                 text("visitor.name", "Riley Chen"),
@@ -406,6 +467,10 @@ mod tests {
         assert_eq!((c.channel, c.visitor.email.as_deref(), c.is_over()), (Channel::WebChat, Some("riley@example.com"), true));
         assert_eq!(c.custom_fields, [("plan".to_string(), "Pro".to_string())]);
         assert_eq!(c.visitor.variables, [("page".to_string(), "/pricing".to_string())]);
+        let invoice =
+            FileRef { id: "att_7".into(), name: "invoice.pdf".into(), content_type: Some("application/pdf".into()), size: Some(1200) };
+        let unnamed = FileRef { id: "att_8".into(), name: "att_8".into(), content_type: Some("image/png".into()), size: None };
+        assert_eq!(c.files, [invoice, unnamed], "in order; a file without a name is called by its id");
         let mut bad = CrmRecord { id: Some("x".into()), fields: vec![], created_time: None, modified_time: None };
         assert!(Conversation::from_record(&bad).unwrap_err().contains("unknown channel"));
         bad.fields.push(Field { name: "channel".into(), label: None, value: Value::Text("inbox".into()) });
@@ -436,6 +501,14 @@ mod tests {
             assert!(description.contains(part), "{part} in {description}");
         }
         assert!(values(Target::Case, &c).contains(&("email", "riley@example.com".into())));
+    }
+
+    #[test]
+    fn files_above_the_limit_are_named_as_skipped() {
+        assert_eq!(too_large(None), None);
+        assert_eq!(too_large(Some(MAX_ATTACHMENT_BYTES)), None);
+        assert!(too_large(Some(MAX_ATTACHMENT_BYTES + 1)).is_some());
+        assert_eq!(too_large(Some(25 << 20)).as_deref(), Some("not attached: 25.0 MB is above the 10.0 MB limit for attachments"));
     }
 
     #[test]

@@ -39,6 +39,18 @@ pub struct Linked {
     pub how: How,
 }
 
+/// A conversation's attachment, as recorded on its task or case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AttachedFile {
+    /// The contact centre's id of the attachment.
+    pub source_id: String,
+    pub name: String,
+    /// The CRM's id of the attachment; absent when it was not attached.
+    pub crm_id: Option<String>,
+    /// Why it was not attached (too large), in words for the admin.
+    pub skipped: Option<String>,
+}
+
 /// What one conversation produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Entry {
@@ -49,6 +61,9 @@ pub struct Entry {
     pub person: Option<Linked>,
     /// The task or case.
     pub activity: Option<Linked>,
+    /// The conversation's attachments, as attached to the task or case.
+    #[serde(default)]
+    pub files: Vec<AttachedFile>,
     /// The desk ticket of the conversation.
     pub ticket: Option<String>,
     /// Why the last attempt failed, in words for the admin; cleared on success.

@@ -22,7 +22,7 @@ impl From<RecordingError> for ApiError {
             RecordingError::NotContactCentre(_) => ApiError::not_found(e.to_string()),
             RecordingError::NoCrm | RecordingError::Unmapped { .. } => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             RecordingError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
-            RecordingError::Crm(_) => ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()),
+            RecordingError::Crm(_) | RecordingError::ContactCentre(_) => ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()),
             RecordingError::Desk(_) => ApiError::internal(&e),
         }
     }

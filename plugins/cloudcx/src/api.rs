@@ -78,6 +78,20 @@ impl Cloudcx {
         self.send(http::json_request(Method::Post, &format!("{}{path}", self.root), Some(CREDENTIAL), body))
     }
 
+    /// `GET /attachments/{id}/content`: the bytes, typed and named by the
+    /// answer's headers.
+    pub fn file(&self, id: &str) -> Result<File, ConnectorError> {
+        let req = http::request(Method::Get, &format!("{}/attachments/{id}/content", self.root), Some(CREDENTIAL));
+        let resp = http::send(&req)?;
+        if !(200..300).contains(&resp.status) {
+            let body = resp.json().unwrap_or(Json::Null);
+            return Err(status_error(resp.status, resp.header("retry-after"), &body, &req.url));
+        }
+        let name = resp.header("content-disposition").and_then(crate::convert::disposition_name).unwrap_or_else(|| id.to_string());
+        let content_type = resp.header("content-type").filter(|t| !t.trim().is_empty()).unwrap_or("application/octet-stream").to_string();
+        Ok(File { name, content_type, content: resp.body })
+    }
+
     fn send(&self, req: http::Request) -> Result<Json, ConnectorError> {
         let resp = http::send(&req)?;
         if (200..300).contains(&resp.status) {

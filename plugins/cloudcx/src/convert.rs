@@ -241,7 +241,37 @@ pub fn conversation_fields(conversation: &Json) -> Vec<Field> {
     for (key, value) in custom_entries(c, "custom_fields") {
         out.push(Field { name: format!("cf.{key}"), label: Some(key), value });
     }
+    out.extend(attachment_fields(c));
     out
+}
+
+/// Each attachment the host can fetch with `download`, as
+/// `attachment.<id>.name`, `.content_type` and `.size` (bytes).
+fn attachment_fields(conversation: &Json) -> Vec<Field> {
+    let Some(items) = conversation.get("attachments").and_then(Json::as_array) else { return Vec::new() };
+    let mut out = Vec::new();
+    for a in items {
+        let Some(id) = a.get("id").and_then(Json::as_str).filter(|id| crate::api::is_id(id)) else { continue };
+        let name = clean_text(a.get("name").and_then(Json::as_str).unwrap_or("unnamed")).replace('\n', " ");
+        let kind = a.get("content_type").and_then(Json::as_str).unwrap_or("application/octet-stream");
+        out.push(field(format!("attachment.{id}.name"), "Attachment", Value::Text(name)));
+        out.push(field(format!("attachment.{id}.content_type"), "Attachment type", Value::Text(kind.to_string())));
+        if let Some(size) = a.get("size").and_then(Json::as_i64) {
+            out.push(field(format!("attachment.{id}.size"), "Attachment size", Value::Integer(size)));
+        }
+    }
+    out
+}
+
+/// The file name a `Content-Disposition` header gives (`filename="..."`).
+pub fn disposition_name(header: &str) -> Option<String> {
+    let (_, rest) = header.split_once("filename=")?;
+    let name = match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next()?,
+        None => rest.split(';').next()?.trim(),
+    };
+    let name = clean_text(name).replace(['\n', '/', '\\'], "_");
+    (!name.trim().is_empty()).then_some(name)
 }
 
 /// A conversation as a record (change feed, notifications).
@@ -339,6 +369,9 @@ pub(crate) mod tests {
         check(f, "wrap_up", Value::Text("Resolved".into()));
         assert!(matches!(field_value(f, "transcript"), Value::Text(t) if t.starts_with("Visitor: SSO fails")));
         check(f, "attachments", Value::Text("saml-error.png (image/png, 48213 bytes)".into()));
+        check(f, "attachment.att_1.name", Value::Text("saml-error.png".into()));
+        check(f, "attachment.att_1.content_type", Value::Text("image/png".into()));
+        check(f, "attachment.att_1.size", Value::Integer(48213));
         check(f, "cf.priority", Value::Integer(2));
         check(f, "cf.tags", Value::TextList(vec!["a".into(), "b".into()]));
         assert_eq!(change_kind(&chat()), ChangeKind::Updated);
@@ -348,6 +381,23 @@ pub(crate) mod tests {
         let item = conversation_record(&json!({"id": "conv_5", "channel": "inbox", "offline": false}));
         check(&item.fields, "transcript", Value::Null);
         check(&item.fields, "attachments", Value::Null);
+    }
+
+    #[test]
+    fn only_attachments_with_a_cloudcx_id_are_offered_for_download() {
+        let c = json!({"attachments": [{"id": "../etc", "name": "x"}, {"name": "no-id.txt"}, {"id": "att_9", "name": "a\nb.txt"}]});
+        let names: Vec<_> = attachment_fields(&c).into_iter().map(|f| f.name).collect();
+        assert_eq!(names, ["attachment.att_9.name", "attachment.att_9.content_type"]);
+        check(&attachment_fields(&c), "attachment.att_9.name", Value::Text("a b.txt".into()));
+    }
+
+    #[test]
+    fn a_content_disposition_names_the_file_without_path_parts() {
+        assert_eq!(disposition_name("attachment; filename=\"shot.png\"").as_deref(), Some("shot.png"));
+        assert_eq!(disposition_name("attachment; filename=report.pdf; size=3").as_deref(), Some("report.pdf"));
+        assert_eq!(disposition_name("attachment; filename=\"../../x\"").as_deref(), Some(".._.._x"));
+        assert_eq!(disposition_name("inline"), None);
+        assert_eq!(disposition_name("attachment; filename=\"\""), None);
     }
 
     #[test]

@@ -154,6 +154,17 @@ impl Actions for CloudcxConnector {
     fn perform(_request: ActionRequest) -> Result<RecordRef, ConnectorError> {
         Err(unsupported("CloudCX records are not created from the desk"))
     }
+
+    fn attach(_to: RecordRef, _file: File) -> Result<String, ConnectorError> {
+        Err(unsupported("CloudCX records take no attachments from the desk"))
+    }
+
+    /// A conversation's attachment (`attachment.<id>.*` fields), whole.
+    fn download(id: String) -> Result<File, ConnectorError> {
+        deskpane_plugin_sdk::init();
+        let cx = api::Cloudcx::connect()?;
+        cx.file(api::checked_id(&id, "attachment")?)
+    }
 }
 
 deskpane_plugin_sdk::export!(CloudcxConnector);

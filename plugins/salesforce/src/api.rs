@@ -189,6 +189,15 @@ impl Salesforce {
         self.send(http::json_request(method, &self.url(path), Some(CREDENTIAL), body))
     }
 
+    /// POST of a JSON body already serialised (a file's base64 content is
+    /// written once, not copied into a `Value` first).
+    pub fn post_raw(&self, path: &str, json: Vec<u8>) -> Result<Json, Failure> {
+        let mut req = http::request(Method::Post, &self.url(path), Some(CREDENTIAL));
+        req.headers.push(("content-type".into(), "application/json".into()));
+        req.body = Some(json);
+        self.send(req)
+    }
+
     pub fn delete(&self, path: &str) -> Result<Json, Failure> {
         self.send(http::request(Method::Delete, &self.url(path), Some(CREDENTIAL)))
     }

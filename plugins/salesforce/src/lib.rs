@@ -406,6 +406,23 @@ impl Actions for SalesforceCrm {
         };
         Ok(RecordRef { module, id, name })
     }
+
+    /// A file in Salesforce Files: a ContentVersion published to the
+    /// record (`FirstPublishLocationId`), which links its document there.
+    fn attach(to: RecordRef, file: File) -> Result<String, ConnectorError> {
+        let sf = Salesforce::connect()?;
+        let body = convert::content_version(&file, checked_id(&to.id)?);
+        let answer = sf.post_raw("/sobjects/ContentVersion", body)?;
+        if answer["success"].as_bool() == Some(false) {
+            let (code, message, fields) = api::first_error(&answer["errors"]);
+            return Err(api::record_error(&code, &message, &fields, None));
+        }
+        str_field(&answer, "id").ok_or_else(|| ConnectorError::Permanent(format!("Salesforce stored no file: {answer}")))
+    }
+
+    fn download(_id: String) -> Result<File, ConnectorError> {
+        Err(unsupported("downloading files from Salesforce"))
+    }
 }
 
 deskpane_plugin_sdk::export!(SalesforceCrm);

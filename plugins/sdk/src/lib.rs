@@ -26,15 +26,16 @@ wit_bindgen::generate!({
 
 pub use deskpane::connector::types;
 
-/// Everything a plugin usually needs, in one `use`.
+pub mod multipart;
 pub mod time;
 
+/// Everything a plugin usually needs, in one `use`.
 pub mod prelude {
     pub use crate::deskpane::connector::http::{HttpError, Method};
     pub use crate::deskpane::connector::types::{
         ConnectorError, CrmRecord, DuplicateInfo, Field, FieldMeta, FieldType, Module, RecordRef, TypeMismatchInfo, Value,
     };
-    pub use crate::exports::deskpane::connector::actions::{ActionKind, ActionRequest, Guest as Actions};
+    pub use crate::exports::deskpane::connector::actions::{ActionKind, ActionRequest, File, Guest as Actions};
     pub use crate::exports::deskpane::connector::panels::{
         Activity, ActivityKind, Guest as Panels, MatchKey, Note, Potential, Profile, Requester,
     };
@@ -206,6 +207,12 @@ macro_rules! impl_actions_unsupported {
         impl $crate::prelude::Actions for $t {
             fn perform(_: $crate::prelude::ActionRequest) -> Result<$crate::prelude::RecordRef, $crate::prelude::ConnectorError> {
                 Err($crate::unsupported("record actions"))
+            }
+            fn attach(_: $crate::prelude::RecordRef, _: $crate::prelude::File) -> Result<String, $crate::prelude::ConnectorError> {
+                Err($crate::unsupported("attachments"))
+            }
+            fn download(_: String) -> Result<$crate::prelude::File, $crate::prelude::ConnectorError> {
+                Err($crate::unsupported("attachments"))
             }
         }
     };

@@ -61,6 +61,14 @@ impl Zoho {
         self.send(http::json_request(method, &self.url(path), Some(CREDENTIAL), body))
     }
 
+    /// POST of a `multipart/form-data` body (attachments).
+    pub fn upload(&self, path: &str, form: deskpane_plugin_sdk::multipart::Form) -> Result<Answer, ConnectorError> {
+        let mut req = http::request(Method::Post, &self.url(path), Some(CREDENTIAL));
+        req.headers.push(("content-type".into(), form.content_type));
+        req.body = Some(form.body);
+        self.send(req)
+    }
+
     pub fn delete(&self, path: &str) -> Result<Answer, ConnectorError> {
         self.send(http::request(Method::Delete, &self.url(path), Some(CREDENTIAL)))
     }

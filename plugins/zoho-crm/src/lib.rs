@@ -319,6 +319,20 @@ impl Actions for ZohoCrm {
         let name = request_name(&record);
         Ok(RecordRef { module, id: written.id, name })
     }
+
+    /// Uploads the file to the record's Attachments (multipart, part `file`).
+    fn attach(to: RecordRef, file: File) -> Result<String, ConnectorError> {
+        let zoho = Zoho::connect();
+        let path = format!("/{}/{}/Attachments", zoho_module(to.module)?, encode(&to.id));
+        let form = deskpane_plugin_sdk::multipart::file("file", &file.name, &file.content_type, &file.content);
+        let body = zoho.upload(&path, form)?;
+        let outcome = body.as_ref().and_then(|b| b["data"].get(0).cloned()).unwrap_or(Json::Null);
+        Ok(sync::outcome(&outcome)?.id)
+    }
+
+    fn download(_id: String) -> Result<File, ConnectorError> {
+        Err(unsupported("downloading files from Zoho CRM"))
+    }
 }
 
 fn request_name(record: &Json) -> Option<String> {

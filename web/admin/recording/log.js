@@ -31,6 +31,19 @@ function linkedCell(linked, testid) {
 }
 
 /**
+ * The conversation's files under its task or case: attached, or why not.
+ * @param {Api.AttachedFile[] | undefined} files
+ * @returns {HTMLElement | null}
+ */
+function filesList(files) {
+  if (!files || !files.length) return null;
+  return el('ul', { class: 'log-files small', testid: 'log-files' },
+    ...files.map((f) => el('li', { testid: 'log-file', dataset: { attached: String(!!f.crm_id) } },
+      el('span', { class: 'log-file-name' }, f.name),
+      f.crm_id ? el('span', { class: 'muted' }, ' attached') : el('span', { class: 'muted' }, ' — ' + (f.skipped || 'not attached yet')))));
+}
+
+/**
  * The conversation: channel, visitor and id.
  * @param {Api.RecordingEntry} e
  * @returns {HTMLElement}
@@ -95,7 +108,7 @@ function logRow(plugin, e) {
       started ? el('div', { class: 'muted small' }, 'Started ' + formatDateTime(started)) : null),
     el('td', {}, conversationCell(e)),
     el('td', {}, linkedCell(e.person, 'log-person')),
-    el('td', {}, linkedCell(e.activity, 'log-activity')),
+    el('td', {}, linkedCell(e.activity, 'log-activity'), filesList(e.files)),
     el('td', { class: 'nowrap' }, ticket),
     el('td', {}, outcomeCell(plugin, e, (updated) => {
       const fresh = logRow(plugin, updated);

@@ -22,8 +22,8 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::contract::{
-    ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, ListView, Module, Note,
-    Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
+    ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, File, ListView, Module,
+    Note, Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
 };
 use crate::credentials::CredentialSource;
 use crate::manifest::{served_contract, ConfigType, Manifest, CONTRACT_VERSIONS};
@@ -318,6 +318,30 @@ macro_rules! export_call {
     };
 }
 
+/// [`export_call!`] for an export that came with contract 0.3.0: a plugin
+/// built for an older contract answers `unsupported` without running.
+macro_rules! export_call_since_0_3 {
+    ($self:ident, $name:literal, $iface:ident . $method:ident ( $($arg:expr),* )) => {{
+        if !matches!($self.pre, bindings::Pre::V0_3_0(_)) {
+            let why = format!("`{}` came with contract 0.3.0; this plugin was built for {}", $name, $self.contract_version());
+            return Err(CallError {
+                plugin: $self.id().to_string(),
+                function: $name,
+                kind: CallErrorKind::Connector(ConnectorError::Unsupported(why)),
+            });
+        }
+        $self
+            .invoke($name, |bound: Bound, mut store: Store<HostState>| async move {
+                let result = match &bound {
+                    Bound::V0_3_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_1_0(_) | Bound::V0_2_0(_) => unreachable!("older contracts answered above"),
+                };
+                (store, result)
+            })
+            .await
+    }};
+}
+
 impl Plugin {
     pub fn id(&self) -> &str {
         &self.manifest.id
@@ -362,26 +386,7 @@ impl Plugin {
     /// on); a plugin built for an older contract answers `unsupported`
     /// without running.
     pub async fn find(&self, module: Module, matching: &[Field], limit: u32) -> Result<Vec<CrmRecord>, CallError> {
-        if !matches!(self.pre, bindings::Pre::V0_3_0(_)) {
-            let why = format!("`find` came with contract 0.3.0; this plugin was built for {}", self.contract_version());
-            return Err(CallError {
-                plugin: self.id().to_string(),
-                function: "find",
-                kind: CallErrorKind::Connector(ConnectorError::Unsupported(why)),
-            });
-        }
-        self.invoke("find", |bound: Bound, mut store: Store<HostState>| async move {
-            let result = match &bound {
-                Bound::V0_3_0(b) => b
-                    .deskpane_connector_panels()
-                    .call_find(&mut store, module.lift(), &matching.to_vec().lift(), limit)
-                    .await
-                    .map(Lift::lift),
-                Bound::V0_1_0(_) | Bound::V0_2_0(_) => unreachable!("older contracts answered above"),
-            };
-            (store, result)
-        })
-        .await
+        export_call_since_0_3!(self, "find", deskpane_connector_panels.call_find(module.lift(), &matching.to_vec().lift(), limit))
     }
 
     pub async fn describe_module(&self, module: Module) -> Result<Vec<FieldMeta>, CallError> {
@@ -419,6 +424,17 @@ impl Plugin {
 
     pub async fn perform(&self, request: &ActionRequest) -> Result<RecordRef, CallError> {
         export_call!(self, "perform", deskpane_connector_actions.call_perform(&request.clone().lift()))
+    }
+
+    /// Attaches a file to a CRM record (contract 0.3.0 on); answers the
+    /// attachment's id.
+    pub async fn attach(&self, to: &RecordRef, file: &File) -> Result<String, CallError> {
+        export_call_since_0_3!(self, "attach", deskpane_connector_actions.call_attach(&to.clone().lift(), &file.clone().lift()))
+    }
+
+    /// The content of a file the plugin's records name (contract 0.3.0 on).
+    pub async fn download(&self, id: &str) -> Result<File, CallError> {
+        export_call_since_0_3!(self, "download", deskpane_connector_actions.call_download(id))
     }
 
     /// Runs one export. When the plugin reports `auth-expired`, refreshes

@@ -163,6 +163,11 @@ impl CloudcxEmulator {
         self.tenant(|t| t.visitors.get(id).map(|v| v.render()))
     }
 
+    /// The bytes of an attachment, as `GET /attachments/{id}/content` serves them.
+    pub fn attachment_bytes(&self, id: &str) -> Option<Vec<u8>> {
+        self.shared.store().any_attachment(id).map(|a| a.bytes())
+    }
+
     /// The conversation as `GET /conversations/{id}` shows it.
     pub fn conversation(&self, id: &str) -> Option<Value> {
         self.tenant(|t| t.conversations.get(id).map(|c| c.render(&t.base_url, View::Full)))

@@ -166,6 +166,19 @@ pub struct Attachment {
     pub content_type: String,
     pub size: u64,
     pub url: String,
+    /// The seed's `content` (text), else `size` placeholder bytes.
+    pub content: Option<Vec<u8>>,
+}
+
+impl Attachment {
+    /// The attachment's bytes: the seeded content, else placeholder bytes
+    /// of the declared size.
+    pub fn bytes(&self) -> Vec<u8> {
+        match &self.content {
+            Some(content) => content.clone(),
+            None => b"CloudCX emulator placeholder\n".iter().copied().cycle().take(self.size as usize).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -348,13 +361,21 @@ impl Conversation {
             Some(other) => panic!("attachments is an array, not {other}"),
         } {
             let raw = object(raw, "attachment");
-            check_keys(&raw, &["id", "name", "content_type", "size", "url"], "attachment");
+            check_keys(&raw, &["id", "name", "content_type", "size", "url", "content"], "attachment");
             let id = given_id(&raw, "att");
             let name = raw.get("name").and_then(Value::as_str).expect("an attachment has a name").to_string();
             let url = raw.get("url").and_then(Value::as_str).map(String::from).unwrap_or_else(|| attachment_url(base_url, &id, &name));
+            let content = raw.get("content").map(|v| v.as_str().expect("content is text").as_bytes().to_vec());
+            let size = match (&content, raw.get("size")) {
+                (Some(content), None) => content.len() as u64,
+                (_, Some(v)) => v.as_u64().expect("size is a whole number"),
+                (None, None) => 1024,
+            };
+            assert!(size <= 64 << 20, "attachment sizes stop at 64 MiB");
             conversation.attachments.push(Attachment {
                 content_type: raw.get("content_type").and_then(Value::as_str).unwrap_or("application/octet-stream").into(),
-                size: raw.get("size").map(|v| v.as_u64().expect("size is a whole number")).unwrap_or(1024),
+                size,
+                content,
                 id,
                 name,
                 url,

@@ -744,3 +744,37 @@ async fn the_demo_tenant_has_visitors_chats_and_inbox_conversations() {
     assert!(attachments >= 1);
     assert!(all.iter().any(|c| c["wrap_up"].is_string() && c["note"].is_string() && !c["custom_fields"].as_object().unwrap().is_empty()));
 }
+
+#[tokio::test]
+async fn attachment_content_is_served_whole_with_type_and_name_to_its_tenant_only() {
+    let cx = Cx::start().await;
+    let ada = cx.cx.seed_visitor(json!({"name": "Ada", "email": "ada@example.com"}));
+    let chat = cx.cx.seed_conversation(json!({
+        "visitor_id": ada,
+        "attachments": [
+            {"id": "att_log", "name": "sso \"trace\".txt", "content_type": "text/plain", "content": "line 1\nline 2\n"},
+            {"id": "att_big", "name": "shot.png", "content_type": "image/png", "size": 3_000_000},
+        ],
+    }));
+    let listed = cx.get(&format!("/api/v1/conversations/{chat}"), &[]).await;
+    assert_eq!(listed.body["attachments"][0]["size"], 14, "a seeded content's size is its length");
+
+    let log = cx.get("/api/v1/attachments/att_log/content", &[]).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert_eq!(log.text, "line 1\nline 2\n");
+    assert_eq!(log.headers["content-type"], "text/plain");
+    assert_eq!(log.headers["content-disposition"], "attachment; filename=\"sso _trace_.txt\"");
+    let big = cx.http.get(cx.url("/api/v1/attachments/att_big/content")).bearer_auth(&cx.key).send().await.unwrap();
+    assert_eq!(big.bytes().await.unwrap().len(), 3_000_000, "the API serves the whole file, beyond the link's 1 MiB");
+    assert_eq!(cx.cx.attachment_bytes("att_log").unwrap(), b"line 1\nline 2\n");
+
+    assert_error(
+        &cx.call_as(None, Method::GET, "/api/v1/attachments/att_log/content", &[], None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    assert_error(&cx.get("/api/v1/attachments/att_nope/content", &[]).await, StatusCode::NOT_FOUND, "not_found");
+    cx.cx.add_tenant("globex-help", "cx_live_globex");
+    let from_other = cx.call_as(Some("cx_live_globex"), Method::GET, "/api/v1/attachments/att_log/content", &[], None).await;
+    assert_error(&from_other, StatusCode::NOT_FOUND, "not_found");
+}

@@ -48,6 +48,23 @@ pub enum RecordError {
     MalformedId(String),
     /// A composite update record without `Id`.
     MissingId,
+    /// A value Salesforce refuses on integrity grounds (a file published
+    /// where it cannot be).
+    FieldIntegrity {
+        field: String,
+        message: String,
+    },
+    /// A value of a restricted picklist that is not one of its values.
+    RestrictedPicklist {
+        field: String,
+        label: String,
+        value: String,
+    },
+    /// A value that does not deserialize (base64 that is not base64).
+    JsonParser(String),
+    /// An object the API does not create (ContentDocument: files are
+    /// created through a ContentVersion); the label names it.
+    NotInsertable(String),
 }
 
 impl RecordError {
@@ -68,6 +85,10 @@ impl RecordError {
             InvalidType(_) => "INVALID_TYPE",
             MalformedId(_) => "MALFORMED_ID",
             MissingId => "MISSING_ARGUMENT",
+            FieldIntegrity { .. } => "FIELD_INTEGRITY_EXCEPTION",
+            RestrictedPicklist { .. } => "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            JsonParser(_) => "JSON_PARSER_ERROR",
+            NotInsertable(_) => "INVALID_TYPE_FOR_OPERATION",
         }
     }
 
@@ -92,6 +113,10 @@ impl RecordError {
             InvalidType(message) => message.clone(),
             MalformedId(id) => format!("malformed id {id}"),
             MissingId => "Id not specified in an update call".into(),
+            FieldIntegrity { message, .. } => message.clone(),
+            RestrictedPicklist { label, value, .. } => format!("{label}: bad value for restricted picklist field: {value}"),
+            JsonParser(message) => message.clone(),
+            NotInsertable(label) => format!("entity type cannot be inserted: {label}"),
         }
     }
 
@@ -100,7 +125,7 @@ impl RecordError {
         match self {
             RequiredMissing(fields) | NotWritable(fields) => fields.clone(),
             Duplicate { field, .. } | TooLong { field, .. } | WrongType { field, .. } | InvalidEmail { field, .. } => vec![field.clone()],
-            CrossReference { field } => vec![field.clone()],
+            CrossReference { field } | FieldIntegrity { field, .. } | RestrictedPicklist { field, .. } => vec![field.clone()],
             _ => Vec::new(),
         }
     }

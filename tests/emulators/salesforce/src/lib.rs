@@ -25,7 +25,7 @@ use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
@@ -60,6 +60,19 @@ impl Default for EmulatorConfig {
 }
 
 pub use emulator_support::RecordedRequest;
+
+/// A file in Salesforce Files linked to a record: the latest
+/// ContentVersion of a ContentDocument with a ContentDocumentLink to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// The ContentVersion's id (`068...`), as its create answered it.
+    pub id: String,
+    /// Its ContentDocument (`069...`).
+    pub content_document_id: String,
+    pub title: String,
+    pub path_on_client: String,
+    pub bytes: Vec<u8>,
+}
 
 /// A running emulator; clones share it. It serves until its tokio runtime stops.
 #[derive(Clone)]
@@ -192,6 +205,25 @@ impl SalesforceEmulator {
         store.table(object).filter(|r| r.deleted.is_none()).map(|r| store.render(r, "v62.0", None)).collect()
     }
 
+    /// The files linked to a record (ContentDocumentLink with that
+    /// `LinkedEntityId`, 15 or 18 characters), oldest link first, each as
+    /// its document's latest version with its bytes. Deleted documents and
+    /// links are left out.
+    pub fn files_of(&self, record_id: &str) -> Vec<StoredFile> {
+        let store = self.shared.store();
+        store
+            .files_of(record_id)
+            .into_iter()
+            .map(|(version, bytes)| StoredFile {
+                id: version.id.clone(),
+                content_document_id: version.text("ContentDocumentId").unwrap_or_default().to_string(),
+                title: version.text("Title").unwrap_or_default().to_string(),
+                path_on_client: version.text("PathOnClient").unwrap_or_default().to_string(),
+                bytes: bytes.to_vec(),
+            })
+            .collect()
+    }
+
     /// Edits a record as a person in Salesforce would (another user than
     /// the API's): LastModifiedDate and SystemModstamp move, subscribers
     /// are notified. Panics when the edit would fail.
@@ -257,7 +289,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/id/{org}/{user}", get(oauth::identity))
         .route("/services/data", get(api::versions))
         .route("/services/data/", get(api::versions))
-        .route("/services/data/{*rest}", any(api::dispatch))
+        .route("/services/data/{*rest}", any(api::dispatch).layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)))
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), record_request))
         .with_state(shared)

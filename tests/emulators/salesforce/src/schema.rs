@@ -27,6 +27,8 @@ pub enum FieldType {
     Picklist,
     Multipicklist,
     Reference,
+    /// Binary data (`VersionData`): written as base64, read as a URL.
+    Base64,
 }
 
 impl FieldType {
@@ -50,6 +52,7 @@ impl FieldType {
             Picklist => "picklist",
             Multipicklist => "multipicklist",
             Reference => "reference",
+            Base64 => "base64",
         }
     }
 
@@ -62,6 +65,7 @@ impl FieldType {
             Boolean => "xsd:boolean",
             Date => "xsd:date",
             Datetime => "xsd:dateTime",
+            Base64 => "xsd:base64Binary",
             _ => "xsd:string",
         }
     }
@@ -157,6 +161,10 @@ impl Field {
         self.updateable = false;
         self
     }
+    fn create_only(mut self) -> Field {
+        self.updateable = false;
+        self
+    }
     fn refs(mut self, to: &'static [&'static str], relationship: &'static str) -> Field {
         self.reference_to = to;
         self.relationship = Some(relationship);
@@ -222,9 +230,9 @@ impl Field {
             "defaultedOnCreate": self.default != Default::None,
             "calculated": false,
             "autoNumber": self.default == Default::AutoNumber,
-            "filterable": self.ftype != FieldType::Textarea,
-            "sortable": self.ftype != FieldType::Textarea,
-            "groupable": self.ftype != FieldType::Textarea,
+            "filterable": !matches!(self.ftype, FieldType::Textarea | FieldType::Base64),
+            "sortable": !matches!(self.ftype, FieldType::Textarea | FieldType::Base64),
+            "groupable": !matches!(self.ftype, FieldType::Textarea | FieldType::Base64),
             "referenceTo": self.reference_to,
             "relationshipName": self.relationship,
             "polymorphicForeignKey": self.polymorphic(),
@@ -316,6 +324,9 @@ const CUSTOMER_TYPE: &[&str] = &["Enterprise", "SMB", "Partner", "Prospect"];
 const PRIORITY: &[&str] = &["High", "Normal", "Low"];
 const OWNERS: &[&str] = &["User"];
 const QUEUE_OR_USER: &[&str] = &["Group", "User"];
+/// What a file (ContentDocument) can be shared with and published to.
+pub const FILE_LOCATIONS: &[&str] =
+    &["Account", "Case", "Contact", "Deskpane_Subscription__c", "Event", "Lead", "Opportunity", "Product2", "Task", "User"];
 
 use FieldType as T;
 
@@ -563,6 +574,85 @@ pub static OBJECTS: LazyLock<Vec<SObject>> = LazyLock::new(|| {
                 Field::new("Description", "Product Description", T::Textarea).len(4000),
                 Field::new("Family", "Product Family", T::Picklist).picks(&["Hardware", "Software", "Services"]),
                 Field::new("IsActive", "Active", T::Boolean),
+            ],
+        ),
+        // Salesforce Files: a ContentVersion (one version of the file,
+        // holding its bytes) of a ContentDocument (the file), shared with
+        // records and users through ContentDocumentLinks.
+        object(
+            "ContentDocument",
+            "Content Document",
+            "Content Documents",
+            "069",
+            Some(OWNERS),
+            vec![
+                text("Title", "Title").required(),
+                Field::new("Description", "Description", T::Textarea),
+                text("FileType", "File Type").len(20).read_only(),
+                text("FileExtension", "File Extension").len(40).read_only(),
+                Field::new("ContentSize", "Size", T::Int).read_only(),
+                Field::new("LatestPublishedVersionId", "Latest Published Version ID", T::Reference)
+                    .read_only()
+                    .refs(&["ContentVersion"], "LatestPublishedVersion"),
+                Field::new("PublishStatus", "Publish Status", T::Picklist).picks(&["U", "P", "R"]).read_only(),
+                Field::new("SharingOption", "File Sharing Option", T::Picklist).picks(&["A", "R"]).read_only(),
+                Field::new("SharingPrivacy", "File Privacy on Records", T::Picklist).picks(&["N", "P"]).read_only(),
+                Field::new("IsArchived", "Is Archived", T::Boolean).read_only(),
+                Field::new("ContentModifiedDate", "Content Modified Date", T::Datetime).read_only(),
+            ],
+        ),
+        object(
+            "ContentVersion",
+            "Content Version",
+            "Content Versions",
+            "068",
+            Some(OWNERS),
+            vec![
+                // A new version of an existing document is not emulated: the
+                // document is always created with its first version.
+                Field::new("ContentDocumentId", "Content Document ID", T::Reference)
+                    .read_only()
+                    .refs(&["ContentDocument"], "ContentDocument"),
+                Field::new("IsLatest", "Is Latest", T::Boolean).read_only(),
+                Field::new("ContentUrl", "Content URL", T::Url).len(1300).read_only(),
+                text("VersionNumber", "Version Number").len(20).read_only(),
+                text("Title", "Title").required(),
+                Field::new("Description", "Description", T::Textarea),
+                text("PathOnClient", "Path On Client").len(500).create_only(),
+                Field::new("ContentLocation", "Content Location", T::Picklist).picks(&["S", "E", "L"]).create_only(),
+                Field::new("Origin", "Content Origin", T::Picklist).picks(&["C", "H"]).create_only(),
+                Field::new("SharingOption", "File Sharing Option", T::Picklist).picks(&["A", "R"]),
+                Field::new("SharingPrivacy", "File Privacy on Records", T::Picklist).picks(&["N", "P"]),
+                Field::new("FirstPublishLocationId", "First Publish Location ID", T::Reference)
+                    .create_only()
+                    .refs(FILE_LOCATIONS, "FirstPublishLocation"),
+                Field::new("VersionData", "Version Data", T::Base64).create_only(),
+                text("FileType", "File Type").len(20).read_only(),
+                text("FileExtension", "File Extension").len(40).read_only(),
+                Field::new("ContentSize", "Size", T::Int).read_only(),
+                Field::new("ContentModifiedDate", "Content Modified Date", T::Datetime).read_only(),
+            ],
+        ),
+        object(
+            "ContentDocumentLink",
+            "Content Document Link",
+            "Content Document Links",
+            "06A",
+            None,
+            vec![
+                Field::new("ContentDocumentId", "Content Document ID", T::Reference)
+                    .required()
+                    .create_only()
+                    .refs(&["ContentDocument"], "ContentDocument"),
+                Field::new("LinkedEntityId", "Linked Entity ID", T::Reference)
+                    .required()
+                    .create_only()
+                    .refs(FILE_LOCATIONS, "LinkedEntity"),
+                Field::new("ShareType", "Share Type", T::Picklist).picks(&["V", "C", "I"]).required().default(Default::Text("V")),
+                Field::new("Visibility", "Visibility", T::Picklist)
+                    .picks(&["AllUsers", "InternalUsers", "SharedUsers"])
+                    .required()
+                    .default(Default::Text("AllUsers")),
             ],
         ),
         object(

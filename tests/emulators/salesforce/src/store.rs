@@ -4,6 +4,8 @@
 //! journalled: `commit` publishes their change events, `rollback` (an
 //! all-or-none batch that failed) undoes them without a trace.
 
+mod files;
+
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{json, Map, Value};
@@ -86,6 +88,8 @@ pub struct Store {
     journal: Vec<Undo>,
     pending: Vec<Change>,
     notifier: Notifier,
+    /// The bytes of each ContentVersion (`VersionData`), by its id.
+    blobs: HashMap<String, Vec<u8>>,
 }
 
 impl Store {
@@ -102,6 +106,7 @@ impl Store {
             journal: Vec::new(),
             pending: Vec::new(),
             notifier,
+            blobs: HashMap::new(),
         };
         store.api_user = store.seed_user("Elena", "Vasquez", "elena.vasquez@deskpane-demo.example");
         store.ui_user = store.seed_user("Tomás", "Lindqvist", "tomas.lindqvist@deskpane-demo.example");
@@ -176,22 +181,34 @@ impl Store {
             }
             None => out.extend(record.values.iter().map(|(k, v)| (k.clone(), v.clone()))),
         }
+        // Binary data reads as the URL that serves it, in the request's version.
+        if record.object.name == "ContentVersion" && out.get("VersionData").is_some_and(Value::is_string) {
+            out.insert("VersionData".into(), json!(files::version_data_url(version, &record.id)));
+        }
         Value::Object(out)
     }
 
     // ---- writing --------------------------------------------------------
 
     pub fn create(&mut self, object: &'static SObject, input: &Map<String, Value>, user: &str) -> Result<String, RecordError> {
-        self.insert(object, input, user.to_string(), Mode::Api)
+        match object.name {
+            // A file: its document and links come with it.
+            "ContentVersion" => self.create_version(input, user),
+            "ContentDocument" => Err(RecordError::NotInsertable(object.label.into())),
+            _ => self.insert(object, input, user.to_string(), Mode::Api),
+        }
     }
 
     /// Inserts as a seed: system fields may be given, required ones
     /// missing; the change still notifies. Panics on a bad record.
     pub fn seed(&mut self, object: &'static SObject, input: &Map<String, Value>) -> String {
         let user = self.api_user.clone();
-        let id = self
-            .insert(object, input, user, Mode::Seed)
-            .unwrap_or_else(|e| panic!("seeding {} {}: {}", object.name, Value::Object(input.clone()), e.message()));
+        let written = match object.name {
+            // Files are seeded as the API creates them (bytes, document, links).
+            "ContentVersion" => self.create_version(input, &user),
+            _ => self.insert(object, input, user, Mode::Seed),
+        };
+        let id = written.unwrap_or_else(|e| panic!("seeding {} {}: {}", object.name, Value::Object(input.clone()), e.message()));
         self.commit();
         id
     }
@@ -377,6 +394,7 @@ impl Store {
         while let Some(undo) = self.journal.pop() {
             match undo {
                 Undo::Remove(id) => {
+                    self.blobs.remove(&id);
                     if let Some(record) = self.records.remove(&id) {
                         if let Some(table) = self.tables.get_mut(record.object.name) {
                             table.remove(&id);

@@ -923,3 +923,281 @@ async fn demo_data_is_realistic() {
     }
     assert!(is_sf_time(&priya["CreatedDate"]) && priya["CreatedDate"].as_str() < priya["LastModifiedDate"].as_str());
 }
+
+// ---- files (ContentVersion, ContentDocument, ContentDocumentLink) ------------
+
+fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+impl Org {
+    /// A download: status, headers and the raw bytes.
+    async fn download(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response =
+            self.http.get(self.url(&format!("{V}{path}"))).header(AUTHORIZATION, format!("Bearer {}", self.token)).send().await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+}
+
+fn rows(answer: &Answer) -> Vec<Value> {
+    answer.body["records"].as_array().unwrap_or_else(|| panic!("no records: {}", answer.body)).clone()
+}
+
+#[tokio::test]
+async fn a_content_version_stores_the_file_and_links_it_to_the_record() {
+    let org = Org::start().await;
+    let user = org.sf.api_user_id();
+    let case = org.sf.seed("Case", json!({"Subject": "Printer on fire"}));
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+
+    let created = org
+        .post(
+            "/sobjects/ContentVersion",
+            json!({"Title": "printer trace", "PathOnClient": "trace.log", "VersionData": base64(&bytes),
+                   "FirstPublishLocationId": case, "ContentLocation": "S"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(created.body, json!({"id": id, "success": true, "errors": []}));
+    assert!(id.len() == 18 && id.starts_with("068"), "{id}");
+
+    let version = org.get(&format!("/sobjects/ContentVersion/{id}")).await;
+    assert_eq!(version.status, StatusCode::OK);
+    let document = version.body["ContentDocumentId"].as_str().unwrap().to_string();
+    assert!(document.len() == 18 && document.starts_with("069"), "{document}");
+    for (field, value) in [
+        ("Title", json!("printer trace")),
+        ("PathOnClient", json!("trace.log")),
+        ("FileExtension", json!("log")),
+        ("FileType", json!("UNKNOWN")),
+        ("ContentSize", json!(3000)),
+        ("FirstPublishLocationId", json!(case)),
+        ("ContentLocation", json!("S")),
+        ("IsLatest", json!(true)),
+        ("VersionNumber", json!("1")),
+        ("OwnerId", json!(user)),
+        ("VersionData", json!(format!("{V}/sobjects/ContentVersion/{id}/VersionData"))),
+    ] {
+        assert_eq!(version.body[field], value, "{field}");
+    }
+    assert!(is_sf_time(&version.body["CreatedDate"]));
+    // The URL follows the version of the request.
+    let older = org.call(Method::GET, &format!("/services/data/v60.0/sobjects/ContentVersion/{id}?fields=VersionData"), None, &[]).await;
+    assert_eq!(older.body["VersionData"], format!("/services/data/v60.0/sobjects/ContentVersion/{id}/VersionData"));
+
+    let (status, headers, downloaded) = org.download(&format!("/sobjects/ContentVersion/{id}/VersionData")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(downloaded, bytes);
+    assert_eq!(headers["content-type"], "application/octetstream");
+
+    let doc = org.get(&format!("/sobjects/ContentDocument/{document}")).await;
+    assert_eq!(doc.body["Title"], "printer trace");
+    assert_eq!(doc.body["LatestPublishedVersionId"], id);
+    assert_eq!(doc.body["ContentSize"], 3000);
+    assert_eq!(doc.body["OwnerId"], user);
+
+    // The document is linked to the record (viewers) and to its owner (inferred).
+    let links = org
+        .query(&format!("SELECT ContentDocumentId, LinkedEntityId, ShareType FROM ContentDocumentLink WHERE LinkedEntityId = '{case}'"))
+        .await;
+    assert_eq!(links.status, StatusCode::OK, "{}", links.body);
+    let found = rows(&links);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (&found[0]["ContentDocumentId"], &found[0]["LinkedEntityId"], &found[0]["ShareType"]),
+        (&json!(document), &json!(case), &json!("V"))
+    );
+    let all_links = org
+        .query(&format!(
+            "SELECT LinkedEntityId, ShareType, ContentDocument.Title FROM ContentDocumentLink WHERE ContentDocumentId IN ('{document}')"
+        ))
+        .await;
+    let mut linked: Vec<(String, String)> =
+        rows(&all_links).iter().map(|r| (r["LinkedEntityId"].as_str().unwrap().into(), r["ShareType"].as_str().unwrap().into())).collect();
+    linked.sort();
+    let mut expected = vec![(case.clone(), "V".to_string()), (user.clone(), "I".to_string())];
+    expected.sort();
+    assert_eq!(linked, expected);
+    assert_eq!(rows(&all_links)[0]["ContentDocument"]["Title"], "printer trace");
+    let versions = org.query(&format!("SELECT Id, Title, ContentSize FROM ContentVersion WHERE ContentDocumentId = '{document}'")).await;
+    assert_eq!(rows(&versions).len(), 1);
+    assert_eq!(rows(&versions)[0]["Id"], id);
+
+    // The test's view, by 18- or 15-character id.
+    let stored = salesforce_emulator::StoredFile {
+        id: id.clone(),
+        content_document_id: document.clone(),
+        title: "printer trace".into(),
+        path_on_client: "trace.log".into(),
+        bytes: bytes.clone(),
+    };
+    assert_eq!(org.sf.files_of(&case), vec![stored.clone()]);
+    assert_eq!(org.sf.files_of(&case[..15]), vec![stored]);
+
+    // Title defaults to the file's name; the type follows the extension.
+    let task = org.sf.seed("Task", json!({"Subject": "Call back"}));
+    let pdf = org
+        .post(
+            "/sobjects/ContentVersion",
+            json!({"PathOnClient": "C:\\docs\\Q3 report.PDF", "VersionData": base64(b"%PDF-1.7"), "FirstPublishLocationId": task}),
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::CREATED, "{}", pdf.body);
+    let on_task = org.sf.files_of(&task);
+    assert_eq!((on_task[0].title.as_str(), on_task[0].bytes.as_slice()), ("Q3 report", b"%PDF-1.7".as_slice()));
+    let pdf = org.sf.record("ContentVersion", pdf.body["id"].as_str().unwrap()).unwrap();
+    assert_eq!((&pdf["FileType"], &pdf["FileExtension"]), (&json!("PDF"), &json!("pdf")));
+
+    // Without a location the file goes to the writer's own library.
+    let private = org.post("/sobjects/ContentVersion", json!({"PathOnClient": "notes.txt", "VersionData": base64(b"mine")})).await;
+    assert_eq!(private.status, StatusCode::CREATED);
+    assert_eq!(org.sf.record("ContentVersion", private.body["id"].as_str().unwrap()).unwrap()["FirstPublishLocationId"], user);
+    assert_eq!(org.sf.files_of(&user).len(), 3);
+    assert_eq!(org.sf.files_of(&case).len(), 1);
+
+    let describe = org.get("/sobjects/ContentVersion/describe").await;
+    let data = describe.body["fields"].as_array().unwrap().iter().find(|f| f["name"] == "VersionData").unwrap().clone();
+    assert_eq!((&data["type"], &data["soapType"], &data["updateable"]), (&json!("base64"), &json!("xsd:base64Binary"), &json!(false)));
+}
+
+#[tokio::test]
+async fn content_version_errors_follow_salesforce() {
+    let org = Org::start().await;
+    let case = org.sf.seed("Case", json!({"Subject": "x"}));
+    let file = |extra: Value| {
+        let mut body = json!({"Title": "t", "PathOnClient": "t.txt", "VersionData": base64(b"hello"), "FirstPublishLocationId": case});
+        for (k, v) in extra.as_object().unwrap() {
+            if v.is_null() {
+                body.as_object_mut().unwrap().remove(k);
+            } else {
+                body[k] = v.clone();
+            }
+        }
+        body
+    };
+    let create = |body: Value| {
+        let org = &org;
+        async move { org.post("/sobjects/ContentVersion", body).await }
+    };
+
+    let no_data = create(file(json!({"VersionData": null}))).await;
+    assert_eq!(no_data.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        no_data.body,
+        json!([{"message": "Required fields are missing: [VersionData]", "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["VersionData"]}])
+    );
+    let no_path = create(file(json!({"PathOnClient": null}))).await;
+    assert_eq!(no_path.body[0]["fields"], json!(["PathOnClient"]));
+    let neither = create(json!({"Title": "t"})).await;
+    assert_eq!(neither.body[0]["message"], "Required fields are missing: [PathOnClient, VersionData]");
+
+    let bad_base64 = create(file(json!({"VersionData": "%%% not base64 %%%"}))).await;
+    assert_eq!(bad_base64.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error(&bad_base64).0, "JSON_PARSER_ERROR");
+    assert!(bad_base64.body[0].get("fields").is_none());
+
+    // FirstPublishLocationId must be a live record a file can be published to.
+    let integrity = |answer: &Answer| (answer.status, error(answer).0, answer.body[0]["fields"].clone());
+    let expected = (StatusCode::BAD_REQUEST, "FIELD_INTEGRITY_EXCEPTION".to_string(), json!(["FirstPublishLocationId"]));
+    let gone = org.sf.seed("Case", json!({"Subject": "gone"}));
+    org.sf.delete("Case", &gone);
+    let deleted = create(file(json!({"FirstPublishLocationId": gone}))).await;
+    assert_eq!(integrity(&deleted), expected);
+    assert_eq!(error(&deleted).1, format!("First Publish Location ID: id value of incorrect type: {gone}"));
+    assert_eq!(integrity(&create(file(json!({"FirstPublishLocationId": "5005g0000ZZZZZZAAA"}))).await), expected);
+    assert_eq!(integrity(&create(file(json!({"FirstPublishLocationId": "nope"}))).await), expected);
+    let someone_else = org.sf.seed("User", json!({"LastName": "Other", "Email": "o@x.example", "Username": "o@x.example"}));
+    assert_eq!(integrity(&create(file(json!({"FirstPublishLocationId": someone_else}))).await), expected);
+
+    let external = create(file(json!({"ContentLocation": "E"}))).await;
+    assert_eq!(error(&external).0, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+    assert_eq!(error(&create(file(json!({"ContentSize": 5}))).await).0, "INVALID_FIELD_FOR_INSERT_UPDATE");
+    assert_eq!(error(&create(file(json!({"Bogus": 1}))).await).0, "INVALID_FIELD");
+    // Nothing of a refused file is left behind.
+    assert_eq!(org.query("SELECT COUNT() FROM ContentVersion").await.body["totalSize"], 0);
+    assert_eq!(org.query("SELECT COUNT() FROM ContentDocument").await.body["totalSize"], 0);
+    assert!(org.sf.files_of(&case).is_empty());
+
+    // Documents come only with a version; the bytes are written once.
+    let document = org.post("/sobjects/ContentDocument", json!({"Title": "t"})).await;
+    assert_eq!(
+        document.body,
+        json!([{"message": "entity type cannot be inserted: Content Document", "errorCode": "INVALID_TYPE_FOR_OPERATION"}])
+    );
+    let id = create(file(json!({}))).await.body["id"].as_str().unwrap().to_string();
+    let patched = org.patch(&format!("/sobjects/ContentVersion/{id}"), json!({"VersionData": base64(b"other")})).await;
+    assert_eq!(error(&patched).0, "INVALID_FIELD_FOR_INSERT_UPDATE");
+    assert_eq!(org.patch(&format!("/sobjects/ContentVersion/{id}"), json!({"Title": "renamed"})).await.status, StatusCode::NO_CONTENT);
+    let (status, _, _) = org.download("/sobjects/ContentVersion/0685g0000ZZZZZZAAA/VersionData").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let post_data = org.post(&format!("/sobjects/ContentVersion/{id}/VersionData"), json!({})).await;
+    assert_eq!(post_data.status, StatusCode::METHOD_NOT_ALLOWED);
+
+    // ContentDocumentLink is only queried by the documents or records it links.
+    let restriction = "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or \
+                       LinkedEntityId using the equals operator or multiple Id's using the IN operator.";
+    for soql in [
+        "SELECT Id FROM ContentDocumentLink".to_string(),
+        "SELECT Id FROM ContentDocumentLink WHERE ShareType = 'V'".to_string(),
+        format!("SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId = '{case}' OR ShareType = 'V'"),
+        format!("SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId != '{case}'"),
+        "SELECT COUNT() FROM ContentDocumentLink".to_string(),
+    ] {
+        let refused = org.query(&soql).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{soql}");
+        assert_eq!(error(&refused), ("MALFORMED_QUERY".to_string(), restriction.to_string()), "{soql}");
+    }
+    let and = org.query(&format!("SELECT Id FROM ContentDocumentLink WHERE ShareType = 'V' AND LinkedEntityId = '{}'", &case[..15])).await;
+    assert_eq!(rows(&and).len(), 1);
+}
+
+#[tokio::test]
+async fn a_20_mb_file_fits_in_one_json_body() {
+    let org = Org::start().await;
+    let case = org.sf.seed("Case", json!({"Subject": "Big logs"}));
+    let bytes: Vec<u8> = (0..20 * 1024 * 1024 + 1000).map(|i: usize| (i % 251) as u8).collect();
+    let created = org
+        .post(
+            "/sobjects/ContentVersion",
+            json!({"PathOnClient": "dump.bin", "VersionData": base64(&bytes), "FirstPublishLocationId": case}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let stored = org.sf.files_of(&case);
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].bytes == bytes, "the bytes arrive unchanged");
+    let (_, _, downloaded) = org.download(&format!("/sobjects/ContentVersion/{}/VersionData", stored[0].id)).await;
+    assert_eq!(downloaded.len(), bytes.len());
+}
+
+#[tokio::test]
+async fn files_go_through_composite_and_roll_back_with_it() {
+    let org = Org::start().await;
+    let case = org.sf.seed("Case", json!({"Subject": "x"}));
+    let version = json!({"attributes": {"type": "ContentVersion"}, "PathOnClient": "a.txt", "VersionData": base64(b"a"), "FirstPublishLocationId": case});
+    let rolled_back =
+        org.post("/composite/sobjects", json!({"allOrNone": true, "records": [version, {"attributes": {"type": "Contact"}}]})).await;
+    assert_eq!(rolled_back.body[0]["errors"][0]["statusCode"], "ALL_OR_NONE_OPERATION_ROLLED_BACK");
+    assert!(org.sf.files_of(&case).is_empty());
+    assert!(org.sf.records("ContentDocument").is_empty() && org.sf.records("ContentVersion").is_empty());
+
+    let kept = org.post("/composite/sobjects", json!({"allOrNone": false, "records": [version]})).await;
+    assert_eq!(kept.body[0]["success"], true, "{}", kept.body);
+    assert_eq!(org.sf.files_of(&case)[0].bytes, b"a");
+    // A file is shared with another record by linking its document there.
+    let account = org.sf.seed("Account", json!({"Name": "Acme"}));
+    let document = org.sf.files_of(&case)[0].content_document_id.clone();
+    let link = org.post("/sobjects/ContentDocumentLink", json!({"ContentDocumentId": document, "LinkedEntityId": account})).await;
+    assert_eq!(link.status, StatusCode::CREATED, "{}", link.body);
+    assert!(link.body["id"].as_str().unwrap().starts_with("06A"));
+    assert_eq!(org.sf.files_of(&account)[0].bytes, b"a");
+    // Tests seed files as the API creates them.
+    let seeded = org
+        .sf
+        .seed("ContentVersion", json!({"PathOnClient": "s.txt", "VersionData": base64(b"seeded"), "FirstPublishLocationId": account}));
+    assert!(seeded.starts_with("068"));
+    assert_eq!(org.sf.files_of(&account).iter().map(|f| f.title.as_str()).collect::<Vec<_>>(), ["a", "s"]);
+}

@@ -23,6 +23,11 @@ pub enum ApiError {
     InvalidId {
         id: String,
     },
+    /// The record in a sub-resource's path (`/{module}/{id}/Attachments`)
+    /// is no live record of the module.
+    InvalidRelatedId,
+    /// An uploaded file over the size Zoho takes.
+    FileTooLarge,
     InvalidRelatedList {
         name: String,
     },
@@ -77,6 +82,11 @@ impl ApiError {
                 (bad, "INVALID_DATA", details, format!("the {param} given seems to be invalid"))
             }
             InvalidId { id } => (bad, "INVALID_DATA", json!({"id": id}), "the id given seems to be invalid".into()),
+            // The index of the offending segment after `/crm/v8/`: the record id.
+            InvalidRelatedId => (bad, "INVALID_DATA", json!({"resource_path_index": 1}), "the related id given seems to be invalid".into()),
+            FileTooLarge => {
+                (bad, "FILE_SIZE_MORE_THAN_ALLOWED_SIZE", json!({}), "Please check if the size of the file is in the correct range".into())
+            }
             InvalidRelatedList { name } => {
                 (bad, "INVALID_DATA", json!({"api_name": name}), "the related list given seems to be invalid".into())
             }

@@ -29,7 +29,7 @@ use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
@@ -72,6 +72,17 @@ impl Default for EmulatorConfig {
 }
 
 pub use emulator_support::RecordedRequest;
+
+/// A file attached to a record through the API, as it was uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAttachment {
+    /// The attachment's id (19 digits), as the upload answered it.
+    pub id: String,
+    pub file_name: String,
+    /// The `Content-Type` of the form part (`application/octet-stream` when it had none).
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
 
 /// A running emulator; clones share it. It serves until its tokio runtime stops.
 #[derive(Clone)]
@@ -184,6 +195,22 @@ impl ZohoEmulator {
         modules::module(module).map(|m| self.shared.store().rendered(m)).unwrap_or_default()
     }
 
+    /// The files attached to a record, oldest first; none for an unknown
+    /// module or record. Deleting a record keeps its attachments here.
+    pub fn attachments(&self, module: &str, record_id: &str) -> Vec<StoredAttachment> {
+        let Some(module) = modules::module(module) else { return Vec::new() };
+        self.shared
+            .store()
+            .attachments_of(module.name, record_id)
+            .map(|a| StoredAttachment {
+                id: a.record.id.clone(),
+                file_name: a.file_name.clone(),
+                content_type: a.content_type.clone(),
+                bytes: a.bytes.clone(),
+            })
+            .collect()
+    }
+
     /// The id of a module's system-defined "All" custom view (19 digits,
     /// fixed per module). Panics on an unknown module.
     pub fn all_view(&self, module: &str) -> String {
@@ -220,7 +247,7 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/oauth/v2/token", post(oauth::token))
         .route("/oauth/v2/auth", get(oauth::authorize))
-        .route("/crm/v8/{*rest}", any(api::dispatch))
+        .route("/crm/v8/{*rest}", any(api::dispatch).layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES)))
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), record_request))
         .with_state(shared)

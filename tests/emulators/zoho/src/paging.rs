@@ -112,10 +112,12 @@ pub enum Position {
 }
 
 /// Which records a list shows; a page token only continues the same source.
+/// `Attachments` are the files attached to one record (`/{module}/{id}/Attachments`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     Module { module: &'static str, cvid: Option<String>, ids: Option<Vec<String>> },
     Related { module: &'static str, parent: String, related: &'static str },
+    Attachments { module: &'static str, parent: String, ids: Option<Vec<String>> },
 }
 
 /// Everything needed to produce one page again: what a page token stands for.

@@ -49,6 +49,39 @@ pub struct View {
     pub criteria: Option<Criteria>,
 }
 
+/// A file attached to a record. `record` holds what the list shows
+/// (`File_Name`, `Size`, times, users, `Parent_Id`, the `$` keys), so
+/// attachments sort and page like records.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub record: Record,
+    pub module: &'static str,
+    pub parent: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What `fields` may name on `/{module}/{id}/Attachments`.
+pub const ATTACHMENT_FIELDS: &[&str] = &[
+    "id",
+    "File_Name",
+    "Size",
+    "Created_Time",
+    "Modified_Time",
+    "Owner",
+    "Created_By",
+    "Modified_By",
+    "Parent_Id",
+    "$se_module",
+    "$file_id",
+    "$type",
+    "$state",
+    "$link_url",
+    "$editable",
+    "$sharing_permission",
+];
+
 /// A write that succeeded: the outcome's `details` and the fields it set.
 #[derive(Debug, Clone)]
 pub struct Written {
@@ -70,6 +103,8 @@ pub struct Store {
     recycle: Vec<Deleted>,
     views: Vec<View>,
     users: Vec<User>,
+    /// Attachment id -> the file; ids come from the record id sequence.
+    attachments: BTreeMap<String, Attachment>,
     next_id: u64,
 }
 
@@ -102,6 +137,7 @@ impl Store {
                 User { id: "6421000000000000201".into(), full_name: "Dana Whitfield", email: "dana.whitfield@deskpane.example" },
                 User { id: "6421000000000000202".into(), full_name: "Sam Okafor", email: "sam.okafor@deskpane.example" },
             ],
+            attachments: BTreeMap::new(),
             next_id: FIRST_ID,
         }
     }
@@ -131,6 +167,70 @@ impl Store {
 
     pub fn recycle_bin<'a>(&'a self, module: &'a str) -> impl DoubleEndedIterator<Item = &'a Deleted> + 'a {
         self.recycle.iter().filter(move |d| d.module == module)
+    }
+
+    // ---- attachments ----------------------------------------------------
+
+    /// Attaches a file to a live record (the caller checked it exists) and
+    /// returns the upload outcome's `details`.
+    pub fn attach(&mut self, module: &'static Module, parent: &str, file_name: String, content_type: String, bytes: Vec<u8>) -> Value {
+        let id = self.new_id();
+        let now = format_ts(now_ts());
+        let user = json!({"id": self.current_user().id});
+        let mut data = Map::new();
+        for (key, value) in [
+            ("id", json!(id)),
+            ("File_Name", json!(file_name)),
+            // Zoho reports the size in bytes, as a string.
+            ("Size", json!(bytes.len().to_string())),
+            ("Created_Time", json!(now)),
+            ("Modified_Time", json!(now)),
+            ("Owner", user.clone()),
+            ("Created_By", user.clone()),
+            ("Modified_By", user),
+            ("Parent_Id", json!({"id": parent})),
+            ("$se_module", json!(module.name)),
+            ("$file_id", json!(crate::util::random_hex(64))),
+            ("$type", json!("Attachment")),
+            ("$state", json!("save")),
+            ("$link_url", Value::Null),
+            ("$editable", json!(true)),
+            ("$sharing_permission", json!("full_access")),
+        ] {
+            data.insert(key.into(), value);
+        }
+        let ts = now_ts();
+        let record = Record { id: id.clone(), data, created: ts, modified: ts };
+        let details = self.write_details(&record);
+        let attachment = Attachment { record, module: module.name, parent: parent.into(), file_name, content_type, bytes };
+        self.attachments.insert(id, attachment);
+        details
+    }
+
+    /// The files attached to a record, oldest first.
+    pub fn attachments_of<'a>(&'a self, module: &'a str, parent: &'a str) -> impl Iterator<Item = &'a Attachment> + 'a {
+        self.attachments.values().filter(move |a| a.module == module && a.parent == parent)
+    }
+
+    /// One file attached to that record.
+    pub fn attachment(&self, module: &str, parent: &str, id: &str) -> Option<&Attachment> {
+        self.attachments.get(id).filter(|a| a.module == module && a.parent == parent)
+    }
+
+    /// An attachment as the list shows it: `id` and the named fields.
+    pub fn render_attachment(&self, attachment: &Attachment, fields: &[String]) -> Value {
+        let data = &attachment.record.data;
+        let mut out = Map::new();
+        for name in fields {
+            let value = match name.as_str() {
+                "Owner" | "Created_By" | "Modified_By" => self.user_ref(&data[name.as_str()]),
+                "Parent_Id" => self.lookup_ref(&data["Parent_Id"]),
+                other => data.get(other).cloned().unwrap_or(Value::Null),
+            };
+            out.insert(name.clone(), value);
+        }
+        out.insert("id".into(), json!(attachment.record.id));
+        Value::Object(out)
     }
 
     // ---- custom views -------------------------------------------------

@@ -1643,3 +1643,236 @@ async fn page_and_page_token_cannot_be_combined() {
     assert_eq!(both.body["code"], "INVALID_DATA");
     assert_eq!(both.body["details"]["param_name"], "page", "{}", both.text);
 }
+
+// ---- attachments --------------------------------------------------------------
+
+/// A form whose part `file` carries `bytes` as the file `name`.
+fn file_form(name: &str, content_type: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(content_type).unwrap();
+    reqwest::multipart::Form::new().part("file", part)
+}
+
+impl Crm {
+    async fn upload(&self, path: &str, form: reqwest::multipart::Form) -> Answer {
+        let request = self.http.post(self.url(path)).header(AUTHORIZATION, format!("Zoho-oauthtoken {}", self.token)).multipart(form);
+        answer(request.send().await.expect("request is answered")).await
+    }
+
+    /// A download: status, headers and the raw bytes.
+    async fn download(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self.http.get(self.url(path)).header(AUTHORIZATION, format!("Zoho-oauthtoken {}", self.token)).send().await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+}
+
+fn case(subject: &str) -> Value {
+    json!({"Subject": subject, "Status": "New"})
+}
+
+#[tokio::test]
+async fn a_file_uploads_lists_and_downloads_as_it_was_sent() {
+    let crm = Crm::start().await;
+    let case_id = crm.zoho.seed("Cases", case("Printer on fire"));
+    let task_id = crm.zoho.seed("Tasks", json!({"Subject": "Call back"}));
+    let log = b"line one\nline two\n".to_vec();
+    let png: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+
+    let uploaded = crm.upload(&format!("/crm/v8/Cases/{case_id}/Attachments"), file_form("trace.log", "text/plain", log.clone())).await;
+    assert_eq!(uploaded.status, StatusCode::OK, "{}", uploaded.text);
+    let outcome = &uploaded.body["data"][0];
+    assert_eq!(outcome["code"], "SUCCESS");
+    assert_eq!(outcome["message"], "attachment uploaded successfully");
+    assert_eq!(outcome["status"], "success");
+    let details = &outcome["details"];
+    let log_id = details["id"].as_str().unwrap().to_string();
+    assert!(log_id.len() == 19 && log_id.chars().all(|c| c.is_ascii_digit()), "{log_id}");
+    assert!(is_zoho_time(details["Created_Time"].as_str().unwrap()) && is_zoho_time(details["Modified_Time"].as_str().unwrap()));
+    assert_eq!(details["Created_By"]["name"], "Dana Whitfield");
+    assert!(details["Created_By"]["id"].is_string() && details["Modified_By"] == details["Created_By"]);
+
+    let second = crm.upload(&format!("/crm/v8/cases/{case_id}/Attachments"), file_form("screen.png", "image/png", png.clone())).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+    let png_id = second.body["data"][0]["details"]["id"].as_str().unwrap().to_string();
+    let on_task = crm.upload(&format!("/crm/v8/Tasks/{task_id}/Attachments"), file_form("notes.txt", "text/plain", b"x".to_vec())).await;
+    assert_eq!(on_task.status, StatusCode::OK);
+
+    // The test's view: what arrived, oldest first, per record.
+    let stored = crm.zoho.attachments("Cases", &case_id);
+    assert_eq!(
+        stored,
+        vec![
+            zoho_emulator::StoredAttachment {
+                id: log_id.clone(),
+                file_name: "trace.log".into(),
+                content_type: "text/plain".into(),
+                bytes: log.clone()
+            },
+            zoho_emulator::StoredAttachment {
+                id: png_id.clone(),
+                file_name: "screen.png".into(),
+                content_type: "image/png".into(),
+                bytes: png.clone()
+            },
+        ]
+    );
+    assert_eq!(crm.zoho.attachments("tasks", &task_id).len(), 1);
+    // A part without a type is stored (and served) as octet-stream.
+    let untyped = reqwest::multipart::Part::bytes(b"raw".to_vec()).file_name("blob".to_string());
+    let untyped = crm.upload(&format!("/crm/v8/Tasks/{task_id}/Attachments"), reqwest::multipart::Form::new().part("file", untyped)).await;
+    assert_eq!(untyped.status, StatusCode::OK);
+    assert_eq!(crm.zoho.attachments("Tasks", &task_id)[1].content_type, "application/octet-stream");
+    assert!(crm.zoho.attachments("Nope", &case_id).is_empty());
+
+    // The list: newest first, the named fields and id, paging info.
+    let fields = "id,File_Name,Size,Created_Time,Parent_Id,$se_module,$type,Owner";
+    let listed = crm.get(&format!("/crm/v8/Cases/{case_id}/Attachments"), &[("fields", fields)]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let data = listed.body["data"].as_array().unwrap();
+    assert_eq!(ids(data), vec![png_id.clone(), log_id.clone()]);
+    assert_eq!(data[1]["File_Name"], "trace.log");
+    assert_eq!(data[1]["Size"], log.len().to_string());
+    assert_eq!(data[1]["Parent_Id"], json!({"id": case_id, "name": "Printer on fire"}));
+    assert_eq!(data[1]["$se_module"], "Cases");
+    assert_eq!(data[1]["$type"], "Attachment");
+    assert_eq!(data[1]["Owner"]["email"], "dana.whitfield@deskpane.example");
+    assert!(is_zoho_time(data[1]["Created_Time"].as_str().unwrap()));
+    assert!(data[1].get("Modified_By").is_none(), "only the named fields come back");
+    assert_eq!(
+        listed.body["info"],
+        json!({"per_page": 200, "count": 2, "page": 1, "more_records": false, "next_page_token": null,
+               "previous_page_token": null, "page_token_expiry": null})
+    );
+
+    // The download: the bytes, the stored type, and the name to save as.
+    let (status, headers, bytes) = crm.download(&format!("/crm/v8/Cases/{case_id}/Attachments/{png_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, png);
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["content-disposition"], "attachment;filename=\"screen.png\"");
+    let (_, headers, bytes) = crm.download(&format!("/crm/v8/Cases/{case_id}/Attachments/{log_id}")).await;
+    assert_eq!((bytes, headers["content-type"].to_str().unwrap()), (log, "text/plain"));
+}
+
+#[tokio::test]
+async fn attachment_errors_follow_zoho() {
+    let crm = Crm::start().await;
+    let case_id = crm.zoho.seed("Cases", case("Broken"));
+    let path = format!("/crm/v8/Cases/{case_id}/Attachments");
+
+    let unknown = crm.upload("/crm/v8/Cases/6421000000999999999/Attachments", file_form("a.txt", "text/plain", b"a".to_vec())).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.body, error("INVALID_DATA", json!({"resource_path_index": 1}), "the related id given seems to be invalid"));
+    // A contact's id is no case.
+    let contact_id = crm.zoho.seed("Contacts", contact("Lovelace", "ada@example.com"));
+    let wrong_module =
+        crm.upload(&format!("/crm/v8/Cases/{contact_id}/Attachments"), file_form("a.txt", "text/plain", b"a".to_vec())).await;
+    assert_eq!(wrong_module.body["message"], "the related id given seems to be invalid");
+    let module = crm.upload("/crm/v8/Tickets/1/Attachments", file_form("a.txt", "text/plain", b"a".to_vec())).await;
+    assert_eq!(module.body["code"], "INVALID_MODULE");
+
+    let missing = error("REQUIRED_PARAM_MISSING", json!({"param_name": "file"}), "One of the expected parameter is missing");
+    let other_part =
+        reqwest::multipart::Form::new().part("attachment", reqwest::multipart::Part::bytes(b"a".to_vec()).file_name("a.txt".to_string()));
+    let other_part = crm.upload(&path, other_part).await;
+    assert_eq!((other_part.status, &other_part.body), (StatusCode::BAD_REQUEST, &missing));
+    // A `file` part without a file name is a text field, not a file.
+    let text_field = crm.upload(&path, reqwest::multipart::Form::new().text("file", "hello")).await;
+    assert_eq!(text_field.body, missing);
+    let json_body = crm.post(&path, json!({"file": "aGVsbG8="})).await;
+    assert_eq!((json_body.status, &json_body.body), (StatusCode::BAD_REQUEST, &missing));
+    assert!(crm.zoho.attachments("Cases", &case_id).is_empty());
+
+    // Reading: `fields` is required and checked; no attachments is 204.
+    let empty = crm.get(&path, &[("fields", "id,File_Name")]).await;
+    assert_eq!((empty.status, empty.text.as_str()), (StatusCode::NO_CONTENT, ""));
+    let no_fields = crm.get(&path, &[]).await;
+    assert_eq!(
+        no_fields.body,
+        error("REQUIRED_PARAM_MISSING", json!({"param_name": "fields"}), "One of the expected parameter is missing")
+    );
+    let bad_field = crm.get(&path, &[("fields", "id,Last_Name")]).await;
+    assert_eq!(bad_field.body["details"], json!({"param_name": "fields", "api_name": "Last_Name"}));
+    let list_unknown = crm.get("/crm/v8/Cases/6421000000999999999/Attachments", &[("fields", "id")]).await;
+    assert_eq!(list_unknown.body["details"], json!({"resource_path_index": 1}));
+
+    // Downloading something that is no attachment of the record: 204.
+    let other_case = crm.zoho.seed("Cases", case("Other"));
+    let theirs = crm.upload(&format!("/crm/v8/Cases/{other_case}/Attachments"), file_form("b.txt", "text/plain", b"b".to_vec())).await;
+    let theirs = theirs.body["data"][0]["details"]["id"].as_str().unwrap().to_string();
+    let (status, _, bytes) = crm.download(&format!("{path}/{theirs}")).await;
+    assert_eq!((status, bytes.len()), (StatusCode::NO_CONTENT, 0));
+    let (status, _, _) = crm.download(&format!("{path}/6421000000999999999")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = crm.download(&format!("/crm/v8/Cases/6421000000999999999/Attachments/{theirs}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Same authentication as every route; other methods are refused.
+    let anonymous =
+        answer(crm.http.post(crm.url(&path)).multipart(file_form("a.txt", "text/plain", b"a".to_vec())).send().await.unwrap()).await;
+    assert_eq!((anonymous.status, anonymous.body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("AUTHENTICATION_FAILURE")));
+    let delete = crm.delete(&format!("{path}/{theirs}"), &[]).await;
+    assert_eq!(delete.body["code"], "INVALID_REQUEST_METHOD");
+    let put = crm.put(&path, json!({})).await;
+    assert_eq!(put.body["code"], "INVALID_REQUEST_METHOD");
+}
+
+#[tokio::test]
+async fn files_up_to_20_mb_are_taken_and_larger_ones_refused() {
+    let crm = Crm::start().await;
+    let case_id = crm.zoho.seed("Cases", case("Big logs"));
+    let path = format!("/crm/v8/Cases/{case_id}/Attachments");
+    const LIMIT: usize = 20 * 1024 * 1024;
+
+    let too_big = crm.upload(&path, file_form("dump.bin", "application/octet-stream", vec![7; LIMIT + 1])).await;
+    assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        too_big.body,
+        error("FILE_SIZE_MORE_THAN_ALLOWED_SIZE", json!({}), "Please check if the size of the file is in the correct range")
+    );
+    assert!(crm.zoho.attachments("Cases", &case_id).is_empty());
+
+    let at_limit = crm.upload(&path, file_form("dump.bin", "application/octet-stream", vec![7; LIMIT])).await;
+    assert_eq!(at_limit.status, StatusCode::OK, "{}", at_limit.text);
+    let stored = crm.zoho.attachments("Cases", &case_id);
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].bytes.len() == LIMIT && stored[0].bytes.iter().all(|b| *b == 7));
+    let (status, _, bytes) = crm.download(&format!("{path}/{}", stored[0].id)).await;
+    assert_eq!((status, bytes.len()), (StatusCode::OK, LIMIT));
+}
+
+#[tokio::test]
+async fn attachment_lists_page_by_page_and_token() {
+    let crm = Crm::start().await;
+    let case_id = crm.zoho.seed("Cases", case("Many files"));
+    let path = format!("/crm/v8/Cases/{case_id}/Attachments");
+    let mut uploaded = Vec::new();
+    for n in 0..5 {
+        let answer = crm.upload(&path, file_form(&format!("f{n}.txt"), "text/plain", vec![b'x'; n + 1])).await;
+        uploaded.push(answer.body["data"][0]["details"]["id"].as_str().unwrap().to_string());
+    }
+    let newest_first: Vec<String> = uploaded.iter().rev().cloned().collect();
+
+    let first = crm.get(&path, &[("fields", "File_Name"), ("per_page", "2")]).await;
+    assert_eq!(ids(first.body["data"].as_array().unwrap()), newest_first[..2]);
+    assert_eq!(first.body["info"]["more_records"], true);
+    let token = first.body["info"]["next_page_token"].as_str().unwrap().to_string();
+    let second = crm.get(&path, &[("fields", "File_Name"), ("per_page", "2"), ("page_token", &token)]).await;
+    assert_eq!(ids(second.body["data"].as_array().unwrap()), newest_first[2..4]);
+    let third = crm.get(&path, &[("fields", "File_Name"), ("per_page", "2"), ("page", "3")]).await;
+    assert_eq!(ids(third.body["data"].as_array().unwrap()), newest_first[4..]);
+    assert_eq!((third.body["info"]["page"].as_u64(), third.body["info"]["more_records"].as_bool()), (Some(3), Some(false)));
+    let past = crm.get(&path, &[("fields", "File_Name"), ("per_page", "2"), ("page", "4")]).await;
+    assert_eq!(past.status, StatusCode::NO_CONTENT);
+    assert_eq!(crm.list_all(&path, &[("fields", "id"), ("per_page", "2")]).await.len(), 5);
+
+    let both = crm.get(&path, &[("fields", "id"), ("page", "1"), ("page_token", &token)]).await;
+    assert_eq!(both.body["details"]["param_name"], "page");
+    let other_case = crm.zoho.seed("Cases", case("Other"));
+    let foreign = crm.get(&format!("/crm/v8/Cases/{other_case}/Attachments"), &[("fields", "id"), ("page_token", &token)]).await;
+    assert_eq!(foreign.body["details"]["param_name"], "page_token");
+
+    let picked = format!("{},{}", uploaded[0], uploaded[3]);
+    let by_ids = crm.get(&path, &[("fields", "id"), ("ids", &picked)]).await;
+    assert_eq!(ids(by_ids.body["data"].as_array().unwrap()), vec![uploaded[3].clone(), uploaded[0].clone()]);
+}

@@ -1,5 +1,6 @@
 //! Bindings of `deskpane:connector@0.3.0` (`wit/v0.3.0/`), converted into
-//! the host's own types (`crate::contract`). Adds `panels.find` to 0.2.0.
+//! the host's own types (`crate::contract`). Adds `panels.find`,
+//! `actions.attach` and `actions.download` to 0.2.0.
 
 wasmtime::component::bindgen!({
     path: "../../wit/v0.3.0",
@@ -19,3 +20,5 @@ connector_conversions!();
 host_imports!();
 
 log_with_report_panic!();
+
+lift_record!(actions::File, c::File { name, content_type, content });

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
@@ -23,10 +23,16 @@ use crate::util::{lock, parse_form, percent_decode};
 /// Versions served, oldest first, with their release names.
 const VERSIONS: &[(u32, &str)] = &[(58, "Summer '23"), (59, "Winter '24"), (60, "Spring '24"), (61, "Summer '24"), (62, "Winter '25")];
 
+/// JSON bodies up to this size are read: Salesforce takes 50 MB of JSON
+/// text (a file of 37.5 MB in base64), with room for the fields around it.
+pub const MAX_BODY_BYTES: usize = 52 * 1024 * 1024;
+
 /// What a handler answers.
 pub enum Reply {
     Json(StatusCode, Value),
     NoContent,
+    /// 200 with binary data (a blob field's content).
+    Blob(Bytes),
 }
 
 impl Reply {
@@ -40,6 +46,8 @@ impl IntoResponse for Reply {
         match self {
             Reply::Json(status, body) => (status, Json(body)).into_response(),
             Reply::NoContent => StatusCode::NO_CONTENT.into_response(),
+            // Salesforce's type for blob content, spelled as it sends it.
+            Reply::Blob(bytes) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/octetstream")], bytes).into_response(),
         }
     }
 }

@@ -72,6 +72,13 @@ pub fn route(shared: &Shared, call: &Call, object: &'static SObject, rest: &[&st
             }
             _ => only(call, &[M::GET, M::PATCH, M::DELETE]).map(|_| Reply::NoContent),
         },
+        [id, "VersionData"] if object.name == "ContentVersion" => {
+            only(call, &[M::GET])?;
+            let store = shared.store();
+            let version = store.live(object, id)?;
+            let bytes = store.blob(&version.id).unwrap_or_default();
+            Ok(Reply::Blob(bytes.to_vec().into()))
+        }
         [field, value] => {
             let field = object
                 .field(field)

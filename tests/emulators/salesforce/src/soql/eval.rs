@@ -123,7 +123,29 @@ pub fn bind(query: &Query) -> Result<Plan, SoqlError> {
         Some((n, _)) => n,
         None => 0,
     };
+    if object.name == "ContentDocumentLink" && !condition.as_ref().is_some_and(filters_links) {
+        return Err(SoqlError::Restriction(
+            "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or \
+             LinkedEntityId using the equals operator or multiple Id's using the IN operator."
+                .into(),
+        ));
+    }
     Ok(Plan { object, select, count: query.count, condition, order, limit: query.limit, offset })
+}
+
+/// Whether a condition on ContentDocumentLink names the documents or the
+/// records it wants: `ContentDocumentId` or `LinkedEntityId` `=` an id or
+/// `IN` ids, alone or as a part of a top-level `AND`.
+fn filters_links(cond: &Bound) -> bool {
+    let by_id = |path: &BoundPath| {
+        path.hops.is_empty() && matches!(path.leaf, Leaf::Field(f) if matches!(f.name, "ContentDocumentId" | "LinkedEntityId"))
+    };
+    match cond {
+        Bound::And(parts) => parts.iter().any(filters_links),
+        Bound::Cmp { path, op: Op::Eq, operand: Operand::Text(_) } => by_id(path),
+        Bound::In { path, negated: false, operands } => by_id(path) && operands.iter().all(|o| matches!(o, Operand::Text(_))),
+        _ => false,
+    }
 }
 
 /// Binds a condition alone against an object (list view filters).

@@ -16,12 +16,15 @@ use crate::store::Store;
 pub use eval::Found;
 use parser::{Cond, Lit, Op};
 
+/// `Restriction` is one of Salesforce's implementation restrictions (its
+/// message is not located in the text).
 #[derive(Debug, Clone, PartialEq)]
 pub enum SoqlError {
     Malformed { pos: usize, message: String },
     InvalidField { pos: usize, message: String },
     InvalidType(String),
     OffsetTooLarge,
+    Restriction(String),
 }
 
 impl SoqlError {
@@ -32,6 +35,7 @@ impl SoqlError {
             SoqlError::InvalidField { pos, message } => ApiError::InvalidField(located(text, pos, &message)),
             SoqlError::InvalidType(name) => ApiError::InvalidType(format!("sObject type '{name}' is not supported.")),
             SoqlError::OffsetTooLarge => ApiError::OffsetTooLarge,
+            SoqlError::Restriction(message) => ApiError::MalformedQuery(message),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `/crm/v8` API: authentication and limits first, then routing by
 //! path to the read, write and settings handlers.
 
+mod attachments;
 mod read;
 mod settings;
 mod write;
@@ -8,8 +9,9 @@ mod write;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::extract::multipart::{Multipart, MultipartError};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
@@ -27,6 +29,12 @@ pub enum Reply {
     NoContent,
     /// 304: nothing modified since `If-Modified-Since`.
     NotModified,
+    /// 200 with a file's bytes, as a download.
+    File {
+        content_type: String,
+        file_name: String,
+        bytes: Bytes,
+    },
 }
 
 impl Reply {
@@ -41,6 +49,22 @@ impl IntoResponse for Reply {
             Reply::Json(status, body) => (status, Json(body)).into_response(),
             Reply::NoContent => StatusCode::NO_CONTENT.into_response(),
             Reply::NotModified => StatusCode::NOT_MODIFIED.into_response(),
+            Reply::File { content_type, file_name, bytes } => {
+                let mut response = (StatusCode::OK, bytes).into_response();
+                let content_type = HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+                // A quoted-string: quotes and backslashes escaped, control
+                // characters dropped; UTF-8 names go as their bytes.
+                let name: String = file_name
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .flat_map(|c| if matches!(c, '"' | '\\') { vec!['\\', c] } else { vec![c] })
+                    .collect();
+                if let Ok(value) = HeaderValue::from_bytes(format!("attachment;filename=\"{name}\"").as_bytes()) {
+                    response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+                }
+                response
+            }
         }
     }
 }
@@ -55,12 +79,38 @@ pub fn write_status(successes: usize, failures: usize, all_ok: StatusCode) -> St
     }
 }
 
+/// Bodies up to this size are read (`multipart/form-data` uploads included):
+/// a file of the 20 MB Zoho takes, with room for the form around it.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug)]
+pub struct FormPart {
+    pub name: String,
+    /// Set for file parts (`filename=` in `Content-Disposition`).
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Bytes,
+}
+
+/// A `multipart/form-data` body, read.
+#[derive(Debug)]
+pub enum Form {
+    Parts(Vec<FormPart>),
+    /// Over [`MAX_BODY_BYTES`]: not read to its end.
+    TooLarge,
+    Malformed(String),
+}
+
 /// A parsed `/crm/v8` request.
 pub struct ApiRequest {
     pub method: Method,
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
+    /// Empty for a `multipart/form-data` request (see `form`).
     pub body: Bytes,
+    /// The parts of a `multipart/form-data` request.
+    pub form: Option<Form>,
 }
 
 impl ApiRequest {
@@ -127,8 +177,10 @@ impl ApiRequest {
     }
 }
 
-/// `/crm/v8/{*rest}`, every method.
-pub async fn dispatch(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+/// `/crm/v8/{*rest}`, every method. The body is read once the request is
+/// authenticated and admitted: as parts when it is `multipart/form-data`.
+pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (method, uri, headers) = (request.method().clone(), request.uri().clone(), request.headers().clone());
     if let Err(e) = lock(&shared.accounts).verify(headers.get(header::AUTHORIZATION)) {
         return e.into_response();
     }
@@ -140,12 +192,55 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, method: Method, uri: Ur
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let request = ApiRequest { method, query: parse_form(uri.query().unwrap_or("")), headers, body };
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    let (body, form) = if multipart {
+        (Bytes::new(), Some(read_form(request).await))
+    } else {
+        match Bytes::from_request(request, &()).await {
+            Ok(body) => (body, None),
+            Err(rejection) => return rejection.into_response(),
+        }
+    };
+    let request = ApiRequest { method, query: parse_form(uri.query().unwrap_or("")), headers, body, form };
     let path = uri.path().strip_prefix("/crm/v8").unwrap_or_default();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match route(&shared, &request, &segments) {
         Ok(reply) => reply.into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+/// Every part of a `multipart/form-data` body, within the route's body limit.
+async fn read_form(request: Request) -> Form {
+    let failed = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Form::TooLarge
+        } else {
+            Form::Malformed(e.body_text())
+        }
+    };
+    let mut multipart = match Multipart::from_request(request, &()).await {
+        Ok(multipart) => multipart,
+        Err(rejection) => return Form::Malformed(rejection.body_text()),
+    };
+    let mut parts = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                let file_name = field.file_name().map(str::to_string);
+                let content_type = field.content_type().map(str::to_string);
+                match field.bytes().await {
+                    Ok(bytes) => parts.push(FormPart { name, file_name, content_type, bytes }),
+                    Err(e) => return failed(e),
+                }
+            }
+            Ok(None) => return Form::Parts(parts),
+            Err(e) => return failed(e),
+        }
     }
 }
 
@@ -222,6 +317,21 @@ fn route(shared: &Shared, req: &ApiRequest, segments: &[&str]) -> Result<Reply, 
                 M::DELETE => write::delete_one(shared, module, id),
                 _ => Err(ApiError::InvalidMethod),
             }
+        }
+        [module, id, attachments] if attachments.eq_ignore_ascii_case("Attachments") => {
+            let module = module_named(module)?;
+            match method {
+                M::GET => attachments::list(shared, req, module, id),
+                M::POST => attachments::upload(shared, req, module, id),
+                _ => Err(ApiError::InvalidMethod),
+            }
+        }
+        [module, id, attachments, attachment] if attachments.eq_ignore_ascii_case("Attachments") => {
+            let module = module_named(module)?;
+            if method != M::GET {
+                return Err(ApiError::InvalidMethod);
+            }
+            attachments::download(shared, module, id, attachment)
         }
         [module, id, related] => {
             let module = module_named(module)?;

@@ -69,7 +69,7 @@ pub fn related(shared: &Shared, req: &ApiRequest, parent: &'static Module, id: &
 }
 
 /// The cursor of an issued page token for this kind of list.
-fn continued(shared: &Shared, token: &str, same_list: impl Fn(&Source) -> bool) -> Result<Cursor, ApiError> {
+pub(super) fn continued(shared: &Shared, token: &str, same_list: impl Fn(&Source) -> bool) -> Result<Cursor, ApiError> {
     lock(&shared.page_tokens).get(token).filter(|cursor| same_list(&cursor.source)).ok_or_else(|| ApiError::invalid_param("page_token"))
 }
 
@@ -84,6 +84,8 @@ fn in_source(store: &Store, module: &Module, source: &Source, view: Option<&Crit
             let links = modules::module(parent).and_then(|p| p.relation(related)).unwrap_or(&[]);
             links.iter().any(|field| record.data.get(*field).and_then(id_of).as_deref() == Some(parent_id.as_str()))
         }
+        // Attachments are paged by `attachments::list`, never as records.
+        Source::Attachments { .. } => false,
     }
 }
 
