@@ -585,6 +585,7 @@ async fn cookies_are_secure_when_the_desk_is_served_over_tls() {
         panel_ttl: Duration::from_secs(60),
         runtime: deskpane::RuntimeConfig { max_instances: 4, ..Default::default() },
         embed_origins: Vec::new(),
+        max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
     };
     let state = deskpane::server::AppState::open(&config).await.unwrap();
     state.auth.create_agent("Ada", "ada@desk.example", "long enough", deskpane::auth::ADMINISTRATOR).unwrap();

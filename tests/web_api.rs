@@ -675,3 +675,43 @@ async fn an_unknown_requester_is_created_in_the_crm_from_the_panel() {
         send(light.post(s.api(&format!("tickets/{ticket}/panels/zoho-crm/requester"))).json(&json!({"kind": "create-contact"}))).await;
     assert_eq!(status, 403);
 }
+
+/// An interpreted plugin's component is 13-20 MB: the console takes it
+/// (the limit is the desk's `--max-upload-mib`, 64 MiB by default) and its
+/// panel answers; beyond the limit the upload is refused with the limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_python_plugin_is_installed_from_the_console_and_an_upload_over_the_limit_is_refused_naming_it() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/example-python");
+    let component = std::fs::read(dir.join("plugin.wasm")).unwrap();
+    assert!(component.len() > 8 << 20, "a real interpreted component: {} bytes", component.len());
+    let form = reqwest::multipart::Form::new()
+        .part("manifest", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.toml")).unwrap()).file_name("plugin.toml"))
+        .part("component", reqwest::multipart::Part::bytes(component).file_name("plugin.wasm"));
+    let (status, installed) = send(admin.post(s.api("admin/plugins")).multipart(form)).await;
+    assert_eq!(status, 201, "{installed}");
+    let (status, _) = send(admin.patch(s.api("admin/plugins/example-python")).json(&json!({"enabled": true}))).await;
+    assert_eq!(status, 200);
+    let agent = s.agent().await;
+    let ada = s.state.desk.create(
+        deskpane::desk::Kind::Contact,
+        json!({"last_name": "Lovelace", "email": "ada@analytical.example"}).as_object().unwrap().clone(),
+        "test",
+    );
+    let (status, profile) = get(&agent, s.api(&format!("contacts/{}/panels/example-python/profile", ada.unwrap().id))).await;
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["profile"]["display_name"], "Ada Lovelace");
+
+    let oversized = reqwest::multipart::Form::new()
+        .part("manifest", reqwest::multipart::Part::bytes(b"id = \"big\"".to_vec()).file_name("plugin.toml"))
+        .part("component", reqwest::multipart::Part::bytes(vec![0u8; (65 << 20) as usize]).file_name("plugin.wasm"));
+    // Refused before the body is read: the connection closes after the answer.
+    let resp = admin.post(s.api("admin/plugins")).header("connection", "close").multipart(oversized).send().await;
+    if let Ok(resp) = resp {
+        assert_eq!(resp.status(), 413);
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains("larger than the 64 MiB"), "{body}");
+    }
+    assert!(s.state.registry.installation("big").is_err(), "nothing was installed");
+}

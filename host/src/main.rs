@@ -83,6 +83,10 @@ struct ServeArgs {
     /// the desk may be framed.
     #[arg(long = "embed-origin", value_name = "ORIGIN")]
     embed_origins: Vec<String>,
+    /// The largest plugin upload (manifest and component) the admin
+    /// console takes, in MiB.
+    #[arg(long, default_value_t = deskpane::server::DEFAULT_MAX_UPLOAD_BYTES >> 20)]
+    max_upload_mib: u64,
 }
 
 #[derive(Subcommand)]
@@ -180,7 +184,7 @@ async fn main() -> ExitCode {
 
 fn check(path: PathBuf) -> Outcome {
     let package = PluginPackage::open(&path).map_err(|e| usage(e.to_string()))?;
-    let runtime = Runtime::new(RuntimeConfig::default()).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
+    let runtime = Runtime::new(cli_runtime_config()).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
     let l = runtime.check(&package).map_err(|e| usage(e.to_string()))?;
     let m = &package.manifest;
     println!("ok: {} {} ({}) by {}", m.name, m.version, m.id, m.publisher);
@@ -225,7 +229,7 @@ async fn call(path: PathBuf, function: &str, args: Option<&str>, flags: Settings
     let package = PluginPackage::open(&path).map_err(|e| usage(e.to_string()))?;
     let id = package.manifest.id.clone();
 
-    let mut config = RuntimeConfig::default();
+    let mut config = cli_runtime_config();
     for (host, ip) in pairs(&flags.resolve, "resolve")? {
         let ip: IpAddr = ip.parse().map_err(|_| usage(format!("--resolve {host}={ip}: `{ip}` is not an IP address")))?;
         config.dns_overrides.entry(host.to_ascii_lowercase()).or_default().push(ip);
@@ -306,6 +310,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         panel_ttl: std::time::Duration::from_secs(args.panel_ttl),
         runtime: RuntimeConfig::default(),
         embed_origins: args.embed_origins.clone(),
+        max_upload_bytes: args.max_upload_mib << 20,
     };
     let state = AppState::open(&config).await?;
     if let Some(zoho) = &args.demo {
@@ -357,6 +362,7 @@ async fn sync_now(data: PathBuf, plugin: &str) -> Outcome {
         panel_ttl: std::time::Duration::from_secs(60),
         runtime: RuntimeConfig::default(),
         embed_origins: Vec::new(),
+        max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
     };
     let state = AppState::open(&config).await.map_err(|e| usage(format!("{e:#}")))?;
     let engine = state.sync.engine(plugin).map_err(|e| Failure(2, e.to_string()))?;
@@ -394,4 +400,15 @@ async fn sync_now(data: PathBuf, plugin: &str) -> Outcome {
     }
     state.db.flush().map_err(|e| Failure(1, e.to_string()))?;
     Ok(())
+}
+
+/// The CLI's runtime: compiled plugins kept in the user's cache folder
+/// (`$XDG_CACHE_HOME/deskpane/compiled`, else `~/.cache/...`), so a second
+/// `plugin check` or `plugin call` of a large plugin does not recompile it.
+fn cli_runtime_config() -> RuntimeConfig {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
+    RuntimeConfig { compiled_cache: base.map(|b| b.join("deskpane/compiled")), ..RuntimeConfig::default() }
 }

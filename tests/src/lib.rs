@@ -29,7 +29,19 @@ pub fn runtime_with_dns(dns: &[(&str, IpAddr)]) -> Runtime {
     for (host, ip) in dns {
         overrides.entry(host.to_string()).or_default().push(*ip);
     }
-    Runtime::new(RuntimeConfig { max_instances: 16, dns_overrides: overrides, ..Default::default() }).expect("runtime starts")
+    Runtime::new(RuntimeConfig {
+        max_instances: 16,
+        dns_overrides: overrides,
+        compiled_cache: Some(compiled_cache()),
+        ..Default::default()
+    })
+    .expect("runtime starts")
+}
+
+/// Compiled plugins shared by the test binaries (a 19 MB Python plugin
+/// compiles for seconds); keyed by content, so a rebuilt plugin misses.
+pub fn compiled_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/compiled-plugins")
 }
 
 pub fn runtime() -> Runtime {
@@ -201,8 +213,9 @@ impl DeskServer {
             public_url: url.clone(),
             web_dir: None,
             panel_ttl: Duration::from_secs(60),
-            runtime: RuntimeConfig { max_instances: 32, ..Default::default() },
+            runtime: RuntimeConfig { max_instances: 32, compiled_cache: Some(compiled_cache()), ..Default::default() },
             embed_origins: Vec::new(),
+            max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
         };
         let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
         let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
@@ -367,8 +380,9 @@ async fn open_synced_desk(
         public_url: "http://127.0.0.1:9".into(),
         web_dir: None,
         panel_ttl: Duration::from_secs(60),
-        runtime: RuntimeConfig { max_instances: 16, ..Default::default() },
+        runtime: RuntimeConfig { max_instances: 16, compiled_cache: Some(compiled_cache()), ..Default::default() },
         embed_origins: Vec::new(),
+        max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
     };
     let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
     let store = deskpane::sync::SyncStore::open(&state.db).expect("sync store opens");

@@ -10,6 +10,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use super::{Admin, AgentView, ApiError, ApiResult, AppState};
@@ -255,10 +256,30 @@ async fn list(State(s): State<AppState>, _admin: Admin) -> Json<PluginList> {
     request_body(content_type = "multipart/form-data", description = "`manifest` (plugin.toml) and `component` (the .wasm)"),
     responses((status = 201, body = PluginView), (status = 400), (status = 422, description = "The package is not valid")))]
 async fn install(State(s): State<AppState>, _admin: Admin, mut form: Multipart) -> ApiResult<(StatusCode, Json<PluginView>)> {
+    let limit = s.max_upload_bytes;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the upload is larger than the {} MiB the desk takes for a plugin; an operator can raise it with `deskpane serve --max-upload-mib`",
+                limit >> 20
+            ),
+        )
+    };
     let (mut manifest, mut component) = (None, None);
-    while let Some(field) = form.next_field().await.map_err(|e| ApiError::bad_request(format!("the upload is not a valid form: {e}")))? {
+    let mut total = 0u64;
+    while let Some(mut field) =
+        form.next_field().await.map_err(|e| ApiError::bad_request(format!("the upload is not a valid form: {e}")))?
+    {
         let name = field.name().unwrap_or_default().to_string();
-        let bytes = field.bytes().await.map_err(|e| ApiError::bad_request(format!("reading `{name}` failed: {e}")))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_request(format!("reading `{name}` failed: {e}")))? {
+            total += chunk.len() as u64;
+            if total > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         match name.as_str() {
             "manifest" => {
                 manifest = Some(String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::bad_request("the manifest is not UTF-8 text"))?)
@@ -568,7 +589,9 @@ async fn outbox(State(s): State<AppState>, _admin: Admin) -> Json<Outbox> {
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list, install))
+        // The upload's size is checked as it is read, against the desk's
+        // setting (`--max-upload-mib`), not axum's 2 MB default.
+        .routes(routes!(list, install).layer(axum::extract::DefaultBodyLimit::disable()))
         .routes(routes!(patch, remove))
         .routes(routes!(connect))
         .routes(routes!(disconnect))

@@ -50,6 +50,8 @@ pub struct AppState {
     pub public_url: String,
     /// Origins allowed to frame the embeddable panel, beside the desk's own.
     pub embed_origins: Vec<String>,
+    /// The largest plugin upload the console takes.
+    pub max_upload_bytes: u64,
 }
 
 /// An error answered as `{"error": "..."}`.
@@ -191,7 +193,13 @@ pub struct ServeConfig {
     pub runtime: crate::RuntimeConfig,
     /// Origins (`https://helpdesk.example`) allowed to frame `/embed/panel`.
     pub embed_origins: Vec<String>,
+    /// The largest plugin upload the console takes (manifest and component).
+    pub max_upload_bytes: u64,
 }
+
+/// Plugin uploads the console takes by default: an interpreted plugin's
+/// component (JavaScript, Python) is 13-20 MB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 << 20;
 
 impl AppState {
     /// Opens (or creates) the desk's store and loads the installed plugins.
@@ -199,8 +207,10 @@ impl AppState {
         create_private_dir(&config.data)?;
         let db = sled::open(config.data.join("db"))
             .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e} (is another deskpane using it?)", config.data.display()))?;
-        let runtime =
-            Arc::new(crate::Runtime::new(config.runtime.clone()).map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e:#}"))?);
+        let mut runtime_config = config.runtime.clone();
+        // Compiled plugins live with the desk's data (private, like it).
+        runtime_config.compiled_cache.get_or_insert_with(|| config.data.join("compiled"));
+        let runtime = Arc::new(crate::Runtime::new(runtime_config).map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e:#}"))?);
         let secrets = crate::secrets::SecretBox::open_or_create(&config.data.join("secret.key"))?;
         let registry = Arc::new(Registry::open(&db, &config.data.join("plugins"), runtime, &config.public_url, secrets).await?);
         let desk = Desk::open(&db)?;
@@ -225,6 +235,7 @@ impl AppState {
             web_dir: config.web_dir.clone(),
             public_url: config.public_url.trim_end_matches('/').to_string(),
             embed_origins: config.embed_origins.clone(),
+            max_upload_bytes: config.max_upload_bytes,
         })
     }
 

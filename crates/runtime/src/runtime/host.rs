@@ -11,8 +11,8 @@ use crate::contract::{HttpError, HttpRequest, HttpResponse, LogLevel};
 use crate::outbound::Outbound;
 
 /// Longest log line kept from a plugin, and how many lines one call may log.
-const MAX_LOG_LINE: usize = 4096;
-const MAX_LOG_LINES: u32 = 1000;
+pub(crate) const MAX_LOG_LINE: usize = 4096;
+pub(crate) const MAX_LOG_LINES: u32 = 1000;
 
 /// What every call of one plugin shares.
 pub(crate) struct PluginShared {
@@ -35,6 +35,16 @@ pub(crate) struct HostState {
     /// `auth-expired`.
     pub credentials_used: BTreeSet<String>,
     log_lines: u32,
+    /// WASI, built on the call's first use of it (runtime::wasi).
+    wasi: Option<super::wasi::CallWasi>,
+}
+
+impl wasmtime_wasi::WasiView for HostState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        let plugin = &self.shared.id;
+        let wasi = self.wasi.get_or_insert_with(|| super::wasi::CallWasi::new(plugin));
+        wasmtime_wasi::WasiCtxView { ctx: &mut wasi.ctx, table: &mut wasi.table }
+    }
 }
 
 impl HostState {
@@ -47,7 +57,13 @@ impl HostState {
             panic_message: None,
             credentials_used: BTreeSet::new(),
             log_lines: 0,
+            wasi: None,
         }
+    }
+
+    /// The last lines the call wrote to stderr through WASI, if any.
+    pub fn stderr_tail(&self) -> Option<String> {
+        self.wasi.as_ref().and_then(|w| w.stdio.stderr_tail())
     }
 
     /// Time spent running guest code: wall time less time in host calls.
@@ -134,7 +150,7 @@ impl HostState {
 }
 
 /// A plugin's text cut to a length the log keeps.
-fn clipped(mut message: String) -> String {
+pub(crate) fn clipped(mut message: String) -> String {
     if message.len() > MAX_LOG_LINE {
         let mut cut = MAX_LOG_LINE;
         while !message.is_char_boundary(cut) {

@@ -10,6 +10,7 @@
 
 pub(crate) mod bindings;
 pub(crate) mod host;
+pub(crate) mod wasi;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -45,6 +46,12 @@ pub struct RuntimeConfig {
     pub epoch_tick: Duration,
     /// Fixed DNS answers (tests, demos); see [`DnsOverrides`].
     pub dns_overrides: DnsOverrides,
+    /// Where compiled plugins are kept, keyed by the component's hash and
+    /// this engine's settings, so a plugin compiles once, not at every
+    /// start (a 15 MB JavaScript plugin takes seconds). `None`: compile
+    /// every time. The folder must be the desk's own (private): what is in
+    /// it is run as machine code.
+    pub compiled_cache: Option<std::path::PathBuf>,
 }
 
 impl Default for RuntimeConfig {
@@ -54,6 +61,7 @@ impl Default for RuntimeConfig {
             ceiling: Limits::ceiling(),
             epoch_tick: Duration::from_millis(5),
             dns_overrides: DnsOverrides::new(),
+            compiled_cache: None,
         }
     }
 }
@@ -143,7 +151,9 @@ impl Runtime {
         let n = config.max_instances.max(1);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(n)
-            .total_core_instances(n * 8)
+            // Interpreted plugins are many core instances: a componentize-py
+            // component has 14 (its interpreter, libc, the WASI adapter...).
+            .total_core_instances(n * 16)
             .total_memories(n)
             .total_tables(n * 8)
             .total_stacks(n)
@@ -158,9 +168,15 @@ impl Runtime {
             .pagemap_scan(wasmtime::Enabled::Auto);
         let mut wasm = Config::new();
         wasm.wasm_component_model(true).epoch_interruption(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        if let Some(dir) = &config.compiled_cache {
+            let mut cache = wasmtime::CacheConfig::new();
+            cache.with_directory(dir);
+            wasm.cache(Some(wasmtime::Cache::new(cache)?));
+        }
         let engine = Engine::new(&wasm)?;
         let mut linker = Linker::new(&engine);
         bindings::add_to_linker(&mut linker)?;
+        wasi::add_to_linker(&mut linker)?;
 
         // The epoch ticker: the clock CPU deadlines are measured against.
         let ticker_stop = Arc::new(AtomicBool::new(false));
@@ -202,11 +218,37 @@ impl Runtime {
         })?;
         let component = Component::new(&self.engine, bytes)
             .map_err(|e| LoadError::InvalidComponent { path: path.clone(), reason: format!("{e:#}") })?;
+        if let Some(reason) = self.missing_imports(&component) {
+            return Err(LoadError::Contract { path, version: served.to_string(), reason });
+        }
         self.linker.instantiate_pre(&component).and_then(|pre| bindings::Pre::new(served, pre)).map_err(|e| LoadError::Contract {
             path,
             version: served.to_string(),
             reason: format!("{e:#}"),
         })
+    }
+
+    /// Every import of the component the host does not provide, in one
+    /// sentence with what to do (the linker alone names only the first).
+    /// The contract's own imports are left to the bindings, which say
+    /// which version the component implements.
+    fn missing_imports(&self, component: &Component) -> Option<String> {
+        let missing: Vec<String> = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .filter(|name| !name.starts_with("deskpane:connector/") && !wasi::provides(name))
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let mut hints: Vec<&str> = missing.iter().filter_map(|m| wasi::hint(m)).collect();
+        hints.dedup();
+        let mut reason = format!("the component imports what this host does not provide: {}", missing.join(", "));
+        for hint in hints {
+            reason.push_str(&format!("; {hint}"));
+        }
+        Some(reason)
     }
 
     /// Compiles a plugin's component, checks it against the contract and
@@ -533,6 +575,11 @@ fn classify(err: &wasmtime::Error, state: &HostState, limits: &Limits) -> CallEr
     }
     if let (Some(message), Some(Trap::UnreachableCodeReached)) = (&state.panic_message, err.downcast_ref::<Trap>()) {
         return CallErrorKind::Panicked(message.clone());
+    }
+    // An interpreter (componentize-js, -py) prints the uncaught exception
+    // to stderr, then aborts.
+    if let (Some(said), Some(Trap::UnreachableCodeReached)) = (state.stderr_tail(), err.downcast_ref::<Trap>()) {
+        return CallErrorKind::Panicked(said);
     }
     match err.downcast_ref::<Trap>() {
         Some(trap) => CallErrorKind::Trapped(trap.to_string()),
