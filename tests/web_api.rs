@@ -715,3 +715,37 @@ async fn a_python_plugin_is_installed_from_the_console_and_an_upload_over_the_li
     }
     assert!(s.state.registry.installation("big").is_err(), "nothing was installed");
 }
+
+/// A fresh desk has no administrator: `deskpane admin create` makes the
+/// first one, with the password from the environment (or stdin), and
+/// refuses a second account with that email or a short password.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_administrator_is_created_from_the_command_line() {
+    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/deskpane");
+    let data = std::env::temp_dir().join(format!("deskpane-admin-{}", deskpane::secrets::random_token()));
+    let create = |email: &str, password: &str| {
+        std::process::Command::new(&bin)
+            .args(["admin", "create", "--data"])
+            .arg(&data)
+            .args(["--email", email, "--name", "Rosa Diaz"])
+            .env("DESKPANE_ADMIN_PASSWORD", password)
+            .output()
+            .expect("the deskpane binary runs (built by the README's test command)")
+    };
+    let made = create("Rosa@Example.com", "correct horse battery");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(String::from_utf8_lossy(&made.stdout).contains("Created administrator rosa@example.com"));
+    let again = create("rosa@example.com", "another long password");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("the administrator was not created"), "{again:?}");
+    let short = create("sam@example.com", "short");
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"), "{short:?}");
+
+    let db = sled::open(data.join("db")).unwrap();
+    let auth = deskpane::auth::Auth::open(&db).unwrap();
+    assert_eq!(auth.agents().len(), 1);
+    let (agent, _session) = auth.login("rosa@example.com", "correct horse battery", None).await.expect("the administrator signs in");
+    assert_eq!((agent.profile.as_str(), agent.name.as_str()), (deskpane::auth::ADMINISTRATOR, "Rosa Diaz"));
+    drop(db);
+    std::fs::remove_dir_all(&data).ok();
+}

@@ -39,6 +39,28 @@ enum Command {
     },
     /// Print the JSON API's OpenAPI document (also served at /api/openapi.json).
     Openapi,
+    /// Administrators, from the command line (the server must not be
+    /// running on the same data).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator: the first one of a fresh desk, or another.
+    /// The password comes from the environment variable
+    /// DESKPANE_ADMIN_PASSWORD, else from the first line of standard input.
+    Create {
+        /// The desk's data folder (created if missing).
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The administrator's email: their sign-in.
+        #[arg(long)]
+        email: String,
+        /// Their name, as agents see it.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
 }
 
 #[derive(Args)]
@@ -166,6 +188,7 @@ async fn main() -> ExitCode {
         }
         Command::Serve(args) => serve(args).await.map_err(|e| Failure(2, format!("{e:#}"))),
         Command::Sync { data, plugin } => sync_now(data, &plugin).await,
+        Command::Admin(AdminCommand::Create { data, email, name }) => create_admin(&data, &email, &name),
         Command::Openapi => {
             let doc = deskpane::server::openapi_document().to_pretty_json().expect("the OpenAPI document serialises");
             // A reader that stops early (`| head`) is not an error.
@@ -300,6 +323,32 @@ async fn dispatch(plugin: &Plugin, function: &str, args: &str) -> Result<String,
     }
 }
 
+fn create_admin(data: &std::path::Path, email: &str, name: &str) -> Outcome {
+    let password = match std::env::var("DESKPANE_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| usage(format!("cannot read the password from standard input: {e}")))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    deskpane::server::create_private_dir(data).map_err(|e| usage(format!("cannot create the data folder {}: {e}", data.display())))?;
+    let db = sled::open(data.join("db"))
+        .map_err(|e| usage(format!("cannot open the store in {}: {e} (stop the deskpane server using it first)", data.display())))?;
+    let auth = deskpane::auth::Auth::open(&db).map_err(|e| Failure(2, e.to_string()))?;
+    let agent = auth
+        .create_agent(name, email, &password, deskpane::auth::ADMINISTRATOR)
+        .map_err(|e| usage(format!("the administrator was not created: {e}")))?;
+    db.flush().map_err(|e| Failure(2, format!("cannot save: {e}")))?;
+    println!(
+        "Created administrator {} ({}). Start the desk with `deskpane serve --data {}` and sign in at /admin.",
+        agent.email,
+        agent.name,
+        data.display()
+    );
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     use deskpane::server::{self, AppState, ServeConfig};
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
@@ -330,6 +379,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     println!("Deskpane is running at {public_url}");
+    if !state.auth.agents().iter().any(|a| a.active && a.profile == deskpane::auth::ADMINISTRATOR) {
+        println!(
+            "No administrator yet: stop the desk and run `deskpane admin create --data {} --email you@example.com` (docs/admin.md).",
+            args.data.display()
+        );
+    }
     if args.demo.is_some() {
         println!("Demo sign-ins:");
         for (name, email, password, profile) in deskpane::demo::LOGINS {
