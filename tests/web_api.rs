@@ -749,3 +749,44 @@ async fn the_first_administrator_is_created_from_the_command_line() {
     drop(db);
     std::fs::remove_dir_all(&data).ok();
 }
+
+/// An upgrade through the console takes effect at once: the panel answers
+/// from the new version, not from what the old one cached.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upgraded_plugin_answers_at_once_not_from_the_old_versions_cache() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/example");
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
+    let component = std::fs::read(dir.join("plugin.wasm")).unwrap();
+    let install = |manifest: String| {
+        let form = reqwest::multipart::Form::new()
+            .part("manifest", reqwest::multipart::Part::bytes(manifest.into_bytes()).file_name("plugin.toml"))
+            .part("component", reqwest::multipart::Part::bytes(component.clone()).file_name("plugin.wasm"));
+        send(admin.post(s.api("admin/plugins")).multipart(form))
+    };
+    assert_eq!(install(manifest.clone()).await.0, 201);
+    assert_eq!(send(admin.patch(s.api("admin/plugins/example")).json(&json!({"enabled": true}))).await.0, 200);
+    let ada = s
+        .state
+        .desk
+        .create(
+            deskpane::desk::Kind::Contact,
+            json!({"last_name": "Lovelace", "email": "ada@analytical.example"}).as_object().unwrap().clone(),
+            "test",
+        )
+        .unwrap();
+    let agent = s.agent().await;
+    let profile = || get(&agent, s.api(&format!("contacts/{}/panels/example/profile", ada.id)));
+    let (_, before) = profile().await;
+    assert_eq!(before["profile"]["link"], "https://crm.example/contacts/c-1001");
+    assert_eq!(profile().await.1["cached"], true, "the second answer comes from the cache");
+
+    let upgraded = manifest.replace("version = \"0.1.0\"", "version = \"0.2.0\"").replace("https://crm.example", "https://crm2.example");
+    let (status, view) = install(upgraded).await;
+    assert_eq!(status, 201, "{view}");
+    assert_eq!(view["enabled"], true, "an upgrade keeps the installation's settings");
+    let (_, after) = profile().await;
+    assert_eq!(after["profile"]["link"], "https://crm2.example/contacts/c-1001", "{after}");
+    assert_eq!(after["cached"], false);
+}

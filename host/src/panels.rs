@@ -159,6 +159,14 @@ impl Panels {
         Panels { registry, desk, ttl, cache: Mutex::default(), last_known: Mutex::default(), inflight: Mutex::default() }
     }
 
+    /// Drops what a plugin's panels cached: after an upgrade, a new
+    /// configuration or a removal, its next answers come from the plugin
+    /// as it now is. (The last-known data shown while a CRM is down stays:
+    /// it is marked with its age.)
+    pub fn forget_plugin(&self, plugin: &str) {
+        self.cache.lock().expect("panel cache lock").retain(|(id, _, _), _| id != plugin);
+    }
+
     /// What the desk knows of a ticket's requester.
     pub fn requester(&self, ticket: &Record) -> Requester {
         let contact = ticket.text("contact_id").and_then(|id| self.desk.get(Kind::Contact, id));

@@ -292,6 +292,8 @@ async fn install(State(s): State<AppState>, _admin: Admin, mut form: Multipart) 
         return Err(ApiError::bad_request("send two files: `manifest` (plugin.toml) and `component` (the .wasm)"));
     };
     let install = tokio::task::block_in_place(|| s.registry.install(&manifest, &component))?;
+    // An upgrade answers from the new version at once, not from the cache.
+    s.panels.forget_plugin(&install.id);
     Ok((StatusCode::CREATED, Json(view(&s, &install))))
 }
 
@@ -307,6 +309,7 @@ async fn patch(
     let install = tokio::task::block_in_place(|| s.registry.update(&id, body))?;
     // Its settings changed: what the CRM said about fields may have too.
     s.sync.catalog().forget(&id);
+    s.panels.forget_plugin(&id);
     Ok(Json(view(&s, &install)))
 }
 
@@ -315,6 +318,7 @@ async fn patch(
 async fn remove(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<StatusCode> {
     // Deleting the integration stops its sync and forgets its state.
     s.registry.remove(&id)?;
+    s.panels.forget_plugin(&id);
     s.sync.forget(&id)?;
     s.recorder.store().forget(&id)?;
     Ok(StatusCode::NO_CONTENT)
