@@ -789,4 +789,36 @@ async fn an_upgraded_plugin_answers_at_once_not_from_the_old_versions_cache() {
     let (_, after) = profile().await;
     assert_eq!(after["profile"]["link"], "https://crm2.example/contacts/c-1001", "{after}");
     assert_eq!(after["cached"], false);
+
+    // Under load: agents keep refreshing while the plugin is upgraded again
+    // and a broken version is offered; no call fails, the broken version
+    // is refused, and the last good one answers.
+    let url = s.api(&format!("contacts/{}/panels/example/profile?refresh=1", ada.id));
+    let load: Vec<_> = (0..8)
+        .map(|_| {
+            let (agent, url) = (agent.clone(), url.clone());
+            tokio::spawn(async move {
+                let mut links = Vec::new();
+                for _ in 0..25 {
+                    let (status, body) = get(&agent, url.clone()).await;
+                    assert_eq!(status, 200, "a call during the upgrade failed: {body}");
+                    links.push(body["profile"]["link"].as_str().unwrap().to_string());
+                }
+                links
+            })
+        })
+        .collect();
+    let third = manifest.replace("version = \"0.1.0\"", "version = \"0.3.0\"").replace("https://crm.example", "https://crm3.example");
+    assert_eq!(install(third).await.0, 201);
+    let broken = reqwest::multipart::Form::new()
+        .part("manifest", reqwest::multipart::Part::bytes(manifest.clone().into_bytes()).file_name("plugin.toml"))
+        .part("component", reqwest::multipart::Part::bytes(b"\0asm\x0d\0\x01\0garbage".to_vec()).file_name("plugin.wasm"));
+    let (status, body) = send(admin.post(s.api("admin/plugins")).multipart(broken)).await;
+    assert_eq!(status, 422, "a broken version is refused: {body}");
+    for task in load {
+        let links = task.await.unwrap();
+        assert!(links.iter().all(|l| l.starts_with("https://crm2.example") || l.starts_with("https://crm3.example")), "{links:?}");
+    }
+    let (_, last) = get(&agent, url).await;
+    assert_eq!(last["profile"]["link"], "https://crm3.example/contacts/c-1001", "the last good version serves");
 }

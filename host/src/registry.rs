@@ -409,10 +409,21 @@ impl Registry {
             let package = PluginPackage::open(&staging).map_err(|e| invalid(e.to_string()))?;
             self.runtime.check(&package).map_err(|e| invalid(e.to_string()))?;
             let target = confined(&self.dir, &manifest.id)?;
+            // Moved aside, not deleted first: a crash between the two
+            // renames leaves the old version's files on disk, not none.
+            let previous = self.dir.join(format!(".previous-{}", crate::secrets::random_token()));
             if target.exists() {
-                std::fs::remove_dir_all(&target)?;
+                std::fs::rename(&target, &previous)?;
             }
-            std::fs::rename(&staging, &target)?;
+            if let Err(e) = std::fs::rename(&staging, &target) {
+                if previous.exists() {
+                    std::fs::rename(&previous, &target)?;
+                }
+                return Err(e.into());
+            }
+            if previous.exists() {
+                std::fs::remove_dir_all(&previous)?;
+            }
             let install = self.installation(&manifest.id).unwrap_or_else(|_| Installation {
                 id: manifest.id.clone(),
                 enabled: false,
