@@ -608,6 +608,27 @@ async fn a_failing_crm_gives_agents_a_sentence_and_the_last_known_data_never_its
     let (status, body) = get(&admin, s.api(&format!("tickets/{unseen_id}/panels/zoho-crm/profile?refresh=1"))).await;
     assert_eq!(status, 502);
     assert!(body["details"].as_str().is_some_and(|d| d.contains("lookup-requester")), "administrators get the cause: {body}");
+
+    // The console shows the integration failing, with the last error and
+    // when; Test connection asks again, and once the CRM answers it is
+    // healthy again.
+    let zoho = |plugins: &Value| plugins["plugins"].as_array().unwrap().iter().find(|p| p["id"] == "zoho-crm").unwrap().clone();
+    let (_, plugins) = get(&admin, s.api("admin/plugins")).await;
+    let health = &zoho(&plugins)["health"];
+    assert_eq!(health["state"], "failing", "{health}");
+    assert!(health["last_failure"].as_str().unwrap().contains("rate limit was reached"), "{health}");
+    assert!(health["last_failure_at"].is_string() && health["last_success_at"].is_string());
+    let (status, test) = send(admin.post(s.api("admin/plugins/zoho-crm/test"))).await;
+    assert_eq!(status, 200);
+    if test["ok"] == false {
+        // The emulator still had refusals queued; they run out.
+        s.emulator.fail_next_with_429(0);
+        let (_, again) = send(admin.post(s.api("admin/plugins/zoho-crm/test"))).await;
+        assert_eq!(again["ok"], true, "{again}");
+    }
+    let (_, plugins) = get(&admin, s.api("admin/plugins")).await;
+    assert_eq!(zoho(&plugins)["health"]["state"], "healthy");
+    assert_eq!(send(agent.post(s.api("admin/plugins/zoho-crm/test"))).await.0, 403, "administrators only");
 }
 
 /// A panel's four sections load in parallel, yet the requester is looked

@@ -26,4 +26,4 @@ pub mod sync;
 
 pub use deskpane_manifest::{manifest, package, policy};
 pub use deskpane_runtime::{contract, credentials, outbound, runtime};
-pub use deskpane_runtime::{CallError, CallErrorKind, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};
+pub use deskpane_runtime::{CallError, CallErrorKind, Health, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};

@@ -347,6 +347,11 @@ impl Registry {
         self.loaded.read().expect("registry lock").get(id).filter(|l| l.enabled).and_then(|l| l.plugin.as_ref().ok().cloned())
     }
 
+    /// How a loaded plugin's calls have gone (enabled or not).
+    pub fn plugin_health(&self, id: &str) -> Option<crate::Health> {
+        self.loaded.read().expect("registry lock").get(id).and_then(|l| l.plugin.as_ref().ok().map(|p| p.health()))
+    }
+
     /// The limits a loaded plugin runs under.
     pub fn plugin_limits(&self, id: &str) -> Option<crate::policy::Limits> {
         self.loaded.read().expect("registry lock").get(id).and_then(|l| l.plugin.as_ref().ok().map(|p| p.limits().clone()))

@@ -4,7 +4,7 @@
 // list has no customer types.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crmTicket, setup } from './harness.mjs';
+import { crmTicket, screenshot, setup } from './harness.mjs';
 
 let env;
 before(async () => { env = await setup(); });
@@ -24,6 +24,16 @@ test('disconnect, then connect again through OAuth', async () => {
   const answer = await agent.request.get(`/api/tickets/${ticket.id}/panels/zoho-crm/notes?refresh=1`);
   assert.equal(answer.status(), 502, 'a disconnected CRM cannot answer');
 
+  // The integration's health says so: Failing on the list, the last error on its page.
+  await admin.goto('/admin#plugins');
+  const row = admin.locator('[data-testid="plugin-card"][data-plugin="zoho-crm"]');
+  await row.getByTestId('plugin-status').filter({ hasText: 'Failing' }).waitFor();
+  await admin.goto('/admin#plugin=zoho-crm');
+  const health = admin.getByTestId('health-card');
+  await health.getByTestId('health-state').filter({ hasText: 'Failing' }).waitFor();
+  assert.match(await health.getByTestId('health-last-failure').textContent(), /not connected/i);
+  await screenshot(admin, 'admin-plugin-health-failing');
+
   // Connect: the browser goes to the CRM's consent page and comes back.
   const consent = admin.waitForRequest((r) => r.url().startsWith(`${env.emulatorUrl}/oauth/v2/auth?`));
   await admin.getByTestId('credential-crm').getByTestId('connect').click();
@@ -35,6 +45,12 @@ test('disconnect, then connect again through OAuth', async () => {
   assert.equal(plugin.credentials.crm.connected, true);
   const again = await agent.request.get(`/api/tickets/${ticket.id}/panels/zoho-crm/notes?refresh=1`);
   assert.equal(again.status(), 200, 'connected again, the CRM answers');
+
+  // Test connection asks once more and shows it working.
+  const health2 = admin.getByTestId('health-card');
+  await health2.getByTestId('test-connection').click();
+  await health2.getByTestId('health-test-result').filter({ hasText: 'Zoho CRM answered.' }).waitFor();
+  await health2.getByTestId('health-state').filter({ hasText: 'Working' }).waitFor();
 });
 
 test('the OAuth client form sends client id, secret and URLs per credential', async () => {

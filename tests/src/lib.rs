@@ -474,6 +474,7 @@ pub const ROUTES: &[(&str, &str, &str, Caller)] = &[
     ("PATCH", "/api/admin/plugins/{id}", "/api/admin/plugins/zoho-crm", Caller::Admin),
     ("DELETE", "/api/admin/plugins/{id}", "/api/admin/plugins/zoho-crm", Caller::Admin),
     ("POST", "/api/admin/plugins/{id}/connect", "/api/admin/plugins/zoho-crm/connect", Caller::Admin),
+    ("POST", "/api/admin/plugins/{id}/test", "/api/admin/plugins/zoho-crm/test", Caller::Admin),
     ("POST", "/api/admin/plugins/{id}/disconnect", "/api/admin/plugins/zoho-crm/disconnect", Caller::Admin),
     ("PUT", "/api/admin/plugins/{id}/credentials/{name}", "/api/admin/plugins/zoho-crm/credentials/crm", Caller::Admin),
     ("POST", "/api/admin/plugins/{id}/access-requests", "/api/admin/plugins/zoho-crm/access-requests", Caller::Admin),

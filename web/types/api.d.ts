@@ -183,6 +183,24 @@ declare namespace Api {
     panel?: { potentials: string; activities: string[] } | null;
     /** false: deletions never cross between desk and CRM. */
     propagate_deletes?: boolean | null;
+    /** How its calls have gone since it loaded; absent when it did not load. */
+    health?: Health | null;
+  }
+
+  /** An integration's health (PluginView.health). */
+  interface Health {
+    /** healthy, failing or untested */
+    state: string;
+    last_success_at?: string | null;
+    last_failure_at?: string | null;
+    last_failure?: string | null;
+  }
+
+  /** POST /api/admin/plugins/{id}/test */
+  interface ConnectionTest {
+    ok: boolean;
+    error?: string | null;
+    health: Health;
   }
 
   /** A profile's permissions on a plugin's panel. */

@@ -16,4 +16,4 @@ pub mod outbound;
 pub mod runtime;
 
 pub use deskpane_manifest::{manifest, package, policy};
-pub use runtime::{CallError, CallErrorKind, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};
+pub use runtime::{CallError, CallErrorKind, Health, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};

@@ -132,7 +132,38 @@ pub struct PluginView {
     propagate_deletes: Option<bool>,
     /// `ok`, or why the plugin did not load.
     status: String,
+    /// How its calls have gone since it loaded; absent when it did not load.
+    health: Option<HealthView>,
     installed_at: String,
+}
+
+/// An integration's health, from its calls since it loaded.
+#[derive(Serialize, ToSchema)]
+pub struct HealthView {
+    /// `healthy` (the last call got an answer), `failing` (it failed: the
+    /// CRM down or refusing, the plugin crashing), `untested` (no call yet).
+    state: &'static str,
+    last_success_at: Option<String>,
+    last_failure_at: Option<String>,
+    /// Why the last failing call failed, for administrators.
+    last_failure: Option<String>,
+}
+
+impl HealthView {
+    fn new(h: &crate::Health) -> HealthView {
+        let at = |t: std::time::SystemTime| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let state = match (h.failing(), h.last_success) {
+            (true, _) => "failing",
+            (false, Some(_)) => "healthy",
+            (false, None) => "untested",
+        };
+        HealthView {
+            state,
+            last_success_at: h.last_success.map(at),
+            last_failure_at: h.last_failure.as_ref().map(|(t, _)| at(*t)),
+            last_failure: h.last_failure.as_ref().map(|(_, why)| why.clone()),
+        }
+    }
 }
 
 /// The permission items a CRM's panel has.
@@ -236,6 +267,7 @@ fn view(s: &AppState, install: &Installation) -> PluginView {
         panel: manifest.as_ref().map(|m| PanelOffer { potentials: m.panel.potentials.clone(), activities: m.panel.activities.clone() }),
         propagate_deletes: manifest.as_ref().map(|m| m.sync.propagate_deletes),
         status: s.registry.load_error(&install.id).unwrap_or_else(|| "ok".into()),
+        health: s.registry.plugin_health(&install.id).map(|h| HealthView::new(&h)),
         installed_at: install.installed_at.clone(),
     }
 }
@@ -322,6 +354,38 @@ async fn remove(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>
     s.sync.forget(&id)?;
     s.recorder.store().forget(&id)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a connection test found.
+#[derive(Serialize, ToSchema)]
+struct ConnectionTest {
+    /// Whether the CRM answered (finding nobody is an answer).
+    ok: bool,
+    /// What went wrong, for administrators; absent when it worked.
+    error: Option<String>,
+    health: HealthView,
+}
+
+/// Tests the connection: asks the CRM for a requester no one has, through
+/// the plugin, as a panel would. The answer updates the integration's health.
+#[utoipa::path(post, path = "/api/admin/plugins/{id}/test", tag = "admin", params(("id" = String, Path)),
+    responses((status = 200, body = ConnectionTest), (status = 404), (status = 409, description = "The plugin is disabled or did not load")))]
+async fn test_connection(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<Json<ConnectionTest>> {
+    s.registry.installation(&id)?;
+    let plugin = s.registry.plugin(&id).ok_or_else(|| {
+        ApiError::new(StatusCode::CONFLICT, format!("`{id}` is disabled or did not load; enable it (or fix what its status says) first"))
+    })?;
+    let probe = crate::contract::Requester {
+        email: Some("deskpane-connection-test@example.invalid".into()),
+        secondary_email: None,
+        phone: None,
+        name: None,
+        account_name: None,
+    };
+    let outcome = plugin.lookup_requester(&probe).await;
+    let health = HealthView::new(&plugin.health());
+    let ok = outcome.as_ref().map_or_else(|e| !e.is_integration_failure(), |_| true);
+    Ok(Json(ConnectionTest { ok, error: outcome.err().filter(|_| !ok).map(|e| e.to_string()), health }))
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -598,6 +662,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, install).layer(axum::extract::DefaultBodyLimit::disable()))
         .routes(routes!(patch, remove))
         .routes(routes!(connect))
+        .routes(routes!(test_connection))
         .routes(routes!(disconnect))
         .routes(routes!(set_api_key))
         .routes(routes!(request_access))

@@ -12,6 +12,7 @@ import { takeFlash } from '../flash.js';
 import { adminPage } from '../layout.js';
 import { permissionTable } from '../permissions/matrix.js';
 import { enabledSwitch, statusChip } from '../plugins/chips.js';
+import { healthCard } from './health-card.js';
 import { recordingPath } from '../recording/plugins.js';
 import { recordingSummaryCard } from '../recording/summary-card.js';
 import { configCard } from './config-card.js';
@@ -112,6 +113,7 @@ export async function pluginPage(seq, id) {
     plugin.description ? el('p', { class: 'plugin-desc' }, plugin.description) : null,
     plugin.status !== 'ok' ? errorBox(plugin.status, 'plugin-status-text') : null,
     notice,
+    healthCard(plugin),
     sandbox.card,
     Object.entries(credentials).map(([name, c]) => credentialCard(/** @type {Api.Plugin} */ (plugin), name, c, refresh)),
     hasOauth ? portalLinkCard(plugin, refresh) : null,

@@ -24,14 +24,17 @@ export function credentialChips(p) {
 }
 
 /**
- * Healthy, or Error with the status sentence as its title.
+ * Healthy; Failing when its last call failed (the error as its title); or
+ * Error with why it did not load.
  * @param {Api.Plugin} p
  * @returns {HTMLSpanElement}
  */
 export function statusChip(p) {
-  return p.status === 'ok'
-    ? pill('Healthy', 'ok', 'plugin-status')
-    : el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.status }, 'Error');
+  if (p.status !== 'ok') return el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.status }, 'Error');
+  if (p.health && p.health.state === 'failing') {
+    return el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.health.last_failure || '' }, 'Failing');
+  }
+  return pill('Healthy', 'ok', 'plugin-status');
 }
 
 /**

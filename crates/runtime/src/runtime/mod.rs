@@ -127,7 +127,42 @@ pub enum CallErrorKind {
     Instantiate(String),
 }
 
+/// How a plugin's calls have gone since it was loaded: what an admin reads
+/// as the integration's health.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Health {
+    /// When a call last got an answer.
+    pub last_success: Option<std::time::SystemTime>,
+    /// When a call last failed for a reason of the integration (the CRM
+    /// down or refusing the credential, the plugin crashing), and why.
+    pub last_failure: Option<(std::time::SystemTime, String)>,
+}
+
+impl Health {
+    /// Failing: the last call that ended failed.
+    pub fn failing(&self) -> bool {
+        match (&self.last_failure, self.last_success) {
+            (Some((failed, _)), Some(ok)) => *failed > ok,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+}
+
 impl CallError {
+    /// Whether the failure is the integration's (the CRM unreachable or
+    /// throttling, the credential refused, the plugin crashing or too slow),
+    /// not an answer about one record (not found, duplicate, unsupported).
+    pub fn is_integration_failure(&self) -> bool {
+        match &self.kind {
+            CallErrorKind::Connector(e) => matches!(
+                e,
+                ConnectorError::Transient(_) | ConnectorError::AuthExpired | ConnectorError::RateLimited(_) | ConnectorError::Permanent(_)
+            ),
+            _ => true,
+        }
+    }
+
     /// The contract error the plugin returned, if that is what failed.
     pub fn connector_error(&self) -> Option<&ConnectorError> {
         match &self.kind {
@@ -276,6 +311,7 @@ impl Runtime {
             limits,
             credentials,
             calls: Default::default(),
+            health: Default::default(),
         })
     }
 }
@@ -339,6 +375,7 @@ pub struct Plugin {
     credentials: Arc<dyn CredentialSource>,
     /// Instances started since load: how often plugin code ran.
     calls: std::sync::atomic::AtomicU64,
+    health: std::sync::Mutex<Health>,
 }
 
 /// Calls one export of the plugin through [`Plugin::invoke`], in whichever
@@ -488,6 +525,16 @@ impl Plugin {
         F: Fn(Bound, Store<HostState>) -> Fut,
         Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
     {
+        let result = self.call_refreshing(function, run).await;
+        self.note_health(&result);
+        result
+    }
+
+    async fn call_refreshing<T, F, Fut>(&self, function: &'static str, run: F) -> Result<T, CallError>
+    where
+        F: Fn(Bound, Store<HostState>) -> Fut,
+        Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
+    {
         let (result, used) = self.call_once(function, &run).await;
         if !matches!(result.as_ref().err().and_then(CallError::connector_error), Some(ConnectorError::AuthExpired)) || used.is_empty() {
             return result;
@@ -499,6 +546,22 @@ impl Plugin {
             }
         }
         self.call_once(function, &run).await.0
+    }
+
+    /// Notes how a call went for [`Plugin::health`]: an answer (a record
+    /// not found or refused included) says the integration works; a failure
+    /// of the CRM, the connection or the plugin says it does not.
+    fn note_health<T>(&self, result: &Result<T, CallError>) {
+        let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Err(e) if e.is_integration_failure() => health.last_failure = Some((std::time::SystemTime::now(), e.to_string())),
+            _ => health.last_success = Some(std::time::SystemTime::now()),
+        }
+    }
+
+    /// How the plugin's calls have gone since it was loaded.
+    pub fn health(&self) -> Health {
+        self.health.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     async fn call_once<T, F, Fut>(&self, function: &'static str, run: &F) -> (Result<T, CallError>, Vec<String>)
