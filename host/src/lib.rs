@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod concepts;
 pub mod demo;
 pub mod desk;
 pub mod panels;

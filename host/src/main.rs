@@ -208,6 +208,7 @@ async fn main() -> ExitCode {
 fn check(path: PathBuf) -> Outcome {
     let package = PluginPackage::open(&path).map_err(|e| usage(e.to_string()))?;
     let runtime = Runtime::new(cli_runtime_config()).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
+    deskpane::concepts::check(&package.manifest).map_err(usage)?;
     let l = runtime.check(&package).map_err(|e| usage(e.to_string()))?;
     let m = &package.manifest;
     println!("ok: {} {} ({}) by {}", m.name, m.version, m.id, m.publisher);

@@ -405,6 +405,7 @@ impl Registry {
     /// starts disabled: an admin reviews its allow-list and limits first.
     pub fn install(&self, manifest_text: &str, component: &[u8]) -> Result<Installation, RegistryError> {
         let manifest = Manifest::parse(manifest_text, MANIFEST_FILE).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        crate::concepts::check(&manifest).map_err(RegistryError::Invalid)?;
         let staging = self.dir.join(format!(".staging-{}", crate::secrets::random_token()));
         std::fs::create_dir_all(&staging)?;
         let result = (|| {
