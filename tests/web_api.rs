@@ -843,3 +843,21 @@ async fn an_upgraded_plugin_answers_at_once_not_from_the_old_versions_cache() {
     let (_, last) = get(&agent, url).await;
     assert_eq!(last["profile"]["link"], "https://crm3.example/contacts/c-1001", "the last good version serves");
 }
+
+/// Handshake Mode while the CRM is down: the list says which CRM could not
+/// give customer types, rather than silently showing every type unknown;
+/// once it answers again the notice is gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ticket_list_names_the_crm_whose_customer_types_are_unavailable() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    s.emulator.fail_next_with_429(10_000);
+    let (status, list) = get(&agent, s.api("ticket-list")).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["customer_types_unavailable"], json!(["Zoho CRM"]), "{list}");
+    assert!(list["tickets"].as_array().unwrap().iter().all(|t| t["customer_type"].is_null()));
+    s.emulator.fail_next_with_429(0);
+    let (_, list) = get(&agent, s.api("ticket-list")).await;
+    assert_eq!(list["customer_types_unavailable"], json!([]));
+    assert!(list["tickets"].as_array().unwrap().iter().any(|t| t["customer_type"].is_string()));
+}

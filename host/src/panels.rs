@@ -431,8 +431,8 @@ impl Panels {
 
     /// The requester's customer type from the CRM (Handshake Mode): the
     /// profile field named by the plugin's `customer-type-field` setting.
-    pub async fn customer_type(&self, plugin_id: &str, field: &str, ticket: &Record) -> Option<String> {
-        let profile = self.profile(plugin_id, ticket, ShowAs::Contacts, false).await.ok()??;
-        profile.fields.iter().find(|f| f.name == field).map(|f| display(&f.value)).filter(|s| !s.is_empty())
+    pub async fn customer_type(&self, plugin_id: &str, field: &str, ticket: &Record) -> Result<Option<String>, PanelError> {
+        let Some(profile) = self.profile(plugin_id, ticket, ShowAs::Contacts, false).await? else { return Ok(None) };
+        Ok(profile.fields.iter().find(|f| f.name == field).map(|f| display(&f.value)).filter(|s| !s.is_empty()))
     }
 }

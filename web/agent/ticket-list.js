@@ -107,6 +107,7 @@ export async function ticketListPage(seq, params) {
   const { orderSelect, typeSelect } = toolbarSelects(order);
   const count = el('span', { class: 'muted', testid: 'ticket-count' });
   const hint = el('p', { class: 'hint', testid: 'handshake-hint', hidden: true });
+  const banner = el('p', { class: 'notice-banner', role: 'status', testid: 'customer-types-unavailable', hidden: true });
   const body = el('tbody', {}, wideRow(loading()));
 
   append(main,
@@ -116,6 +117,7 @@ export async function ticketListPage(seq, params) {
         el('label', { class: 'field-inline', for: 'order-select' }, el('span', {}, 'Order by'), orderSelect),
         el('label', { class: 'field-inline', for: 'customer-type-filter' }, el('span', {}, 'Customer type'), typeSelect))),
     hint,
+    banner,
     el('div', { class: 'card table-card' }, ticketTable(body)));
 
   const q = new URLSearchParams({ order });
@@ -134,6 +136,12 @@ export async function ticketListPage(seq, params) {
   if (!(answer.customer_type_sources || []).length) {
     hint.textContent = 'Customer types come from a CRM. Connect a CRM plugin and set its customer-type field to order and filter tickets by them (Handshake Mode).';
     hint.hidden = false;
+  }
+  const unavailable = answer.customer_types_unavailable || [];
+  if (unavailable.length) {
+    banner.textContent = 'Customer types from ' + unavailable.join(' and ') + ' are unavailable right now: the CRM is not answering. '
+      + 'Tickets whose type is unknown may belong to any type' + (type ? ', so this filtered list may be incomplete.' : '.');
+    banner.hidden = false;
   }
 
   /** @type {Api.TicketSummary[]} */

@@ -177,6 +177,9 @@ struct TicketList {
     customer_types: Vec<String>,
     /// The plugins the customer types come from, in the order asked.
     customer_type_sources: Vec<String>,
+    /// The names of the CRMs that could not say some requester's type
+    /// (down, refusing): the list may show "unknown" where a type exists.
+    customer_types_unavailable: Vec<String>,
 }
 
 /// The ticket list, with each requester's customer type from the CRM.
@@ -201,18 +204,26 @@ async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<Ti
         })
         .collect();
     let tickets = s.desk.list(Kind::Ticket);
-    let types = futures::future::join_all(tickets.iter().map(|t| async {
+    // Each ticket's type, and the CRMs that failed to answer for it.
+    let answers = futures::future::join_all(tickets.iter().map(|t| async {
+        let mut failed = Vec::new();
         for (plugin, field) in &sources {
-            if let Some(found) = s.panels.customer_type(plugin, field, t).await {
-                return Some(found);
+            match s.panels.customer_type(plugin, field, t).await {
+                Ok(Some(found)) => return (Some(found), failed),
+                Ok(None) => {}
+                Err(_) => failed.push(plugin.clone()),
             }
         }
-        None
+        (None, failed)
     }))
     .await;
+    let mut unavailable: Vec<String> = answers.iter().flat_map(|(_, failed)| failed.iter().cloned()).collect();
+    unavailable.sort();
+    unavailable.dedup();
+    let unavailable = unavailable.iter().map(|id| s.registry.manifest(id).map_or_else(|| id.clone(), |m| m.name)).collect();
     let mut rows: Vec<TicketRow> = tickets
         .iter()
-        .zip(types)
+        .zip(answers.into_iter().map(|(found, _)| found))
         .map(|(t, customer_type)| {
             let who = s.panels.requester(t);
             TicketRow {
@@ -242,7 +253,12 @@ async fn ticket_list(State(s): State<AppState>, agent: Agent, Query(q): Query<Ti
         }
         Some(other) => return Err(ApiError::bad_request(format!("order `{other}` is not known; use `newest` or `customer-type`"))),
     }
-    Ok(Json(TicketList { tickets: rows, customer_types, customer_type_sources: sources.into_iter().map(|(p, _)| p).collect() }))
+    Ok(Json(TicketList {
+        tickets: rows,
+        customer_types,
+        customer_type_sources: sources.into_iter().map(|(p, _)| p).collect(),
+        customer_types_unavailable: unavailable,
+    }))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
