@@ -277,8 +277,12 @@ impl Runtime {
         if missing.is_empty() {
             return None;
         }
-        let mut hints: Vec<&str> = missing.iter().filter_map(|m| wasi::hint(m)).collect();
-        hints.dedup();
+        let mut hints: Vec<&str> = Vec::new();
+        for hint in missing.iter().filter_map(|m| wasi::hint(m)) {
+            if !hints.contains(&hint) {
+                hints.push(hint);
+            }
+        }
         let mut reason = format!("the component imports what this host does not provide: {}", missing.join(", "));
         for hint in hints {
             reason.push_str(&format!("; {hint}"));
