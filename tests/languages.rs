@@ -161,3 +161,12 @@ fn walk(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
     out.sort();
     out
 }
+
+/// `deskpane serve --data data` gives a relative folder: the cache takes it.
+#[test]
+fn a_relative_cache_folder_is_taken() {
+    let relative = std::path::PathBuf::from("../target/compiled-plugins-relative");
+    assert!(relative.is_relative());
+    let rt = deskpane::Runtime::new(deskpane::RuntimeConfig { max_instances: 2, compiled_cache: Some(relative), ..Default::default() });
+    assert!(rt.is_ok(), "{:?}", rt.err());
+}

@@ -204,6 +204,8 @@ impl Runtime {
         let mut wasm = Config::new();
         wasm.wasm_component_model(true).epoch_interruption(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         if let Some(dir) = &config.compiled_cache {
+            // wasmtime's cache takes absolute paths only; `--data data` is relative.
+            let dir = std::path::absolute(dir).map_err(|e| wasmtime::format_err!("the compiled-plugin folder {}: {e}", dir.display()))?;
             let mut cache = wasmtime::CacheConfig::new();
             cache.with_directory(dir);
             wasm.cache(Some(wasmtime::Cache::new(cache)?));
