@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::store::Record;
-use crate::util::{cmp_ids, random_hex};
+use crate::util::{cmp_ids, format_ts, now_ts, random_hex};
 
 /// `page` reaches only this many records (Zoho's limit).
 pub const DISCRETE_LIMIT: usize = 2000;
@@ -159,6 +159,45 @@ pub fn window(sorted: &[&Record], sort: &Sort, per_page: usize, position: &Posit
         _ => start / per_page + 1,
     };
     Window { start, end, page, more: end < len }
+}
+
+impl Cursor {
+    /// The cursors of the pages after and before `shown`, the rows of the
+    /// page `window` is, where there are such pages.
+    pub fn neighbours(&self, shown: &[&Record], window: &Window) -> (Option<Cursor>, Option<Cursor>) {
+        let next = (window.more && !shown.is_empty())
+            .then(|| Cursor { position: Position::After(self.sort.anchor(shown[shown.len() - 1])), ..self.clone() });
+        let previous = (window.start > 0 && !shown.is_empty())
+            .then(|| Cursor { position: Position::Before(self.sort.anchor(shown[0])), ..self.clone() });
+        (next, previous)
+    }
+}
+
+/// A list answer's `info`: the page, and tokens for the pages around it.
+/// Tokens never expire here; Zoho's last a day, so that is what is reported.
+pub fn list_info(
+    tokens: &mut PageTokens,
+    per_page: usize,
+    count: usize,
+    window: &Window,
+    (next, previous): (Option<Cursor>, Option<Cursor>),
+) -> serde_json::Map<String, serde_json::Value> {
+    let next_token = next.map(|c| tokens.issue(c));
+    let previous_token = previous.map(|c| tokens.issue(c));
+    let expiry = next_token.as_ref().map(|_| format_ts(now_ts() + 24 * 3600));
+    let info = json!({
+        "per_page": per_page,
+        "count": count,
+        "page": window.page,
+        "more_records": window.more,
+        "next_page_token": next_token,
+        "previous_page_token": previous_token,
+        "page_token_expiry": expiry,
+    });
+    match info {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("json! of an object is an object"),
+    }
 }
 
 /// `page` is refused when it starts beyond the first 2,000 records.

@@ -10,10 +10,10 @@ use super::read::continued;
 use super::{ApiRequest, Form, Reply};
 use crate::error::ApiError;
 use crate::modules::Module;
-use crate::paging::{check_discrete, window, Cursor, Position, Sort, SortBy, Source};
+use crate::paging::{check_discrete, list_info, window, Cursor, Position, Sort, SortBy, Source};
 use crate::state::Shared;
 use crate::store::{Record, ATTACHMENT_FIELDS};
-use crate::util::{format_ts, lock, now_ts};
+use crate::util::lock;
 
 /// The largest file Zoho takes as an attachment: 20 MB.
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -95,7 +95,7 @@ pub fn list(shared: &Shared, req: &ApiRequest, module: &'static Module, id: &str
     };
     let Source::Attachments { ids, .. } = &cursor.source else { return Err(ApiError::invalid_param("page_token")) };
 
-    let (data, window, next, previous) = {
+    let (data, window, neighbours) = {
         let store = shared.store();
         let attached: Vec<_> =
             store.attachments_of(module.name, id).filter(|a| ids.as_ref().is_none_or(|ids| ids.contains(&a.record.id))).collect();
@@ -114,23 +114,9 @@ pub fn list(shared: &Shared, req: &ApiRequest, module: &'static Module, id: &str
             .filter_map(|r| attached.iter().find(|a| a.record.id == r.id))
             .map(|a| store.render_attachment(a, &fields))
             .collect();
-        let next = window.more.then(|| Cursor { position: Position::After(cursor.sort.anchor(shown[shown.len() - 1])), ..cursor.clone() });
-        let previous = (window.start > 0).then(|| Cursor { position: Position::Before(cursor.sort.anchor(shown[0])), ..cursor.clone() });
-        (data, window, next, previous)
+        (data, window, cursor.neighbours(shown, &window))
     };
-    let mut tokens = lock(&shared.page_tokens);
-    let next_token = next.map(|c| tokens.issue(c));
-    let previous_token = previous.map(|c| tokens.issue(c));
-    let expiry = next_token.as_ref().map(|_| format_ts(now_ts() + 24 * 3600));
-    let info = json!({
-        "per_page": per_page,
-        "count": data.len(),
-        "page": window.page,
-        "more_records": window.more,
-        "next_page_token": next_token,
-        "previous_page_token": previous_token,
-        "page_token_expiry": expiry,
-    });
+    let info = list_info(&mut lock(&shared.page_tokens), per_page, data.len(), &window, neighbours);
     Ok(Reply::ok(json!({"data": data, "info": info})))
 }
 

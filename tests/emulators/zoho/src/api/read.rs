@@ -6,11 +6,11 @@ use super::{ApiRequest, Reply};
 use crate::criteria::Criteria;
 use crate::error::ApiError;
 use crate::modules::{self, Module};
-use crate::paging::{check_discrete, window, Cursor, Position, Sort, Source, DISCRETE_LIMIT};
+use crate::paging::{check_discrete, list_info, window, Cursor, Position, Sort, Source, DISCRETE_LIMIT};
 use crate::search::{self, Search};
 use crate::state::Shared;
 use crate::store::{id_of, Record, Store};
-use crate::util::{format_ts, lock, now_ts};
+use crate::util::{format_ts, lock};
 
 /// `GET /{module}`.
 pub fn list(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Result<Reply, ApiError> {
@@ -91,7 +91,7 @@ fn in_source(store: &Store, module: &Module, source: &Source, view: Option<&Crit
 
 /// One page of a list or related list, with Zoho's `info` and page tokens.
 fn page_of_records(shared: &Shared, module: &Module, fields: &[String], per_page: usize, cursor: Cursor) -> Result<Reply, ApiError> {
-    let (data, window, next, previous) = {
+    let (data, window, neighbours) = {
         let store = shared.store();
         let view = match &cursor.source {
             Source::Module { cvid: Some(cvid), .. } => {
@@ -114,26 +114,11 @@ fn page_of_records(shared: &Shared, module: &Module, fields: &[String], per_page
         }
         let shown = &rows[window.start..window.end];
         let data: Vec<Value> = shown.iter().map(|r| store.render(module, r, Some(fields))).collect();
-        let next = window.more.then(|| Cursor { position: Position::After(cursor.sort.anchor(shown[shown.len() - 1])), ..cursor.clone() });
-        let previous = (window.start > 0).then(|| Cursor { position: Position::Before(cursor.sort.anchor(shown[0])), ..cursor.clone() });
-        (data, window, next, previous)
+        (data, window, cursor.neighbours(shown, &window))
     };
-    let mut tokens = lock(&shared.page_tokens);
-    let next_token = next.map(|c| tokens.issue(c));
-    let previous_token = previous.map(|c| tokens.issue(c));
-    // Tokens never expire here; Zoho's last a day, so that is what is reported.
-    let expiry = next_token.as_ref().map(|_| format_ts(now_ts() + 24 * 3600));
-    let info = json!({
-        "per_page": per_page,
-        "count": data.len(),
-        "page": window.page,
-        "sort_by": cursor.sort.by_name(),
-        "sort_order": cursor.sort.order_name(),
-        "more_records": window.more,
-        "next_page_token": next_token,
-        "previous_page_token": previous_token,
-        "page_token_expiry": expiry,
-    });
+    let mut info = list_info(&mut lock(&shared.page_tokens), per_page, data.len(), &window, neighbours);
+    info.insert("sort_by".into(), json!(cursor.sort.by_name()));
+    info.insert("sort_order".into(), json!(cursor.sort.order_name()));
     Ok(Reply::ok(json!({"data": data, "info": info})))
 }
 
