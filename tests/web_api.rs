@@ -18,6 +18,19 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// A plugin upload as the console sends it: `manifest` and `component`.
+fn plugin_form(manifest: impl Into<Vec<u8>>, component: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .part("manifest", reqwest::multipart::Part::bytes(manifest.into()).file_name("plugin.toml"))
+        .part("component", reqwest::multipart::Part::bytes(component).file_name("plugin.wasm"))
+}
+
+/// A plugin scripts/build-plugins.sh built: its manifest and component.
+fn built_plugin(name: &str) -> (Vec<u8>, Vec<u8>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins").join(name);
+    (std::fs::read(dir.join("plugin.toml")).unwrap(), std::fs::read(dir.join("plugin.wasm")).unwrap())
+}
+
 /// The first ticket whose requester the CRM knows (has a customer type).
 async fn known_ticket(s: &DeskServer, client: &reqwest::Client) -> String {
     let (_, list) = get(client, s.api("ticket-list")).await;
@@ -213,11 +226,8 @@ async fn handshake_mode_orders_and_filters_tickets_by_crm_customer_type() {
 async fn a_plugin_installed_from_files_that_runs_away_fails_only_its_own_panel() {
     let s = DeskServer::start().await;
     let admin = s.admin().await;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/hostile");
-    let form = reqwest::multipart::Form::new()
-        .part("manifest", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.toml")).unwrap()).file_name("plugin.toml"))
-        .part("component", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.wasm")).unwrap()).file_name("plugin.wasm"));
-    let (status, installed) = send(admin.post(s.api("admin/plugins")).multipart(form)).await;
+    let (manifest, component) = built_plugin("hostile");
+    let (status, installed) = send(admin.post(s.api("admin/plugins")).multipart(plugin_form(manifest, component))).await;
     assert_eq!(status, 201, "{installed}");
     assert_eq!(installed["status"], "ok");
     assert_eq!(installed["enabled"], false, "a plugin installed from files starts disabled, for review");
@@ -243,9 +253,7 @@ async fn a_plugin_installed_from_files_that_runs_away_fails_only_its_own_panel()
     assert_eq!(status, 200, "the other panel still works");
 
     // A broken upload is refused with the reason.
-    let form = reqwest::multipart::Form::new()
-        .part("manifest", reqwest::multipart::Part::bytes(b"id = \"x\"\nname = ".to_vec()))
-        .part("component", reqwest::multipart::Part::bytes(b"\0asm\x01\0\0\0".to_vec()));
+    let form = plugin_form(b"id = \"x\"\nname = ".to_vec(), b"\0asm\x01\0\0\0".to_vec());
     let (status, body) = send(admin.post(s.api("admin/plugins")).multipart(form)).await;
     assert_eq!(status, 422);
     assert!(body["error"].as_str().unwrap().contains("plugin.toml:2:"), "{body}");
@@ -424,11 +432,8 @@ async fn an_api_key_entered_by_the_admin_reaches_the_crm_and_nothing_else() {
     let s = DeskServer::start().await;
     let crm = deskpane_tests::TestServer::start().await;
     let admin = s.admin().await;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/hostile");
-    let form = reqwest::multipart::Form::new()
-        .part("manifest", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.toml")).unwrap()))
-        .part("component", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.wasm")).unwrap()));
-    assert_eq!(send(admin.post(s.api("admin/plugins")).multipart(form)).await.0, 201);
+    let (manifest, component) = built_plugin("hostile");
+    assert_eq!(send(admin.post(s.api("admin/plugins")).multipart(plugin_form(manifest, component))).await.0, 201);
     let settings = json!({"config": {"mode": "fetch", "url": format!("{}/key", crm.url()), "credential": "crm"}, "extra_hosts": [crm.url()], "enabled": true});
     assert_eq!(send(admin.patch(s.api("admin/plugins/hostile")).json(&settings)).await.0, 200);
 
@@ -704,13 +709,9 @@ async fn an_unknown_requester_is_created_in_the_crm_from_the_panel() {
 async fn a_python_plugin_is_installed_from_the_console_and_an_upload_over_the_limit_is_refused_naming_it() {
     let s = DeskServer::start().await;
     let admin = s.admin().await;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/example-python");
-    let component = std::fs::read(dir.join("plugin.wasm")).unwrap();
+    let (manifest, component) = built_plugin("example-python");
     assert!(component.len() > 8 << 20, "a real interpreted component: {} bytes", component.len());
-    let form = reqwest::multipart::Form::new()
-        .part("manifest", reqwest::multipart::Part::bytes(std::fs::read(dir.join("plugin.toml")).unwrap()).file_name("plugin.toml"))
-        .part("component", reqwest::multipart::Part::bytes(component).file_name("plugin.wasm"));
-    let (status, installed) = send(admin.post(s.api("admin/plugins")).multipart(form)).await;
+    let (status, installed) = send(admin.post(s.api("admin/plugins")).multipart(plugin_form(manifest, component))).await;
     assert_eq!(status, 201, "{installed}");
     let (status, _) = send(admin.patch(s.api("admin/plugins/example-python")).json(&json!({"enabled": true}))).await;
     assert_eq!(status, 200);
@@ -724,9 +725,7 @@ async fn a_python_plugin_is_installed_from_the_console_and_an_upload_over_the_li
     assert_eq!(status, 200, "{profile}");
     assert_eq!(profile["profile"]["display_name"], "Ada Lovelace");
 
-    let oversized = reqwest::multipart::Form::new()
-        .part("manifest", reqwest::multipart::Part::bytes(b"id = \"big\"".to_vec()).file_name("plugin.toml"))
-        .part("component", reqwest::multipart::Part::bytes(vec![0u8; (65 << 20) as usize]).file_name("plugin.wasm"));
+    let oversized = plugin_form(b"id = \"big\"".to_vec(), vec![0u8; (65 << 20) as usize]);
     // Refused before the body is read: the connection closes after the answer.
     let resp = admin.post(s.api("admin/plugins")).header("connection", "close").multipart(oversized).send().await;
     if let Ok(resp) = resp {
@@ -777,15 +776,9 @@ async fn the_first_administrator_is_created_from_the_command_line() {
 async fn an_upgraded_plugin_answers_at_once_not_from_the_old_versions_cache() {
     let s = DeskServer::start().await;
     let admin = s.admin().await;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/example");
-    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
-    let component = std::fs::read(dir.join("plugin.wasm")).unwrap();
-    let install = |manifest: String| {
-        let form = reqwest::multipart::Form::new()
-            .part("manifest", reqwest::multipart::Part::bytes(manifest.into_bytes()).file_name("plugin.toml"))
-            .part("component", reqwest::multipart::Part::bytes(component.clone()).file_name("plugin.wasm"));
-        send(admin.post(s.api("admin/plugins")).multipart(form))
-    };
+    let (manifest, component) = built_plugin("example");
+    let manifest = String::from_utf8(manifest).unwrap();
+    let install = |manifest: String| send(admin.post(s.api("admin/plugins")).multipart(plugin_form(manifest, component.clone())));
     assert_eq!(install(manifest.clone()).await.0, 201);
     assert_eq!(send(admin.patch(s.api("admin/plugins/example")).json(&json!({"enabled": true}))).await.0, 200);
     let ada = s
@@ -831,9 +824,7 @@ async fn an_upgraded_plugin_answers_at_once_not_from_the_old_versions_cache() {
         .collect();
     let third = manifest.replace("version = \"0.1.0\"", "version = \"0.3.0\"").replace("https://crm.example", "https://crm3.example");
     assert_eq!(install(third).await.0, 201);
-    let broken = reqwest::multipart::Form::new()
-        .part("manifest", reqwest::multipart::Part::bytes(manifest.clone().into_bytes()).file_name("plugin.toml"))
-        .part("component", reqwest::multipart::Part::bytes(b"\0asm\x0d\0\x01\0garbage".to_vec()).file_name("plugin.wasm"));
+    let broken = plugin_form(manifest.clone(), b"\0asm\x0d\0\x01\0garbage".to_vec());
     let (status, body) = send(admin.post(s.api("admin/plugins")).multipart(broken)).await;
     assert_eq!(status, 422, "a broken version is refused: {body}");
     for task in load {
