@@ -295,33 +295,11 @@ impl Recorder {
         }
         let cx = self.contact_centre(plugin)?;
         for file in pending {
-            let mut done = AttachedFile { source_id: file.id.clone(), name: file.name.clone(), crm_id: None, skipped: None };
-            if let Some(why) = rules::too_large(file.size) {
-                done.skipped = Some(why);
-            } else {
-                match cx.download(&file.id).await {
-                    Ok(got) => {
-                        if let Some(why) = rules::too_large(Some(got.content.len() as u64)) {
-                            done.skipped = Some(why);
-                        } else {
-                            let content_type = file.content_type.clone().unwrap_or(got.content_type);
-                            let upload = File { name: file.name.clone(), content_type, content: got.content };
-                            match crm.attach(to, &upload).await {
-                                Ok(id) => done.crm_id = Some(id),
-                                Err(e) if is_unsupported(&e) => {
-                                    done.skipped = Some(format!("not attached: the CRM plugin `{}` cannot attach files", crm.id()))
-                                }
-                                Err(e) => return Err(e.into()),
-                            }
-                        }
-                    }
-                    Err(e) if is_unsupported(&e) => {
-                        done.skipped = Some(format!("not attached: the contact-centre plugin `{plugin}` cannot hand over files"))
-                    }
-                    Err(e) => return Err(RecordingError::ContactCentre(e)),
-                }
-            }
-            entry.files.push(done);
+            let (crm_id, skipped) = match attach_one(&cx, crm, to, file).await? {
+                Ok(id) => (Some(id), None),
+                Err(why) => (None, Some(why)),
+            };
+            entry.files.push(AttachedFile { source_id: file.id.clone(), name: file.name.clone(), crm_id, skipped });
             self.store.save_entry(plugin, entry)?;
         }
         Ok(())
@@ -529,6 +507,32 @@ impl Recorder {
         }
         self.store.save_entry(&plugin, &entry)?;
         Ok(created)
+    }
+}
+
+/// One file from the contact centre to the CRM record: the attachment's
+/// CRM id, or why it was not attached (too large, a plugin that cannot
+/// transfer files). A failure retrying may mend is the outer error.
+async fn attach_one(cx: &Plugin, crm: &Plugin, to: &RecordRef, file: &rules::FileRef) -> Result<Result<String, String>, RecordingError> {
+    if let Some(why) = rules::too_large(file.size) {
+        return Ok(Err(why));
+    }
+    let got = match cx.download(&file.id).await {
+        Ok(got) => got,
+        Err(e) if is_unsupported(&e) => {
+            return Ok(Err(format!("not attached: the contact-centre plugin `{}` cannot hand over files", cx.id())))
+        }
+        Err(e) => return Err(RecordingError::ContactCentre(e)),
+    };
+    if let Some(why) = rules::too_large(Some(got.content.len() as u64)) {
+        return Ok(Err(why));
+    }
+    let content_type = file.content_type.clone().unwrap_or(got.content_type);
+    let upload = File { name: file.name.clone(), content_type, content: got.content };
+    match crm.attach(to, &upload).await {
+        Ok(id) => Ok(Ok(id)),
+        Err(e) if is_unsupported(&e) => Ok(Err(format!("not attached: the CRM plugin `{}` cannot attach files", crm.id()))),
+        Err(e) => Err(e.into()),
     }
 }
 
