@@ -21,10 +21,13 @@ echo "build-plugins: compiling plugins to wasm32 (Debian rustc $(/usr/bin/rustc 
     /usr/bin/cargo build --quiet --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
 )
 
-for manifest in plugins/*/plugin.toml tests/fixtures/*/plugin.toml; do
+for manifest in plugins/*/plugin.toml plugins/examples/*/plugin.toml tests/fixtures/*/plugin.toml; do
   [ -e "$manifest" ] || continue
   dir=$(dirname "$manifest")
+  [ -e "$dir/Cargo.toml" ] || continue
   name=$(basename "$dir")
+  # The examples' folders are named after their language, their builds after the plugin.
+  case $dir in plugins/examples/*) name=$(sed -n 's/^id = "\(.*\)"/\1/p' "$manifest" | head -1) ;; esac
   crate=$(sed -n 's/^name = "\(.*\)"/\1/p' "$dir/Cargo.toml" | head -1)
   core="plugins/target/wasm32-unknown-unknown/release/${crate//-/_}.wasm"
   out="target/plugins/$name"
@@ -59,6 +62,7 @@ flock 9
 for manifest in plugins/examples/*/plugin.toml tests/fixtures/interpreted/*/plugin.toml; do
   [ -e "$manifest" ] || continue
   dir=$(dirname "$manifest")
+  [ -e "$dir/Cargo.toml" ] && continue
   id=$(sed -n 's/^id = "\(.*\)"/\1/p' "$manifest" | head -1)
   contract=$(sed -n 's/^contract = "\(.*\)"/\1/p' "$manifest" | head -1)
   wit="wit/v$contract"

@@ -550,6 +550,8 @@ async fn the_openapi_document_describes_exactly_the_served_routes() {
         "/api/admin/plugins".to_string(),
         "/api/admin/plugins/zoho-crm/permissions".to_string(),
         "/api/admin/plugins/zoho-crm/sync".to_string(),
+        "/api/admin/publishers".to_string(),
+        "/api/admin/plugin-policy".to_string(),
     ] {
         // The most specific template: `/api/admin/plugins` before `/api/{kind}/{id}`.
         let template =
@@ -709,21 +711,26 @@ async fn an_unknown_requester_is_created_in_the_crm_from_the_panel() {
 async fn a_python_plugin_is_installed_from_the_console_and_an_upload_over_the_limit_is_refused_naming_it() {
     let s = DeskServer::start().await;
     let admin = s.admin().await;
-    let (manifest, component) = built_plugin("example-python");
+    let (manifest, component) = built_plugin("sample-crm-python");
     assert!(component.len() > 8 << 20, "a real interpreted component: {} bytes", component.len());
     let (status, installed) = send(admin.post(s.api("admin/plugins")).multipart(plugin_form(manifest, component))).await;
     assert_eq!(status, 201, "{installed}");
-    let (status, _) = send(admin.patch(s.api("admin/plugins/example-python")).json(&json!({"enabled": true}))).await;
+    let crm = deskpane_conformance::sample_crm::SampleCrm::start(deskpane_conformance::sample_crm::Dataset::scenarios()).await.unwrap();
+    let setup = json!({"enabled": true, "config": {"api-url": crm.base_url()}, "extra_hosts": [crm.base_url()]});
+    let (status, _) = send(admin.patch(s.api("admin/plugins/sample-crm-python")).json(&setup)).await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        send(admin.put(s.api("admin/plugins/sample-crm-python/credentials/sample-crm")).json(&json!({"api_key": crm.api_key()}))).await;
     assert_eq!(status, 200);
     let agent = s.agent().await;
-    let ada = s.state.desk.create(
+    let jose = s.state.desk.create(
         deskpane::desk::Kind::Contact,
-        json!({"last_name": "Lovelace", "email": "ada@analytical.example"}).as_object().unwrap().clone(),
+        json!({"last_name": "Alvarez", "email": "jose.alvarez@example.com"}).as_object().unwrap().clone(),
         "test",
     );
-    let (status, profile) = get(&agent, s.api(&format!("contacts/{}/panels/example-python/profile", ada.unwrap().id))).await;
+    let (status, profile) = get(&agent, s.api(&format!("contacts/{}/panels/sample-crm-python/profile", jose.unwrap().id))).await;
     assert_eq!(status, 200, "{profile}");
-    assert_eq!(profile["profile"]["display_name"], "Ada Lovelace");
+    assert_eq!(profile["profile"]["display_name"], "Jose Alvarez");
 
     let oversized = plugin_form(b"id = \"big\"".to_vec(), vec![0u8; (65 << 20) as usize]);
     // Refused before the body is read: the connection closes after the answer.

@@ -1,7 +1,8 @@
 //! Demo setup: agents, the bundled CRM plugins (Zoho CRM, and Salesforce
 //! when its emulator runs) connected to their emulators, and desk tickets
 //! from each CRM's contacts. Only what is missing is created, so the demo
-//! keeps its data between runs and a CRM added later joins it.
+//! keeps its data between runs, a CRM added later joins it, and a run that
+//! stopped halfway is finished by the next.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,7 +11,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::auth::{self, Auth};
 use crate::contract::{FeedQuery, Module, Value};
-use crate::desk::{Desk, Kind};
+use crate::desk::{ChangeOp, Desk, Kind, Record};
 use crate::panels::display;
 use crate::permissions::{Access, PanelPermissions};
 use crate::registry::{InstallationPatch, OAuthSetup, Registry};
@@ -82,8 +83,9 @@ pub const CLOUDCX_API_KEY: &str = "cx_live_demo_0000000000000000";
 /// Installs the bundled CloudCX plugin connected to the CloudCX emulator at
 /// `emulator` with `api_key`, and records its conversations automatically
 /// (web chats as leads and tasks, inbox conversations as contacts and
-/// cases) into Zoho CRM, or the first connected CRM without it. Skipped
-/// when already installed.
+/// cases) into Zoho CRM, or the first connected CRM without it. As in
+/// [`setup`], each step is taken only when it is not done already; the
+/// recording settings are set once, so an admin's later choices stay.
 pub async fn connect_cloudcx(
     registry: &Registry,
     recorder: &crate::recording::Recorder,
@@ -92,76 +94,118 @@ pub async fn connect_cloudcx(
     api_key: &str,
 ) -> anyhow::Result<()> {
     const CLOUDCX: &str = "cloudcx";
-    if registry.installation(CLOUDCX).is_ok() {
-        return Ok(());
-    }
     let emulator = emulator.trim_end_matches('/');
-    let dir = plugins_dir.join(CLOUDCX);
-    let manifest = std::fs::read_to_string(dir.join("plugin.toml"))
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}; run scripts/build-plugins.sh", dir.display()))?;
-    registry.install(&manifest, &std::fs::read(dir.join("plugin.wasm"))?)?;
-    registry.set_api_key(CLOUDCX, "cloudcx", api_key)?;
-    registry.update(
-        CLOUDCX,
-        InstallationPatch {
-            config: Some(BTreeMap::from([("api-url".to_string(), emulator.to_string())])),
+    // Built here, unsigned, as in `setup`.
+    registry.set_allow_unsigned(true)?;
+    ensure_bundled(registry, plugins_dir, CLOUDCX)?;
+    if registry.installation(CLOUDCX)?.api_keys.get("cloudcx").map(String::as_str) != Some(api_key) {
+        registry.set_api_key(CLOUDCX, "cloudcx", api_key)?;
+    }
+    let install = registry.installation(CLOUDCX)?;
+    let config = BTreeMap::from([("api-url".to_string(), emulator.to_string())]);
+    if !(install.enabled && install.config == config && install.extra_hosts == [emulator]) {
+        let patch = InstallationPatch {
+            config: Some(config),
             extra_hosts: Some(vec![emulator.to_string()]),
             enabled: Some(true),
             ..Default::default()
-        },
-    )?;
-    // Into Zoho CRM when it is there (the seed's example), else the first CRM.
-    let crm = registry.plugin(ZOHO.plugin).map(|_| ZOHO.plugin.to_string());
-    let settings = crate::recording::RecordingSettings { enabled: true, crm, ..Default::default() };
-    recorder.set_settings(CLOUDCX, settings).await?;
+        };
+        registry.update(CLOUDCX, patch)?;
+    }
+    if recorder.store().settings(CLOUDCX).is_none() {
+        // Into Zoho CRM when it is there (the seed's example), else the first CRM.
+        let crm = registry.plugin(ZOHO.plugin).map(|_| ZOHO.plugin.to_string());
+        let settings = crate::recording::RecordingSettings { enabled: true, crm, ..Default::default() };
+        recorder.set_settings(CLOUDCX, settings).await?;
+    }
     Ok(())
 }
 
 /// Sets up the demo against the given emulators (each CRM with its
-/// emulator's base URL).
+/// emulator's base URL). The demo installs the plugins it built itself,
+/// unsigned, so it allows unsigned plugins; a desk not set up as the demo
+/// refuses them until an admin says otherwise.
+///
+/// Every step converges: it is taken only when it is not done already, so
+/// a run that stopped halfway (an emulator that did not answer, a process
+/// killed between two steps) is finished by the next run, and nothing is
+/// created twice. docs/admin.md, "The demo".
 pub async fn setup(auth: &Auth, desk: &Desk, registry: &Registry, plugins_dir: &Path, crms: &[(&DemoCrm, &str)]) -> anyhow::Result<()> {
-    if auth.agents().is_empty() {
-        for (name, email, password, profile) in LOGINS {
+    registry.set_allow_unsigned(true)?;
+    for (name, email, password, profile) in LOGINS {
+        if !auth.agents().iter().any(|a| a.email.eq_ignore_ascii_case(email)) {
             auth.create_agent(name, email, password, profile)?;
         }
     }
     for (crm, emulator) in crms {
         let emulator = emulator.trim_end_matches('/');
-        if registry.installation(crm.plugin).is_ok() {
-            continue;
-        }
         install(registry, plugins_dir, crm, emulator).await?;
         seed_desk(desk, registry, crm).await?;
     }
     Ok(())
 }
 
-/// Installs a CRM's bundled plugin and connects it to its emulator.
-async fn install(registry: &Registry, plugins_dir: &Path, crm: &DemoCrm, emulator: &str) -> anyhow::Result<()> {
-    let dir = plugins_dir.join(crm.plugin);
-    let manifest = std::fs::read_to_string(dir.join("plugin.toml"))
+/// Installs the bundled plugin `id` from `plugins_dir` unless it is
+/// installed, loads, and is at the bundled version or newer: a missing,
+/// broken (not loading, or its folder's files refused) or older one is
+/// installed again, keeping its settings.
+fn ensure_bundled(registry: &Registry, plugins_dir: &Path, id: &str) -> anyhow::Result<()> {
+    let dir = plugins_dir.join(id);
+    let manifest = std::fs::read_to_string(dir.join(crate::package::MANIFEST_FILE))
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}; run scripts/build-plugins.sh", dir.display()))?;
-    let component = std::fs::read(dir.join("plugin.wasm"))?;
-    registry.install(&manifest, &component)?;
+    let bundled = crate::manifest::Manifest::parse(&manifest, &dir.join(crate::package::MANIFEST_FILE).display().to_string())?.version;
+    let sound = registry.installation(id).is_ok() && registry.load_error(id).is_none() && registry.refused_files(id).is_none();
+    let current = registry.manifest(id).filter(|_| sound).map(|m| m.version);
+    if current.is_some_and(|v| v >= bundled) {
+        return Ok(());
+    }
+    let component =
+        std::fs::read(dir.join("plugin.wasm")).map_err(|e| anyhow::anyhow!("cannot read {}/plugin.wasm: {e}", dir.display()))?;
+    registry.install(&manifest, &component).map_err(|e| anyhow::anyhow!("installing the bundled {id} plugin failed: {e}"))?;
+    Ok(())
+}
+
+/// Brings a CRM's bundled plugin to what the demo needs: installed at the
+/// bundled version ([`ensure_bundled`]), configured for its emulator and
+/// enabled, Light Agents' permissions set (once: an admin's later choice
+/// stays), and connected.
+async fn install(registry: &Registry, plugins_dir: &Path, crm: &DemoCrm, emulator: &str) -> anyhow::Result<()> {
+    ensure_bundled(registry, plugins_dir, crm.plugin)?;
     let oauth = OAuthSetup {
         client_id: crm.client_id.into(),
         client_secret: crm.client_secret.into(),
         authorize_url: Some(format!("{emulator}{}", crm.authorize_path)),
         token_url: Some(format!("{emulator}{}", crm.token_path)),
     };
-    registry.update(
-        crm.plugin,
-        InstallationPatch {
-            extra_hosts: Some(vec![emulator.to_string()]),
-            oauth: Some(BTreeMap::from([("crm".to_string(), oauth)])),
-            customer_type_field: Some(crm.customer_type_field.into()),
-            enabled: Some(true),
-            ..Default::default()
-        },
-    )?;
-    // The seeds' example: Light Agents do not see potentials (opportunities).
-    registry.set_permissions(crm.plugin, auth::LIGHT_AGENT, PanelPermissions { potentials: Access::Restricted, ..Default::default() })?;
-    registry.connect_with_refresh_token(crm.plugin, "crm", crm.refresh_token, "admin@deskpane.example").await?;
+    let install = registry.installation(crm.plugin)?;
+    let configured = install.enabled
+        && install.extra_hosts == [emulator]
+        && install.oauth.get("crm") == Some(&oauth)
+        && install.customer_type_field.as_deref() == Some(crm.customer_type_field);
+    if !configured {
+        registry.update(
+            crm.plugin,
+            InstallationPatch {
+                extra_hosts: Some(vec![emulator.to_string()]),
+                oauth: Some(BTreeMap::from([("crm".to_string(), oauth)])),
+                customer_type_field: Some(crm.customer_type_field.into()),
+                enabled: Some(true),
+                ..Default::default()
+            },
+        )?;
+    }
+    if !install.permissions.contains_key(auth::LIGHT_AGENT) {
+        // The seeds' example: Light Agents do not see potentials (opportunities).
+        let restricted = PanelPermissions { potentials: Access::Restricted, ..Default::default() };
+        registry.set_permissions(crm.plugin, auth::LIGHT_AGENT, restricted)?;
+    }
+    // Connected again when its emulator moved: the connection holds the
+    // token URL it was made with.
+    if !configured || !registry.is_connected(crm.plugin, "crm") {
+        registry.connect_with_refresh_token(crm.plugin, "crm", crm.refresh_token, "admin@deskpane.example").await.map_err(|e| {
+            anyhow::anyhow!("connecting the {} plugin to its emulator at {emulator} failed: {e}; is the emulator running?", crm.plugin)
+        })?;
+    }
     Ok(())
 }
 
@@ -179,8 +223,10 @@ fn account_name(record: &crate::contract::CrmRecord) -> Option<String> {
 }
 
 /// Desk contacts, accounts and tickets for the CRM's contacts, read
-/// through the plugin's change feed. Contacts the desk has already (by
-/// email) are left alone.
+/// through the plugin's change feed, each made once: contacts the desk has
+/// already (by email, else by name) are left alone, except that one the
+/// demo made gets its ticket if a run stopped before it; what an agent
+/// deleted (in the recycle bin) is not made again.
 async fn seed_desk(desk: &Desk, registry: &Registry, crm: &DemoCrm) -> anyhow::Result<()> {
     let plugin = registry
         .plugin(crm.plugin)
@@ -198,7 +244,9 @@ async fn seed_desk(desk: &Desk, registry: &Registry, crm: &DemoCrm) -> anyhow::R
     }
     let mut accounts: BTreeMap<String, String> =
         desk.list(Kind::Account).into_iter().filter_map(|a| Some((a.text("account_name")?.to_string(), a.id))).collect();
-    let known: Vec<String> = desk.list(Kind::Contact).iter().filter_map(|c| c.text("email").map(str::to_lowercase)).collect();
+    let seeded = seeded_contacts(desk);
+    // What an agent deleted stays deleted.
+    let binned: Vec<Record> = desk.recycle_bin().into_iter().flat_map(|e| std::iter::once(e.record).chain(e.associates)).collect();
     for (i, record) in contacts.iter().enumerate() {
         let mut fields = Map::new();
         for (desk_field, crm_field) in crm.contact_fields {
@@ -206,8 +254,16 @@ async fn seed_desk(desk: &Desk, registry: &Registry, crm: &DemoCrm) -> anyhow::R
                 fields.insert(desk_field.to_string(), Json::String(v));
             }
         }
-        let email = fields.get("email").and_then(Json::as_str).map(str::to_lowercase);
-        if !fields.contains_key("last_name") || email.is_some_and(|e| known.contains(&e)) {
+        if !fields.contains_key("last_name") || binned.iter().any(|r| r.kind == Kind::Contact && same_person(r, &fields)) {
+            continue;
+        }
+        // A contact the desk has already is left alone, unless the demo
+        // made it and stopped before its ticket.
+        if let Some(known) = desk.list(Kind::Contact).into_iter().find(|c| same_person(c, &fields)) {
+            let ticketed = |t: &Record| t.kind == Kind::Ticket && t.text("contact_id") == Some(known.id.as_str());
+            if seeded.contains(&known.id) && !desk.list(Kind::Ticket).iter().chain(&binned).any(ticketed) {
+                create_ticket(desk, &known.id, i)?;
+            }
             continue;
         }
         if let Some(account) = account_name(record) {
@@ -215,22 +271,56 @@ async fn seed_desk(desk: &Desk, registry: &Registry, crm: &DemoCrm) -> anyhow::R
                 Some(id) => id.clone(),
                 None => {
                     let created =
-                        desk.create(Kind::Account, json!({ "account_name": account }).as_object().cloned().unwrap_or_default(), "demo")?;
+                        desk.create(Kind::Account, json!({ "account_name": account }).as_object().cloned().unwrap_or_default(), DEMO)?;
                     accounts.insert(account, created.id.clone());
                     created.id
                 }
             };
             fields.insert("account_id".into(), Json::String(id));
         }
-        let contact = desk.create(Kind::Contact, fields, "demo")?;
-        let (subject, priority, status) = SUBJECTS[i % SUBJECTS.len()];
-        let ticket = json!({
-            "subject": subject, "priority": priority, "status": status, "channel": "Email",
-            "description": format!("Hello support,\n\n{subject}. Could you have a look?\n\nThanks"),
-            "contact_id": contact.id,
-        });
-        desk.create(Kind::Ticket, ticket.as_object().cloned().unwrap_or_default(), "demo")?;
+        let contact = desk.create(Kind::Contact, fields, DEMO)?;
+        create_ticket(desk, &contact.id, i)?;
     }
     desk.flush()?;
+    Ok(())
+}
+
+/// Who the desk's records say the demo made.
+const DEMO: &str = "demo";
+
+/// The desk contacts the demo created (its change log says so).
+fn seeded_contacts(desk: &Desk) -> Vec<String> {
+    let (mut seeded, mut after) = (Vec::new(), None);
+    loop {
+        let page = desk.changes_after(after, 1000);
+        let Some(last) = page.last() else { return seeded };
+        after = Some(last.seq);
+        seeded.extend(page.into_iter().filter(|c| c.kind == Kind::Contact && c.op == ChangeOp::Created && c.origin == DEMO).map(|c| c.id));
+    }
+}
+
+/// Whether a desk contact is the CRM contact with these desk `fields`: the
+/// same email, or without one the same name.
+fn same_person(contact: &Record, fields: &Map<String, Json>) -> bool {
+    let field = |name: &str| fields.get(name).and_then(Json::as_str).filter(|v| !v.is_empty());
+    match field("email") {
+        Some(email) => contact.text("email").is_some_and(|e| e.eq_ignore_ascii_case(email)),
+        None => {
+            contact.text("email").is_none()
+                && contact.text("first_name") == field("first_name")
+                && contact.text("last_name") == field("last_name")
+        }
+    }
+}
+
+/// The demo's ticket from a contact, the `i`th of its CRM.
+fn create_ticket(desk: &Desk, contact_id: &str, i: usize) -> anyhow::Result<()> {
+    let (subject, priority, status) = SUBJECTS[i % SUBJECTS.len()];
+    let ticket = json!({
+        "subject": subject, "priority": priority, "status": status, "channel": "Email",
+        "description": format!("Hello support,\n\n{subject}. Could you have a look?\n\nThanks"),
+        "contact_id": contact_id,
+    });
+    desk.create(Kind::Ticket, ticket.as_object().cloned().unwrap_or_default(), DEMO)?;
     Ok(())
 }

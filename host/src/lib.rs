@@ -6,8 +6,11 @@
 //! - [`desk`]: the desk's tickets, contacts, accounts, products (sled).
 //! - [`auth`], [`permissions`]: agents, profiles, sessions; panel permissions.
 //! - [`secrets`]: sealing secrets at rest.
-//! - [`registry`]: installed plugins, their settings and CRM connections.
+//! - [`registry`]: installed plugins, their settings and CRM connections;
+//!   trusted publishers and the signature policy.
+//! - [`packaging`]: `plugin keygen` and `plugin pack` (signed `.dpkg` files).
 //! - [`panels`]: the CRM panels beside a ticket, with a cache.
+//! - [`plugin_watch`]: hot reload of plugins replaced in their folder.
 //! - [`sync`]: field-mapped sync with the CRMs.
 //! - [`server`]: the web server (pages and JSON API).
 //! - [`demo`]: the demo's setup.
@@ -17,14 +20,16 @@ pub mod clock;
 pub mod concepts;
 pub mod demo;
 pub mod desk;
+pub mod packaging;
 pub mod panels;
 pub mod permissions;
+pub mod plugin_watch;
 pub mod recording;
 pub mod registry;
 pub mod secrets;
 pub mod server;
 pub mod sync;
 
-pub use deskpane_manifest::{manifest, package, policy};
+pub use deskpane_manifest::{manifest, package, policy, signed};
 pub use deskpane_runtime::{contract, credentials, outbound, runtime};
 pub use deskpane_runtime::{CallError, CallErrorKind, Health, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};

@@ -113,6 +113,83 @@ struct ServeArgs {
 
 #[derive(Subcommand)]
 enum PluginCommand {
+    /// Start a connector project in a new folder NAME: a working connector
+    /// for the Sample CRM in Rust, JavaScript or Python, with the contract
+    /// (and for Rust the SDK) inside it.
+    New {
+        /// The plugin's id, also the folder's name: lowercase letters, digits, hyphens.
+        name: String,
+        /// The language: rust, js or python.
+        #[arg(long, default_value = "rust")]
+        lang: String,
+        /// Create the project here instead of ./NAME.
+        #[arg(long, value_name = "FOLDER")]
+        dir: Option<PathBuf>,
+    },
+    /// Serve the Sample CRM with the conformance kit's data on 127.0.0.1, to
+    /// try a plugin by hand (`plugin call ... --config api-url=URL`), until Ctrl-C.
+    SampleCrm {
+        /// The port to listen on (0: any free one).
+        #[arg(long, default_value_t = 8099)]
+        port: u16,
+    },
+    /// Build a plugin project into plugin.wasm beside its plugin.toml, with
+    /// its language's toolchain, then check it as `plugin check` does.
+    Build {
+        /// The project folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// The conformance kit: run a built plugin against the Sample CRM's
+    /// scenarios (or your own CRM with --base-url) and report, check by
+    /// check, what is right and what is wrong. Exit code 1 when a check fails.
+    Test {
+        /// Plugin folder, its plugin.toml, or its .wasm component.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Test against your own CRM at this address instead of the Sample CRM
+        /// (the checks that need the Sample CRM's data are skipped).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// With --base-url: a credential's secret, NAME=TOKEN (repeatable).
+        #[arg(long = "credential", value_name = "NAME=TOKEN")]
+        credentials: Vec<String>,
+        /// With --base-url: an email your CRM knows, to test the sections of a found record.
+        #[arg(long, value_name = "EMAIL")]
+        probe_email: Option<String>,
+        /// The config key that takes the CRM's address (default: api-url, else the first url setting).
+        #[arg(long, value_name = "KEY")]
+        url_key: Option<String>,
+        /// A further config value for the plugin: KEY=VALUE (repeatable).
+        #[arg(long = "config", value_name = "KEY=VALUE")]
+        config: Vec<String>,
+    },
+    /// Make a publisher's signing key: writes the secret key to FILE (mode
+    /// 0600, never over an existing file) and prints the public key desks trust.
+    Keygen {
+        /// Where to write the secret key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check a plugin as `plugin check` does and pack it into one signed
+    /// package file, `<id>-<version>.dpkg`, for the admin console.
+    Pack {
+        /// Plugin folder, its plugin.toml, or its .wasm component.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The secret key `plugin keygen` wrote.
+        #[arg(long, value_name = "FILE", required_unless_present = "unsigned", conflicts_with = "unsigned")]
+        key: Option<PathBuf>,
+        /// Pack without signing (a desk refuses it unless its admin allows unsigned plugins).
+        #[arg(long)]
+        unsigned: bool,
+        /// The package file to write, or a folder to write it in (default: the current folder).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
     /// Validate a plugin's manifest and component against the contract.
     Check {
         /// Plugin folder, its plugin.toml, or its .wasm component.
@@ -176,13 +253,28 @@ fn usage(message: impl Into<String>) -> Failure {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The conformance kit provokes failures on purpose: the runtime's
+    // warnings about them would bury its report.
+    let quiet = matches!(cli.command, Command::Plugin(PluginCommand::Test { .. }));
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| if quiet { "error" } else { "warn" }.into()),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Plugin(PluginCommand::Check { path }) => check(path),
+        Command::Plugin(PluginCommand::New { name, lang, dir }) => new_project(&name, &lang, dir),
+        Command::Plugin(PluginCommand::Build { path }) => build_project(path),
+        Command::Plugin(PluginCommand::SampleCrm { port }) => sample_crm(port).await,
+        Command::Plugin(PluginCommand::Test { path, json, base_url, credentials, probe_email, url_key, config }) => {
+            conformance(path, json, base_url, &credentials, probe_email, url_key, &config).await
+        }
+        Command::Plugin(PluginCommand::Keygen { out }) => {
+            deskpane::packaging::keygen(&out).map(|key| println!("{key}")).map_err(|e| usage(format!("{e:#}")))
+        }
+        Command::Plugin(PluginCommand::Pack { path, key, unsigned: _, out }) => pack(&path, key.as_deref(), out.as_deref()),
         Command::Plugin(PluginCommand::Call { plugin, function, args, settings }) => {
             call(plugin, &function, args.as_deref(), settings).await
         }
@@ -236,6 +328,94 @@ fn check(path: PathBuf) -> Outcome {
         l.response_bytes
     );
     Ok(())
+}
+
+fn pack(path: &std::path::Path, key: Option<&std::path::Path>, out: Option<&std::path::Path>) -> Outcome {
+    let runtime = Runtime::new(cli_runtime_config()).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
+    let packed = deskpane::packaging::pack(&runtime, path, key, out).map_err(|e| usage(format!("{e:#}")))?;
+    for warning in &packed.warnings {
+        eprintln!("warning: {warning}");
+    }
+    println!("{packed}");
+    Ok(())
+}
+
+fn new_project(name: &str, lang: &str, dir: Option<PathBuf>) -> Outcome {
+    use deskpane_authoring::Language;
+    let language = Language::parse(lang).ok_or_else(|| usage(format!("--lang `{lang}`: use rust, js or python")))?;
+    let dir = dir.unwrap_or_else(|| PathBuf::from(name));
+    deskpane_authoring::scaffold::new_project(&dir, name, language).map_err(|e| usage(e.to_string()))?;
+    println!("created {} ({language}): a connector for the Sample CRM to make your own", dir.display());
+    println!("next:");
+    println!("  cd {}", dir.display());
+    println!("  deskpane plugin build     # -> plugin.wasm");
+    println!("  deskpane plugin test      # the conformance kit");
+    println!("  deskpane plugin pack --key FILE   # a signed package for the admin console");
+    Ok(())
+}
+
+fn build_project(dir: PathBuf) -> Outcome {
+    let began = std::time::Instant::now();
+    let built = deskpane_authoring::build::build(&dir, &mut |step| eprintln!("build: {step}")).map_err(|e| Failure(1, e.to_string()))?;
+    let bytes = std::fs::metadata(&built).map(|m| m.len()).unwrap_or(0);
+    eprintln!("build: {} ({bytes} bytes) in {:.1} s", built.display(), began.elapsed().as_secs_f64());
+    // A component the host would refuse (a WASI import it does not grant,
+    // an export missing) is reported now rather than at install.
+    check(dir)
+}
+
+async fn sample_crm(port: u16) -> Outcome {
+    use deskpane_conformance::sample_crm::{Dataset, SampleCrm};
+    let crm =
+        SampleCrm::start_on(Dataset::scenarios(), port).await.map_err(|e| usage(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+    println!("Sample CRM at {} (API: crates/conformance/README.md)", crm.base_url());
+    println!("API key: {}", crm.api_key());
+    println!("try:  deskpane plugin call PLUGIN lookup-requester '{{\"email\": \"jose.alvarez@example.com\"}}' \\");
+    println!("        --config api-url={0} --credential sample-crm={1} --allow-host {0}", crm.base_url(), crm.api_key());
+    let _ = std::io::stdout().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    crm.stop().await;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn conformance(
+    path: PathBuf,
+    json: bool,
+    base_url: Option<String>,
+    credentials: &[String],
+    probe_email: Option<String>,
+    url_key: Option<String>,
+    config: &[String],
+) -> Outcome {
+    use deskpane_conformance::checks::{Options, Target};
+    let package = PluginPackage::open(&path).map_err(|e| usage(e.to_string()))?;
+    let target = match base_url {
+        Some(base_url) => Target::Server { base_url, credentials: pairs(credentials, "credential")? },
+        None if !credentials.is_empty() || probe_email.is_some() => {
+            return Err(usage("--credential and --probe-email go with --base-url (the Sample CRM needs neither)"))
+        }
+        None => Target::SampleCrm,
+    };
+    let options = Options {
+        target,
+        url_key,
+        config: pairs(config, "config")?,
+        probe: probe_email,
+        manifest_problems: deskpane::concepts::check(&package.manifest).err().into_iter().collect(),
+    };
+    let runtime = Runtime::new(cli_runtime_config()).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
+    let report = deskpane_conformance::checks::run(&runtime, &package, &options).await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).expect("a report serialises"));
+    } else {
+        print!("{}", report.render_text());
+    }
+    if report.failed() > 0 {
+        Err(Failure(1, format!("{} of {} checks failed", report.failed(), report.checks.len())))
+    } else {
+        Ok(())
+    }
 }
 
 fn pairs(values: &[String], flag: &str) -> Result<Vec<(String, String)>, Failure> {
@@ -375,6 +555,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let db = state.db.clone();
+    // Hot reload for as long as the server runs (docs/admin.md); without
+    // it (no inotify watch left, say) plugins change by install only.
+    let _plugin_watch = state.watch_plugins().inspect_err(|e| tracing::warn!("plugins replaced on disk will not be reloaded: {e}")).ok();
     tokio::spawn(state.sync.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));
     tokio::spawn(state.recorder.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));
     let listener =

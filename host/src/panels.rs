@@ -215,8 +215,16 @@ impl Panels {
         cache.get(key).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, v)| v.clone())
     }
 
-    fn store(&self, key: CacheKey, value: SectionData) {
+    /// Keeps an answer `from` a plugin instance, unless that instance was
+    /// replaced meanwhile (upgraded, reconfigured, files replaced on disk):
+    /// a call that started on the old version must not put its answer back
+    /// after [`Panels::forget_plugin`] dropped the old version's. Checked
+    /// under the cache lock, which `forget_plugin` also takes after the swap.
+    fn store(&self, key: CacheKey, value: SectionData, from: &Arc<crate::Plugin>) {
         let mut cache = self.cache.lock().expect("panel cache lock");
+        if !self.registry.plugin(&key.0).is_some_and(|current| Arc::ptr_eq(&current, from)) {
+            return;
+        }
         cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
         cache.insert(key, (Instant::now(), value));
     }
@@ -244,7 +252,7 @@ impl Panels {
         }
         let answer = self.ask_lookup(&plugin, who, show).await;
         if let Ok(profile) = &answer {
-            self.store(key.clone(), SectionData::Profile(profile.clone().map(Box::new)));
+            self.store(key.clone(), SectionData::Profile(profile.clone().map(Box::new)), &plugin);
         }
         self.release(&key, &gate);
         Ok((answer?, false))
@@ -372,7 +380,7 @@ impl Panels {
             Section::Activities => SectionData::Activities(plugin.activities(of, &kinds).await?),
             Section::Profile => unreachable!("answered above"),
         };
-        self.store(key, data.clone());
+        self.store(key, data.clone(), &plugin);
         Ok(SectionAnswer::fresh(data, false))
     }
 

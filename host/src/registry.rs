@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,9 @@ use crate::permissions::PanelPermissions;
 use crate::policy::{AllowList, LimitRequest};
 use crate::secrets::SecretBox;
 use crate::{Plugin, PluginSettings, Runtime};
+
+mod trust;
+pub use trust::{Signer, TrustedPublisher, PUBLISHER_NAME_MAX};
 
 /// An admin's OAuth client settings for one credential. The URLs default
 /// to the manifest's; a deployment (or the demo's emulator) may override.
@@ -84,6 +87,9 @@ pub struct Installation {
     #[serde(default)]
     pub approved_limits: LimitRequest,
     pub installed_at: String,
+    /// Who signed the installed version; `None`: it was installed unsigned.
+    #[serde(default)]
+    pub signed_by: Option<Signer>,
 }
 
 impl Installation {
@@ -140,6 +146,11 @@ pub enum RegistryError {
         "this connection link is not valid, has expired, was already used, or was started in another browser; start the connection again"
     )]
     BadState,
+    /// The desk's signature policy refuses the package.
+    #[error("{0}")]
+    Untrusted(String),
+    #[error("no trusted publisher has the fingerprint `{0}`")]
+    UnknownPublisher(String),
     #[error(transparent)]
     Credential(#[from] crate::credentials::CredentialError),
     /// The details go to the log, not to the person who asked.
@@ -169,6 +180,49 @@ fn confined(dir: &Path, name: &str) -> Result<PathBuf, RegistryError> {
 /// name the admin uploaded, so no server path reaches the console.
 fn without_path(message: &str, staging: &Path, component: &str) -> String {
     message.replace(&staging.join(component).display().to_string(), component).replace(&staging.display().to_string(), "the package")
+}
+
+/// The manifest check every package passes before it runs, uploaded or
+/// put into its folder: it parses, and its field mappings name what the
+/// desk knows.
+fn admit_manifest(manifest_text: &str) -> Result<Manifest, RegistryError> {
+    let manifest = Manifest::parse(manifest_text, MANIFEST_FILE).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+    crate::concepts::check(&manifest).map_err(RegistryError::Invalid)?;
+    Ok(manifest)
+}
+
+/// SHA-256 over the files of a plugin's folder, names and contents in name
+/// order; `None` when it cannot be read.
+fn folder_digest(dir: &Path) -> Option<String> {
+    use sha2::Digest;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let mut hash = sha2::Sha256::new();
+    for path in files {
+        let bytes = std::fs::read(&path).ok()?;
+        let name = path.file_name()?.as_encoded_bytes();
+        hash.update((name.len() as u64).to_le_bytes());
+        hash.update(name);
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+    }
+    Some(hex::encode(hash.finalize()))
+}
+
+/// What a change in a plugin's folder came to ([`Registry::reload_from_disk`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiskChange {
+    /// The new version runs; `from`: the version that ran before, if one did.
+    Reloaded { from: Option<String>, to: String },
+    /// The folder holds the files already loaded.
+    Unchanged,
+    /// The folder is not an installed plugin's.
+    NotInstalled,
 }
 
 /// How long an OAuth consent round trip may take, in seconds.
@@ -204,7 +258,16 @@ pub struct Registry {
     loaded: RwLock<BTreeMap<String, Loaded>>,
     /// Seconds an OAuth consent round trip may take.
     consent_secs: std::sync::atomic::AtomicI64,
+    /// Held while a plugin's files or settings become what runs (install,
+    /// update, removal, files replaced on disk), so two of them never
+    /// interleave.
+    files: Mutex<()>,
+    /// Told the id of every plugin whose running version or settings
+    /// changed ([`Registry::on_change`]).
+    listeners: RwLock<Vec<ChangeListener>>,
 }
+
+type ChangeListener = Box<dyn Fn(&str) + Send + Sync>;
 
 struct Loaded {
     manifest: Manifest,
@@ -212,7 +275,17 @@ struct Loaded {
     /// The installation's switch, kept here so the panels' hot path does
     /// not read (and decrypt) the stored installation on every request.
     enabled: bool,
+    /// [`folder_digest`] of the files this was loaded from: a change on
+    /// disk is told from a write that changed nothing.
+    digest: Option<String>,
+    /// Why the files last put into the plugin's folder were refused; the
+    /// version loaded before keeps serving.
+    refused: Option<String>,
 }
+
+/// A plugin loaded from its folder: the manifest, the instance, and the
+/// digest of the files it came from.
+type Ready = (Manifest, Plugin, Option<String>);
 
 impl Registry {
     pub async fn open(
@@ -235,6 +308,8 @@ impl Registry {
             public_url: public_url.trim_end_matches('/').to_string(),
             loaded: RwLock::default(),
             consent_secs: std::sync::atomic::AtomicI64::new(CONSENT_SECS as i64),
+            files: Mutex::default(),
+            listeners: RwLock::default(),
         };
         for install in registry.installations() {
             // Load first: the manifest says how each credential connects.
@@ -263,6 +338,25 @@ impl Registry {
     /// The desk's address as browsers and CRMs reach it.
     pub fn public_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// The folder holding each installed plugin's files, `<id>/`.
+    pub fn plugins_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Calls `listener` with a plugin's id whenever what runs for it
+    /// changed: installed or upgraded, new settings, removed, files
+    /// replaced on disk. Called after the change, from the thread that
+    /// made it; the server drops what it cached from the plugin.
+    pub fn on_change(&self, listener: impl Fn(&str) + Send + Sync + 'static) {
+        self.listeners.write().expect("registry listeners lock").push(Box::new(listener));
+    }
+
+    fn changed(&self, id: &str) {
+        for listener in self.listeners.read().expect("registry listeners lock").iter() {
+            listener(id);
+        }
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -342,6 +436,13 @@ impl Registry {
         self.loaded.read().expect("registry lock").get(id).and_then(|l| l.plugin.as_ref().err().cloned())
     }
 
+    /// Why files put into a running plugin's folder were refused, with the
+    /// version that keeps serving; `None` once its folder holds files that
+    /// load again (or the plugin is installed again).
+    pub fn refused_files(&self, id: &str) -> Option<String> {
+        self.loaded.read().expect("registry lock").get(id).and_then(|l| l.refused.clone())
+    }
+
     /// The running plugin, if installed, enabled and loaded.
     pub fn plugin(&self, id: &str) -> Option<Arc<Plugin>> {
         self.loaded.read().expect("registry lock").get(id).filter(|l| l.enabled).and_then(|l| l.plugin.as_ref().ok().cloned())
@@ -364,28 +465,39 @@ impl Registry {
     }
 
     /// Loads a plugin's files with its settings.
-    fn load(&self, install: &Installation) -> Result<(Manifest, Plugin), String> {
-        let package = PluginPackage::open(&self.dir.join(&install.id)).map_err(|e| e.to_string())?;
+    fn load(&self, install: &Installation) -> Result<Ready, String> {
+        let dir = self.dir.join(&install.id);
+        // Taken before the files are read: a change made while they are
+        // read makes the digest differ, and the watcher reloads again.
+        let digest = folder_digest(&dir);
+        let package = PluginPackage::open(&dir).map_err(|e| e.to_string())?;
+        let plugin = self.load_package(install, &package)?;
+        Ok((package.manifest, plugin, digest))
+    }
+
+    /// Readies a checked package for calls with an installation's settings.
+    fn load_package(&self, install: &Installation, package: &PluginPackage) -> Result<Plugin, String> {
         let settings = PluginSettings {
             config: install.config.clone(),
             extra_hosts: install.extra_hosts.clone(),
             approved_limits: install.approved_limits.clone(),
         };
         let credentials: Arc<dyn CredentialSource> = self.credentials.clone();
-        let plugin = self.runtime.load(&package, &settings, credentials).map_err(|e| e.to_string())?;
-        Ok((package.manifest, plugin))
+        self.runtime.load(package, &settings, credentials).map_err(|e| e.to_string())
     }
 
     /// Makes `loaded` hold what `load` gave; a plugin that does not load
     /// keeps its manifest (when readable) and the reason, for the console.
-    fn set_loaded(&self, install: &Installation, loaded: Result<(Manifest, Plugin), String>) {
+    /// Calls in flight keep the instance they started on; new calls get
+    /// this one.
+    fn set_loaded(&self, install: &Installation, loaded: Result<Ready, String>) {
         let (id, enabled) = (&install.id, install.enabled);
         let entry = match loaded {
-            Ok((manifest, plugin)) => Loaded { manifest, plugin: Ok(Arc::new(plugin)), enabled },
+            Ok((manifest, plugin, digest)) => Loaded { manifest, plugin: Ok(Arc::new(plugin)), enabled, digest, refused: None },
             Err(e) => {
                 tracing::error!(plugin = %id, "{e}");
                 match PluginPackage::open(&self.dir.join(id)) {
-                    Ok(package) => Loaded { manifest: package.manifest, plugin: Err(e), enabled },
+                    Ok(package) => Loaded { manifest: package.manifest, plugin: Err(e), enabled, digest: None, refused: None },
                     Err(_) => return,
                 }
             }
@@ -398,14 +510,16 @@ impl Registry {
     }
 
     /// Installs (or upgrades, keeping settings) a plugin from its manifest
-    /// and component. Nothing is written until the manifest is valid; the
+    /// and component, recording who signed it. The doors in are `install`
+    /// and `install_package` (registry/trust.rs), which apply the desk's
+    /// signature policy first. Nothing is written until the manifest is valid; the
     /// files go into a fresh staging folder under names the manifest check
     /// proved bare, and the component is checked against the contract
     /// before the staging folder replaces the plugin's own. A new plugin
     /// starts disabled: an admin reviews its allow-list and limits first.
-    pub fn install(&self, manifest_text: &str, component: &[u8]) -> Result<Installation, RegistryError> {
-        let manifest = Manifest::parse(manifest_text, MANIFEST_FILE).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        crate::concepts::check(&manifest).map_err(RegistryError::Invalid)?;
+    fn install_files(&self, manifest_text: &str, component: &[u8], signer: Option<Signer>) -> Result<Installation, RegistryError> {
+        let manifest = admit_manifest(manifest_text)?;
+        let _files = self.files.lock().expect("registry files lock");
         let staging = self.dir.join(format!(".staging-{}", crate::secrets::random_token()));
         std::fs::create_dir_all(&staging)?;
         let result = (|| {
@@ -413,7 +527,7 @@ impl Registry {
             std::fs::write(confined(&staging, &manifest.component)?, component)?;
             let invalid = |e: String| RegistryError::Invalid(without_path(&e, &staging, &manifest.component));
             let package = PluginPackage::open(&staging).map_err(|e| invalid(e.to_string()))?;
-            self.runtime.check(&package).map_err(|e| invalid(e.to_string()))?;
+            self.admit_component(&package, &staging)?;
             let target = confined(&self.dir, &manifest.id)?;
             // Moved aside, not deleted first: a crash between the two
             // renames leaves the old version's files on disk, not none.
@@ -430,14 +544,16 @@ impl Registry {
             if previous.exists() {
                 std::fs::remove_dir_all(&previous)?;
             }
-            let install = self.installation(&manifest.id).unwrap_or_else(|_| Installation {
+            let mut install = self.installation(&manifest.id).unwrap_or_else(|_| Installation {
                 id: manifest.id.clone(),
                 enabled: false,
                 installed_at: now(),
                 ..Default::default()
             });
+            install.signed_by = signer;
             self.save(&install)?;
             self.reload(&install);
+            self.changed(&install.id);
             Ok(install)
         })();
         let _ = std::fs::remove_dir_all(&staging);
@@ -447,6 +563,7 @@ impl Registry {
     /// Applies an admin's changes, checks them by loading the plugin, and
     /// keeps them only if it loads.
     pub fn update(&self, id: &str, patch: InstallationPatch) -> Result<Installation, RegistryError> {
+        let _files = self.files.lock().expect("registry files lock");
         let mut install = self.installation(id)?;
         if let Some(enabled) = patch.enabled {
             install.enabled = enabled;
@@ -490,19 +607,119 @@ impl Registry {
         let loaded = self.load(&install).map_err(RegistryError::Invalid)?;
         self.save(&install)?;
         self.set_loaded(&install, Ok(loaded));
+        self.changed(id);
         Ok(install)
     }
 
     /// Deletes the integration: files, settings, connection and permissions.
     pub fn remove(&self, id: &str) -> Result<(), RegistryError> {
+        let _files = self.files.lock().expect("registry files lock");
         let install = self.installation(id)?;
         self.forget_credentials(&install);
         self.installs.remove(id)?;
         self.loaded.write().expect("registry lock").remove(id);
+        self.changed(id);
         let dir = self.dir.join(id);
         if dir.exists() {
             std::fs::remove_dir_all(dir)?;
         }
+        Ok(())
+    }
+
+    /// An installed plugin's files changed in its folder (the server's
+    /// watcher calls this; docs/admin.md, "Replacing a plugin on disk").
+    /// They are read once and checked as an install checks an upload: the
+    /// desk's signature policy (loose files are unsigned), the manifest,
+    /// the component against the contract, and the id must stay the
+    /// folder's. If they pass, they are loaded with the installation's
+    /// settings and swapped in: calls in flight finish on the old
+    /// instance, new calls get the new one, and listeners hear of it. If
+    /// not, the version loaded before keeps serving and the reason shows as
+    /// the plugin's status ([`Registry::refused_files`]) until the folder
+    /// holds files that load. Files equal to those loaded change nothing.
+    pub fn reload_from_disk(&self, id: &str) -> Result<DiskChange, RegistryError> {
+        let _files = self.files.lock().expect("registry files lock");
+        let Ok(mut install) = self.installation(id) else {
+            return Ok(DiskChange::NotInstalled);
+        };
+        let dir = confined(&self.dir, id)?;
+        let digest = folder_digest(&dir);
+        let serving = {
+            let mut loaded = self.loaded.write().expect("registry lock");
+            match loaded.get_mut(id).filter(|l| l.plugin.is_ok()) {
+                Some(l) if digest.is_some() && l.digest == digest => {
+                    // The files loaded (again, after a refused change).
+                    l.refused = None;
+                    return Ok(DiskChange::Unchanged);
+                }
+                Some(l) => Some(l.manifest.version.to_string()),
+                None => None,
+            }
+        };
+        let checked = self.read_checked(id, &dir, &install).and_then(|package| {
+            let plugin = self.load_package(&install, &package).map_err(RegistryError::Invalid)?;
+            Ok((package.manifest, plugin))
+        });
+        let (manifest, plugin) = match checked {
+            Ok(ready) => ready,
+            Err(e) => {
+                match &serving {
+                    Some(version) => {
+                        let refused = format!(
+                            "The files put into the plugin's folder were refused; version {version} keeps serving until the folder holds a version that loads, or the plugin is installed again. {e}"
+                        );
+                        tracing::error!(plugin = %id, "{refused}");
+                        if let Some(l) = self.loaded.write().expect("registry lock").get_mut(id) {
+                            l.refused = Some(refused);
+                        }
+                    }
+                    None => self.set_loaded(&install, Err(e.to_string())),
+                }
+                return Err(e);
+            }
+        };
+        // What runs now is not what a publisher signed.
+        if install.signed_by.take().is_some() {
+            self.save(&install)?;
+        }
+        let to = manifest.version.to_string();
+        self.set_loaded(&install, Ok((manifest, plugin, digest)));
+        self.changed(id);
+        Ok(DiskChange::Reloaded { from: serving, to })
+    }
+
+    /// A plugin's folder read once and checked as an install checks an
+    /// upload ([`Registry::reload_from_disk`]).
+    fn read_checked(&self, id: &str, dir: &Path, install: &Installation) -> Result<PluginPackage, RegistryError> {
+        if !self.allow_unsigned() {
+            return Err(RegistryError::Untrusted(
+                "files put into a plugin's folder are unsigned, and this desk installs signed packages only: upload a .dpkg package \
+                 signed by a trusted publisher, or an admin turns on Allow unsigned plugins"
+                    .into(),
+            ));
+        }
+        let unreadable = |file: &str, e: std::io::Error| RegistryError::Invalid(format!("cannot read {file} in the plugin's folder: {e}"));
+        let manifest_text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).map_err(|e| unreadable(MANIFEST_FILE, e))?;
+        let manifest = admit_manifest(&manifest_text)?;
+        if manifest.id != install.id {
+            return Err(RegistryError::Invalid(format!(
+                "plugin.toml says `id = \"{}\"` but this is the folder of `{id}`: a plugin's id does not change in place; install the other plugin on its own",
+                manifest.id.escape_debug()
+            )));
+        }
+        let component_path = confined(dir, &manifest.component)?;
+        let component = std::fs::read(&component_path).map_err(|e| unreadable(&manifest.component, e))?;
+        let package = PluginPackage { manifest_path: dir.join(MANIFEST_FILE), component_path, component, manifest };
+        self.admit_component(&package, dir)?;
+        Ok(package)
+    }
+
+    /// The component check every package passes before it runs, uploaded
+    /// or put into its folder: it compiles and implements a contract
+    /// version this host serves. Messages name the file, never the folder
+    /// `dir` it is in.
+    fn admit_component(&self, package: &PluginPackage, dir: &Path) -> Result<(), RegistryError> {
+        self.runtime.check(package).map_err(|e| RegistryError::Invalid(without_path(&e.to_string(), dir, &package.manifest.component)))?;
         Ok(())
     }
 

@@ -109,7 +109,9 @@ async function waitForHttp(url, proc, timeoutMs) {
  * and plugin, recording chats into Zoho CRM automatically (the demo's
  * settings); with `scriptChatAfter` a visitor, Riley Chen, starts a chat
  * that many seconds after the emulator started, and the agent ends it about
- * 8 s later (`cloudcx-emulator --script-chat-after`).
+ * 8 s later (`cloudcx-emulator --script-chat-after`). `sampleCrm: true`
+ * starts the conformance kit's Sample CRM (`deskpane plugin sample-crm`),
+ * which no plugin is connected to: a test installs one.
  */
 export async function startDeskpane(options = {}) {
   const root = options.root || repoRoot;
@@ -155,6 +157,15 @@ export async function startDeskpane(options = {}) {
       demoArgs.push('--demo-cloudcx', cloudcxUrl);
     }
 
+    let sampleCrmUrl;
+    if (options.sampleCrm) {
+      const samplePort = await freePort();
+      const sample = startProcess('sample-crm', deskpaneBin, ['plugin', 'sample-crm', '--port', String(samplePort)], root);
+      started.push(sample);
+      sampleCrmUrl = `http://127.0.0.1:${samplePort}`;
+      await waitForHttp(`${sampleCrmUrl}/api/contacts`, sample, 20000);
+    }
+
     const port = await freePort();
     const host = startProcess('deskpane', deskpaneBin, [
       'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`,
@@ -166,7 +177,7 @@ export async function startDeskpane(options = {}) {
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${baseUrl}/api/me`, host, 60000);
     const outputs = () => Object.fromEntries(started.map((p) => [p.name, p.output()]));
-    return { baseUrl, emulatorUrl, salesforceUrl, cloudcxUrl, dataDir, root, stop, logs: () => ({ deskpane: host.output(), emulator: emulator.output(), ...outputs() }) };
+    return { baseUrl, emulatorUrl, salesforceUrl, cloudcxUrl, sampleCrmUrl, dataDir, root, stop, logs: () => ({ deskpane: host.output(), emulator: emulator.output(), ...outputs() }) };
   } catch (e) {
     await stop();
     throw e;

@@ -2,7 +2,7 @@
 //! small loopback HTTP server that plays a CRM misbehaving on demand.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +42,20 @@ pub fn runtime_with_dns(dns: &[(&str, IpAddr)]) -> Runtime {
 /// compiles for seconds); keyed by content, so a rebuilt plugin misses.
 pub fn compiled_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/compiled-plugins")
+}
+
+/// A test desk's server settings: data in `data`, reached at `url`, plugin
+/// instances capped at `max_instances`, compiled plugins in the shared cache.
+pub fn serve_config(data: &Path, url: &str, max_instances: u32) -> deskpane::server::ServeConfig {
+    deskpane::server::ServeConfig {
+        data: data.to_path_buf(),
+        public_url: url.to_string(),
+        web_dir: None,
+        panel_ttl: Duration::from_secs(60),
+        runtime: RuntimeConfig { max_instances, compiled_cache: Some(compiled_cache()), ..Default::default() },
+        embed_origins: Vec::new(),
+        max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
+    }
 }
 
 pub fn runtime() -> Runtime {
@@ -156,6 +170,8 @@ pub struct DeskServer {
     pub data: PathBuf,
     stop: tokio::sync::oneshot::Sender<()>,
     serving: tokio::task::JoinHandle<()>,
+    /// Hot reload of plugins replaced in their folder, as `serve` runs it.
+    watch: deskpane::plugin_watch::PluginWatch,
     syncing: tokio::task::JoinHandle<()>,
     recording: tokio::task::JoinHandle<()>,
 }
@@ -208,16 +224,7 @@ impl DeskServer {
     ) -> DeskServer {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let config = deskpane::server::ServeConfig {
-            data: data.clone(),
-            public_url: url.clone(),
-            web_dir: None,
-            panel_ttl: Duration::from_secs(60),
-            runtime: RuntimeConfig { max_instances: 32, compiled_cache: Some(compiled_cache()), ..Default::default() },
-            embed_origins: Vec::new(),
-            max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
-        };
-        let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
+        let state = deskpane::server::AppState::open(&serve_config(&data, &url, 32)).await.expect("desk opens");
         let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
         let zoho_url = emulator.base_url();
         let salesforce_url = salesforce.as_ref().map(|e| e.base_url());
@@ -239,7 +246,8 @@ impl DeskServer {
         // Sync runs when something changes (no polling in tests).
         let syncing = tokio::spawn(state.sync.clone().run_forever(Duration::from_secs(3600)));
         let recording = tokio::spawn(state.recorder.clone().run_forever(Duration::from_secs(3600)));
-        DeskServer { url, emulator, salesforce, state, data, stop, serving, syncing, recording }
+        let watch = state.watch_plugins().expect("the plugins folder is watched");
+        DeskServer { url, emulator, salesforce, state, data, stop, serving, watch, syncing, recording }
     }
 
     /// Stops the server and closes its store, as a shutdown does; returns
@@ -247,6 +255,7 @@ impl DeskServer {
     pub async fn shutdown(self) -> (PathBuf, zoho_emulator::ZohoEmulator) {
         let _ = self.stop.send(());
         self.serving.await.expect("server task ends");
+        drop(self.watch);
         self.syncing.abort();
         let _ = self.syncing.await;
         self.recording.abort();
@@ -342,6 +351,8 @@ pub struct ConnectedCrm {
 impl ConnectedCrm {
     pub async fn install(&self, registry: &deskpane::registry::Registry) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins").join(self.plugin);
+        // The built plugins are unsigned; the test desk takes them.
+        registry.set_allow_unsigned(true).expect("the policy is saved");
         registry
             .install(&std::fs::read_to_string(dir.join("plugin.toml")).unwrap(), &std::fs::read(dir.join("plugin.wasm")).unwrap())
             .unwrap_or_else(|e| panic!("{} installs: {e}", self.plugin));
@@ -491,6 +502,11 @@ pub const ROUTES: &[(&str, &str, &str, Caller)] = &[
     ("POST", "/api/admin/tokens", "/api/admin/tokens", Caller::Admin),
     ("DELETE", "/api/admin/tokens/{id}", "/api/admin/tokens/abc", Caller::Admin),
     ("GET", "/api/admin/outbox", "/api/admin/outbox", Caller::Admin),
+    ("GET", "/api/admin/publishers", "/api/admin/publishers", Caller::Admin),
+    ("POST", "/api/admin/publishers", "/api/admin/publishers", Caller::Admin),
+    ("DELETE", "/api/admin/publishers/{fingerprint}", "/api/admin/publishers/0123456789abcdef01234567", Caller::Admin),
+    ("GET", "/api/admin/plugin-policy", "/api/admin/plugin-policy", Caller::Admin),
+    ("PUT", "/api/admin/plugin-policy", "/api/admin/plugin-policy", Caller::Admin),
     ("GET", "/api/recycle-bin", "/api/recycle-bin", Caller::Admin),
     ("POST", "/api/recycle-bin/{kind}/{id}/restore", "/api/recycle-bin/tickets/1/restore", Caller::Admin),
     ("GET", "/api/changes", "/api/changes", Caller::Admin),

@@ -185,6 +185,33 @@ declare namespace Api {
     propagate_deletes?: boolean | null;
     /** How its calls have gone since it loaded; absent when it did not load. */
     health?: Health | null;
+    /** Who signed the installed version; null: installed unsigned. */
+    signature?: Signature | null;
+  }
+
+  /** PluginView.signature */
+  interface Signature {
+    /** The trusted publisher's name when it was installed. */
+    publisher: string;
+    fingerprint: string;
+    /** The key is still among the trusted publishers. */
+    trusted: boolean;
+  }
+
+  /** An entry of GET /api/admin/publishers. */
+  interface Publisher {
+    name: string;
+    /** ed25519:<base64> */
+    public_key: string;
+    fingerprint: string;
+    added_at?: string;
+    /** Installed plugins this key signed. */
+    plugins?: string[];
+  }
+
+  /** GET/PUT /api/admin/plugin-policy */
+  interface PluginPolicy {
+    allow_unsigned: boolean;
   }
 
   /** An integration's health (PluginView.health). */

@@ -3,6 +3,8 @@
 //! - [`manifest`]: `plugin.toml`, parsed and checked with line/column errors;
 //!   the contract versions a host runs.
 //! - [`package`]: a plugin folder on disk (manifest + component bytes).
+//! - [`signed`]: signed single-file packages (`.dpkg`): pack, open, verify;
+//!   publisher keys.
 //! - [`policy`]: pure decisions the runtime and server enforce: outbound
 //!   allow-list, resource limits, retries, sign-in throttling.
 //!
@@ -12,3 +14,4 @@
 pub mod manifest;
 pub mod package;
 pub mod policy;
+pub mod signed;

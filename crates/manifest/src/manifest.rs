@@ -247,10 +247,7 @@ impl Manifest {
         })?;
 
         let id = raw.id.get_ref();
-        let id_ok = (2..=64).contains(&id.len())
-            && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !id.starts_with('-');
-        if !id_ok {
+        if !valid_id(id) {
             return Err(at(
                 raw.id.span(),
                 format!("plugin id `{id}` is not valid"),
@@ -354,6 +351,12 @@ impl Manifest {
             notifications: raw.notifications,
         })
     }
+}
+
+/// A plugin id: 2 to 64 lowercase letters, digits and hyphens, not
+/// starting with a hyphen (it names a folder and appears in URLs).
+pub fn valid_id(id: &str) -> bool {
+    (2..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && !id.starts_with('-')
 }
 
 /// Checks that `name` is a bare file name a package may hold: no folder,

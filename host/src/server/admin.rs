@@ -105,6 +105,17 @@ impl AccessRequestView {
     }
 }
 
+/// Who signed a plugin's installed version.
+#[derive(Serialize, ToSchema)]
+pub struct SignatureView {
+    /// The trusted publisher's name when the plugin was installed.
+    publisher: String,
+    /// Their key's fingerprint (24 hex characters).
+    fingerprint: String,
+    /// The key is still among the trusted publishers.
+    trusted: bool,
+}
+
 /// An installed plugin as the console shows it.
 #[derive(Serialize, ToSchema)]
 pub struct PluginView {
@@ -130,11 +141,14 @@ pub struct PluginView {
     panel: Option<PanelOffer>,
     /// `false`: deletions never cross between desk and CRM (no delete preferences to choose).
     propagate_deletes: Option<bool>,
-    /// `ok`, or why the plugin did not load.
+    /// `ok`; or why the plugin did not load; or why files put into its
+    /// folder were refused (the version before keeps serving).
     status: String,
     /// How its calls have gone since it loaded; absent when it did not load.
     health: Option<HealthView>,
     installed_at: String,
+    /// Who signed the installed version; `null`: it was installed unsigned.
+    signature: Option<SignatureView>,
 }
 
 /// An integration's health, from its calls since it loaded.
@@ -266,9 +280,14 @@ fn view(s: &AppState, install: &Installation) -> PluginView {
         access_requests: install.access_requests.iter().map(|r| AccessRequestView::new(s, r)).collect(),
         panel: manifest.as_ref().map(|m| PanelOffer { potentials: m.panel.potentials.clone(), activities: m.panel.activities.clone() }),
         propagate_deletes: manifest.as_ref().map(|m| m.sync.propagate_deletes),
-        status: s.registry.load_error(&install.id).unwrap_or_else(|| "ok".into()),
+        status: s.registry.load_error(&install.id).or_else(|| s.registry.refused_files(&install.id)).unwrap_or_else(|| "ok".into()),
         health: s.registry.plugin_health(&install.id).map(|h| HealthView::new(&h)),
         installed_at: install.installed_at.clone(),
+        signature: install.signed_by.as_ref().map(|by| SignatureView {
+            publisher: by.name.clone(),
+            fingerprint: by.fingerprint.clone(),
+            trusted: s.registry.still_trusted(by),
+        }),
     }
 }
 
@@ -283,10 +302,13 @@ async fn list(State(s): State<AppState>, _admin: Admin) -> Json<PluginList> {
     Json(PluginList { plugins: s.registry.installations().iter().map(|i| view(&s, i)).collect() })
 }
 
-/// Installs a plugin from two uploaded files: `manifest` and `component`.
+/// Installs (or upgrades) a plugin from a package (`package`, a .dpkg), or
+/// from two loose files, `manifest` and `component` (an unsigned install).
 #[utoipa::path(post, path = "/api/admin/plugins", tag = "admin",
-    request_body(content_type = "multipart/form-data", description = "`manifest` (plugin.toml) and `component` (the .wasm)"),
-    responses((status = 201, body = PluginView), (status = 400), (status = 422, description = "The package is not valid")))]
+    request_body(content_type = "multipart/form-data", description = "`package` (a .dpkg), or `manifest` (plugin.toml) and `component` (the .wasm)"),
+    responses((status = 201, body = PluginView), (status = 400),
+        (status = 403, description = "Not signed by a trusted publisher, or unsigned while unsigned plugins are refused"),
+        (status = 413, description = "Larger than the desk takes"), (status = 422, description = "The package is not valid")))]
 async fn install(State(s): State<AppState>, _admin: Admin, mut form: Multipart) -> ApiResult<(StatusCode, Json<PluginView>)> {
     let limit = s.max_upload_bytes;
     let too_large = || {
@@ -298,7 +320,7 @@ async fn install(State(s): State<AppState>, _admin: Admin, mut form: Multipart) 
             ),
         )
     };
-    let (mut manifest, mut component) = (None, None);
+    let (mut manifest, mut component, mut package) = (None, None, None);
     let mut total = 0u64;
     while let Some(mut field) =
         form.next_field().await.map_err(|e| ApiError::bad_request(format!("the upload is not a valid form: {e}")))?
@@ -317,15 +339,24 @@ async fn install(State(s): State<AppState>, _admin: Admin, mut form: Multipart) 
                 manifest = Some(String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::bad_request("the manifest is not UTF-8 text"))?)
             }
             "component" => component = Some(bytes.to_vec()),
+            "package" => package = Some(bytes),
             _ => {}
         }
     }
-    let (Some(manifest), Some(component)) = (manifest, component) else {
-        return Err(ApiError::bad_request("send two files: `manifest` (plugin.toml) and `component` (the .wasm)"));
+    let install = match (package, manifest, component) {
+        (Some(package), None, None) => tokio::task::block_in_place(|| s.registry.install_package(&package, limit))?,
+        (None, Some(manifest), Some(component)) => tokio::task::block_in_place(|| s.registry.install(&manifest, &component))?,
+        (Some(_), _, _) => {
+            return Err(ApiError::bad_request("send a package (`package`, the .dpkg) alone, without `manifest` or `component`"))
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "send a package (`package`, the .dpkg), or two files: `manifest` (plugin.toml) and `component` (the .wasm)",
+            ))
+        }
     };
-    let install = tokio::task::block_in_place(|| s.registry.install(&manifest, &component))?;
-    // An upgrade answers from the new version at once, not from the cache.
-    s.panels.forget_plugin(&install.id);
+    // An upgrade answers from the new version at once: the registry tells
+    // the panels' cache (AppState::open).
     Ok((StatusCode::CREATED, Json(view(&s, &install))))
 }
 
@@ -338,10 +369,9 @@ async fn patch(
     Path(id): Path<String>,
     Json(body): Json<InstallationPatch>,
 ) -> ApiResult<Json<PluginView>> {
+    // Its settings changed: what the CRM said about fields may have too;
+    // the registry tells the panels' and fields' caches (AppState::open).
     let install = tokio::task::block_in_place(|| s.registry.update(&id, body))?;
-    // Its settings changed: what the CRM said about fields may have too.
-    s.sync.catalog().forget(&id);
-    s.panels.forget_plugin(&id);
     Ok(Json(view(&s, &install)))
 }
 
@@ -350,7 +380,6 @@ async fn patch(
 async fn remove(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -> ApiResult<StatusCode> {
     // Deleting the integration stops its sync and forgets its state.
     s.registry.remove(&id)?;
-    s.panels.forget_plugin(&id);
     s.sync.forget(&id)?;
     s.recorder.store().forget(&id)?;
     Ok(StatusCode::NO_CONTENT)

@@ -10,6 +10,7 @@ mod openapi;
 mod panels;
 mod recording;
 mod sync;
+mod trust;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -147,7 +148,8 @@ impl From<crate::registry::RegistryError> for ApiError {
     fn from(e: crate::registry::RegistryError) -> Self {
         use crate::registry::RegistryError as R;
         let status = match &e {
-            R::NotInstalled(_) => StatusCode::NOT_FOUND,
+            R::NotInstalled(_) | R::UnknownPublisher(_) => StatusCode::NOT_FOUND,
+            R::Untrusted(_) => StatusCode::FORBIDDEN,
             R::Invalid(_) | R::NoCredential { .. } | R::BadState => StatusCode::UNPROCESSABLE_ENTITY,
             R::OAuthNotConfigured { .. } => StatusCode::CONFLICT,
             R::Credential(_) => StatusCode::BAD_GATEWAY,
@@ -224,6 +226,18 @@ impl AppState {
             crate::recording::RecordingStore::open(&db)?,
             sync_store,
         ));
+        // Whatever changes what runs for a plugin (an install or upgrade,
+        // new settings, removal, files replaced on disk), its next answers
+        // come from it as it now is, not from what the old one cached.
+        let (cached_panels, cached_fields) = (Arc::downgrade(&panels), Arc::downgrade(&sync));
+        registry.on_change(move |plugin| {
+            if let Some(panels) = cached_panels.upgrade() {
+                panels.forget_plugin(plugin);
+            }
+            if let Some(sync) = cached_fields.upgrade() {
+                sync.catalog().forget(plugin);
+            }
+        });
         Ok(AppState {
             db,
             desk,
@@ -237,6 +251,13 @@ impl AppState {
             embed_origins: config.embed_origins.clone(),
             max_upload_bytes: config.max_upload_bytes,
         })
+    }
+
+    /// Starts hot reload: plugins whose files are replaced in their folder
+    /// are reloaded ([`crate::plugin_watch`]). The server keeps the watch
+    /// while it serves; dropping it stops it.
+    pub fn watch_plugins(&self) -> notify::Result<crate::plugin_watch::PluginWatch> {
+        crate::plugin_watch::PluginWatch::start(self.registry.clone())
     }
 
     /// Cookies get `Secure` when browsers reach the desk over TLS.
@@ -487,6 +508,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(desk::routes())
         .merge(panels::routes())
         .merge(admin::routes())
+        .merge(trust::routes())
         .merge(sync::routes())
         .merge(recording::routes())
 }

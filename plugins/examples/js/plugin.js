@@ -1,203 +1,183 @@
-// Example connector in JavaScript: the tiny CRM of plugins/example, built
-// into the plugin. componentize-js maps the WIT world `connector` onto this
+// A connector for the Sample CRM (API: crates/conformance/README.md), in
+// JavaScript: finds the ticket's requester, then shows their deals, notes
+// and activities. componentize-js maps the WIT world `connector` onto this
 // ES module: each exported interface is an exported object whose methods are
 // the interface's functions in camelCase. A returned value is the `ok` case
 // of a `result`; a thrown `{ tag, val }` is its `err` case.
 
-import { log } from 'deskpane:connector/log@0.3.0';
 import { get as config } from 'deskpane:connector/config@0.3.0';
+import { send } from 'deskpane:connector/http@0.3.0';
 
-const CONTACTS = [
-  {
-    id: 'c-1001',
-    name: 'Ada Lovelace',
-    email: 'ada@analytical.example',
-    secondaryEmail: 'ada.l@home.example',
-    phone: '+44 20 7946 0001',
-    account: { id: 'a-1', name: 'Analytical Engines Ltd' },
-    customerType: 'Enterprise',
-  },
-  {
-    id: 'c-1002',
-    name: 'Grace Hopper',
-    email: 'grace@cobol.example',
-    secondaryEmail: undefined,
-    phone: '+1 202 555 0102',
-    account: { id: 'a-2', name: 'Compiler Works Inc' },
-    customerType: 'Partner',
-  },
-];
-
-const OWNER = 'Example Owner';
+const CREDENTIAL = 'sample-crm';
+const MAX_PAGES = 1000;
 
 /** A `connector-error` to throw: `throw error('unsupported', '...')`. */
 const error = (tag, val) => ({ tag, val });
-const unsupported = (what) => error('unsupported', what);
+const unsupported = (what) => () => {
+  throw error('unsupported', what);
+};
 
-const link = (module, id) => `${config('crm-url') ?? 'https://crm.example'}/${module}/${id}`;
-const sameText = (a, b) => a != null && b != null && a.toLowerCase() === b.toLowerCase();
-const digits = (s) => s.replace(/\D/g, '');
-/** A field holding text; `label` is an `option<string>`, so undefined is `none`. */
-const text = (name, value, label = undefined) => ({ name, label, value: { tag: 'text', val: value } });
-
-function contactOf(of) {
-  const c = CONTACTS.find((c) => c.id === of.id);
-  if (!c) throw error('not-found', `contact ${of.id}`);
-  return c;
+function base() {
+  const url = config('api-url');
+  if (!url) throw error('permanent', "the plugin's `api-url` setting is empty");
+  return url.replace(/\/+$/, '');
 }
 
-/** The contact and the requester key that found it: email, secondary email, phone. */
-function findRequester(who) {
-  for (const c of CONTACTS) {
-    if (sameText(who.email, c.email)) return [c, 'email'];
-    if (sameText(who.secondaryEmail, c.secondaryEmail) || sameText(who.email, c.secondaryEmail)) {
-      return [c, 'secondary-email'];
-    }
-    if (who.phone === c.phone) return [c, 'phone'];
+/** `base/seg/ments?k=v`, every segment and value percent-encoded. */
+function url(segments, query = []) {
+  const path = segments.map(encodeURIComponent).join('/');
+  const q = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return `${base()}/${path}${q ? `?${q}` : ''}`;
+}
+
+/** The contract's error for a failed answer (see the SDK's `status_error`). */
+function statusError(response) {
+  const { status } = response;
+  const header = (name) => response.headers.find(([k]) => k.toLowerCase() === name)?.[1];
+  if (status === 401) return error('auth-expired');
+  if (status === 404) return error('not-found', `the CRM answered HTTP 404`);
+  if (status === 429) return error('rate-limited', Number.parseInt(header('retry-after') ?? '', 10) || 30);
+  if (status === 408 || status >= 500) return error('transient', `the CRM answered HTTP ${status}`);
+  return error('permanent', `the CRM refused the request with HTTP ${status}`);
+}
+
+function getJson(target) {
+  let response;
+  try {
+    response = send({ method: 'get', url: target, headers: [], body: undefined, credential: CREDENTIAL });
+  } catch (e) {
+    const failure = e.payload ?? {};
+    const temporary = failure.tag === 'timeout' || failure.tag === 'connection';
+    throw error(temporary ? 'transient' : 'permanent', `request failed: ${failure.tag} ${failure.val ?? ''}`);
   }
-  return [];
+  if (response.status >= 400) throw statusError(response);
+  const text = new TextDecoder().decode(response.body);
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    throw error('permanent', `the CRM answered HTTP ${response.status} with a body that is not JSON`);
+  }
 }
+
+/** Every item of a paged list, pages followed to the end. */
+function all(segments) {
+  const items = [];
+  let page;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const body = getJson(url(['api', ...segments], page ? [['page', page]] : []));
+    items.push(...(Array.isArray(body?.data) ? body.data : []));
+    if (body?.next_page == null) return items;
+    page = String(body.next_page);
+  }
+  throw error('permanent', `the CRM had more than ${MAX_PAGES} pages`);
+}
+
+/** A JSON value as text: non-empty strings and numbers; otherwise `none`. */
+const text = (v) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const number = (v) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && !Number.isNaN(+v) ? +v : undefined);
+const link = (kind, id) => url(['app', kind, id ?? '']);
+const ref = (module, item, name) => ({ module, id: text(item?.id) ?? '', name });
+
+function profile(c, matchKey) {
+  const name = [text(c.first_name), text(c.last_name)].filter(Boolean).join(' ') || undefined;
+  const account = c.account && typeof c.account === 'object' ? ref('accounts', c.account, text(c.account.name)) : undefined;
+  const fields = [
+    ['title', 'Title'],
+    ['customer_type', 'Customer type'],
+  ]
+    .filter(([key]) => text(c[key]))
+    .map(([key, label]) => ({ name: key, label, value: { tag: 'text', val: text(c[key]) } }));
+  return {
+    record: ref('contacts', c, name),
+    matchKey,
+    displayName: name ?? text(c.id) ?? '',
+    email: text(c.email),
+    secondaryEmail: text(c.secondary_email),
+    phone: text(c.phone),
+    account,
+    owner: text(c.owner),
+    fields,
+    link: link('contacts', text(c.id)),
+  };
+}
+
+const KINDS = { call: 'calls', event: 'events', task: 'tasks', chat: 'chats' };
 
 export const panels = {
+  /** Tries the requester's keys in the contract's order; the first hit wins. */
   lookupRequester(who) {
-    const [c, matchKey] = findRequester(who);
-    log('info', c ? `lookup-requester: ${c.id} by ${matchKey}` : 'lookup-requester: no match');
-    if (!c) return undefined;
-    return {
-      record: { module: 'contacts', id: c.id, name: c.name },
-      matchKey,
-      displayName: c.name,
-      email: c.email,
-      secondaryEmail: c.secondaryEmail,
-      phone: c.phone,
-      account: { module: 'accounts', id: c.account.id, name: c.account.name },
-      owner: OWNER,
-      fields: [text('Customer_Type', c.customerType, 'Customer type')],
-      link: link('contacts', c.id),
-    };
+    const keys = [
+      ['email', who.email, 'email'],
+      ['secondary_email', who.email, 'secondary-email'],
+      ['secondary_email', who.secondaryEmail, 'secondary-email'],
+      ['email', who.secondaryEmail, 'secondary-email'],
+      ['phone', who.phone?.replace(/\D/g, ''), 'phone'],
+      ['name', who.name, 'name'],
+      ['account', who.accountName, 'account-name'],
+    ];
+    for (const [key, value, matchKey] of keys) {
+      if (!value || !value.trim()) continue;
+      const found = getJson(url(['api', 'contacts'], [[key, value]]));
+      const first = Array.isArray(found?.data) ? found.data[0] : undefined;
+      if (first) return profile(first, matchKey);
+    }
+    return undefined;
   },
 
   potentials(of) {
-    const c = contactOf(of);
-    const id = `p-${c.id}`;
-    return [
-      {
-        record: { module: 'potentials', id, name: `${c.account.name} renewal` },
-        stage: 'Negotiation/Review',
-        amount: 12500,
-        currency: 'USD',
-        closingDate: '2026-12-31',
-        owner: OWNER,
-        link: link('potentials', id),
-      },
-    ];
+    return all(['contacts', of.id, 'deals']).map((d) => ({
+      record: ref('potentials', d, text(d.name)),
+      stage: text(d.stage),
+      amount: number(d.amount),
+      currency: text(d.currency),
+      closingDate: text(d.close_date),
+      owner: text(d.owner),
+      link: link('deals', text(d.id)),
+    }));
   },
 
   notes(of) {
-    const c = contactOf(of);
-    const id = `n-${c.id}`;
-    return [
-      {
-        record: { module: 'notes', id, name: undefined },
-        title: 'Onboarding',
-        content: `${c.name} prefers email. <b>Not markup</b> & stays text.`,
-        author: OWNER,
-        createdTime: '2026-10-01T09:00:00Z',
-        link: link('notes', id),
-      },
-    ];
+    return all(['contacts', of.id, 'notes']).map((n) => ({
+      record: ref('notes', n, text(n.title)),
+      title: text(n.title),
+      content: text(n.body) ?? '',
+      author: text(n.author),
+      createdTime: text(n.created_at),
+      link: link('notes', text(n.id)),
+    }));
   },
 
   activities(of, kinds) {
-    const c = contactOf(of);
-    const planned = [
-      ['call', 'Quarterly check-in call'],
-      ['event', 'On-site workshop'],
-      ['task', 'Send renewal quote'],
-    ];
-    return planned
-      .filter(([kind]) => kinds.length === 0 || kinds.includes(kind))
-      .map(([kind, subject], i) => ({
-        record: { module: 'tasks', id: `act-${c.id}-${i}`, name: undefined },
-        kind,
-        subject,
-        status: 'Open',
-        startTime: '2026-11-25T15:00:00Z',
-        endTime: undefined,
-        owner: OWNER,
-        description: undefined,
-        link: undefined,
+    return all(['contacts', of.id, 'activities'])
+      .filter((a) => KINDS[a.kind] && kinds.includes(a.kind))
+      .map((a) => ({
+        record: ref(KINDS[a.kind], a, text(a.subject)),
+        kind: a.kind,
+        subject: text(a.subject) ?? '',
+        status: text(a.status),
+        startTime: text(a.starts_at),
+        endTime: text(a.ends_at),
+        owner: text(a.owner),
+        description: text(a.description),
+        link: link('activities', text(a.id)),
       }));
   },
 
-  /** Contacts whose `Email`, `Phone` or `Name` equal the given values. */
-  find(module, fields, limit) {
-    if (module !== 'contacts') throw unsupported('searching anything but contacts');
-    const fits = (c, { name, value }) => {
-      if (value.tag !== 'text') return false;
-      if (name === 'Email') return sameText(c.email, value.val);
-      if (name === 'Phone') return digits(c.phone) === digits(value.val);
-      if (name === 'Name') return sameText(c.name, value.val);
-      return false;
-    };
-    return CONTACTS.filter((c) => fields.length > 0 && fields.every((f) => fits(c, f)))
-      .slice(0, limit)
-      .map((c) => ({
-        id: c.id,
-        fields: [text('Name', c.name), text('Email', c.email), text('Phone', c.phone)],
-        createdTime: undefined,
-        modifiedTime: undefined,
-      }));
-  },
+  find: unsupported('search'),
 };
 
 export const sync = {
-  describeModule(module) {
-    if (module !== 'contacts') throw unsupported('only contacts are described by the example CRM');
-    const meta = (name, label, fieldType, mandatory) => ({
-      name,
-      label,
-      fieldType,
-      mandatory,
-      maxLength: 100,
-      readOnly: false,
-      custom: false,
-      picklistValues: [],
-    });
-    return [
-      meta('Last_Name', 'Last Name', 'text', true),
-      meta('Email', 'Email', 'email', false),
-      meta('Phone', 'Phone', 'phone', false),
-    ];
-  },
-  listViews() {
-    return [{ id: 'all', name: 'All records' }];
-  },
-  changes() {
-    throw unsupported('the example CRM has no change feed');
-  },
-  upsert() {
-    throw unsupported('the example CRM is read-only');
-  },
-  delete() {
-    throw unsupported('the example CRM is read-only');
-  },
-  watch() {
-    throw unsupported('the example CRM sends no notifications');
-  },
-  parseNotification() {
-    throw unsupported('the example CRM sends no notifications');
-  },
+  describeModule: unsupported('sync'),
+  listViews: unsupported('sync'),
+  changes: unsupported('sync'),
+  upsert: unsupported('sync'),
+  delete: unsupported('sync'),
+  watch: unsupported('notifications'),
+  parseNotification: unsupported('notifications'),
 };
 
 export const actions = {
-  perform() {
-    throw unsupported('record actions');
-  },
-  attach() {
-    throw unsupported('attachments');
-  },
-  download() {
-    throw unsupported('attachments');
-  },
+  perform: unsupported('record actions'),
+  attach: unsupported('attachments'),
+  download: unsupported('attachments'),
 };

@@ -1,24 +1,34 @@
 //! Guest SDK for Deskpane connector plugins.
 //!
-//! A plugin implements three traits, one per exported interface of the
-//! `deskpane:connector` contract, and hands its type to [`export!`]:
+//! A plugin implements [`Connector`]: `lookup_requester`, and whichever
+//! other functions of the `deskpane:connector` contract it offers (each one
+//! left out answers `unsupported`), then hands its type to
+//! [`export_connector!`]:
 //!
 //! ```ignore
 //! use deskpane_plugin_sdk::prelude::*;
 //!
 //! struct MyCrm;
-//! impl Panels for MyCrm { /* lookup-requester, potentials, notes, activities */ }
-//! impl Sync for MyCrm { /* field metadata, change feed, upsert, delete */ }
-//! impl Actions for MyCrm { /* create lead / contact / case / task */ }
-//! deskpane_plugin_sdk::export!(MyCrm);
+//! impl Connector for MyCrm {
+//!     fn lookup_requester(who: Requester) -> Result<Option<Profile>, ConnectorError> { /* ... */ }
+//!     fn notes(of: RecordRef) -> Result<Vec<Note>, ConnectorError> { /* ... */ }
+//! }
+//! deskpane_plugin_sdk::export_connector!(MyCrm);
 //! ```
+//!
+//! A plugin that implements the three exported interfaces itself (`Panels`,
+//! `Sync`, `Actions`: the generated traits) hands its type to `export!`
+//! instead.
+//!
+//! The contract's WIT is part of this crate (`wit/`), so the SDK builds
+//! wherever it is copied; `deskpane plugin new` puts it beside a new plugin.
 //!
 //! The plugin runs in a sandbox with no clock, files, sockets or randomness:
 //! it reaches its CRM through [`http`], reads its settings with
 //! [`config`], and reports through [`log`]. See `docs/plugin-authors.md`.
 
 wit_bindgen::generate!({
-    path: "../../wit/v0.3.0",
+    path: "wit",
     world: "connector",
     pub_export_macro: true,
     default_bindings_module: "deskpane_plugin_sdk",
@@ -26,8 +36,14 @@ wit_bindgen::generate!({
 
 pub use deskpane::connector::types;
 
+mod connector;
+pub mod json;
 pub mod multipart;
+pub mod paging;
 pub mod time;
+pub mod url;
+
+pub use connector::{Connector, WriteResults};
 
 /// Everything a plugin usually needs, in one `use`.
 pub mod prelude {
@@ -42,7 +58,7 @@ pub mod prelude {
     pub use crate::exports::deskpane::connector::sync::{
         Change, ChangeKind, ChangePage, FeedQuery, Guest as Sync, ListView, Notification, Notified, WriteAction, Written,
     };
-    pub use crate::{config, http, log, unsupported};
+    pub use crate::{config, http, json, log, paging, unsupported, url, Connector};
 }
 
 use deskpane::connector::types::ConnectorError;
@@ -117,6 +133,47 @@ pub mod http {
     pub fn request(method: Method, url: &str, credential: Option<&str>) -> Request {
         Request { method, url: url.to_string(), headers: Vec::new(), body: None, credential: credential.map(str::to_string) }
     }
+
+    /// GETs `url` and returns its JSON body, with the answer's status turned
+    /// into the contract's error by [`status_error`].
+    pub fn get_json(url: &str, credential: Option<&str>) -> Result<serde_json::Value, ConnectorError> {
+        let response = send(&request(Method::Get, url, credential))?;
+        match status_error(&response) {
+            Some(e) => Err(e),
+            None => response.json(),
+        }
+    }
+
+    /// The contract's error for an answer that is not a success, as the
+    /// host acts on it: 401 `auth-expired` (the host refreshes the
+    /// credential), 429 `rate-limited` with its `Retry-After` seconds, 404
+    /// `not-found`, 5xx and 408 `transient` (retried), any other 4xx
+    /// `permanent` quoting the CRM's message. `None` for 1xx-3xx.
+    pub fn status_error(response: &Response) -> Option<ConnectorError> {
+        let status = response.status;
+        let said = || {
+            let body = String::from_utf8_lossy(&response.body);
+            let body: String = body.chars().take(200).collect();
+            if body.trim().is_empty() {
+                String::new()
+            } else {
+                format!(": {}", body.trim())
+            }
+        };
+        Some(match status {
+            0..=399 => return None,
+            401 => ConnectorError::AuthExpired,
+            404 => ConnectorError::NotFound(format!("the CRM answered HTTP 404{}", said())),
+            429 => ConnectorError::RateLimited(
+                response.header("retry-after").and_then(|s| s.trim().parse().ok()).unwrap_or(DEFAULT_RETRY_AFTER_SECS),
+            ),
+            408 | 500..=599 => ConnectorError::Transient(format!("the CRM answered HTTP {status}{}", said())),
+            _ => ConnectorError::Permanent(format!("the CRM refused the request with HTTP {status}{}", said())),
+        })
+    }
+
+    /// Seconds to wait on a 429 that gives no `Retry-After`.
+    pub const DEFAULT_RETRY_AFTER_SECS: u32 = 30;
 
     /// A request carrying a JSON body.
     pub fn json_request(method: Method, url: &str, credential: Option<&str>, body: &serde_json::Value) -> Request {

@@ -1,12 +1,10 @@
 //! `deskpane-componentize <core.wasm> <component.wasm>`
 //!
-//! wit-bindgen leaves the contract's type information in a custom section of
-//! the core module; wit-component reads it and wraps the module into a
-//! component. Kept as a tiny tool so that building plugins does not wait for
-//! the host (and wasmtime) to compile.
+//! The componentize step of `deskpane plugin build`, as a tiny binary so
+//! that the repository's plugin build (scripts/build-plugins.sh) does not
+//! wait for the host (and wasmtime) to compile.
 
 use anyhow::{bail, Context, Result};
-use wit_component::ComponentEncoder;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -14,12 +12,7 @@ fn main() -> Result<()> {
         bail!("usage: deskpane-componentize <core.wasm> <component.wasm>");
     };
     let module = std::fs::read(input).with_context(|| format!("cannot read {input}"))?;
-    let component = ComponentEncoder::default()
-        .module(&module)
-        .with_context(|| format!("{input} has no deskpane:connector type information; was it built with the plugin SDK?"))?
-        .validate(true)
-        .encode()
-        .with_context(|| format!("cannot turn {input} into a component"))?;
+    let component = deskpane_authoring::componentize::componentize(&module).with_context(|| input.clone())?;
     std::fs::write(output, component).with_context(|| format!("cannot write {output}"))?;
     Ok(())
 }

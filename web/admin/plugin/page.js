@@ -11,7 +11,7 @@ import { ADMIN_ERROR, app, guard, listPlugins, pluginPath } from '../app.js';
 import { takeFlash } from '../flash.js';
 import { adminPage } from '../layout.js';
 import { permissionTable } from '../permissions/matrix.js';
-import { enabledSwitch, statusChip } from '../plugins/chips.js';
+import { enabledSwitch, signatureChip, statusChip } from '../plugins/chips.js';
 import { healthCard } from './health-card.js';
 import { recordingPath } from '../recording/plugins.js';
 import { recordingSummaryCard } from '../recording/summary-card.js';
@@ -51,7 +51,7 @@ function pluginHead(plugin, onEnabled) {
       el('div', {},
         el('h1', { testid: 'plugin-name' }, plugin.name || plugin.id),
         el('div', { class: 'muted' }, 'v' + plugin.version + ' \u00b7 ' + (plugin.publisher || 'unknown publisher') + ' \u00b7 ', el('code', {}, plugin.id)),
-        el('div', { class: 'chips' }, statusChip(plugin)))),
+        el('div', { class: 'chips' }, statusChip(plugin), signatureChip(plugin)))),
     el('div', { class: 'plugin-actions' }, enabledSwitch(plugin, (updated) => onEnabled(updated.enabled))));
 }
 

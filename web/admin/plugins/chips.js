@@ -49,6 +49,23 @@ export function limitsChip(p) {
 }
 
 /**
+ * Who signed the installed version: "Signed by <name> (<fingerprint>)", or
+ * "Unsigned"; a signer since removed from Trusted publishers is a warning.
+ * @param {Api.Plugin} p
+ * @returns {HTMLSpanElement}
+ */
+export function signatureChip(p) {
+  const s = p.signature;
+  if (!s) {
+    return el('span', { class: 'pill pill-warn', testid: 'plugin-signature', dataset: { signed: 'false' }, title: 'Installed without a publisher\u2019s signature' }, 'Unsigned');
+  }
+  const text = 'Signed by ' + s.publisher + ' (' + s.fingerprint + ')';
+  return s.trusted
+    ? el('span', { class: 'pill pill-ok', testid: 'plugin-signature', dataset: { signed: 'true', fingerprint: s.fingerprint } }, text)
+    : el('span', { class: 'pill pill-warn', testid: 'plugin-signature', dataset: { signed: 'true', fingerprint: s.fingerprint }, title: 'This publisher is no longer among the trusted publishers' }, text + ', no longer trusted');
+}
+
+/**
  * The Enabled / Disabled switch; saves at once.
  * @param {Api.Plugin} p
  * @param {(updated: Api.Plugin) => void} [after] runs once the server saved it

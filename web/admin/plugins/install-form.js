@@ -1,6 +1,7 @@
 // @ts-check
-/* The form that installs (or upgrades) a plugin from its manifest and
- * WebAssembly component.
+/* The form that installs (or upgrades) a plugin: from its package (a
+ * .dpkg, signed by its publisher), or from its loose manifest and
+ * WebAssembly component (an unsigned install).
  */
 import { api, formError } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
@@ -9,30 +10,69 @@ import { app } from '../app.js';
 import { setFlash } from '../flash.js';
 
 /**
+ * What to send: the package alone, or the two loose files; a sentence when
+ * the choice is incomplete.
+ * @param {HTMLInputElement} pkg
+ * @param {HTMLInputElement} manifest
+ * @param {HTMLInputElement} component
+ * @returns {FormData | string}
+ */
+function upload(pkg, manifest, component) {
+  const form = new FormData();
+  const one = (/** @type {HTMLInputElement} */ input) => (input.files && input.files[0]) || null;
+  const [p, m, c] = [one(pkg), one(manifest), one(component)];
+  if (p && (m || c)) return 'Choose either a package or the manifest and component, not both.';
+  if (p) {
+    form.append('package', p);
+    return form;
+  }
+  if (m && c) {
+    form.append('manifest', m);
+    form.append('component', c);
+    return form;
+  }
+  if (m || c) return 'An unsigned install needs both files: the manifest (plugin.toml) and the component (plugin.wasm).';
+  return 'Choose the plugin\u2019s package (.dpkg).';
+}
+
+/**
  * @param {(installed: Api.Plugin) => void} after runs with the installed plugin
  * @returns {HTMLFormElement}
  */
 export function installForm(after) {
-  const manifest = el('input', { type: 'file', name: 'manifest', id: 'install-manifest', accept: '.toml,text/plain', required: true, testid: 'install-manifest' });
-  const component = el('input', { type: 'file', name: 'component', id: 'install-component', accept: '.wasm,application/wasm', required: true, testid: 'install-component' });
+  const pkg = el('input', { type: 'file', name: 'package', id: 'install-package', accept: '.dpkg,application/x-tar', testid: 'install-package' });
+  const manifest = el('input', { type: 'file', name: 'manifest', id: 'install-manifest', accept: '.toml,text/plain', testid: 'install-manifest' });
+  const component = el('input', { type: 'file', name: 'component', id: 'install-component', accept: '.wasm,application/wasm', testid: 'install-component' });
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'install-error' });
   const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'install-submit' }, 'Install plugin');
-  const form = el('form', { class: 'card install-card', testid: 'install-form', enctype: 'multipart/form-data' },
-    el('h2', { class: 'card-title' }, 'Install a plugin'),
-    el('p', { class: 'muted' }, 'Upload the plugin\u2019s manifest (plugin.toml) and its WebAssembly component (plugin.wasm). The host checks both before installing. A new plugin starts disabled: review its sandbox, configure and connect it, then enable it.'),
+  const loose = el('details', { class: 'install-loose', testid: 'install-loose' },
+    el('summary', {}, 'Or upload a manifest and component (unsigned)'),
+    el('p', { class: 'muted small' }, 'Loose files carry no signature: the desk takes them only while Allow unsigned plugins is on (Trusted publishers, below).'),
     el('div', { class: 'form-grid' },
       el('div', { class: 'field' }, el('label', { for: 'install-manifest' }, 'Manifest (plugin.toml)'), manifest),
-      el('div', { class: 'field' }, el('label', { for: 'install-component' }, 'Component (plugin.wasm)'), component)),
+      el('div', { class: 'field' }, el('label', { for: 'install-component' }, 'Component (plugin.wasm)'), component)));
+  const form = el('form', { class: 'card install-card', testid: 'install-form', enctype: 'multipart/form-data' },
+    el('h2', { class: 'card-title' }, 'Install a plugin'),
+    el('p', { class: 'muted' }, 'Upload the plugin\u2019s package (.dpkg), signed by its publisher (deskpane plugin pack). The desk installs it when a trusted publisher signed it, and checks the component against the contract first. A new plugin starts disabled: review its sandbox, configure and connect it, then enable it.'),
+    el('div', { class: 'form-grid' },
+      el('div', { class: 'field' }, el('label', { for: 'install-package' }, 'Package (.dpkg)'), pkg)),
+    loose,
     error,
     el('div', { class: 'form-actions' }, submit));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.hidden = true;
+    const body = upload(pkg, manifest, component);
+    if (typeof body === 'string') {
+      error.textContent = body;
+      error.hidden = false;
+      return undefined;
+    }
     submit.disabled = true;
     submit.textContent = 'Installing…';
     try {
       /** @type {Api.Plugin} */
-      const installed = await api('POST', '/api/admin/plugins', new FormData(form));
+      const installed = await api('POST', '/api/admin/plugins', body);
       const name = installed.name || installed.id;
       toast(installed.enabled
         ? name + ' is installed (upgraded) and stays enabled.'

@@ -1,6 +1,7 @@
 // @ts-check
 /* The Integrations page (#plugins): a card per installed plugin (with
- * Recording beside Manage for a contact centre), and the install form.
+ * Recording beside Manage for a contact centre), the install form, and the
+ * Trusted publishers card.
  */
 import { append, clear, el, loading } from '../../lib/dom.js';
 import { initials } from '../../lib/format.js';
@@ -8,11 +9,13 @@ import { app, guard, listPlugins } from '../app.js';
 import { adminPage, pageHead } from '../layout.js';
 import { loadContactCentres } from '../recording/plugins.js';
 import { loadSyncPlugins } from '../sync/sync-plugins.js';
-import { credentialChips, enabledSwitch, limitsChip, statusChip } from './chips.js';
+import { credentialChips, enabledSwitch, limitsChip, signatureChip, statusChip } from './chips.js';
 import { installForm } from './install-form.js';
+import { publishersCard } from './publishers-card.js';
 
 /**
- * A plugin's card: name, version, publisher, chips, the switch and Manage.
+ * A plugin's card: name, version, publisher, chips (status, signature,
+ * credentials, limits), the switch and Manage.
  * @param {Api.Plugin} p
  * @returns {HTMLElement}
  */
@@ -25,7 +28,7 @@ function pluginCard(p) {
         el('span', { class: 'muted small', testid: 'plugin-version' }, 'v' + p.version),
         el('span', { class: 'muted small', testid: 'plugin-publisher' }, 'by ' + (p.publisher || 'unknown publisher'))),
       p.description ? el('p', { class: 'plugin-desc' }, p.description) : null,
-      el('div', { class: 'chips' }, statusChip(p), credentialChips(p), limitsChip(p)),
+      el('div', { class: 'chips' }, statusChip(p), signatureChip(p), credentialChips(p), limitsChip(p)),
       p.status !== 'ok' ? el('p', { class: 'plugin-status-text', testid: 'plugin-status-text' }, p.status) : null),
     el('div', { class: 'plugin-actions' },
       enabledSwitch(p),
@@ -43,7 +46,8 @@ export async function pluginsPage(seq) {
   append(content,
     pageHead('Integrations', 'CRM plugins run sandboxed. Each shows a panel beside tickets for the profiles you allow.'),
     list,
-    installForm((installed) => { location.hash = '#plugin=' + encodeURIComponent(installed.id); }));
+    installForm((installed) => { location.hash = '#plugin=' + encodeURIComponent(installed.id); }),
+    publishersCard(seq));
   let plugins;
   try { plugins = await listPlugins(); } catch (e) { guard(seq, e, list); return; }
   if (guard(seq, null, list)) return;
