@@ -270,7 +270,9 @@ async fn an_admin_connects_salesforce_by_oauth_and_changes_on_either_side_then_s
     let authorize = body["authorize_url"].as_str().unwrap();
     assert!(authorize.starts_with(&format!("{}/services/oauth2/authorize?", sf.base_url())), "{authorize}");
     let landed = admin.get(authorize).send().await.unwrap();
-    assert_eq!(landed.url().path(), "/admin", "back in the console after consent");
+    // The desk's result page, which goes back to the plugin's page in the console.
+    assert_eq!((landed.url().path(), landed.status().as_u16()), ("/oauth/callback", 200));
+    assert_eq!(landed.headers()["refresh"], "3; url=/admin#plugin=salesforce");
     let (_, plugins) = json_of(admin.get(s.api("admin/plugins")).send().await.unwrap()).await;
     assert_eq!(plugin(&plugins)["credentials"]["crm"]["connected"], true);
     assert_eq!(plugin(&plugins)["propagate_deletes"], false);

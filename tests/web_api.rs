@@ -68,6 +68,48 @@ async fn every_endpoint_needs_a_signed_in_agent() {
     assert_eq!(get(&agent, s.api("me")).await.0, 401);
 }
 
+/// An agent's language (the pages' language for them): set by an admin
+/// or by the agent, one of the languages the pages ship in, or none.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agents_language_is_set_by_an_admin_or_by_themselves() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let agent = s.agent().await;
+    let (_, me) = get(&agent, s.api("me")).await;
+    assert_eq!(me["agent"]["language"], Value::Null, "a demo agent follows the browser");
+    let id = me["agent"]["id"].as_str().unwrap().to_string();
+
+    let (status, updated) = send(admin.patch(s.api(&format!("admin/agents/{id}"))).json(&json!({"language": "pt-br"}))).await;
+    assert_eq!((status, updated["language"].as_str()), (200, Some("pt-BR")), "{updated}");
+    let (_, me) = get(&agent, s.api("me")).await;
+    assert_eq!(me["agent"]["language"], "pt-BR", "the agent's pages see it at once");
+    let (_, agents) = get(&admin, s.api("admin/agents")).await;
+    assert!(agents["agents"].as_array().unwrap().iter().any(|a| a["id"] == id.as_str() && a["language"] == "pt-BR"));
+    // Other changes leave it as it is.
+    send(admin.patch(s.api(&format!("admin/agents/{id}"))).json(&json!({"name": "Agent Smith"}))).await;
+    assert_eq!(get(&agent, s.api("me")).await.1["agent"]["language"], "pt-BR");
+
+    let (status, body) = send(admin.patch(s.api(&format!("admin/agents/{id}"))).json(&json!({"language": "fr"}))).await;
+    assert_eq!(status, 422);
+    assert!(body["error"].as_str().unwrap().contains("en, pt-BR, zh-CN"), "{body}");
+
+    // The agent's own setting; null goes back to the browser's.
+    let (status, me) = send(agent.patch(s.api("me")).json(&json!({"language": "zh-CN"}))).await;
+    assert_eq!((status, me["agent"]["language"].as_str()), (200, Some("zh-CN")));
+    assert_eq!(send(agent.patch(s.api("me")).json(&json!({"language": "klingon"}))).await.0, 422);
+    let (status, me) = send(agent.patch(s.api("me")).json(&json!({"language": null}))).await;
+    assert_eq!((status, &me["agent"]["language"]), (200, &Value::Null));
+
+    // A new agent may start with one.
+    let new = json!({"name": "Lia", "email": "lia@deskpane.example", "password": "long enough", "profile": "Agent", "language": "zh-CN"});
+    let (status, created) = send(admin.post(s.api("admin/agents")).json(&new)).await;
+    assert_eq!((status, created["language"].as_str()), (201, Some("zh-CN")));
+    let bad = json!({"name": "Bo", "email": "bo@deskpane.example", "password": "long enough", "profile": "Agent", "language": "xx"});
+    assert_eq!(send(admin.post(s.api("admin/agents")).json(&bad)).await.0, 422);
+    let (_, agents) = get(&admin, s.api("admin/agents")).await;
+    assert!(!agents["agents"].as_array().unwrap().iter().any(|a| a["email"] == "bo@deskpane.example"), "refused before it exists");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn api_tokens_work_as_bearer_credentials() {
     let s = DeskServer::start().await;
@@ -283,7 +325,13 @@ async fn an_admin_connects_by_oauth_and_through_another_users_portal_link() {
     let authorize = body["authorize_url"].as_str().unwrap();
     assert!(authorize.starts_with(&format!("{}/oauth/v2/auth?", s.emulator.base_url())));
     let landed = admin.get(authorize).send().await.unwrap();
-    assert_eq!(landed.url().path(), "/admin", "back in the console after consent");
+    // The desk's result page says so, links back and goes back to the plugin's page by itself.
+    assert_eq!((landed.url().path(), landed.status().as_u16()), ("/oauth/callback", 200));
+    assert_eq!(landed.headers()["refresh"], "3; url=/admin#plugin=zoho-crm");
+    assert!(landed.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("deskpane_connected=zoho-crm;")));
+    let page = landed.text().await.unwrap();
+    assert!(page.contains("<h1 data-testid=result-title>Zoho CRM is connected</h1>"), "{page}");
+    assert!(page.contains("href=\"/admin#plugin=zoho-crm\""), "{page}");
     let (_, plugins) = get(&admin, s.api("admin/plugins")).await;
     assert_eq!(plugins["plugins"][0]["credentials"]["crm"]["connected"], true);
 
@@ -306,12 +354,42 @@ async fn an_admin_connects_by_oauth_and_through_another_users_portal_link() {
     let page = crm_admin.get(approve).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("crm-admin@zylker.example"));
     let done = crm_admin.post(format!("{approve}/approve")).send().await.unwrap();
-    assert_eq!(done.url().path(), "/admin");
+    assert_eq!(done.url().path(), "/oauth/callback");
+    assert!(done.text().await.unwrap().contains("Zoho CRM is connected"));
     let (_, plugins) = get(&admin, s.api("admin/plugins")).await;
     let zoho = &plugins["plugins"][0];
     assert_eq!(zoho["credentials"]["crm"]["connected"], true);
     assert_eq!(zoho["access_requests"][0]["status"], "approved");
     assert_eq!(crm_admin.get(approve).send().await.unwrap().status(), 404, "the link works once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oauth_callback_that_fails_answers_a_styled_page_in_plain_words_with_the_way_back() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let callback = |query: &str| format!("{}/oauth/callback?{query}", s.url);
+    let page = |r: reqwest::Response| async move { (r.status().as_u16(), r.text().await.unwrap()) };
+
+    // A state nobody issued: refused in words, back to the integrations.
+    let (status, html) = page(reqwest::get(callback("code=x&state=forged")).await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("<link rel=stylesheet href=/assets/style.css>") && html.contains("class=\"login-card result-card\""), "{html}");
+    assert!(html.contains("has expired, was already finished, or was started in another browser"), "{html}");
+    assert!(html.contains("href=\"/admin#plugins\""), "{html}");
+
+    // A live state in another browser (without the consent cookie): the way back is the plugin's page.
+    let (_, body) = send(admin.post(s.api("admin/plugins/zoho-crm/connect"))).await;
+    let authorize = reqwest::Url::parse(body["authorize_url"].as_str().unwrap()).unwrap();
+    let state = authorize.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let (status, html) = page(reqwest::get(callback(&format!("code=x&state={state}"))).await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("<h1 data-testid=result-title>Zoho CRM is not connected</h1>"), "{html}");
+    assert!(html.contains("href=\"/admin#plugin=zoho-crm\">Back to Zoho CRM in the admin console</a>"), "{html}");
+
+    // What the CRM sends back is shown as text, never as markup.
+    let (status, html) = page(reqwest::get(callback("error=%3Cscript%3Ealert(1)%3C/script%3E")).await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -507,6 +585,83 @@ async fn field_metadata_is_cached_per_plugin_and_refreshed_on_request() {
     assert_eq!(zoho.calls(), calls);
 }
 
+/// The sync page never waits long on the CRM: when it does not answer in
+/// a few seconds, the list views come back as it last listed them (kept
+/// across a restart), marked stale with a sentence for the admin and the
+/// cause; fields, and list views the desk never heard of, answer 502 with
+/// a sentence. No answer carries the CRM's address in its sentence.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sync_pages_crm_calls_are_bounded_and_list_views_fall_back_to_the_last_known() {
+    use std::time::{Duration, Instant};
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let (status, fresh) = get(&admin, s.api("admin/plugins/zoho-crm/sync/list-views/contacts")).await;
+    assert_eq!(status, 200, "{fresh}");
+    assert!(fresh.get("stale_since").is_none() && fresh.get("notice").is_none(), "{fresh}");
+    assert!(!fresh["list_views"].as_array().unwrap().is_empty());
+
+    // After a restart (nothing cached in memory), with a CRM that takes 30 s.
+    let (data, emulator) = s.shutdown().await;
+    let s = DeskServer::start_on(data, emulator).await;
+    let admin = s.admin().await;
+    s.emulator.set_latency(Duration::from_secs(30));
+    let crm_address = s.emulator.base_url();
+    let within = |began: Instant, what: &str| {
+        assert!(began.elapsed() < Duration::from_secs(9), "{what} took {:?}", began.elapsed());
+    };
+
+    let began = Instant::now();
+    let (status, stale) = get(&admin, s.api("admin/plugins/zoho-crm/sync/list-views/contacts")).await;
+    within(began, "the list views");
+    assert_eq!(status, 200, "{stale}");
+    assert_eq!(stale["list_views"], fresh["list_views"], "the views as the CRM last listed them");
+    assert!(stale["stale_since"].is_string(), "{stale}");
+    let notice = stale["notice"].as_str().unwrap();
+    assert!(notice.starts_with("Zoho CRM is not answering right now") && notice.contains("(reference "), "{notice}");
+    assert!(!notice.contains(&crm_address), "{notice}");
+    assert!(stale["details"].as_str().is_some_and(|d| !d.is_empty()), "the cause, for the admin: {stale}");
+
+    for path in ["admin/plugins/zoho-crm/sync/list-views/accounts", "admin/plugins/zoho-crm/sync/fields/products"] {
+        let began = Instant::now();
+        let (status, body) = get(&admin, s.api(path)).await;
+        within(began, path);
+        assert_eq!(status, 502, "{path}: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(error.starts_with("Zoho CRM is not answering right now") && !error.contains(&crm_address), "{error}");
+        assert!(body["details"].is_string(), "{body}");
+    }
+    s.emulator.set_latency(Duration::ZERO);
+}
+
+/// The CRM organisation's currency, set per integration: the panels carry
+/// it for amounts the CRM reports without one (the demo sets USD, as its
+/// emulated organisation); codes are three letters, stored upper case.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_integrations_default_currency_reaches_the_panels() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let agent = s.agent().await;
+    let ticket = s.state.desk.list(deskpane::desk::Kind::Ticket)[0].id.clone();
+    let currency = || async {
+        let (_, list) = get(&agent, s.api(&format!("tickets/{ticket}/panels"))).await;
+        list["panels"].as_array().unwrap().iter().find(|p| p["plugin"] == "zoho-crm").unwrap()["currency"].clone()
+    };
+    assert_eq!(currency().await, "USD");
+
+    let (status, view) = send(admin.patch(s.api("admin/plugins/zoho-crm")).json(&json!({"default_currency": " eur "}))).await;
+    assert_eq!((status, view["default_currency"].as_str()), (200, Some("EUR")), "{view}");
+    assert_eq!(currency().await, "EUR");
+
+    let (status, body) = send(admin.patch(s.api("admin/plugins/zoho-crm")).json(&json!({"default_currency": "dollars"}))).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("three-letter ISO 4217 code"), "{body}");
+    assert_eq!(currency().await, "EUR", "a refused code changes nothing");
+
+    let (status, view) = send(admin.patch(s.api("admin/plugins/zoho-crm")).json(&json!({"default_currency": ""}))).await;
+    assert_eq!((status, &view["default_currency"]), (200, &Value::Null), "{view}");
+    assert_eq!(currency().await, Value::Null);
+}
+
 /// The OpenAPI document at `/api/openapi.json` describes exactly the routes
 /// the desk serves (the route table the security tests walk), every schema
 /// it references exists, and real answers have the documented fields.
@@ -576,6 +731,38 @@ async fn the_openapi_document_describes_exactly_the_served_routes() {
 fn matches(template: &str, path: &str) -> bool {
     let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
     t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
+}
+
+/// A panel failure's sentence comes with a stable code and the values it
+/// names, which the pages show in the agent's language.
+#[tokio::test(flavor = "multi_thread")]
+async fn panel_failures_carry_a_code_and_values_the_pages_translate() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let (_, list) = get(&agent, s.api("ticket-list")).await;
+    let tickets: Vec<&Value> = list["tickets"].as_array().unwrap().iter().filter(|t| !t["customer_type"].is_null()).collect();
+    let (seen, unseen) = (tickets[0]["id"].as_str().unwrap(), tickets[1]["id"].as_str().unwrap());
+    assert_eq!(get(&agent, s.api(&format!("tickets/{seen}/panels/zoho-crm/profile?refresh=1"))).await.0, 200);
+    s.emulator.fail_next_with_429(20);
+
+    // The last known data, with why in words and as a code.
+    let (_, stale) = get(&agent, s.api(&format!("tickets/{seen}/panels/zoho-crm/profile?refresh=1"))).await;
+    let coded = &stale["notice_code"];
+    assert_eq!(coded["code"], "crm.rate_limited", "{stale}");
+    assert_eq!(coded["params"]["crm"], "Zoho CRM");
+    let seconds = coded["params"]["seconds"].as_str().unwrap();
+    let reference = coded["params"]["reference"].as_str().unwrap();
+    assert_eq!(
+        stale["notice"].as_str().unwrap(),
+        format!("Zoho CRM asks the desk to slow down. Try again in {seconds} seconds. (reference {reference})")
+    );
+
+    // No data to show: the error has the code beside its sentence.
+    let (status, body) = get(&agent, s.api(&format!("tickets/{unseen}/panels/zoho-crm/profile?refresh=1"))).await;
+    assert_eq!(status, 502);
+    assert!(body["code"].as_str().is_some_and(|c| c.starts_with("crm.")), "{body}");
+    assert_eq!(body["params"]["crm"], "Zoho CRM");
+    assert!(body["error"].as_str().unwrap().ends_with(&format!("(reference {})", body["params"]["reference"].as_str().unwrap())));
 }
 
 /// When the CRM fails, an agent reads what happened and what to do, never
@@ -858,4 +1045,47 @@ async fn the_ticket_list_names_the_crm_whose_customer_types_are_unavailable() {
     let (_, list) = get(&agent, s.api("ticket-list")).await;
     assert_eq!(list["customer_types_unavailable"], json!([]));
     assert!(list["tickets"].as_array().unwrap().iter().any(|t| t["customer_type"].is_string()));
+}
+
+/// The value of the first sample of metric `name` whose labels include all
+/// of `labels`, from Prometheus' text format.
+fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines().filter(|l| l.starts_with(&format!("{name}{{"))).find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        labels.iter().all(|(k, v)| series.contains(&format!("{k}=\"{v}\""))).then(|| value.parse().ok())?
+    })
+}
+
+/// `/metrics` (Administrators only) counts and times plugin calls by
+/// plugin, function and outcome, the CRM requests they made, panel sections
+/// by where they came from, and HTTP requests by route pattern (never by a
+/// path, which carries ids); every answer names its request id.
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_plugin_calls_crm_requests_panels_and_routes_for_administrators_only() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let admin = s.admin().await;
+    let ticket = known_ticket(&s, &agent).await;
+    // Fresh from the CRM (the ticket list may have cached the lookup).
+    let resp = agent.get(s.api(&format!("tickets/{ticket}/panels/zoho-crm/notes?refresh=1"))).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let id = resp.headers().get("x-request-id").expect("a request id").to_str().unwrap().to_string();
+    assert!(id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+
+    let metrics = format!("{}/metrics", s.url);
+    assert_eq!(agent.get(&metrics).send().await.unwrap().status(), 403, "agents do not read metrics");
+    assert_eq!(reqwest::get(&metrics).await.unwrap().status(), 401, "nor does anyone signed out");
+    let resp = admin.get(&metrics).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
+    let text = resp.text().await.unwrap();
+    let calls = [("plugin", "zoho-crm"), ("function", "lookup-requester"), ("outcome", "ok")];
+    assert!(sample(&text, "deskpane_plugin_calls_total", &calls) >= Some(1.0), "{text}");
+    let timed = [("plugin", "zoho-crm"), ("function", "lookup-requester")];
+    assert!(sample(&text, "deskpane_plugin_call_seconds_count", &timed) >= Some(1.0), "{text}");
+    assert!(sample(&text, "deskpane_crm_requests_total", &[("plugin", "zoho-crm"), ("outcome", "2xx")]) >= Some(1.0), "{text}");
+    let served = [("plugin", "zoho-crm"), ("section", "notes"), ("source", "crm")];
+    assert!(sample(&text, "deskpane_panel_sections_total", &served) >= Some(1.0), "{text}");
+    let route = [("route", "/api/{kind}/{id}/panels/{plugin}/{section}"), ("status", "200")];
+    assert!(sample(&text, "deskpane_http_requests_total", &route) >= Some(1.0), "{text}");
 }

@@ -43,6 +43,24 @@ const ACCOUNT_RULE: ThrottleRule =
 const ADDRESS_RULE: ThrottleRule =
     ThrottleRule { free: 20, max_wait: Duration::from_secs(15 * 60), forget_after: Duration::from_secs(30 * 60), capacity: 10_000 };
 
+/// The languages the pages ship in (an agent's `language`); without one,
+/// the pages follow the browser's.
+pub const LANGUAGES: [&str; 3] = ["en", "pt-BR", "zh-CN"];
+
+/// A language the pages ship in, spelled as [`LANGUAGES`] spells it
+/// (`pt-br` -> `pt-BR`); empty means none (the browser's).
+pub fn language(value: Option<String>) -> Result<Option<String>, AuthError> {
+    let Some(value) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(&value)).map(|l| Some(l.to_string())).ok_or_else(|| {
+        AuthError::Invalid(format!(
+            "`{value}` is not a language the pages ship in; use {} (or null for the browser's)",
+            LANGUAGES.join(", ")
+        ))
+    })
+}
+
 /// Compares two secrets in time that depends on their length only.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
@@ -61,6 +79,9 @@ pub struct Agent {
     /// A deactivated agent cannot sign in; their sessions and tokens end.
     #[serde(default = "yes")]
     pub active: bool,
+    /// The pages' language for this agent (one of [`LANGUAGES`]); none: the browser's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     #[serde(skip_serializing_if = "String::is_empty", default)]
     password_hash: String,
 }
@@ -99,6 +120,17 @@ pub struct AgentPatch {
     pub name: Option<String>,
     pub profile: Option<String>,
     pub active: Option<bool>,
+    /// The pages' language: `en`, `pt-BR` or `zh-CN`; null or "" for the
+    /// browser's; absent leaves it as it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub language: Option<Option<String>>,
+}
+
+/// A field that may be null: present (even as null) is `Some`, absent
+/// (`#[serde(default)]`) is `None`.
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +250,7 @@ impl Auth {
             email,
             profile: profile.into(),
             active: true,
+            language: None,
             password_hash: hash_password(password)?,
         };
         self.agents.insert(agent.id.as_bytes(), serde_json::to_vec(&agent).expect("agents serialise"))?;
@@ -395,6 +428,9 @@ impl Auth {
         if let Some(active) = patch.active {
             agent.active = active;
         }
+        if let Some(value) = patch.language {
+            agent.language = language(value)?;
+        }
         let loses_admin = !agent.active || !agent.is_admin();
         if loses_admin && id == by.id {
             return Err(AuthError::Refused("you cannot deactivate yourself or take away your own Administrator profile".into()));
@@ -406,6 +442,14 @@ impl Auth {
         if !agent.active {
             self.revoke_access(id)?;
         }
+        Ok(agent)
+    }
+
+    /// Sets an agent's own language (one of [`LANGUAGES`], or none: the browser's).
+    pub fn set_language(&self, id: &str, value: Option<String>) -> Result<Agent, AuthError> {
+        let mut agent = self.agent(id).ok_or_else(|| AuthError::NotFound(format!("agent with id {id}")))?;
+        agent.language = language(value)?;
+        self.agents.insert(agent.id.as_bytes(), serde_json::to_vec(&agent).expect("agents serialise"))?;
         Ok(agent)
     }
 
@@ -494,6 +538,28 @@ mod tests {
             Err(AuthError::Refused(_))
         ));
         assert!(matches!(a.delete_agent(&admin.id, &other), Err(AuthError::Refused(_))), "the last active admin stays");
+    }
+
+    #[test]
+    fn an_agent_has_one_of_the_pages_languages_or_none() {
+        let a = auth();
+        let admin = a.create_agent("Ada", "ada@d.example", "long enough", ADMINISTRATOR).unwrap();
+        let bea = a.create_agent("Bea", "bea@d.example", "long enough", AGENT).unwrap();
+        assert_eq!(bea.language, None, "a new agent follows the browser");
+        let set = |v: Option<Option<&str>>| AgentPatch { language: v.map(|v| v.map(String::from)), ..Default::default() };
+        assert_eq!(a.update_agent(&bea.id, set(Some(Some("pt-br"))), &admin).unwrap().language.as_deref(), Some("pt-BR"));
+        assert_eq!(a.update_agent(&bea.id, set(None), &admin).unwrap().language.as_deref(), Some("pt-BR"), "absent: unchanged");
+        assert!(matches!(a.update_agent(&bea.id, set(Some(Some("fr"))), &admin), Err(AuthError::Invalid(_))));
+        assert_eq!(a.agent(&bea.id).unwrap().language.as_deref(), Some("pt-BR"), "a refused language changes nothing");
+        assert_eq!(a.set_language(&bea.id, Some("zh-CN".into())).unwrap().language.as_deref(), Some("zh-CN"));
+        assert_eq!(a.update_agent(&bea.id, set(Some(None)), &admin).unwrap().language, None, "null: the browser's");
+        // A record stored before agents had a language still loads.
+        let old = serde_json::json!({"id": "9", "name": "Old", "email": "old@d.example", "profile": AGENT, "password_hash": "x"});
+        assert_eq!(serde_json::from_value::<Agent>(old).unwrap().language, None);
+        let patch: AgentPatch = serde_json::from_str(r#"{"language": null}"#).unwrap();
+        assert_eq!(patch.language, Some(None));
+        let patch: AgentPatch = serde_json::from_str(r#"{"name": "X"}"#).unwrap();
+        assert_eq!(patch.language, None);
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct DemoCrm {
     refresh_token: &'static str,
     /// The CRM field holding the customer type (Handshake Mode).
     customer_type_field: &'static str,
+    /// The emulated organisation's currency (amounts come without one).
+    currency: &'static str,
     /// Desk contact field -> the CRM's field, for the demo's desk contacts.
     contact_fields: &'static [(&'static str, &'static str)],
 }
@@ -46,6 +48,7 @@ pub const ZOHO: DemoCrm = DemoCrm {
     token_path: "/oauth/v2/token",
     refresh_token: "1000.refresh.demo",
     customer_type_field: "Customer_Type",
+    currency: "USD",
     contact_fields: &[
         ("first_name", "First_Name"),
         ("last_name", "Last_Name"),
@@ -65,6 +68,7 @@ pub const SALESFORCE: DemoCrm = DemoCrm {
     token_path: "/services/oauth2/token",
     refresh_token: "5Aep861DeskpaneDemo.RefreshToken.0000000000000000000000",
     customer_type_field: "Customer_Type__c",
+    currency: "USD",
     contact_fields: &[("first_name", "FirstName"), ("last_name", "LastName"), ("email", "Email"), ("phone", "Phone"), ("title", "Title")],
 };
 
@@ -181,7 +185,8 @@ async fn install(registry: &Registry, plugins_dir: &Path, crm: &DemoCrm, emulato
     let configured = install.enabled
         && install.extra_hosts == [emulator]
         && install.oauth.get("crm") == Some(&oauth)
-        && install.customer_type_field.as_deref() == Some(crm.customer_type_field);
+        && install.customer_type_field.as_deref() == Some(crm.customer_type_field)
+        && install.default_currency.is_some();
     if !configured {
         registry.update(
             crm.plugin,
@@ -189,6 +194,8 @@ async fn install(registry: &Registry, plugins_dir: &Path, crm: &DemoCrm, emulato
                 extra_hosts: Some(vec![emulator.to_string()]),
                 oauth: Some(BTreeMap::from([("crm".to_string(), oauth)])),
                 customer_type_field: Some(crm.customer_type_field.into()),
+                // When none is set (an admin may choose another).
+                default_currency: install.default_currency.is_none().then(|| crm.currency.into()),
                 enabled: Some(true),
                 ..Default::default()
             },

@@ -29,6 +29,7 @@ pub mod registry;
 pub mod secrets;
 pub mod server;
 pub mod sync;
+pub mod telemetry;
 
 pub use deskpane_manifest::{manifest, package, policy, signed};
 pub use deskpane_runtime::{contract, credentials, outbound, runtime};

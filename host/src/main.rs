@@ -254,6 +254,17 @@ fn usage(message: impl Into<String>) -> Failure {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `deskpane plugin check ... | head` closes the pipe early: a command
+    // ends quietly, as other command-line tools do, instead of `println!`
+    // panicking. The server keeps Rust's default (ignored, EPIPE errors).
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Serve(_)) {
+        // SAFETY: sets the process-wide disposition of one signal back to
+        // the default; nothing else in the process handles SIGPIPE.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     // The conformance kit provokes failures on purpose: the runtime's
     // warnings about them would bury its report.
     let quiet = matches!(cli.command, Command::Plugin(PluginCommand::Test { .. }));

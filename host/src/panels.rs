@@ -2,7 +2,7 @@
 //! shows of them, permissions enforced before any plugin is called, and a
 //! cache with a TTL.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -100,11 +100,15 @@ pub struct SectionAnswer {
     pub stale_since: Option<String>,
     /// Why the CRM's answer is not fresh, in words for the agent.
     pub notice: Option<String>,
+    /// The same as a code and parameters, for pages that translate it.
+    pub notice_code: Option<AgentMessage>,
+    /// The failure's technical cause (for administrators only).
+    pub cause: Option<String>,
 }
 
 impl SectionAnswer {
     fn fresh(data: SectionData, cached: bool) -> SectionAnswer {
-        SectionAnswer { data, cached, stale_since: None, notice: None }
+        SectionAnswer { data, cached, stale_since: None, notice: None, notice_code: None, cause: None }
     }
 }
 
@@ -113,28 +117,68 @@ impl SectionAnswer {
 const LAST_KNOWN_FOR: Duration = Duration::from_secs(24 * 3600);
 const LAST_KNOWN_MAX: usize = 10_000;
 
+/// What an agent reads about a failed CRM call, as a stable code the pages
+/// translate (their catalogs' `error.<code>`) and the values it names:
+/// `crm`, `reference`, and `seconds` for `crm.rate_limited`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AgentMessage {
+    /// `crm.unreachable`, `crm.rate_limited`, `crm.auth_expired`, `crm.record_gone`,
+    /// `crm.unsupported`, `crm.failed`, `crm.plugin_failed` or `crm.not_connected`.
+    pub code: &'static str,
+    pub params: BTreeMap<&'static str, String>,
+}
+
+impl AgentMessage {
+    /// `code` about `crm`, under `reference` in the log.
+    pub fn new(code: &'static str, crm: &str, reference: &str) -> AgentMessage {
+        AgentMessage { code, params: BTreeMap::from([("crm", crm.to_string()), ("reference", reference.to_string())]) }
+    }
+
+    /// The message in English, as the API's `error` and `notice` say it.
+    pub fn sentence(&self) -> String {
+        let param = |name: &str| self.params.get(name).map(String::as_str).unwrap_or_default();
+        let crm = param("crm");
+        let what = match self.code {
+            "crm.unreachable" => format!("{crm} is not answering right now. Try Refresh in a minute."),
+            "crm.rate_limited" => format!("{crm} asks the desk to slow down. Try again in {} seconds.", param("seconds")),
+            "crm.auth_expired" => {
+                format!("The connection to {crm} has expired or was revoked. An administrator can reconnect it under Integrations.")
+            }
+            "crm.record_gone" => format!("{crm} no longer has this record."),
+            "crm.unsupported" => format!("{crm} does not offer this."),
+            "crm.plugin_failed" => format!("The {crm} integration failed. An administrator can find the cause in its status."),
+            "crm.not_connected" => format!("{crm} is not connected yet. An administrator can connect it under Integrations."),
+            _ => format!("{crm} could not answer this request."),
+        };
+        format!("{what} (reference {})", param("reference"))
+    }
+}
+
 /// What an agent reads when a CRM call failed: what happened and what to
 /// do, never an address, a token or the requester's details (those go to
 /// the log, under `reference`).
-pub fn agent_sentence(crm: &str, e: &CallError, reference: &str) -> String {
+pub fn agent_message(crm: &str, e: &CallError, reference: &str) -> AgentMessage {
     use crate::contract::ConnectorError as C;
     use crate::CallErrorKind as K;
-    let what = match &e.kind {
-        K::Connector(C::Transient(_)) | K::Timeout(_) | K::Busy(..) => {
-            format!("{crm} is not answering right now. Try Refresh in a minute.")
+    let code = match &e.kind {
+        K::Connector(C::Transient(_)) | K::Timeout(_) | K::Busy(..) => "crm.unreachable",
+        K::Connector(C::RateLimited(secs)) => {
+            let mut message = AgentMessage::new("crm.rate_limited", crm, reference);
+            message.params.insert("seconds", secs.to_string());
+            return message;
         }
-        K::Connector(C::RateLimited(secs)) => format!("{crm} asks the desk to slow down. Try again in {secs} seconds."),
-        K::Connector(C::AuthExpired) => {
-            format!("The connection to {crm} has expired or was revoked. An administrator can reconnect it under Integrations.")
-        }
-        K::Connector(C::NotFound(_)) => format!("{crm} no longer has this record."),
-        K::Connector(C::Unsupported(_)) => format!("{crm} does not offer this."),
-        K::Connector(_) => format!("{crm} could not answer this request."),
-        K::CpuDeadline(_) | K::MemoryLimit(_) | K::Panicked(_) | K::Trapped(_) | K::Instantiate(_) => {
-            format!("The {crm} integration failed. An administrator can find the cause in its status.")
-        }
+        K::Connector(C::AuthExpired) => "crm.auth_expired",
+        K::Connector(C::NotFound(_)) => "crm.record_gone",
+        K::Connector(C::Unsupported(_)) => "crm.unsupported",
+        K::Connector(_) => "crm.failed",
+        K::CpuDeadline(_) | K::MemoryLimit(_) | K::Panicked(_) | K::Trapped(_) | K::Instantiate(_) => "crm.plugin_failed",
     };
-    format!("{what} (reference {reference})")
+    AgentMessage::new(code, crm, reference)
+}
+
+/// [`agent_message`] in English.
+pub fn agent_sentence(crm: &str, e: &CallError, reference: &str) -> String {
+    agent_message(crm, e, reference).sentence()
 }
 
 /// Where a section stands beside a subject, whatever the CRM answered:
@@ -315,6 +359,7 @@ impl Panels {
         match self.fetch(plugin_id, subject, permissions, section, refresh).await {
             Ok(answer) => {
                 self.remember(known, &answer.data);
+                crate::telemetry::panel_section(plugin_id, section.name(), if answer.cached { "cache" } else { "crm" });
                 Ok(answer)
             }
             Err(PanelError::Plugin(e)) => {
@@ -324,10 +369,21 @@ impl Panels {
                         let crm = self.registry.manifest(plugin_id).map(|m| m.name).unwrap_or_else(|| plugin_id.to_string());
                         let reference = crate::secrets::random_hex(4);
                         tracing::warn!(plugin = plugin_id, reference, "showing last-known data: {e}");
-                        let notice = agent_sentence(&crm, &e, &reference);
-                        Ok(SectionAnswer { data, cached: true, stale_since: Some(when), notice: Some(notice) })
+                        let message = agent_message(&crm, &e, &reference);
+                        crate::telemetry::panel_section(plugin_id, section.name(), "stale");
+                        Ok(SectionAnswer {
+                            data,
+                            cached: true,
+                            stale_since: Some(when),
+                            notice: Some(message.sentence()),
+                            notice_code: Some(message),
+                            cause: Some(e.to_string()),
+                        })
                     }
-                    None => Err(PanelError::Plugin(e)),
+                    None => {
+                        crate::telemetry::panel_section(plugin_id, section.name(), "failed");
+                        Err(PanelError::Plugin(e))
+                    }
                 }
             }
             Err(e) => Err(e),

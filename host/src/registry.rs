@@ -82,6 +82,10 @@ pub struct Installation {
     /// Handshake Mode: the CRM profile field holding the customer type.
     #[serde(default)]
     pub customer_type_field: Option<String>,
+    /// The CRM organisation's currency (ISO 4217, "USD"): amounts the CRM
+    /// reports without one are shown in it.
+    #[serde(default)]
+    pub default_currency: Option<String>,
     /// Limits above the defaults an admin approved; until then the plugin
     /// runs with the defaults whatever its manifest asks.
     #[serde(default)]
@@ -117,6 +121,8 @@ pub struct InstallationPatch {
     pub oauth: Option<BTreeMap<String, OAuthSetup>>,
     /// Empty clears it.
     pub customer_type_field: Option<String>,
+    /// An ISO 4217 code ("USD", "eur"); empty clears it.
+    pub default_currency: Option<String>,
     /// `true` grants the limits the manifest asks for above the defaults;
     /// `false` takes the grant back.
     pub approve_limits: Option<bool>,
@@ -158,6 +164,22 @@ pub enum RegistryError {
     Storage(#[from] sled::Error),
     #[error("the plugin files could not be written; the server log has the details")]
     Files(#[from] std::io::Error),
+}
+
+/// A currency setting as stored: three letters, upper case (ISO 4217);
+/// `None` for an empty one.
+fn currency_code(text: &str) -> Result<Option<String>, RegistryError> {
+    let code = text.trim().to_ascii_uppercase();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(RegistryError::Invalid(format!(
+            "the default currency must be a three-letter ISO 4217 code such as USD or EUR, not `{}`",
+            text.trim()
+        )));
+    }
+    Ok(Some(code))
 }
 
 fn consent_binding(secret: &str) -> String {
@@ -603,6 +625,9 @@ impl Registry {
         if let Some(field) = patch.customer_type_field {
             install.customer_type_field = Some(field.trim().to_string()).filter(|f| !f.is_empty());
         }
+        if let Some(code) = patch.default_currency {
+            install.default_currency = currency_code(&code)?;
+        }
         // Kept only if the plugin loads with them.
         let loaded = self.load(&install).map_err(RegistryError::Invalid)?;
         self.save(&install)?;
@@ -863,6 +888,14 @@ impl Registry {
         }
         self.save(&install)?;
         Ok(install.id)
+    }
+
+    /// The plugin an OAuth consent in progress is for, without finishing
+    /// or using it up: so the page that reports the outcome can link back
+    /// to that plugin. `None` for an unknown state.
+    pub fn consent_plugin(&self, state: &str) -> Option<String> {
+        let value = self.states.get(state.as_bytes()).ok()??;
+        serde_json::from_slice::<PendingConsent>(&value).ok().map(|p| p.plugin)
     }
 
     /// Shortens (or lengthens) the time an OAuth consent may take, from

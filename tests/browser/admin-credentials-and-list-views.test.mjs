@@ -167,6 +167,8 @@ describe('API-key credentials and CRM list views in the admin console', () => {
       await page.goto('/admin#sync=zoho-crm');
       await page.getByTestId('sync-page').waitFor();
       await card(module).waitFor();
+      // What the CRM said (or that it could not say) is shown.
+      await card(module).locator(`[data-testid=sync-list-view-checklist-${module}][aria-busy=false]`).waitFor({ state: 'attached' });
       const configure = card(module).getByTestId(`sync-configure-${module}`);
       if ((await configure.getAttribute('aria-expanded')) !== 'true') await configure.click();
     }
@@ -243,7 +245,7 @@ describe('API-key credentials and CRM list views in the admin console', () => {
       assert.deepEqual((await overview()).settings.modules.contacts.list_views, []);
     });
 
-    it("when the list views cannot be read (Zoho CRM disabled), the card falls back to the text field of ids with the server's sentence beside it", async () => {
+    it('when the list views cannot be read (Zoho CRM disabled), the card keeps the saved ones as ticked items of the checklist, by id, and no text field of ids', async () => {
       // Saved ids (one the CRM lists, one it does not), then the plugin disabled.
       const { settings } = await overview();
       settings.modules.contacts.list_views = [ALL.contacts, '4150868000000087501'];
@@ -252,25 +254,26 @@ describe('API-key credentials and CRM list views in the admin console', () => {
       try {
         const failed = await page.request.get(`${SYNC}/list-views/contacts`);
         assert.ok(failed.status() >= 400, `the endpoint fails while disabled (${failed.status()})`);
-        const { error: sentence } = await failed.json();
-        assert.ok(sentence && sentence.length > 0);
 
         await openSync('contacts');
-        const input = card('contacts').getByTestId('sync-list-views-contacts');
-        await input.waitFor();
-        assert.equal(await input.getAttribute('type'), 'text');
-        assert.equal(await input.inputValue(), `${ALL.contacts}, 4150868000000087501`);
-        assert.equal(await card('contacts').getByLabel('CRM list view ids (empty = all records)').getAttribute('data-testid'), 'sync-list-views-contacts');
-        const error = card('contacts').getByTestId('sync-list-views-error-contacts');
-        assert.ok((await error.textContent()).endsWith(sentence), await error.textContent());
-        assert.equal(await card('contacts').getByTestId('sync-list-view-checklist-contacts').count(), 0);
-        assert.equal(await card('contacts').locator('[data-testid^=sync-list-view-contacts-]').count(), 0);
+        // The page says why once (the plugin is disabled), and asks nothing of it.
+        assert.match(await page.getByTestId('sync-notice').first().textContent(), /Zoho CRM is disabled/);
+        const checklist = card('contacts').getByTestId('sync-list-view-checklist-contacts');
+        await checklist.waitFor();
+        for (const viewId of [ALL.contacts, '4150868000000087501']) {
+          const box = card('contacts').getByTestId(`sync-list-view-contacts-${viewId}`);
+          assert.equal(await box.isChecked(), true, `${viewId} stays ticked`);
+          assert.equal(await checklist.getByLabel(viewId, { exact: true }).getAttribute('data-testid'), `sync-list-view-contacts-${viewId}`);
+        }
+        assert.equal(await checklist.locator('input[type=checkbox]').count(), 2);
+        assert.equal(await card('contacts').getByTestId('sync-list-views-contacts').count(), 0, 'no text field of ids');
+        assert.match(await card('contacts').getByTestId('sync-list-views-note-contacts').textContent(), /^Named by id until Zoho CRM answers\.$/);
       } finally {
         await apiJson(page, 'PATCH', '/api/admin/plugins/zoho-crm', { enabled: true });
       }
-      // Enabled again: the checklist is back, with the saved ids ticked.
+      // Enabled again: the checklist is back, named, with the saved ids ticked.
       await openSync('contacts');
-      await card('contacts').getByTestId('sync-list-view-checklist-contacts').waitFor();
+      await card('contacts').getByTestId('sync-list-view-checklist-contacts').getByLabel('All', { exact: true }).waitFor();
       assert.equal(await card('contacts').getByTestId('sync-list-views-contacts').count(), 0);
       assert.equal(await card('contacts').getByTestId(`sync-list-view-contacts-${ALL.contacts}`).isChecked(), true);
       assert.equal(await card('contacts').getByTestId('sync-list-view-contacts-4150868000000087501').isChecked(), true);

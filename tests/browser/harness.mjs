@@ -102,7 +102,8 @@ async function waitForHttp(url, proc, timeoutMs) {
 
 /**
  * Starts the Zoho CRM emulator (seeded with the demo data) and a Deskpane host
- * in demo mode against it. Returns { baseUrl, emulatorUrl, dataDir, stop() }.
+ * in demo mode against it. Returns { baseUrl, emulatorUrl, dataDir, stop(),
+ * stopEmulator(), startEmulator() }.
  *
  * Options: `salesforce: true` adds the Salesforce emulator and plugin;
  * `cloudcx: true` (or `{scriptChatAfter: secs}`) adds the CloudCX emulator
@@ -125,10 +126,15 @@ export async function startDeskpane(options = {}) {
   };
   try {
     const emulatorPort = await freePort();
-    const emulator = startProcess('zoho-emulator', emulatorBin, ['--port', String(emulatorPort), '--seed', 'demo'], root);
-    started.push(emulator);
     const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-    await waitForHttp(`${emulatorUrl}/crm/v8/users?type=ActiveUsers`, emulator, 20000);
+    // A fresh demo CRM on the same port (again after stopEmulator()).
+    const runEmulator = async () => {
+      const proc = startProcess('zoho-emulator', emulatorBin, ['--port', String(emulatorPort), '--seed', 'demo'], root);
+      started.push(proc);
+      await waitForHttp(`${emulatorUrl}/crm/v8/users?type=ActiveUsers`, proc, 20000);
+      return proc;
+    };
+    let emulator = await runEmulator();
 
     // With `salesforce: true`, the Salesforce emulator and plugin join the demo.
     const demoArgs = [];
@@ -177,7 +183,11 @@ export async function startDeskpane(options = {}) {
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${baseUrl}/api/me`, host, 60000);
     const outputs = () => Object.fromEntries(started.map((p) => [p.name, p.output()]));
-    return { baseUrl, emulatorUrl, salesforceUrl, cloudcxUrl, sampleCrmUrl, dataDir, root, stop, logs: () => ({ deskpane: host.output(), emulator: emulator.output(), ...outputs() }) };
+    // The CRM down and back (failure-state tests): the emulator stops, and
+    // starts again with its demo data on the same address.
+    const stopEmulator = () => stopProcess(emulator);
+    const startEmulator = async () => { emulator = await runEmulator(); };
+    return { baseUrl, emulatorUrl, salesforceUrl, cloudcxUrl, sampleCrmUrl, dataDir, root, stop, stopEmulator, startEmulator, logs: () => ({ deskpane: host.output(), emulator: emulator.output(), ...outputs() }) };
   } catch (e) {
     await stop();
     throw e;

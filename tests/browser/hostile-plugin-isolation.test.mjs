@@ -70,10 +70,12 @@ test("agents see the hostile panel's error while the Zoho panel and the ticket s
 
   const hostile = agent.getByTestId('panel-hostile');
   await hostile.waitFor();
-  await hostile.locator('.panel-error').first().waitFor({ timeout: 30000 });
+  await hostile.getByTestId('panel-alert').waitFor({ timeout: 30000 });
   const sections = (await (await agent.request.get(`/api/tickets/${ticket.id}/panels`)).json()).panels.find((p) => p.plugin === 'hostile').sections;
-  for (const s of sections) await hostile.getByTestId(`section-${s}`).locator('.panel-error').waitFor({ timeout: 30000 });
+  for (const s of sections) await hostile.getByTestId(`section-${s}`).getByTestId('section-unavailable').waitFor({ timeout: 30000 });
   assert.equal(await hostile.locator('.loading').count(), 0);
+  // One message for the panel, not one per section.
+  assert.equal(await hostile.getByRole('alert').count(), 1);
 
   // The error shown is the server's sentence for agents: what happened
   // and a reference to the log (each failure has its own), no internals.
@@ -82,7 +84,7 @@ test("agents see the hostile panel's error while the Zoho panel and the ticket s
   const { error } = await answer.json();
   const withoutReference = (/** @type {string} */ text) => text.replace(/ \(reference [0-9a-f]+\)$/, '');
   assert.match(error, /\(reference [0-9a-f]+\)$/);
-  const shown = (await hostile.getByTestId('section-profile').locator('.panel-error').textContent()).replace(/^!/, '');
+  const shown = await hostile.getByTestId('panel-alert-text').textContent();
   assert.equal(withoutReference(shown), withoutReference(error));
   assert.doesNotMatch(shown, /https?:|trap|wasm/i, 'no internals on the agent\'s screen');
 
@@ -91,6 +93,7 @@ test("agents see the hostile panel's error while the Zoho panel and the ticket s
   await zoho.getByTestId('profile-name').waitFor();
   assert.equal(await zoho.getByTestId('profile-name').textContent(), ticket.requester);
   assert.equal(await zoho.locator('.panel-error').count(), 0);
+  assert.equal(await zoho.getByTestId('panel-alert').isVisible(), false);
   await zoho.getByTestId('note').first().waitFor();
   assert.equal(await agent.getByTestId('ticket-title').textContent(), ticket.subject);
   await agent.getByTestId('requester-card').waitFor();
@@ -109,7 +112,7 @@ test('the Zoho panel renders before the hostile plugin gives up', async () => {
   await agent.goto(`/#/tickets/${ticket.id}`);
   await agent.getByTestId('panel-zoho-crm').getByTestId('profile-name').waitFor();
   await agent.getByTestId('ticket-title').waitFor();
-  // Each section shows its own state: either still loading, or the error.
+  // Each section shows its own state: either still loading, or not available (the panel's message says why).
   const states = await agent.getByTestId('panel-hostile').locator('.section-body > *').evaluateAll((els) => els.map((e) => e.className));
-  assert.ok(states.every((c) => /loading|panel-error/.test(c)), states.join(','));
+  assert.ok(states.every((c) => /loading|section-unavailable/.test(c)), states.join(','));
 });

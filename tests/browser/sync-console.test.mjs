@@ -41,12 +41,19 @@ describe('the Sync section of the admin console', () => {
     }
   }
 
+  /** Waits until a module's card shows what the CRM said: its fields (the mapping table) and its list views. */
+  async function catalogShown(module) {
+    await card(module).getByTestId(`sync-mapping-${module}`).waitFor({ state: 'attached' });
+    await card(module).locator(`[data-testid=sync-list-view-checklist-${module}][aria-busy=false]`).waitFor({ state: 'attached' });
+  }
+
   /** A fresh load of the page (forms as saved). */
   async function openSync() {
     await page.goto('about:blank');
     await page.goto('/admin#sync=zoho-crm');
     await page.getByTestId('sync-page').waitFor();
     for (const m of MODULES) await card(m).waitFor();
+    for (const m of MODULES) await catalogShown(m);
   }
 
   it('is reached from the sidebar and offers, per module, the sync type, pre-mapped fields, list views, secondary email (contacts), departments (products) and delete preferences', async () => {
@@ -61,6 +68,7 @@ describe('the Sync section of the admin console', () => {
       assert.equal(await page.getByTestId(`sync-enabled-${m}`).isChecked(), false, `${m} starts disabled`);
       // Disabled modules are folded; Configure opens them.
       await card(m).getByTestId(`sync-configure-${m}`).click();
+      await catalogShown(m);
       const direction = page.getByTestId(`sync-direction-${m}`);
       await direction.waitFor();
       assert.equal(await direction.inputValue(), 'two-way', 'two-way sync is the default');

@@ -6,7 +6,8 @@ import { api } from '../lib/api.js';
 import { byId, clear, errorBox } from '../lib/dom.js';
 import { App } from '../lib/shell.js';
 
-export const app = new App({ root: byId('app'), signInSubtitle: 'The admin console is for Administrators.', errorTestid: 'admin-error' });
+// English only until the console's texts are in the message catalogs.
+export const app = new App({ root: byId('app'), signInSubtitle: 'shell.adminSubtitle', errorTestid: 'admin-error', englishOnly: true });
 
 /** The testid of the console's error boxes. */
 export const ADMIN_ERROR = 'admin-error';

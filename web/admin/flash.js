@@ -24,3 +24,20 @@ export function takeFlash(key) {
   flash = null;
   return true;
 }
+
+/**
+ * Whether the browser just came back from connecting plugin `id` through
+ * OAuth: the server's result page leaves a short-lived cookie naming the
+ * plugin (deskpane_connected, Path=/admin). It confirms it once: the
+ * cookie is cleared here.
+ * @param {string} id
+ * @returns {boolean}
+ */
+export function takeConnected(id) {
+  const entry = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith('deskpane_connected='));
+  if (!entry) return false;
+  const value = decodeURIComponent(entry.slice('deskpane_connected='.length));
+  if (value !== id) return false;
+  document.cookie = 'deskpane_connected=; Path=/admin; Max-Age=0; SameSite=Lax';
+  return true;
+}

@@ -7,14 +7,15 @@
  */
 import { api } from '../lib/api.js';
 import { append, clear, el } from '../lib/dom.js';
-import { HOW_LABELS, channelLabel, recordKind, visitorName } from '../lib/recording.js';
+import { t } from '../lib/i18n.js';
+import { channelLabel, howLabel, recordKind, visitorName } from '../lib/recording.js';
 
-/** @type {[string, string][]} what an agent can create: the request's kind, the button */
+/** @type {[string, string][]} what an agent can create: the request's kind, the button's catalog key */
 const ACTIONS = [
-  ['create-lead', 'Create Lead'],
-  ['create-contact', 'Create Contact'],
-  ['create-case', 'Create Case'],
-  ['create-task', 'Create Task'],
+  ['create-lead', 'conversation.createLead'],
+  ['create-contact', 'conversation.createContact'],
+  ['create-case', 'conversation.createCase'],
+  ['create-task', 'conversation.createTask'],
 ];
 
 /**
@@ -41,14 +42,14 @@ export async function loadTicketRecording(ticketId) {
  */
 function recordRow(label, linked, testid) {
   if (!linked) {
-    return el('div', { class: 'kv' }, el('dt', {}, label), el('dd', { class: 'muted', testid, dataset: { empty: 'true' } }, 'Not recorded'));
+    return el('div', { class: 'kv' }, el('dt', {}, label), el('dd', { class: 'muted', testid, dataset: { empty: 'true' } }, t('conversation.notRecorded')));
   }
   const r = linked.record;
   return el('div', { class: 'kv' },
     el('dt', {}, recordKind(r.module)),
     el('dd', { testid, dataset: { module: r.module, id: r.id, how: linked.how } },
-      el('div', {}, r.name || '(no name)'),
-      el('div', { class: 'muted small' }, (HOW_LABELS[linked.how] || linked.how) + ' \u00b7 ', el('code', { testid: testid + '-id' }, r.id))));
+      el('div', {}, r.name || t('common.noName')),
+      el('div', { class: 'muted small' }, howLabel(linked.how) + ' \u00b7 ', el('code', { testid: testid + '-id' }, r.id))));
 }
 
 /**
@@ -59,26 +60,27 @@ function recordRow(label, linked, testid) {
  */
 function summary(rec, nameOf) {
   const e = rec.entry;
-  const where = e.crm ? nameOf(e.crm) : 'the CRM';
   return [
     el('dl', { class: 'kv-list' },
-      el('div', { class: 'kv' }, el('dt', {}, 'Visitor'), el('dd', { testid: 'conversation-visitor' }, visitorName(e))),
-      recordRow('Lead / contact', e.person, 'conversation-person'),
-      recordRow('Task / case', e.activity, 'conversation-activity'),
+      el('div', { class: 'kv' }, el('dt', {}, t('recording.visitor')), el('dd', { testid: 'conversation-visitor' }, visitorName(e))),
+      recordRow(t('conversation.person'), e.person, 'conversation-person'),
+      recordRow(t('conversation.activity'), e.activity, 'conversation-activity'),
       e.files && e.files.length
-        ? el('div', { class: 'kv' }, el('dt', {}, 'Files'),
+        ? el('div', { class: 'kv' }, el('dt', {}, t('conversation.files')),
           el('dd', { testid: 'conversation-files' }, ...e.files.map((f) => el('div', { dataset: { attached: String(!!f.crm_id) } },
-            f.name, el('span', { class: 'muted small' }, f.crm_id ? ' · attached' : ' · ' + (f.skipped || 'not attached yet'))))))
+            f.name, el('span', { class: 'muted small' }, ' · ' + (f.crm_id ? t('conversation.attached') : f.skipped || t('conversation.notAttachedYet')))))))
         : null),
     e.failure
       ? el('div', { class: 'panel-error', role: 'alert', testid: 'conversation-failure' },
         el('span', { class: 'panel-error-icon', 'aria-hidden': 'true' }, '!'),
-        el('span', {}, 'Recording in ' + where + ' failed: ' + e.failure))
+        el('span', {}, e.crm
+          ? t('conversation.failedIn', { crm: nameOf(e.crm), reason: e.failure })
+          : t('conversation.failed', { reason: e.failure })))
       : null,
     !e.person && !e.activity && !e.failure
       ? el('p', { class: 'muted small', testid: 'conversation-nothing' }, rec.manual
-        ? 'Nothing is recorded in the CRM yet: create what this conversation should be below.'
-        : 'Nothing is recorded in the CRM yet.')
+        ? t('conversation.nothingManual')
+        : t('conversation.nothing'))
       : null,
   ];
 }
@@ -96,17 +98,20 @@ export function conversationCard(ticketId, rec, nameOf, onCreated) {
   const sub = el('span', { class: 'muted small conversation-sub' }, nameOf(rec.plugin) + ' \u00b7 ' + channelLabel(rec.entry));
   const card = el('section', { class: 'card conversation-card', testid: 'conversation-card', 'aria-labelledby': 'conversation-title', dataset: { manual: String(rec.manual) } },
     el('div', { class: 'card-head' },
-      el('h3', { class: 'card-title', id: 'conversation-title' }, 'Conversation'),
+      el('h2', { class: 'card-title', id: 'conversation-title' }, t('recording.conversation')),
       sub),
     body);
   // Manual mode: the only way to record. Automatic mode records by itself,
   // and an agent may still add a record by hand (a case for a sales chat).
   /** @param {Api.TicketRecording} r */
-  const recordIn = (r) => (r.manual ? 'Record this conversation in ' : 'Also record by hand in ') + (r.entry.crm ? nameOf(r.entry.crm) : 'the CRM');
+  const recordIn = (r) => {
+    if (r.entry.crm) return t(r.manual ? 'conversation.recordIn' : 'conversation.alsoRecordIn', { crm: nameOf(r.entry.crm) });
+    return t(r.manual ? 'conversation.recordInCrm' : 'conversation.alsoRecordInCrm');
+  };
   const actionsLabel = el('p', { class: 'small conversation-actions-label', id: 'conversation-actions-label' }, recordIn(rec));
   const status = el('p', { class: 'conversation-status', role: 'status', 'aria-live': 'polite', testid: 'conversation-created' });
   const error = el('p', { class: 'form-error', role: 'alert', hidden: true, testid: 'conversation-error' });
-  const buttons = ACTIONS.map(([kind, label]) => el('button', { type: 'button', class: 'btn btn-small', testid: kind, dataset: { kind } }, label));
+  const buttons = ACTIONS.map(([kind, label]) => el('button', { type: 'button', class: 'btn btn-small', testid: kind, dataset: { kind } }, t(label)));
   const group = el('div', { class: 'conversation-actions', role: 'group', 'aria-labelledby': 'conversation-actions-label' }, buttons);
   for (const b of buttons) {
     b.addEventListener('click', async () => {
@@ -115,12 +120,14 @@ export function conversationCard(ticketId, rec, nameOf, onCreated) {
       status.textContent = '';
       for (const x of buttons) x.disabled = true;
       group.setAttribute('aria-busy', 'true');
-      b.textContent = 'Creating\u2026';
+      b.textContent = t('common.creating');
       try {
         /** @type {{record: Api.RecordRef}} */
         const answer = await api('POST', '/api/tickets/' + encodeURIComponent(ticketId) + '/record', { kind: b.dataset.kind });
         const r = answer.record;
-        status.textContent = 'Created ' + recordKind(r.module) + ' ' + r.id + (r.name ? ' (' + r.name + ')' : '') + '.';
+        status.textContent = r.name
+          ? t('conversation.createdNamed', { kind: recordKind(r.module), id: r.id, name: r.name })
+          : t('conversation.created', { kind: recordKind(r.module), id: r.id });
         const fresh = await loadTicketRecording(ticketId).catch(() => null);
         if (fresh) {
           append(clear(body), summary(fresh, nameOf));
@@ -128,7 +135,7 @@ export function conversationCard(ticketId, rec, nameOf, onCreated) {
         }
         onCreated();
       } catch (e) {
-        error.textContent = e.status === 409 || e.status === 502 ? e.message : 'Could not create it: ' + e.message;
+        error.textContent = e.status === 409 || e.status === 502 ? e.message : t('conversation.createFailed', { reason: e.message });
         error.hidden = false;
       } finally {
         b.textContent = label;

@@ -6,10 +6,12 @@
 import { api } from '../lib/api.js';
 import { append, clear, el, loading } from '../lib/dom.js';
 import { formatDateTime, initials } from '../lib/format.js';
+import { formatList, t } from '../lib/i18n.js';
 import { agentPage, app } from './app.js';
 import { customerTypeBadge, priorityBadge, statusBadge } from './badges.js';
 
-const COLUMNS = ['Subject', 'Requester', 'Status', 'Priority', 'Customer type', 'Created'];
+/** The columns' catalog keys. */
+const COLUMNS = ['tickets.subject', 'agent.requester', 'tickets.status', 'tickets.priority', 'tickets.customerType', 'ticket.created'];
 
 /**
  * A table row of one cell across every column.
@@ -40,10 +42,10 @@ function go(order, type) {
  */
 function toolbarSelects(order) {
   const orderSelect = el('select', { id: 'order-select', testid: 'order-select' },
-    el('option', { value: 'newest', selected: order === 'newest' }, 'Newest'),
-    el('option', { value: 'customer-type', selected: order === 'customer-type' }, 'Customer type'));
+    el('option', { value: 'newest', selected: order === 'newest' }, t('tickets.newest')),
+    el('option', { value: 'customer-type', selected: order === 'customer-type' }, t('tickets.customerType')));
   const typeSelect = el('select', { id: 'customer-type-filter', testid: 'customer-type-filter' },
-    el('option', { value: '' }, 'All customer types'));
+    el('option', { value: '' }, t('tickets.allCustomerTypes')));
   orderSelect.addEventListener('change', () => go(orderSelect.value, typeSelect.value));
   typeSelect.addEventListener('change', () => go(orderSelect.value, typeSelect.value));
   return { orderSelect, typeSelect };
@@ -55,28 +57,28 @@ function toolbarSelects(order) {
  */
 function ticketTable(body) {
   return el('table', { class: 'table tickets-table', testid: 'ticket-table' },
-    el('thead', {}, el('tr', {}, COLUMNS.map((c) => el('th', { scope: 'col' }, c)))),
+    el('thead', {}, el('tr', {}, COLUMNS.map((c) => el('th', { scope: 'col' }, t(c))))),
     body);
 }
 
 /**
  * One ticket of the list; a click anywhere on it opens the ticket.
- * @param {Api.TicketSummary} t
+ * @param {Api.TicketSummary} ticket
  * @returns {HTMLTableRowElement}
  */
-function ticketRow(t) {
-  const href = '#/tickets/' + encodeURIComponent(t.id);
-  const row = el('tr', { class: 'ticket-row', testid: 'ticket-row', dataset: { id: t.id } },
-    el('td', { class: 'cell-subject' }, el('a', { href, testid: 'ticket-subject' }, t.subject || '(no subject)')),
+function ticketRow(ticket) {
+  const href = '#/tickets/' + encodeURIComponent(ticket.id);
+  const row = el('tr', { class: 'ticket-row', testid: 'ticket-row', dataset: { id: ticket.id } },
+    el('td', { class: 'cell-subject' }, el('a', { href, testid: 'ticket-subject' }, ticket.subject || t('common.noSubject'))),
     el('td', {}, el('div', { class: 'cell-requester' },
-      el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(t.requester || t.email)),
+      el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(ticket.requester || ticket.email)),
       el('span', { class: 'requester' },
-        el('span', { testid: 'ticket-requester' }, t.requester || t.email || '—'),
-        t.requester && t.email ? el('span', { class: 'muted small' }, t.email) : null))),
-    el('td', {}, statusBadge(t.status, 'ticket-status')),
-    el('td', {}, priorityBadge(t.priority, 'ticket-priority')),
-    el('td', {}, customerTypeBadge(t.customer_type)),
-    el('td', { class: 'muted nowrap', testid: 'ticket-created' }, formatDateTime(t.created_at)));
+        el('span', { testid: 'ticket-requester' }, ticket.requester || ticket.email || '—'),
+        ticket.requester && ticket.email ? el('span', { class: 'muted small' }, ticket.email) : null))),
+    el('td', {}, statusBadge(ticket.status, 'ticket-status')),
+    el('td', {}, priorityBadge(ticket.priority, 'ticket-priority')),
+    el('td', {}, customerTypeBadge(ticket.customer_type)),
+    el('td', { class: 'muted nowrap', testid: 'ticket-created' }, formatDateTime(ticket.created_at)));
   row.addEventListener('click', (event) => {
     if (/** @type {Element} */ (event.target).closest('a')) return;
     location.hash = href;
@@ -91,7 +93,7 @@ function ticketRow(t) {
  * @param {string} type the chosen type
  */
 function fillTypes(typeSelect, types, type) {
-  for (const t of types) typeSelect.appendChild(el('option', { value: t, selected: t === type }, t));
+  for (const each of types) typeSelect.appendChild(el('option', { value: each, selected: each === type }, each));
   if (type && !types.includes(type)) typeSelect.appendChild(el('option', { value: type, selected: true }, type));
 }
 
@@ -112,10 +114,10 @@ export async function ticketListPage(seq, params) {
 
   append(main,
     el('div', { class: 'page-head' },
-      el('div', {}, el('h1', {}, 'Tickets'), count),
+      el('div', {}, el('h1', {}, t('shell.tickets')), count),
       el('div', { class: 'toolbar' },
-        el('label', { class: 'field-inline', for: 'order-select' }, el('span', {}, 'Order by'), orderSelect),
-        el('label', { class: 'field-inline', for: 'customer-type-filter' }, el('span', {}, 'Customer type'), typeSelect))),
+        el('label', { class: 'field-inline', for: 'order-select' }, el('span', {}, t('tickets.orderBy')), orderSelect),
+        el('label', { class: 'field-inline', for: 'customer-type-filter' }, el('span', {}, t('tickets.customerType')), typeSelect))),
     hint,
     banner,
     el('div', { class: 'card table-card' }, ticketTable(body)));
@@ -134,22 +136,21 @@ export async function ticketListPage(seq, params) {
   if (!app.live(seq)) return;
   fillTypes(typeSelect, answer.customer_types || [], type);
   if (!(answer.customer_type_sources || []).length) {
-    hint.textContent = 'Customer types come from a CRM. Connect a CRM plugin and set its customer-type field to order and filter tickets by them (Handshake Mode).';
+    hint.textContent = t('tickets.handshakeHint');
     hint.hidden = false;
   }
   const unavailable = answer.customer_types_unavailable || [];
   if (unavailable.length) {
-    banner.textContent = 'Customer types from ' + unavailable.join(' and ') + ' are unavailable right now: the CRM is not answering. '
-      + 'Tickets whose type is unknown may belong to any type' + (type ? ', so this filtered list may be incomplete.' : '.');
+    banner.textContent = t(type ? 'tickets.typesUnavailableFiltered' : 'tickets.typesUnavailable', { crms: formatList(unavailable) });
     banner.hidden = false;
   }
 
   /** @type {Api.TicketSummary[]} */
   const tickets = answer.tickets || [];
-  count.textContent = tickets.length === 1 ? '1 ticket' : tickets.length + ' tickets';
+  count.textContent = t('tickets.count', { count: tickets.length });
   clear(body);
   if (!tickets.length) {
-    body.appendChild(wideRow(el('p', { class: 'empty', testid: 'no-tickets' }, type ? 'No tickets from ' + type + ' customers.' : 'No tickets yet.')));
+    body.appendChild(wideRow(el('p', { class: 'empty', testid: 'no-tickets' }, type ? t('tickets.noneOfType', { type }) : t('tickets.none'))));
   }
-  for (const t of tickets) body.appendChild(ticketRow(t));
+  for (const ticket of tickets) body.appendChild(ticketRow(ticket));
 }

@@ -6,8 +6,9 @@
 import { api } from '../lib/api.js';
 import { append, clear, el, loading } from '../lib/dom.js';
 import { formatDateTime } from '../lib/format.js';
+import { t } from '../lib/i18n.js';
 import { renderPanels } from '../panel/panels.js';
-import { agentPage, app } from './app.js';
+import { agentPage, app, panelsLink } from './app.js';
 import { priorityBadge, statusBadge } from './badges.js';
 import { conversationCard, loadTicketRecording } from './conversation-card.js';
 import { loadRequester, requesterCard } from './requester-card.js';
@@ -20,22 +21,22 @@ import { loadRequester, requesterCard } from './requester-card.js';
 function ticketCard(ticket) {
   const f = ticket.fields || {};
   const meta = [
-    ['Department', f.department],
-    ['Channel', f.channel],
-    ['Created', formatDateTime(ticket.created_at)],
-    ['Updated', formatDateTime(ticket.updated_at)],
+    [t('ticket.department'), f.department],
+    [t('ticket.channel'), f.channel],
+    [t('ticket.created'), formatDateTime(ticket.created_at)],
+    [t('ticket.updated'), formatDateTime(ticket.updated_at)],
   ].filter(([, v]) => v);
   return el('div', { class: 'card ticket-card' },
-    el('div', { class: 'ticket-id muted' }, 'Ticket #' + ticket.id),
-    el('h1', { class: 'ticket-title', testid: 'ticket-title' }, f.subject || '(no subject)'),
+    el('div', { class: 'ticket-id muted' }, t('ticket.number', { id: ticket.id })),
+    el('h1', { class: 'ticket-title', testid: 'ticket-title', tabindex: '-1' }, f.subject || t('common.noSubject')),
     el('div', { class: 'ticket-badges' },
       statusBadge(f.status, 'ticket-status'),
       priorityBadge(f.priority, 'ticket-priority')),
     el('dl', { class: 'ticket-meta' }, meta.map(([k, v]) => el('div', { class: 'kv' }, el('dt', {}, k), el('dd', {}, v)))),
-    el('h3', { class: 'card-title' }, 'Description'),
+    el('h2', { class: 'card-title' }, t('field.description')),
     f.description
       ? el('div', { class: 'ticket-description', testid: 'ticket-description' }, f.description)
-      : el('p', { class: 'muted', testid: 'ticket-description' }, 'No description.'));
+      : el('p', { class: 'muted', testid: 'ticket-description' }, t('ticket.noDescription')));
 }
 
 /**
@@ -46,9 +47,9 @@ function ticketCard(ticket) {
 export async function ticketPage(seq, id) {
   const main = agentPage();
   const left = el('div', { class: 'ticket-main', testid: 'ticket' }, loading());
-  const right = el('aside', { class: 'ticket-panels', testid: 'panels', 'aria-label': 'CRM panels' });
+  const right = el('aside', { class: 'ticket-panels', testid: 'panels', 'aria-label': t('agent.panels') });
   append(main,
-    el('nav', { class: 'crumbs' }, el('a', { href: '#/tickets', testid: 'back-to-list' }, '← All tickets')),
+    el('nav', { class: 'crumbs' }, el('a', { href: '#/tickets', testid: 'back-to-list' }, t('agent.allTickets')), panelsLink(right)),
     el('div', { class: 'ticket-layout' }, left, right));
 
   // The ticket and the panels load side by side; neither waits for the other.
@@ -67,10 +68,13 @@ export async function ticketPage(seq, id) {
   }
   if (!app.live(seq)) return;
   const f = ticket.fields || {};
-  document.title = (f.subject || 'Ticket') + ' · Deskpane';
+  document.title = (f.subject || t('ticket.ticket')) + ' · Deskpane';
   const requester = el('div', { class: 'requester-slot' });
   const conversation = el('div', { class: 'conversation-slot' });
   append(clear(left), ticketCard(ticket), requester, conversation);
+  // Opening a ticket moves keyboard focus to its heading.
+  const heading = left.querySelector('h1');
+  if (heading) heading.focus();
   showConversation(seq, id, conversation, right, recording, panels);
 
   const { contact, account } = await loadRequester(f);

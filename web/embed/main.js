@@ -1,10 +1,13 @@
 // @ts-check
-/* The embed page (/embed/panel?ticket=ID&plugin=ID[#token=…]): one
- * plugin's panel for a ticket, for another help desk to show in an iframe.
- * Signs in with the session cookie, or with the API token in the fragment.
+/* The embed page (/embed/panel?ticket=ID&plugin=ID[&lang=pt-BR][#token=…]):
+ * one plugin's panel for a ticket, for another help desk to show in an
+ * iframe. Signs in with the session cookie, or with the API token in the
+ * fragment. Its language is the agent's, else `lang` (the embedding help
+ * desk's), else the browser's.
  */
 import { api, setToken } from '../lib/api.js';
 import { clear, el, loading } from '../lib/dom.js';
+import { setLanguage, t } from '../lib/i18n.js';
 import { panelsBase, renderPanel } from '../panel/panel.js';
 
 /**
@@ -23,8 +26,8 @@ function embedError(...children) {
  */
 function listError(e) {
   if (e.status !== 401) return embedError(e.message);
-  return embedError('Sign in to Deskpane in this browser, or give an API token as #token=… in this page\u2019s address.',
-    el('div', {}, el('a', { href: '/', target: '_blank', rel: 'noopener' }, 'Open Deskpane')));
+  return embedError(t('embed.signIn'),
+    el('div', {}, el('a', { href: '/', target: '_blank', rel: 'noopener' }, t('embed.open'))));
 }
 
 /**
@@ -37,8 +40,10 @@ export async function bootEmbed(root) {
   const plugin = params.get('plugin');
   const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
   if (fragment.get('token')) setToken(fragment.get('token'));
+  const agentLanguage = await api('GET', '/api/me').then((answer) => answer && answer.agent && answer.agent.language, () => null);
+  await setLanguage(agentLanguage || params.get('lang'));
   if (!ticket || !plugin) {
-    clear(root).appendChild(el('div', { class: 'panel-error', role: 'alert' }, 'This page needs ?ticket=ID&plugin=ID in its address.'));
+    clear(root).appendChild(el('div', { class: 'panel-error', role: 'alert' }, t('embed.needsAddress')));
     return;
   }
   clear(root).appendChild(loading());
@@ -52,7 +57,7 @@ export async function bootEmbed(root) {
   /** @type {Api.PanelInfo | undefined} */
   const info = ((answer && answer.panels) || []).find((/** @type {Api.PanelInfo} */ p) => p.plugin === plugin);
   if (!info) {
-    clear(root).appendChild(embedError('The plugin \u201c' + plugin + '\u201d has no panel for you here: it is not installed, not enabled, or hidden for your profile.'));
+    clear(root).appendChild(embedError(t('embed.noPanel', { plugin })));
     return;
   }
   clear(root).appendChild(renderPanel(panelsBase('tickets', ticket), info));

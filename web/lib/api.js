@@ -3,6 +3,7 @@
  * cookie (or a Bearer token on the embed page) and turns refusals into
  * ApiError with the server's sentence.
  */
+import { serverText, t } from './i18n.js';
 
 /** A refused or failed API call: the HTTP status (0 = unreachable) and the server's sentence. */
 export class ApiError extends Error {
@@ -37,11 +38,11 @@ export function setToken(token) { bearerToken = token || null; }
  */
 function statusSentence(status) {
   switch (status) {
-    case 401: return 'You are not signed in. Sign in and try again.';
-    case 403: return 'Your profile is not allowed to do this.';
-    case 404: return 'Not found.';
-    case 502: return 'The plugin or the CRM failed. Try again later.';
-    default: return 'The server answered ' + status + '. Try again.';
+    case 401: return t('api.notSignedIn');
+    case 403: return t('api.forbidden');
+    case 404: return t('api.notFound');
+    case 502: return t('api.badGateway');
+    default: return t('api.status', { status: String(status) });
   }
 }
 
@@ -68,7 +69,7 @@ export async function api(method, path, body, options) {
     response = await fetch(path, init);
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
-    throw new ApiError(0, 'Could not reach the Deskpane server. Check your connection and try again.');
+    throw new ApiError(0, t('api.unreachable'));
   }
   if (response.status === 204) return null;
   const text = await response.text();
@@ -77,7 +78,8 @@ export async function api(method, path, body, options) {
     try { data = JSON.parse(text); } catch (e) { data = null; }
   }
   if (!response.ok) {
-    const message = data && typeof data.error === 'string' && data.error ? data.error : statusSentence(response.status);
+    // A sentence with a code is shown in the agent's language.
+    const message = data && typeof data.error === 'string' && data.error ? serverText(data, data.error) : statusSentence(response.status);
     throw new ApiError(response.status, message, data);
   }
   return data;

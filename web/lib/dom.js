@@ -3,6 +3,7 @@
  * pages are built with createElement and textContent only, never with
  * innerHTML (the CSP forbids inline scripts and styles as well).
  */
+import { t } from './i18n.js';
 
 /**
  * What `el()` and `append()` take as children: nodes, text (numbers and
@@ -81,7 +82,7 @@ export function clear(node) {
  * @returns {HTMLDivElement}
  */
 export function loading(attrs) {
-  return el('div', { class: 'loading', ...attrs }, el('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading…');
+  return el('div', { class: 'loading', ...attrs }, el('span', { class: 'spinner', 'aria-hidden': 'true' }), t('common.loading'));
 }
 
 /**

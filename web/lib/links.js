@@ -3,6 +3,7 @@
  * (and, where allowed, same-site paths) are ever followed.
  */
 import { el } from './dom.js';
+import { t } from './i18n.js';
 
 /**
  * An href that is safe to follow: http(s) only (and same-site paths when allowed).
@@ -23,10 +24,12 @@ export function safeHref(href, allowRelative) {
  * @param {unknown} href
  * @param {string} [label]
  * @param {string} [testid]
+ * @param {string} [name] the accessible name, when the label alone does not
+ *   say which record the link opens (it should begin with the label)
  * @returns {HTMLAnchorElement | null}
  */
-export function externalLink(href, label, testid) {
+export function externalLink(href, label, testid, name) {
   const safe = safeHref(href);
   if (!safe) return null;
-  return el('a', { class: 'crm-link', href: safe, target: '_blank', rel: 'noopener', testid: testid || 'crm-link' }, label || 'View in CRM');
+  return el('a', { class: 'crm-link', href: safe, target: '_blank', rel: 'noopener', testid: testid || 'crm-link', 'aria-label': name }, label || t('common.viewInCrm'));
 }

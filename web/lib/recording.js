@@ -3,9 +3,13 @@
  * say about a contact-centre conversation and the CRM records it produced
  * (seed 004): "Lead", "created", "Web Chat", the conversation's fields.
  */
+import { t } from './i18n.js';
 
-/** @type {Record<string, string>} the contract's module -> one record of it */
-const SINGULAR = { Leads: 'Lead', Contacts: 'Contact', Accounts: 'Account', Cases: 'Case', Tasks: 'Task', Calls: 'Call', Events: 'Event', Notes: 'Note', Potentials: 'Potential' };
+/** @type {Record<string, string>} the contract's module -> the catalog key of one record of it */
+const SINGULAR = {
+  Leads: 'record.lead', Contacts: 'record.contact', Accounts: 'record.account', Cases: 'record.case', Tasks: 'record.task',
+  Calls: 'record.call', Events: 'record.event', Notes: 'record.note', Potentials: 'record.potential',
+};
 
 /**
  * "Leads" -> "Lead", "Cases" -> "Case"; another module without its plural s.
@@ -14,11 +18,20 @@ const SINGULAR = { Leads: 'Lead', Contacts: 'Contact', Accounts: 'Account', Case
  */
 export function recordKind(module) {
   const m = String(module || '');
-  return SINGULAR[m] || m.replace(/s$/, '') || 'Record';
+  return SINGULAR[m] ? t(SINGULAR[m]) : m.replace(/s$/, '') || t('record.record');
 }
 
-/** @type {Record<string, string>} how a record came to be linked */
-export const HOW_LABELS = { created: 'Created', found: 'Found', updated: 'Updated' };
+/** @type {Record<string, string>} how a record came to be linked -> its catalog key */
+const HOW_KEYS = { created: 'recording.created', found: 'recording.found', updated: 'recording.updated' };
+
+/**
+ * How a record came to be linked, in words: "Created", "Found", "Updated".
+ * @param {string} how
+ * @returns {string}
+ */
+export function howLabel(how) {
+  return HOW_KEYS[how] ? t(HOW_KEYS[how]) : how;
+}
 
 /**
  * A conversation field as text ("" when it has none): the contract writes
@@ -44,9 +57,9 @@ export function conversationField(entry, name) {
  */
 export function channelLabel(entry) {
   const channel = conversationField(entry, 'channel');
-  if (channel === 'inbox') return 'Inbox';
-  if (channel === 'web_chat') return conversationField(entry, 'offline') === 'true' ? 'Web Chat (offline message)' : 'Web Chat';
-  return channel || 'Conversation';
+  if (channel === 'inbox') return t('recording.inbox');
+  if (channel === 'web_chat') return conversationField(entry, 'offline') === 'true' ? t('recording.webChatOffline') : t('recording.webChat');
+  return channel || t('recording.conversation');
 }
 
 /**
@@ -55,5 +68,5 @@ export function channelLabel(entry) {
  * @returns {string}
  */
 export function visitorName(entry) {
-  return conversationField(entry, 'visitor.name') || conversationField(entry, 'visitor.email') || 'Visitor';
+  return conversationField(entry, 'visitor.name') || conversationField(entry, 'visitor.email') || t('recording.visitor');
 }

@@ -6,6 +6,7 @@
 import { api } from './api.js';
 import { append, clear, el, errorBox } from './dom.js';
 import { initials } from './format.js';
+import { setLanguage, t } from './i18n.js';
 import { Router } from './router.js';
 
 /** @returns {HTMLSpanElement[]} the "D" mark and "Deskpane" */
@@ -16,7 +17,7 @@ function brand() {
 /**
  * Renders the sign-in form into `root`; resolves with the agent once signed in.
  * @param {HTMLElement} root
- * @param {string} [subtitle]
+ * @param {string} [subtitle] the catalog key of the line under "Sign in"
  * @returns {Promise<Api.Agent>}
  */
 export function signInForm(root, subtitle) {
@@ -24,13 +25,13 @@ export function signInForm(root, subtitle) {
     const error = el('p', { class: 'form-error', role: 'alert', testid: 'login-error', hidden: true });
     const email = el('input', { id: 'login-email', type: 'email', name: 'email', autocomplete: 'username', required: true, testid: 'login-email' });
     const password = el('input', { id: 'login-password', type: 'password', name: 'password', autocomplete: 'current-password', required: true, testid: 'login-password' });
-    const submit = el('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-submit' }, 'Sign in');
+    const submit = el('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-submit' }, t('shell.signIn'));
     const form = el('form', { class: 'login-card', testid: 'login-form' },
       el('div', { class: 'login-brand' }, brand()),
-      el('h1', { class: 'login-title' }, 'Sign in'),
-      el('p', { class: 'muted' }, subtitle || 'Your tickets, with what the CRM knows about each customer.'),
-      el('label', { for: 'login-email' }, 'Email'), email,
-      el('label', { for: 'login-password' }, 'Password'), password,
+      el('h1', { class: 'login-title' }, t('shell.signIn')),
+      el('p', { class: 'muted' }, t(subtitle || 'shell.subtitle')),
+      el('label', { for: 'login-email' }, t('shell.email')), email,
+      el('label', { for: 'login-password' }, t('shell.password')), password,
       error, submit);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -40,15 +41,27 @@ export function signInForm(root, subtitle) {
         const answer = await api('POST', '/api/login', { email: email.value.trim(), password: password.value });
         resolve(answer.agent);
       } catch (e) {
-        error.textContent = e.status === 401 ? 'Wrong email or password.' : e.message;
+        error.textContent = e.status === 401 ? t('shell.wrongPassword') : e.message;
         error.hidden = false;
         submit.disabled = false;
         password.focus();
       }
     });
-    clear(root).appendChild(el('div', { class: 'login-page' }, form));
+    clear(root).appendChild(el('main', { class: 'login-page' }, form));
     email.focus();
   });
+}
+
+/** @type {Record<string, string>} the built-in profiles' catalog keys */
+const PROFILE_KEYS = { 'Administrator': 'profile.administrator', 'Agent': 'profile.agent', 'Light Agent': 'profile.lightAgent' };
+
+/**
+ * A profile's name in the pages' language (a custom profile's as it was named).
+ * @param {string} profile
+ * @returns {string}
+ */
+export function profileName(profile) {
+  return PROFILE_KEYS[profile] ? t(PROFILE_KEYS[profile]) : profile;
 }
 
 /**
@@ -58,12 +71,12 @@ export function signInForm(root, subtitle) {
  * @returns {HTMLElement}
  */
 export function topBar(agent, current) {
-  const nav = el('nav', { class: 'topnav', 'aria-label': 'Main' },
-    el('a', { href: '/#/tickets', class: current === 'tickets' ? 'active' : '', testid: 'nav-tickets' }, 'Tickets'),
+  const nav = el('nav', { class: 'topnav', 'aria-label': t('shell.mainNav') },
+    el('a', { href: '/#/tickets', class: current === 'tickets' ? 'active' : '', testid: 'nav-tickets' }, t('shell.tickets')),
     agent.profile === 'Administrator'
-      ? el('a', { href: '/admin', class: current === 'admin' ? 'active' : '', testid: 'admin-link' }, 'Admin')
+      ? el('a', { href: '/admin', class: current === 'admin' ? 'active' : '', testid: 'admin-link' }, t('shell.admin'))
       : null);
-  const signOut = el('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'sign-out' }, 'Sign out');
+  const signOut = el('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'sign-out' }, t('shell.signOut'));
   signOut.addEventListener('click', async () => {
     try { await api('POST', '/api/logout'); } catch (e) { /* signed out anyway */ }
     location.href = '/';
@@ -75,7 +88,7 @@ export function topBar(agent, current) {
       el('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(agent.name)),
       el('span', { class: 'whoami-text' },
         el('span', { class: 'whoami-name', testid: 'current-agent-name' }, agent.name || agent.email),
-        el('span', { class: 'whoami-profile', testid: 'current-agent-profile' }, agent.profile))),
+        el('span', { class: 'whoami-profile', testid: 'current-agent-profile' }, profileName(agent.profile)))),
     signOut);
 }
 
@@ -83,8 +96,10 @@ export function topBar(agent, current) {
  * @typedef {object} AppOptions
  * @property {HTMLElement} root where the app renders
  * @property {string} [title] document.title set whenever the app (re)starts
- * @property {string} [signInSubtitle] the sign-in form's line under "Sign in"
+ * @property {string} [signInSubtitle] the catalog key of the sign-in form's line under "Sign in"
  * @property {string} [errorTestid] testid of the box shown when /api/me fails
+ * @property {boolean} [englishOnly] the app stays in English whatever the agent's
+ *   or the browser's language (the admin console, not translated yet)
  */
 
 /**
@@ -94,6 +109,19 @@ export function topBar(agent, current) {
  *   this app (it rendered why); the app then never routes
  * @property {() => void} [started] runs after the first render of a start
  */
+
+/**
+ * Moves keyboard focus to the page's main element (the sign-in page's too),
+ * focusable only while it has focus.
+ * @param {HTMLElement} root
+ */
+function focusMain(root) {
+  const main = root.querySelector('main');
+  if (!main) return;
+  main.setAttribute('tabindex', '-1');
+  main.addEventListener('blur', () => main.removeAttribute('tabindex'), { once: true });
+  main.focus();
+}
 
 /**
  * A signed-in single-page app: who is signed in, the router, and the
@@ -111,6 +139,10 @@ export class App {
     this.ready = false;
     /** @type {AppHooks} */
     this.hooks = { render: () => undefined };
+    // The page's "Skip to main content" link (first in the HTML) moves focus
+    // to the page's main element; its `#main` never reaches the router.
+    const skip = document.querySelector('a.skip-link');
+    if (skip) skip.addEventListener('click', (event) => { event.preventDefault(); focusMain(this.root); });
   }
 
   /**
@@ -131,16 +163,22 @@ export class App {
     this.agent = null;
     this.ready = false;
     if (this.options.title) document.title = this.options.title;
+    // The browser's language until the agent is known, then the agent's.
+    const english = this.options.englishOnly ? 'en' : null;
+    const browserLanguage = setLanguage(english);
     let agent;
     try {
       agent = (await api('GET', '/api/me')).agent;
     } catch (e) {
+      await browserLanguage;
       if (e.status !== 401) {
-        clear(this.root).appendChild(el('div', { class: 'login-page' }, errorBox(e.message, this.options.errorTestid)));
+        const message = e.status === 0 ? t('api.unreachable') : e.message;
+        clear(this.root).appendChild(el('main', { class: 'login-page' }, errorBox(message, this.options.errorTestid)));
         return;
       }
       agent = await signInForm(this.root, this.options.signInSubtitle);
     }
+    await setLanguage(english || agent.language);
     this.agent = agent;
     if (this.hooks.admit && !this.hooks.admit(agent)) return;
     this.ready = true;
@@ -156,6 +194,7 @@ export class App {
    * @returns {M}
    */
   layout(current, main) {
+    if (!main.id) main.id = 'main'; // the skip link's target
     append(clear(this.root), topBar(/** @type {Api.Agent} */ (this.agent), current), main);
     return main;
   }

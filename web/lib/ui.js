@@ -3,6 +3,7 @@
  * confirm dialog.
  */
 import { el } from './dom.js';
+import { t } from './i18n.js';
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let toastTimer;
@@ -69,7 +70,7 @@ export function setSwitchLabel(input, text) {
  */
 export function confirmDialog(title, message, confirmLabel) {
   return new Promise((resolve) => {
-    const cancel = el('button', { type: 'button', class: 'btn', testid: 'confirm-cancel' }, 'Cancel');
+    const cancel = el('button', { type: 'button', class: 'btn', testid: 'confirm-cancel' }, t('common.cancel'));
     const ok = el('button', { type: 'button', class: 'btn btn-danger', testid: 'confirm-delete' }, confirmLabel);
     const dialog = el('dialog', { class: 'dialog', testid: 'confirm-dialog', 'aria-labelledby': 'dialog-title' },
       el('h2', { id: 'dialog-title' }, title),

@@ -6,14 +6,26 @@
  */
 import { api } from '../lib/api.js';
 import { clear, el, loading } from '../lib/dom.js';
-import { initials } from '../lib/format.js';
+import { formatAge, formatDateTime, initials } from '../lib/format.js';
+import { serverText, t } from '../lib/i18n.js';
 import { RENDERERS, SECTION_TITLES, emptyState } from './sections.js';
 
 /**
  * @typedef {object} SectionBlock
  * @property {HTMLDivElement} body where the section's content goes
- * @property {HTMLSpanElement} status "cached" beside the title
+ * @property {HTMLSpanElement} status beside the title: how old the data is when the CRM did not answer
  * @property {AbortController | null} controller the load under way
+ */
+
+/**
+ * The panel's one message when the CRM (or the plugin) failed, however
+ * many sections it failed for: what happened in plain words, whether the
+ * last known data is shown, and for administrators the technical cause
+ * behind Details.
+ * @typedef {object} PanelAlert
+ * @property {HTMLDivElement} box
+ * @property {() => void} reset hides it (a new load begins)
+ * @property {(message: string, details?: string, staleSince?: string) => void} report a section's failure; the first one's sentence is shown
  */
 
 /**
@@ -48,7 +60,7 @@ function panelHead(info, refresh) {
     el('span', { class: 'panel-icon', 'aria-hidden': 'true' }, initials(info.name || info.plugin)),
     el('div', { class: 'panel-heading' },
       el('h2', { class: 'panel-title', testid: 'panel-title' }, info.name || info.plugin),
-      el('span', { class: 'panel-sub muted' }, info.show === 'accounts' ? 'Showing the account' : 'Showing the contact')),
+      el('span', { class: 'panel-sub muted' }, t(info.show === 'accounts' ? 'panel.showingAccount' : 'panel.showingContact'))),
     refresh);
 }
 
@@ -75,7 +87,43 @@ function sectionFrame(info, section) {
 function sectionError(message) {
   return el('div', { class: 'panel-error', role: 'alert', testid: 'panel-error' },
     el('span', { class: 'panel-error-icon', 'aria-hidden': 'true' }, '!'),
-    el('span', { class: 'panel-error-text' }, message || 'This section could not be loaded.'));
+    el('span', { class: 'panel-error-text' }, message || t('panel.sectionFailed')));
+}
+
+/** @returns {PanelAlert} */
+function panelAlert() {
+  const text = el('span', { class: 'panel-alert-text', testid: 'panel-alert-text' });
+  const lastKnown = el('span', { class: 'panel-alert-stale', testid: 'panel-alert-stale', hidden: true });
+  const detailsText = el('pre', { class: 'panel-alert-cause' });
+  const details = el('details', { class: 'panel-alert-details', testid: 'panel-alert-details', hidden: true },
+    el('summary', {}, t('panel.details')), detailsText);
+  const box = el('div', { class: 'panel-alert', role: 'alert', testid: 'panel-alert', hidden: true },
+    el('span', { class: 'panel-error-icon', 'aria-hidden': 'true' }, '!'),
+    el('div', { class: 'panel-alert-body' }, text, lastKnown, details));
+  return {
+    box,
+    reset() {
+      box.hidden = true;
+      text.textContent = '';
+      lastKnown.hidden = true;
+      details.hidden = true;
+    },
+    report(message, cause, staleSince) {
+      if (box.hidden) { text.textContent = message || t('panel.sectionFailed'); box.hidden = false; }
+      if (cause && details.hidden) { detailsText.textContent = cause; details.hidden = false; }
+      if (staleSince && lastKnown.hidden) { lastKnown.textContent = ' ' + t('panel.showingLastKnown'); lastKnown.hidden = false; }
+    },
+  };
+}
+
+/**
+ * Whether a failure is the CRM's or the plugin's (the panel's one
+ * message says it) rather than this section's own (restricted, not found).
+ * @param {any} e an ApiError
+ * @returns {boolean}
+ */
+function crmFailure(e) {
+  return !e.status || e.status >= 500;
 }
 
 /**
@@ -84,27 +132,41 @@ function sectionError(message) {
  * @param {string} url
  * @param {string} section
  * @param {Api.PanelInfo} info
+ * @param {PanelAlert} alert where a CRM failure is told
  * @param {(data: Api.SectionData) => void} [after] runs once the section is shown
  */
-async function loadSection(block, url, section, info, after) {
+async function loadSection(block, url, section, info, alert, after) {
   if (block.controller) block.controller.abort();
   const controller = new AbortController();
   block.controller = controller;
   block.status.textContent = '';
+  block.status.removeAttribute('title');
+  block.body.parentElement?.classList.remove('section-is-stale');
   clear(block.body).appendChild(loading({ testid: 'section-loading', 'aria-busy': 'true' }));
   try {
-    const data = await api('GET', url, undefined, { signal: controller.signal });
+    /** @type {Api.SectionData} */
+    const data = (await api('GET', url, undefined, { signal: controller.signal })) || {};
     if (controller.signal.aborted) return;
     const render = RENDERERS[section];
-    clear(block.body).appendChild(render ? render(data || {}, info) : emptyState('This section cannot be shown.'));
-    // The CRM failed: its last answer is shown, with why.
-    if (data && data.notice) block.body.prepend(el('p', { class: 'section-stale', role: 'status', testid: 'section-stale' }, data.notice));
-    if (after) after(data || {});
-    if (data && data.cached) { block.status.textContent = 'cached'; block.status.title = 'From the panel cache; Refresh fetches it anew from the CRM'; }
+    clear(block.body).appendChild(render ? render(data, info) : emptyState(t('panel.sectionUnknown')));
+    // The CRM failed: its last answer is shown, marked with its age; the
+    // panel's message says why.
+    if (data.notice) alert.report(serverText(data.notice_code, data.notice), data.details, data.stale_since);
+    if (data.stale_since) {
+      block.status.textContent = t('panel.lastKnown', { age: formatAge(data.stale_since) });
+      block.status.title = formatDateTime(data.stale_since);
+      block.body.parentElement?.classList.add('section-is-stale');
+    }
+    if (after) after(data);
   } catch (e) {
     if (e && e.name === 'AbortError') return;
     if (controller.signal.aborted) return;
-    clear(block.body).appendChild(sectionError(e.message));
+    if (crmFailure(e)) {
+      alert.report(e.message, e.body && e.body.details);
+      clear(block.body).appendChild(el('p', { class: 'empty section-unavailable', testid: 'section-unavailable' }, t('panel.sectionUnavailable')));
+    } else {
+      clear(block.body).appendChild(sectionError(e.message));
+    }
   } finally {
     if (block.controller === controller) block.controller = null;
   }
@@ -121,16 +183,18 @@ async function loadSection(block, url, section, info, after) {
 function createRequester(base, info, reload) {
   const crm = info.name || info.plugin;
   const status = el('p', { class: 'small', role: 'status', 'aria-live': 'polite', testid: 'requester-create-status' });
+  /** @type {[string, string, string][]} the request's kind, the button's and its accessible name's catalog keys */
+  const actions = [['create-contact', 'panel.createContact', 'panel.createContactIn'], ['create-lead', 'panel.createLead', 'panel.createLeadIn']];
   /** @type {HTMLButtonElement[]} */
-  const buttons = [['create-contact', 'Create contact'], ['create-lead', 'Create lead']].map(([kind, label]) => {
-    const b = el('button', { type: 'button', class: 'btn btn-small', testid: kind, 'aria-label': label + ' in ' + crm }, label);
+  const buttons = actions.map(([kind, label, name]) => {
+    const b = el('button', { type: 'button', class: 'btn btn-small', testid: kind, 'aria-label': t(name, { crm }) }, t(label));
     b.addEventListener('click', async () => {
       for (const x of buttons) x.disabled = true;
-      status.textContent = 'Creating\u2026';
+      status.textContent = t('common.creating');
       try {
         /** @type {{module: string, id: string}} */
         const created = await api('POST', base + '/panels/' + encodeURIComponent(info.plugin) + '/requester', { kind });
-        status.textContent = 'Created in ' + crm + ' (' + created.id + ').';
+        status.textContent = t('panel.createdIn', { crm, id: created.id });
         reload();
       } catch (e) {
         status.textContent = e.message;
@@ -140,7 +204,7 @@ function createRequester(base, info, reload) {
     return b;
   });
   return el('div', { class: 'requester-create', testid: 'requester-create' },
-    el('p', { class: 'small muted' }, 'Add this requester to ' + crm + ':'),
+    el('p', { class: 'small muted' }, t('panel.addRequester', { crm })),
     el('div', { class: 'requester-create-actions' }, buttons), status);
 }
 
@@ -153,9 +217,10 @@ function createRequester(base, info, reload) {
  */
 export function renderPanel(base, info, fresh) {
   const sections = info.sections || [];
-  const refresh = el('button', { type: 'button', class: 'btn btn-ghost btn-small panel-refresh', testid: 'panel-refresh', title: 'Fetch fresh data from the CRM' }, '↻ Refresh');
+  const refresh = el('button', { type: 'button', class: 'btn btn-ghost btn-small panel-refresh', testid: 'panel-refresh', title: t('panel.refreshTitle') }, t('panel.refresh'));
+  const alert = panelAlert();
   const panel = el('section', { class: 'panel', testid: 'panel-' + info.plugin, dataset: { plugin: info.plugin }, 'aria-label': info.name || info.plugin },
-    panelHead(info, refresh));
+    panelHead(info, refresh), alert.box);
   /** @type {Record<string, SectionBlock>} */
   const blocks = {};
   for (const section of sections) {
@@ -163,19 +228,25 @@ export function renderPanel(base, info, fresh) {
     blocks[section] = block;
     panel.appendChild(frame);
   }
-  if (!sections.length) panel.appendChild(emptyState('Your profile may not read any part of this panel.'));
+  if (!sections.length) panel.appendChild(emptyState(t('panel.noSections')));
 
   /** @param {Api.SectionData} data */
   const offerCreate = (data) => {
     if (!data.profile && !data.notice && blocks.profile) blocks.profile.body.appendChild(createRequester(base, info, () => loadAll(true)));
   };
   /** @param {boolean} fresh */
-  const loadAll = (fresh) => Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(base, info.plugin, s, fresh), s, info, s === 'profile' ? offerCreate : undefined)));
+  const loadAll = (fresh) => {
+    alert.reset();
+    return Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(base, info.plugin, s, fresh), s, info, alert, s === 'profile' ? offerCreate : undefined)));
+  };
 
+  // While refreshing the button is aria-disabled, not disabled: a disabled
+  // button would drop keyboard focus to the page.
   refresh.addEventListener('click', async () => {
-    refresh.disabled = true;
+    if (refresh.getAttribute('aria-disabled') === 'true') return;
+    refresh.setAttribute('aria-disabled', 'true');
     panel.classList.add('refreshing');
-    try { await loadAll(true); } finally { refresh.disabled = false; panel.classList.remove('refreshing'); }
+    try { await loadAll(true); } finally { refresh.removeAttribute('aria-disabled'); panel.classList.remove('refreshing'); }
   });
   loadAll(!!fresh);
   return panel;

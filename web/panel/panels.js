@@ -4,6 +4,7 @@
  */
 import { api } from '../lib/api.js';
 import { clear, el, loading } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
 import { panelsBase, renderPanel } from './panel.js';
 
 /**
@@ -23,7 +24,7 @@ export function renderPanels(container, kind, id, options) {
     clear(container);
     if (!panels.length) {
       container.appendChild(el('div', { class: 'panel panel-none', testid: 'no-panels' },
-        el('p', { class: 'muted' }, 'No CRM panels for your profile. An administrator can install a CRM plugin or change Permissions.')));
+        el('p', { class: 'muted' }, t('panel.none'))));
     }
     for (const info of panels) container.appendChild(renderPanel(base, info, !!(options && options.fresh)));
     return panels;

@@ -14,6 +14,8 @@ declare namespace Api {
     name: string;
     email: string;
     profile: string;
+    /** The pages' language (en, pt-BR, zh-CN); null: the browser's. */
+    language?: string | null;
   }
 
   // ------------------------------------------------------------ desk
@@ -66,6 +68,8 @@ declare namespace Api {
     potentials_label?: string;
     show?: string;
     sections?: string[];
+    /** The CRM organisation's currency (ISO 4217), for amounts the CRM reports without one. */
+    currency?: string | null;
   }
 
   interface Profile {
@@ -117,6 +121,10 @@ declare namespace Api {
     stale_since?: string;
     /** Why the data is not fresh, for the agent. */
     notice?: string;
+    /** `notice` as a code and its values, which the pages translate (error.<code>). */
+    notice_code?: { code: string, params: Record<string, string> };
+    /** The technical cause of the failure (administrators only). */
+    details?: string;
     profile?: Profile | null;
     potentials?: Potential[];
     notes?: Note[];
@@ -176,6 +184,8 @@ declare namespace Api {
     config?: { [key: string]: unknown };
     secrets_set?: string[];
     customer_type_field?: string | null;
+    /** The CRM organisation's currency (ISO 4217). */
+    default_currency?: string | null;
     extra_hosts?: string[];
     oauth?: { [credential: string]: { client_id?: string; authorize_url?: string; token_url?: string } };
     access_requests?: AccessRequest[];
@@ -245,6 +255,8 @@ declare namespace Api {
     email: string;
     profile: string;
     active?: boolean;
+    /** The pages' language (en, pt-BR, zh-CN); null: the browser's. */
+    language?: string | null;
   }
 
   interface Token {
@@ -299,6 +311,8 @@ declare namespace Api {
     done?: number;
     first_sync?: boolean;
     last_error?: string | null;
+    /** The last failure's technical cause, when it was the CRM's or the plugin's. */
+    last_error_details?: string | null;
   }
 
   /** GET /api/admin/plugins/{id}/sync. */
@@ -353,6 +367,17 @@ declare namespace Api {
   interface ListView {
     id: string | number;
     name?: string;
+  }
+
+  /** GET .../sync/list-views/{module}. */
+  interface ListViewsAnswer {
+    list_views: ListView[];
+    /** The CRM did not answer: these are the views it last listed, at this time. */
+    stale_since?: string;
+    /** Why the list is not fresh, as a sentence. */
+    notice?: string;
+    /** The technical cause. */
+    details?: string;
   }
 
   // ------------------------------------------------------------ recording (contact centres)

@@ -15,10 +15,10 @@ declare namespace SyncUI {
     settings: Api.SyncSettings;
     history: Api.SyncHistoryEntry[];
     failures: Api.SyncFailure[];
-    /** Each module's fields, or why the CRM could not say. */
+    /** Each module's fields, or why the CRM could not say; undefined while they load. */
     fields: { [module: string]: Api.SyncFields | Error | undefined };
-    /** Each module's CRM list views, or why the CRM could not say. */
-    listViews: { [module: string]: Api.ListView[] | Error | undefined };
+    /** Each module's CRM list views (as it last listed them, when `stale_since`), or why the CRM could not say; undefined while they load. */
+    listViews: { [module: string]: Api.ListViewsAnswer | Error | undefined };
     /** Whether Start Sync was clicked on this page. */
     requested: boolean;
     /** Whether this page is still the one shown. */
@@ -38,5 +38,7 @@ declare namespace SyncUI {
     form: HTMLFormElement;
     /** Repaints the header chips from the saved settings and the overview. */
     paintStatus(): void;
+    /** Draws the parts that come from the CRM (field mapping, list views) from ctx.fields and ctx.listViews. */
+    paintCatalog(): void;
   }
 }

@@ -14,6 +14,7 @@ pub mod contract;
 pub mod credentials;
 pub mod outbound;
 pub mod runtime;
+mod telemetry;
 
 pub use deskpane_manifest::{manifest, package, policy};
 pub use runtime::{CallError, CallErrorKind, Health, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};

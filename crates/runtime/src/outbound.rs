@@ -117,6 +117,25 @@ impl Outbound {
 
     /// Sends a plugin's request under the sandbox's rules.
     pub async fn send(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let began = std::time::Instant::now();
+        let method = format!("{:?}", req.method).to_ascii_uppercase();
+        // The host only: paths and queries carry customers' emails.
+        let host = url::Url::parse(&req.url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+        let result = self.send_checked(req).await;
+        let outcome = match &result {
+            Ok(resp) => crate::telemetry::status_class(resp.status),
+            Err(HttpError::Denied(_)) => "denied",
+            Err(HttpError::Timeout) => "timeout",
+            Err(HttpError::TooLarge(_)) => "too-large",
+            Err(HttpError::Connection(_)) => "connection",
+            Err(HttpError::CredentialUnavailable(_)) => "no-credential",
+            Err(HttpError::InvalidRequest(_)) => "invalid",
+        };
+        crate::telemetry::crm_request(&self.plugin, &method, &host, outcome, began.elapsed());
+        result
+    }
+
+    async fn send_checked(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
         let (url, client) = self.http.prepare(&req.url).map_err(|e| match e {
             GuardedError::Denied(d) => HttpError::Denied(d.to_string()),
             GuardedError::Client(reason) => HttpError::Connection(reason),

@@ -136,6 +136,8 @@ pub struct PluginView {
     credentials: BTreeMap<String, CredentialView>,
     /// Handshake Mode: the CRM field holding the customer type.
     customer_type_field: Option<String>,
+    /// The CRM organisation's currency (ISO 4217): amounts the CRM reports without one are shown in it.
+    default_currency: Option<String>,
     access_requests: Vec<AccessRequestView>,
     /// What the panel offers, in the CRM's words.
     panel: Option<PanelOffer>,
@@ -277,6 +279,7 @@ fn view(s: &AppState, install: &Installation) -> PluginView {
             .collect(),
         credentials,
         customer_type_field: install.customer_type_field.clone(),
+        default_currency: install.default_currency.clone(),
         access_requests: install.access_requests.iter().map(|r| AccessRequestView::new(s, r)).collect(),
         panel: manifest.as_ref().map(|m| PanelOffer { potentials: m.panel.potentials.clone(), activities: m.panel.activities.clone() }),
         propagate_deletes: manifest.as_ref().map(|m| m.sync.propagate_deletes),
@@ -581,6 +584,9 @@ struct AgentBody {
     email: String,
     password: String,
     profile: String,
+    /// The pages' language: `en`, `pt-BR` or `zh-CN`; absent or null for the browser's.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// Renames an agent, moves them to another profile, or (de)activates them.
@@ -607,7 +613,12 @@ async fn delete_agent(State(s): State<AppState>, Admin(by): Admin, Path(id): Pat
 #[utoipa::path(post, path = "/api/admin/agents", tag = "admin", request_body = AgentBody,
     responses((status = 201, body = AgentView), (status = 409, description = "The email is taken"), (status = 422)))]
 async fn create_agent(State(s): State<AppState>, _admin: Admin, Json(b): Json<AgentBody>) -> ApiResult<(StatusCode, Json<AgentView>)> {
-    let agent = tokio::task::block_in_place(|| s.auth.create_agent(&b.name, &b.email, &b.password, &b.profile))?;
+    // A language the pages do not ship in is refused before the agent exists.
+    let language = crate::auth::language(b.language)?;
+    let mut agent = tokio::task::block_in_place(|| s.auth.create_agent(&b.name, &b.email, &b.password, &b.profile))?;
+    if language.is_some() {
+        agent = s.auth.set_language(&agent.id, language)?;
+    }
     Ok((StatusCode::CREATED, Json(AgentView::from(&agent))))
 }
 

@@ -15,6 +15,7 @@ use super::ApiError;
 #[include = "*.html"]
 #[include = "*.js"]
 #[include = "*.css"]
+#[include = "i18n/*.json"]
 #[include = "*.svg"]
 #[include = "*.png"]
 struct Web;
@@ -26,6 +27,7 @@ fn content_type(name: &str) -> Option<&'static str> {
         "html" => "text/html; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
         "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         _ => return None,
@@ -82,5 +84,6 @@ mod tests {
     #[test]
     fn the_built_in_pages_are_in_the_binary() {
         assert!(Web::get("index.html").is_some() && Web::get("admin.html").is_some());
+        assert!(Web::get("i18n/en.json").is_some(), "the message catalogs");
     }
 }

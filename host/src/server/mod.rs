@@ -6,6 +6,7 @@ mod admin;
 mod assets;
 mod desk;
 mod guard;
+mod metrics;
 mod openapi;
 mod panels;
 mod recording;
@@ -64,11 +65,21 @@ pub struct ApiError {
     retry_after: Option<u64>,
     /// The technical cause, for administrators only.
     details: Option<String>,
+    /// The sentence as a code and parameters, for pages that translate it
+    /// (boxed: most errors have none, and results stay small).
+    code: Option<Box<crate::panels::AgentMessage>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), fields: None, retry_after: None, details: None }
+        ApiError { status, message: message.into(), fields: None, retry_after: None, details: None, code: None }
+    }
+
+    /// An error whose sentence the pages translate from its code: the
+    /// English sentence is `message`'s.
+    pub fn coded(status: StatusCode, message: crate::panels::AgentMessage) -> Self {
+        let sentence = message.sentence();
+        ApiError { code: Some(Box::new(message)), ..Self::new(status, sentence) }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -113,11 +124,19 @@ pub struct ErrorBody {
     /// The technical cause; only ever sent to administrators.
     #[serde(skip_serializing_if = "Option::is_none")]
     details: Option<String>,
+    /// A stable code for `error` (`crm.unreachable`, ...), for pages that
+    /// show it in the agent's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    /// The values `error` names (`crm`, `reference`, ...), with `code`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<std::collections::BTreeMap<&'static str, String>>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: self.message, fields: self.fields, details: self.details };
+        let (code, params) = self.code.map(|m| (m.code, m.params)).unzip();
+        let body = ErrorBody { error: self.message, fields: self.fields, details: self.details, code, params };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
@@ -136,6 +155,7 @@ impl From<crate::desk::DeskError> for ApiError {
                 fields: Some(serde_json::to_value(errors).expect("field errors serialise")),
                 retry_after: None,
                 details: None,
+                code: None,
             },
             DeskError::NotFound { .. } => ApiError::not_found(e.to_string()),
             DeskError::Refused(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
@@ -343,11 +363,20 @@ pub struct AgentView {
     pub profile: String,
     /// A deactivated agent cannot sign in.
     pub active: bool,
+    /// The pages' language (`en`, `pt-BR`, `zh-CN`); null: the browser's.
+    pub language: Option<String>,
 }
 
 impl From<&Agent> for AgentView {
     fn from(a: &Agent) -> Self {
-        AgentView { id: a.id.clone(), name: a.name.clone(), email: a.email.clone(), profile: a.profile.clone(), active: a.active }
+        AgentView {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            email: a.email.clone(),
+            profile: a.profile.clone(),
+            active: a.active,
+            language: a.language.clone(),
+        }
     }
 }
 
@@ -385,6 +414,27 @@ async fn me(agent: Agent) -> Json<Me> {
     Json(Me { agent: AgentView::from(&agent) })
 }
 
+/// What agents change about themselves.
+#[derive(Deserialize, ToSchema)]
+struct MePatch {
+    /// The pages' language: `en`, `pt-BR` or `zh-CN`; null or "" for the
+    /// browser's; absent leaves it as it is.
+    #[serde(default, deserialize_with = "crate::auth::present")]
+    #[schema(value_type = Option<String>, nullable)]
+    language: Option<Option<String>>,
+}
+
+/// Changes the signed-in agent's own settings: their language.
+#[utoipa::path(patch, path = "/api/me", tag = "session", request_body = MePatch,
+    responses((status = 200, body = Me), (status = 401), (status = 422, description = "Not a language the pages ship in")))]
+async fn update_me(State(state): State<AppState>, agent: Agent, Json(patch): Json<MePatch>) -> ApiResult<Json<Me>> {
+    let agent = match patch.language {
+        Some(language) => state.auth.set_language(&agent.id, language)?,
+        None => agent,
+    };
+    Ok(Json(Me { agent: AgentView::from(&agent) }))
+}
+
 async fn page(State(state): State<AppState>) -> Response {
     assets::serve(state.web_dir.as_deref(), "index.html")
 }
@@ -408,10 +458,42 @@ struct Callback {
     error: Option<String>,
 }
 
-/// A small server-rendered page for the browser round trips below.
+/// A small server-rendered page for the browser round trips below, in
+/// the console's look: what happened in plain words, and where to go next.
 fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
+    result_page(status, Outcome::Failed, title, text, None)
+}
+
+/// Whether a [`result_page`] reports success or a failure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    Failed,
+}
+
+/// A styled page (the console's stylesheet and card) with a heading, a
+/// sentence and, when given, a link `(href, label)` back into the console.
+fn result_page(status: StatusCode, outcome: Outcome, title: &str, text: &str, back: Option<(&str, &str)>) -> Response {
+    let (state, mark) = match outcome {
+        Outcome::Done => ("ok", "\u{2713}"),
+        Outcome::Failed => ("failed", "!"),
+    };
+    let link = back
+        .map(|(href, label)| {
+            format!(
+                "<p class=result-actions><a class=\"btn btn-primary\" data-testid=result-back href=\"{}\">{}</a></p>",
+                escape(href),
+                escape(label)
+            )
+        })
+        .unwrap_or_default();
     let html = format!(
-        "<!doctype html><meta charset=utf-8><title>{title}</title><link rel=stylesheet href=/assets/style.css><main class=approve><h1>{title}</h1><p>{text}</p></main>",
+        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
+         <title>{title} \u{b7} Deskpane</title><link rel=stylesheet href=/assets/style.css>\
+         <body class=login-page><main class=\"login-card result-card\" data-testid=result-page data-outcome={state}>\
+         <div class=login-brand><span class=brand-mark aria-hidden=true>D</span>Deskpane</div>\
+         <div class=\"result-mark result-{state}\" aria-hidden=true>{mark}</div>\
+         <h1 data-testid=result-title>{title}</h1><p data-testid=result-text>{text}</p>{link}</main></body></html>",
         title = escape(title),
         text = escape(text),
     );
@@ -420,37 +502,85 @@ fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
 
 /// Where the CRM's consent page sends the browser back. The `state` must
 /// be live and belong to this browser (the consent cookie set when the
-/// round trip began).
+/// round trip began). Either way the answer is a page in the console's
+/// look saying what happened, with a link back to the plugin's page; on
+/// success it also takes the browser there after a moment, and leaves a
+/// short-lived cookie the console reads to confirm the connection.
 async fn oauth_callback(
     State(state): State<AppState>,
     headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<Callback>,
 ) -> Response {
+    let plugin = q.state.as_deref().and_then(|st| state.registry.consent_plugin(st));
+    let crm = plugin.as_deref().map(|id| state.registry.manifest(id).map(|m| m.name).unwrap_or_else(|| id.to_string()));
+    let crm_name = crm.clone().unwrap_or_else(|| "The CRM".to_string());
+    let back_href = plugin.as_deref().map(|id| format!("/admin#plugin={id}")).unwrap_or_else(|| "/admin#plugins".to_string());
+    let back_label = match &crm {
+        Some(name) => format!("Back to {name} in the admin console"),
+        None => "Back to Integrations in the admin console".to_string(),
+    };
+    let title = match &crm {
+        Some(name) => format!("{name} is not connected"),
+        None => "Not connected".to_string(),
+    };
+    let failed = |text: String| result_page(StatusCode::BAD_REQUEST, Outcome::Failed, &title, &text, Some((&back_href, &back_label)));
     if let Some(error) = q.error {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            "Not connected",
-            &format!("The CRM did not grant access ({error}). Start the connection again from the admin console."),
-        );
+        let reason = if error == "access_denied" {
+            "the request was declined on its consent page".to_string()
+        } else {
+            format!("it answered \u{201c}{error}\u{201d}")
+        };
+        return failed(format!(
+            "{crm_name} did not give the help desk access: {reason}. Nothing was changed. To try again, go back and click Connect."
+        ));
     }
     let (Some(code), Some(st)) = (q.code, q.state) else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            "Not connected",
-            "The CRM's answer lacks its code or state. Start the connection again from the admin console.",
-        );
+        return failed(format!(
+            "{crm_name} sent the browser back without the details needed to finish connecting. Nothing was changed. Go back and click Connect to start again."
+        ));
     };
     let browser = cookie(&headers, CONSENT_COOKIE).unwrap_or_default();
     let mut response = match state.registry.finish_authorization(&st, &browser, &code).await {
-        Ok(plugin) => Redirect::to(&format!("/admin#plugin={plugin}")).into_response(),
+        Ok(id) => {
+            let name = state.registry.manifest(&id).map(|m| m.name).unwrap_or_else(|| id.clone());
+            let href = format!("/admin#plugin={id}");
+            let mut page = result_page(
+                StatusCode::OK,
+                Outcome::Done,
+                &format!("{name} is connected"),
+                &format!("The help desk can now reach {name}. Its panels, sync and recording use this connection from now on."),
+                Some((&href, &format!("Back to {name} in the admin console"))),
+            );
+            let h = page.headers_mut();
+            // Back to the console after a moment; the link is there for those who do not wait.
+            if let Ok(v) = HeaderValue::from_str(&format!("3; url={href}")) {
+                h.insert(axum::http::header::REFRESH, v);
+            }
+            // Read (and cleared) by the plugin page's script: "connected" once.
+            let secure = if state.secure_cookies() { "; Secure" } else { "" };
+            if let Ok(v) = HeaderValue::from_str(&format!("{CONNECTED_COOKIE}={id}; Path=/admin; SameSite=Lax; Max-Age=300{secure}")) {
+                h.append(SET_COOKIE, v);
+            }
+            page
+        }
         Err(e) => {
             tracing::warn!("OAuth callback refused: {e}");
-            message_page(StatusCode::BAD_REQUEST, "Not connected", &format!("Connecting failed: {e}"))
+            failed(match &e {
+                crate::registry::RegistryError::BadState => "This connection attempt has expired, was already finished, or was started in another browser, so the help desk could not complete it. Nothing was changed. Go back and click Connect to start again.".to_string(),
+                crate::registry::RegistryError::Credential(_) => format!(
+                    "{crm_name} did not accept the help desk\u{2019}s sign-in ({e}). Check the OAuth client\u{2019}s ID and secret on the plugin\u{2019}s page, then click Connect again."
+                ),
+                _ => format!("Connecting did not work: {e}. Go back and click Connect to try again."),
+            })
         }
     };
-    response.headers_mut().insert(SET_COOKIE, state.cookie(CONSENT_COOKIE, "", "/oauth", 0));
+    response.headers_mut().append(SET_COOKIE, state.cookie(CONSENT_COOKIE, "", "/oauth", 0));
     response
 }
+
+/// Set on the way back from a successful OAuth consent: the id of the
+/// plugin just connected, so the console confirms it once.
+pub const CONNECTED_COOKIE: &str = "deskpane_connected";
 
 /// Names the browser that started an OAuth consent, so that only it can
 /// finish it.
@@ -469,8 +599,8 @@ async fn access_page(State(state): State<AppState>, Path(token): Path<String>) -
     let name = state.registry.manifest(&plugin).map(|m| m.name).unwrap_or(plugin.clone());
     let html = format!(
         "<!doctype html><meta charset=utf-8><title>Approve connection</title><link rel=stylesheet href=/assets/style.css>\
-         <main class=approve><h1>Approve the {name} connection</h1><p>The help desk asks to connect to {name} with the account of <b>{email}</b>.</p>\
-         <form method=post action=/access/{token}/approve><button data-testid=approve-access>Approve and sign in to {name}</button></form></main>",
+         <body class=login-page><main class=\"login-card result-card\"><div class=login-brand><span class=brand-mark aria-hidden=true>D</span>Deskpane</div><h1>Approve the {name} connection</h1><p>The help desk asks to connect to {name} with the account of <b>{email}</b>.</p>\
+         <form method=post action=/access/{token}/approve><button class=\"btn btn-primary\" data-testid=approve-access>Approve and sign in to {name}</button></form></main></body>",
         name = escape(&name),
         email = escape(&request.email),
         token = escape(&token),
@@ -504,13 +634,14 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::document())
         .routes(routes!(login))
         .routes(routes!(logout))
-        .routes(routes!(me))
+        .routes(routes!(me, update_me))
         .merge(desk::routes())
         .merge(panels::routes())
         .merge(admin::routes())
         .merge(trust::routes())
         .merge(sync::routes())
         .merge(recording::routes())
+        .merge(metrics::routes())
 }
 
 /// The OpenAPI document of the API, as `/api/openapi.json` serves it.
@@ -519,6 +650,8 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Metrics recorded from here on reach /metrics.
+    crate::telemetry::prometheus();
     let (api, doc) = api().split_for_parts();
     let doc = axum::body::Bytes::from(doc.to_json().expect("the OpenAPI document serialises"));
     Router::new()
@@ -531,6 +664,8 @@ pub fn router(state: AppState) -> Router {
         .route("/access/{token}/approve", post(approve_access))
         .route("/api/openapi.json", get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc) }))
         .merge(api)
+        // After routing, so a request is named by its route's pattern.
+        .route_layer(axum::middleware::from_fn(crate::telemetry::trace_request))
         .fallback(|| async { ApiError::not_found("there is no such page or API route") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::same_origin))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::security_headers))

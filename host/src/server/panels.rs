@@ -31,6 +31,9 @@ pub struct PanelEntry {
     /// The sections this agent may see, in display order.
     sections: Vec<Section>,
     show: ShowAs,
+    /// The CRM organisation's currency (ISO 4217), for amounts the CRM
+    /// reports without one; set by an administrator.
+    currency: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -210,15 +213,24 @@ pub struct SectionView {
     /// Why the data is not fresh, for the agent.
     #[serde(skip_serializing_if = "Option::is_none")]
     notice: Option<String>,
+    /// `notice` as a code and parameters, for pages that translate it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice_code: Option<crate::panels::AgentMessage>,
+    /// The failure's technical cause; only ever sent to administrators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<String>,
 }
 
 impl SectionView {
-    fn new(answer: crate::panels::SectionAnswer) -> Self {
+    /// The answer as `agent` may read it (the cause for administrators only).
+    fn new(answer: crate::panels::SectionAnswer, agent: &Agent) -> Self {
         let data = &answer.data;
         let view = SectionView {
             cached: answer.cached,
             stale_since: answer.stale_since.clone(),
             notice: answer.notice.clone(),
+            notice_code: answer.notice_code.clone(),
+            details: answer.cause.clone().filter(|_| agent.is_admin()),
             ..Default::default()
         };
         match data {
@@ -256,6 +268,7 @@ async fn list(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(S
         .filter_map(|(id, plugin)| {
             let permissions = s.registry.permissions(&id, &agent.profile);
             let sections = permissions.sections();
+            let currency = s.registry.installation(&id).ok().and_then(|i| i.default_currency);
             (permissions.visible && !sections.is_empty()).then(|| PanelEntry {
                 plugin: id,
                 name: plugin.manifest().name.clone(),
@@ -263,6 +276,7 @@ async fn list(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(S
                 sections,
                 // An account's page shows the account, whatever the profile's choice.
                 show: if matches!(subject, Subject::Account(_)) { ShowAs::Accounts } else { permissions.show },
+                currency,
             })
         })
         .collect();
@@ -294,7 +308,7 @@ async fn section(
     let permissions = s.registry.permissions(&plugin, &agent.profile);
     let refresh = q.refresh.is_some_and(|r| r != "0" && r != "false");
     match s.panels.section(&plugin, subject, &permissions, section, refresh).await {
-        Ok(answer) => Ok(Json(SectionView::new(answer))),
+        Ok(answer) => Ok(Json(SectionView::new(answer, &agent))),
         Err(e) => Err(panel_error(&s, &agent, &plugin, e)),
     }
 }
@@ -319,12 +333,12 @@ fn panel_error(s: &AppState, agent: &Agent, plugin: &str, e: PanelError) -> ApiE
             // plugin reports a failure, say so.
             let unconnected = matches!(call.kind, crate::CallErrorKind::Connector(_))
                 && manifest.iter().flat_map(|m| m.credentials.keys()).any(|c| !s.registry.is_connected(&plugin, c));
-            let sentence = if unconnected {
-                format!("{crm} is not connected yet. An administrator can connect it under Integrations. (reference {reference})")
+            let message = if unconnected {
+                crate::panels::AgentMessage::new("crm.not_connected", &crm, &reference)
             } else {
-                crate::panels::agent_sentence(&crm, call, &reference)
+                crate::panels::agent_message(&crm, call, &reference)
             };
-            let error = ApiError::new(StatusCode::BAD_GATEWAY, sentence);
+            let error = ApiError::coded(StatusCode::BAD_GATEWAY, message);
             if agent.is_admin() {
                 error.with_details(e.to_string())
             } else {

@@ -6,6 +6,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -16,10 +17,11 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::{Admin, ApiError, ApiResult, AppState};
-use crate::contract::Notification;
+use crate::contract::{ListView, Notification};
 use crate::desk::schema;
 use crate::sync::mapping::{crm_type_name, desk_type_name};
 use crate::sync::{HistoryEntry, Progress, SyncError, SyncModule, SyncSettings};
+use crate::CallError;
 
 impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> Self {
@@ -74,14 +76,20 @@ struct Saved {
 
 /// Saves the sync settings and field mapping (checked before saving).
 #[utoipa::path(put, path = "/api/admin/plugins/{id}/sync", tag = "sync", params(("id" = String, Path)), request_body = SyncSettings,
-    responses((status = 200, body = Saved), (status = 422, description = "The field mapping is not valid")))]
+    responses((status = 200, body = Saved), (status = 422, description = "The field mapping is not valid"),
+        (status = 502, description = "The CRM did not answer (the mapping is checked against its fields)")))]
 async fn save(
     State(s): State<AppState>,
     _admin: Admin,
     Path(id): Path<String>,
     Json(settings): Json<SyncSettings>,
 ) -> ApiResult<Json<Saved>> {
-    s.sync.engine(&id)?.set_settings(settings.clone()).await?;
+    // The mapping is checked against the CRM's fields: when the CRM does
+    // not answer, the admin reads why in words (the cause in `details`).
+    s.sync.engine(&id)?.set_settings(settings.clone()).await.map_err(|e| match e {
+        SyncError::Plugin(call) => crm_unanswered(&s, &id, Some(&call)),
+        e => ApiError::from(e),
+    })?;
     s.sync.trigger();
     Ok(Json(Saved { settings }))
 }
@@ -99,6 +107,42 @@ fn synced_module(s: &AppState, id: &str, module: &str) -> ApiResult<(SyncModule,
         .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
     let plugin = s.registry.plugin(id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
     Ok((module, plugin))
+}
+
+/// How long the sync page's requests wait for the CRM's fields or list
+/// views. The call goes on in the background and fills the catalog for the
+/// next look; the page is never held up by a CRM that does not answer.
+pub const CRM_WAIT: Duration = Duration::from_secs(4);
+
+/// Asks the CRM (through the catalog) in a task of its own, waiting at
+/// most [`CRM_WAIT`]; `Err(None)` when it did not answer in time.
+async fn within_wait<T: Send + 'static>(
+    ask: impl std::future::Future<Output = Result<T, CallError>> + Send + 'static,
+) -> Result<T, Option<CallError>> {
+    match tokio::time::timeout(CRM_WAIT, tokio::spawn(ask)).await {
+        Ok(Ok(answer)) => answer.map_err(Some),
+        // Timed out, or the task failed: either way, no answer.
+        Ok(Err(_)) | Err(_) => Err(None),
+    }
+}
+
+/// The CRM did not answer the sync page: a sentence for the admin (what
+/// happened, what to do, a log reference), and the cause as `details`.
+fn crm_unanswered(s: &AppState, plugin: &str, e: Option<&CallError>) -> ApiError {
+    use crate::contract::ConnectorError as C;
+    use crate::CallErrorKind as K;
+    let crm = s.registry.manifest(plugin).map(|m| m.name).unwrap_or_else(|| plugin.to_string());
+    let reference = crate::secrets::random_hex(4);
+    let not_answering = format!("{crm} is not answering right now. Try again in a minute. (reference {reference})");
+    let (sentence, cause) = match e {
+        Some(e) => match &e.kind {
+            K::Connector(C::Transient(_)) | K::Timeout(_) | K::Busy(..) => (not_answering, e.to_string()),
+            _ => (crate::panels::agent_sentence(&crm, e, &reference), e.to_string()),
+        },
+        None => (not_answering, format!("no answer within {} seconds", CRM_WAIT.as_secs())),
+    };
+    tracing::warn!(plugin, reference, "the sync page's CRM call failed: {cause}");
+    ApiError::new(StatusCode::BAD_GATEWAY, sentence).with_details(cause)
 }
 
 /// A CRM field, for the mapping editor.
@@ -140,12 +184,10 @@ async fn fields(
     Query(q): Query<Refresh>,
 ) -> ApiResult<Json<Fields>> {
     let (module, plugin) = synced_module(&s, &id, &module)?;
-    let meta = s
-        .sync
-        .catalog()
-        .fields(&plugin, module.module(), q.refresh)
+    let (sync, crm_module) = (s.sync.clone(), module.module());
+    let meta = within_wait(async move { sync.catalog().fields(&plugin, crm_module, q.refresh).await })
         .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+        .map_err(|e| crm_unanswered(&s, &id, e.as_ref()))?;
     let crm = meta
         .iter()
         .map(|m| CrmField {
@@ -170,29 +212,66 @@ struct ListViewView {
     name: String,
 }
 
+impl From<&ListView> for ListViewView {
+    fn from(v: &ListView) -> Self {
+        ListViewView { id: v.id.clone(), name: v.name.clone() }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 struct ListViews {
     list_views: Vec<ListViewView>,
+    /// The CRM did not answer just now: these are the views it last
+    /// listed, at this time (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale_since: Option<String>,
+    /// Why the list is not fresh, as a sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<String>,
+    /// The technical cause of the failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<String>,
 }
 
-/// The CRM's list views of a module, for choosing which records sync.
+/// The CRM's list views of a module, for choosing which records sync. When
+/// the CRM does not answer within a few seconds, the views it last listed
+/// (kept by the desk) come back marked stale; with none kept, 502.
 #[utoipa::path(get, path = "/api/admin/plugins/{id}/sync/list-views/{module}", tag = "sync",
     params(("id" = String, Path), ("module" = SyncModule, Path), Refresh),
-    responses((status = 200, body = ListViews), (status = 404), (status = 502, description = "The CRM did not answer")))]
+    responses((status = 200, body = ListViews), (status = 404),
+        (status = 502, description = "The CRM did not answer, and the desk knows no list views of it")))]
 async fn list_views(
     State(s): State<AppState>,
     _admin: Admin,
-    Path((id, module)): Path<(String, String)>,
+    Path((id, module_name)): Path<(String, String)>,
     Query(q): Query<Refresh>,
 ) -> ApiResult<Json<ListViews>> {
-    let (module, plugin) = synced_module(&s, &id, &module)?;
-    let views = s
-        .sync
-        .catalog()
-        .list_views(&plugin, module.module(), q.refresh)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
-    Ok(Json(ListViews { list_views: views.iter().map(|v| ListViewView { id: v.id.clone(), name: v.name.clone() }).collect() }))
+    let (module, plugin) = synced_module(&s, &id, &module_name)?;
+    let store = s.sync.engine(&id)?.store().clone();
+    let (sync, crm_module) = (s.sync.clone(), module.module());
+    match within_wait(async move { sync.catalog().list_views(&plugin, crm_module, q.refresh).await }).await {
+        Ok(views) => {
+            if let Err(e) = store.set_last_list_views(&id, module, &views) {
+                tracing::warn!(plugin = %id, "the list views could not be kept: {e}");
+            }
+            Ok(Json(ListViews {
+                list_views: views.iter().map(ListViewView::from).collect(),
+                stale_since: None,
+                notice: None,
+                details: None,
+            }))
+        }
+        Err(e) => {
+            let error = crm_unanswered(&s, &id, e.as_ref());
+            let Some((at, views)) = store.last_list_views(&id, module) else { return Err(error) };
+            Ok(Json(ListViews {
+                list_views: views.iter().map(ListViewView::from).collect(),
+                stale_since: Some(at),
+                notice: Some(error.message),
+                details: error.details,
+            }))
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]

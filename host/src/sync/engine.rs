@@ -62,7 +62,12 @@ pub struct Progress {
     pub module: Option<SyncModule>,
     /// Records handled so far in this run.
     pub done: u64,
+    /// Why the last run failed, in words for the admin (a CRM failure
+    /// never shows its addresses here).
     pub last_error: Option<String>,
+    /// The last failure's technical cause, when it was the CRM's or the
+    /// plugin's (the console shows it behind "Details").
+    pub last_error_details: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -343,9 +348,28 @@ impl SyncEngine {
             self.set_progress(|p| p.running = false);
             return Err(SyncError::NotInstalled(self.plugin.clone()));
         }
+        let (last_error, last_error_details) = match result.as_ref().err() {
+            Some(SyncError::Plugin(e)) => {
+                use crate::contract::ConnectorError as C;
+                use crate::CallErrorKind as K;
+                let crm = self.registry.manifest(&self.plugin).map(|m| m.name).unwrap_or_else(|| self.plugin.clone());
+                let reference = crate::secrets::random_hex(4);
+                tracing::warn!(plugin = %self.plugin, reference, "sync run failed: {e}");
+                let sentence = match &e.kind {
+                    K::Connector(C::Transient(_)) | K::Timeout(_) | K::Busy(..) => {
+                        format!("{crm} is not answering right now. Sync tries again on its own. (reference {reference})")
+                    }
+                    _ => crate::panels::agent_sentence(&crm, e, &reference),
+                };
+                (Some(sentence), Some(e.to_string()))
+            }
+            Some(e) => (Some(e.to_string()), None),
+            None => (None, None),
+        };
         self.set_progress(|p| {
             p.running = false;
-            p.last_error = result.as_ref().err().map(|e| e.to_string());
+            p.last_error = last_error;
+            p.last_error_details = last_error_details;
         });
         result
     }
@@ -389,6 +413,7 @@ impl SyncEngine {
         if c == Counts::default() {
             return Ok(());
         }
+        crate::telemetry::sync_records(&self.plugin, module.name(), direction, c.added, c.updated, c.failed);
         self.store
             .add_history(&self.plugin, &HistoryEntry { at: now(), direction, module, added: c.added, updated: c.updated, failed: c.failed })
     }

@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 
 use super::conflict::Values;
 use super::settings::{SyncModule, SyncSettings};
+use crate::contract::ListView;
 use crate::desk::{ConflictableTransactionError, DeskError, TransactionalTree, TxResult};
 
 /// How long sync history is kept.
@@ -249,6 +250,22 @@ impl SyncStore {
         self.set_state(&format!("hook/{plugin}"), token)
     }
 
+    /// The CRM's list views of a module as it last listed them, and when
+    /// (RFC 3339): the sync page names the saved selection by them while
+    /// the CRM does not answer.
+    pub fn last_list_views(&self, plugin: &str, module: SyncModule) -> Option<(String, Vec<ListView>)> {
+        self.get_state(&format!("views/{plugin}/{}", module.name())).and_then(|s| serde_json::from_str(&s).ok())
+    }
+
+    /// Keeps what the CRM just listed; written only when it changed.
+    pub fn set_last_list_views(&self, plugin: &str, module: SyncModule, views: &[ListView]) -> Result<(), DeskError> {
+        if self.last_list_views(plugin, module).is_some_and(|(_, known)| known == views) {
+            return Ok(());
+        }
+        let value = serde_json::to_string(&(crate::clock::now(), views)).expect("list views serialise");
+        self.set_state(&format!("views/{plugin}/{}", module.name()), &value)
+    }
+
     /// Adds an entry (its `at` is when it was written: RFC 3339 UTC to the
     /// second, as [`crate::clock::now`]) and prunes as of then.
     pub fn add_history(&self, plugin: &str, entry: &HistoryEntry) -> Result<(), DeskError> {
@@ -350,7 +367,7 @@ impl SyncStore {
         }
         // Exact keys and `{plugin}/` prefixes only: forgetting `zoho` must
         // not touch `zoho-crm`.
-        for prefix in ["cursor", "deskseq", "first", "settings", "hook"] {
+        for prefix in ["cursor", "deskseq", "first", "settings", "hook", "views"] {
             self.state.remove(format!("{prefix}/{plugin}")).map_err(storage)?;
             for k in self.state.scan_prefix(format!("{prefix}/{plugin}/")).keys().filter_map(Result::ok) {
                 self.state.remove(k).map_err(storage)?;

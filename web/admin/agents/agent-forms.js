@@ -2,6 +2,7 @@
 /* The Add an agent and Profiles forms of the Agents & profiles page. */
 import { api, formError } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { LANGUAGES, LANGUAGE_NAMES, t } from '../../lib/i18n.js';
 import { pill, toast } from '../../lib/ui.js';
 
 /**
@@ -16,7 +17,19 @@ function field(id, label, input) {
 }
 
 /**
- * Add an agent: name, email, password and profile.
+ * The pages' language for an agent: the browser's (value "") or one the pages ship in.
+ * @param {Record<string, any>} attrs the select's attributes (id, testid, aria-label)
+ * @param {string | null | undefined} value the agent's setting
+ * @returns {HTMLSelectElement}
+ */
+export function languageSelect(attrs, value) {
+  return el('select', attrs,
+    el('option', { value: '', selected: !value }, t('language.browser')),
+    LANGUAGES.map((l) => el('option', { value: l, selected: value === l, lang: l }, LANGUAGE_NAMES[l])));
+}
+
+/**
+ * Add an agent: name, email, password, profile and language.
  * @param {string[]} profiles
  * @param {() => void} refresh renders the page anew
  * @returns {HTMLFormElement}
@@ -26,6 +39,7 @@ export function agentForm(profiles, refresh) {
   const email = el('input', { id: 'agent-email', type: 'email', required: true, testid: 'agent-email', autocomplete: 'off' });
   const password = el('input', { id: 'agent-password', type: 'password', required: true, minlength: '8', testid: 'agent-password', autocomplete: 'new-password' });
   const profile = el('select', { id: 'agent-profile', testid: 'agent-profile' }, profiles.map((p) => el('option', { value: p, selected: p === 'Agent' }, p)));
+  const language = languageSelect({ id: 'agent-language', testid: 'agent-language' }, null);
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'agent-error' });
   const form = el('form', { class: 'card', testid: 'agent-form' },
     el('h2', { class: 'card-title' }, 'Add an agent'),
@@ -33,13 +47,14 @@ export function agentForm(profiles, refresh) {
     field('agent-email', 'Email', email),
     field('agent-password', 'Password', password),
     field('agent-profile', 'Profile', profile),
+    field('agent-language', t('language.label'), language),
     error,
     el('div', { class: 'form-actions' }, el('button', { type: 'submit', class: 'btn btn-primary', testid: 'agent-submit' }, 'Add agent')));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.hidden = true;
     try {
-      const created = await api('POST', '/api/admin/agents', { name: name.value.trim(), email: email.value.trim(), password: password.value, profile: profile.value });
+      const created = await api('POST', '/api/admin/agents', { name: name.value.trim(), email: email.value.trim(), password: password.value, profile: profile.value, language: language.value || null });
       toast((created.name || created.email) + ' can now sign in.');
       refresh();
     } catch (e) { error.textContent = formError(e); error.hidden = false; }

@@ -1,6 +1,7 @@
 // @ts-check
-/* The Agents & profiles page (#agents): the agents (create an API token,
- * deactivate / reactivate, delete), Add an agent, Profiles, API tokens.
+/* The Agents & profiles page (#agents): the agents (edit name, profile
+ * and active in a dialog, create an API token, deactivate / reactivate,
+ * delete), Add an agent, Profiles, API tokens.
  */
 import { api } from '../../lib/api.js';
 import { append, clear, el, loading } from '../../lib/dom.js';
@@ -8,17 +9,41 @@ import { initials } from '../../lib/format.js';
 import { confirmDialog, pill, toast } from '../../lib/ui.js';
 import { app, guard } from '../app.js';
 import { adminPage, pageHead } from '../layout.js';
-import { agentForm, profileForm } from './agent-forms.js';
+import { t } from '../../lib/i18n.js';
+import { agentForm, languageSelect, profileForm } from './agent-forms.js';
+import { agentRefusal, editAgent } from './edit-dialog.js';
 import { tokensCard } from './tokens-card.js';
 
 /**
  * What an agent row's buttons need from the page.
  * @typedef {object} RowContext
  * @property {(answer: Api.NewToken, who?: Api.AdminAgent) => void} tokenCreated shows a new token
- * @property {(e: any) => void} refused shows the server's refusal
+ * @property {(e: any, who?: string) => void} refused shows the server's refusal (about agent `who`) in plain words
  * @property {() => void} clearError hides the last refusal
  * @property {() => void} refresh renders the page anew
+ * @property {string[]} profiles the desk's profiles
  */
+
+/**
+ * Edit: name, profile and active, in a dialog.
+ * @param {Api.AdminAgent} a
+ * @param {boolean} me whether it is the signed-in admin
+ * @param {RowContext} ctx
+ * @returns {HTMLButtonElement}
+ */
+function editButton(a, me, ctx) {
+  const who = a.name || a.email;
+  const button = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-edit', 'aria-label': t('admin.agents.editLabel', { name: who }) }, t('admin.agents.edit'));
+  button.addEventListener('click', async () => {
+    ctx.clearError();
+    if (await editAgent(a, ctx.profiles, me)) {
+      if (me) app.start(); else ctx.refresh();
+    } else {
+      button.focus();
+    }
+  });
+  return button;
+}
 
 /**
  * Create API token: a token that acts as this agent.
@@ -61,7 +86,7 @@ function toggleButton(a, active, ctx) {
         : who + ' can sign in again.');
       ctx.refresh();
     } catch (e) {
-      ctx.refused(e);
+      ctx.refused(e, who);
       toggle.disabled = false;
     }
   });
@@ -89,11 +114,40 @@ function deleteButton(a, ctx) {
       toast(who + ' was deleted.');
       ctx.refresh();
     } catch (e) {
-      ctx.refused(e);
+      ctx.refused(e, who);
       del.disabled = false;
     }
   });
   return del;
+}
+
+/**
+ * The agent's language: the browser's or one the pages ship in; a change
+ * is saved at once (and the console follows when it is the admin's own).
+ * @param {Api.AdminAgent} a
+ * @param {boolean} me whether it is the signed-in admin
+ * @param {RowContext} ctx
+ * @returns {HTMLSelectElement}
+ */
+function languageCell(a, me, ctx) {
+  const who = a.name || a.email;
+  const select = languageSelect({ testid: 'agent-language-select', 'aria-label': t('language.of', { name: who }) }, a.language);
+  select.addEventListener('change', async () => {
+    select.disabled = true;
+    ctx.clearError();
+    try {
+      await api('PATCH', '/api/admin/agents/' + encodeURIComponent(a.id), { language: select.value || null });
+      const option = select.selectedOptions[0];
+      toast(select.value ? t('language.changed', { name: who, language: option ? option.text : select.value }) : t('language.changedToBrowser', { name: who }));
+      if (me) app.start();
+    } catch (e) {
+      ctx.refused(e);
+      select.value = a.language || '';
+    } finally {
+      select.disabled = false;
+    }
+  });
+  return select;
 }
 
 /**
@@ -104,7 +158,7 @@ function deleteButton(a, ctx) {
  */
 function agentRow(a, ctx) {
   const active = a.active !== false;
-  const me = app.agent && a.id === app.agent.id;
+  const me = !!app.agent && a.id === app.agent.id;
   return el('tr', { testid: 'agent-row', class: active ? '' : 'agent-inactive', dataset: { email: a.email, id: a.id, active: String(active) } },
     el('td', {}, el('div', { class: 'agent-cell' },
       el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(a.name)),
@@ -113,7 +167,8 @@ function agentRow(a, ctx) {
       active ? null : pill('Inactive', 'warn', 'agent-inactive'))),
     el('td', { class: 'muted' }, a.email),
     el('td', {}, el('span', { class: 'pill pill-muted' }, a.profile)),
-    el('td', { class: 'right' }, el('div', { class: 'row-actions' }, tokenButton(a, active, ctx), toggleButton(a, active, ctx), deleteButton(a, ctx))));
+    el('td', {}, languageCell(a, me, ctx)),
+    el('td', { class: 'right' }, el('div', { class: 'row-actions' }, editButton(a, me, ctx), tokenButton(a, active, ctx), toggleButton(a, active, ctx), deleteButton(a, ctx))));
 }
 
 /**
@@ -162,18 +217,20 @@ export async function agentsPage(seq) {
   /** @type {RowContext} */
   const ctx = {
     tokenCreated: tokenCard.created,
-    refused(e) {
+    refused(e, who) {
       if (e.status === 401) { app.start(); return; }
-      agentsError.textContent = e.message;
+      const text = who ? agentRefusal(e, who) : e.message;
+      agentsError.textContent = text;
       agentsError.hidden = false;
-      toast(e.message, 'error');
+      toast(text, 'error');
     },
     clearError() { agentsError.hidden = true; },
     refresh,
+    profiles,
   };
 
-  clear(list).appendChild(el('table', { class: 'table', testid: 'agents-table' },
-    el('thead', {}, el('tr', {}, ['Name', 'Email', 'Profile', ''].map((h) => el('th', { scope: 'col' }, h)))),
+  clear(list).appendChild(el('table', { class: 'table stack-table', testid: 'agents-table' },
+    el('thead', {}, el('tr', {}, ['Name', 'Email', 'Profile', t('language.label'), ''].map((h) => el('th', { scope: 'col' }, h || el('span', { class: 'sr-only' }, 'Actions'))))),
     el('tbody', {}, agents.map((a) => agentRow(a, ctx)))));
   append(forms, agentForm(profiles, refresh), profileForm(profiles, refresh));
 }

@@ -72,7 +72,7 @@ function tokensTable(tokens, row) {
   const sorted = tokens.slice().sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
   return sorted.length
     ? el('div', { class: 'tokens-wrap' }, el('table', { class: 'table compact', testid: 'tokens-table' },
-      el('thead', {}, el('tr', {}, ['Label', 'Agent', 'Created', 'Expires', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, ['Label', 'Agent', 'Created', 'Expires', ''].map((h) => el('th', { scope: 'col' }, h || el('span', { class: 'sr-only' }, 'Actions'))))),
       el('tbody', {}, sorted.map(row))))
     : el('p', { class: 'empty tokens-empty', testid: 'tokens-empty' }, 'No API tokens.');
 }

@@ -44,6 +44,8 @@ function paintAccess(b, access) {
   b.title = (full ? 'Full access' : 'Restricted access') + ' \u2014 click to ' + (full ? 'restrict' : 'grant full access');
   b.className = 'access ' + (full ? 'access-full' : 'access-restricted');
   b.dataset.access = access;
+  // The name begins with the visible text (WCAG 2.5.3), then says what it is for.
+  b.setAttribute('aria-label', b.textContent + ': ' + (b.dataset.part || ''));
   b.setAttribute('aria-pressed', String(full));
 }
 
@@ -136,7 +138,7 @@ function permissionRow(plugin, profile, initial) {
    * @param {string} label
    */
   function accessButton(key, label) {
-    const b = el('button', { type: 'button', class: 'access', testid: 'perm-' + key, 'aria-label': label + ' for ' + profile });
+    const b = el('button', { type: 'button', class: 'access', testid: 'perm-' + key, dataset: { part: label + ' for ' + profile } });
     b.addEventListener('click', () => change(key, perms[key] === 'full' ? 'restricted' : 'full'));
     accessButtons[key] = b;
     return b;

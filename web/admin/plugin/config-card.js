@@ -5,9 +5,11 @@
  */
 import { api, formError } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
 import { setFlash, takeFlash } from '../flash.js';
+import { FIELD_SETTINGS, fieldPicker, fieldSource } from './field-picker.js';
 
 /** @type {Record<string, string>} a setting's type -> the input's type */
 const INPUT_TYPES = { url: 'url', integer: 'number', number: 'number', int: 'number', float: 'number', secret: 'password', password: 'password', email: 'email' };
@@ -70,13 +72,14 @@ function readInput(input) {
  * @param {string} key
  * @param {Api.ConfigSpec} spec
  * @param {HTMLInputElement | HTMLSelectElement} input
+ * @param {HTMLElement | null} [picker] a field picker for the input (field settings)
  * @returns {HTMLDivElement}
  */
-function settingField(key, spec, input) {
+function settingField(key, spec, input, picker) {
   const check = input.type === 'checkbox';
   const label = el('label', { for: 'config-' + key }, spec.label || key, spec.required ? el('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
   return el('div', { class: 'field' + (check ? ' field-check' : '') },
-    check ? el('div', { class: 'check-row' }, input, label) : [label, input],
+    check ? el('div', { class: 'check-row' }, input, label) : [label, input, picker || null],
     el('div', { class: 'help' }, el('code', {}, key), spec.description ? ' \u2014 ' + spec.description : null,
       spec.default !== undefined && spec.default !== null && spec.default !== '' ? ' (default: ' + String(spec.default).replace(/,/g, ',\u200b') + ')' : null));
 }
@@ -105,13 +108,21 @@ export function configCard(p, onSaved) {
   const secretsSet = p.secrets_set || [];
   /** @type {Record<string, HTMLInputElement | HTMLSelectElement>} */
   const inputs = {};
+  const crmFields = fieldSource(p);
+  const crm = p.name || p.id;
   const fields = keys.map((key) => {
     const spec = schema[key] || {};
     const current = p.config && Object.prototype.hasOwnProperty.call(p.config, key) ? p.config[key] : undefined;
-    inputs[key] = inputFor(key, spec, current, secretsSet.includes(key));
-    return settingField(key, spec, inputs[key]);
+    const input = inputFor(key, spec, current, secretsSet.includes(key));
+    inputs[key] = input;
+    // Profile fields are chosen from the CRM's field list (typed when it cannot be read).
+    const fieldSetting = FIELD_SETTINGS[key];
+    const picker = fieldSetting && input instanceof HTMLInputElement && input.type === 'text'
+      ? fieldPicker(input, { ...fieldSetting, key, crm, initial: spec.default }, crmFields) : null;
+    return settingField(key, spec, input, picker);
   });
   const customerType = el('input', { id: 'config-customer-type-field', type: 'text', autocomplete: 'off', testid: 'config-customer-type-field', placeholder: 'e.g. Customer_Type', value: p.customer_type_field || '' });
+  const currency = el('input', { id: 'config-default-currency', type: 'text', autocomplete: 'off', testid: 'config-default-currency', placeholder: 'e.g. USD', maxlength: '3', size: '5', value: p.default_currency || '' });
   const hosts = el('textarea', { id: 'config-extra-hosts', rows: '2', testid: 'config-extra-hosts', placeholder: 'https://crm.example.com' });
   hosts.value = (p.extra_hosts || []).join('\n');
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'config-error' });
@@ -121,10 +132,13 @@ export function configCard(p, onSaved) {
     el('h2', { class: 'card-title' }, 'Configuration'),
     keys.length ? null : el('p', { class: 'muted' }, 'This plugin has no settings.'),
     el('div', { class: 'form-grid' }, fields),
-    helpedField('config-customer-type-field', 'Customer type field (Handshake Mode)', customerType,
-      'The CRM profile field whose value orders and filters the ticket list by customer type. Leave empty to turn Handshake Mode off for this plugin.'),
-    helpedField('config-extra-hosts', 'Extra allowed hosts', hosts,
-      'One origin a line, on top of the hosts the manifest allows (e.g. a self-hosted CRM).'),
+    helpedField('config-customer-type-field', 'Customer type field (Handshake Mode)',
+      el('div', {}, customerType, fieldPicker(customerType, { module: 'contacts', many: false, key: 'customer-type-field', crm, optional: t('admin.fields.handshakeOff') }, crmFields)),
+      'The CRM contact field that says what kind of customer someone is (e.g. Gold or Standard). The ticket list is ordered by it and agents can filter by it (Handshake Mode). Choose None, or leave it empty, to turn Handshake Mode off for this plugin.'),
+    helpedField('config-default-currency', 'Default currency', currency,
+      'The three-letter code (ISO 4217, e.g. USD or EUR) of the CRM organisation\u2019s currency: the agents\u2019 panel shows amounts the CRM gives without a currency in it. Leave empty to show such amounts without one.'),
+    helpedField('config-extra-hosts', 'Other addresses it may reach', hosts,
+      'One web address per line (e.g. https://crm.example.com for a self-hosted CRM), on top of the ones the plugin itself asks for.'),
     error,
     el('div', { class: 'form-actions' }, submit, saved));
   form.addEventListener('submit', async (event) => {
@@ -143,6 +157,7 @@ export function configCard(p, onSaved) {
       /** @type {Record<string, unknown>} */
       const patch = { config, extra_hosts: extra };
       if ((p.customer_type_field || '') !== customerType.value.trim()) patch.customer_type_field = customerType.value.trim();
+      if ((p.default_currency || '') !== currency.value.trim().toUpperCase()) patch.default_currency = currency.value.trim();
       /** @type {Api.Plugin} */
       const updated = await api('PATCH', pluginPath(p.id), patch);
       toast('Settings of ' + (updated.name || p.name) + ' saved.');

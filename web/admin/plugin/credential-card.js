@@ -1,12 +1,14 @@
 // @ts-check
-/* A Connection card per credential: its state, and by its kind Connect /
- * Reconnect and the OAuth client (OAuth), the API key form (API key), and
- * Disconnect once connected (after OK in a confirmation, seed 004).
+/* A Connection card per credential: its state, and by its kind the OAuth
+ * client and then Connect / Reconnect (OAuth: Connect is disabled until
+ * the client is saved), the API key form (API key), and Disconnect once
+ * connected (after OK in a confirmation, seed 004).
  */
 import { api } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
 import { safeHref } from '../../lib/links.js';
+import { t } from '../../lib/i18n.js';
 import { confirmDialog, pill, toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
 import { apiKeyForm, isApiKey } from './api-key-form.js';
@@ -89,6 +91,31 @@ function disconnectButton(p, onChange) {
 }
 
 /**
+ * Step two of an OAuth credential, below the OAuth client form: Connect
+ * (or Reconnect) and Disconnect. Until the client is saved Connect is
+ * disabled, and a sentence says why.
+ * @param {Api.Plugin} p
+ * @param {string} name the credential's name
+ * @param {Api.Credential} c
+ * @param {(updated?: Api.Plugin) => void} onChange
+ * @returns {HTMLDivElement}
+ */
+function connectStep(p, name, c, onChange) {
+  const crm = p.name || p.id;
+  const connect = connectButton(p, name, c);
+  const ready = !!c.oauth_configured;
+  const why = el('p', { class: 'muted small', id: 'connect-why-' + name, testid: 'connect-why' },
+    ready
+      ? t(c.connected ? 'admin.connect.reconnectHelp' : 'admin.connect.help', { crm })
+      : t('admin.connect.needsClient', { crm }));
+  connect.setAttribute('aria-describedby', why.id);
+  if (!ready) connect.disabled = true;
+  return el('div', { class: 'connect-step', testid: 'connect-step' },
+    why,
+    el('div', { class: 'form-actions' }, connect, c.connected ? disconnectButton(p, onChange) : null));
+}
+
+/**
  * The Connection card of one credential.
  * @param {Api.Plugin} p
  * @param {string} name the credential's name
@@ -101,17 +128,21 @@ export function credentialCard(p, name, c, onChange) {
   const apiKey = !oauth && isApiKey(c);
   const card = el('section', { class: 'card credential-card', testid: 'credential-' + name, dataset: { credential: name } },
     el('div', { class: 'card-head' },
-      el('h2', { class: 'card-title' }, 'Connection', el('span', { class: 'muted small' }, ' \u00b7 ' + name + ' (' + (c.kind || 'credential') + ')')),
+      el('h2', { class: 'card-title' }, 'Connection', el('span', { class: 'muted small' }, ' \u00b7 ' + name + ' (' + (oauth ? t('admin.connect.kindOauth') : apiKey ? t('admin.connect.kindApiKey') : (c.kind || 'credential')) + ')')),
       credentialStatus(name, c, oauth)));
 
+  if (oauth) {
+    // First the OAuth client Connect needs, then Connect.
+    card.appendChild(oauthClientSettings(p, name, c, onChange));
+    card.appendChild(connectStep(p, name, c, onChange));
+    return card;
+  }
   const actions = el('div', { class: 'form-actions' },
-    oauth ? connectButton(p, name, c) : null,
     c.connected ? disconnectButton(p, onChange) : null);
-  if (!oauth && !apiKey && !c.connected) {
+  if (!apiKey && !c.connected) {
     card.appendChild(el('p', { class: 'muted' }, 'This credential is not connected yet.'));
   }
   if (apiKey) card.appendChild(apiKeyForm(p, name, c, onChange));
   if (actions.childNodes.length) card.appendChild(actions);
-  if (oauth) card.appendChild(oauthClientSettings(p, name, c, onChange));
   return card;
 }

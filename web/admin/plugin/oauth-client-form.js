@@ -31,14 +31,14 @@ export function oauthClientSettings(p, name, c, onChange) {
   const known = (p.oauth && p.oauth[name]) || {};
   const clientId = el('input', { id: id('client-id'), type: 'text', autocomplete: 'off', required: true, testid: 'oauth-client-id', value: known.client_id || '' });
   const secret = el('input', { id: id('client-secret'), type: 'password', autocomplete: 'new-password', required: true, testid: 'oauth-client-secret', placeholder: c.oauth_configured ? 'Stored; type it again to change the client' : '' });
-  const authorize = el('input', { id: id('authorize-url'), type: 'url', autocomplete: 'off', testid: 'oauth-authorize-url', placeholder: 'The manifest\u2019s authorization URL', value: known.authorize_url || '' });
-  const token = el('input', { id: id('token-url'), type: 'url', autocomplete: 'off', testid: 'oauth-token-url', placeholder: 'The manifest\u2019s token URL', value: known.token_url || '' });
+  const authorize = el('input', { id: id('authorize-url'), type: 'url', autocomplete: 'off', testid: 'oauth-authorize-url', placeholder: 'Leave empty to use the plugin\u2019s own', value: known.authorize_url || '' });
+  const token = el('input', { id: id('token-url'), type: 'url', autocomplete: 'off', testid: 'oauth-token-url', placeholder: 'Leave empty to use the plugin\u2019s own', value: known.token_url || '' });
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'oauth-error' });
   const save = el('button', { type: 'submit', class: 'btn', testid: 'oauth-save' }, 'Save OAuth client');
   const form = el('form', { class: 'subform', testid: 'oauth-form' },
     el('h3', { class: 'subhead' }, 'OAuth client'),
-    el('p', { class: 'muted small' }, 'Register Deskpane as a client in the CRM\u2019s developer console with the redirect URI ',
-      el('code', { testid: 'oauth-redirect' }, location.origin + '/oauth/callback'), ', then enter the client here.'),
+    el('p', { class: 'muted small' }, 'In the CRM\u2019s developer console, register the help desk as an app (an OAuth \u201cclient\u201d) and give it this address to send you back to (its redirect URI): ',
+      el('code', { testid: 'oauth-redirect' }, location.origin + '/oauth/callback'), '. Then copy the client ID and secret the CRM shows you into the fields below and save them.'),
     el('div', { class: 'form-grid' },
       field(id('client-id'), 'Client ID', clientId),
       field(id('client-secret'), 'Client secret', secret),

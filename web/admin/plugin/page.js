@@ -8,7 +8,9 @@ import { api } from '../../lib/api.js';
 import { append, clear, el, errorBox, loading } from '../../lib/dom.js';
 import { initials } from '../../lib/format.js';
 import { ADMIN_ERROR, app, guard, listPlugins, pluginPath } from '../app.js';
-import { takeFlash } from '../flash.js';
+import { takeConnected, takeFlash } from '../flash.js';
+import { t } from '../../lib/i18n.js';
+import { toast } from '../../lib/ui.js';
 import { adminPage } from '../layout.js';
 import { permissionTable } from '../permissions/matrix.js';
 import { enabledSwitch, signatureChip, statusChip } from '../plugins/chips.js';
@@ -67,6 +69,19 @@ function installedNotice(plugin) {
 }
 
 /**
+ * Back from the CRM's consent page with the connection made: says so
+ * once, on the page and in a toast.
+ * @param {Api.Plugin} plugin
+ * @returns {HTMLParagraphElement | null}
+ */
+function connectedNotice(plugin) {
+  if (!takeConnected(plugin.id)) return null;
+  const text = t('admin.connect.done', { crm: plugin.name || plugin.id });
+  toast(text);
+  return el('p', { class: 'hint', role: 'status', testid: 'connected-notice' }, '\u2713 ' + text);
+}
+
+/**
  * The Permissions card of this plugin.
  * @param {Api.Plugin} plugin
  * @param {any} permissions the answer of .../permissions, or {error}
@@ -106,7 +121,7 @@ export async function pluginPage(seq, id) {
   const credentials = plugin.credentials || {};
   const hasOauth = Object.values(credentials).some((c) => /oauth/i.test(String(c.kind || '')));
   const sandbox = sandboxCard(plugin, refresh);
-  const notice = installedNotice(plugin);
+  const notice = installedNotice(plugin) || connectedNotice(plugin);
   append(content,
     el('a', { href: '#plugins', class: 'crumb', testid: 'back-to-plugins' }, '← Integrations'),
     pluginHead(plugin, sandbox.setEnabled),

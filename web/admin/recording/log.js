@@ -7,7 +7,7 @@
 import { api } from '../../lib/api.js';
 import { clear, el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
-import { HOW_LABELS, channelLabel, conversationField, recordKind, visitorName } from '../../lib/recording.js';
+import { channelLabel, conversationField, howLabel, recordKind, visitorName } from '../../lib/recording.js';
 import { pill, toast } from '../../lib/ui.js';
 import { app } from '../app.js';
 import { recordingPath } from './plugins.js';
@@ -26,7 +26,7 @@ function linkedCell(linked, testid) {
       el('span', { class: 'tag' }, recordKind(r.module)), ' ',
       el('span', { class: 'log-record-name' }, r.name || '(no name)')),
     el('div', { class: 'log-meta muted small' },
-      el('span', { class: 'how how-' + linked.how, testid: testid + '-how' }, HOW_LABELS[linked.how] || linked.how),
+      el('span', { class: 'how how-' + linked.how, testid: testid + '-how' }, howLabel(linked.how)),
       el('code', { testid: testid + '-id' }, r.id)));
 }
 

@@ -18,8 +18,11 @@ function refreshButton(ctx) {
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
-      await Promise.all(ctx.modules.flatMap((m) => [api('GET', ctx.base + '/fields/' + m + '?refresh=true'), api('GET', ctx.base + '/list-views/' + m + '?refresh=true')]));
-      toast('Fields and list views reloaded from ' + ctx.crmName + '.');
+      const answers = await Promise.all(ctx.modules.flatMap((m) => [api('GET', ctx.base + '/fields/' + m + '?refresh=true'), api('GET', ctx.base + '/list-views/' + m + '?refresh=true')]));
+      // The CRM did not answer, and the list views are as it last listed them.
+      const stale = answers.find((a) => a && a.notice);
+      if (stale) toast(stale.notice, 'error');
+      else toast('Fields and list views reloaded from ' + ctx.crmName + '.');
     } catch (e) {
       if (e.status === 401) { app.start(); return; }
       toast(e.message, 'error');

@@ -2,42 +2,22 @@
 /* Which CRM list views of a module sync: a checklist of the CRM's views
  * (ctx.listViews[module], from .../sync/list-views/{module}), ticked when
  * saved; saved ids the CRM no longer lists stay as ticked items labelled by
- * their id. Nothing ticked = all records. When the views could not be read
- * (plugin disabled, CRM error) it falls back to a text field of ids with
- * the server's sentence beside it.
+ * their id. Nothing ticked = all records. The page draws it from the saved
+ * settings at once and again when the CRM's answer comes: while it is
+ * loading, or when the CRM cannot say, the saved selection stays a
+ * checklist, named as the CRM last listed the views (or by id when the desk
+ * never heard), and the page's one message says why.
  */
-import { el } from '../../lib/dom.js';
-import { moduleLabel, splitList } from './constants.js';
+import { clear, el } from '../../lib/dom.js';
+import { formatDateTime } from '../../lib/format.js';
+import { moduleLabel } from './constants.js';
 
 /**
  * @typedef {object} ListViewPicker
  * @property {HTMLElement} field
  * @property {() => string[]} value the ids that sync (none = all records)
+ * @property {() => void} paint draws the checklist anew from ctx.listViews[module], keeping what is ticked
  */
-
-/**
- * The text field of ids, when the CRM's list views could not be read.
- * @param {string} module
- * @param {string} crmName
- * @param {unknown} views what the CRM answered (an Error)
- * @param {string[]} saved
- * @param {() => void} onChange
- * @returns {ListViewPicker}
- */
-function listViewIds(module, crmName, views, saved, onChange) {
-  const label = moduleLabel(module).toLowerCase();
-  const inputId = 'sync-' + module + '-list-views';
-  const input = el('input', { id: inputId, type: 'text', autocomplete: 'off', testid: 'sync-list-views-' + module, placeholder: 'e.g. 4150868000000087501', value: saved.join(', ') });
-  input.addEventListener('input', onChange);
-  const reason = views instanceof Error ? views.message : 'No answer.';
-  return {
-    field: el('div', { class: 'field' }, el('label', { for: inputId }, 'CRM list view ids (empty = all records)'), input,
-      el('div', { class: 'list-views-error', role: 'alert', testid: 'sync-list-views-error-' + module },
-        'The ' + crmName + ' list views could not be read: ' + reason),
-      el('div', { class: 'help' }, 'Only the ' + label + ' in these ' + crmName + ' list views sync. Separate ids with commas.')),
-    value: () => splitList(input.value),
-  };
-}
 
 /**
  * @param {SyncUI.Context} ctx
@@ -49,38 +29,68 @@ function listViewIds(module, crmName, views, saved, onChange) {
 export function listViewPicker(ctx, module, saved, onChange) {
   const label = moduleLabel(module).toLowerCase();
   const crmName = ctx.crmName;
-  const views = ctx.listViews[module];
   const inputId = 'sync-' + module + '-list-views';
-  if (!Array.isArray(views)) return listViewIds(module, crmName, views, saved, onChange);
+  const body = el('div', { class: 'checklist-body' });
+  const note = el('div', { class: 'help', testid: 'sync-list-views-note-' + module, role: 'status', hidden: true });
+  const field = el('fieldset', { class: 'field checklist-field', testid: 'sync-list-view-checklist-' + module },
+    el('legend', {}, 'CRM list views (none ticked = all records)'),
+    body,
+    note,
+    el('div', { class: 'help' }, 'Only the ' + label + ' in the ticked ' + crmName + ' list views sync; tick none to sync all ' + label + '.'));
 
+  /** What is ticked, kept across repaints. */
+  let ticked = saved.slice();
   /** @type {HTMLInputElement[]} */
-  const boxes = [];
+  let boxes = [];
+  const value = () => boxes.filter((b) => b.checked).map((b) => b.value);
+
   /**
    * @param {string} viewId
    * @param {string} text
-   * @param {boolean} missing saved, but the CRM does not list it any more
+   * @param {'' | 'missing' | 'unnamed'} mark missing: the CRM no longer lists it; unnamed: its name is not known
    */
-  function item(viewId, text, missing) {
+  function item(viewId, text, mark) {
     const boxId = inputId + '-' + boxes.length;
-    const box = el('input', { type: 'checkbox', id: boxId, value: viewId, checked: saved.includes(viewId), testid: 'sync-list-view-' + module + '-' + viewId });
-    box.addEventListener('change', onChange);
+    const box = el('input', { type: 'checkbox', id: boxId, value: viewId, checked: ticked.includes(viewId), testid: 'sync-list-view-' + module + '-' + viewId });
+    box.addEventListener('change', () => { ticked = value(); onChange(); });
     boxes.push(box);
-    return el('li', { class: 'checklist-item' + (missing ? ' checklist-missing' : ''), dataset: { id: viewId } },
+    const title = mark === 'missing' ? 'Saved, but ' + crmName + ' does not list this view any more'
+      : mark === 'unnamed' ? 'List view id ' + viewId + '; its name shows once ' + crmName + ' answers' : 'List view id ' + viewId;
+    return el('li', { class: 'checklist-item' + (mark === 'missing' ? ' checklist-missing' : ''), dataset: { id: viewId } },
       box,
-      el('label', { for: boxId, title: missing ? 'Saved, but ' + crmName + ' does not list this view any more' : 'List view id ' + viewId },
-        el('span', { class: missing ? 'mono' : '' }, text),
-        missing ? el('span', { class: 'muted small' }, ' \u00b7 not in ' + crmName) : null));
+      el('label', { for: boxId, title },
+        el('span', { class: mark ? 'mono' : '' }, text),
+        mark === 'missing' ? el('span', { class: 'muted small' }, ' \u00b7 not in ' + crmName) : null));
   }
-  const listed = new Set(views.map((v) => String(v.id)));
-  const items = views.map((v) => item(String(v.id), String(v.name || v.id), false))
-    .concat(saved.filter((viewId) => !listed.has(viewId)).map((viewId) => item(viewId, viewId, true)));
-  return {
-    field: el('fieldset', { class: 'field checklist-field', testid: 'sync-list-view-checklist-' + module },
-      el('legend', {}, 'CRM list views (none ticked = all records)'),
-      items.length
-        ? el('ul', { class: 'checklist' }, items)
-        : el('p', { class: 'muted small checklist-empty' }, crmName + ' has no list views of ' + label + '.'),
-      el('div', { class: 'help' }, 'Only the ' + label + ' in the ticked ' + crmName + ' list views sync; tick none to sync all ' + label + '.')),
-    value: () => boxes.filter((b) => b.checked).map((b) => b.value),
-  };
+
+  function paint() {
+    const answer = ctx.listViews[module];
+    const known = answer && !(answer instanceof Error) ? (answer.list_views || []) : null;
+    const stale = !!(answer && !(answer instanceof Error) && answer.stale_since);
+    boxes = [];
+    /** @type {HTMLLIElement[]} */
+    let items;
+    if (known) {
+      const listed = new Set(known.map((v) => String(v.id)));
+      items = known.map((v) => item(String(v.id), String(v.name || v.id), ''))
+        .concat(ticked.filter((viewId) => !listed.has(viewId)).map((viewId) => item(viewId, viewId, stale ? 'unnamed' : 'missing')));
+    } else {
+      items = ticked.map((viewId) => item(viewId, viewId, 'unnamed'));
+    }
+    const empty = known ? crmName + ' has no list views of ' + label + '.' : 'None chosen: all ' + label + ' sync.';
+    clear(body).appendChild(items.length
+      ? el('ul', { class: 'checklist' }, items)
+      : el('p', { class: 'muted small checklist-empty' }, empty));
+
+    let text = '';
+    if (answer === undefined) text = 'Loading the list views from ' + crmName + '\u2026';
+    else if (stale && answer && !(answer instanceof Error)) text = 'As ' + crmName + ' last listed them, ' + formatDateTime(answer.stale_since) + '.';
+    else if (answer instanceof Error && ticked.length) text = 'Named by id until ' + crmName + ' answers.';
+    note.textContent = text;
+    note.hidden = !text;
+    field.setAttribute('aria-busy', String(answer === undefined));
+  }
+
+  paint();
+  return { field, value, paint };
 }

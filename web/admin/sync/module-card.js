@@ -4,7 +4,7 @@
  * delete preferences and field mapping, saved with Save.
  */
 import { api } from '../../lib/api.js';
-import { append, clear, el, errorBox } from '../../lib/dom.js';
+import { append, clear, el } from '../../lib/dom.js';
 import { pill, setSwitchLabel, switchInput, toast } from '../../lib/ui.js';
 import { app } from '../app.js';
 import { DUPLICATE_CHECK, moduleLabel } from './constants.js';
@@ -55,22 +55,20 @@ function saveRow() {
 }
 
 /**
- * The field mapping part: heading, intro, the CRM's fields error if any, table and add buttons.
+ * The field mapping part: heading, intro, and `slot`, where the table and
+ * the add buttons go once the CRM's fields are known.
  * @param {SyncUI.Context} ctx
  * @param {string} module
- * @param {import('./mapping.js').FieldMapping} mapping
- * @param {Error | null} metaError
+ * @param {HTMLDivElement} slot
  * @returns {HTMLDivElement}
  */
-function mappingPart(ctx, module, mapping, metaError) {
+function mappingPart(ctx, module, slot) {
   return el('div', { class: 'sync-fields' },
     el('div', { class: 'sync-fields-head' },
       el('h3', { class: 'subhead' }, 'Field mapping'),
       el('span', { class: 'muted small' }, '* mandatory')),
     el('p', { class: 'muted small sync-fields-intro' }, 'Associate each Desk field with the ' + ctx.crmName + ' field it syncs with. ' + DUPLICATE_CHECK[module]),
-    metaError ? errorBox('The ' + ctx.crmName + ' fields could not be read: ' + metaError.message, 'sync-fields-error') : null,
-    el('div', { class: 'sync-mapping-wrap' }, mapping.table),
-    el('div', { class: 'sync-add-row' }, mapping.addButtons));
+    slot);
 }
 
 /**
@@ -128,11 +126,6 @@ async function submitModule(ctx, module, read, saving) {
  */
 export function moduleCard(ctx, module) {
   const initial = ctx.settings.modules[module];
-  const meta = ctx.fields[module];
-  const metaError = meta instanceof Error ? meta : null;
-  const known = meta instanceof Error ? null : meta;
-  const crmFields = (known && known.crm) || [];
-  const deskFields = (known && known.desk) || [];
   const bodyId = 'sync-' + module + '-body';
   const saving = saveRow();
   const changed = saving.changed;
@@ -147,12 +140,18 @@ export function moduleCard(ctx, module) {
   const configure = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-configure-' + module, 'aria-expanded': 'false', 'aria-controls': bodyId }, 'Configure');
 
   const options = moduleOptions(ctx, module, changed);
-  const mapping = fieldMapping({ module, crmName: ctx.crmName, crmFields, deskFields, initial: initial.fields || [], oneWay: options.oneWay, changed });
+  /** What the list views were last drawn from (undefined: loading, as drawn at first). */
+  /** @type {unknown} */
+  let paintedViews;
+  /** The field mapping, once the CRM's fields are known (or known not to come). */
+  /** @type {import('./mapping.js').FieldMapping | null} */
+  let mapping = null;
+  const mappingSlot = el('div', { class: 'sync-mapping-slot', testid: 'sync-mapping-slot-' + module });
   const deletes = deletePreferences(module, ctx.crmName, initial, changed, ctx.plugin.propagate_deletes !== false);
 
   const body = el('div', { class: 'sync-module-body', id: bodyId, hidden: true },
     el('div', { class: 'sync-options' }, options.nodes, deletes.nodes),
-    mappingPart(ctx, module, mapping, metaError));
+    mappingPart(ctx, module, mappingSlot));
   const form = el('form', { class: 'card sync-module', testid: 'sync-module-' + module, dataset: { module } },
     el('div', { class: 'sync-module-head' },
       el('div', { class: 'sync-module-title' },
@@ -175,13 +174,47 @@ export function moduleCard(ctx, module) {
   function paintDirection() {
     options.paintDirection();
     deletes.setOneWay(options.oneWay());
+    if (mapping) mapping.paintArrows();
+  }
+
+  /**
+   * The parts that come from the CRM: the list views, and the mapping
+   * table once the fields answer came. When the CRM could not say, the
+   * saved pairs still show (the page's one message says why).
+   */
+  function paintCatalog() {
+    // Each part is drawn when its answer came, once: a box being ticked is not redrawn under the pointer.
+    if (ctx.listViews[module] !== paintedViews) {
+      paintedViews = ctx.listViews[module];
+      options.paintListViews();
+    }
+    const meta = ctx.fields[module];
+    if (meta === undefined) {
+      clear(mappingSlot).appendChild(el('p', { class: 'muted small', role: 'status', testid: 'sync-fields-loading' }, 'Loading the ' + ctx.crmName + ' fields\u2026'));
+      return;
+    }
+    if (mapping) return;
+    const known = meta instanceof Error ? null : meta;
+    mapping = fieldMapping({
+      module,
+      crmName: ctx.crmName,
+      crmFields: (known && known.crm) || [],
+      deskFields: (known && known.desk) || [],
+      initial: ctx.settings.modules[module].fields || initial.fields || [],
+      oneWay: options.oneWay,
+      changed,
+    });
+    append(clear(mappingSlot),
+      el('div', { class: 'sync-mapping-wrap' }, mapping.table),
+      el('div', { class: 'sync-add-row' }, mapping.addButtons));
     mapping.paintArrows();
   }
   options.direction.addEventListener('change', () => { paintDirection(); changed(); });
 
   /** @returns {Api.SyncModule} the module as on the form; throws Error with what to fix */
   function read() {
-    const fields = mapping.read();
+    // Before the CRM's fields came, the mapping is as saved.
+    const fields = mapping ? mapping.read() : (ctx.settings.modules[module].fields || []);
     return Object.assign({}, ctx.settings.modules[module], options.read(), {
       enabled: enabledInput.checked,
       fields,
@@ -200,8 +233,9 @@ export function moduleCard(ctx, module) {
     append(clear(status), statusChips(ctx, module));
   }
 
+  paintCatalog();
   paintDirection();
   paintStatus();
   setOpen(!!initial.enabled);
-  return { form, paintStatus };
+  return { form, paintStatus, paintCatalog };
 }

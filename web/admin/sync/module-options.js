@@ -12,6 +12,7 @@ import { splitList } from './constants.js';
  * @property {HTMLSelectElement} direction the Sync Type select
  * @property {() => boolean} oneWay whether CRM → Desk only is chosen
  * @property {() => void} paintDirection explains the chosen Sync Type
+ * @property {() => void} paintListViews draws the list views anew once the CRM answered (or could not)
  * @property {() => Pick<Api.SyncModule, 'direction' | 'secondary_email' | 'list_views' | 'departments'>} read
  */
 
@@ -66,6 +67,7 @@ export function moduleOptions(ctx, module, changed) {
     direction,
     oneWay,
     paintDirection,
+    paintListViews: listViews.paint,
     read: () => ({
       direction: direction.value,
       secondary_email: secondary ? secondary.checked : !!initial.secondary_email,

@@ -34,18 +34,15 @@ function noSyncPage(content, id, plugin) {
 }
 
 /**
- * Everything the page shows of a plugin: overview, history, failures, and
- * each module's fields and list views (an Error where the CRM could not say).
+ * What the page shows of a plugin from what the desk stores (overview with
+ * the settings, history, failures): nothing here waits on the CRM. The
+ * CRM's fields and list views come after the page is drawn (loadCatalog).
  * @param {string} base the plugin's sync API path
  */
 async function loadSync(base) {
   /** @type {[Api.SyncOverview, any, any]} */
   const [overview, historyAnswer, failures] = await Promise.all([api('GET', base), api('GET', base + '/history'), api('GET', base + '/failures')]);
   const modules = SYNC_MODULES.map(([m]) => m).filter((m) => overview.settings.modules[m]);
-  const [fieldList, viewList] = await Promise.all([
-    Promise.all(modules.map((m) => api('GET', base + '/fields/' + m).catch((e) => e))),
-    Promise.all(modules.map((m) => api('GET', base + '/list-views/' + m).then((a) => (a && a.list_views) || [], (e) => e))),
-  ]);
   return {
     overview,
     modules,
@@ -53,9 +50,89 @@ async function loadSync(base) {
     history: historyAnswer.entries || [],
     /** @type {Api.SyncFailure[]} */
     failures: failures.failures || [],
-    fields: Object.fromEntries(modules.map((m, i) => [m, fieldList[i]])),
-    listViews: Object.fromEntries(modules.map((m, i) => [m, viewList[i]])),
   };
+}
+
+/** How long the page waits for one of the CRM's answers (the server gives up on the CRM sooner). */
+const CATALOG_WAIT_MS = 10000;
+
+/**
+ * One of the CRM's answers for the page, or an Error saying why not (in
+ * time). The server waits a few seconds for the CRM; this is a backstop.
+ * @param {SyncUI.Context} ctx
+ * @param {string} path
+ * @returns {Promise<any>}
+ */
+async function askCrm(ctx, path) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), CATALOG_WAIT_MS);
+  try {
+    return await api('GET', ctx.base + path, undefined, { signal: controller.signal });
+  } catch (e) {
+    if (e && e.name === 'AbortError') return new Error(ctx.crmName + ' is not answering right now. Try again in a minute.');
+    return e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The page's one message when the CRM could not give its fields or list
+ * views: the first sentence the server gave, and the technical causes
+ * behind Details.
+ * @param {string} crmName
+ * @returns {{box: HTMLDivElement, report: (message: string, details?: string) => void}}
+ */
+function crmMessage(crmName) {
+  const text = el('p', { class: 'sync-crm-text', testid: 'sync-crm-text' });
+  const causes = el('pre', { class: 'sync-crm-cause' });
+  const details = el('details', { class: 'sync-crm-details', testid: 'sync-crm-details', hidden: true }, el('summary', {}, 'Details'), causes);
+  const box = el('div', { class: 'notice-banner sync-crm-unavailable', role: 'alert', testid: 'sync-crm-unavailable', hidden: true },
+    text,
+    el('p', { class: 'small' }, 'The saved settings are shown. A module that syncs checks its field mapping with ' + crmName + ' when saved, so its changes can be saved once ' + crmName + ' answers.'),
+    details);
+  /** @type {Set<string>} */
+  const seen = new Set();
+  return {
+    box,
+    report(message, cause) {
+      if (box.hidden) { text.textContent = message; box.hidden = false; }
+      if (cause && !seen.has(cause)) {
+        seen.add(cause);
+        causes.textContent = [...seen].join('\n');
+        details.hidden = false;
+      }
+    },
+  };
+}
+
+/**
+ * Asks for each module's fields and list views, and draws each card's CRM
+ * parts as the answers come; a CRM that does not answer is told once, in
+ * `message`.
+ * @param {SyncUI.Context} ctx
+ * @param {SyncUI.ModuleCard[]} cards in ctx.modules' order
+ * @param {ReturnType<typeof crmMessage>} message
+ */
+function loadCatalog(ctx, cards, message) {
+  ctx.modules.forEach((m, i) => {
+    const fields = askCrm(ctx, '/fields/' + m).then((answer) => { ctx.fields[m] = answer || {}; });
+    const views = askCrm(ctx, '/list-views/' + m).then((answer) => { ctx.listViews[m] = answer || { list_views: [] }; });
+    for (const loaded of [fields, views]) {
+      loaded.then(() => {
+        if (!ctx.live()) return;
+        for (const answer of [ctx.fields[m], ctx.listViews[m]]) {
+          if (answer instanceof Error) {
+            if (/** @type {any} */ (answer).status === 401) { app.start(); return; }
+            message.report(answer.message, /** @type {any} */ (answer).body && /** @type {any} */ (answer).body.details);
+          } else if (answer && 'notice' in answer && answer.notice) {
+            message.report(answer.notice, answer.details);
+          }
+        }
+        cards[i].paintCatalog();
+      });
+    }
+  });
 }
 
 /**
@@ -120,7 +197,8 @@ export async function syncPage(seq, id, tab) {
 }
 
 /**
- * Renders the loaded page into `content` and starts polling.
+ * Renders the page into `content` from the stored settings, starts
+ * polling, and then loads what comes from the CRM.
  * @param {number} seq
  * @param {HTMLElement} content
  * @param {Api.Plugin} plugin
@@ -140,8 +218,8 @@ function renderSync(seq, content, plugin, base, data, tab) {
     settings: data.overview.settings,
     history: data.history,
     failures: data.failures,
-    fields: data.fields,
-    listViews: data.listViews,
+    fields: {},
+    listViews: {},
     requested: false,
     live: () => app.live(seq),
     onSettings: () => {},
@@ -167,9 +245,12 @@ function renderSync(seq, content, plugin, base, data, tab) {
     cards.map((c) => c.form));
   const tabs = syncTabs(plugin.id, { settings, history: history.panel, failures: failures.panel }, failureCount);
 
+  const message = crmMessage(crmName);
+  const notices = syncNotices(plugin, crmName);
   append(content,
     syncHead(plugin, crmName, controls.buttons),
-    syncNotices(plugin, crmName),
+    notices,
+    message.box,
     controls.banner,
     statusCard(plugin, crmName, progress.box),
     tabs.bar,
@@ -179,4 +260,11 @@ function renderSync(seq, content, plugin, base, data, tab) {
   paintTables();
   tabs.show(tab && TABS.some(([key]) => key === tab) ? tab : 'settings');
   poller.start();
+  // A disabled or unconnected plugin is not asked (the notices above say
+  // so): the saved settings show, list views named by id.
+  if (!notices.length) loadCatalog(ctx, cards, message);
+  else {
+    for (const m of ctx.modules) { ctx.fields[m] = new Error(notices[0].textContent || ''); ctx.listViews[m] = ctx.fields[m]; }
+    cards.forEach((c) => c.paintCatalog());
+  }
 }

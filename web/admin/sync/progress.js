@@ -77,7 +77,10 @@ function restingState(ctx, p, state) {
         last ? el('span', { testid: 'sync-last-run' }, 'Last sync ' + formatDateTime(last.at)) : el('span', {}, enabled ? 'No sync in the last 7 days.' : 'Enable a module below and save to start syncing.'),
         p.done ? el('span', { testid: 'sync-progress-done' }, records(p.done) + ' handled in the last run') : null,
         ctx.requested && !p.done && !last ? el('span', {}, 'Nothing to sync.') : null),
-      state === 'error' ? el('div', { class: 'sync-last-error', testid: 'sync-last-error' }, p.last_error) : null)];
+      state === 'error' ? el('div', { class: 'sync-last-error', testid: 'sync-last-error' }, p.last_error) : null,
+      state === 'error' && p.last_error_details
+        ? el('details', { class: 'sync-crm-details', testid: 'sync-last-error-details' }, el('summary', {}, 'Details'), el('pre', { class: 'sync-crm-cause' }, p.last_error_details))
+        : null)];
 }
 
 /**

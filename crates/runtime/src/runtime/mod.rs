@@ -531,7 +531,11 @@ impl Plugin {
         F: Fn(Bound, Store<HostState>) -> Fut,
         Fut: Future<Output = (Store<HostState>, wasmtime::Result<Result<T, ConnectorError>>)> + Send,
     {
-        let result = self.call_refreshing(function, run).await;
+        use tracing::Instrument;
+        let began = std::time::Instant::now();
+        let span = tracing::info_span!("plugin_call", plugin = %self.id(), function);
+        let result = self.call_refreshing(function, run).instrument(span).await;
+        crate::telemetry::plugin_call(self.id(), function, crate::telemetry::outcome(&result), began.elapsed());
         self.note_health(&result);
         result
     }
@@ -579,10 +583,13 @@ impl Plugin {
         let limits = &self.limits;
 
         // Back-pressure: wait for a slot rather than fail at once.
+        let queued = std::time::Instant::now();
         let _permit = match tokio::time::timeout(limits.queue_timeout, self.gate.clone().acquire_owned()).await {
             Ok(permit) => permit.expect("the gate is never closed"),
             Err(_) => return (Err(fail(CallErrorKind::Busy(limits.max_concurrency, limits.queue_timeout))), Vec::new()),
         };
+        crate::telemetry::queue_wait(self.id(), queued.elapsed());
+        let _in_use = crate::telemetry::InUse::new(self.id());
 
         self.calls.fetch_add(1, Ordering::Relaxed);
         let mut store = Store::new(&self.engine, HostState::new(self.shared.clone(), limits.memory_bytes));
