@@ -1,13 +1,16 @@
 //! Plugins built for an older contract keep working: components built for
-//! `deskpane:connector@0.1.0` and `@0.2.0` before their successors existed
-//! (binaries kept in tests/fixtures/prebuilt) load and answer through
-//! today's host, beside plugins built for 0.3.0, each served by its own
-//! bindings; a function an old contract lacks answers `unsupported`.
+//! `deskpane:connector@0.1.0`, `@0.2.0` and `@0.3.0` before their successors
+//! existed (binaries kept in tests/fixtures/prebuilt) load and answer
+//! through today's host, beside plugins built for 0.4.0, each served by its
+//! own bindings; a function an old contract lacks answers `unsupported`,
+//! and so does an action kind it has no case for.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use deskpane::contract::{ActivityKind, ConnectorError, Field, File, Module, RecordRef, Requester, Value};
+use deskpane::contract::{
+    ActionKind, ActionRequest, ActivityKind, ConnectorError, Field, File, MatchKey, Module, RecordRef, Requester, Value,
+};
 use deskpane::credentials::StaticCredentials;
 use deskpane::package::PluginPackage;
 use deskpane::{CallErrorKind, LoadError, PluginSettings};
@@ -27,14 +30,18 @@ fn ada() -> Requester {
 }
 
 #[tokio::test]
-async fn plugins_built_for_0_1_0_and_0_2_0_load_and_answer_beside_a_0_3_0_one() {
+async fn plugins_built_for_0_1_0_0_2_0_and_0_3_0_load_and_answer_beside_a_0_4_0_one() {
     let rt = runtime();
     let load = |package: &PluginPackage| rt.load(package, &PluginSettings::default(), Arc::new(StaticCredentials::new()));
     let old = load(&legacy()).expect("0.1.0 plugin loads");
     let middle = load(&prebuilt("0.2.0")).expect("0.2.0 plugin loads");
-    let new = load(&plugin("example")).expect("0.3.0 plugin loads");
-    assert_eq!((old.contract_version(), middle.contract_version(), new.contract_version()), ("0.1.0", "0.2.0", "0.3.0"));
-    for p in [&old, &middle, &new] {
+    let previous = load(&prebuilt("0.3.0")).expect("0.3.0 plugin loads");
+    let new = load(&plugin("example")).expect("0.4.0 plugin loads");
+    assert_eq!(
+        [old.contract_version(), middle.contract_version(), previous.contract_version(), new.contract_version()],
+        ["0.1.0", "0.2.0", "0.3.0", "0.4.0"]
+    );
+    for p in [&old, &middle, &previous, &new] {
         let profile = p.lookup_requester(&ada()).await.unwrap().expect("Ada is found");
         assert_eq!((profile.display_name.as_str(), profile.record.id.as_str()), ("Ada Lovelace", "c-1001"), "{}", p.contract_version());
         let activities = p.activities(&profile.record, &[ActivityKind::Call, ActivityKind::Task]).await.unwrap();
@@ -62,9 +69,10 @@ async fn find_is_served_from_0_3_0_and_unsupported_before_without_running_the_pl
     let rt = runtime();
     let load = |package: &PluginPackage| rt.load(package, &PluginSettings::default(), Arc::new(StaticCredentials::new()));
     let by_email = [Field { name: "Email".into(), label: None, value: Value::Text("ADA@analytical.example".into()) }];
-    let new = load(&plugin("example")).unwrap();
-    let found = new.find(Module::Contacts, &by_email, 5).await.unwrap();
-    assert_eq!(found.iter().map(|r| r.id.as_deref()).collect::<Vec<_>>(), [Some("c-1001")], "found without regard to case");
+    for new in [load(&prebuilt("0.3.0")).unwrap(), load(&plugin("example")).unwrap()] {
+        let found = new.find(Module::Contacts, &by_email, 5).await.unwrap();
+        assert_eq!(found.iter().map(|r| r.id.as_deref()).collect::<Vec<_>>(), [Some("c-1001")], "found without regard to case");
+    }
     for old in [load(&legacy()).unwrap(), load(&prebuilt("0.2.0")).unwrap()] {
         let err = old.find(Module::Contacts, &by_email, 5).await.unwrap_err();
         assert!(matches!(&err.kind, CallErrorKind::Connector(ConnectorError::Unsupported(_))), "{}: {err}", old.contract_version());
@@ -79,16 +87,54 @@ async fn files_are_attached_and_downloaded_from_0_3_0_on_and_unsupported_before_
     let to = RecordRef { module: Module::Cases, id: "5001".into(), name: None };
     let file = File { name: "a.txt".into(), content_type: "text/plain".into(), content: b"a".to_vec() };
     let unsupported = |e: &deskpane::CallError| matches!(&e.kind, CallErrorKind::Connector(ConnectorError::Unsupported(_)));
-    // The 0.3.0 example offers no files: it runs and says so itself.
-    let new = load(&plugin("example")).unwrap();
-    assert!(unsupported(&new.attach(&to, &file).await.unwrap_err()));
-    assert!(unsupported(&new.download("att_1").await.unwrap_err()));
-    assert_eq!(new.calls(), 2, "the 0.3.0 plugin ran");
+    // The 0.3.0 and 0.4.0 examples offer no files: they run and say so themselves.
+    for new in [load(&prebuilt("0.3.0")).unwrap(), load(&plugin("example")).unwrap()] {
+        assert!(unsupported(&new.attach(&to, &file).await.unwrap_err()));
+        assert!(unsupported(&new.download("att_1").await.unwrap_err()));
+        assert_eq!(new.calls(), 2, "the {} plugin ran", new.contract_version());
+    }
     for old in [load(&legacy()).unwrap(), load(&prebuilt("0.2.0")).unwrap()] {
         let attached = old.attach(&to, &file).await.unwrap_err();
         let downloaded = old.download("att_1").await.unwrap_err();
         assert!(unsupported(&attached) && unsupported(&downloaded), "{}: {attached} / {downloaded}", old.contract_version());
         assert!(attached.to_string().contains("`attach` came with contract 0.3.0"), "{attached}");
         assert_eq!(old.calls(), 0, "{}: the plugin never ran", old.contract_version());
+    }
+}
+
+/// `panels.profile-of` and the action kinds `create-note` and `log-call`
+/// came with 0.4.0: a plugin built for an older contract answers
+/// `unsupported` to each without running (its `action-kind` has no such
+/// case to convert into), and the older action kinds still reach it.
+#[tokio::test]
+async fn profiles_of_linked_records_notes_and_calls_are_served_from_0_4_0_and_unsupported_before_without_running_the_plugin() {
+    let rt = runtime();
+    let load = |package: &PluginPackage| rt.load(package, &PluginSettings::default(), Arc::new(StaticCredentials::new()));
+    let unsupported = |e: &deskpane::CallError| matches!(&e.kind, CallErrorKind::Connector(ConnectorError::Unsupported(_)));
+    let ada = RecordRef { module: Module::Contacts, id: "c-1001".into(), name: None };
+    let new = load(&plugin("example")).unwrap();
+    let profile = new.profile_of(&ada).await.unwrap().expect("the 0.4.0 example knows c-1001");
+    assert_eq!((profile.display_name.as_str(), profile.match_key), ("Ada Lovelace", MatchKey::Linked));
+    let gone = RecordRef { module: Module::Contacts, id: "c-9999".into(), name: None };
+    assert_eq!(new.profile_of(&gone).await.unwrap(), None, "a record the CRM does not have");
+
+    let note = |kind| ActionRequest {
+        kind,
+        fields: vec![Field { name: "Note_Content".into(), label: None, value: Value::Text("Called back".into()) }],
+        related_to: Some(ada.clone()),
+        owner_email: None,
+    };
+    for old in [load(&legacy()).unwrap(), load(&prebuilt("0.2.0")).unwrap(), load(&prebuilt("0.3.0")).unwrap()] {
+        let version = old.contract_version();
+        let err = old.profile_of(&ada).await.unwrap_err();
+        assert!(unsupported(&err) && err.to_string().contains("`profile-of` came with contract 0.4.0"), "{version}: {err}");
+        for kind in [ActionKind::CreateNote, ActionKind::LogCall] {
+            let err = old.perform(&note(kind)).await.unwrap_err();
+            assert!(unsupported(&err) && err.to_string().contains("came with contract 0.4.0"), "{version}: {err}");
+        }
+        assert_eq!(old.calls(), 0, "{version}: the plugin never ran");
+        // An action kind the old contract has still reaches the plugin.
+        let _ = old.perform(&note(ActionKind::CreateTask)).await;
+        assert_eq!(old.calls(), 1, "{version}: create-task ran");
     }
 }

@@ -1089,3 +1089,145 @@ async fn metrics_count_plugin_calls_crm_requests_panels_and_routes_for_administr
     let route = [("route", "/api/{kind}/{id}/panels/{plugin}/{section}"), ("status", "200")];
     assert!(sample(&text, "deskpane_http_requests_total", &route) >= Some(1.0), "{text}");
 }
+
+/// A requester the CRM does not know under their desk email is linked by an
+/// agent to the record the CRM has: searched by email or name (contacts,
+/// then leads), linked per desk contact (every ticket of theirs and their
+/// contact page show it), then unlinked again.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_searches_the_crm_and_links_an_unknown_requester_to_an_existing_record() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let crm_id = s.emulator.seed(
+        "Contacts",
+        json!({"First_Name": "Nia", "Last_Name": "Brooks-Li", "Email": "nia.brooks@work.example", "Phone": "+1 555 0142"}),
+    );
+    let lead = s.emulator.seed("Leads", json!({"First_Name": "Nia", "Last_Name": "Brooks-Li", "Company": "Brooks Studio"}));
+    let (_, contact) =
+        send(agent.post(s.api("contacts")).json(&json!({"fields": {"first_name": "Nia", "last_name": "Brooks", "email": "nia@home.example"}})))
+            .await;
+    let contact = contact["id"].as_str().unwrap().to_string();
+    let ticket = |subject: &'static str| {
+        let agent = agent.clone();
+        let url = s.api("tickets");
+        let contact = contact.clone();
+        async move {
+            let (_, t) = send(agent.post(url).json(&json!({"fields": {"subject": subject, "contact_id": contact}}))).await;
+            t["id"].as_str().unwrap().to_string()
+        }
+    };
+    let first = ticket("Invoice").await;
+    let panel = |id: &str, section: &str| s.api(&format!("tickets/{id}/panels/zoho-crm/{section}"));
+    let (_, profile) = get(&agent, panel(&first, "profile")).await;
+    assert!(profile["profile"].is_null(), "not found under the desk's email: {profile}");
+    let (_, panels) = get(&agent, s.api(&format!("tickets/{first}/panels"))).await;
+    assert_eq!(panels["panels"][0]["actions"], json!(["link", "note", "call", "task"]));
+
+    let (status, found) = get(&agent, panel(&first, "search?q=nia.brooks%40work.example")).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["records"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!((found["records"][0]["id"].as_str(), found["records"][0]["module"].as_str()), (Some(crm_id.as_str()), Some("contacts")));
+    assert_eq!(found["records"][0]["name"], "Nia Brooks-Li");
+    let (_, by_name) = get(&agent, panel(&first, "search?q=Nia%20Brooks-Li")).await;
+    let hits: Vec<(&str, &str)> =
+        by_name["records"].as_array().unwrap().iter().map(|r| (r["module"].as_str().unwrap(), r["id"].as_str().unwrap())).collect();
+    assert_eq!(hits, [("contacts", crm_id.as_str()), ("leads", lead.as_str())], "contacts first, then leads");
+    assert_eq!(by_name["records"][1]["organisation"], "Brooks Studio");
+    let (_, by_phone) = get(&agent, panel(&first, "search?q=%2B1%20555%200142")).await;
+    assert_eq!(by_phone["records"][0]["id"], crm_id.as_str(), "{by_phone}");
+    assert_eq!(get(&agent, panel(&first, "search?q=%20")).await.0, 400, "an empty query");
+
+    let link = s.api(&format!("tickets/{first}/panels/zoho-crm/link"));
+    let (status, _) = send(agent.put(link.clone()).json(&json!({"module": "contacts", "id": "6421000000009999999"}))).await;
+    assert_eq!(status, 404, "a record the CRM does not have");
+    let (status, linked) = send(agent.put(link.clone()).json(&json!({"module": "contacts", "id": crm_id}))).await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!((linked["profile"]["display_name"].as_str(), linked["profile"]["match_key"].as_str()), (Some("Nia Brooks-Li"), Some("linked")));
+    let (_, profile) = get(&agent, panel(&first, "profile")).await;
+    assert_eq!((profile["profile"]["id"].as_str(), profile["profile"]["match_key"].as_str()), (Some(crm_id.as_str()), Some("linked")));
+    // Kept per desk contact: their other tickets and their page show it too.
+    let second = ticket("Another question").await;
+    let (_, profile) = get(&agent, panel(&second, "profile")).await;
+    assert_eq!(profile["profile"]["id"], crm_id.as_str());
+    let (_, profile) = get(&agent, s.api(&format!("contacts/{contact}/panels/zoho-crm/profile"))).await;
+    assert_eq!(profile["profile"]["id"], crm_id.as_str());
+
+    assert_eq!(send(agent.delete(link.clone())).await.0, 204);
+    let (_, profile) = get(&agent, panel(&second, "profile")).await;
+    assert!(profile["profile"].is_null(), "looked up again: {profile}");
+    assert_eq!(send(agent.delete(link)).await.0, 404, "nothing linked");
+}
+
+/// From a found profile an agent adds a note, logs a call and a task on
+/// the CRM record (Zoho Notes, Calls, Tasks), which the sections then
+/// show; each is checked against the agent's profile, and a requester with
+/// no CRM record has nothing to add them to.
+#[tokio::test(flavor = "multi_thread")]
+async fn notes_calls_and_tasks_are_added_from_a_found_profile_as_the_profile_allows() {
+    let s = DeskServer::start().await;
+    let agent = s.agent().await;
+    let ticket = known_ticket(&s, &agent).await;
+    let url = |what: &str| s.api(&format!("tickets/{ticket}/panels/zoho-crm/{what}"));
+    let (_, profile) = get(&agent, url("profile")).await;
+    let crm_id = profile["profile"]["id"].as_str().expect("a known requester").to_string();
+
+    let (status, note) =
+        send(agent.post(url("actions/note")).json(&json!({"title": "Callback", "content": "Wants a callback on Monday."}))).await;
+    assert_eq!(status, 201, "{note}");
+    let stored = s.emulator.record("Notes", note["id"].as_str().unwrap()).unwrap();
+    assert_eq!((stored["Parent_Id"]["id"].as_str(), stored["Note_Content"].as_str()), (Some(crm_id.as_str()), Some("Wants a callback on Monday.")));
+    let (_, notes) = get(&agent, url("notes")).await;
+    assert!(notes["notes"].as_array().unwrap().iter().any(|n| n["content"] == "Wants a callback on Monday."), "shown at once: {notes}");
+
+    let call = json!({"subject": "Invoice question", "direction": "outbound", "duration_seconds": 300, "description": "Resent it.",
+        "start_time": "2026-11-21T09:30:00Z"});
+    let (status, logged) = send(agent.post(url("actions/call")).json(&call)).await;
+    assert_eq!(status, 201, "{logged}");
+    let stored = s.emulator.record("Calls", logged["id"].as_str().unwrap()).unwrap();
+    assert_eq!((stored["Call_Type"].as_str(), stored["Call_Duration"].as_str()), (Some("Outbound"), Some("05:00")));
+    assert_eq!(stored["Who_Id"]["id"], crm_id.as_str());
+    let (status, task) =
+        send(agent.post(url("actions/task")).json(&json!({"subject": "Send the invoice again", "due_date": "2026-12-01"}))).await;
+    assert_eq!(status, 201, "{task}");
+    assert_eq!(s.emulator.record("Tasks", task["id"].as_str().unwrap()).unwrap()["Due_Date"], "2026-12-01");
+    let (_, activities) = get(&agent, url("activities")).await;
+    let subjects: Vec<&str> = activities["activities"].as_array().unwrap().iter().filter_map(|a| a["subject"].as_str()).collect();
+    assert!(subjects.contains(&"Invoice question") && subjects.contains(&"Send the invoice again"), "{subjects:?}");
+
+    // What the agent typed is checked before the CRM is asked.
+    assert_eq!(send(agent.post(url("actions/note")).json(&json!({"content": "  "}))).await.0, 400);
+    let bad_time = json!({"subject": "x", "direction": "inbound", "start_time": "yesterday"});
+    assert_eq!(send(agent.post(url("actions/call")).json(&bad_time)).await.0, 400);
+    assert_eq!(send(agent.post(url("actions/task")).json(&json!({"subject": "x", "due_date": "31/12/2026"}))).await.0, 400);
+
+    // A profile restricted from notes and calls may not add them (the
+    // plugin is not called), and its panel offers only what it may do.
+    let light = s.light_agent().await;
+    let restricted = deskpane::permissions::PanelPermissions {
+        notes: deskpane::permissions::Access::Restricted,
+        calls: deskpane::permissions::Access::Restricted,
+        ..Default::default()
+    };
+    s.state.registry.set_permissions("zoho-crm", "Light Agent", restricted).unwrap();
+    let (_, panels) = get(&light, s.api(&format!("tickets/{ticket}/panels"))).await;
+    assert_eq!(panels["panels"][0]["actions"], json!(["link", "task"]));
+    let notes_before = s.emulator.records("Notes").len();
+    let (status, refused) = send(light.post(url("actions/note")).json(&json!({"content": "Light note"}))).await;
+    assert_eq!((status, refused["error"].as_str()), (403, Some("your profile has restricted access to notes; an administrator can grant it under Permissions")));
+    assert_eq!(send(light.post(url("actions/call")).json(&json!({"subject": "x", "direction": "inbound"}))).await.0, 403);
+    assert_eq!(s.emulator.records("Notes").len(), notes_before, "nothing written");
+    assert_eq!(send(light.post(url("actions/task")).json(&json!({"subject": "Light task"}))).await.0, 201, "tasks stay allowed");
+    // Without the contact information: no search, no link, no actions.
+    let no_info = deskpane::permissions::PanelPermissions { info: deskpane::permissions::Access::Restricted, ..Default::default() };
+    s.state.registry.set_permissions("zoho-crm", "Light Agent", no_info).unwrap();
+    assert_eq!(get(&light, url("search?q=ada")).await.0, 403);
+    assert_eq!(send(light.put(url("link")).json(&json!({"module": "contacts", "id": crm_id}))).await.0, 403);
+    assert_eq!(send(light.post(url("actions/task")).json(&json!({"subject": "x"}))).await.0, 403);
+
+    // A requester with no CRM record has nothing to add them to.
+    let (_, stranger) = send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "Hi", "email": "nobody@nowhere.example"}}))).await;
+    let stranger = stranger["id"].as_str().unwrap();
+    let (status, body) =
+        send(agent.post(s.api(&format!("tickets/{stranger}/panels/zoho-crm/actions/note"))).json(&json!({"content": "x"}))).await;
+    assert_eq!(status, 409, "{body}");
+}

@@ -473,3 +473,120 @@ async fn find_searches_one_module_by_every_given_field() {
     let odd = s.plugin.find(Module::Contacts, &[matching("Email", "a(b),c\\d@example.com")], 5).await.unwrap();
     assert!(odd.is_empty(), "criteria characters in a value are escaped, not interpreted");
 }
+
+/// `profile-of` (contract 0.4.0) reads a contact, lead or account by id as
+/// the lookup shows it, with the match key `linked`; an id Zoho does not
+/// have is `None`.
+#[tokio::test]
+async fn the_profile_of_a_linked_record_is_read_by_id() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let profile = s.plugin.profile_of(&contact_ref(&ada)).await.unwrap().expect("Ada is there");
+    assert_eq!((profile.display_name.as_str(), profile.match_key), ("Ada Lovelace", MatchKey::Linked));
+    assert_eq!(profile.account.and_then(|a| a.name).as_deref(), Some("Analytical Engines Ltd"));
+    assert!(s.emu.requests().iter().any(|r| r.path == format!("/crm/v8/Contacts/{ada}")), "read by id");
+
+    let lead = s.emu.seed("Leads", json!({"First_Name": "Grace", "Last_Name": "Hopper", "Company": "Compiler Works"}));
+    let found = s.plugin.profile_of(&RecordRef { module: Module::Leads, id: lead, name: None }).await.unwrap().unwrap();
+    assert_eq!((found.record.module, found.display_name.as_str()), (Module::Leads, "Grace Hopper"));
+
+    assert_eq!(s.plugin.profile_of(&contact_ref("6421000000009999999")).await.unwrap(), None, "unknown id");
+    assert_eq!(s.plugin.profile_of(&contact_ref("../users")).await.unwrap(), None, "not a Zoho id: never sent");
+    let err = s.plugin.profile_of(&RecordRef { module: Module::Products, id: "1".into(), name: None }).await.unwrap_err();
+    assert!(matches!(err.connector_error(), Some(ConnectorError::Unsupported(_))), "{err}");
+}
+
+/// `create-note` (contract 0.4.0) posts a Note with `Parent_Id` and
+/// `$se_module`, which the record's Notes related list then shows.
+#[tokio::test]
+async fn a_note_is_added_to_the_record_and_shows_in_its_notes() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let note = s
+        .plugin
+        .perform(&ActionRequest {
+            kind: ActionKind::CreateNote,
+            fields: vec![
+                Field { name: "Note_Title".into(), label: None, value: text("Phone call") },
+                Field { name: "Note_Content".into(), label: None, value: text("Wants the invoice resent.\nBy Friday.") },
+            ],
+            related_to: Some(contact_ref(&ada)),
+            owner_email: Some("sam.okafor@deskpane.example".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!((note.module, note.name.as_deref()), (Module::Notes, Some("Phone call")));
+    let stored = s.emu.record("Notes", &note.id).unwrap();
+    assert_eq!((stored["Parent_Id"]["id"].as_str(), stored["$se_module"].as_str()), (Some(ada.as_str()), Some("Contacts")));
+    assert_eq!(stored["Owner"]["email"], "sam.okafor@deskpane.example", "owned by the agent's CRM user");
+    assert!(s.emu.requests().iter().any(|r| r.method == "POST" && r.path == "/crm/v8/Notes"));
+    let notes = s.plugin.notes(&contact_ref(&ada)).await.unwrap();
+    assert!(notes.iter().any(|n| n.content == "Wants the invoice resent.\nBy Friday."), "{notes:?}");
+
+    // Without a record to go on, Zoho would refuse it: the plugin says so first.
+    let err = s
+        .plugin
+        .perform(&ActionRequest {
+            kind: ActionKind::CreateNote,
+            fields: vec![Field { name: "Note_Content".into(), label: None, value: text("Orphan") }],
+            related_to: None,
+            owner_email: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err.connector_error(), Some(ConnectorError::Permanent(_))), "{err}");
+}
+
+/// `log-call` (contract 0.4.0) posts a Call as Zoho takes it: `Call_Type`
+/// capitalised, the duration in seconds as "mm:ss", the start time with a
+/// numeric offset, `Who_Id` for a contact (`What_Id` for an account); the
+/// record's Calls related list then shows it.
+#[tokio::test]
+async fn a_call_is_logged_in_zohos_forms_and_shows_in_the_activities() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let call = s
+        .plugin
+        .perform(&ActionRequest {
+            kind: ActionKind::LogCall,
+            fields: vec![
+                Field { name: "Subject".into(), label: None, value: text("Invoice question") },
+                Field { name: "Call_Type".into(), label: None, value: text("inbound") },
+                Field { name: "Call_Start_Time".into(), label: None, value: Value::Datetime("2026-11-21T09:30:00Z".into()) },
+                Field { name: "Call_Duration".into(), label: None, value: Value::Integer(754) },
+                Field { name: "Description".into(), label: None, value: text("Resent the invoice.") },
+            ],
+            related_to: Some(contact_ref(&ada)),
+            owner_email: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(call.module, Module::Calls);
+    let stored = s.emu.record("Calls", &call.id).unwrap();
+    assert_eq!(stored["Call_Type"], "Inbound");
+    assert_eq!(stored["Call_Duration"], "12:34");
+    assert_eq!(stored["Call_Start_Time"], "2026-11-21T09:30:00+00:00");
+    assert_eq!((stored["Who_Id"]["id"].as_str(), stored["$se_module"].as_str()), (Some(ada.as_str()), Some("Contacts")));
+    let calls = s.plugin.activities(&contact_ref(&ada), &[ActivityKind::Call]).await.unwrap();
+    assert!(calls.iter().any(|c| c.subject == "Invoice question" && c.status.as_deref() == Some("Inbound")), "{calls:?}");
+
+    // A missed call has no duration; an account's call goes under What_Id.
+    let account = s.emu.records("Accounts")[0]["id"].as_str().unwrap().to_string();
+    let missed = s
+        .plugin
+        .perform(&ActionRequest {
+            kind: ActionKind::LogCall,
+            fields: vec![
+                Field { name: "Subject".into(), label: None, value: text("No answer") },
+                Field { name: "Call_Type".into(), label: None, value: text("missed") },
+                Field { name: "Call_Start_Time".into(), label: None, value: Value::Datetime("2026-11-21T10:00:00+01:00".into()) },
+            ],
+            related_to: Some(RecordRef { module: Module::Accounts, id: account.clone(), name: None }),
+            owner_email: None,
+        })
+        .await
+        .unwrap();
+    let stored = s.emu.record("Calls", &missed.id).unwrap();
+    assert_eq!((stored["Call_Type"].as_str(), stored["Call_Duration"].is_null()), (Some("Missed"), true));
+    assert_eq!((stored["What_Id"]["id"].as_str(), stored["$se_module"].as_str()), (Some(account.as_str()), Some("Accounts")));
+}

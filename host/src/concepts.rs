@@ -1,7 +1,7 @@
 //! What the keys of a manifest's `[field-mappings.<module>]` may name: the
 //! desk's own fields for the modules that sync (contacts, accounts,
 //! products), the recording's concepts for the records it writes (leads,
-//! cases, tasks). A key nothing reads is a mistake in the manifest, caught
+//! cases, tasks), the sidebar's for the notes, calls and tasks agents add. A key nothing reads is a mistake in the manifest, caught
 //! by `deskpane plugin check` and at install, not at the first sync.
 
 use crate::desk::{schema, Kind};
@@ -11,6 +11,12 @@ use crate::manifest::Manifest;
 const LEAD_CONCEPTS: &[&str] = &["first_name", "last_name", "email", "phone", "mobile", "title", "company", "description"];
 /// What recording writes to a case or a task (docs/recording.md).
 const ACTIVITY_CONCEPTS: &[&str] = &["subject", "description", "email", "phone", "name", "company"];
+/// What the sidebar writes to a task besides (a due date).
+const TASK_CONCEPTS: &[&str] = &["subject", "description", "email", "phone", "name", "company", "due_date"];
+/// What the sidebar's Add note writes (contract 0.4.0's `create-note`).
+const NOTE_CONCEPTS: &[&str] = &["title", "content"];
+/// What the sidebar's Log call writes (contract 0.4.0's `log-call`).
+const CALL_CONCEPTS: &[&str] = &["subject", "direction", "start_time", "duration", "description"];
 
 /// The keys `[field-mappings.<module>]` may have; `None`: nothing reads
 /// that module's mappings.
@@ -21,7 +27,10 @@ fn concepts(module: &str) -> Option<Vec<&'static str>> {
         "accounts" => Some(desk(Kind::Account)),
         "products" => Some(desk(Kind::Product)),
         "leads" => Some(LEAD_CONCEPTS.to_vec()),
-        "cases" | "tasks" => Some(ACTIVITY_CONCEPTS.to_vec()),
+        "cases" => Some(ACTIVITY_CONCEPTS.to_vec()),
+        "tasks" => Some(TASK_CONCEPTS.to_vec()),
+        "notes" => Some(NOTE_CONCEPTS.to_vec()),
+        "calls" => Some(CALL_CONCEPTS.to_vec()),
         _ => None,
     }
 }
@@ -56,7 +65,7 @@ mod tests {
 
     fn manifest(extra: &str) -> Manifest {
         let text = format!(
-            "id = \"crm\"\nname = \"CRM\"\nversion = \"1.0.0\"\ncontract = \"0.3.0\"\npublisher = \"x\"\ncomponent = \"plugin.wasm\"\nmodules = [\"contacts\"]\n{extra}"
+            "id = \"crm\"\nname = \"CRM\"\nversion = \"1.0.0\"\ncontract = \"0.4.0\"\npublisher = \"x\"\ncomponent = \"plugin.wasm\"\nmodules = [\"contacts\"]\n{extra}"
         );
         Manifest::parse(&text, "plugin.toml").unwrap()
     }
@@ -83,7 +92,9 @@ mod tests {
         let err = check(&manifest("[field-mappings.cases]\nsubject = \"Subject\"\ntitle = \"Title\"\n")).unwrap_err();
         assert!(err.contains("`title` is not one of: subject"), "{err}");
         let err = check(&manifest("[field-mappings.notes]\nbody = \"Note_Content\"\n")).unwrap_err();
-        assert!(err.contains("the desk maps no fields of notes"), "{err}");
+        assert!(err.contains("`body` is not one of: title, content"), "{err}");
+        let err = check(&manifest("[field-mappings.events]\nsubject = \"Event_Title\"\n")).unwrap_err();
+        assert!(err.contains("the desk maps no fields of events"), "{err}");
         assert_eq!(check(&manifest("[field-mappings.contacts]\ncf_tier = \"Tier__c\"\n")), Ok(()), "custom desk fields");
     }
 }

@@ -212,6 +212,7 @@ enum PluginCommand {
 const CALL_HELP: &str = "Functions and their JSON arguments:
   lookup-requester    {\"email\": \"ada@analytical.example\"}
   potentials | notes  {\"module\": \"Contacts\", \"id\": \"c-1001\"}
+  profile-of          {\"module\": \"Contacts\", \"id\": \"c-1001\"}
   activities          [{\"module\": \"Contacts\", \"id\": \"c-1001\"}, [\"Call\", \"Event\", \"Task\"]]
   describe-module     \"Contacts\"
   list-views          \"Contacts\"
@@ -481,6 +482,7 @@ async fn dispatch(plugin: &Plugin, function: &str, args: &str) -> Result<String,
         "lookup-requester" => render(plugin.lookup_requester(&parse::<Requester>(function, args)?).await),
         "potentials" => render(plugin.potentials(&parse::<RecordRef>(function, args)?).await),
         "notes" => render(plugin.notes(&parse::<RecordRef>(function, args)?).await),
+        "profile-of" => render(plugin.profile_of(&parse::<RecordRef>(function, args)?).await),
         "activities" => {
             // Either a record reference alone (all kinds) or [record, kinds].
             let (of, kinds) = match parse::<RecordRef>(function, args) {
@@ -510,7 +512,7 @@ async fn dispatch(plugin: &Plugin, function: &str, args: &str) -> Result<String,
         "parse-notification" => render(plugin.parse_notification(&parse::<Notification>(function, args)?).await),
         "perform" => render(plugin.perform(&parse::<ActionRequest>(function, args)?).await),
         other => Err(usage(format!(
-            "`{other}` is not a function of the contract. Functions: lookup-requester, potentials, notes, activities, describe-module, list-views, changes, upsert, delete, watch, parse-notification, perform"
+            "`{other}` is not a function of the contract. Functions: lookup-requester, potentials, notes, profile-of, activities, describe-module, list-views, changes, upsert, delete, watch, parse-notification, perform"
         ))),
     }
 }

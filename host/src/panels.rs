@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::contract::{Activity, Note, Potential, Profile, RecordRef, Requester, Value};
-use crate::desk::{Desk, Kind, Record};
+use crate::contract::{Activity, ConnectorError, CrmRecord, Field, MatchKey, Module, Note, Potential, Profile, RecordRef, Requester, Value};
+use crate::desk::{Desk, DeskError, Kind, Record};
 use crate::permissions::{PanelPermissions, Section, ShowAs};
 use crate::registry::Registry;
 use crate::CallError;
@@ -26,6 +26,12 @@ pub enum PanelError {
     NotFound(&'static str, String),
     #[error("the CRM knows this requester already; refresh the panel to see the record")]
     Known,
+    #[error("the requester has no CRM record yet: search the CRM to link one, or create one")]
+    NoRecord,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the desk could not keep the link: {0}")]
+    Storage(String),
     #[error(transparent)]
     Plugin(#[from] CallError),
 }
@@ -176,6 +182,22 @@ pub fn agent_message(crm: &str, e: &CallError, reference: &str) -> AgentMessage 
     AgentMessage::new(code, crm, reference)
 }
 
+/// A found record as a search result, its fields read through the
+/// manifest's mapping of its module.
+fn candidate(module: Module, r: &CrmRecord, mapping: &BTreeMap<String, String>) -> Option<Candidate> {
+    let value = |concept: &str| {
+        let name = mapping.get(concept)?;
+        r.fields.iter().find(|f| &f.name == name).map(|f| display(&f.value)).filter(|v| !v.is_empty())
+    };
+    let name = [value("first_name"), value("last_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    Some(Candidate {
+        record: RecordRef { module, id: r.id.clone()?, name: (!name.is_empty()).then_some(name) },
+        email: value("email"),
+        phone: value("phone").or_else(|| value("mobile")),
+        organisation: value("company").or_else(|| value("account_id")),
+    })
+}
+
 /// [`agent_message`] in English.
 pub fn agent_sentence(crm: &str, e: &CallError, reference: &str) -> String {
     agent_message(crm, e, reference).sentence()
@@ -196,11 +218,61 @@ pub struct Panels {
     /// parallel, and all but the first wait for its answer instead of
     /// asking the CRM again.
     inflight: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// The CRM records agents linked requesters to ([`LinkedRecord`]), by
+    /// plugin and desk contact ([`Panels::link_key`]).
+    links: sled::Tree,
+}
+
+/// A CRM record an agent linked a desk requester to: the panels show its
+/// profile instead of looking the requester up.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LinkedRecord {
+    pub record: RecordRef,
+    /// The agent who linked it (email).
+    pub by: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// A CRM record a search found, to link a requester to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub record: RecordRef,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// A contact's account, a lead's company.
+    pub organisation: Option<String>,
+}
+
+/// How a logged call went, as the contract's `log-call` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallDirection {
+    Outbound,
+    Inbound,
+    Missed,
+}
+
+/// What an agent records on a found profile's record from the sidebar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SidebarAction {
+    Note { title: Option<String>, content: String },
+    Call { subject: String, direction: CallDirection, duration_seconds: Option<u32>, description: Option<String>, start_time: Option<String> },
+    Task { subject: String, description: Option<String>, due_date: Option<String> },
+}
+
+/// What a lookup asks the plugin: the requester by the desk's keys, or the
+/// record an agent linked them to.
+#[derive(Debug, Clone)]
+enum Ask {
+    Requester(Requester, ShowAs),
+    Linked(RecordRef),
 }
 
 impl Panels {
-    pub fn new(registry: Arc<Registry>, desk: Desk, ttl: Duration) -> Panels {
-        Panels { registry, desk, ttl, cache: Mutex::default(), last_known: Mutex::default(), inflight: Mutex::default() }
+    pub fn new(registry: Arc<Registry>, desk: Desk, ttl: Duration) -> Result<Panels, DeskError> {
+        let links = desk.open_tree("panels.links")?;
+        Ok(Panels { registry, desk, ttl, cache: Mutex::default(), last_known: Mutex::default(), inflight: Mutex::default(), links })
     }
 
     /// Drops what a plugin's panels cached: after an upgrade, a new
@@ -276,13 +348,24 @@ impl Panels {
     /// The requester's CRM profile through `plugin`, as the permissions'
     /// `show` setting asks (the contact, or their account).
     pub async fn profile(&self, plugin_id: &str, ticket: &Record, show: ShowAs, refresh: bool) -> Result<Option<Profile>, PanelError> {
-        Ok(self.lookup(plugin_id, self.requester(ticket), show, refresh).await?.0)
+        Ok(self.lookup(plugin_id, Ask::Requester(self.requester(ticket), show), refresh).await?.0)
+    }
+
+    /// The profile beside a subject: the record an agent linked the
+    /// requester to, else the requester looked up; and whether it came
+    /// from the cache.
+    async fn profile_for(&self, plugin_id: &str, subject: Subject<'_>, show: ShowAs, refresh: bool) -> Result<(Option<Profile>, bool), PanelError> {
+        if let Some(link) = self.linked(plugin_id, subject)? {
+            return self.lookup(plugin_id, Ask::Linked(link.record), refresh).await;
+        }
+        let (who, show) = self.who(subject, show)?;
+        self.lookup(plugin_id, Ask::Requester(who, show), refresh).await
     }
 
     /// The profile, and whether it came from the cache.
-    async fn lookup(&self, plugin_id: &str, who: Requester, show: ShowAs, refresh: bool) -> Result<(Option<Profile>, bool), PanelError> {
+    async fn lookup(&self, plugin_id: &str, ask: Ask, refresh: bool) -> Result<(Option<Profile>, bool), PanelError> {
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
-        let key = (plugin_id.to_string(), "lookup".to_string(), format!("{show:?}{who:?}"));
+        let key = (plugin_id.to_string(), "lookup".to_string(), format!("{ask:?}"));
         let asked = Instant::now();
         let gate = self.inflight.lock().expect("in-flight lock").entry(key.clone()).or_default().clone();
         let _turn = gate.lock().await;
@@ -294,7 +377,10 @@ impl Panels {
             self.release(&key, &gate);
             return Ok((hit.map(|p| *p), true));
         }
-        let answer = self.ask_lookup(&plugin, who, show).await;
+        let answer = match ask {
+            Ask::Requester(who, show) => self.ask_lookup(&plugin, who, show).await,
+            Ask::Linked(record) => plugin.profile_of(&record).await.map(|p| p.map(|p| Profile { match_key: MatchKey::Linked, ..p })).map_err(PanelError::from),
+        };
         if let Ok(profile) = &answer {
             self.store(key.clone(), SectionData::Profile(profile.clone().map(Box::new)), &plugin);
         }
@@ -409,8 +495,7 @@ impl Panels {
         section: Section,
         refresh: bool,
     ) -> Result<SectionAnswer, PanelError> {
-        let (who, show) = self.who(subject, permissions.show)?;
-        let (profile, cached) = self.lookup(plugin_id, who, show, refresh).await?;
+        let (profile, cached) = self.profile_for(plugin_id, subject, permissions.show, refresh).await?;
         if section == Section::Profile {
             return Ok(SectionAnswer::fresh(SectionData::Profile(profile.map(Box::new)), cached));
         }
@@ -461,10 +546,10 @@ impl Panels {
         if !permissions.allows(Section::Profile) {
             return Err(PanelError::Restricted("contact and account information"));
         }
-        let (who, show) = self.who(subject, permissions.show)?;
-        if self.lookup(plugin_id, who.clone(), show, true).await?.0.is_some() {
+        if self.profile_for(plugin_id, subject, permissions.show, true).await?.0.is_some() {
             return Err(PanelError::Known);
         }
+        let (who, _) = self.who(subject, permissions.show)?;
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
         let module = match kind {
             ActionKind::CreateLead => "leads",
@@ -489,7 +574,247 @@ impl Panels {
         let request = ActionRequest { kind, fields, related_to: None, owner_email: Some(agent_email.to_string()) };
         let created = plugin.perform(&request).await?;
         // The next look finds the new record.
-        self.cache.lock().expect("panel cache lock").retain(|(plugin, what, _), _| !(plugin == plugin_id && what == "lookup"));
+        self.forget(plugin_id, &["lookup"]);
+        Ok(created)
+    }
+
+    /// Drops a plugin's cached answers of these kinds (`lookup`, or a
+    /// section's name).
+    fn forget(&self, plugin_id: &str, what: &[&str]) {
+        self.cache.lock().expect("panel cache lock").retain(|(plugin, kind, _), _| !(plugin == plugin_id && what.contains(&kind.as_str())));
+    }
+
+    /// Where a subject's link is kept, per plugin: the desk contact the
+    /// requester is (a ticket's contact), else the ticket itself; an
+    /// account page's account.
+    fn link_key(&self, plugin_id: &str, subject: Subject<'_>) -> Result<String, PanelError> {
+        let record =
+            self.desk.get(subject.kind(), &subject.id()).ok_or_else(|| PanelError::NotFound(subject.kind().singular(), subject.id()))?;
+        let (kind, id) = match subject {
+            Subject::Ticket(id) => match record.text("contact_id") {
+                Some(contact) => ("contacts", contact.to_string()),
+                None => ("tickets", id.to_string()),
+            },
+            Subject::Contact(id) => ("contacts", id.to_string()),
+            Subject::Account(id) => ("accounts", id.to_string()),
+        };
+        Ok(format!("{plugin_id}\u{0}{kind}/{id}"))
+    }
+
+    /// The CRM record an agent linked the subject's requester to, if any.
+    pub fn linked(&self, plugin_id: &str, subject: Subject<'_>) -> Result<Option<LinkedRecord>, PanelError> {
+        let key = self.link_key(plugin_id, subject)?;
+        let stored = self.links.get(key.as_bytes()).map_err(|e| PanelError::Storage(e.to_string()))?;
+        Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    /// Checks what an agent may do to the requester's CRM record: see the
+    /// panel and the contact information.
+    fn may_act(permissions: &PanelPermissions) -> Result<(), PanelError> {
+        if !permissions.visible {
+            return Err(PanelError::Hidden);
+        }
+        if !permissions.allows(Section::Profile) {
+            return Err(PanelError::Restricted("contact and account information"));
+        }
+        Ok(())
+    }
+
+    /// Searches the CRM for records to link the requester to: contacts,
+    /// then leads when the plugin maps them, whose email, phone or name
+    /// (as `query` reads: an `@` makes it an email, digits a phone number)
+    /// equals the query, through `panels.find`.
+    pub async fn search(
+        &self,
+        plugin_id: &str,
+        subject: Subject<'_>,
+        permissions: &PanelPermissions,
+        query: &str,
+    ) -> Result<Vec<Candidate>, PanelError> {
+        Self::may_act(permissions)?;
+        self.link_key(plugin_id, subject)?;
+        let query = query.trim();
+        if query.is_empty() || query.chars().count() > 200 {
+            return Err(PanelError::Invalid("type a name, an email address or a phone number (at most 200 characters)".into()));
+        }
+        let digits = query.chars().filter(char::is_ascii_digit).count();
+        let keys: Vec<(&str, String)> = if query.contains('@') {
+            vec![("email", query.to_string())]
+        } else if digits >= 5 && query.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+            vec![("phone", query.to_string())]
+        } else {
+            match query.rsplit_once(' ') {
+                Some((first, last)) => vec![("first_name", first.trim().to_string()), ("last_name", last.trim().to_string())],
+                None => vec![("last_name", query.to_string())],
+            }
+        };
+        let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
+        let mut found = Vec::new();
+        for module in [Module::Contacts, Module::Leads] {
+            let Some(mapping) = plugin.manifest().field_mappings.get(module.as_str()).cloned() else { continue };
+            let Some(fields) = keys
+                .iter()
+                .map(|(concept, value)| Some(Field { name: mapping.get(*concept)?.clone(), label: None, value: Value::Text(value.clone()) }))
+                .collect::<Option<Vec<_>>>()
+            else {
+                continue;
+            };
+            let records = match plugin.find(module, &fields, 10).await {
+                Ok(records) => records,
+                // Leads are a bonus: a plugin that cannot search them still links contacts.
+                Err(e) if module == Module::Leads && matches!(e.kind, crate::CallErrorKind::Connector(ConnectorError::Unsupported(_))) => {
+                    continue
+                }
+                Err(e) => return Err(e.into()),
+            };
+            found.extend(records.iter().filter_map(|r| candidate(module, r, &mapping)));
+        }
+        Ok(found)
+    }
+
+    /// Links the subject's requester to an existing CRM record, once the
+    /// plugin confirmed it exists; the panels then show its profile.
+    pub async fn link(
+        &self,
+        plugin_id: &str,
+        subject: Subject<'_>,
+        permissions: &PanelPermissions,
+        record: RecordRef,
+        agent_email: &str,
+    ) -> Result<Profile, PanelError> {
+        Self::may_act(permissions)?;
+        let key = self.link_key(plugin_id, subject)?;
+        let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
+        let Some(profile) = plugin.profile_of(&record).await? else {
+            return Err(PanelError::NotFound("CRM record", record.id));
+        };
+        let profile = Profile { match_key: MatchKey::Linked, ..profile };
+        let link = LinkedRecord { record: profile.record.clone(), by: agent_email.to_string(), at: crate::clock::now() };
+        let bytes = serde_json::to_vec(&link).map_err(|e| PanelError::Storage(e.to_string()))?;
+        self.links.insert(key.as_bytes(), bytes).map_err(|e| PanelError::Storage(e.to_string()))?;
+        self.forget(plugin_id, &["lookup"]);
+        Ok(profile)
+    }
+
+    /// Forgets the subject's link: the panels look the requester up again.
+    /// Whether there was one.
+    pub fn unlink(&self, plugin_id: &str, subject: Subject<'_>, permissions: &PanelPermissions) -> Result<bool, PanelError> {
+        Self::may_act(permissions)?;
+        let key = self.link_key(plugin_id, subject)?;
+        let removed = self.links.remove(key.as_bytes()).map_err(|e| PanelError::Storage(e.to_string()))?;
+        self.forget(plugin_id, &["lookup"]);
+        Ok(removed.is_some())
+    }
+
+    /// Adds a note, logs a call or a task on the profile's record beside the
+    /// subject, owned by the agent's CRM user, through `actions.perform`.
+    /// The profile must allow the contact information and the section the
+    /// record shows in (notes; calls or tasks of the activities). The CRM's
+    /// field names come from the manifest's `[field-mappings.notes]`,
+    /// `.calls`, `.tasks`.
+    pub async fn act(
+        &self,
+        plugin_id: &str,
+        subject: Subject<'_>,
+        permissions: &PanelPermissions,
+        action: SidebarAction,
+        agent_email: &str,
+    ) -> Result<RecordRef, PanelError> {
+        use crate::contract::{ActionKind, ActionRequest};
+        use crate::permissions::Access;
+        Self::may_act(permissions)?;
+        let (allowed, what) = match &action {
+            SidebarAction::Note { .. } => (permissions.notes, "notes"),
+            SidebarAction::Call { .. } => (permissions.calls, "calls"),
+            SidebarAction::Task { .. } => (permissions.tasks, "tasks"),
+        };
+        if allowed != Access::Full {
+            return Err(PanelError::Restricted(what));
+        }
+        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let (kind, module, values): (ActionKind, Module, Vec<(&str, Option<Value>)>) = match &action {
+            SidebarAction::Note { title, content } => {
+                let content = text(content).ok_or_else(|| PanelError::Invalid("a note needs some text".into()))?;
+                let title = title.as_deref().and_then(text);
+                (ActionKind::CreateNote, Module::Notes, vec![("content", Some(Value::Text(content))), ("title", title.map(Value::Text))])
+            }
+            SidebarAction::Call { subject, direction, duration_seconds, description, start_time } => {
+                let subject = text(subject).ok_or_else(|| PanelError::Invalid("a call needs a subject".into()))?;
+                let start = match start_time.as_deref().and_then(text) {
+                    Some(t) => {
+                        let parsed = chrono::DateTime::parse_from_rfc3339(&t)
+                            .map_err(|_| PanelError::Invalid(format!("`{t}` is not a time such as 2026-11-21T09:30:00Z")))?;
+                        parsed.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    }
+                    None => crate::clock::now(),
+                };
+                let direction = match direction {
+                    CallDirection::Outbound => "outbound",
+                    CallDirection::Inbound => "inbound",
+                    CallDirection::Missed => "missed",
+                };
+                (
+                    ActionKind::LogCall,
+                    Module::Calls,
+                    vec![
+                        ("subject", Some(Value::Text(subject))),
+                        ("direction", Some(Value::Text(direction.into()))),
+                        ("start_time", Some(Value::Datetime(start))),
+                        ("duration", duration_seconds.map(|d| Value::Integer(d.into()))),
+                        ("description", description.as_deref().and_then(text).map(Value::Text)),
+                    ],
+                )
+            }
+            SidebarAction::Task { subject, description, due_date } => {
+                let subject = text(subject).ok_or_else(|| PanelError::Invalid("a task needs a subject".into()))?;
+                let due = match due_date.as_deref().and_then(text) {
+                    Some(d) => Some(
+                        chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                            .map_err(|_| PanelError::Invalid(format!("`{d}` is not a date such as 2026-11-21")))?
+                            .to_string(),
+                    ),
+                    None => None,
+                };
+                (
+                    ActionKind::CreateTask,
+                    Module::Tasks,
+                    vec![
+                        ("subject", Some(Value::Text(subject))),
+                        ("description", description.as_deref().and_then(text).map(Value::Text)),
+                        ("due_date", due.map(Value::Date)),
+                    ],
+                )
+            }
+        };
+        let Some(profile) = self.profile_for(plugin_id, subject, permissions.show, false).await?.0 else {
+            return Err(PanelError::NoRecord);
+        };
+        let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
+        let mapping = plugin.manifest().field_mappings.get(module.as_str()).cloned().unwrap_or_default();
+        let mut fields = Vec::new();
+        for (concept, value) in values {
+            let Some(value) = value else { continue };
+            match mapping.get(concept) {
+                Some(name) => fields.push(Field { name: name.clone(), label: None, value }),
+                // What the agent typed must not vanish: a plugin that cannot
+                // say where it goes does not offer the action.
+                None if matches!(concept, "content" | "subject") => {
+                    return Err(PanelError::Plugin(crate::CallError {
+                        plugin: plugin_id.to_string(),
+                        function: "perform",
+                        kind: crate::CallErrorKind::Connector(ConnectorError::Unsupported(format!(
+                            "the manifest maps no {} field for `{concept}`",
+                            module.as_str()
+                        ))),
+                    }))
+                }
+                None => {}
+            }
+        }
+        let request = ActionRequest { kind, fields, related_to: Some(profile.record.clone()), owner_email: Some(agent_email.to_string()) };
+        let created = plugin.perform(&request).await?;
+        // The sections show the new record on their next look.
+        self.forget(plugin_id, &["notes", "activities"]);
         Ok(created)
     }
 

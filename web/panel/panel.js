@@ -8,6 +8,7 @@ import { api } from '../lib/api.js';
 import { clear, el, loading } from '../lib/dom.js';
 import { formatAge, formatDateTime, initials } from '../lib/format.js';
 import { serverText, t } from '../lib/i18n.js';
+import { recordActions, searchAndLink, unlinkButton } from './actions.js';
 import { RENDERERS, SECTION_TITLES, emptyState } from './sections.js';
 
 /**
@@ -230,15 +231,37 @@ export function renderPanel(base, info, fresh) {
   }
   if (!sections.length) panel.appendChild(emptyState(t('panel.noSections')));
 
-  /** @param {Api.SectionData} data */
-  const offerCreate = (data) => {
-    if (!data.profile && !data.notice && blocks.profile) blocks.profile.body.appendChild(createRequester(base, info, () => loadAll(true)));
+  const actions = info.actions || [];
+  /**
+   * Under the profile: for a requester the CRM does not know, Create and
+   * Search CRM to link; for a found one, Add note, Log call and Log task
+   * (and Unlink, when an agent linked it).
+   * @param {Api.SectionData} data
+   */
+  const offerActions = (data) => {
+    if (!blocks.profile || data.notice) return;
+    if (!data.profile) {
+      blocks.profile.body.appendChild(createRequester(base, info, () => loadAll(true)));
+      if (actions.includes('link')) blocks.profile.body.appendChild(searchAndLink(base, info, () => loadAll(true)));
+      return;
+    }
+    if (data.profile.match_key === 'linked' && actions.includes('link')) {
+      blocks.profile.body.querySelector('.profile-meta')?.appendChild(unlinkButton(base, info, () => loadAll(true)));
+    }
+    const recorded = recordActions(base, info, () => loadSome(['notes', 'activities']));
+    if (recorded) blocks.profile.body.appendChild(recorded);
   };
   /** @param {boolean} fresh */
   const loadAll = (fresh) => {
     alert.reset();
-    return Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(base, info.plugin, s, fresh), s, info, alert, s === 'profile' ? offerCreate : undefined)));
+    return Promise.all(sections.map((s) => loadSection(blocks[s], sectionUrl(base, info.plugin, s, fresh), s, info, alert, s === 'profile' ? offerActions : undefined)));
   };
+  /**
+   * Loads these sections anew from the CRM (after a note, call or task was added).
+   * @param {string[]} which
+   */
+  const loadSome = (which) => Promise.all(sections.filter((s) => which.includes(s))
+    .map((s) => loadSection(blocks[s], sectionUrl(base, info.plugin, s, true), s, info, alert)));
 
   // While refreshing the button is aria-disabled, not disabled: a disabled
   // button would drop keyboard focus to the page.

@@ -113,7 +113,8 @@ function renderProfile(data, info) {
       el('div', { class: 'profile-name', testid: 'profile-name' }, p.display_name || t('common.noName')),
       el('div', { class: 'profile-meta muted' },
         moduleName && !/^(contact|account)$/i.test(moduleName) ? el('span', { class: 'tag', testid: 'profile-module' }, /^lead$/i.test(moduleName) ? t('record.lead') : moduleName) : null,
-        p.match_key ? el('span', { testid: 'profile-match' }, t('section.matchedBy', { key: humanMatchKey(p.match_key) })) : null)));
+        p.match_key === 'linked' ? el('span', { testid: 'profile-match' }, t('section.linkedByAgent'))
+          : p.match_key ? el('span', { testid: 'profile-match' }, t('section.matchedBy', { key: humanMatchKey(p.match_key) })) : null)));
   const list = el('dl', { class: 'kv-list' },
     detailRow(t('field.email'), p.email, 'profile-email'),
     detailRow(t('field.secondaryEmail'), p.secondary_email, 'profile-secondary-email'),

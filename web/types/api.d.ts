@@ -70,6 +70,19 @@ declare namespace Api {
     sections?: string[];
     /** The CRM organisation's currency (ISO 4217), for amounts the CRM reports without one. */
     currency?: string | null;
+    /** What the agent may do from the panel: link, note, call, task. */
+    actions?: string[];
+  }
+
+  /** A CRM record a search found, to link the requester to. */
+  interface Candidate {
+    module: string;
+    id: string;
+    name?: string | null;
+    email?: string | null;
+    phone?: string | null;
+    /** A contact's account, a lead's company. */
+    organisation?: string | null;
   }
 
   interface Profile {

@@ -57,7 +57,7 @@ impl fmt::Display for Language {
 }
 
 /// The contract version new projects target: the newest this host runs.
-pub const CONTRACT: &str = "0.3.0";
+pub const CONTRACT: &str = "0.4.0";
 
 /// The contract's WIT, as a project vendors it.
-pub const CONTRACT_WIT: &str = include_str!("../../../wit/v0.3.0/connector.wit");
+pub const CONTRACT_WIT: &str = include_str!("../../../wit/v0.4.0/connector.wit");

@@ -363,6 +363,7 @@ fn key_name(key: MatchKey) -> &'static str {
         MatchKey::Phone => "phone",
         MatchKey::Name => "name",
         MatchKey::AccountName => "account-name",
+        MatchKey::Linked => "linked",
     }
 }
 

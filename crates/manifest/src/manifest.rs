@@ -14,7 +14,7 @@ use crate::policy::{AllowList, HostPattern, LimitRequest};
 /// Contract versions this host runs (`wit/v<version>/`), oldest first;
 /// the last is what the plugin SDK builds against. The versioning policy
 /// is in docs/plugin-authors.md.
-pub const CONTRACT_VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0"];
+pub const CONTRACT_VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0", "0.4.0"];
 
 /// Module names a manifest may list, as in the contract's `module` enum.
 pub const MODULES: &[&str] =
@@ -512,7 +512,7 @@ cpu-ms = 500
     fn an_unsupported_contract_says_what_the_host_runs() {
         let err = error_of(&GOOD.replace("contract = \"0.2.0\"", "contract = \"0.4.0\""));
         assert_eq!(err.line, 5);
-        assert!(err.message.contains("this host runs deskpane:connector 0.1.0, 0.2.0, 0.3.0"), "{err}");
+        assert!(err.message.contains("this host runs deskpane:connector 0.1.0, 0.2.0, 0.3.0, 0.4.0"), "{err}");
     }
 
     #[test]
@@ -553,7 +553,8 @@ cpu-ms = 500
         assert_eq!(served_contract(&v("0.1.7")), Some("0.1.0"));
         assert_eq!(served_contract(&v("0.2.3")), Some("0.2.0"));
         assert_eq!(served_contract(&v("0.3.1")), Some("0.3.0"));
-        assert!(!contract_supported(&v("0.4.0")));
+        assert_eq!(served_contract(&v("0.4.2")), Some("0.4.0"));
+        assert!(!contract_supported(&v("0.5.0")));
         assert!(!contract_supported(&v("1.1.0")));
     }
 }

@@ -136,6 +136,8 @@ pub enum MatchKey {
     Phone,
     Name,
     AccountName,
+    /// An agent linked the requester to this record (contract 0.4.0).
+    Linked,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,6 +264,10 @@ pub enum ActionKind {
     CreateContact,
     CreateCase,
     CreateTask,
+    /// A note on the related record (contract 0.4.0).
+    CreateNote,
+    /// A call held with the related record, logged (contract 0.4.0).
+    LogCall,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

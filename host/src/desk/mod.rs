@@ -173,6 +173,12 @@ impl Desk {
         Ok(desk)
     }
 
+    /// A tree of the desk's store for what lives beside its records (the
+    /// CRM records agents linked requesters to, say).
+    pub fn open_tree(&self, name: &str) -> Result<sled::Tree, DeskError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
     pub fn get(&self, kind: Kind, id: &str) -> Option<Record> {
         self.records.get(key(kind, id)).ok().flatten().map(|v| decode(&v))
     }

@@ -483,6 +483,9 @@ impl Recorder {
             ActionKind::CreateContact => Target::Contact,
             ActionKind::CreateCase => Target::Case,
             ActionKind::CreateTask => Target::Task,
+            ActionKind::CreateNote | ActionKind::LogCall => {
+                return Err(RecordingError::Invalid("a conversation is recorded as a lead, contact, case or task".into()))
+            }
         };
         let related = match target {
             Target::Case | Target::Task => entry.person.as_ref().map(|p| p.record.clone()),

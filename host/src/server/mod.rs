@@ -237,7 +237,7 @@ impl AppState {
         let registry = Arc::new(Registry::open(&db, &config.data.join("plugins"), runtime, &config.public_url, secrets).await?);
         let desk = Desk::open(&db)?;
         let auth = Auth::open(&db)?;
-        let panels = Arc::new(Panels::new(registry.clone(), desk.clone(), config.panel_ttl));
+        let panels = Arc::new(Panels::new(registry.clone(), desk.clone(), config.panel_ttl)?);
         let sync_store = crate::sync::SyncStore::open(&db)?;
         let sync = Arc::new(crate::sync::SyncManager::new(registry.clone(), desk.clone(), sync_store.clone()));
         let recorder = Arc::new(crate::recording::Recorder::new(

@@ -34,6 +34,10 @@ pub struct PanelEntry {
     /// The CRM organisation's currency (ISO 4217), for amounts the CRM
     /// reports without one; set by an administrator.
     currency: Option<String>,
+    /// What this agent may do from the panel: `link` (search the CRM and
+    /// link the requester to a record, or create one), `note`, `call`,
+    /// `task` (on a found profile's record).
+    actions: Vec<&'static str>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -81,6 +85,7 @@ impl From<&Profile> for ProfileView {
                 MatchKey::Phone => "phone",
                 MatchKey::Name => "name",
                 MatchKey::AccountName => "account name",
+                MatchKey::Linked => "linked",
             },
             email: p.email.clone(),
             secondary_email: p.secondary_email.clone(),
@@ -269,6 +274,7 @@ async fn list(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(S
             let permissions = s.registry.permissions(&id, &agent.profile);
             let sections = permissions.sections();
             let currency = s.registry.installation(&id).ok().and_then(|i| i.default_currency);
+            let actions = panel_actions(&permissions);
             (permissions.visible && !sections.is_empty()).then(|| PanelEntry {
                 plugin: id,
                 name: plugin.manifest().name.clone(),
@@ -277,10 +283,24 @@ async fn list(State(s): State<AppState>, agent: Agent, Path((kind, id)): Path<(S
                 // An account's page shows the account, whatever the profile's choice.
                 show: if matches!(subject, Subject::Account(_)) { ShowAs::Accounts } else { permissions.show },
                 currency,
+                actions,
             })
         })
         .collect();
     Ok(Json(PanelList { panels }))
+}
+
+/// What a profile's permissions let its agents do from a panel.
+fn panel_actions(p: &crate::permissions::PanelPermissions) -> Vec<&'static str> {
+    use crate::permissions::Access;
+    if !p.allows(Section::Profile) {
+        return Vec::new();
+    }
+    [(Access::Full, "link"), (p.notes, "note"), (p.calls, "call"), (p.tasks, "task")]
+        .into_iter()
+        .filter(|(access, _)| *access == Access::Full)
+        .map(|(_, action)| action)
+        .collect()
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -320,7 +340,9 @@ fn panel_error(s: &AppState, agent: &Agent, plugin: &str, e: PanelError) -> ApiE
     match &e {
         PanelError::Hidden | PanelError::Restricted(_) => ApiError::forbidden(e.to_string()),
         PanelError::NoPlugin(_) | PanelError::NotFound(..) => ApiError::not_found(e.to_string()),
-        PanelError::Known => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+        PanelError::Known | PanelError::NoRecord => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+        PanelError::Invalid(_) => ApiError::bad_request(e.to_string()),
+        PanelError::Storage(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         PanelError::Plugin(call) => {
             // The agent reads what happened and what to do; the cause
             // (addresses, the requester's details) goes to the log and
@@ -394,6 +416,230 @@ async fn create_requester(
     }
 }
 
+#[derive(Deserialize, IntoParams)]
+struct SearchQuery {
+    /// A name, an email address or a phone number, as the agent typed it.
+    q: String,
+}
+
+/// A CRM record a search found.
+#[derive(Serialize, ToSchema)]
+pub struct CandidateView {
+    /// contacts or leads.
+    module: &'static str,
+    id: String,
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    /// A contact's account, a lead's company.
+    organisation: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResults {
+    /// Contacts first, then leads.
+    records: Vec<CandidateView>,
+}
+
+/// Searches the CRM for an existing record to link the requester to: the
+/// contacts, then the leads, whose email, phone or name equals the query.
+#[utoipa::path(get, path = "/api/{kind}/{id}/panels/{plugin}/search", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path), SearchQuery),
+    responses((status = 200, body = SearchResults), (status = 400, description = "No query, or one too long"),
+        (status = 403, description = "The agent's profile may not see the contact information"), (status = 404), (status = 502)))]
+async fn search(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path((kind, id, plugin)): Path<(String, String, String)>,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<SearchResults>> {
+    let subject = subject(&s, &kind, &id)?;
+    let permissions = s.registry.permissions(&plugin, &agent.profile);
+    match s.panels.search(&plugin, subject, &permissions, &q.q).await {
+        Ok(found) => Ok(Json(SearchResults {
+            records: found
+                .into_iter()
+                .map(|c| CandidateView {
+                    module: c.record.module.as_str(),
+                    id: c.record.id,
+                    name: c.record.name,
+                    email: c.email,
+                    phone: c.phone,
+                    organisation: c.organisation,
+                })
+                .collect(),
+        })),
+        Err(e) => Err(panel_error(&s, &agent, &plugin, e)),
+    }
+}
+
+/// Which kind of CRM record to link to.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+enum LinkModule {
+    Contacts,
+    Leads,
+    Accounts,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct LinkBody {
+    module: LinkModule,
+    /// The CRM's id of the record.
+    id: String,
+}
+
+/// The requester's link to a CRM record.
+#[derive(Serialize, ToSchema)]
+pub struct LinkView {
+    profile: ProfileView,
+}
+
+/// Links the requester (the ticket's desk contact, the contact, the
+/// account) to an existing CRM record; the panels then show its profile.
+#[utoipa::path(put, path = "/api/{kind}/{id}/panels/{plugin}/link", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path)), request_body = LinkBody,
+    responses((status = 200, body = LinkView), (status = 403), (status = 404, description = "No such record, plugin or CRM record"),
+        (status = 502)))]
+async fn link(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path((kind, id, plugin)): Path<(String, String, String)>,
+    Json(body): Json<LinkBody>,
+) -> ApiResult<Json<LinkView>> {
+    use crate::contract::{Module, RecordRef};
+    let subject = subject(&s, &kind, &id)?;
+    let permissions = s.registry.permissions(&plugin, &agent.profile);
+    let module = match body.module {
+        LinkModule::Contacts => Module::Contacts,
+        LinkModule::Leads => Module::Leads,
+        LinkModule::Accounts => Module::Accounts,
+    };
+    if body.id.trim().is_empty() || body.id.len() > 200 {
+        return Err(ApiError::bad_request("name the CRM record by its id"));
+    }
+    let record = RecordRef { module, id: body.id, name: None };
+    match s.panels.link(&plugin, subject, &permissions, record, &agent.email).await {
+        Ok(profile) => Ok(Json(LinkView { profile: ProfileView::from(&profile) })),
+        Err(e) => Err(panel_error(&s, &agent, &plugin, e)),
+    }
+}
+
+/// Forgets the requester's link: the panels look them up again.
+#[utoipa::path(delete, path = "/api/{kind}/{id}/panels/{plugin}/link", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path)),
+    responses((status = 204, description = "Unlinked"), (status = 403), (status = 404, description = "No such record, or no link")))]
+async fn unlink(State(s): State<AppState>, agent: Agent, Path((kind, id, plugin)): Path<(String, String, String)>) -> ApiResult<StatusCode> {
+    let subject = subject(&s, &kind, &id)?;
+    let permissions = s.registry.permissions(&plugin, &agent.profile);
+    match s.panels.unlink(&plugin, subject, &permissions) {
+        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        Ok(false) => Err(ApiError::not_found("the requester is not linked to a CRM record")),
+        Err(e) => Err(panel_error(&s, &agent, &plugin, e)),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+struct NoteBody {
+    title: Option<String>,
+    /// The note's text (plain text).
+    content: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct CallBody {
+    subject: String,
+    direction: crate::panels::CallDirection,
+    /// How long the call lasted, in seconds.
+    duration_seconds: Option<u32>,
+    description: Option<String>,
+    /// When the call started (RFC 3339); now when absent.
+    start_time: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct TaskBody {
+    subject: String,
+    description: Option<String>,
+    /// `YYYY-MM-DD`.
+    due_date: Option<String>,
+}
+
+async fn act(
+    s: AppState,
+    agent: Agent,
+    (kind, id, plugin): (String, String, String),
+    action: crate::panels::SidebarAction,
+) -> ApiResult<(StatusCode, Json<CreatedRecord>)> {
+    let subject = subject(&s, &kind, &id)?;
+    let permissions = s.registry.permissions(&plugin, &agent.profile);
+    match s.panels.act(&plugin, subject, &permissions, action, &agent.email).await {
+        Ok(r) => Ok((StatusCode::CREATED, Json(CreatedRecord { module: r.module.as_str(), id: r.id, name: r.name }))),
+        Err(e) => Err(panel_error(&s, &agent, &plugin, e)),
+    }
+}
+
+/// Adds a note to the profile's CRM record, by the agent's CRM user.
+#[utoipa::path(post, path = "/api/{kind}/{id}/panels/{plugin}/actions/note", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path)), request_body = NoteBody,
+    responses((status = 201, body = CreatedRecord), (status = 400, description = "No text"),
+        (status = 403, description = "The agent's profile may not see notes"), (status = 404),
+        (status = 409, description = "The requester has no CRM record yet"), (status = 502)))]
+async fn add_note(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(path): Path<(String, String, String)>,
+    Json(body): Json<NoteBody>,
+) -> ApiResult<(StatusCode, Json<CreatedRecord>)> {
+    act(s, agent, path, crate::panels::SidebarAction::Note { title: body.title, content: body.content }).await
+}
+
+/// Logs a call held with the profile's CRM record, by the agent's CRM user.
+#[utoipa::path(post, path = "/api/{kind}/{id}/panels/{plugin}/actions/call", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path)), request_body = CallBody,
+    responses((status = 201, body = CreatedRecord), (status = 400, description = "No subject, or a malformed time"),
+        (status = 403, description = "The agent's profile may not see calls"), (status = 404),
+        (status = 409, description = "The requester has no CRM record yet"), (status = 502)))]
+async fn log_call(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(path): Path<(String, String, String)>,
+    Json(body): Json<CallBody>,
+) -> ApiResult<(StatusCode, Json<CreatedRecord>)> {
+    let action = crate::panels::SidebarAction::Call {
+        subject: body.subject,
+        direction: body.direction,
+        duration_seconds: body.duration_seconds,
+        description: body.description,
+        start_time: body.start_time,
+    };
+    act(s, agent, path, action).await
+}
+
+/// Logs a task on the profile's CRM record, owned by the agent's CRM user.
+#[utoipa::path(post, path = "/api/{kind}/{id}/panels/{plugin}/actions/task", tag = "panels",
+    params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path)), request_body = TaskBody,
+    responses((status = 201, body = CreatedRecord), (status = 400, description = "No subject, or a malformed date"),
+        (status = 403, description = "The agent's profile may not see tasks"), (status = 404),
+        (status = 409, description = "The requester has no CRM record yet"), (status = 502)))]
+async fn log_task(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(path): Path<(String, String, String)>,
+    Json(body): Json<TaskBody>,
+) -> ApiResult<(StatusCode, Json<CreatedRecord>)> {
+    let action = crate::panels::SidebarAction::Task { subject: body.subject, description: body.description, due_date: body.due_date };
+    act(s, agent, path, action).await
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(section)).routes(routes!(create_requester))
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(section))
+        .routes(routes!(create_requester))
+        .routes(routes!(search))
+        .routes(routes!(link, unlink))
+        .routes(routes!(add_note))
+        .routes(routes!(log_call))
+        .routes(routes!(log_task))
 }

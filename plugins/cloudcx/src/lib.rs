@@ -113,6 +113,11 @@ impl Panels for CloudcxConnector {
     fn find(module: Module, matching: Vec<Field>, limit: u32) -> Result<Vec<CrmRecord>, ConnectorError> {
         sync::find(module, &matching, limit)
     }
+
+    /// A contact centre's visitors are looked up, never linked by hand.
+    fn profile_of(_of: RecordRef) -> Result<Option<Profile>, ConnectorError> {
+        Err(unsupported("profiles of linked records"))
+    }
 }
 
 impl Sync for CloudcxConnector {

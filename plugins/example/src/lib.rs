@@ -53,6 +53,25 @@ fn contact_of(of: &RecordRef) -> Result<&'static Contact, ConnectorError> {
     CONTACTS.iter().find(|c| c.id == of.id).ok_or_else(|| ConnectorError::NotFound(format!("contact {}", of.id)))
 }
 
+fn profile(c: &Contact, match_key: MatchKey) -> Profile {
+    Profile {
+        record: contact_ref(c),
+        match_key,
+        display_name: c.name.into(),
+        email: Some(c.email.into()),
+        secondary_email: c.secondary_email.map(Into::into),
+        phone: Some(c.phone.into()),
+        account: Some(RecordRef { module: Module::Accounts, id: c.account.0.into(), name: Some(c.account.1.into()) }),
+        owner: Some("Example Owner".into()),
+        fields: vec![Field {
+            name: "Customer_Type".into(),
+            label: Some("Customer type".into()),
+            value: Value::Text(c.customer_type.into()),
+        }],
+        link: link("contacts", c.id),
+    }
+}
+
 impl Panels for Example {
     fn lookup_requester(who: Requester) -> Result<Option<Profile>, ConnectorError> {
         let eq = |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b));
@@ -67,22 +86,15 @@ impl Panels for Example {
                 None
             }
         });
-        Ok(found.map(|(c, match_key)| Profile {
-            record: contact_ref(c),
-            match_key,
-            display_name: c.name.into(),
-            email: Some(c.email.into()),
-            secondary_email: c.secondary_email.map(Into::into),
-            phone: Some(c.phone.into()),
-            account: Some(RecordRef { module: Module::Accounts, id: c.account.0.into(), name: Some(c.account.1.into()) }),
-            owner: Some("Example Owner".into()),
-            fields: vec![Field {
-                name: "Customer_Type".into(),
-                label: Some("Customer type".into()),
-                value: Value::Text(c.customer_type.into()),
-            }],
-            link: link("contacts", c.id),
-        }))
+        Ok(found.map(|(c, match_key)| profile(c, match_key)))
+    }
+
+    /// A contact's profile by id; `None` for an id it does not have.
+    fn profile_of(of: RecordRef) -> Result<Option<Profile>, ConnectorError> {
+        if of.module != Module::Contacts {
+            return Err(unsupported("profiles of anything but contacts"));
+        }
+        Ok(CONTACTS.iter().find(|c| c.id == of.id).map(|c| profile(c, MatchKey::Linked)))
     }
 
     fn potentials(of: RecordRef) -> Result<Vec<Potential>, ConnectorError> {

@@ -5,8 +5,8 @@
 // the interface's functions in camelCase. A returned value is the `ok` case
 // of a `result`; a thrown `{ tag, val }` is its `err` case.
 
-import { get as config } from 'deskpane:connector/config@0.3.0';
-import { send } from 'deskpane:connector/http@0.3.0';
+import { get as config } from 'deskpane:connector/config@0.4.0';
+import { send } from 'deskpane:connector/http@0.4.0';
 
 const CREDENTIAL = 'sample-crm';
 const MAX_PAGES = 1000;
@@ -164,6 +164,7 @@ export const panels = {
   },
 
   find: unsupported('search'),
+  profileOf: unsupported('profiles of linked records'),
 };
 
 export const sync = {

@@ -224,6 +224,9 @@ class Panels(exports.Panels):
     def find(self, module, match, limit):
         raise unsupported("search")
 
+    def profile_of(self, of):
+        raise unsupported("profiles of linked records")
+
 
 class Sync(exports.Sync):
     def describe_module(self, module):

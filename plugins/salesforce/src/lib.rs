@@ -311,6 +311,29 @@ impl Panels for SalesforceCrm {
         sync::find(module, &matching, limit)
     }
 
+    /// The contact, lead or account with this Id (SOQL), as the lookup
+    /// shows it; `None` when Salesforce has no such record.
+    fn profile_of(of: RecordRef) -> Result<Option<Profile>, ConnectorError> {
+        let sf = Salesforce::connect()?;
+        let id = quote(checked_id(&of.id)?);
+        let by_id = |_: Option<&str>| format!("Id = {id}");
+        Ok(match of.module {
+            Module::Contacts => {
+                let mut contacts = Search::new(&sf, "Contact", CONTACT_FIELDS, "contact-fields");
+                contacts.first(by_id)?.map(|found| person_profile(&sf, &contacts, &found, Module::Contacts, MatchKey::Linked))
+            }
+            Module::Leads => {
+                let mut leads = Search::new(&sf, "Lead", LEAD_FIELDS, "lead-fields");
+                leads.first(by_id)?.map(|found| person_profile(&sf, &leads, &found, Module::Leads, MatchKey::Linked))
+            }
+            Module::Accounts => {
+                let mut accounts = Search::new(&sf, "Account", ACCOUNT_FIELDS, "account-fields");
+                accounts.first(by_id)?.map(|found| Profile { match_key: MatchKey::Linked, ..account_profile(&sf, &accounts, &found) })
+            }
+            other => return Err(unsupported(&format!("profiles of {other:?} records"))),
+        })
+    }
+
     fn activities(of: RecordRef, kinds: Vec<ActivityKind>) -> Result<Vec<Activity>, ConnectorError> {
         let sf = Salesforce::connect()?;
         // People are an activity's "who", everything else its "what".
@@ -367,11 +390,27 @@ impl Actions for SalesforceCrm {
             ActionKind::CreateContact => (Module::Contacts, "Contact"),
             ActionKind::CreateCase => (Module::Cases, "Case"),
             ActionKind::CreateTask => (Module::Tasks, "Task"),
+            ActionKind::CreateNote => (Module::Notes, "Note"),
+            // Salesforce logs a call as a Task of subtype Call (CallType,
+            // CallDurationInSeconds), which this connector does not write yet.
+            ActionKind::LogCall => return Err(unsupported("logging calls in Salesforce")),
         };
         let record = CrmRecord { id: None, fields: request.fields, created_time: None, modified_time: None };
         let mut body = convert::write_body(sobject, &record, None, true);
         if let Some(object) = body.as_object_mut() {
             object.remove("attributes");
+        }
+        if module == Module::Notes {
+            // A Note hangs off its parent; its Title (80 characters) is
+            // required: the start of the body when none was given.
+            let parent = request.related_to.as_ref().ok_or_else(|| ConnectorError::Permanent("a note needs a record to go on".into()))?;
+            body["ParentId"] = json!(checked_id(&parent.id)?);
+            if str_field(&body, "Title").is_none() {
+                let text = str_field(&body, "Body").unwrap_or_default();
+                let first_line = text.lines().next().unwrap_or_default().trim();
+                let title: String = first_line.chars().take(80).collect();
+                body["Title"] = json!(if title.is_empty() { "Note".to_string() } else { title });
+            }
         }
         if let Some(related) = &request.related_to {
             let field = match (module, related.module) {

@@ -22,6 +22,11 @@ pub trait Connector {
     fn find(_module: Module, _matching: Vec<Field>, _limit: u32) -> Result<Vec<CrmRecord>, ConnectorError> {
         Err(unsupported("search"))
     }
+    /// The profile of a known record (a requester an agent linked to it),
+    /// with `MatchKey::Linked`. Contract 0.4.0.
+    fn profile_of(_of: RecordRef) -> Result<Option<Profile>, ConnectorError> {
+        Err(unsupported("profiles of linked records"))
+    }
 
     // Sync.
     fn describe_module(_module: Module) -> Result<Vec<FieldMeta>, ConnectorError> {
@@ -83,6 +88,9 @@ macro_rules! export_connector {
                 }
                 fn find(module: Module, matching: Vec<Field>, limit: u32) -> Result<Vec<CrmRecord>, ConnectorError> {
                     <$t as C>::find(module, matching, limit)
+                }
+                fn profile_of(of: RecordRef) -> Result<Option<Profile>, ConnectorError> {
+                    <$t as C>::profile_of(of)
                 }
             }
             impl Sync for $t {

@@ -5,7 +5,7 @@
 //! notes, calls, events and tasks come from the record's related lists.
 //! Sync: field metadata, custom views, a change feed polled by modified
 //! time (plus `/deleted`), batched upsert and delete, watch notifications.
-//! Actions: create a lead, contact, case or task.
+//! Actions: create a lead, contact, case or task; add a note, log a call.
 
 mod api;
 mod convert;
@@ -231,6 +231,31 @@ impl Panels for ZohoCrm {
         Ok(records)
     }
 
+    /// The contact, lead or account with this id (`GET /{module}/{id}`);
+    /// `None` when Zoho has no such record.
+    fn profile_of(of: RecordRef) -> Result<Option<Profile>, ConnectorError> {
+        let zoho_name = match of.module {
+            Module::Contacts | Module::Leads | Module::Accounts => zoho_module(of.module)?,
+            other => return Err(unsupported(&format!("profiles of {other:?} records"))),
+        };
+        // Zoho's ids are digits: anything else names no record.
+        if of.id.is_empty() || !of.id.chars().all(|c| c.is_ascii_digit()) {
+            return Ok(None);
+        }
+        let zoho = Zoho::connect();
+        let found = match zoho.get(&format!("/{zoho_name}/{}", encode(&of.id))) {
+            Ok(found) => found,
+            // An id Zoho does not have: 400 INVALID_DATA ("the id given seems to be invalid").
+            Err(ConnectorError::Permanent(m)) if m.contains("INVALID_DATA") => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(record) = found.and_then(|b| b["data"].get(0).cloned()) else { return Ok(None) };
+        Ok(Some(match of.module {
+            Module::Accounts => Profile { match_key: MatchKey::Linked, ..account_profile(&record) },
+            module => person_profile(&record, MatchKey::Linked, module),
+        }))
+    }
+
     fn activities(of: RecordRef, kinds: Vec<ActivityKind>) -> Result<Vec<Activity>, ConnectorError> {
         let zoho = Zoho::connect();
         let mut out = Vec::new();
@@ -288,6 +313,8 @@ impl Actions for ZohoCrm {
             ActionKind::CreateContact => (Module::Contacts, "Contacts"),
             ActionKind::CreateCase => (Module::Cases, "Cases"),
             ActionKind::CreateTask => (Module::Tasks, "Tasks"),
+            ActionKind::CreateNote => (Module::Notes, "Notes"),
+            ActionKind::LogCall => (Module::Calls, "Calls"),
         };
         let mut record = convert::from_record(&CrmRecord { id: None, fields: request.fields, created_time: None, modified_time: None });
         if let Some(related) = &request.related_to {
@@ -295,16 +322,26 @@ impl Actions for ZohoCrm {
             match (module, related.module) {
                 (Module::Cases, Module::Contacts) => record["Related_To"] = target,
                 (Module::Cases | Module::Contacts, Module::Accounts) => record["Account_Name"] = target,
-                (Module::Tasks, Module::Contacts) => {
+                (Module::Tasks | Module::Calls, Module::Contacts) => {
                     record["Who_Id"] = target;
                     record["$se_module"] = json!("Contacts");
                 }
-                (Module::Tasks, other) => {
+                (Module::Tasks | Module::Calls, other) => {
                     record["What_Id"] = target;
                     record["$se_module"] = json!(zoho_module(other)?);
                 }
+                (Module::Notes, parent) => {
+                    record["Parent_Id"] = target;
+                    record["$se_module"] = json!(parent_module(&RecordRef { module: parent, id: String::new(), name: None })?);
+                }
                 _ => {}
             }
+        }
+        if module == Module::Notes && record.get("Parent_Id").is_none() {
+            return Err(ConnectorError::Permanent("a note needs a record to go on".into()));
+        }
+        if module == Module::Calls {
+            call_in_zoho_form(&mut record);
         }
         // The owner is the CRM user with the agent's email, else the
         // connecting user (Zoho's default when Owner is absent).
@@ -336,7 +373,34 @@ impl Actions for ZohoCrm {
 }
 
 fn request_name(record: &Json) -> Option<String> {
-    ["Subject", "Last_Name", "Account_Name"].iter().find_map(|f| record[*f].as_str().map(str::to_string))
+    ["Subject", "Last_Name", "Account_Name", "Note_Title"].iter().find_map(|f| record[*f].as_str().map(str::to_string))
+}
+
+/// A logged call's values as Zoho takes them: `Call_Type` Outbound,
+/// Inbound or Missed (the contract says `outbound`, `inbound`, `missed`);
+/// `Call_Duration` as "mm:ss" (the contract gives seconds; a held call
+/// without one lasted "00:00"); `Call_Start_Time` with a numeric offset
+/// rather than `Z`.
+fn call_in_zoho_form(record: &mut Json) {
+    if let Some(kind) = record["Call_Type"].as_str() {
+        let mut chars = kind.trim().chars();
+        let capitalised = chars.next().map(|c| c.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase());
+        record["Call_Type"] = json!(capitalised.unwrap_or_default());
+    }
+    let missed = record["Call_Type"].as_str() == Some("Missed");
+    match record["Call_Duration"].as_i64() {
+        Some(seconds) => {
+            let seconds = seconds.max(0);
+            record["Call_Duration"] = json!(format!("{:02}:{:02}", seconds / 60, seconds % 60));
+        }
+        None if !missed && record["Call_Duration"].as_str().is_none() => record["Call_Duration"] = json!("00:00"),
+        None => {}
+    }
+    if let Some(start) = record["Call_Start_Time"].as_str() {
+        if let Some(utc) = start.strip_suffix('Z') {
+            record["Call_Start_Time"] = json!(format!("{}+00:00", utc.split('.').next().unwrap_or(utc)));
+        }
+    }
 }
 
 /// The id of the active CRM user with this email.

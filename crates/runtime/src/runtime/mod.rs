@@ -23,7 +23,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::contract::{
-    ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, File, ListView, Module,
+    ActionKind, ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, File, ListView, Module,
     Note, Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
 };
 use crate::credentials::CredentialSource;
@@ -396,6 +396,7 @@ macro_rules! export_call {
                     Bound::V0_1_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
                     Bound::V0_2_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
                     Bound::V0_3_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_4_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
                 };
                 (store, result)
             })
@@ -407,7 +408,7 @@ macro_rules! export_call {
 /// built for an older contract answers `unsupported` without running.
 macro_rules! export_call_since_0_3 {
     ($self:ident, $name:literal, $iface:ident . $method:ident ( $($arg:expr),* )) => {{
-        if !matches!($self.pre, bindings::Pre::V0_3_0(_)) {
+        if !matches!($self.pre, bindings::Pre::V0_3_0(_) | bindings::Pre::V0_4_0(_)) {
             let why = format!("`{}` came with contract 0.3.0; this plugin was built for {}", $name, $self.contract_version());
             return Err(CallError {
                 plugin: $self.id().to_string(),
@@ -419,7 +420,43 @@ macro_rules! export_call_since_0_3 {
             .invoke($name, |bound: Bound, mut store: Store<HostState>| async move {
                 let result = match &bound {
                     Bound::V0_3_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_4_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
                     Bound::V0_1_0(_) | Bound::V0_2_0(_) => unreachable!("older contracts answered above"),
+                };
+                (store, result)
+            })
+            .await
+    }};
+}
+
+/// What a plugin built before contract 0.4.0 answers, without running, to
+/// what came with 0.4.0: `unsupported`.
+macro_rules! unsupported_before_0_4 {
+    ($self:ident, $name:literal, $what:expr) => {
+        return Err(CallError {
+            plugin: $self.id().to_string(),
+            function: $name,
+            kind: CallErrorKind::Connector(ConnectorError::Unsupported(format!(
+                "{} came with contract 0.4.0; this plugin was built for {}",
+                $what,
+                $self.contract_version()
+            ))),
+        })
+    };
+}
+
+/// [`export_call!`] for an export that came with contract 0.4.0: a plugin
+/// built for an older contract answers `unsupported` without running.
+macro_rules! export_call_since_0_4 {
+    ($self:ident, $name:literal, $iface:ident . $method:ident ( $($arg:expr),* )) => {{
+        if !matches!($self.pre, bindings::Pre::V0_4_0(_)) {
+            unsupported_before_0_4!($self, $name, format!("`{}`", $name));
+        }
+        $self
+            .invoke($name, |bound: Bound, mut store: Store<HostState>| async move {
+                let result = match &bound {
+                    Bound::V0_4_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_1_0(_) | Bound::V0_2_0(_) | Bound::V0_3_0(_) => unreachable!("older contracts answered above"),
                 };
                 (store, result)
             })
@@ -474,6 +511,13 @@ impl Plugin {
         export_call_since_0_3!(self, "find", deskpane_connector_panels.call_find(module.lift(), &matching.to_vec().lift(), limit))
     }
 
+    /// The profile of a record the host knows (a linked requester;
+    /// contract 0.4.0 on); a plugin built for an older contract answers
+    /// `unsupported` without running.
+    pub async fn profile_of(&self, of: &RecordRef) -> Result<Option<Profile>, CallError> {
+        export_call_since_0_4!(self, "profile-of", deskpane_connector_panels.call_profile_of(&of.clone().lift()))
+    }
+
     pub async fn describe_module(&self, module: Module) -> Result<Vec<FieldMeta>, CallError> {
         export_call!(self, "describe-module", deskpane_connector_sync.call_describe_module(module.lift()))
     }
@@ -507,7 +551,14 @@ impl Plugin {
         export_call!(self, "parse-notification", deskpane_connector_sync.call_parse_notification(&notification.clone().lift()))
     }
 
+    /// Creates a record. The action kinds of contract 0.4.0 (`create-note`,
+    /// `log-call`) are refused as `unsupported`, without running, for a
+    /// plugin built for an older contract, which has no such case.
     pub async fn perform(&self, request: &ActionRequest) -> Result<RecordRef, CallError> {
+        if matches!(request.kind, ActionKind::CreateNote | ActionKind::LogCall) && !matches!(self.pre, bindings::Pre::V0_4_0(_)) {
+            let kind = if request.kind == ActionKind::CreateNote { "create-note" } else { "log-call" };
+            unsupported_before_0_4!(self, "perform", format!("the action `{kind}`"));
+        }
         export_call!(self, "perform", deskpane_connector_actions.call_perform(&request.clone().lift()))
     }
 

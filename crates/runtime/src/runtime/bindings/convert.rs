@@ -70,9 +70,50 @@ macro_rules! lift_variant {
     };
 }
 
+/// An enum of an older contract version that lacks cases the host's type
+/// has: `A, B { Common, ... } newer { New, ... } because "..."`. Older
+/// to host converts case by case; host to older must never meet a newer
+/// case, which the runtime refuses (or never sends) before converting.
+macro_rules! lift_variant_older {
+    ($a:path, $b:path { $($v:ident),* $(,)? } newer { $($n:ident),* $(,)? } because $why:literal) => {
+        impl $crate::runtime::bindings::convert::Lift<$b> for $a {
+            fn lift(self) -> $b {
+                type A = $a;
+                type B = $b;
+                match self { $(A::$v => B::$v),* }
+            }
+        }
+        impl $crate::runtime::bindings::convert::Lift<$a> for $b {
+            fn lift(self) -> $a {
+                type A = $a;
+                type B = $b;
+                match self {
+                    $(B::$v => A::$v,)*
+                    $(B::$n)|* => unreachable!($why),
+                }
+            }
+        }
+    };
+}
+
+/// The enums that gained cases in 0.4.0, for the bindings of 0.1.0 to
+/// 0.3.0: `match-key` (`linked`: the host never sends a profile to a
+/// plugin) and `action-kind` (`create-note`, `log-call`: `perform`
+/// answers `unsupported` for them before converting).
+macro_rules! conversions_before_0_4 {
+    () => {
+        lift_variant_older!(panels::MatchKey, c::MatchKey { Email, SecondaryEmail, Phone, Name, AccountName } newer { Linked }
+            because "the host never sends a profile to a plugin");
+        lift_variant_older!(actions::ActionKind, c::ActionKind { CreateLead, CreateContact, CreateCase, CreateTask } newer { CreateNote, LogCall }
+            because "perform refuses the action kinds of 0.4.0 for older plugins before converting");
+    };
+}
+
 /// Every type of the contract, for a bindings module that has `types`,
 /// `panels`, `sync`, `actions`, `http` and `log` in scope and `c` for
-/// `crate::contract`. Identical across 0.1.0, 0.2.0 and 0.3.0.
+/// `crate::contract`. Identical across every version, but for the enums
+/// that gained cases, which each version's module converts itself
+/// ([`conversions_before_0_4!`] up to 0.3.0).
 macro_rules! connector_conversions {
     () => {
         lift_variant!(types::Module, c::Module {
@@ -98,7 +139,6 @@ macro_rules! connector_conversions {
             Transient(x), Permanent(x), Unsupported(x)
         });
         lift_record!(panels::Requester, c::Requester { email, secondary_email, phone, name, account_name });
-        lift_variant!(panels::MatchKey, c::MatchKey { Email, SecondaryEmail, Phone, Name, AccountName });
         lift_record!(panels::Profile, c::Profile {
             record, match_key, display_name, email, secondary_email, phone, account, owner, fields, link
         });
@@ -117,7 +157,6 @@ macro_rules! connector_conversions {
         lift_record!(sync::Written, c::Written { id, action, modified_time });
         lift_record!(sync::Notification, c::Notification { headers, body });
         lift_record!(sync::Notified, c::Notified { module, changes, token });
-        lift_variant!(actions::ActionKind, c::ActionKind { CreateLead, CreateContact, CreateCase, CreateTask });
         lift_record!(actions::ActionRequest, c::ActionRequest { kind, fields, related_to, owner_email });
         lift_variant!(http::Method, c::HttpMethod { Get, Post, Put, Patch, Delete });
         lift_record!(http::Request, c::HttpRequest { method, url, headers, body, credential });
@@ -171,4 +210,6 @@ macro_rules! log_with_report_panic {
     };
 }
 
-pub(crate) use {connector_conversions, host_imports, lift_record, lift_variant, log_with_report_panic};
+pub(crate) use {
+    connector_conversions, conversions_before_0_4, host_imports, lift_record, lift_variant, lift_variant_older, log_with_report_panic,
+};

@@ -8,6 +8,7 @@ pub(crate) mod convert;
 pub(crate) mod v0_1_0;
 pub(crate) mod v0_2_0;
 pub(crate) mod v0_3_0;
+pub(crate) mod v0_4_0;
 
 use wasmtime::component::{HasSelf, InstancePre, Linker};
 use wasmtime::Store;
@@ -19,6 +20,7 @@ pub(crate) enum Pre {
     V0_1_0(v0_1_0::ConnectorPre<HostState>),
     V0_2_0(v0_2_0::ConnectorPre<HostState>),
     V0_3_0(v0_3_0::ConnectorPre<HostState>),
+    V0_4_0(v0_4_0::ConnectorPre<HostState>),
 }
 
 /// One instance of a plugin, for one call.
@@ -26,6 +28,7 @@ pub(crate) enum Bound {
     V0_1_0(v0_1_0::Connector),
     V0_2_0(v0_2_0::Connector),
     V0_3_0(v0_3_0::Connector),
+    V0_4_0(v0_4_0::Connector),
 }
 
 /// Adds every version's imports to the linker: they live side by side
@@ -34,6 +37,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     v0_1_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
     v0_2_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
     v0_3_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
+    v0_4_0::Connector::add_to_linker::<HostState, HasSelf<HostState>>(linker, |s| s)?;
     Ok(())
 }
 
@@ -45,6 +49,7 @@ impl Pre {
             "0.1.0" => Pre::V0_1_0(v0_1_0::ConnectorPre::new(pre)?),
             "0.2.0" => Pre::V0_2_0(v0_2_0::ConnectorPre::new(pre)?),
             "0.3.0" => Pre::V0_3_0(v0_3_0::ConnectorPre::new(pre)?),
+            "0.4.0" => Pre::V0_4_0(v0_4_0::ConnectorPre::new(pre)?),
             other => wasmtime::bail!("this host has no bindings for contract {other}"),
         })
     }
@@ -54,6 +59,7 @@ impl Pre {
             Pre::V0_1_0(pre) => Bound::V0_1_0(pre.instantiate_async(store).await?),
             Pre::V0_2_0(pre) => Bound::V0_2_0(pre.instantiate_async(store).await?),
             Pre::V0_3_0(pre) => Bound::V0_3_0(pre.instantiate_async(store).await?),
+            Pre::V0_4_0(pre) => Bound::V0_4_0(pre.instantiate_async(store).await?),
         })
     }
 
@@ -63,6 +69,7 @@ impl Pre {
             Pre::V0_1_0(_) => "0.1.0",
             Pre::V0_2_0(_) => "0.2.0",
             Pre::V0_3_0(_) => "0.3.0",
+            Pre::V0_4_0(_) => "0.4.0",
         }
     }
 }
