@@ -462,7 +462,7 @@ fn build_modules() -> Vec<Module> {
             [
                 vec![
                     Field::new("Subject", "Subject", Text).mandatory(),
-                    Field::new("Call_Type", "Call Type", Picklist).picks(&["Outbound", "Inbound", "Missed"]),
+                    Field::new("Call_Type", "Call Type", Picklist).picks(&["Outbound", "Inbound", "Missed"]).mandatory(),
                     Field::new("Call_Start_Time", "Call Start Time", Datetime).mandatory(),
                     Field::new("Call_Duration", "Call Duration", Text).len(10),
                 ],

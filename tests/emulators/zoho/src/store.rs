@@ -533,6 +533,10 @@ impl Store {
                 if field.data_type == Email && !looks_like_email(text) {
                     return Err(wrong_type());
                 }
+                // A call's duration is minutes and seconds, "mm:ss" ("75:05" for a long one).
+                if field.api_name == "Call_Duration" && !looks_like_duration(text) {
+                    return Err(wrong("mm:ss"));
+                }
                 if field.api_name == "$se_module" {
                     let module = modules::module(text).ok_or_else(|| wrong("module"))?;
                     return Ok(Value::String(module.name.into()));
@@ -615,6 +619,19 @@ fn comparable(value: &Value) -> Option<Value> {
     }
 }
 
+fn looks_like_duration(text: &str) -> bool {
+    match text.split_once(':') {
+        Some((minutes, seconds)) => {
+            !minutes.is_empty()
+                && minutes.chars().all(|c| c.is_ascii_digit())
+                && seconds.len() == 2
+                && seconds.chars().all(|c| c.is_ascii_digit())
+                && seconds < "60"
+        }
+        None => false,
+    }
+}
+
 fn looks_like_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else { return false };
     !local.is_empty()
@@ -671,6 +688,30 @@ mod tests {
             err(store.insert(contacts(), &obj(json!({"First_Name": "X"})), 3)),
             RecordError::MandatoryNotFound { ref json_path, .. } if json_path == "$.data[3].Last_Name"
         ));
+    }
+
+    #[test]
+    fn a_call_needs_its_type_and_takes_its_duration_as_minutes_and_seconds() {
+        let mut store = Store::new();
+        let calls = modules::module("Calls").unwrap();
+        let ada = store.seed(contacts(), json!({"Last_Name": "Lovelace"}));
+        let call = |extra: Value| {
+            let mut record = obj(json!({"Subject": "Call", "Call_Start_Time": "2026-11-21T09:30:00+00:00", "Who_Id": {"id": ada}}));
+            record.extend(obj(extra));
+            record
+        };
+        assert!(matches!(
+            store.insert(calls, &call(json!({})), 0).unwrap_err(),
+            RecordError::MandatoryNotFound { ref api_name, .. } if api_name == "Call_Type"
+        ));
+        for bad in ["5", "5:7", "05:60", "ab:cd", ":30"] {
+            let err = store.insert(calls, &call(json!({"Call_Type": "Outbound", "Call_Duration": bad})), 0).unwrap_err();
+            assert!(matches!(err, RecordError::WrongType { expected: "mm:ss", .. }), "{bad}");
+        }
+        for good in ["00:00", "05:07", "75:05"] {
+            store.insert(calls, &call(json!({"Call_Type": "Outbound", "Call_Duration": good})), 0).unwrap();
+        }
+        store.insert(calls, &call(json!({"Call_Type": "Missed"})), 0).expect("a missed call has no duration");
     }
 
     #[test]
