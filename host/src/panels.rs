@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::contract::{Activity, ConnectorError, CrmRecord, Field, MatchKey, Module, Note, Potential, Profile, RecordRef, Requester, Value};
+use crate::contract::{
+    Activity, ConnectorError, CrmRecord, Field, MatchKey, Module, Note, Potential, Profile, RecordRef, Requester, Value,
+};
 use crate::desk::{Desk, DeskError, Kind, Record};
 use crate::permissions::{PanelPermissions, Section, ShowAs};
 use crate::registry::Registry;
@@ -256,9 +258,22 @@ pub enum CallDirection {
 /// What an agent records on a found profile's record from the sidebar.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SidebarAction {
-    Note { title: Option<String>, content: String },
-    Call { subject: String, direction: CallDirection, duration_seconds: Option<u32>, description: Option<String>, start_time: Option<String> },
-    Task { subject: String, description: Option<String>, due_date: Option<String> },
+    Note {
+        title: Option<String>,
+        content: String,
+    },
+    Call {
+        subject: String,
+        direction: CallDirection,
+        duration_seconds: Option<u32>,
+        description: Option<String>,
+        start_time: Option<String>,
+    },
+    Task {
+        subject: String,
+        description: Option<String>,
+        due_date: Option<String>,
+    },
 }
 
 /// What a lookup asks the plugin: the requester by the desk's keys, or the
@@ -354,7 +369,13 @@ impl Panels {
     /// The profile beside a subject: the record an agent linked the
     /// requester to, else the requester looked up; and whether it came
     /// from the cache.
-    async fn profile_for(&self, plugin_id: &str, subject: Subject<'_>, show: ShowAs, refresh: bool) -> Result<(Option<Profile>, bool), PanelError> {
+    async fn profile_for(
+        &self,
+        plugin_id: &str,
+        subject: Subject<'_>,
+        show: ShowAs,
+        refresh: bool,
+    ) -> Result<(Option<Profile>, bool), PanelError> {
         if let Some(link) = self.linked(plugin_id, subject)? {
             return self.lookup(plugin_id, Ask::Linked(link.record), refresh).await;
         }
@@ -379,7 +400,9 @@ impl Panels {
         }
         let answer = match ask {
             Ask::Requester(who, show) => self.ask_lookup(&plugin, who, show).await,
-            Ask::Linked(record) => plugin.profile_of(&record).await.map(|p| p.map(|p| Profile { match_key: MatchKey::Linked, ..p })).map_err(PanelError::from),
+            Ask::Linked(record) => {
+                plugin.profile_of(&record).await.map(|p| p.map(|p| Profile { match_key: MatchKey::Linked, ..p })).map_err(PanelError::from)
+            }
         };
         if let Ok(profile) = &answer {
             self.store(key.clone(), SectionData::Profile(profile.clone().map(Box::new)), &plugin);
@@ -654,7 +677,9 @@ impl Panels {
             let Some(mapping) = plugin.manifest().field_mappings.get(module.as_str()).cloned() else { continue };
             let Some(fields) = keys
                 .iter()
-                .map(|(concept, value)| Some(Field { name: mapping.get(*concept)?.clone(), label: None, value: Value::Text(value.clone()) }))
+                .map(|(concept, value)| {
+                    Some(Field { name: mapping.get(*concept)?.clone(), label: None, value: Value::Text(value.clone()) })
+                })
                 .collect::<Option<Vec<_>>>()
             else {
                 continue;

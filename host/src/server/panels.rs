@@ -529,7 +529,11 @@ async fn link(
 #[utoipa::path(delete, path = "/api/{kind}/{id}/panels/{plugin}/link", tag = "panels",
     params(("kind" = String, Path, description = KIND), ("id" = String, Path), ("plugin" = String, Path)),
     responses((status = 204, description = "Unlinked"), (status = 403), (status = 404, description = "No such record, or no link")))]
-async fn unlink(State(s): State<AppState>, agent: Agent, Path((kind, id, plugin)): Path<(String, String, String)>) -> ApiResult<StatusCode> {
+async fn unlink(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path((kind, id, plugin)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
     let subject = subject(&s, &kind, &id)?;
     let permissions = s.registry.permissions(&plugin, &agent.profile);
     match s.panels.unlink(&plugin, subject, &permissions) {

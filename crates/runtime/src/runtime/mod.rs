@@ -23,8 +23,8 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::contract::{
-    ActionKind, ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, File, ListView, Module,
-    Note, Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
+    ActionKind, ActionRequest, Activity, ActivityKind, ChangePage, ConnectorError, CrmRecord, FeedQuery, Field, FieldMeta, File, ListView,
+    Module, Note, Notification, Notified, Potential, Profile, RecordRef, Requester, Written,
 };
 use crate::credentials::CredentialSource;
 use crate::manifest::{served_contract, ConfigType, Manifest, CONTRACT_VERSIONS};

@@ -11,7 +11,9 @@ wasmtime::component::bindgen!({
 
 use self::deskpane::connector::{config, http, log, types};
 use self::exports::deskpane::connector::{actions, panels, sync};
-use super::convert::{connector_conversions, conversions_before_0_4, host_imports, lift_record, lift_variant, lift_variant_older, log_with_report_panic, Lift};
+use super::convert::{
+    connector_conversions, conversions_before_0_4, host_imports, lift_record, lift_variant, lift_variant_older, log_with_report_panic, Lift,
+};
 use crate::contract as c;
 use crate::runtime::host::HostState;
 
