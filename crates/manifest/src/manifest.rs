@@ -510,7 +510,7 @@ cpu-ms = 500
 
     #[test]
     fn an_unsupported_contract_says_what_the_host_runs() {
-        let err = error_of(&GOOD.replace("contract = \"0.2.0\"", "contract = \"0.4.0\""));
+        let err = error_of(&GOOD.replace("contract = \"0.2.0\"", "contract = \"0.5.0\""));
         assert_eq!(err.line, 5);
         assert!(err.message.contains("this host runs deskpane:connector 0.1.0, 0.2.0, 0.3.0, 0.4.0"), "{err}");
     }

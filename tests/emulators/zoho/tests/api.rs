@@ -996,9 +996,17 @@ async fn insert_checks_types_fields_lengths_and_lookups() {
     assert_eq!(deal(with("Amount", json!(1000.5))).await["code"], "SUCCESS");
     let product = crm.post("/crm/v8/Products", json!({"data": [{"Product_Name": "P", "Product_Active": "yes"}]})).await;
     assert_eq!(product.body["data"][0]["details"]["expected_data_type"], "boolean");
-    let call = crm.post("/crm/v8/Calls", json!({"data": [{"Subject": "S", "Call_Start_Time": "tomorrow"}]})).await;
+    let call = crm.post("/crm/v8/Calls", json!({"data": [{"Subject": "S", "Call_Type": "Outbound", "Call_Start_Time": "tomorrow"}]})).await;
     assert_eq!(call.body["data"][0]["details"]["expected_data_type"], "datetime");
     let call = crm.post("/crm/v8/Calls", json!({"data": [{"Subject": "S", "Call_Start_Time": "2026-11-21T09:30:00+01:00"}]})).await;
+    assert_eq!(call.body["data"][0]["details"]["api_name"], "Call_Type", "a call's type is mandatory");
+    let call = crm
+        .post("/crm/v8/Calls", json!({"data": [{"Subject": "S", "Call_Type": "Inbound", "Call_Start_Time": "2026-11-21T09:30:00+01:00", "Call_Duration": "90"}]}))
+        .await;
+    assert_eq!(call.body["data"][0]["details"]["expected_data_type"], "mm:ss");
+    let call = crm
+        .post("/crm/v8/Calls", json!({"data": [{"Subject": "S", "Call_Type": "Inbound", "Call_Start_Time": "2026-11-21T09:30:00+01:00", "Call_Duration": "01:30"}]}))
+        .await;
     assert_eq!(call.status, StatusCode::CREATED);
     let account = crm.zoho.seed("Accounts", json!({"Account_Name": "Zylker"}));
     let unparented = crm.post("/crm/v8/Tasks", json!({"data": [{"Subject": "T", "What_Id": {"id": account}}]})).await;
