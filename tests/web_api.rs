@@ -1103,9 +1103,10 @@ async fn an_agent_searches_the_crm_and_links_an_unknown_requester_to_an_existing
         json!({"First_Name": "Nia", "Last_Name": "Brooks-Li", "Email": "nia.brooks@work.example", "Phone": "+1 555 0142"}),
     );
     let lead = s.emulator.seed("Leads", json!({"First_Name": "Nia", "Last_Name": "Brooks-Li", "Company": "Brooks Studio"}));
-    let (_, contact) =
-        send(agent.post(s.api("contacts")).json(&json!({"fields": {"first_name": "Nia", "last_name": "Brooks", "email": "nia@home.example"}})))
-            .await;
+    let (_, contact) = send(
+        agent.post(s.api("contacts")).json(&json!({"fields": {"first_name": "Nia", "last_name": "Brooks", "email": "nia@home.example"}})),
+    )
+    .await;
     let contact = contact["id"].as_str().unwrap().to_string();
     let ticket = |subject: &'static str| {
         let agent = agent.clone();
@@ -1142,7 +1143,10 @@ async fn an_agent_searches_the_crm_and_links_an_unknown_requester_to_an_existing
     assert_eq!(status, 404, "a record the CRM does not have");
     let (status, linked) = send(agent.put(link.clone()).json(&json!({"module": "contacts", "id": crm_id}))).await;
     assert_eq!(status, 200, "{linked}");
-    assert_eq!((linked["profile"]["display_name"].as_str(), linked["profile"]["match_key"].as_str()), (Some("Nia Brooks-Li"), Some("linked")));
+    assert_eq!(
+        (linked["profile"]["display_name"].as_str(), linked["profile"]["match_key"].as_str()),
+        (Some("Nia Brooks-Li"), Some("linked"))
+    );
     let (_, profile) = get(&agent, panel(&first, "profile")).await;
     assert_eq!((profile["profile"]["id"].as_str(), profile["profile"]["match_key"].as_str()), (Some(crm_id.as_str()), Some("linked")));
     // Kept per desk contact: their other tickets and their page show it too.
@@ -1175,7 +1179,10 @@ async fn notes_calls_and_tasks_are_added_from_a_found_profile_as_the_profile_all
         send(agent.post(url("actions/note")).json(&json!({"title": "Callback", "content": "Wants a callback on Monday."}))).await;
     assert_eq!(status, 201, "{note}");
     let stored = s.emulator.record("Notes", note["id"].as_str().unwrap()).unwrap();
-    assert_eq!((stored["Parent_Id"]["id"].as_str(), stored["Note_Content"].as_str()), (Some(crm_id.as_str()), Some("Wants a callback on Monday.")));
+    assert_eq!(
+        (stored["Parent_Id"]["id"].as_str(), stored["Note_Content"].as_str()),
+        (Some(crm_id.as_str()), Some("Wants a callback on Monday."))
+    );
     let (_, notes) = get(&agent, url("notes")).await;
     assert!(notes["notes"].as_array().unwrap().iter().any(|n| n["content"] == "Wants a callback on Monday."), "shown at once: {notes}");
 
@@ -1213,7 +1220,10 @@ async fn notes_calls_and_tasks_are_added_from_a_found_profile_as_the_profile_all
     assert_eq!(panels["panels"][0]["actions"], json!(["link", "task"]));
     let notes_before = s.emulator.records("Notes").len();
     let (status, refused) = send(light.post(url("actions/note")).json(&json!({"content": "Light note"}))).await;
-    assert_eq!((status, refused["error"].as_str()), (403, Some("your profile has restricted access to notes; an administrator can grant it under Permissions")));
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (403, Some("your profile has restricted access to notes; an administrator can grant it under Permissions"))
+    );
     assert_eq!(send(light.post(url("actions/call")).json(&json!({"subject": "x", "direction": "inbound"}))).await.0, 403);
     assert_eq!(s.emulator.records("Notes").len(), notes_before, "nothing written");
     assert_eq!(send(light.post(url("actions/task")).json(&json!({"subject": "Light task"}))).await.0, 201, "tasks stay allowed");
@@ -1225,7 +1235,8 @@ async fn notes_calls_and_tasks_are_added_from_a_found_profile_as_the_profile_all
     assert_eq!(send(light.post(url("actions/task")).json(&json!({"subject": "x"}))).await.0, 403);
 
     // A requester with no CRM record has nothing to add them to.
-    let (_, stranger) = send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "Hi", "email": "nobody@nowhere.example"}}))).await;
+    let (_, stranger) =
+        send(agent.post(s.api("tickets")).json(&json!({"fields": {"subject": "Hi", "email": "nobody@nowhere.example"}}))).await;
     let stranger = stranger["id"].as_str().unwrap();
     let (status, body) =
         send(agent.post(s.api(&format!("tickets/{stranger}/panels/zoho-crm/actions/note"))).json(&json!({"content": "x"}))).await;
