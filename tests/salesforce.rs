@@ -939,3 +939,56 @@ async fn a_value_a_unique_field_already_holds_is_a_duplicate_naming_the_holder()
     }
     assert_eq!(s.emu.records("Contact").len(), 1, "nothing created");
 }
+
+/// `profile-of` (contract 0.4.0) reads a contact, lead or account by Id
+/// with SOQL, as the lookup shows it, with the match key `linked`; an Id
+/// Salesforce does not have is `None`.
+#[tokio::test]
+async fn the_profile_of_a_linked_record_is_read_by_id() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let profile = s.plugin.profile_of(&contact_ref(&ada.contact)).await.unwrap().expect("Ada is there");
+    assert_eq!((profile.display_name.as_str(), profile.match_key), ("Ada Lovelace", MatchKey::Linked));
+    assert_eq!(profile.account.and_then(|a| a.name).as_deref(), Some("Analytical Engines Ltd"));
+    let account = s.plugin.profile_of(&account_ref(&ada.account)).await.unwrap().expect("the account");
+    assert_eq!(account.display_name, "Analytical Engines Ltd");
+    let missing = contact_ref(&format!("003{}", "0".repeat(12)));
+    assert_eq!(s.plugin.profile_of(&missing).await.unwrap(), None, "an Id Salesforce does not have");
+}
+
+/// `create-note` (contract 0.4.0) creates a Note under the record, its
+/// Title the start of the body when none was given; `log-call` is not
+/// offered by this connector yet.
+#[tokio::test]
+async fn a_note_is_added_under_the_record_and_logging_a_call_is_unsupported() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let note = s
+        .plugin
+        .perform(&ActionRequest {
+            kind: ActionKind::CreateNote,
+            fields: fields(&[("Body", text("Wants the invoice resent.\nBy Friday."))]),
+            related_to: Some(contact_ref(&ada.contact)),
+            owner_email: Some("aisha@desk.example".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(note.module, Module::Notes);
+    let notes = s.plugin.notes(&contact_ref(&ada.contact)).await.unwrap();
+    let added = notes.iter().find(|n| n.record.id == note.id).expect("shown in the contact's notes");
+    assert_eq!(
+        (added.title.as_deref(), added.content.as_str()),
+        (Some("Wants the invoice resent."), "Wants the invoice resent.\nBy Friday.")
+    );
+    let err = s
+        .plugin
+        .perform(&ActionRequest {
+            kind: ActionKind::LogCall,
+            fields: fields(&[("Subject", text("Call"))]),
+            related_to: Some(contact_ref(&ada.contact)),
+            owner_email: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err.connector_error(), Some(ConnectorError::Unsupported(_))), "{err}");
+}
