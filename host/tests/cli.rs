@@ -41,7 +41,7 @@ fn check_accepts_the_example_plugin_and_summarises_it() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("ok: Example CRM 0.1.0 (example) by Deskpane"), "{text}");
-    assert!(text.contains("implements deskpane:connector@0.3.0 (served by this host's 0.3.0 bindings"), "{text}");
+    assert!(text.contains("implements deskpane:connector@0.4.0 (served by this host's 0.4.0 bindings"), "{text}");
     assert!(text.contains("memory 16 MiB, cpu 500ms"), "{text}");
 }
 
@@ -51,7 +51,8 @@ fn check_reports_the_contract_version_of_a_plugin_built_for_an_older_one() {
     let out = deskpane(&["plugin", "check", legacy.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("implements deskpane:connector@0.1.0 (served by this host's 0.1.0 bindings; it runs 0.1.0, 0.2.0, 0.3.0)"),
+        stdout(&out)
+            .contains("implements deskpane:connector@0.1.0 (served by this host's 0.1.0 bindings; it runs 0.1.0, 0.2.0, 0.3.0, 0.4.0)"),
         "{}",
         stdout(&out)
     );
@@ -121,7 +122,7 @@ fn check_refuses_what_is_not_a_connector_component() {
     let dir = scratch("empty", &manifest, empty_component);
     let out = deskpane(&["plugin", "check", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("does not implement deskpane:connector@0.3.0"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("does not implement deskpane:connector@0.4.0"), "{}", stderr(&out));
 
     // A core module that was never componentized.
     let dir = scratch("core", &manifest, b"\0asm\x01\0\0\0");
