@@ -10,19 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use deskpane_conformance::sample_crm::{Dataset, SampleCrm};
-use deskpane_tests::DeskServer;
+use deskpane_tests::{deskpane_binary, DeskServer};
 use serde_json::{json, Value};
-
-fn deskpane() -> PathBuf {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/deskpane");
-    assert!(bin.exists(), "build the binary first: cargo build -p deskpane");
-    bin
-}
 
 /// Runs `deskpane ARGS` in `dir`; its stdout on success, a panic with both
 /// streams otherwise.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = Command::new(deskpane()).args(args).current_dir(dir).envs(env.iter().copied()).output().expect("deskpane runs");
+    let out = Command::new(deskpane_binary()).args(args).current_dir(dir).envs(env.iter().copied()).output().expect("deskpane runs");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "deskpane {args:?} failed ({}):\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     stdout

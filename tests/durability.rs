@@ -4,22 +4,15 @@
 //! once on both sides, with the right field values.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use deskpane::desk::Kind;
 use deskpane::sync::SyncModule;
-use deskpane_tests::SyncSetup;
+use deskpane_tests::{deskpane_binary, SyncSetup};
 use serde_json::{json, Map, Value};
 
 const PER_SIDE: usize = 3000;
-
-fn deskpane_binary() -> PathBuf {
-    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/deskpane");
-    assert!(bin.exists(), "{} is not built; run `cargo build -p deskpane` (the README's test command does)", bin.display());
-    bin
-}
 
 /// Whether the store, as a kill left it, holds a sync half done: some
 /// but not all records mapped.

@@ -367,7 +367,7 @@ async fn publishers_are_added_with_a_valid_key_and_name_and_removed_by_fingerpri
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_makes_a_key_and_a_package_that_installs() {
     use std::os::unix::fs::PermissionsExt;
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/deskpane");
+    let bin = deskpane_tests::deskpane_binary();
     let work = std::env::temp_dir().join(format!("deskpane-pack-{}", deskpane::secrets::random_token()));
     std::fs::create_dir_all(&work).unwrap();
     let key_file = work.join("publisher.key");

@@ -935,7 +935,7 @@ async fn a_python_plugin_is_installed_from_the_console_and_an_upload_over_the_li
 /// refuses a second account with that email or a short password.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_administrator_is_created_from_the_command_line() {
-    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/deskpane");
+    let bin = deskpane_tests::deskpane_binary();
     let data = std::env::temp_dir().join(format!("deskpane-admin-{}", deskpane::secrets::random_token()));
     let create = |email: &str, password: &str| {
         std::process::Command::new(&bin)

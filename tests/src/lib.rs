@@ -44,6 +44,14 @@ pub fn compiled_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/compiled-plugins")
 }
 
+/// The `deskpane` binary the README's test command built, for tests that
+/// run it as its own process (the CLI, a server to kill).
+pub fn deskpane_binary() -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/deskpane");
+    assert!(bin.exists(), "{} is not built; run `cargo build -p deskpane` (the README's test command does)", bin.display());
+    bin
+}
+
 /// A test desk's server settings: data in `data`, reached at `url`, plugin
 /// instances capped at `max_instances`, compiled plugins in the shared cache.
 pub fn serve_config(data: &Path, url: &str, max_instances: u32) -> deskpane::server::ServeConfig {
