@@ -325,33 +325,56 @@ async fn notes_are_read_all_2500_of_them() {
     assert!(after.1 > before.1, "later batches came through nextRecordsUrl");
 }
 
+/// Salesforce logs a call as a Task of subtype Call: those tasks are the
+/// calls, the other tasks the tasks, events the events.
 #[tokio::test]
-async fn events_and_tasks_come_as_their_kinds_and_calls_ask_nothing() {
+async fn calls_events_and_tasks_come_as_their_kinds() {
     let s = setup().await;
     let ada = seed_ada(&s.emu);
+    let call = s.emu.seed(
+        "Task",
+        json!({"WhoId": ada.contact, "Subject": "Renewal call", "ActivityDate": "2026-11-20", "Status": "Completed",
+            "TaskSubtype": "Call", "CallType": "Inbound", "CallDurationInSeconds": 420, "OwnerId": ada.owner}),
+    );
+    let missed = s.emu.seed(
+        "Task",
+        json!({"WhoId": ada.contact, "Subject": "Missed call", "ActivityDate": "2026-11-19", "Status": "Completed",
+            "TaskSubtype": "Call", "CallType": "Inbound", "CallDisposition": "Missed"}),
+    );
     let all = [ActivityKind::Call, ActivityKind::Event, ActivityKind::Task];
     let acts = s.plugin.activities(&contact_ref(&ada.contact), &all).await.unwrap();
     let kinds: Vec<(ActivityKind, Module, &str)> = acts.iter().map(|a| (a.kind, a.record.module, a.subject.as_str())).collect();
     assert_eq!(
         kinds,
-        vec![(ActivityKind::Event, Module::Events, "On-site workshop"), (ActivityKind::Task, Module::Tasks, "Send renewal quote")]
+        vec![
+            (ActivityKind::Call, Module::Calls, "Renewal call"),
+            (ActivityKind::Call, Module::Calls, "Missed call"),
+            (ActivityKind::Event, Module::Events, "On-site workshop"),
+            (ActivityKind::Task, Module::Tasks, "Send renewal quote"),
+        ]
     );
-    let event = &acts[0];
+    let (logged, not_taken) = (&acts[0], &acts[1]);
+    assert_eq!(logged.record.id, call);
+    assert_eq!(logged.status.as_deref(), Some("Inbound"), "a call's status is its direction");
+    assert_eq!(not_taken.status.as_deref(), Some("Missed"), "or its result, when one was logged");
+    assert_eq!(not_taken.record.id, missed);
+    assert!(logged.start_time.as_deref().is_some_and(|t| t.starts_with("2026-11-20")), "{:?}", logged.start_time);
+    assert_eq!(logged.owner.as_deref(), Some("Aisha Bello"));
+    assert_eq!(logged.link, Some(link(&s.emu, "Task", &call)));
+    let event = &acts[2];
     assert!(event.start_time.as_deref().is_some_and(|t| t.starts_with("2026-11-25T09:00:00")), "{:?}", event.start_time);
     assert!(event.end_time.as_deref().is_some_and(|t| t.starts_with("2026-11-25T12:00:00")), "{:?}", event.end_time);
     assert_eq!(event.owner.as_deref(), Some("Aisha Bello"));
     assert_eq!(event.link, Some(link(&s.emu, "Event", &event.record.id)));
-    let task = &acts[1];
+    let task = &acts[3];
     assert_eq!(task.status.as_deref(), Some("Not Started"));
     assert!(task.start_time.as_deref().is_some_and(|t| t.starts_with("2026-11-28")), "{:?}", task.start_time);
 
     let before = s.emu.requests().len();
     let calls = s.plugin.activities(&contact_ref(&ada.contact), &[ActivityKind::Call]).await.unwrap();
-    assert!(calls.is_empty());
-    assert_eq!(s.emu.requests().len(), before, "calls ask Salesforce nothing");
-
+    assert_eq!(calls.iter().map(|a| a.subject.as_str()).collect::<Vec<_>>(), ["Renewal call", "Missed call"]);
     let tasks = s.plugin.activities(&contact_ref(&ada.contact), &[ActivityKind::Task]).await.unwrap();
-    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks.iter().map(|a| a.subject.as_str()).collect::<Vec<_>>(), ["Send renewal quote"], "calls are not tasks twice");
     assert!(!s.emu.requests()[before..].iter().any(|r| r.query.contains("Event")), "only the kinds asked for are fetched");
 }
 
@@ -957,10 +980,9 @@ async fn the_profile_of_a_linked_record_is_read_by_id() {
 }
 
 /// `create-note` (contract 0.4.0) creates a Note under the record, its
-/// Title the start of the body when none was given; `log-call` is not
-/// offered by this connector yet.
+/// Title the start of the body when none was given.
 #[tokio::test]
-async fn a_note_is_added_under_the_record_and_logging_a_call_is_unsupported() {
+async fn a_note_is_added_under_the_record() {
     let s = setup().await;
     let ada = seed_ada(&s.emu);
     let note = s
@@ -980,15 +1002,179 @@ async fn a_note_is_added_under_the_record_and_logging_a_call_is_unsupported() {
         (added.title.as_deref(), added.content.as_str()),
         (Some("Wants the invoice resent."), "Wants the invoice resent.\nBy Friday.")
     );
-    let err = s
+}
+
+/// A call as the host asks the plugin to log it from the sidebar: the
+/// fields named by the manifest's `[field-mappings.calls]`.
+fn call_request(direction: &str, duration: Option<i64>, of: RecordRef, owner_email: Option<&str>) -> ActionRequest {
+    let mut pairs = vec![
+        ("Subject", text("Invoice question")),
+        ("CallType", text(direction)),
+        ("ActivityDate", Value::Datetime("2026-11-21T09:30:00Z".into())),
+        ("Description", text("Resent the invoice.")),
+    ];
+    if let Some(seconds) = duration {
+        pairs.push(("CallDurationInSeconds", Value::Integer(seconds)));
+    }
+    ActionRequest { kind: ActionKind::LogCall, fields: fields(&pairs), related_to: Some(of), owner_email: owner_email.map(str::to_string) }
+}
+
+/// `log-call` (contract 0.4.0) creates a completed Task of subtype Call on
+/// the contact or lead (`WhoId`), the direction as `CallType`, the
+/// duration in seconds, the call's date as `ActivityDate`; it answers the
+/// created record as a call, which the calls then show.
+#[tokio::test]
+async fn a_call_is_logged_as_a_completed_task_of_subtype_call() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let logged =
+        s.plugin.perform(&call_request("outbound", Some(300), contact_ref(&ada.contact), Some("aisha@desk.example"))).await.unwrap();
+    assert_eq!((logged.module, logged.name.as_deref()), (Module::Calls, Some("Invoice question")));
+    assert!(logged.id.starts_with("00T"), "a Task: {}", logged.id);
+    let stored = s.emu.record("Task", &logged.id).expect("the call is in Salesforce");
+    for (field, expected) in [
+        ("TaskSubtype", json!("Call")),
+        ("Status", json!("Completed")),
+        ("Subject", json!("Invoice question")),
+        ("CallType", json!("Outbound")),
+        ("CallDurationInSeconds", json!(300)),
+        ("CallDisposition", json!(null)),
+        ("ActivityDate", json!("2026-11-21")),
+        ("Description", json!("Resent the invoice.")),
+        ("WhoId", json!(ada.contact)),
+        ("OwnerId", json!(ada.owner)),
+    ] {
+        assert_eq!(stored[field], expected, "{field}: {stored}");
+    }
+    let calls = s.plugin.activities(&contact_ref(&ada.contact), &[ActivityKind::Call]).await.unwrap();
+    assert_eq!(
+        calls.iter().map(|c| (c.record.id.as_str(), c.status.as_deref())).collect::<Vec<_>>(),
+        [(logged.id.as_str(), Some("Outbound"))]
+    );
+    let tasks = s.plugin.activities(&contact_ref(&ada.contact), &[ActivityKind::Task]).await.unwrap();
+    assert!(tasks.iter().all(|t| t.record.id != logged.id), "a call is not shown as a task too");
+
+    // A missed call: inbound, its result "Missed", no duration. On a lead too.
+    let lead = s.emu.seed("Lead", json!({"LastName": "Bellini", "Company": "Brightwave"}));
+    let missed = s
         .plugin
-        .perform(&ActionRequest {
-            kind: ActionKind::LogCall,
-            fields: fields(&[("Subject", text("Call"))]),
-            related_to: Some(contact_ref(&ada.contact)),
-            owner_email: None,
-        })
+        .perform(&call_request("missed", None, RecordRef { module: Module::Leads, id: lead.clone(), name: None }, None))
         .await
-        .unwrap_err();
-    assert!(matches!(err.connector_error(), Some(ConnectorError::Unsupported(_))), "{err}");
+        .unwrap();
+    let stored = s.emu.record("Task", &missed.id).unwrap();
+    assert_eq!(
+        (&stored["CallType"], &stored["CallDisposition"], &stored["CallDurationInSeconds"], &stored["WhoId"]),
+        (&json!("Inbound"), &json!("Missed"), &json!(null), &json!(lead))
+    );
+    assert_eq!(stored["OwnerId"], s.emu.api_user_id().as_str(), "the connecting user owns it");
+    // On an account, the call is what it is about (`WhatId`).
+    let about = s.plugin.perform(&call_request("inbound", Some(60), account_ref(&ada.account), None)).await.unwrap();
+    let stored = s.emu.record("Task", &about.id).unwrap();
+    assert_eq!((&stored["WhatId"], &stored["WhoId"], &stored["CallType"]), (&json!(ada.account), &json!(null), &json!("Inbound")));
+}
+
+/// A call type Salesforce does not have is refused by Salesforce (a
+/// restricted picklist) and reported as a type mismatch naming `CallType`
+/// and the value; nothing is written.
+#[tokio::test]
+async fn a_call_type_salesforce_does_not_have_is_refused_as_a_type_mismatch() {
+    let s = setup().await;
+    let ada = seed_ada(&s.emu);
+    let before = s.emu.records("Task").len();
+    let err = s.plugin.perform(&call_request("sideways", Some(30), contact_ref(&ada.contact), None)).await.unwrap_err();
+    match err.connector_error() {
+        Some(ConnectorError::TypeMismatch(t)) => {
+            assert_eq!(t.field, "CallType");
+            assert_eq!(t.expected, FieldType::Picklist);
+            assert_eq!(t.message, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: Call Type: bad value for restricted picklist field: sideways");
+        }
+        other => panic!("a type mismatch, not {other:?}: {err}"),
+    }
+    assert_eq!(s.emu.records("Task").len(), before, "nothing written");
+}
+
+// ---- from the sidebar, through the desk's API ----
+
+async fn api(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The demo desk with Salesforce: an agent on Priya Raman's ticket (she
+/// lives in Salesforce) logs calls from the Salesforce panel, as the
+/// sidebar's Log call sends them. Each lands in Salesforce as a completed
+/// Task of subtype Call on her contact, and the panel's activities show it
+/// as a call; a direction the sidebar does not have is refused, naming the
+/// ones it has, before Salesforce is asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_logged_from_the_sidebar_lands_in_salesforce_as_a_task_of_subtype_call() {
+    let s = deskpane_tests::DeskServer::with_salesforce().await;
+    let sf = s.salesforce.as_ref().expect("the Salesforce emulator");
+    let agent = s.agent().await;
+    let (_, list) = api(agent.get(s.api("ticket-list"))).await;
+    let ticket = list["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["email"] == "priya.raman@northwind-traders.example")
+        .expect("the demo has a ticket from Priya Raman")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = |what: &str| s.api(&format!("tickets/{ticket}/panels/salesforce/{what}"));
+    let (_, panels) = api(agent.get(s.api(&format!("tickets/{ticket}/panels")))).await;
+    let panel = panels["panels"].as_array().unwrap().iter().find(|p| p["plugin"] == "salesforce").expect("the Salesforce panel").clone();
+    assert!(panel["actions"].as_array().unwrap().contains(&json!("call")), "the panel offers Log call: {panel}");
+    let (_, profile) = api(agent.get(url("profile"))).await;
+    let priya = profile["profile"]["id"].as_str().expect("Priya is found in Salesforce").to_string();
+    let tasks_before = sf.records("Task").len();
+
+    let call = json!({"subject": "Invoice question", "direction": "outbound", "duration_seconds": 300,
+        "description": "Resent the invoice.", "start_time": "2026-11-21T09:30:00Z"});
+    let (status, logged) = api(agent.post(url("actions/call")).json(&call)).await;
+    assert_eq!(status, 201, "{logged}");
+    assert_eq!((logged["module"].as_str(), logged["name"].as_str()), (Some("calls"), Some("Invoice question")), "{logged}");
+    let stored = sf.record("Task", logged["id"].as_str().unwrap()).expect("the call is a Task in Salesforce");
+    for (field, expected) in [
+        ("TaskSubtype", json!("Call")),
+        ("Status", json!("Completed")),
+        ("Subject", json!("Invoice question")),
+        ("CallType", json!("Outbound")),
+        ("CallDurationInSeconds", json!(300)),
+        ("ActivityDate", json!("2026-11-21")),
+        ("Description", json!("Resent the invoice.")),
+        ("WhoId", json!(priya)),
+    ] {
+        assert_eq!(stored[field], expected, "{field}: {stored}");
+    }
+    // No Salesforce user has the agent's email: the connecting user owns it.
+    assert_eq!(stored["OwnerId"], sf.api_user_id().as_str());
+    let (_, activities) = api(agent.get(url("activities"))).await;
+    let shown = activities["activities"].as_array().unwrap().iter().find(|a| a["id"] == logged["id"]).cloned();
+    let shown = shown.unwrap_or_else(|| panic!("the panel shows the call at once: {activities}"));
+    assert_eq!(
+        (shown["kind"].as_str(), shown["subject"].as_str(), shown["status"].as_str()),
+        (Some("call"), Some("Invoice question"), Some("Outbound"))
+    );
+
+    // A missed call, with no time given: logged today, inbound, its result "Missed".
+    let (status, missed) =
+        api(agent.post(url("actions/call")).json(&json!({"subject": "Tried to call back", "direction": "missed"}))).await;
+    assert_eq!(status, 201, "{missed}");
+    let stored = sf.record("Task", missed["id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&stored["TaskSubtype"], &stored["CallType"], &stored["CallDisposition"], &stored["CallDurationInSeconds"]),
+        (&json!("Call"), &json!("Inbound"), &json!("Missed"), &json!(null))
+    );
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert!(stored["ActivityDate"].as_str().is_some_and(|d| d.len() == 10 && d <= today.as_str()), "{}", stored["ActivityDate"]);
+    assert_eq!(sf.records("Task").len(), tasks_before + 2);
+
+    // A call type the sidebar does not have: refused, saying which it has.
+    let (status, refused) = api(agent.post(url("actions/call")).json(&json!({"subject": "x", "direction": "sideways"}))).await;
+    assert_eq!(status, 422, "{refused}");
+    let message = refused["error"].as_str().unwrap_or_default();
+    assert!(message.contains("unknown variant `sideways`") && message.contains("`outbound`, `inbound`, `missed`"), "{refused}");
+    assert_eq!(sf.records("Task").len(), tasks_before + 2, "nothing written");
 }

@@ -1,11 +1,27 @@
 // Salesforce beside Zoho CRM (seed 001): a ticket whose requester lives in
 // Salesforce shows the Salesforce panel next to the Zoho one, in
-// Salesforce's words (Opportunities, events and tasks, "View in
+// Salesforce's words (Opportunities, calls, events and tasks, "View in
 // Salesforce"); the permission matrix offers exactly Salesforce's items; a
 // profile without Opportunities sees none, and the JSON API refuses them.
+// An agent logs a call from the panel: Salesforce keeps it as a Task of
+// subtype Call, and the panel shows it among the calls.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { screenshot, setup, ticketList } from './harness.mjs';
+
+/** The emulator's OAuth client and refresh token (tests/emulators/salesforce/README.md). */
+const SALESFORCE_CLIENT = { id: '3MVG9DESKPANE', secret: 'deskpane-sf-secret', refreshToken: '5Aep861DeskpaneDemo.RefreshToken.0000000000000000000000' };
+
+/** The rows a SOQL query selects in the Salesforce emulator, as the API user. */
+async function salesforceQuery(salesforceUrl, soql) {
+  const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: SALESFORCE_CLIENT.id, client_secret: SALESFORCE_CLIENT.secret, refresh_token: SALESFORCE_CLIENT.refreshToken });
+  const token = await (await fetch(`${salesforceUrl}/services/oauth2/token`, { method: 'POST', body: form })).json();
+  if (!token.access_token) throw new Error('the Salesforce emulator gave no access token: ' + JSON.stringify(token));
+  const response = await fetch(`${salesforceUrl}/services/data/v62.0/query?q=${encodeURIComponent(soql)}`, { headers: { Authorization: `Bearer ${token.access_token}` } });
+  const answer = await response.json();
+  if (response.status !== 200) throw new Error(`${soql}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer.records;
+}
 
 let env;
 before(async () => { env = await setup({ salesforce: true }); });
@@ -44,19 +60,19 @@ test("an agent sees Priya's Salesforce profile, opportunities, notes, events and
   await activities.getByTestId('activity').first().waitFor();
   assert.equal(await activities.getByTestId('activity-group-event').count(), 1, 'events');
   assert.equal(await activities.getByTestId('activity-group-task').count(), 1, 'tasks');
-  assert.equal(await activities.getByTestId('activity-group-call').count(), 0, 'Salesforce has no calls of its own');
+  assert.equal(await activities.getByTestId('activity-group-call').count(), 0, 'the demo logged no calls with Priya');
   await page.waitForTimeout(200);
   await screenshot(page, 'salesforce-panel', { fullPage: true });
 });
 
-test('the permission matrix offers Salesforce its own items: Opportunities, Events and Tasks', async () => {
+test('the permission matrix offers Salesforce its own items: Opportunities, Calls, Events and Tasks', async () => {
   const page = await env.signedInPage('admin', '/admin#permissions');
   const table = page.getByTestId('permissions-salesforce');
   await table.waitFor();
   const heads = await table.locator('thead th').allTextContents();
   assert.ok(heads.includes('Opportunities'), `columns: ${heads}`);
-  assert.ok(heads.includes('Events') && heads.includes('Tasks'), `columns: ${heads}`);
-  assert.ok(!heads.includes('Calls') && !heads.includes('Potentials'), `columns: ${heads}`);
+  assert.ok(heads.includes('Calls') && heads.includes('Events') && heads.includes('Tasks'), `logged calls are calls: ${heads}`);
+  assert.ok(!heads.includes('Potentials'), `columns: ${heads}`);
   const zohoHeads = await page.getByTestId('permissions-zoho-crm').locator('thead th').allTextContents();
   assert.ok(zohoHeads.includes('Calls') && zohoHeads.includes('Potentials'), `Zoho keeps its items: ${zohoHeads}`);
   await screenshot(page, 'salesforce-permissions');
@@ -78,7 +94,7 @@ test('a Light Agent (Opportunities restricted) sees no opportunities, and the JS
   assert.match((await refused.json()).error, /potentials/i);
 });
 
-test('restricting Events for Agents in the matrix leaves them the tasks only', async () => {
+test('restricting Events for Agents in the matrix leaves them no events', async () => {
   const admin = await env.signedInPage('admin', '/admin#permissions');
   const row = admin.getByTestId('permissions-salesforce').locator('tr[data-profile="Agent"]');
   const events = row.getByTestId('perm-events');
@@ -91,7 +107,7 @@ test('restricting Events for Agents in the matrix leaves them the tasks only', a
   const ticket = await priyasTicket(agent);
   const answer = await (await agent.request.get(`/api/tickets/${ticket.id}/panels/salesforce/activities?refresh=1`)).json();
   const kinds = [...new Set(answer.activities.map((a) => a.kind))];
-  assert.deepEqual(kinds, ['task'], `kinds: ${kinds}`);
+  assert.ok(kinds.includes('task') && !kinds.includes('event'), `kinds: ${kinds}`);
 });
 
 test("Salesforce's sync page says deletions are not synced instead of offering delete preferences", async () => {
@@ -132,4 +148,36 @@ test("the desk contact's and account's pages show their Salesforce profiles too"
   const profile = await (await page.request.get(`/api/accounts/${accountId}/panels/salesforce/profile`)).json();
   assert.equal(profile.profile.module, 'accounts');
   assert.equal((await page.request.get('/api/products/1/panels')).status(), 404);
+});
+
+test('an agent logs a call from the Salesforce panel: a Task of subtype Call in Salesforce, shown among the calls', async () => {
+  const page = await env.signedInPage('agent');
+  const ticket = await priyasTicket(page);
+  await page.goto(`/#/tickets/${ticket.id}`);
+  const panel = page.getByTestId('panel-salesforce');
+  await panel.getByTestId('profile-name').waitFor();
+  const actions = panel.getByTestId('record-actions');
+  await actions.waitFor();
+  await actions.getByTestId('action-call').click();
+  const callForm = actions.getByTestId('call-form');
+  await callForm.getByLabel('Subject', { exact: true }).fill('Renewal call with Priya');
+  await callForm.getByLabel('Direction', { exact: true }).selectOption('inbound');
+  await callForm.getByLabel('Duration in minutes', { exact: true }).fill('7');
+  await callForm.getByLabel('Description', { exact: true }).fill('Walked through the 2027 quote.');
+  await callForm.getByTestId('record-action-save').click();
+  await actions.getByTestId('record-action-status').filter({ hasText: 'Call logged in Salesforce.' }).waitFor();
+  const calls = panel.getByTestId('section-activities').getByTestId('activity-group-call');
+  const logged = calls.getByTestId('activity').filter({ hasText: 'Renewal call with Priya' });
+  await logged.waitFor();
+  assert.equal(await logged.getByTestId('activity-status').textContent(), 'Inbound');
+
+  // Salesforce has it as its own Log a Call writes it.
+  const [task] = await salesforceQuery(env.salesforceUrl,
+    "SELECT TaskSubtype, Status, CallType, CallDurationInSeconds, Description, Who.Name FROM Task WHERE Subject = 'Renewal call with Priya'");
+  assert.equal(task.TaskSubtype, 'Call');
+  assert.equal(task.Status, 'Completed');
+  assert.equal(task.CallType, 'Inbound');
+  assert.equal(task.CallDurationInSeconds, 420);
+  assert.equal(task.Description, 'Walked through the 2027 quote.');
+  assert.equal(task.Who.Name, 'Priya Raman');
 });

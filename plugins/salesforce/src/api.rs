@@ -113,9 +113,14 @@ pub fn record_error(code: &str, message: &str, fields: &[String], describe: Opti
             let existing_id = message.rsplit_once("with id: ").map(|(_, id)| id.trim().trim_end_matches('.').to_string());
             ConnectorError::Duplicate(DuplicateInfo { field, existing_id: existing_id.filter(|id| crate::soql::is_id(id)) })
         }
-        "STRING_TOO_LONG" | "INVALID_TYPE_ON_FIELD_IN_RECORD" | "INVALID_EMAIL_ADDRESS" | "NUMBER_OUTSIDE_VALID_RANGE" => {
+        "STRING_TOO_LONG"
+        | "INVALID_TYPE_ON_FIELD_IN_RECORD"
+        | "INVALID_EMAIL_ADDRESS"
+        | "NUMBER_OUTSIDE_VALID_RANGE"
+        | "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" => {
             // Salesforce names the field by its label in the message
-            // ("Last Name: data value too large: ...").
+            // ("Last Name: data value too large: ...", "Call Type: bad
+            // value for restricted picklist field: Sideways").
             let field = first_field()
                 .or_else(|| message.split_once(':').and_then(|(label, _)| describe.and_then(|d| d.by_label(label.trim()))))
                 .or_else(|| message.split_once(':').map(|(label, _)| label.trim().to_string()))
@@ -123,6 +128,7 @@ pub fn record_error(code: &str, message: &str, fields: &[String], describe: Opti
             let expected = describe.and_then(|d| d.field(&field)).map(|f| f.field_type()).unwrap_or(match code {
                 "STRING_TOO_LONG" => FieldType::Text,
                 "INVALID_EMAIL_ADDRESS" => FieldType::Email,
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" => FieldType::Picklist,
                 _ => FieldType::Other,
             });
             ConnectorError::TypeMismatch(TypeMismatchInfo { field, expected, message: format!("{code}: {message}") })
@@ -315,6 +321,17 @@ mod tests {
         }
         assert!(matches!(f("INVALID_TYPE_ON_FIELD_IN_RECORD", "Amount: value not of required type: abc", &[]),
             ConnectorError::TypeMismatch(t) if t.field == "Amount"));
+        match f("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "Call Type: bad value for restricted picklist field: Sideways", &["CallType"]) {
+            ConnectorError::TypeMismatch(t) => {
+                assert_eq!(t.field, "CallType");
+                assert!(matches!(t.expected, FieldType::Picklist));
+                assert_eq!(
+                    t.message,
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: Call Type: bad value for restricted picklist field: Sideways"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(f("ENTITY_IS_DELETED", "entity is deleted", &[]), ConnectorError::NotFound(_)));
         assert!(matches!(f("NOT_FOUND", "not found", &[]), ConnectorError::NotFound(_)));
         for code in ["INVALID_FIELD", "INVALID_CROSS_REFERENCE_KEY", "INVALID_FIELD_FOR_INSERT_UPDATE", "FIELD_CUSTOM_VALIDATION_EXCEPTION"]

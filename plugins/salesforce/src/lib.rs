@@ -3,11 +3,13 @@
 //! Panels: the requester is looked up by SOQL among Contacts, then Leads,
 //! for each key in turn (email, secondary email, phone, name), then among
 //! Accounts by account name; opportunities (through contact roles), notes,
-//! tasks and events come from SOQL on the record's id.
+//! logged calls (tasks of subtype Call), other tasks and events come from
+//! SOQL on the record's id.
 //! Sync: describe, list views, a change feed on `SystemModstamp` (plus
 //! deleted records through `queryAll`), composite upsert and delete,
 //! change notifications through the Deskpane package's subscription object.
-//! Actions: create a lead, contact, case or task.
+//! Actions: create a lead, contact, case or task; add a note; log a call
+//! (a completed Task of subtype Call).
 
 mod api;
 mod convert;
@@ -350,26 +352,47 @@ impl Panels for SalesforceCrm {
                 continue;
             }
             done.push(kind);
-            let (module, sobject, fields, order) = match kind {
-                ActivityKind::Task => (Module::Tasks, "Task", "Id, Subject, Status, ActivityDate, Description, Owner.Name", "ActivityDate"),
+            // Salesforce logs a call as a Task of subtype Call: calls are
+            // those tasks, tasks the others. It keeps no chats.
+            let (module, sobject, fields, only, order) = match kind {
+                ActivityKind::Task => (
+                    Module::Tasks,
+                    "Task",
+                    "Id, Subject, Status, ActivityDate, Description, Owner.Name",
+                    " AND TaskSubtype != 'Call'",
+                    "ActivityDate",
+                ),
+                ActivityKind::Call => (
+                    Module::Calls,
+                    "Task",
+                    "Id, Subject, Status, ActivityDate, Description, Owner.Name, CallType, CallDisposition",
+                    " AND TaskSubtype = 'Call'",
+                    "ActivityDate",
+                ),
                 ActivityKind::Event => (
                     Module::Events,
                     "Event",
                     "Id, Subject, StartDateTime, EndDateTime, ActivityDate, Location, Description, Owner.Name",
+                    "",
                     "StartDateTime",
                 ),
-                // Salesforce logs calls as tasks and keeps no chats.
-                ActivityKind::Call | ActivityKind::Chat => continue,
+                ActivityKind::Chat => continue,
             };
-            let soql = format!("SELECT {fields} FROM {sobject} WHERE {relation} = {id} ORDER BY {order} DESC");
+            let soql = format!("SELECT {fields} FROM {sobject} WHERE {relation} = {id}{only} ORDER BY {order} DESC");
             for a in sf.query(&soql)? {
                 let id = str_field(&a, "Id").unwrap_or_default();
                 let when = |f: &str| str_field(&a, f).and_then(|t| time::date_or_datetime(&t));
+                // A call's status is how it went: its result when one was
+                // logged (a missed call's "Missed"), else its direction.
+                let status = match kind {
+                    ActivityKind::Call => str_field(&a, "CallDisposition").or_else(|| str_field(&a, "CallType")),
+                    _ => None,
+                };
                 out.push(Activity {
                     record: RecordRef { module, id: id.clone(), name: str_field(&a, "Subject") },
                     kind,
                     subject: str_field(&a, "Subject").unwrap_or_default(),
-                    status: str_field(&a, "Status"),
+                    status: status.or_else(|| str_field(&a, "Status")),
                     start_time: when("StartDateTime").or_else(|| when("ActivityDate")),
                     end_time: when("EndDateTime"),
                     owner: path_str(&a, "Owner.Name"),
@@ -391,9 +414,9 @@ impl Actions for SalesforceCrm {
             ActionKind::CreateCase => (Module::Cases, "Case"),
             ActionKind::CreateTask => (Module::Tasks, "Task"),
             ActionKind::CreateNote => (Module::Notes, "Note"),
-            // Salesforce logs a call as a Task of subtype Call (CallType,
-            // CallDurationInSeconds), which this connector does not write yet.
-            ActionKind::LogCall => return Err(unsupported("logging calls in Salesforce")),
+            // Salesforce has no calls object: a logged call is a Task of
+            // subtype Call (see `call_in_salesforce_form`).
+            ActionKind::LogCall => (Module::Calls, "Task"),
         };
         let record = CrmRecord { id: None, fields: request.fields, created_time: None, modified_time: None };
         let mut body = convert::write_body(sobject, &record, None, true);
@@ -412,12 +435,16 @@ impl Actions for SalesforceCrm {
                 body["Title"] = json!(if title.is_empty() { "Note".to_string() } else { title });
             }
         }
+        if module == Module::Calls {
+            call_in_salesforce_form(&mut body);
+        }
         if let Some(related) = &request.related_to {
             let field = match (module, related.module) {
                 (Module::Cases, Module::Contacts) => Some("ContactId"),
                 (Module::Cases | Module::Contacts, Module::Accounts) => Some("AccountId"),
-                (Module::Tasks, Module::Contacts | Module::Leads) => Some("WhoId"),
-                (Module::Tasks, Module::Accounts | Module::Potentials | Module::Cases) => Some("WhatId"),
+                // A task's (or a call's) person is its "who", anything else its "what".
+                (Module::Tasks | Module::Calls, Module::Contacts | Module::Leads) => Some("WhoId"),
+                (Module::Tasks | Module::Calls, Module::Accounts | Module::Potentials | Module::Cases) => Some("WhatId"),
                 _ => None,
             };
             if let Some(field) = field {
@@ -464,6 +491,59 @@ impl Actions for SalesforceCrm {
     }
 }
 
+/// A logged call as Salesforce keeps one: a Task of subtype Call, done
+/// (`Status` Completed). The contract's values in Salesforce's forms:
+/// the direction (`outbound`, `inbound`, `missed`) as `CallType` Outbound
+/// or Inbound (Salesforce also has Internal) — a missed call is an
+/// inbound one whose result, `CallDisposition`, is "Missed", as Salesforce
+/// has no Missed type; the duration in seconds as `CallDurationInSeconds`
+/// (negative as 0; a call without one has none); the start time (RFC
+/// 3339) as the task's `ActivityDate`, the date as written in the offset
+/// it was given in. A direction that is none of these goes to Salesforce
+/// as it is, which refuses it (`CallType` is a restricted picklist).
+fn call_in_salesforce_form(body: &mut Json) {
+    body["TaskSubtype"] = json!("Call");
+    body["Status"] = json!("Completed");
+    if let Some(direction) = body["CallType"].as_str().map(|d| d.trim().to_ascii_lowercase()) {
+        let (call_type, result) = match direction.as_str() {
+            "outbound" => ("Outbound", None),
+            "inbound" => ("Inbound", None),
+            "internal" => ("Internal", None),
+            "missed" => ("Inbound", Some("Missed")),
+            _ => return finish_call(body),
+        };
+        body["CallType"] = json!(call_type);
+        if let Some(result) = result {
+            if str_field(body, "CallDisposition").is_none() {
+                body["CallDisposition"] = json!(result);
+            }
+        }
+    }
+    finish_call(body);
+}
+
+/// The duration and the date of [`call_in_salesforce_form`].
+fn finish_call(body: &mut Json) {
+    let seconds = match &body["CallDurationInSeconds"] {
+        Json::Number(n) => n.as_i64(),
+        Json::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    if let Some(seconds) = seconds {
+        body["CallDurationInSeconds"] = json!(seconds.max(0));
+    }
+    // `2026-11-21T09:30:00Z` -> `2026-11-21`; a date stays as it is.
+    let date = body["ActivityDate"]
+        .as_str()
+        .filter(|start| !time::is_date(start) && time::parse(start).is_some())
+        .and_then(|start| start.get(..10))
+        .filter(|date| time::is_date(date))
+        .map(str::to_string);
+    if let Some(date) = date {
+        body["ActivityDate"] = json!(date);
+    }
+}
+
 deskpane_plugin_sdk::export!(SalesforceCrm);
 
 #[cfg(test)]
@@ -487,6 +567,43 @@ mod tests {
         let shown = ["Company".to_string(), "title".to_string(), "Status".to_string(), "Status".to_string()];
         assert_eq!(select_list(LEAD_FIELDS, &shown).join(", "), format!("{LEAD_FIELDS}, title, Status"));
         assert_eq!(select_list(ACCOUNT_FIELDS, &[]).join(", "), ACCOUNT_FIELDS);
+    }
+
+    fn call(fields: Json) -> Json {
+        let mut body = fields;
+        call_in_salesforce_form(&mut body);
+        body
+    }
+
+    #[test]
+    fn a_call_is_written_as_a_completed_task_of_subtype_call() {
+        let logged = call(json!({"Subject": "Invoice", "CallType": "outbound", "CallDurationInSeconds": 300,
+            "ActivityDate": "2026-11-21T09:30:00Z", "Description": "Resent it."}));
+        assert_eq!(
+            logged,
+            json!({"Subject": "Invoice", "TaskSubtype": "Call", "Status": "Completed", "CallType": "Outbound",
+                "CallDurationInSeconds": 300, "ActivityDate": "2026-11-21", "Description": "Resent it."})
+        );
+        // The date of the call where it was held, not in UTC.
+        assert_eq!(call(json!({"ActivityDate": "2026-11-21T23:30:00-05:00"}))["ActivityDate"], "2026-11-21");
+        assert_eq!(call(json!({"ActivityDate": "2026-11-21"}))["ActivityDate"], "2026-11-21");
+        assert_eq!(call(json!({"CallType": " Inbound "}))["CallType"], "Inbound");
+        assert_eq!(call(json!({"CallType": "INTERNAL"}))["CallType"], "Internal");
+        assert_eq!(call(json!({"CallDurationInSeconds": -5}))["CallDurationInSeconds"], 0);
+        assert_eq!(call(json!({"CallDurationInSeconds": "90"}))["CallDurationInSeconds"], 90);
+        assert!(call(json!({"Subject": "x"})).get("CallDurationInSeconds").is_none(), "no duration given, none written");
+    }
+
+    #[test]
+    fn a_missed_call_is_an_inbound_one_whose_result_is_missed() {
+        let missed = call(json!({"CallType": "missed"}));
+        assert_eq!((&missed["CallType"], &missed["CallDisposition"]), (&json!("Inbound"), &json!("Missed")));
+        let noted = call(json!({"CallType": "missed", "CallDisposition": "Voicemail full"}));
+        assert_eq!(noted["CallDisposition"], "Voicemail full", "a result given is kept");
+        // What Salesforce has no type for goes as it is, for Salesforce to refuse.
+        let odd = call(json!({"CallType": "Sideways", "ActivityDate": "2026-11-21T09:30:00Z"}));
+        assert_eq!((&odd["CallType"], &odd["ActivityDate"]), (&json!("Sideways"), &json!("2026-11-21")));
+        assert!(odd.get("CallDisposition").is_none());
     }
 
     #[test]

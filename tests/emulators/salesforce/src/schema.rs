@@ -126,6 +126,9 @@ pub struct Field {
     pub reference_to: &'static [&'static str],
     pub relationship: Option<&'static str>,
     pub picklist: &'static [&'static str],
+    /// A restricted picklist: a value it does not list is refused
+    /// (`INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST`).
+    pub restricted: bool,
     pub external_id: bool,
     pub unique: bool,
 }
@@ -144,6 +147,7 @@ impl Field {
             reference_to: &[],
             relationship: None,
             picklist: &[],
+            restricted: false,
             external_id: false,
             unique: false,
         }
@@ -172,6 +176,11 @@ impl Field {
     }
     fn picks(mut self, values: &'static [&'static str]) -> Field {
         self.picklist = values;
+        self
+    }
+    /// Only the listed values are taken (exactly as listed).
+    fn restricted(mut self) -> Field {
+        self.restricted = true;
         self
     }
     fn default(mut self, default: Default) -> Field {
@@ -237,7 +246,7 @@ impl Field {
             "relationshipName": self.relationship,
             "polymorphicForeignKey": self.polymorphic(),
             "picklistValues": picklist,
-            "restrictedPicklist": false,
+            "restrictedPicklist": self.restricted,
             "externalId": self.external_id,
             "unique": self.unique,
             "idLookup": self.ftype == FieldType::Id || self.external_id,
@@ -322,6 +331,8 @@ pub const NAME_OBJECT_FIELDS: &[&str] = &["Id", "Name", "Type", "FirstName", "La
 const LEAD_SOURCE: &[&str] = &["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"];
 const CUSTOMER_TYPE: &[&str] = &["Enterprise", "SMB", "Partner", "Prospect"];
 const PRIORITY: &[&str] = &["High", "Normal", "Low"];
+/// Task's standard subtypes (API names).
+const TASK_SUBTYPES: &[&str] = &["Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn"];
 const OWNERS: &[&str] = &["User"];
 const QUEUE_OR_USER: &[&str] = &["Group", "User"];
 /// What a file (ContentDocument) can be shared with and published to.
@@ -530,6 +541,19 @@ pub static OBJECTS: LazyLock<Vec<SObject>> = LazyLock::new(|| {
                     .required()
                     .default(Default::Text("Not Started")),
                 Field::new("Priority", "Priority", T::Picklist).picks(PRIORITY).required().default(Default::Text("Normal")),
+                // A logged call is a Task of subtype Call with the call
+                // fields (Salesforce has no calls object). The subtype is
+                // set on create only, as in Salesforce.
+                Field::new("TaskSubtype", "Task Subtype", T::Picklist)
+                    .len(40)
+                    .picks(TASK_SUBTYPES)
+                    .restricted()
+                    .create_only()
+                    .default(Default::Text("Task")),
+                Field::new("CallType", "Call Type", T::Picklist).len(40).picks(&["Internal", "Inbound", "Outbound"]).restricted(),
+                Field::new("CallDurationInSeconds", "Call Duration", T::Int),
+                text("CallDisposition", "Call Result"),
+                text("CallObject", "Call Object Identifier"),
             ]);
             f
         }),
@@ -698,6 +722,9 @@ mod tests {
         assert!(contact.field("LastName").unwrap().required_on_create());
         assert!(!contact.field("OwnerId").unwrap().required_on_create());
         assert!(object_named("Task").unwrap().relationship("Who").unwrap().polymorphic());
+        let subtype = object_named("Task").unwrap().field("tasksubtype").unwrap();
+        assert!(subtype.restricted && subtype.createable && !subtype.updateable && !subtype.required_on_create());
+        assert!(object_named("Event").unwrap().field("CallType").is_none(), "call fields are Task's");
         assert_eq!(object_of_id("00Q5g0000000001AAA").unwrap().name, "Lead");
     }
 }

@@ -499,6 +499,10 @@ impl Store {
             _ => return Err(wrong()),
         };
         if let Value::String(s) = &converted {
+            // A restricted picklist takes only its own values, exactly as listed.
+            if field.restricted && !field.picklist.contains(&s.as_str()) {
+                return Err(RecordError::RestrictedPicklist { field: field.name.into(), label: field.label.into(), value: s.clone() });
+            }
             if field.length > 0 && s.chars().count() > field.length as usize {
                 return Err(RecordError::TooLong {
                     field: field.name.into(),

@@ -418,6 +418,175 @@ async fn writes_are_checked_with_salesforce_error_codes() {
     assert_eq!(error(&emptied).0, "REQUIRED_FIELD_MISSING");
 }
 
+// ---- logged calls (Task's call fields) -----------------------------------------
+
+#[tokio::test]
+async fn task_describes_its_subtype_and_call_fields() {
+    let org = Org::start().await;
+    let describe = org.get("/sobjects/Task/describe").await;
+    let fields = describe.body["fields"].as_array().unwrap();
+    let field = |name: &str| fields.iter().find(|f| f["name"] == name).unwrap_or_else(|| panic!("{name}")).clone();
+    let values =
+        |f: &Value| f["picklistValues"].as_array().unwrap().iter().map(|p| p["value"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+
+    let subtype = field("TaskSubtype");
+    assert_eq!((subtype["type"].clone(), subtype["label"].clone()), (json!("picklist"), json!("Task Subtype")));
+    assert_eq!(values(&subtype), ["Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn"]);
+    assert_eq!(
+        (subtype["restrictedPicklist"].clone(), subtype["createable"].clone(), subtype["updateable"].clone(), subtype["nillable"].clone()),
+        (json!(true), json!(true), json!(false), json!(true)),
+        "set on create only"
+    );
+    assert_eq!(subtype["defaultedOnCreate"], true);
+    let call_type = field("CallType");
+    assert_eq!((call_type["type"].clone(), call_type["label"].clone()), (json!("picklist"), json!("Call Type")));
+    assert_eq!(values(&call_type), ["Internal", "Inbound", "Outbound"]);
+    assert_eq!((call_type["restrictedPicklist"].clone(), call_type["updateable"].clone()), (json!(true), json!(true)));
+    let duration = field("CallDurationInSeconds");
+    assert_eq!(
+        (duration["type"].clone(), duration["label"].clone(), duration["soapType"].clone()),
+        (json!("int"), json!("Call Duration"), json!("xsd:int"))
+    );
+    for (name, label) in [("CallDisposition", "Call Result"), ("CallObject", "Call Object Identifier")] {
+        let f = field(name);
+        assert_eq!((f["type"].clone(), f["label"].clone(), f["length"].clone()), (json!("string"), json!(label), json!(255)), "{name}");
+    }
+    assert_eq!(field("Status")["restrictedPicklist"], false, "other picklists stay unrestricted");
+    let event = org.get("/sobjects/Event/describe").await;
+    assert!(!event.body["fields"].as_array().unwrap().iter().any(|f| f["name"] == "CallType" || f["name"] == "TaskSubtype"));
+}
+
+#[tokio::test]
+async fn a_call_is_logged_as_a_task_of_subtype_call_and_queried_by_its_fields() {
+    let org = Org::start().await;
+    let contact = org.sf.seed("Contact", json!({"LastName": "Raman"}));
+    let call = json!({
+        "WhoId": contact, "Subject": "Invoice question", "Status": "Completed", "ActivityDate": "2026-11-21",
+        "TaskSubtype": "Call", "CallType": "Outbound", "CallDurationInSeconds": 300, "CallDisposition": "Resent the invoice",
+        "CallObject": "cti-4711", "Description": "Walked through the invoice.",
+    });
+    let created = org.post("/sobjects/Task", call).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let stored = org.sf.record("Task", &id).unwrap();
+    assert_eq!(
+        (&stored["TaskSubtype"], &stored["CallType"], &stored["CallDurationInSeconds"], &stored["CallDisposition"], &stored["CallObject"]),
+        (&json!("Call"), &json!("Outbound"), &json!(300), &json!("Resent the invoice"), &json!("cti-4711"))
+    );
+    // Integer text is an int, as for every int field.
+    let text_duration =
+        org.post("/sobjects/Task", json!({"Subject": "Quick one", "TaskSubtype": "Call", "CallDurationInSeconds": "45"})).await;
+    let quick = text_duration.body["id"].as_str().unwrap().to_string();
+    assert_eq!(org.sf.record("Task", &quick).unwrap()["CallDurationInSeconds"], 45);
+    // A task created without a subtype is a plain Task.
+    let plain = org.post("/sobjects/Task", json!({"WhoId": contact, "Subject": "Send the quote"})).await;
+    let plain = plain.body["id"].as_str().unwrap().to_string();
+    let plain_task = org.sf.record("Task", &plain).unwrap();
+    assert_eq!((&plain_task["TaskSubtype"], &plain_task["CallType"]), (&json!("Task"), &Value::Null));
+
+    let calls = org
+        .query(&format!(
+            "SELECT Id, Subject, TaskSubtype, CallType, CallDurationInSeconds, CallDisposition, CallObject FROM Task \
+             WHERE WhoId = '{contact}' AND TaskSubtype = 'Call'"
+        ))
+        .await;
+    assert_eq!(calls.status, StatusCode::OK, "{}", calls.body);
+    let found = rows(&calls);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (&found[0]["Id"], &found[0]["CallType"], &found[0]["CallDurationInSeconds"], &found[0]["CallObject"]),
+        (&json!(id), &json!("Outbound"), &json!(300), &json!("cti-4711"))
+    );
+    let others = org.query(&format!("SELECT Id FROM Task WHERE WhoId = '{contact}' AND TaskSubtype != 'Call'")).await;
+    assert_eq!(rows(&others).iter().map(|r| r["Id"].as_str().unwrap()).collect::<Vec<_>>(), [plain.as_str()]);
+    let long = org.query("SELECT Subject FROM Task WHERE CallDurationInSeconds > 60 ORDER BY CallDurationInSeconds DESC").await;
+    assert_eq!(rows(&long).iter().map(|r| r["Subject"].clone()).collect::<Vec<_>>(), [json!("Invoice question")]);
+
+    // The call fields are updated like any other; the subtype is not.
+    let updated = org.patch(&format!("/sobjects/Task/{id}"), json!({"CallType": "Inbound", "CallDurationInSeconds": 360})).await;
+    assert_eq!(updated.status, StatusCode::NO_CONTENT, "{}", updated.body);
+    assert_eq!(org.sf.record("Task", &id).unwrap()["CallType"], "Inbound");
+    let resubtyped = org.patch(&format!("/sobjects/Task/{plain}"), json!({"TaskSubtype": "Call"})).await;
+    assert_eq!(resubtyped.status, StatusCode::BAD_REQUEST);
+    assert_eq!(resubtyped.body[0]["errorCode"], "INVALID_FIELD_FOR_INSERT_UPDATE");
+    assert!(resubtyped.body[0]["message"].as_str().unwrap().starts_with("Unable to create/update fields: TaskSubtype."));
+    assert_eq!(resubtyped.body[0]["fields"], json!(["TaskSubtype"]));
+    assert_eq!(org.sf.record("Task", &plain).unwrap()["TaskSubtype"], "Task", "unchanged");
+}
+
+#[tokio::test]
+async fn restricted_picklists_refuse_values_they_do_not_list() {
+    let org = Org::start().await;
+    let refused = |body: Value, field: &'static str, message: &'static str| {
+        let org = &org;
+        async move {
+            let answer = org.post("/sobjects/Task", body).await;
+            assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+            assert_eq!(
+                answer.body,
+                json!([{"message": message, "errorCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "fields": [field]}])
+            );
+        }
+    };
+    refused(
+        json!({"Subject": "x", "TaskSubtype": "Call", "CallType": "Sideways"}),
+        "CallType",
+        "Call Type: bad value for restricted picklist field: Sideways",
+    )
+    .await;
+    // Exactly as listed: the API name, case included.
+    refused(
+        json!({"Subject": "x", "TaskSubtype": "Call", "CallType": "outbound"}),
+        "CallType",
+        "Call Type: bad value for restricted picklist field: outbound",
+    )
+    .await;
+    refused(
+        json!({"Subject": "x", "TaskSubtype": "Meeting"}),
+        "TaskSubtype",
+        "Task Subtype: bad value for restricted picklist field: Meeting",
+    )
+    .await;
+    refused(
+        json!({"Subject": "x", "TaskSubtype": "List Email"}),
+        "TaskSubtype",
+        "Task Subtype: bad value for restricted picklist field: List Email",
+    )
+    .await;
+    assert!(org.sf.records("Task").is_empty(), "nothing written");
+    // Empty clears, as for every field; an unrestricted picklist takes any text.
+    let open = org.post("/sobjects/Task", json!({"Subject": "x", "CallType": "", "Priority": "Whenever"})).await;
+    assert_eq!(open.status, StatusCode::CREATED, "{}", open.body);
+    let id = open.body["id"].as_str().unwrap().to_string();
+    let bad_type = org.post("/sobjects/Task", json!({"Subject": "x", "CallDurationInSeconds": "five minutes"})).await;
+    assert_eq!(
+        bad_type.body,
+        json!([{"message": "Call Duration: value not of required type: five minutes", "errorCode": "INVALID_TYPE_ON_FIELD_IN_RECORD", "fields": ["CallDurationInSeconds"]}])
+    );
+    let bad_update = org.patch(&format!("/sobjects/Task/{id}"), json!({"CallType": "Conference"})).await;
+    assert_eq!(
+        error(&bad_update),
+        ("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST".into(), "Call Type: bad value for restricted picklist field: Conference".into())
+    );
+    assert_eq!(org.sf.record("Task", &id).unwrap()["CallType"], Value::Null);
+
+    // In a composite batch the record fails with the same error.
+    let batch = org
+        .post(
+            "/composite/sobjects",
+            json!({"allOrNone": false, "records": [
+                {"attributes": {"type": "Task"}, "Subject": "good", "TaskSubtype": "Call", "CallType": "Inbound"},
+                {"attributes": {"type": "Task"}, "Subject": "bad", "TaskSubtype": "Call", "CallType": "Missed"},
+            ]}),
+        )
+        .await;
+    assert_eq!(batch.body[0]["success"], true);
+    assert_eq!(
+        batch.body[1]["errors"][0],
+        json!({"statusCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "message": "Call Type: bad value for restricted picklist field: Missed", "fields": ["CallType"]})
+    );
+}
+
 #[tokio::test]
 async fn upsert_by_external_id_creates_updates_or_lists_the_matches() {
     let org = Org::start().await;
