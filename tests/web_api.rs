@@ -135,6 +135,9 @@ async fn desk_records_are_validated_with_clear_errors() {
     assert!(body["error"].as_str().unwrap().starts_with("the contact is not valid: "));
     let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, vec!["email", "shoe_size", "last_name"]);
+    // Each problem also as a code the pages translate.
+    let codes: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["email", "unknown", "required"]);
 
     let (status, contact) =
         send(agent.post(s.api("contacts")).json(&json!({"fields": {"last_name": "Nguyen", "email": "nguyen@example.com"}}))).await;
@@ -583,6 +586,12 @@ async fn field_metadata_is_cached_per_plugin_and_refreshed_on_request() {
     let calls = zoho.calls();
     get(&admin, views).await;
     assert_eq!(zoho.calls(), calls);
+    // Leads do not sync, but the settings that name lead fields pick them
+    // from the CRM's list: the CRM side only.
+    let (status, leads) = get(&admin, s.api("admin/plugins/zoho-crm/sync/fields/leads")).await;
+    assert_eq!(status, 200, "{leads}");
+    assert!(leads["crm"].as_array().unwrap().iter().any(|f| f["name"] == "Company"), "{leads}");
+    assert_eq!(leads["desk"], json!([]));
 }
 
 /// The sync page never waits long on the CRM: when it does not answer in
@@ -1100,7 +1109,7 @@ async fn an_agent_searches_the_crm_and_links_an_unknown_requester_to_an_existing
     let agent = s.agent().await;
     let crm_id = s.emulator.seed(
         "Contacts",
-        json!({"First_Name": "Nia", "Last_Name": "Brooks-Li", "Email": "nia.brooks@work.example", "Phone": "+1 555 0142"}),
+        json!({"First_Name": "Nia", "Last_Name": "Brooks-Li", "Email": "nia.brooks@work.example", "Phone": "+1 555 0142", "Customer_Type": "Partner"}),
     );
     let lead = s.emulator.seed("Leads", json!({"First_Name": "Nia", "Last_Name": "Brooks-Li", "Company": "Brooks Studio"}));
     let (_, contact) = send(
@@ -1149,6 +1158,12 @@ async fn an_agent_searches_the_crm_and_links_an_unknown_requester_to_an_existing
     );
     let (_, profile) = get(&agent, panel(&first, "profile")).await;
     assert_eq!((profile["profile"]["id"].as_str(), profile["profile"]["match_key"].as_str()), (Some(crm_id.as_str()), Some("linked")));
+    // Handshake Mode's customer type follows the link too.
+    let customer_type = |list: &Value, id: &str| {
+        list["tickets"].as_array().unwrap().iter().find(|t| t["id"] == id).map(|t| t["customer_type"].clone()).unwrap()
+    };
+    let (_, list) = get(&agent, s.api("ticket-list")).await;
+    assert_eq!(customer_type(&list, &first), json!("Partner"), "{list}");
     // Kept per desk contact: their other tickets and their page show it too.
     let second = ticket("Another question").await;
     let (_, profile) = get(&agent, panel(&second, "profile")).await;
@@ -1159,6 +1174,8 @@ async fn an_agent_searches_the_crm_and_links_an_unknown_requester_to_an_existing
     assert_eq!(send(agent.delete(link.clone())).await.0, 204);
     let (_, profile) = get(&agent, panel(&second, "profile")).await;
     assert!(profile["profile"].is_null(), "looked up again: {profile}");
+    let (_, list) = get(&agent, s.api("ticket-list")).await;
+    assert!(customer_type(&list, &first).is_null(), "{list}");
     assert_eq!(send(agent.delete(link)).await.0, 404, "nothing linked");
 }
 
@@ -1224,13 +1241,15 @@ async fn notes_calls_and_tasks_are_added_from_a_found_profile_as_the_profile_all
         (status, refused["error"].as_str()),
         (403, Some("your profile has restricted access to notes; an administrator can grant it under Permissions"))
     );
+    assert_eq!(refused["code"], "panel.restricted.notes", "a code the pages translate: {refused}");
     assert_eq!(send(light.post(url("actions/call")).json(&json!({"subject": "x", "direction": "inbound"}))).await.0, 403);
     assert_eq!(s.emulator.records("Notes").len(), notes_before, "nothing written");
     assert_eq!(send(light.post(url("actions/task")).json(&json!({"subject": "Light task"}))).await.0, 201, "tasks stay allowed");
     // Without the contact information: no search, no link, no actions.
     let no_info = deskpane::permissions::PanelPermissions { info: deskpane::permissions::Access::Restricted, ..Default::default() };
     s.state.registry.set_permissions("zoho-crm", "Light Agent", no_info).unwrap();
-    assert_eq!(get(&light, url("search?q=ada")).await.0, 403);
+    let (status, refused) = get(&light, url("search?q=ada")).await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("panel.restricted.profile")), "{refused}");
     assert_eq!(send(light.put(url("link")).json(&json!({"module": "contacts", "id": crm_id}))).await.0, 403);
     assert_eq!(send(light.post(url("actions/task")).json(&json!({"subject": "x"}))).await.0, 403);
 
@@ -1240,5 +1259,5 @@ async fn notes_calls_and_tasks_are_added_from_a_found_profile_as_the_profile_all
     let stranger = stranger["id"].as_str().unwrap();
     let (status, body) =
         send(agent.post(s.api(&format!("tickets/{stranger}/panels/zoho-crm/actions/note"))).json(&json!({"content": "x"}))).await;
-    assert_eq!(status, 409, "{body}");
+    assert_eq!((status, body["code"].as_str()), (409, Some("panel.no_record")), "{body}");
 }

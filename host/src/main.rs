@@ -527,7 +527,7 @@ fn create_admin(data: &std::path::Path, email: &str, name: &str) -> Outcome {
         }
     };
     deskpane::server::create_private_dir(data).map_err(|e| usage(format!("cannot create the data folder {}: {e}", data.display())))?;
-    let db = sled::open(data.join("db"))
+    let db = deskpane::server::open_store(data)
         .map_err(|e| usage(format!("cannot open the store in {}: {e} (stop the deskpane server using it first)", data.display())))?;
     let auth = deskpane::auth::Auth::open(&db).map_err(|e| Failure(2, e.to_string()))?;
     let agent = auth

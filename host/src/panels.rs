@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::contract::{
-    Activity, ConnectorError, CrmRecord, Field, MatchKey, Module, Note, Potential, Profile, RecordRef, Requester, Value,
+    Activity, ActivityKind, ConnectorError, CrmRecord, Field, MatchKey, Module, Note, Potential, Profile, RecordRef, Requester, Value,
 };
 use crate::desk::{Desk, DeskError, Kind, Record};
 use crate::permissions::{PanelPermissions, Section, ShowAs};
@@ -20,8 +20,8 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
 pub enum PanelError {
     #[error("your profile does not see this plugin's panel; an administrator can change that under Permissions")]
     Hidden,
-    #[error("your profile has restricted access to {0}; an administrator can grant it under Permissions")]
-    Restricted(&'static str),
+    #[error("your profile has restricted access to {}; an administrator can grant it under Permissions", .0.what())]
+    Restricted(Restricted),
     #[error("plugin `{0}` is not installed or not enabled")]
     NoPlugin(String),
     #[error("no {0} with id {1}")]
@@ -31,11 +31,86 @@ pub enum PanelError {
     #[error("the requester has no CRM record yet: search the CRM to link one, or create one")]
     NoRecord,
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Invalid),
     #[error("the desk could not keep the link: {0}")]
     Storage(String),
     #[error(transparent)]
     Plugin(#[from] CallError),
+}
+
+/// What a profile may not see or do, as a refusal names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restricted {
+    /// The contact and account information (and so acting on the record).
+    Profile,
+    Potentials,
+    Notes,
+    Activities,
+    Calls,
+    Tasks,
+}
+
+impl Restricted {
+    fn what(self) -> &'static str {
+        match self {
+            Restricted::Profile => "contact and account information",
+            Restricted::Potentials => "potentials",
+            Restricted::Notes => "notes",
+            Restricted::Activities => "activities",
+            Restricted::Calls => "calls",
+            Restricted::Tasks => "tasks",
+        }
+    }
+}
+
+/// An agent's input the panel refuses, each with its code
+/// (`panel.invalid.<key>`) and, where it names one, the value refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    #[error("type a name, an email address or a phone number (at most 200 characters)")]
+    SearchQuery,
+    #[error("a note needs some text")]
+    NoteText,
+    #[error("a call needs a subject")]
+    CallSubject,
+    #[error("`{0}` is not a time such as 2026-11-21T09:30:00Z")]
+    CallTime(String),
+    #[error("a task needs a subject")]
+    TaskSubject,
+    #[error("`{0}` is not a date such as 2026-11-21")]
+    TaskDate(String),
+}
+
+impl PanelError {
+    /// The refusal as a stable code and its values, for pages that show it
+    /// in the agent's language (`error.<code>` in the web catalogs). CRM
+    /// failures have theirs from [`agent_message`]; internal ones none.
+    pub fn code(&self) -> Option<(&'static str, BTreeMap<&'static str, String>)> {
+        let plain = |code| Some((code, BTreeMap::new()));
+        match self {
+            PanelError::Hidden => plain("panel.hidden"),
+            PanelError::Restricted(r) => plain(match r {
+                Restricted::Profile => "panel.restricted.profile",
+                Restricted::Potentials => "panel.restricted.potentials",
+                Restricted::Notes => "panel.restricted.notes",
+                Restricted::Activities => "panel.restricted.activities",
+                Restricted::Calls => "panel.restricted.calls",
+                Restricted::Tasks => "panel.restricted.tasks",
+            }),
+            PanelError::NotFound(..) => plain("panel.not_found"),
+            PanelError::Known => plain("panel.known"),
+            PanelError::NoRecord => plain("panel.no_record"),
+            PanelError::Invalid(invalid) => match invalid {
+                Invalid::SearchQuery => plain("panel.invalid.search_query"),
+                Invalid::NoteText => plain("panel.invalid.note_text"),
+                Invalid::CallSubject => plain("panel.invalid.call_subject"),
+                Invalid::TaskSubject => plain("panel.invalid.task_subject"),
+                Invalid::CallTime(v) => Some(("panel.invalid.call_time", BTreeMap::from([("value", v.clone())]))),
+                Invalid::TaskDate(v) => Some(("panel.invalid.task_date", BTreeMap::from([("value", v.clone())]))),
+            },
+            PanelError::NoPlugin(_) | PanelError::Storage(_) | PanelError::Plugin(_) => None,
+        }
+    }
 }
 
 /// Text for a contract value, as the panel shows it.
@@ -360,12 +435,6 @@ impl Panels {
         cache.insert(key, (Instant::now(), value));
     }
 
-    /// The requester's CRM profile through `plugin`, as the permissions'
-    /// `show` setting asks (the contact, or their account).
-    pub async fn profile(&self, plugin_id: &str, ticket: &Record, show: ShowAs, refresh: bool) -> Result<Option<Profile>, PanelError> {
-        Ok(self.lookup(plugin_id, Ask::Requester(self.requester(ticket), show), refresh).await?.0)
-    }
-
     /// The profile beside a subject: the record an agent linked the
     /// requester to, else the requester looked up; and whether it came
     /// from the cache.
@@ -454,13 +523,12 @@ impl Panels {
             return Err(PanelError::Hidden);
         }
         if !permissions.allows(section) {
-            let what = match section {
-                Section::Profile => "contact and account information",
-                Section::Potentials => "potentials",
-                Section::Notes => "notes",
-                Section::Activities => "activities",
-            };
-            return Err(PanelError::Restricted(what));
+            return Err(PanelError::Restricted(match section {
+                Section::Profile => Restricted::Profile,
+                Section::Potentials => Restricted::Potentials,
+                Section::Notes => Restricted::Notes,
+                Section::Activities => Restricted::Activities,
+            }));
         }
         let kinds = permissions.activity_kinds();
         let known =
@@ -541,7 +609,7 @@ impl Panels {
         let data = match section {
             Section::Potentials => SectionData::Potentials(plugin.potentials(of).await?),
             Section::Notes => SectionData::Notes(plugin.notes(of).await?),
-            Section::Activities => SectionData::Activities(plugin.activities(of, &kinds).await?),
+            Section::Activities => SectionData::Activities(activities_by_kind(&plugin, of, &kinds).await?),
             Section::Profile => unreachable!("answered above"),
         };
         self.store(key, data.clone(), &plugin);
@@ -567,7 +635,7 @@ impl Panels {
             return Err(PanelError::Hidden);
         }
         if !permissions.allows(Section::Profile) {
-            return Err(PanelError::Restricted("contact and account information"));
+            return Err(PanelError::Restricted(Restricted::Profile));
         }
         if self.profile_for(plugin_id, subject, permissions.show, true).await?.0.is_some() {
             return Err(PanelError::Known);
@@ -638,7 +706,7 @@ impl Panels {
             return Err(PanelError::Hidden);
         }
         if !permissions.allows(Section::Profile) {
-            return Err(PanelError::Restricted("contact and account information"));
+            return Err(PanelError::Restricted(Restricted::Profile));
         }
         Ok(())
     }
@@ -658,7 +726,7 @@ impl Panels {
         self.link_key(plugin_id, subject)?;
         let query = query.trim();
         if query.is_empty() || query.chars().count() > 200 {
-            return Err(PanelError::Invalid("type a name, an email address or a phone number (at most 200 characters)".into()));
+            return Err(PanelError::Invalid(Invalid::SearchQuery));
         }
         let digits = query.chars().filter(char::is_ascii_digit).count();
         let keys: Vec<(&str, String)> = if query.contains('@') {
@@ -749,9 +817,9 @@ impl Panels {
         use crate::permissions::Access;
         Self::may_act(permissions)?;
         let (allowed, what) = match &action {
-            SidebarAction::Note { .. } => (permissions.notes, "notes"),
-            SidebarAction::Call { .. } => (permissions.calls, "calls"),
-            SidebarAction::Task { .. } => (permissions.tasks, "tasks"),
+            SidebarAction::Note { .. } => (permissions.notes, Restricted::Notes),
+            SidebarAction::Call { .. } => (permissions.calls, Restricted::Calls),
+            SidebarAction::Task { .. } => (permissions.tasks, Restricted::Tasks),
         };
         if allowed != Access::Full {
             return Err(PanelError::Restricted(what));
@@ -759,16 +827,16 @@ impl Panels {
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let (kind, module, values): (ActionKind, Module, Vec<(&str, Option<Value>)>) = match &action {
             SidebarAction::Note { title, content } => {
-                let content = text(content).ok_or_else(|| PanelError::Invalid("a note needs some text".into()))?;
+                let content = text(content).ok_or(PanelError::Invalid(Invalid::NoteText))?;
                 let title = title.as_deref().and_then(text);
                 (ActionKind::CreateNote, Module::Notes, vec![("content", Some(Value::Text(content))), ("title", title.map(Value::Text))])
             }
             SidebarAction::Call { subject, direction, duration_seconds, description, start_time } => {
-                let subject = text(subject).ok_or_else(|| PanelError::Invalid("a call needs a subject".into()))?;
+                let subject = text(subject).ok_or(PanelError::Invalid(Invalid::CallSubject))?;
                 let start = match start_time.as_deref().and_then(text) {
                     Some(t) => {
-                        let parsed = chrono::DateTime::parse_from_rfc3339(&t)
-                            .map_err(|_| PanelError::Invalid(format!("`{t}` is not a time such as 2026-11-21T09:30:00Z")))?;
+                        let parsed =
+                            chrono::DateTime::parse_from_rfc3339(&t).map_err(|_| PanelError::Invalid(Invalid::CallTime(t.clone())))?;
                         parsed.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                     }
                     None => crate::clock::now(),
@@ -791,11 +859,11 @@ impl Panels {
                 )
             }
             SidebarAction::Task { subject, description, due_date } => {
-                let subject = text(subject).ok_or_else(|| PanelError::Invalid("a task needs a subject".into()))?;
+                let subject = text(subject).ok_or(PanelError::Invalid(Invalid::TaskSubject))?;
                 let due = match due_date.as_deref().and_then(text) {
                     Some(d) => Some(
                         chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                            .map_err(|_| PanelError::Invalid(format!("`{d}` is not a date such as 2026-11-21")))?
+                            .map_err(|_| PanelError::Invalid(Invalid::TaskDate(d.clone())))?
                             .to_string(),
                     ),
                     None => None,
@@ -844,9 +912,82 @@ impl Panels {
     }
 
     /// The requester's customer type from the CRM (Handshake Mode): the
-    /// profile field named by the plugin's `customer-type-field` setting.
+    /// profile field named by the plugin's `customer-type-field` setting,
+    /// from the record an agent linked the requester to, else the lookup.
     pub async fn customer_type(&self, plugin_id: &str, field: &str, ticket: &Record) -> Result<Option<String>, PanelError> {
-        let Some(profile) = self.profile(plugin_id, ticket, ShowAs::Contacts, false).await? else { return Ok(None) };
+        let (profile, _) = self.profile_for(plugin_id, Subject::Ticket(&ticket.id), ShowAs::Contacts, false).await?;
+        let Some(profile) = profile else { return Ok(None) };
         Ok(profile.fields.iter().find(|f| f.name == field).map(|f| display(&f.value)).filter(|s| !s.is_empty()))
+    }
+}
+
+/// A record's activities of several kinds, one plugin call per kind run at
+/// once: a plugin's code runs its CRM requests one after another, so
+/// calls, events and tasks asked in one call wait for each other, where a
+/// native client would ask for them together. Merged in the order asked.
+async fn activities_by_kind(plugin: &crate::Plugin, of: &RecordRef, kinds: &[ActivityKind]) -> Result<Vec<Activity>, CallError> {
+    let calls = kinds.iter().map(|kind| plugin.activities(of, std::slice::from_ref(kind)));
+    Ok(futures::future::try_join_all(calls).await?.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desk::schema::{FieldError, Problem};
+
+    /// Every code the server sends for a refusal has its sentence in the
+    /// pages' English catalog (the i18n-catalogs browser test then holds
+    /// the other languages to it).
+    #[test]
+    fn every_refusal_code_has_a_sentence_in_the_catalog() {
+        let catalog: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(include_str!("../../web/i18n/en.json")).expect("the English catalog parses");
+        let restricted =
+            [Restricted::Profile, Restricted::Potentials, Restricted::Notes, Restricted::Activities, Restricted::Calls, Restricted::Tasks];
+        let invalid = [
+            Invalid::SearchQuery,
+            Invalid::NoteText,
+            Invalid::CallSubject,
+            Invalid::CallTime("x".into()),
+            Invalid::TaskSubject,
+            Invalid::TaskDate("x".into()),
+        ];
+        let refusals = [PanelError::Hidden, PanelError::NotFound("ticket", "1".into()), PanelError::Known, PanelError::NoRecord]
+            .into_iter()
+            .chain(restricted.into_iter().map(PanelError::Restricted))
+            .chain(invalid.into_iter().map(PanelError::Invalid));
+        for refusal in refusals {
+            let (code, params) = refusal.code().expect("a refusal has a code");
+            let sentence = catalog.get(&format!("error.{code}")).and_then(|v| v.as_str());
+            let sentence = sentence.unwrap_or_else(|| panic!("web/i18n/en.json lacks error.{code} ({refusal})"));
+            for name in params.keys() {
+                assert!(sentence.contains(&format!("{{{name}}}")), "error.{code} does not name {{{name}}}");
+            }
+        }
+        let problems = [
+            Problem::Custom,
+            Problem::Unknown { kind: "contact", known: "email".into() },
+            Problem::Emptied,
+            Problem::Required,
+            Problem::Text,
+            Problem::TooLong(3),
+            Problem::Email,
+            Problem::Integer,
+            Problem::Number,
+            Problem::Boolean,
+            Problem::Date,
+            Problem::DateTime,
+            Problem::Choice("a, b".into()),
+            Problem::Missing { kind: "account", id: "9".into() },
+            Problem::Reference("account"),
+        ];
+        for problem in problems {
+            let e = FieldError::new("f", problem);
+            let sentence = catalog.get(&format!("error.field.{}", e.code)).and_then(|v| v.as_str());
+            let sentence = sentence.unwrap_or_else(|| panic!("web/i18n/en.json lacks error.field.{} ({})", e.code, e.message));
+            for name in e.params.keys() {
+                assert!(sentence.contains(&format!("{{{name}}}")), "error.field.{} does not name {{{name}}}", e.code);
+            }
+        }
     }
 }

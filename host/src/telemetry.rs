@@ -34,6 +34,14 @@ pub fn prometheus() -> &'static PrometheusHandle {
         // Another recorder already installed (an embedding program's) keeps
         // its place; /metrics then shows only what this one sees.
         let _ = metrics::set_global_recorder(recorder);
+        // Histograms keep each sample until they are folded into their
+        // buckets, which a scrape of /metrics or this upkeep does: without
+        // it, a desk nobody scrapes would grow with every plugin call.
+        let upkeep = handle.clone();
+        let _ = std::thread::Builder::new().name("deskpane-metrics".into()).spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            upkeep.run_upkeep();
+        });
         handle
     })
 }

@@ -4,7 +4,7 @@
 // a link back to the plugin's page, and the console confirming a
 // connection made; editing an agent's name and profile, deactivating and
 // then removing them, with the server's refusals in plain words; and
-// profile fields chosen from the CRM's field list (typed when the list
+// profile fields chosen from the CRM's field list, lead fields included (typed when the list
 // cannot be had).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,13 +97,14 @@ test('reconnecting answers "Zoho CRM is connected" and the plugin page confirms 
 
 test('the OAuth client form comes before Connect, which waits (disabled, with a sentence) until the client is saved', async () => {
   const admin = await env.signedInPage('admin');
-  // The first render as a fresh install sees it: no OAuth client set yet.
-  let served = false;
+  // The page sees a fresh install (no OAuth client set yet) until the
+  // client is saved; every plugins list before then (the navigation asks
+  // too) says so.
+  let saved = false;
   await admin.route('**/api/admin/plugins', async (route) => {
     const response = await route.fetch();
     const body = await response.json();
-    if (!served) {
-      served = true;
+    if (!saved) {
       const zoho = body.plugins.find((p) => p.id === 'zoho-crm');
       zoho.credentials.crm.oauth_configured = false;
       zoho.credentials.crm.connected = false;
@@ -130,6 +131,7 @@ test('the OAuth client form comes before Connect, which waits (disabled, with a 
 
   // Saving the client enables Connect.
   await card.getByTestId('oauth-client-secret').fill('deskpane-secret');
+  saved = true;
   await card.getByTestId('oauth-save').click();
   const after = admin.getByTestId('credential-crm');
   await after.getByTestId('oauth-configured').filter({ hasText: 'OAuth client set' }).waitFor();
@@ -233,11 +235,14 @@ test('profile fields are chosen from the CRM\'s field list, typed when the list 
   assert.equal(zoho.config['contact-fields'], expected.join(','));
   assert.equal(zoho.customer_type_field, 'Customer_Type');
 
-  // Lead fields: the desk has no lead field list; the text input stays, with a sentence.
+  // Lead fields (leads do not sync): picked from the CRM's lead fields too.
   const leads = admin.getByTestId('field-picker-lead-fields');
-  await leads.locator('[data-testid="field-picker-fallback"]').waitFor();
-  assert.match(await leads.textContent(), /Type the fields’ API names as Zoho CRM spells them, separated by commas/);
-  assert.ok(await admin.getByTestId('config-lead-fields').isVisible());
+  await leads.locator('[data-testid="field-add"]').waitFor();
+  assert.ok(await admin.getByTestId('config-lead-fields').isHidden(), 'no lead API names to type');
+  const leadOptions = await leads.getByTestId('field-add').locator('option').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('value')));
+  const leadChips = await leads.getByTestId('field-chip').evaluateAll((nodes) => nodes.map((n) => n.dataset.field));
+  assert.ok([...leadChips, ...leadOptions].includes('Company'), `the CRM's lead fields are offered: ${leadChips} / ${leadOptions}`);
+  assert.ok(leadOptions.includes('Lead_Source') || leadChips.includes('Lead_Source'));
 
   // The CRM unreachable: every picker falls back to typing.
   await admin.route('**/sync/fields/**', (route) => route.fulfill({ status: 502, contentType: 'application/json', body: JSON.stringify({ error: 'Zoho CRM is not answering right now.' }) }));

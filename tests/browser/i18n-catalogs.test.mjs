@@ -66,13 +66,20 @@ test('every t(\'…\') key the pages use is in en.json, and every key of en.json
   assert.deepEqual(unused, [], 'keys of en.json no page names');
 });
 
-test('every message code the server sends (host/src/panels.rs) has an error.<code> key, and every such key a code', () => {
-  const rust = ['panels.rs', 'server/panels.rs'].map((f) => readFileSync(path.join(webDir, '..', 'host', 'src', f), 'utf8')).join('\n');
-  const codes = [...new Set([...rust.matchAll(/"(crm\.[a-z_]+)"/g)].map((m) => m[1]))].sort();
-  assert.ok(codes.includes('crm.unreachable') && codes.includes('crm.not_connected'), `codes found: ${codes}`);
+test('every message code the server sends (host/src/panels.rs, desk/schema.rs) has an error.<code> key, and every such key a code', () => {
+  const source = (f) => readFileSync(path.join(webDir, '..', 'host', 'src', f), 'utf8');
+  const rust = ['panels.rs', 'server/panels.rs'].map(source).join('\n');
+  const crm = [...new Set([...rust.matchAll(/"(crm\.[a-z_]+)"/g)].map((m) => m[1]))];
+  assert.ok(crm.includes('crm.unreachable') && crm.includes('crm.not_connected'), `codes found: ${crm}`);
+  const panel = [...new Set([...rust.matchAll(/"(panel\.[a-z_.]+)"/g)].map((m) => m[1]))];
+  assert.ok(panel.includes('panel.restricted.notes') && panel.includes('panel.invalid.task_date'), `codes found: ${panel}`);
+  // A field problem's code: `Problem::Email => ("email", ...)` in Problem::code.
+  const field = [...new Set([...source('desk/schema.rs').matchAll(/Problem::\w+(?: \{ [^}]*\}|\([^)]*\))? => \("([a-z_]+)"/g)].map((m) => 'field.' + m[1]))];
+  assert.ok(field.includes('field.required') && field.includes('field.too_long'), `codes found: ${field}`);
+  const codes = [...crm, ...panel, ...field].sort();
   const keys = Object.keys(english).filter((key) => key.startsWith('error.')).map((key) => key.slice('error.'.length)).sort();
   assert.deepEqual(keys, codes);
-  for (const code of codes) assert.ok(placeholders(english['error.' + code]).includes('crm'), `error.${code} names the CRM`);
+  for (const code of crm) assert.ok(placeholders(english['error.' + code]).includes('crm'), `error.${code} names the CRM`);
 });
 
 /** web/lib/i18n.js with fetch, navigator and document stood in for. */

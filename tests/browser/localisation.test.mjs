@@ -132,12 +132,12 @@ test('an agent without a language of their own sees the browser\'s: Portuguese, 
   assert.equal(await text(page.getByTestId('admin-link')), 'Administração');
   assert.equal((await page.locator('thead th').first().textContent()).trim(), 'Assunto');
 
-  // The admin console is in English for now, whatever the language.
+  // The admin console follows the same language (admin-localisation.test.mjs checks its pages).
   await page.getByTestId('admin-link').click();
   await page.waitForURL('**/admin**');
   await page.getByTestId('sign-out').waitFor();
-  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
-  assert.equal(await text(page.getByTestId('sign-out')), 'Sign out');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'pt-BR');
+  assert.equal(await text(page.getByTestId('sign-out')), 'Sair');
 
   // In an English browser the same admin sees English.
   const english = await pageIn('admin', 'en-US');

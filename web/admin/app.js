@@ -6,8 +6,8 @@ import { api } from '../lib/api.js';
 import { byId, clear, errorBox } from '../lib/dom.js';
 import { App } from '../lib/shell.js';
 
-// English only until the console's texts are in the message catalogs.
-export const app = new App({ root: byId('app'), signInSubtitle: 'shell.adminSubtitle', errorTestid: 'admin-error', englishOnly: true });
+// In the signed-in agent's language (else the browser's), as the agent app.
+export const app = new App({ root: byId('app'), signInSubtitle: 'shell.adminSubtitle', errorTestid: 'admin-error' });
 
 /** The testid of the console's error boxes. */
 export const ADMIN_ERROR = 'admin-error';

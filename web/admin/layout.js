@@ -4,6 +4,7 @@
  * installed) and the content column.
  */
 import { el } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
 import { app } from './app.js';
 import { NAV } from './nav.js';
 import { paintRecordingNav } from './recording/plugins.js';
@@ -17,10 +18,10 @@ import { paintSyncNav } from './sync/sync-plugins.js';
  */
 export function adminPage(current) {
   const content = el('div', { class: 'admin-content' });
-  const side = el('nav', { class: 'sidenav', 'aria-label': 'Admin' },
-    el('div', { class: 'sidenav-title' }, 'Setup'),
+  const side = el('nav', { class: 'sidenav', 'aria-label': t('admin.nav.label') },
+    el('div', { class: 'sidenav-title' }, t('admin.nav.setup')),
     NAV.map(([key, label]) => [
-      el('a', { href: '#' + key, class: current === key ? 'active' : '', testid: key === 'sync' ? 'sync-nav' : 'nav-' + key }, label),
+      el('a', { href: '#' + key, class: current === key ? 'active' : '', testid: key === 'sync' ? 'sync-nav' : 'nav-' + key }, t(label)),
       key === 'sync' ? el('div', { id: 'sync-subnav', class: 'sidenav-sub' }) : null,
       key === 'sync' ? el('div', { id: 'recording-nav', class: 'sidenav-group' }) : null]));
   app.layout('admin', el('main', { class: 'main admin-layout' }, side, content));

@@ -6,6 +6,8 @@
  * agents, profiles and API tokens, and the outbox. Hash routes: see nav.js.
  */
 import { el } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
+import { profileName } from '../lib/shell.js';
 import { agentsPage } from './agents/page.js';
 import { app } from './app.js';
 import { adminRoute } from './nav.js';
@@ -24,7 +26,10 @@ import { loadSyncPlugins } from './sync/sync-plugins.js';
  */
 function render(seq) {
   const where = adminRoute();
-  document.title = 'Deskpane admin';
+  document.title = t('admin.title');
+  // The page's HTML is English; the skip link reads in the console's language.
+  const skip = document.querySelector('a.skip-link');
+  if (skip) skip.textContent = t('admin.skipToMain');
   switch (where.page) {
     case 'plugin': return pluginPage(seq, where.id || '');
     case 'sync': return syncPage(seq, where.id, where.tab);
@@ -45,9 +50,9 @@ function admit(agent) {
   if (agent.profile === 'Administrator') return true;
   app.layout('admin', el('main', { class: 'main' },
     el('div', { class: 'card narrow' },
-      el('h1', {}, 'Administrators only'),
-      el('p', { testid: 'not-admin' }, 'The admin console is for Administrators. Your profile is ' + agent.profile + '.'),
-      el('a', { href: '/#/tickets', class: 'btn' }, 'Back to tickets'))));
+      el('h1', {}, t('admin.notAdmin.title')),
+      el('p', { testid: 'not-admin' }, t('admin.notAdmin.text', { profile: profileName(agent.profile) })),
+      el('a', { href: '/#/tickets', class: 'btn' }, t('admin.notAdmin.back')))));
   return false;
 }
 

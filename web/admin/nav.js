@@ -5,13 +5,13 @@
  */
 import { currentHash } from '../lib/router.js';
 
-/** @type {[string, string][]} the side navigation: page key and label */
+/** @type {[string, string][]} the side navigation: page key and the catalog key of its label */
 export const NAV = [
-  ['plugins', 'Integrations'],
-  ['sync', 'Sync'],
-  ['permissions', 'Permissions'],
-  ['agents', 'Agents & profiles'],
-  ['outbox', 'Outbox'],
+  ['plugins', 'admin.nav.plugins'],
+  ['sync', 'admin.nav.sync'],
+  ['permissions', 'admin.nav.permissions'],
+  ['agents', 'admin.nav.agents'],
+  ['outbox', 'admin.nav.outbox'],
 ];
 
 /**

@@ -92,6 +92,10 @@ export async function api(method, path, body, options) {
  */
 export function formError(e) {
   const lines = [e.message];
-  for (const f of e.fields || []) lines.push((f.field ? f.field + ': ' : '') + (f.message || ''));
+  for (const f of e.fields || []) {
+    // A coded problem reads in the agent's language, else the server's words.
+    const problem = f.code ? serverText({ code: 'field.' + f.code, params: f.params }, f.message || '') : (f.message || '');
+    lines.push((f.field ? f.field + ': ' : '') + problem);
+  }
   return lines.join('\n');
 }

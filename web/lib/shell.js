@@ -98,8 +98,6 @@ export function topBar(agent, current) {
  * @property {string} [title] document.title set whenever the app (re)starts
  * @property {string} [signInSubtitle] the catalog key of the sign-in form's line under "Sign in"
  * @property {string} [errorTestid] testid of the box shown when /api/me fails
- * @property {boolean} [englishOnly] the app stays in English whatever the agent's
- *   or the browser's language (the admin console, not translated yet)
  */
 
 /**
@@ -164,8 +162,7 @@ export class App {
     this.ready = false;
     if (this.options.title) document.title = this.options.title;
     // The browser's language until the agent is known, then the agent's.
-    const english = this.options.englishOnly ? 'en' : null;
-    const browserLanguage = setLanguage(english);
+    const browserLanguage = setLanguage(null);
     let agent;
     try {
       agent = (await api('GET', '/api/me')).agent;
@@ -178,7 +175,7 @@ export class App {
       }
       agent = await signInForm(this.root, this.options.signInSubtitle);
     }
-    await setLanguage(english || agent.language);
+    await setLanguage(agent.language);
     this.agent = agent;
     if (this.hooks.admit && !this.hooks.admit(agent)) return;
     this.ready = true;

@@ -6,6 +6,9 @@ declare namespace Api {
   interface FieldError {
     field?: string;
     message?: string;
+    /** The problem as a stable code: the catalogs' `error.field.<code>`. */
+    code?: string;
+    params?: Record<string, string>;
   }
 
   /** The signed-in agent (GET /api/me, POST /api/login). */

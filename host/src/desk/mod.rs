@@ -238,7 +238,7 @@ impl Desk {
     /// creation now, as any other.
     pub fn create_dated(&self, kind: Kind, fields: Map<String, Value>, created_at: &str, origin: &str) -> Result<Record, DeskError> {
         if chrono::DateTime::parse_from_rfc3339(created_at).is_err() {
-            let errors = vec![FieldError { field: "created_at".into(), message: "must be an RFC 3339 date-time".into() }];
+            let errors = vec![FieldError::new("created_at", schema::Problem::DateTime)];
             return Err(DeskError::Invalid { kind, errors });
         }
         let record = self.write(kind, None, fields, origin, Some(created_at), &[], |_, _| Ok(()))?;

@@ -203,11 +203,82 @@ pub fn fields(kind: Kind) -> &'static [FieldSpec] {
     }
 }
 
-/// One problem with one field.
+/// One problem with one field: the English words, and the same as a
+/// stable code with its values for pages that translate it
+/// (`error.field.<code>` in the web catalogs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<&'static str, String>,
+}
+
+impl FieldError {
+    pub fn new(field: &str, problem: Problem) -> FieldError {
+        let (code, params) = problem.code();
+        FieldError { field: field.to_string(), message: problem.to_string(), code, params }
+    }
+}
+
+/// What is wrong with a field's value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("a custom field holds text, a number or true/false")]
+    Custom,
+    #[error("is not a field of a {kind}; known fields: {known}, or custom fields named cf_*")]
+    Unknown { kind: &'static str, known: String },
+    #[error("is required and cannot be empty")]
+    Emptied,
+    #[error("is required")]
+    Required,
+    #[error("must be text")]
+    Text,
+    #[error("is longer than {0} characters")]
+    TooLong(usize),
+    #[error("must be an email address like name@example.com")]
+    Email,
+    #[error("must be a whole number")]
+    Integer,
+    #[error("must be a number")]
+    Number,
+    #[error("must be true or false")]
+    Boolean,
+    #[error("must be a date written YYYY-MM-DD")]
+    Date,
+    #[error("must be an RFC 3339 date-time")]
+    DateTime,
+    #[error("must be one of: {0}")]
+    Choice(String),
+    #[error("refers to {kind} {id}, which does not exist")]
+    Missing { kind: &'static str, id: String },
+    #[error("must be the id of a {0}")]
+    Reference(&'static str),
+}
+
+impl Problem {
+    fn code(&self) -> (&'static str, std::collections::BTreeMap<&'static str, String>) {
+        use std::collections::BTreeMap;
+        let none = BTreeMap::new;
+        match self {
+            Problem::Custom => ("custom", none()),
+            Problem::Unknown { known, .. } => ("unknown", BTreeMap::from([("known", known.clone())])),
+            Problem::Emptied => ("emptied", none()),
+            Problem::Required => ("required", none()),
+            Problem::Text => ("text", none()),
+            Problem::TooLong(max) => ("too_long", BTreeMap::from([("max", max.to_string())])),
+            Problem::Email => ("email", none()),
+            Problem::Integer => ("integer", none()),
+            Problem::Number => ("number", none()),
+            Problem::Boolean => ("boolean", none()),
+            Problem::Date => ("date", none()),
+            Problem::DateTime => ("date_time", none()),
+            Problem::Choice(options) => ("choice", BTreeMap::from([("options", options.clone())])),
+            Problem::Missing { id, .. } => ("missing", BTreeMap::from([("id", id.clone())])),
+            Problem::Reference(_) => ("reference", none()),
+        }
+    }
 }
 
 /// Checks `fields` for `kind`. `partial` (an update) allows required
@@ -216,65 +287,65 @@ pub struct FieldError {
 pub fn validate(kind: Kind, values: &Map<String, Value>, partial: bool, exists: &dyn Fn(Kind, &str) -> bool) -> Vec<FieldError> {
     let specs = fields(kind);
     let mut errors = Vec::new();
-    let mut err = |field: &str, message: String| errors.push(FieldError { field: field.to_string(), message });
+    let mut err = |field: &str, problem: Problem| errors.push(FieldError::new(field, problem));
     for (name, value) in values {
         if name.starts_with("cf_") {
             if !matches!(value, Value::Null | Value::String(_) | Value::Number(_) | Value::Bool(_)) {
-                err(name, "a custom field holds text, a number or true/false".into());
+                err(name, Problem::Custom);
             }
             continue;
         }
         let Some(spec) = specs.iter().find(|s| s.name == name) else {
             let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
-            err(name, format!("is not a field of a {}; known fields: {}, or custom fields named cf_*", kind.singular(), known.join(", ")));
+            err(name, Problem::Unknown { kind: kind.singular(), known: known.join(", ") });
             continue;
         };
         if value.is_null() || value.as_str() == Some("") {
             if spec.required {
-                err(name, "is required and cannot be empty".into());
+                err(name, Problem::Emptied);
             }
             continue;
         }
-        if let Some(message) = check_value(spec.kind, value, exists) {
-            err(name, message);
+        if let Some(problem) = check_value(spec.kind, value, exists) {
+            err(name, problem);
         }
     }
     if !partial {
         for spec in specs.iter().filter(|s| s.required) {
             if !values.contains_key(spec.name) {
-                err(spec.name, "is required".into());
+                err(spec.name, Problem::Required);
             }
         }
     }
     errors
 }
 
-fn check_value(kind: FieldKind, value: &Value, exists: &dyn Fn(Kind, &str) -> bool) -> Option<String> {
+fn check_value(kind: FieldKind, value: &Value, exists: &dyn Fn(Kind, &str) -> bool) -> Option<Problem> {
     match kind {
         Text(max) => match value.as_str() {
-            None => Some("must be text".into()),
-            Some(s) if s.chars().count() > max => Some(format!("is longer than {max} characters")),
+            None => Some(Problem::Text),
+            Some(s) if s.chars().count() > max => Some(Problem::TooLong(max)),
             _ => None,
         },
         Email => match value.as_str() {
             Some(s) if is_email(s) => None,
-            _ => Some("must be an email address like name@example.com".into()),
+            _ => Some(Problem::Email),
         },
-        Integer => (!value.is_i64()).then(|| "must be a whole number".into()),
-        Decimal => (!value.is_number()).then(|| "must be a number".into()),
-        Boolean => (!value.is_boolean()).then(|| "must be true or false".into()),
+        Integer => (!value.is_i64()).then_some(Problem::Integer),
+        Decimal => (!value.is_number()).then_some(Problem::Number),
+        Boolean => (!value.is_boolean()).then_some(Problem::Boolean),
         Date => match value.as_str() {
             Some(s) if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => None,
-            _ => Some("must be a date written YYYY-MM-DD".into()),
+            _ => Some(Problem::Date),
         },
         Choice(options) => match value.as_str() {
             Some(s) if options.contains(&s) => None,
-            _ => Some(format!("must be one of: {}", options.join(", "))),
+            _ => Some(Problem::Choice(options.join(", "))),
         },
         Ref(target) => match value.as_str() {
             Some(id) if exists(target, id) => None,
-            Some(id) => Some(format!("refers to {} {id}, which does not exist", target.singular())),
-            None => Some(format!("must be the id of a {}", target.singular())),
+            Some(id) => Some(Problem::Missing { kind: target.singular(), id: id.to_string() }),
+            None => Some(Problem::Reference(target.singular())),
         },
     }
 }

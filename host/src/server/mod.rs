@@ -81,6 +81,12 @@ impl ApiError {
         let sentence = message.sentence();
         ApiError { code: Some(Box::new(message)), ..Self::new(status, sentence) }
     }
+    /// The same error with a code the pages translate (`error.<code>`);
+    /// the English sentence stays the `error` of the answer.
+    pub fn with_code(self, code: &'static str, params: std::collections::BTreeMap<&'static str, String>) -> Self {
+        ApiError { code: Some(Box::new(crate::panels::AgentMessage { code, params })), ..self }
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
@@ -223,11 +229,20 @@ pub struct ServeConfig {
 /// component (JavaScript, Python) is 13-20 MB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 << 20;
 
+/// sled's page cache: its default (1 GiB) is more than a small desk's whole
+/// store and made a first sync's memory grow with the records it wrote.
+const STORE_CACHE_BYTES: u64 = 64 << 20;
+
+/// Opens (or creates) the desk's store in its data folder.
+pub fn open_store(data: &std::path::Path) -> sled::Result<sled::Db> {
+    sled::Config::new().path(data.join("db")).cache_capacity(STORE_CACHE_BYTES).open()
+}
+
 impl AppState {
     /// Opens (or creates) the desk's store and loads the installed plugins.
     pub async fn open(config: &ServeConfig) -> anyhow::Result<AppState> {
         create_private_dir(&config.data)?;
-        let db = sled::open(config.data.join("db"))
+        let db = open_store(&config.data)
             .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e} (is another deskpane using it?)", config.data.display()))?;
         let mut runtime_config = config.runtime.clone();
         // Compiled plugins live with the desk's data (private, like it).

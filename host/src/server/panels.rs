@@ -337,11 +337,15 @@ async fn section(
 /// reference, administrators also the cause.
 fn panel_error(s: &AppState, agent: &Agent, plugin: &str, e: PanelError) -> ApiError {
     let plugin = plugin.to_string();
+    let refusal = |error: ApiError| match e.code() {
+        Some((code, params)) => error.with_code(code, params),
+        None => error,
+    };
     match &e {
-        PanelError::Hidden | PanelError::Restricted(_) => ApiError::forbidden(e.to_string()),
-        PanelError::NoPlugin(_) | PanelError::NotFound(..) => ApiError::not_found(e.to_string()),
-        PanelError::Known | PanelError::NoRecord => ApiError::new(StatusCode::CONFLICT, e.to_string()),
-        PanelError::Invalid(_) => ApiError::bad_request(e.to_string()),
+        PanelError::Hidden | PanelError::Restricted(_) => refusal(ApiError::forbidden(e.to_string())),
+        PanelError::NoPlugin(_) | PanelError::NotFound(..) => refusal(ApiError::not_found(e.to_string())),
+        PanelError::Known | PanelError::NoRecord => refusal(ApiError::new(StatusCode::CONFLICT, e.to_string())),
+        PanelError::Invalid(_) => refusal(ApiError::bad_request(e.to_string())),
         PanelError::Storage(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         PanelError::Plugin(call) => {
             // The agent reads what happened and what to do; the cause

@@ -105,8 +105,11 @@ struct Refresh {
 fn synced_module(s: &AppState, id: &str, module: &str) -> ApiResult<(SyncModule, std::sync::Arc<crate::Plugin>)> {
     let module = SyncModule::parse(module)
         .ok_or_else(|| ApiError::not_found(format!("`{module}` does not sync; use contacts, accounts or products")))?;
-    let plugin = s.registry.plugin(id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))?;
-    Ok((module, plugin))
+    Ok((module, enabled_plugin(s, id)?))
+}
+
+fn enabled_plugin(s: &AppState, id: &str) -> ApiResult<std::sync::Arc<crate::Plugin>> {
+    s.registry.plugin(id).ok_or_else(|| ApiError::new(StatusCode::CONFLICT, format!("plugin `{id}` is not enabled")))
 }
 
 /// How long the sync page's requests wait for the CRM's fields or list
@@ -183,8 +186,13 @@ async fn fields(
     Path((id, module)): Path<(String, String)>,
     Query(q): Query<Refresh>,
 ) -> ApiResult<Json<Fields>> {
-    let (module, plugin) = synced_module(&s, &id, &module)?;
-    let (sync, crm_module) = (s.sync.clone(), module.module());
+    // Leads do not sync, but their fields are named in the plugin's
+    // settings (which lead fields the profile shows): the CRM side only.
+    let (module, plugin) = match module.as_str() {
+        "leads" => (None, enabled_plugin(&s, &id)?),
+        _ => synced_module(&s, &id, &module).map(|(m, p)| (Some(m), p))?,
+    };
+    let (sync, crm_module) = (s.sync.clone(), module.map_or(crate::contract::Module::Leads, SyncModule::module));
     let meta = within_wait(async move { sync.catalog().fields(&plugin, crm_module, q.refresh).await })
         .await
         .map_err(|e| crm_unanswered(&s, &id, e.as_ref()))?;
@@ -199,10 +207,9 @@ async fn fields(
             custom: m.custom,
         })
         .collect();
-    let desk = schema::fields(module.kind())
-        .iter()
-        .map(|f| DeskField { name: f.name, kind: desk_type_name(f.kind), required: f.required })
-        .collect();
+    let desk = module
+        .map(|m| schema::fields(m.kind()).iter().map(|f| DeskField { name: f.name, kind: desk_type_name(f.kind), required: f.required }).collect())
+        .unwrap_or_default();
     Ok(Json(Fields { crm, desk }))
 }
 

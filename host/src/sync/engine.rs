@@ -77,6 +77,14 @@ pub struct Counts {
     pub failed: u64,
 }
 
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.added += other.added;
+        self.updated += other.updated;
+        self.failed += other.failed;
+    }
+}
+
 /// What one run did.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct RunReport {
@@ -127,22 +135,22 @@ pub fn reason(e: &ConnectorError) -> String {
     }
 }
 
-/// The seeds' wording for a desk validation error.
 /// Why the desk refused a CRM record, in the seeds' words: "Mandatory
 /// Field Missing", "Text value is given for an Integer field" (`values`
 /// are what the CRM sent, by desk field).
 fn desk_reason(e: &DeskError, values: &Values) -> String {
     let DeskError::Invalid { errors, .. } = e else { return e.to_string() };
-    if errors.iter().any(|f| f.message.starts_with("is required")) {
-        let fields: Vec<&str> = errors.iter().filter(|f| f.message.starts_with("is required")).map(|f| f.field.as_str()).collect();
+    let missing = |f: &&crate::desk::FieldError| matches!(f.code, "required" | "emptied");
+    if errors.iter().any(|f| missing(&f)) {
+        let fields: Vec<&str> = errors.iter().filter(missing).map(|f| f.field.as_str()).collect();
         return format!("Mandatory Field Missing ({})", fields.join(", "));
     }
     let typed = errors.iter().find_map(|f| {
-        let expected = match f.message.as_str() {
-            "must be a whole number" => "Integer",
-            "must be a number" => "Decimal",
-            "must be true or false" => "Boolean",
-            m if m.starts_with("must be a date") => "Date",
+        let expected = match f.code {
+            "integer" => "Integer",
+            "number" => "Decimal",
+            "boolean" => "Boolean",
+            "date" | "date_time" => "Date",
             _ => return None,
         };
         let given = values.get(&f.field).map(mapping::json_kind).unwrap_or("Empty");
@@ -432,22 +440,31 @@ impl SyncEngine {
     async fn import(&self, plugin: &Plugin, module: SyncModule, ms: &ModuleSettings, first: bool) -> Result<Counts, SyncError> {
         let since = first.then(|| crate::clock::days_ago(FIRST_SYNC_DAYS));
         let query = FeedQuery { list_views: ms.list_views.clone(), since, filters: vec![], page_size: 200 };
-        let mut cursor = self.store.crm_cursor(&self.plugin, module);
+        let cursor = self.store.crm_cursor(&self.plugin, module);
         let mut counts = Counts::default();
+        let mut page = with_retry(|| plugin.changes(module.module(), &query, cursor.as_deref())).await?;
         loop {
-            let page = with_retry(|| plugin.changes(module.module(), &query, cursor.as_deref())).await?;
             // Applied with the settings as they are now, if still allowed to.
             self.checkpoint()?;
             let Some(ms) = self.module_settings(module) else { return Ok(counts) };
-            for change in &page.changes {
-                self.apply_crm_change(module, &ms, change, &mut counts)?;
-            }
+            // The next page is asked for while this one is written, so the
+            // CRM's answer time and the desk's writes overlap; the cursor
+            // still moves only once this page is written.
+            let next = async {
+                match page.has_more {
+                    true => Some(with_retry(|| plugin.changes(module.module(), &query, Some(&page.next_cursor))).await),
+                    false => None,
+                }
+            };
+            let write = async { page.changes.iter().try_for_each(|change| self.apply_crm_change(module, &ms, change, &mut counts)) };
+            let (next, written) = futures::join!(next, write);
+            written?;
             self.set_progress(|p| p.done += page.changes.len() as u64);
             // The page's records are written: only now move the cursor.
             self.store.set_crm_cursor(&self.plugin, module, &page.next_cursor)?;
-            cursor = Some(page.next_cursor);
-            if !page.has_more {
-                return Ok(counts);
+            match next {
+                Some(next) => page = next?,
+                None => return Ok(counts),
             }
         }
     }
@@ -825,14 +842,42 @@ impl SyncEngine {
         // Duplicate-key values claimed by a record of this run.
         let mut claimed: HashMap<String, String> = HashMap::new();
         let ids: Vec<String> = ids.into_iter().collect();
-        for chunk in ids.chunks(BATCH) {
-            self.checkpoint()?;
-            // Disabled or made one-way during the run: nothing more goes out.
-            let Some(ms) = self.exporting(module) else { break };
-            let batch = self.export_batch(module, &ms, meta, chunk, &mut claimed, &mut counts)?;
-            self.send_batch(plugin, module, &ms, batch, patience, &mut counts).await?;
+        let mut chunks = ids.chunks(BATCH);
+        let mut next = chunks.next();
+        // The batch being sent, with the settings it was made with.
+        let mut sending: Option<(Vec<Outgoing>, ModuleSettings)> = None;
+        loop {
+            // The next batch is made while the CRM takes the one before:
+            // the CRM's answer time and the desk's reads overlap. Batches
+            // are made and sent in order; a record claimed by an earlier
+            // batch is known to the next through `claimed`.
+            let make = async {
+                let Some(chunk) = next else { return Ok(None) };
+                self.checkpoint()?;
+                // Disabled or made one-way during the run: nothing more goes out.
+                let Some(ms) = self.exporting(module) else { return Ok(None) };
+                let mut made = Counts::default();
+                let batch = self.export_batch(module, &ms, meta, chunk, &mut claimed, &mut made)?;
+                Ok::<_, SyncError>(Some((batch, ms, made)))
+            };
+            let send = async {
+                let mut sent = Counts::default();
+                if let Some((batch, ms)) = sending.take() {
+                    self.send_batch(plugin, module, &ms, batch, patience, &mut sent).await?;
+                }
+                Ok::<_, SyncError>(sent)
+            };
+            let (sent, made) = futures::join!(send, make);
+            counts.add(&sent?);
+            match made? {
+                Some((batch, ms, made)) => {
+                    counts.add(&made);
+                    sending = Some((batch, ms));
+                    next = chunks.next();
+                }
+                None => return Ok(counts),
+            }
         }
-        Ok(counts)
     }
 
     /// The CRM records to write for these desk records: only fields the desk
@@ -1160,18 +1205,12 @@ mod tests {
 
     #[test]
     fn a_crm_value_the_desk_refuses_is_logged_in_the_seeds_words() {
-        use crate::desk::schema::FieldError;
-        let invalid = |field: &str, message: &str| DeskError::Invalid {
-            kind: Kind::Contact,
-            errors: vec![FieldError { field: field.into(), message: message.into() }],
-        };
+        use crate::desk::schema::{FieldError, Problem};
+        let invalid = |field: &str, problem: Problem| DeskError::Invalid { kind: Kind::Contact, errors: vec![FieldError::new(field, problem)] };
         let values: Values = [("cf_count".to_string(), Json::from("many")), ("cf_rate".to_string(), Json::from(true))].into();
-        assert_eq!(
-            desk_reason(&invalid("cf_count", "must be a whole number"), &values),
-            "Text value is given for an Integer field (cf_count)"
-        );
-        assert_eq!(desk_reason(&invalid("cf_rate", "must be a number"), &values), "Boolean value is given for a Decimal field (cf_rate)");
-        assert_eq!(desk_reason(&invalid("last_name", "is required"), &values), "Mandatory Field Missing (last_name)");
+        assert_eq!(desk_reason(&invalid("cf_count", Problem::Integer), &values), "Text value is given for an Integer field (cf_count)");
+        assert_eq!(desk_reason(&invalid("cf_rate", Problem::Number), &values), "Boolean value is given for a Decimal field (cf_rate)");
+        assert_eq!(desk_reason(&invalid("last_name", Problem::Required), &values), "Mandatory Field Missing (last_name)");
     }
 
     #[tokio::test(start_paused = true)]

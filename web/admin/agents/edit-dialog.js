@@ -6,6 +6,7 @@
 import { api } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
+import { profileName } from '../../lib/shell.js';
 import { toast } from '../../lib/ui.js';
 
 /**
@@ -38,7 +39,7 @@ export function editAgent(a, profiles, me) {
     const name = el('input', { id: 'edit-agent-name', required: true, autocomplete: 'off', testid: 'edit-agent-name', value: a.name || '' });
     const choices = profiles.includes(a.profile) ? profiles : [a.profile, ...profiles];
     const profile = el('select', { id: 'edit-agent-profile', testid: 'edit-agent-profile' },
-      choices.map((p) => el('option', { value: p, selected: p === a.profile }, p)));
+      choices.map((p) => el('option', { value: p, selected: p === a.profile }, profileName(p))));
     // Nobody deactivates themselves (the server refuses it): the box says why instead.
     const activeBox = el('input', { id: 'edit-agent-active', type: 'checkbox', checked: active, disabled: me, testid: 'edit-agent-active', 'aria-describedby': 'edit-agent-active-help' });
     const error = el('p', { class: 'form-error', role: 'alert', hidden: true, testid: 'edit-agent-error' });

@@ -10,6 +10,7 @@ import { confirmDialog, pill, toast } from '../../lib/ui.js';
 import { app, guard } from '../app.js';
 import { adminPage, pageHead } from '../layout.js';
 import { t } from '../../lib/i18n.js';
+import { profileName } from '../../lib/shell.js';
 import { agentForm, languageSelect, profileForm } from './agent-forms.js';
 import { agentRefusal, editAgent } from './edit-dialog.js';
 import { tokensCard } from './tokens-card.js';
@@ -54,7 +55,7 @@ function editButton(a, me, ctx) {
  */
 function tokenButton(a, active, ctx) {
   const who = a.name || a.email;
-  const button = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-token', disabled: !active, title: active ? 'Create an API token that acts as ' + who : 'Reactivate ' + who + ' first' }, 'Create API token');
+  const button = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-token', disabled: !active, title: t(active ? 'admin.agents.tokenTitle' : 'admin.agents.tokenInactive', { name: who }) }, t('admin.agents.token'));
   button.addEventListener('click', async () => {
     button.disabled = true;
     ctx.clearError();
@@ -75,15 +76,13 @@ function tokenButton(a, active, ctx) {
  */
 function toggleButton(a, active, ctx) {
   const who = a.name || a.email;
-  const toggle = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-toggle-active', dataset: { active: String(active) } }, active ? 'Deactivate' : 'Reactivate');
+  const toggle = el('button', { type: 'button', class: 'btn btn-small', testid: 'agent-toggle-active', dataset: { active: String(active) } }, t(active ? 'admin.agents.deactivate' : 'admin.agents.reactivate'));
   toggle.addEventListener('click', async () => {
     toggle.disabled = true;
     ctx.clearError();
     try {
       const updated = await api('PATCH', '/api/admin/agents/' + encodeURIComponent(a.id), { active: !active });
-      toast(updated.active === false
-        ? who + ' is deactivated: signed out everywhere, and their API tokens stopped working.'
-        : who + ' can sign in again.');
+      toast(t(updated.active === false ? 'admin.agents.deactivated' : 'admin.agents.reactivated', { name: who }));
       ctx.refresh();
     } catch (e) {
       ctx.refused(e, who);
@@ -101,17 +100,15 @@ function toggleButton(a, active, ctx) {
  */
 function deleteButton(a, ctx) {
   const who = a.name || a.email;
-  const del = el('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'agent-delete' }, 'Delete');
+  const del = el('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'agent-delete' }, t('admin.delete'));
   del.addEventListener('click', async () => {
-    const yes = await confirmDialog('Delete ' + who + '?',
-      who + ' (' + a.email + ') can no longer sign in; their sessions and API tokens end at once. To keep the account for later, deactivate it instead. This cannot be undone.',
-      'Delete');
+    const yes = await confirmDialog(t('admin.agents.deleteTitle', { name: who }), t('admin.agents.deleteText', { name: who, email: a.email }), t('admin.delete'));
     if (!yes) return;
     del.disabled = true;
     ctx.clearError();
     try {
       await api('DELETE', '/api/admin/agents/' + encodeURIComponent(a.id));
-      toast(who + ' was deleted.');
+      toast(t('admin.deleted', { name: who }));
       ctx.refresh();
     } catch (e) {
       ctx.refused(e, who);
@@ -163,10 +160,10 @@ function agentRow(a, ctx) {
     el('td', {}, el('div', { class: 'agent-cell' },
       el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' }, initials(a.name)),
       el('span', { testid: 'agent-row-name' }, a.name),
-      me ? el('span', { class: 'muted small' }, '(you)') : null,
-      active ? null : pill('Inactive', 'warn', 'agent-inactive'))),
+      me ? el('span', { class: 'muted small' }, t('admin.agents.you')) : null,
+      active ? null : pill(t('admin.agents.inactive'), 'warn', 'agent-inactive'))),
     el('td', { class: 'muted' }, a.email),
-    el('td', {}, el('span', { class: 'pill pill-muted' }, a.profile)),
+    el('td', {}, el('span', { class: 'pill pill-muted' }, profileName(a.profile))),
     el('td', {}, languageCell(a, me, ctx)),
     el('td', { class: 'right' }, el('div', { class: 'row-actions' }, editButton(a, me, ctx), tokenButton(a, active, ctx), toggleButton(a, active, ctx), deleteButton(a, ctx))));
 }
@@ -199,7 +196,7 @@ export async function agentsPage(seq) {
   const forms = el('div', { class: 'agents-forms' });
   const tokensSlot = el('div', {});
   append(content,
-    pageHead('Agents & profiles', 'Who can sign in, and with which profile. API tokens let programs and other help desks act as an agent.'),
+    pageHead(t('admin.nav.agents'), t('admin.agents.intro')),
     agentsError,
     list,
     forms,
@@ -230,7 +227,7 @@ export async function agentsPage(seq) {
   };
 
   clear(list).appendChild(el('table', { class: 'table stack-table', testid: 'agents-table' },
-    el('thead', {}, el('tr', {}, ['Name', 'Email', 'Profile', t('language.label'), ''].map((h) => el('th', { scope: 'col' }, h || el('span', { class: 'sr-only' }, 'Actions'))))),
+    el('thead', {}, el('tr', {}, [t('admin.agents.name'), t('admin.agents.email'), t('admin.agents.profile'), t('language.label'), ''].map((h) => el('th', { scope: 'col' }, h || el('span', { class: 'sr-only' }, t('admin.actions')))))),
     el('tbody', {}, agents.map((a) => agentRow(a, ctx)))));
   append(forms, agentForm(profiles, refresh), profileForm(profiles, refresh));
 }

@@ -6,8 +6,10 @@
 import { api, formError } from '../../lib/api.js';
 import { clear, el, errorBox } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { confirmDialog, pill, toast } from '../../lib/ui.js';
 import { app } from '../app.js';
+import { sentence } from '../sentence.js';
 
 /**
  * The box that shows a new token once, with Copy.
@@ -17,20 +19,22 @@ function createdTokenBox() {
   // The token's element exists only while a new token is shown.
   /** @type {HTMLElement | null} */
   let value = null;
-  const copy = el('button', { type: 'button', class: 'btn btn-small', testid: 'token-copy' }, 'Copy');
+  const copy = el('button', { type: 'button', class: 'btn btn-small', testid: 'token-copy' }, t('admin.tokens.copy'));
   const title = el('strong', {});
   const valueRow = el('div', { class: 'token-row' }, copy);
   const box = el('div', { class: 'token-box', role: 'status', hidden: true, testid: 'token-created' },
     title,
     valueRow,
-    el('p', { class: 'muted small' }, 'Copy it now: it is not shown again. Send it as ', el('code', {}, 'Authorization: Bearer <token>'),
-      ', or embed a panel with ', el('code', {}, '/embed/panel?ticket=ID&plugin=ID#token=<token>'), '.'));
+    el('p', { class: 'muted small' }, sentence('admin.tokens.howToUse', {
+      header: el('code', {}, 'Authorization: Bearer <token>'),
+      address: el('code', {}, '/embed/panel?ticket=ID&plugin=ID#token=<token>'),
+    })));
   copy.addEventListener('click', async () => {
     if (!value) return;
     const shown = value;
     try {
       await navigator.clipboard.writeText(shown.textContent || '');
-      toast('Token copied.');
+      toast(t('admin.tokens.copied'));
     } catch (e) {
       const range = document.createRange();
       range.selectNodeContents(shown);
@@ -39,7 +43,7 @@ function createdTokenBox() {
         selection.removeAllRanges();
         selection.addRange(range);
       }
-      toast('Press Ctrl+C (\u2318C) to copy the selected token.');
+      toast(t('admin.tokens.copyByHand'));
     }
   });
   function hide() {
@@ -72,9 +76,9 @@ function tokensTable(tokens, row) {
   const sorted = tokens.slice().sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
   return sorted.length
     ? el('div', { class: 'tokens-wrap' }, el('table', { class: 'table compact', testid: 'tokens-table' },
-      el('thead', {}, el('tr', {}, ['Label', 'Agent', 'Created', 'Expires', ''].map((h) => el('th', { scope: 'col' }, h || el('span', { class: 'sr-only' }, 'Actions'))))),
+      el('thead', {}, el('tr', {}, [t('admin.tokens.label'), t('admin.tokens.agent'), t('admin.tokens.created'), t('admin.tokens.expires'), ''].map((h) => el('th', { scope: 'col' }, h || el('span', { class: 'sr-only' }, t('admin.actions')))))),
       el('tbody', {}, sorted.map(row))))
-    : el('p', { class: 'empty tokens-empty', testid: 'tokens-empty' }, 'No API tokens.');
+    : el('p', { class: 'empty tokens-empty', testid: 'tokens-empty' }, t('admin.tokens.none'));
 }
 
 /**
@@ -87,16 +91,16 @@ function tokenForm(active, created) {
   const me = app.agent;
   const agentSelect = el('select', { id: 'token-agent', testid: 'token-agent', required: true },
     active.map((a) => el('option', { value: a.id, selected: a.email === (me && me.email) }, (a.name || a.email) + ' \u00b7 ' + a.email)));
-  const label = el('input', { id: 'token-label', type: 'text', maxlength: '80', autocomplete: 'off', testid: 'token-label-input', placeholder: 'e.g. Help desk embed' });
+  const label = el('input', { id: 'token-label', type: 'text', maxlength: '80', autocomplete: 'off', testid: 'token-label-input', placeholder: t('admin.tokens.labelPlaceholder') });
   const days = el('input', { id: 'token-days', type: 'number', min: '1', max: '365', step: '1', value: '90', required: true, testid: 'token-days' });
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'token-error' });
-  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'token-submit' }, 'Create token');
+  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'token-submit' }, t('admin.tokens.create'));
   const form = el('form', { class: 'subform token-form', testid: 'token-form' },
-    el('h3', { class: 'subhead' }, 'New token'),
+    el('h3', { class: 'subhead' }, t('admin.tokens.new')),
     el('div', { class: 'token-form-grid' },
-      el('div', { class: 'field' }, el('label', { for: 'token-agent' }, 'Acts as'), agentSelect),
-      el('div', { class: 'field' }, el('label', { for: 'token-label' }, 'Label (optional)'), label),
-      el('div', { class: 'field' }, el('label', { for: 'token-days' }, 'Expires in (days)'), days),
+      el('div', { class: 'field' }, el('label', { for: 'token-agent' }, t('admin.tokens.actsAs')), agentSelect),
+      el('div', { class: 'field' }, el('label', { for: 'token-label' }, t('admin.tokens.labelOptional')), label),
+      el('div', { class: 'field' }, el('label', { for: 'token-days' }, t('admin.tokens.days')), days),
       el('div', { class: 'field token-submit-field' }, submit)),
     error);
   form.addEventListener('submit', async (event) => {
@@ -109,7 +113,7 @@ function tokenForm(active, created) {
       if (label.value.trim()) body.label = label.value.trim();
       /** @type {Api.NewToken} */
       const answer = await api('POST', '/api/admin/tokens', body);
-      toast('API token created. Copy it now: it is not shown again.');
+      toast(t('admin.tokens.createdToast'));
       label.value = '';
       created(answer, answer.agent_id || body.agent_id);
     } catch (e) {
@@ -147,18 +151,19 @@ export function tokensCard(seq, agents, initial) {
     listError.hidden = false;
   }
 
-  /** @param {Api.Token} t */
-  function tokenRow(t) {
-    const revoke = el('button', { type: 'button', class: 'btn btn-small', testid: 'token-revoke' }, 'Revoke');
+  /** @param {Api.Token} token */
+  function tokenRow(token) {
+    const revoke = el('button', { type: 'button', class: 'btn btn-small', testid: 'token-revoke' }, t('admin.tokens.revoke'));
     revoke.addEventListener('click', async () => {
-      const what = (t.label ? '\u201c' + t.label + '\u201d' : 'This token') + ' (' + (t.agent_email || 'unknown agent') + ')';
-      const yes = await confirmDialog('Revoke this API token?', what + ' stops working at once. Programs using it can no longer sign in with it. This cannot be undone.', 'Revoke');
+      const agent = token.agent_email || t('admin.tokens.unknownAgent');
+      const message = token.label ? t('admin.tokens.revokeTextLabelled', { label: token.label, agent }) : t('admin.tokens.revokeText', { agent });
+      const yes = await confirmDialog(t('admin.tokens.revokeTitle'), message, t('admin.tokens.revoke'));
       if (!yes) return;
       revoke.disabled = true;
       try {
-        await api('DELETE', '/api/admin/tokens/' + encodeURIComponent(t.id));
-        toast('The API token ' + (t.label ? '\u201c' + t.label + '\u201d ' : '') + 'is revoked.');
-        if (shownId === t.id) { createdBox.hide(); shownId = null; }
+        await api('DELETE', '/api/admin/tokens/' + encodeURIComponent(token.id));
+        toast(token.label ? t('admin.tokens.revokedLabelled', { label: token.label }) : t('admin.tokens.revoked'));
+        if (shownId === token.id) { createdBox.hide(); shownId = null; }
         reload();
       } catch (e) {
         if (e.status === 401) { app.start(); return; }
@@ -166,12 +171,12 @@ export function tokensCard(seq, agents, initial) {
         revoke.disabled = false;
       }
     });
-    const expired = t.expires_at && Date.parse(t.expires_at) < Date.now();
-    return el('tr', { testid: 'token-row', dataset: { id: t.id, agent: t.agent_email || '' } },
-      el('td', { testid: 'token-label' }, t.label || el('span', { class: 'muted' }, 'No label')),
-      el('td', { testid: 'token-agent-email' }, t.agent_email || el('span', { class: 'muted' }, 'Deleted agent')),
-      el('td', { class: 'muted nowrap' }, formatDateTime(t.created_at)),
-      el('td', { class: 'nowrap', testid: 'token-expires' }, expired ? pill('Expired', 'error') : formatDateTime(t.expires_at)),
+    const expired = token.expires_at && Date.parse(token.expires_at) < Date.now();
+    return el('tr', { testid: 'token-row', dataset: { id: token.id, agent: token.agent_email || '' } },
+      el('td', { testid: 'token-label' }, token.label || el('span', { class: 'muted' }, t('admin.tokens.noLabel'))),
+      el('td', { testid: 'token-agent-email' }, token.agent_email || el('span', { class: 'muted' }, t('admin.tokens.deletedAgent'))),
+      el('td', { class: 'muted nowrap' }, formatDateTime(token.created_at)),
+      el('td', { class: 'nowrap', testid: 'token-expires' }, expired ? pill(t('admin.tokens.expired'), 'error') : formatDateTime(token.expires_at)),
       el('td', { class: 'right' }, revoke));
   }
 
@@ -200,20 +205,24 @@ export function tokensCard(seq, agents, initial) {
   function created(answer, who) {
     createdBox.hide();
     shownId = answer.id || null;
-    const name = who ? (who.name || who.email) : (answer.agent_email || 'an agent');
-    createdBox.show('New API token for ' + name + (answer.label ? ' (\u201c' + answer.label + '\u201d)' : '')
-      + (answer.expires_at ? ', valid until ' + formatDateTime(answer.expires_at) : '') + ':', answer.token);
+    const name = who ? (who.name || who.email) : (answer.agent_email || t('admin.tokens.unknownAgent'));
+    const until = answer.expires_at ? formatDateTime(answer.expires_at) : '';
+    // A whole sentence each: with its label or not, with its expiry or not.
+    const key = answer.label
+      ? (until ? 'admin.tokens.newForLabelledUntil' : 'admin.tokens.newForLabelled')
+      : (until ? 'admin.tokens.newForUntil' : 'admin.tokens.newFor');
+    createdBox.show(t(key, { name, label: answer.label || '', until }), answer.token);
     reload();
   }
 
   const active = agents.filter((a) => a.active !== false);
   const card = el('section', { class: 'card tokens-card', testid: 'tokens-card', id: 'api-tokens' },
-    el('h2', { class: 'card-title' }, 'API tokens'),
-    el('p', { class: 'muted' }, 'A token lets a program or another help desk act as an agent, for example to embed a panel. It has that agent\u2019s profile, expires, and stops working when revoked or when the agent is deactivated.'),
+    el('h2', { class: 'card-title' }, t('admin.tokens.title')),
+    el('p', { class: 'muted' }, t('admin.tokens.intro')),
     createdBox.box,
     listError,
     list,
-    active.length ? tokenForm(active, (answer, agentId) => created(answer, byId.get(agentId))) : el('p', { class: 'muted' }, 'No active agent to create a token for.'));
+    active.length ? tokenForm(active, (answer, agentId) => created(answer, byId.get(agentId))) : el('p', { class: 'muted' }, t('admin.tokens.noActiveAgent')));
   if (initial instanceof Error) showError(initial.message);
   else paint(initial || []);
   return { card, created };

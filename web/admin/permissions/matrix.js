@@ -5,15 +5,20 @@
  */
 import { api } from '../../lib/api.js';
 import { append, el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
+import { profileName } from '../../lib/shell.js';
 import { toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
 
-/** @type {[string, string, string][]} permission key, activity kind, label */
+/** @type {[string, string, string][]} permission key, activity kind, the catalog key of its label */
 const ACTIVITY_KINDS = [
-  ['calls', 'call', 'Calls'],
-  ['events', 'event', 'Events'],
-  ['tasks', 'task', 'Tasks'],
+  ['calls', 'call', 'section.calls'],
+  ['events', 'event', 'section.events'],
+  ['tasks', 'task', 'section.tasks'],
 ];
+
+/** @type {Record<string, string>} the CRMs' words for potentials -> catalog keys */
+const POTENTIALS_KEYS = { potentials: 'section.potentials', opportunities: 'section.opportunities', deals: 'section.deals' };
 
 /**
  * The plugin's permission items, in its CRM's words: potentials under the
@@ -23,9 +28,11 @@ const ACTIVITY_KINDS = [
  */
 function columnsOf(plugin) {
   const offered = plugin.panel ? plugin.panel.activities : ['call', 'event', 'task'];
+  const potentials = plugin.panel ? plugin.panel.potentials : 'Potentials';
+  const potentialsKey = POTENTIALS_KEYS[String(potentials).toLowerCase()];
   return {
-    access: [['info', 'Information'], ['potentials', plugin.panel ? plugin.panel.potentials : 'Potentials'], ['notes', 'Notes']],
-    activities: ACTIVITY_KINDS.filter(([, kind]) => offered.includes(kind)).map(([key, , label]) => [key, label]),
+    access: [['info', t('admin.permissions.info')], ['potentials', potentialsKey ? t(potentialsKey) : potentials], ['notes', t('section.notes')]],
+    activities: ACTIVITY_KINDS.filter(([, kind]) => offered.includes(kind)).map(([key, , label]) => [key, t(label)]),
   };
 }
 const PROFILE_ORDER = ['Administrator', 'Agent', 'Light Agent'];
@@ -40,12 +47,12 @@ const DEFAULTS = { visible: true, show: 'contacts', info: 'full', potentials: 'f
  */
 function paintAccess(b, access) {
   const full = access === 'full';
-  b.textContent = full ? 'Full' : 'Restricted';
-  b.title = (full ? 'Full access' : 'Restricted access') + ' \u2014 click to ' + (full ? 'restrict' : 'grant full access');
+  b.textContent = t(full ? 'admin.permissions.full' : 'admin.permissions.restricted');
+  b.title = t(full ? 'admin.permissions.fullTitle' : 'admin.permissions.restrictedTitle');
   b.className = 'access ' + (full ? 'access-full' : 'access-restricted');
   b.dataset.access = access;
   // The name begins with the visible text (WCAG 2.5.3), then says what it is for.
-  b.setAttribute('aria-label', b.textContent + ': ' + (b.dataset.part || ''));
+  b.setAttribute('aria-label', t('admin.permissions.accessLabel', { access: b.textContent, part: b.dataset.part || '', profile: b.dataset.who || '' }));
   b.setAttribute('aria-pressed', String(full));
 }
 
@@ -59,11 +66,11 @@ function paintAccess(b, access) {
 function showControl(profile, current, choose) {
   /** @type {[string, HTMLButtonElement][]} */
   const buttons = ['contacts', 'accounts'].map((value) => {
-    const b = el('button', { type: 'button', class: 'seg', testid: 'perm-show-' + value }, value === 'contacts' ? 'Contacts' : 'Accounts');
+    const b = el('button', { type: 'button', class: 'seg', testid: 'perm-show-' + value }, t(value === 'contacts' ? 'admin.permissions.contacts' : 'admin.permissions.accounts'));
     b.addEventListener('click', () => { if (current() !== value) choose(value); });
     return [value, b];
   });
-  const node = el('div', { class: 'segmented', role: 'group', testid: 'perm-show', 'aria-label': 'Show contacts or accounts to ' + profile }, buttons.map(([, b]) => b));
+  const node = el('div', { class: 'segmented', role: 'group', testid: 'perm-show', 'aria-label': t('admin.permissions.showLabel', { profile: profileName(profile) }) }, buttons.map(([, b]) => b));
   function paint() {
     for (const [value, b] of buttons) {
       b.classList.toggle('on', current() === value);
@@ -99,13 +106,13 @@ function permissionRow(plugin, profile, initial) {
 
   /** Saves the row as it is now; on refusal puts back `before`. @param {Api.Permissions} before */
   function save(before) {
-    setStatus('Saving…', 'muted');
+    setStatus(t('admin.saving'), 'muted');
     const body = Object.assign({}, perms);
     chain = chain.then(async () => {
       try {
         const saved = await api('PUT', pluginPath(plugin.id) + '/permissions/' + encodeURIComponent(profile), body);
         if (saved && typeof saved === 'object') Object.assign(perms, saved);
-        setStatus('Saved', 'ok');
+        setStatus(t('admin.permissions.saved'), 'ok');
       } catch (e) {
         Object.assign(perms, before);
         setStatus(e.message, 'err');
@@ -126,7 +133,7 @@ function permissionRow(plugin, profile, initial) {
     save(before);
   }
 
-  const visible = el('input', { type: 'checkbox', testid: 'perm-visible', 'aria-label': 'Visible to ' + profile });
+  const visible = el('input', { type: 'checkbox', testid: 'perm-visible', 'aria-label': t('admin.permissions.visibleTo', { profile: profileName(profile) }) });
   visible.addEventListener('change', () => change('visible', visible.checked));
 
   const show = showControl(profile, () => perms.show, (value) => change('show', value));
@@ -138,7 +145,7 @@ function permissionRow(plugin, profile, initial) {
    * @param {string} label
    */
   function accessButton(key, label) {
-    const b = el('button', { type: 'button', class: 'access', testid: 'perm-' + key, dataset: { part: label + ' for ' + profile } });
+    const b = el('button', { type: 'button', class: 'access', testid: 'perm-' + key, dataset: { part: label, who: profileName(profile) } });
     b.addEventListener('click', () => change(key, perms[key] === 'full' ? 'restricted' : 'full'));
     accessButtons[key] = b;
     return b;
@@ -153,7 +160,7 @@ function permissionRow(plugin, profile, initial) {
   }
 
   append(row,
-    el('th', { scope: 'row', class: 'perm-profile' }, el('div', {}, profile), status),
+    el('th', { scope: 'row', class: 'perm-profile' }, el('div', {}, profileName(profile)), status),
     el('td', { class: 'center' }, visible),
     el('td', {}, show.node),
     columns.access.map(([key, label]) => el('td', {}, accessButton(key, label))),
@@ -182,16 +189,16 @@ function sortProfiles(names) {
  */
 export function permissionTable(plugin, permissions) {
   const profiles = sortProfiles(Object.keys(permissions));
-  if (!profiles.length) return el('p', { class: 'muted' }, 'No profiles.');
+  if (!profiles.length) return el('p', { class: 'muted' }, t('admin.permissions.noProfiles'));
   const columns = columnsOf(plugin);
   return el('div', { class: 'table-scroll' }, el('table', { class: 'table perm-table', testid: 'permissions-' + plugin.id, dataset: { plugin: plugin.id } },
     el('thead', {},
       el('tr', {},
-        el('th', { scope: 'col', rowspan: '2' }, 'Profile'),
-        el('th', { scope: 'col', rowspan: '2', class: 'center' }, 'Visible'),
-        el('th', { scope: 'col', rowspan: '2' }, 'Show'),
-        columns.access.map(([, label]) => el('th', { scope: 'col', rowspan: '2', title: label === 'Information' ? 'Contact / account information' : label }, label)),
-        el('th', { scope: 'colgroup', colspan: String(columns.activities.length), class: 'group-head' }, 'Activities')),
+        el('th', { scope: 'col', rowspan: '2' }, t('admin.agents.profile')),
+        el('th', { scope: 'col', rowspan: '2', class: 'center' }, t('admin.permissions.visible')),
+        el('th', { scope: 'col', rowspan: '2' }, t('admin.permissions.show')),
+        columns.access.map(([key, label]) => el('th', { scope: 'col', rowspan: '2', title: key === 'info' ? t('admin.permissions.infoTitle') : label }, label)),
+        el('th', { scope: 'colgroup', colspan: String(columns.activities.length), class: 'group-head' }, t('section.activities'))),
       el('tr', {}, columns.activities.map(([, label]) => el('th', { scope: 'col', class: 'sub-head activity-col' }, label)))),
     el('tbody', {}, profiles.map((profile) => permissionRow(plugin, profile, permissions[profile])))));
 }

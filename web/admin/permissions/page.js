@@ -2,6 +2,7 @@
 /* The Permissions page (#permissions): every plugin's permission matrix. */
 import { api } from '../../lib/api.js';
 import { append, clear, el, errorBox, loading } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { pill } from '../../lib/ui.js';
 import { ADMIN_ERROR, guard, listPlugins, pluginPath } from '../app.js';
 import { adminPage, pageHead } from '../layout.js';
@@ -17,7 +18,7 @@ function permissionCard(p, table) {
   return el('section', { class: 'card', testid: 'perm-card', dataset: { plugin: p.id } },
     el('div', { class: 'card-head' },
       el('h2', { class: 'card-title' }, p.name || p.id),
-      el('div', { class: 'chips' }, p.enabled ? pill('Enabled', 'ok') : pill('Disabled', 'muted'))),
+      el('div', { class: 'chips' }, p.enabled ? pill(t('admin.enabled'), 'ok') : pill(t('admin.disabled'), 'muted'))),
     table instanceof Error ? errorBox(table.message, ADMIN_ERROR) : permissionTable(p, table));
 }
 
@@ -29,7 +30,7 @@ export async function permissionsPage(seq) {
   const content = adminPage('permissions');
   const body = el('div', { class: 'stack' }, loading());
   append(content,
-    pageHead('Permissions', 'For each profile: whether the panel is visible, whether it shows the contact or the account, and which parts it may read. Restricted parts are never fetched from the CRM. Changes are saved as you make them.'),
+    pageHead(t('admin.nav.permissions'), t('admin.permissions.intro')),
     body);
   let plugins;
   try {
@@ -39,6 +40,6 @@ export async function permissionsPage(seq) {
   const tables = await Promise.all(plugins.map((p) => api('GET', pluginPath(p.id) + '/permissions').then((a) => a.permissions || {}, (e) => e)));
   if (guard(seq, null, body)) return;
   clear(body);
-  if (!plugins.length) body.appendChild(el('div', { class: 'card' }, el('p', { class: 'empty' }, 'No plugins installed.')));
+  if (!plugins.length) body.appendChild(el('div', { class: 'card' }, el('p', { class: 'empty' }, t('admin.permissions.noPlugins'))));
   plugins.forEach((p, i) => body.appendChild(permissionCard(p, tables[i])));
 }

@@ -6,6 +6,7 @@
  */
 import { api, formError } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { toast } from '../../lib/ui.js';
 import { app, pluginPath } from '../app.js';
 import { setFlash, takeFlash } from '../flash.js';
@@ -30,16 +31,16 @@ export function apiKeyForm(p, name, c, onChange) {
   const inputId = 'api-key-' + name;
   const crmName = p.name || p.id;
   const input = el('input', { id: inputId, type: 'password', autocomplete: 'new-password', spellcheck: 'false', testid: 'api-key-input-' + name,
-    placeholder: c.connected ? 'A key is stored; paste a new one to replace it' : 'Paste the ' + crmName + ' API key' });
-  const save = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'api-key-save-' + name }, 'Save');
+    placeholder: c.connected ? t('admin.apiKey.stored') : t('admin.apiKey.paste', { crm: crmName }) });
+  const save = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'api-key-save-' + name }, t('admin.save'));
   const error = el('p', { class: 'form-error', role: 'alert', hidden: true, testid: 'api-key-error-' + name });
   const savedFlash = 'api-key-saved-' + name;
-  const saved = el('span', { class: 'saved-note', testid: savedFlash, hidden: !takeFlash(savedFlash) }, '\u2713 Saved');
+  const saved = el('span', { class: 'saved-note', testid: savedFlash, hidden: !takeFlash(savedFlash) }, t('admin.saved'));
   const form = el('form', { class: 'subform api-key-form', testid: 'api-key-form-' + name, autocomplete: 'off' },
     el('div', { class: 'field' },
-      el('label', { for: inputId }, 'API key'),
+      el('label', { for: inputId }, t('admin.apiKey.label')),
       el('div', { class: 'api-key-row' }, input, save, saved),
-      el('div', { class: 'help' }, 'The desk adds the key to ' + crmName + '\u2019s requests itself; the plugin never sees it, and it is not shown again once saved.')),
+      el('div', { class: 'help' }, t('admin.apiKey.help', { crm: crmName }))),
     error);
   input.addEventListener('input', () => { error.hidden = true; saved.hidden = true; });
   form.addEventListener('submit', async (event) => {
@@ -52,7 +53,7 @@ export function apiKeyForm(p, name, c, onChange) {
       /** @type {Api.Plugin} */
       const updated = await api('PUT', pluginPath(p.id) + '/credentials/' + encodeURIComponent(name), { api_key: input.value });
       input.value = '';
-      toast('API key saved; ' + (updated.name || crmName) + ' is connected.');
+      toast(t('admin.apiKey.savedToast', { crm: updated.name || crmName }));
       setFlash(savedFlash);
       onChange(updated);
     } catch (e) {

@@ -40,7 +40,7 @@ function inputFor(key, spec, value, secretSet) {
     return el('input', Object.assign({
       type: 'password',
       value: '',
-      placeholder: secretSet ? 'Set \u2014 leave empty to keep' : 'Not set',
+      placeholder: t(secretSet ? 'admin.config.secretSet' : 'admin.config.secretNotSet'),
       autocomplete: 'new-password',
       dataset: { secret: 'true', secretSet: String(!!secretSet) },
     }, common, { required: !!spec.required && !secretSet }));
@@ -81,7 +81,7 @@ function settingField(key, spec, input, picker) {
   return el('div', { class: 'field' + (check ? ' field-check' : '') },
     check ? el('div', { class: 'check-row' }, input, label) : [label, input, picker || null],
     el('div', { class: 'help' }, el('code', {}, key), spec.description ? ' \u2014 ' + spec.description : null,
-      spec.default !== undefined && spec.default !== null && spec.default !== '' ? ' (default: ' + String(spec.default).replace(/,/g, ',\u200b') + ')' : null));
+      spec.default !== undefined && spec.default !== null && spec.default !== '' ? ' ' + t('admin.config.default', { value: String(spec.default).replace(/,/g, ',\u200b') }) : null));
 }
 
 /**
@@ -121,24 +121,22 @@ export function configCard(p, onSaved) {
       ? fieldPicker(input, { ...fieldSetting, key, crm, initial: spec.default }, crmFields) : null;
     return settingField(key, spec, input, picker);
   });
-  const customerType = el('input', { id: 'config-customer-type-field', type: 'text', autocomplete: 'off', testid: 'config-customer-type-field', placeholder: 'e.g. Customer_Type', value: p.customer_type_field || '' });
-  const currency = el('input', { id: 'config-default-currency', type: 'text', autocomplete: 'off', testid: 'config-default-currency', placeholder: 'e.g. USD', maxlength: '3', size: '5', value: p.default_currency || '' });
+  const customerType = el('input', { id: 'config-customer-type-field', type: 'text', autocomplete: 'off', testid: 'config-customer-type-field', placeholder: t('admin.config.customerTypePlaceholder'), value: p.customer_type_field || '' });
+  const currency = el('input', { id: 'config-default-currency', type: 'text', autocomplete: 'off', testid: 'config-default-currency', placeholder: t('admin.config.currencyPlaceholder'), maxlength: '3', size: '5', value: p.default_currency || '' });
   const hosts = el('textarea', { id: 'config-extra-hosts', rows: '2', testid: 'config-extra-hosts', placeholder: 'https://crm.example.com' });
   hosts.value = (p.extra_hosts || []).join('\n');
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'config-error' });
-  const saved = el('span', { class: 'saved-note', testid: 'config-saved', hidden: !takeFlash('config-saved') }, '\u2713 Saved');
-  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'config-save' }, 'Save settings');
+  const saved = el('span', { class: 'saved-note', testid: 'config-saved', hidden: !takeFlash('config-saved') }, t('admin.saved'));
+  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'config-save' }, t('admin.config.save'));
   const form = el('form', { class: 'card', testid: 'config-form' },
-    el('h2', { class: 'card-title' }, 'Configuration'),
-    keys.length ? null : el('p', { class: 'muted' }, 'This plugin has no settings.'),
+    el('h2', { class: 'card-title' }, t('admin.config.title')),
+    keys.length ? null : el('p', { class: 'muted' }, t('admin.config.none')),
     el('div', { class: 'form-grid' }, fields),
-    helpedField('config-customer-type-field', 'Customer type field (Handshake Mode)',
+    helpedField('config-customer-type-field', t('admin.config.customerType'),
       el('div', {}, customerType, fieldPicker(customerType, { module: 'contacts', many: false, key: 'customer-type-field', crm, optional: t('admin.fields.handshakeOff') }, crmFields)),
-      'The CRM contact field that says what kind of customer someone is (e.g. Gold or Standard). The ticket list is ordered by it and agents can filter by it (Handshake Mode). Choose None, or leave it empty, to turn Handshake Mode off for this plugin.'),
-    helpedField('config-default-currency', 'Default currency', currency,
-      'The three-letter code (ISO 4217, e.g. USD or EUR) of the CRM organisation\u2019s currency: the agents\u2019 panel shows amounts the CRM gives without a currency in it. Leave empty to show such amounts without one.'),
-    helpedField('config-extra-hosts', 'Other addresses it may reach', hosts,
-      'One web address per line (e.g. https://crm.example.com for a self-hosted CRM), on top of the ones the plugin itself asks for.'),
+      t('admin.config.customerTypeHelp')),
+    helpedField('config-default-currency', t('admin.config.currency'), currency, t('admin.config.currencyHelp')),
+    helpedField('config-extra-hosts', t('admin.config.extraHosts'), hosts, t('admin.config.extraHostsHelp')),
     error,
     el('div', { class: 'form-actions' }, submit, saved));
   form.addEventListener('submit', async (event) => {
@@ -160,7 +158,7 @@ export function configCard(p, onSaved) {
       if ((p.default_currency || '') !== currency.value.trim().toUpperCase()) patch.default_currency = currency.value.trim();
       /** @type {Api.Plugin} */
       const updated = await api('PATCH', pluginPath(p.id), patch);
-      toast('Settings of ' + (updated.name || p.name) + ' saved.');
+      toast(t('admin.config.saved', { name: updated.name || p.name }));
       setFlash('config-saved');
       onSaved(updated);
     } catch (e) {

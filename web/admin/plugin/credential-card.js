@@ -34,9 +34,9 @@ function isOauth(c) {
 function credentialStatus(name, c, oauth) {
   return el('div', { class: 'cred-status' },
     el('span', { class: 'cred-state', testid: 'credential-state-' + name, dataset: { connected: String(!!c.connected) } },
-      el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } }, c.connected ? 'Connected' : 'Not connected')),
-    c.connected && c.connected_at ? el('span', { class: 'muted small' }, 'since ' + formatDateTime(c.connected_at)) : null,
-    oauth ? pill(c.oauth_configured ? 'OAuth client set' : 'OAuth client not set', c.oauth_configured ? 'muted' : 'warn', 'oauth-configured') : null);
+      el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } }, t(c.connected ? 'admin.connect.connected' : 'admin.connect.notConnected'))),
+    c.connected && c.connected_at ? el('span', { class: 'muted small' }, t('admin.connect.since', { time: formatDateTime(c.connected_at) })) : null,
+    oauth ? pill(t(c.oauth_configured ? 'admin.connect.clientSet' : 'admin.connect.clientNotSet'), c.oauth_configured ? 'muted' : 'warn', 'oauth-configured') : null);
 }
 
 /**
@@ -47,13 +47,13 @@ function credentialStatus(name, c, oauth) {
  * @returns {HTMLButtonElement}
  */
 function connectButton(p, name, c) {
-  const connect = el('button', { type: 'button', class: 'btn btn-primary', testid: 'connect' }, c.connected ? 'Reconnect' : 'Connect');
+  const connect = el('button', { type: 'button', class: 'btn btn-primary', testid: 'connect' }, t(c.connected ? 'admin.connect.reconnect' : 'admin.connect.connect'));
   connect.addEventListener('click', async () => {
     connect.disabled = true;
     try {
       const answer = await api('POST', pluginPath(p.id) + '/connect', { credential: name });
       const target = safeHref(answer.authorize_url, true);
-      if (!target) throw new Error('The server gave no usable authorization address.');
+      if (!target) throw new Error(t('admin.connect.noAddress'));
       location.assign(target);
     } catch (e) {
       toast(e.message, 'error');
@@ -69,18 +69,16 @@ function connectButton(p, name, c) {
  * @returns {HTMLButtonElement}
  */
 function disconnectButton(p, onChange) {
-  const disconnect = el('button', { type: 'button', class: 'btn', testid: 'disconnect' }, 'Disconnect');
+  const disconnect = el('button', { type: 'button', class: 'btn', testid: 'disconnect' }, t('admin.connect.disconnect'));
   disconnect.addEventListener('click', async () => {
     const name = p.name || p.id;
-    const yes = await confirmDialog('Disconnect ' + name + '?',
-      'The desk forgets the connection: ' + name + '’s panels and anything it records or syncs stop until it is connected again. Click OK to disconnect, or Cancel to stay connected.',
-      'OK');
+    const yes = await confirmDialog(t('admin.connect.disconnectTitle', { name }), t('admin.connect.disconnectText', { name }), t('admin.connect.ok'));
     if (!yes) return;
     disconnect.disabled = true;
     try {
       /** @type {Api.Plugin} */
       const updated = await api('POST', pluginPath(p.id) + '/disconnect');
-      toast((updated.name || p.name) + ' is disconnected.');
+      toast(t('admin.connect.disconnected', { name: updated.name || p.name }));
       onChange(updated);
     } catch (e) {
       toast(e.message, 'error');
@@ -128,7 +126,8 @@ export function credentialCard(p, name, c, onChange) {
   const apiKey = !oauth && isApiKey(c);
   const card = el('section', { class: 'card credential-card', testid: 'credential-' + name, dataset: { credential: name } },
     el('div', { class: 'card-head' },
-      el('h2', { class: 'card-title' }, 'Connection', el('span', { class: 'muted small' }, ' \u00b7 ' + name + ' (' + (oauth ? t('admin.connect.kindOauth') : apiKey ? t('admin.connect.kindApiKey') : (c.kind || 'credential')) + ')')),
+      el('h2', { class: 'card-title' }, t('admin.connect.title'), el('span', { class: 'muted small' }, ' \u00b7 ' + t('admin.connect.which', {
+        name, kind: oauth ? t('admin.connect.kindOauth') : apiKey ? t('admin.connect.kindApiKey') : (c.kind || t('admin.connect.kindOther')) }))),
       credentialStatus(name, c, oauth)));
 
   if (oauth) {
@@ -140,7 +139,7 @@ export function credentialCard(p, name, c, onChange) {
   const actions = el('div', { class: 'form-actions' },
     c.connected ? disconnectButton(p, onChange) : null);
   if (!apiKey && !c.connected) {
-    card.appendChild(el('p', { class: 'muted' }, 'This credential is not connected yet.'));
+    card.appendChild(el('p', { class: 'muted' }, t('admin.connect.notYet')));
   }
   if (apiKey) card.appendChild(apiKeyForm(p, name, c, onChange));
   if (actions.childNodes.length) card.appendChild(actions);

@@ -2,6 +2,7 @@
 /* Delete integration, after a confirm step. */
 import { api } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { confirmDialog, toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
 
@@ -10,16 +11,14 @@ import { pluginPath } from '../app.js';
  * @returns {HTMLElement}
  */
 export function dangerCard(p) {
-  const del = el('button', { type: 'button', class: 'btn btn-danger', testid: 'delete-integration' }, 'Delete integration');
+  const del = el('button', { type: 'button', class: 'btn btn-danger', testid: 'delete-integration' }, t('admin.danger.title'));
   del.addEventListener('click', async () => {
-    const yes = await confirmDialog('Delete ' + (p.name || p.id) + '?',
-      'Agents will no longer see its panel beside tickets, tickets can no longer be ordered by its customer types, and its connection and settings are removed. This cannot be undone.',
-      'Delete');
+    const yes = await confirmDialog(t('admin.danger.confirmTitle', { name: p.name || p.id }), t('admin.danger.confirmText'), t('admin.delete'));
     if (!yes) return;
     del.disabled = true;
     try {
       await api('DELETE', pluginPath(p.id));
-      toast((p.name || p.id) + ' was deleted.');
+      toast(t('admin.deleted', { name: p.name || p.id }));
       location.hash = '#plugins';
     } catch (e) {
       toast(e.message, 'error');
@@ -27,7 +26,7 @@ export function dangerCard(p) {
     }
   });
   return el('section', { class: 'card danger-card', testid: 'danger-card' },
-    el('h2', { class: 'card-title' }, 'Delete integration'),
-    el('p', { class: 'muted' }, 'Removes the plugin, its connection and its settings. Agents stop seeing its panel.'),
+    el('h2', { class: 'card-title' }, t('admin.danger.title')),
+    el('p', { class: 'muted' }, t('admin.danger.intro')),
     el('div', { class: 'form-actions' }, del));
 }

@@ -5,8 +5,10 @@
  */
 import { api, formError } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
+import { sentence } from '../sentence.js';
 
 /**
  * @param {string} id the input's id
@@ -30,20 +32,19 @@ export function oauthClientSettings(p, name, c, onChange) {
   const id = (k) => 'oauth-' + name + '-' + k;
   const known = (p.oauth && p.oauth[name]) || {};
   const clientId = el('input', { id: id('client-id'), type: 'text', autocomplete: 'off', required: true, testid: 'oauth-client-id', value: known.client_id || '' });
-  const secret = el('input', { id: id('client-secret'), type: 'password', autocomplete: 'new-password', required: true, testid: 'oauth-client-secret', placeholder: c.oauth_configured ? 'Stored; type it again to change the client' : '' });
-  const authorize = el('input', { id: id('authorize-url'), type: 'url', autocomplete: 'off', testid: 'oauth-authorize-url', placeholder: 'Leave empty to use the plugin\u2019s own', value: known.authorize_url || '' });
-  const token = el('input', { id: id('token-url'), type: 'url', autocomplete: 'off', testid: 'oauth-token-url', placeholder: 'Leave empty to use the plugin\u2019s own', value: known.token_url || '' });
+  const secret = el('input', { id: id('client-secret'), type: 'password', autocomplete: 'new-password', required: true, testid: 'oauth-client-secret', placeholder: c.oauth_configured ? t('admin.oauth.secretStored') : '' });
+  const authorize = el('input', { id: id('authorize-url'), type: 'url', autocomplete: 'off', testid: 'oauth-authorize-url', placeholder: t('admin.oauth.pluginDefault'), value: known.authorize_url || '' });
+  const token = el('input', { id: id('token-url'), type: 'url', autocomplete: 'off', testid: 'oauth-token-url', placeholder: t('admin.oauth.pluginDefault'), value: known.token_url || '' });
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'oauth-error' });
-  const save = el('button', { type: 'submit', class: 'btn', testid: 'oauth-save' }, 'Save OAuth client');
+  const save = el('button', { type: 'submit', class: 'btn', testid: 'oauth-save' }, t('admin.oauth.save'));
   const form = el('form', { class: 'subform', testid: 'oauth-form' },
-    el('h3', { class: 'subhead' }, 'OAuth client'),
-    el('p', { class: 'muted small' }, 'In the CRM\u2019s developer console, register the help desk as an app (an OAuth \u201cclient\u201d) and give it this address to send you back to (its redirect URI): ',
-      el('code', { testid: 'oauth-redirect' }, location.origin + '/oauth/callback'), '. Then copy the client ID and secret the CRM shows you into the fields below and save them.'),
+    el('h3', { class: 'subhead' }, t('admin.oauth.title')),
+    el('p', { class: 'muted small' }, sentence('admin.oauth.help', { redirect: el('code', { testid: 'oauth-redirect' }, location.origin + '/oauth/callback') })),
     el('div', { class: 'form-grid' },
-      field(id('client-id'), 'Client ID', clientId),
-      field(id('client-secret'), 'Client secret', secret),
-      field(id('authorize-url'), 'Authorization URL (optional)', authorize),
-      field(id('token-url'), 'Token URL (optional)', token)),
+      field(id('client-id'), t('admin.oauth.clientId'), clientId),
+      field(id('client-secret'), t('admin.oauth.clientSecret'), secret),
+      field(id('authorize-url'), t('admin.oauth.authorizeUrl'), authorize),
+      field(id('token-url'), t('admin.oauth.tokenUrl'), token)),
     error,
     el('div', { class: 'form-actions' }, save));
   form.addEventListener('submit', async (event) => {
@@ -57,7 +58,7 @@ export function oauthClientSettings(p, name, c, onChange) {
     try {
       /** @type {Api.Plugin} */
       const updated = await api('PATCH', pluginPath(p.id), { oauth: { [name]: client } });
-      toast('OAuth client saved. Click Connect to authorize.');
+      toast(t('admin.oauth.saved'));
       onChange(updated);
     } catch (e) {
       error.textContent = formError(e);
@@ -65,5 +66,5 @@ export function oauthClientSettings(p, name, c, onChange) {
       save.disabled = false;
     }
   });
-  return el('details', { class: 'oauth-details', open: !c.oauth_configured }, el('summary', {}, 'OAuth client settings'), form);
+  return el('details', { class: 'oauth-details', open: !c.oauth_configured }, el('summary', {}, t('admin.oauth.settings')), form);
 }

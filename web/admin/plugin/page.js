@@ -22,6 +22,7 @@ import { credentialCard } from './credential-card.js';
 import { dangerCard } from './danger-card.js';
 import { portalLinkCard } from './portal-link-card.js';
 import { sandboxCard } from './sandbox-card.js';
+import { sentence } from '../sentence.js';
 
 /**
  * The plugin, its permissions ({error} when they cannot be read) and, for
@@ -52,7 +53,8 @@ function pluginHead(plugin, onEnabled) {
       el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(plugin.name || plugin.id)),
       el('div', {},
         el('h1', { testid: 'plugin-name' }, plugin.name || plugin.id),
-        el('div', { class: 'muted' }, 'v' + plugin.version + ' \u00b7 ' + (plugin.publisher || 'unknown publisher') + ' \u00b7 ', el('code', {}, plugin.id)),
+        el('div', { class: 'muted' }, sentence('admin.plugin.meta', { id: el('code', {}, plugin.id) },
+          { version: plugin.version || '', publisher: plugin.publisher || t('admin.plugin.unknownPublisher') })),
         el('div', { class: 'chips' }, statusChip(plugin), signatureChip(plugin)))),
     el('div', { class: 'plugin-actions' }, enabledSwitch(plugin, (updated) => onEnabled(updated.enabled))));
 }
@@ -64,8 +66,7 @@ function pluginHead(plugin, onEnabled) {
  */
 function installedNotice(plugin) {
   if (!takeFlash('installed')) return null;
-  return el('p', { class: 'hint', role: 'status', testid: 'install-notice' },
-    (plugin.name || plugin.id) + ' is installed and disabled. Review its sandbox below (the hosts it may reach and the limits it runs with), configure it, then enable it with the switch.');
+  return el('p', { class: 'hint', role: 'status', testid: 'install-notice' }, t('admin.plugin.installedNotice', { name: plugin.name || plugin.id }));
 }
 
 /**
@@ -89,8 +90,8 @@ function connectedNotice(plugin) {
  */
 function permissionsCard(plugin, permissions) {
   return el('section', { class: 'card', testid: 'plugin-permissions' },
-    el('h2', { class: 'card-title' }, 'Permissions'),
-    el('p', { class: 'muted' }, 'What each profile sees of this panel. Changes are saved as you make them.'),
+    el('h2', { class: 'card-title' }, t('admin.nav.permissions')),
+    el('p', { class: 'muted' }, t('admin.plugin.permissionsIntro')),
     permissions && permissions.error
       ? errorBox(permissions.error.message, ADMIN_ERROR)
       : permissionTable(plugin, (permissions && permissions.permissions) || {}));
@@ -113,17 +114,17 @@ export async function pluginPage(seq, id) {
   if (guard(seq, null, content)) return;
   clear(content);
   if (!plugin) {
-    append(content, el('a', { href: '#plugins', class: 'crumb' }, '← Integrations'), errorBox('No plugin “' + id + '” is installed.', 'plugin-missing'));
+    append(content, el('a', { href: '#plugins', class: 'crumb' }, t('admin.plugin.back')), errorBox(t('admin.plugin.missing', { id }), 'plugin-missing'));
     return;
   }
-  document.title = plugin.name + ' · Deskpane admin';
+  document.title = t('admin.titleOf', { page: plugin.name });
   const refresh = () => { if (app.live(seq)) pluginPage(app.router.next(), id); };
   const credentials = plugin.credentials || {};
   const hasOauth = Object.values(credentials).some((c) => /oauth/i.test(String(c.kind || '')));
   const sandbox = sandboxCard(plugin, refresh);
   const notice = installedNotice(plugin) || connectedNotice(plugin);
   append(content,
-    el('a', { href: '#plugins', class: 'crumb', testid: 'back-to-plugins' }, '← Integrations'),
+    el('a', { href: '#plugins', class: 'crumb', testid: 'back-to-plugins' }, t('admin.plugin.back')),
     pluginHead(plugin, sandbox.setEnabled),
     plugin.description ? el('p', { class: 'plugin-desc' }, plugin.description) : null,
     plugin.status !== 'ok' ? errorBox(plugin.status, 'plugin-status-text') : null,

@@ -6,6 +6,7 @@
 import { api, formError } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { safeHref } from '../../lib/links.js';
 import { toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
@@ -18,12 +19,12 @@ import { pluginPath } from '../app.js';
  * @returns {HTMLTableRowElement}
  */
 function accessRequestRow(p, r, onChange) {
-  const resend = el('button', { type: 'button', class: 'btn btn-small', testid: 'access-resend' }, 'Resend');
+  const resend = el('button', { type: 'button', class: 'btn btn-small', testid: 'access-resend' }, t('admin.portal.resend'));
   resend.addEventListener('click', async () => {
     resend.disabled = true;
     try {
       await api('POST', pluginPath(p.id) + '/access-requests/' + encodeURIComponent(r.id) + '/resend');
-      toast('Invitation sent again to ' + r.email + '.');
+      toast(t('admin.portal.resent', { email: r.email }));
       onChange();
     } catch (e) {
       toast(e.message, 'error');
@@ -33,7 +34,7 @@ function accessRequestRow(p, r, onChange) {
   const href = safeHref(r.approve_url, true);
   return el('tr', { testid: 'access-request', dataset: { id: r.id, status: r.status } },
     el('td', { testid: 'access-request-email' }, r.email),
-    el('td', {}, el('span', { class: 'pill ' + (r.status === 'approved' ? 'pill-ok' : 'pill-warn'), testid: 'access-request-status' }, r.status === 'approved' ? 'Approved' : 'Pending')),
+    el('td', {}, el('span', { class: 'pill ' + (r.status === 'approved' ? 'pill-ok' : 'pill-warn'), testid: 'access-request-status' }, t(r.status === 'approved' ? 'admin.portal.approved' : 'admin.portal.pending'))),
     el('td', { class: 'num', testid: 'access-request-sent' }, String(r.sent_count)),
     el('td', { class: 'muted nowrap' }, formatDateTime(r.created_at)),
     el('td', { class: 'approve-cell' }, href
@@ -50,7 +51,7 @@ function accessRequestRow(p, r, onChange) {
  */
 function accessRequestTable(p, requests, onChange) {
   return el('table', { class: 'table compact', testid: 'access-requests' },
-    el('thead', {}, el('tr', {}, ['Email', 'Status', 'Sent', 'Requested', 'Approve link (demo)', ''].map((h) => el('th', { scope: 'col' }, h)))),
+    el('thead', {}, el('tr', {}, [t('admin.portal.email'), t('admin.portal.status'), t('admin.portal.sent'), t('admin.portal.requested'), t('admin.portal.approveLink'), ''].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, requests.map((r) => accessRequestRow(p, r, onChange))));
 }
 
@@ -62,12 +63,12 @@ function accessRequestTable(p, requests, onChange) {
 export function portalLinkCard(p, onChange) {
   const requests = p.access_requests || [];
   const email = el('input', { type: 'email', id: 'access-email', required: true, placeholder: 'crm-admin@example.com', testid: 'access-email' });
-  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'access-submit' }, 'Request access');
+  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'access-submit' }, t('admin.portal.request'));
   const error = el('p', { class: 'form-error', role: 'alert', hidden: true, testid: 'access-error' });
   const form = el('form', { class: 'subform inline-form', testid: 'access-form', hidden: !requests.length },
-    el('div', { class: 'field grow' }, el('label', { for: 'access-email' }, 'CRM administrator\u2019s email'), email),
+    el('div', { class: 'field grow' }, el('label', { for: 'access-email' }, t('admin.portal.adminEmail')), email),
     submit);
-  const toggle = el('button', { type: 'button', class: 'btn btn-link', testid: 'portal-link-toggle', 'aria-expanded': String(!!requests.length) }, 'Use another user\u2019s portal link');
+  const toggle = el('button', { type: 'button', class: 'btn btn-link', testid: 'portal-link-toggle', 'aria-expanded': String(!!requests.length) }, t('admin.portal.toggle'));
   toggle.addEventListener('click', () => {
     form.hidden = !form.hidden;
     toggle.setAttribute('aria-expanded', String(!form.hidden));
@@ -80,7 +81,7 @@ export function portalLinkCard(p, onChange) {
     try {
       /** @type {Api.AccessRequest} */
       const r = await api('POST', pluginPath(p.id) + '/access-requests', { email: email.value.trim() });
-      toast('Invitation sent to ' + r.email + '.');
+      toast(t('admin.portal.sentTo', { email: r.email }));
       onChange();
     } catch (e) {
       error.textContent = formError(e);
@@ -89,7 +90,7 @@ export function portalLinkCard(p, onChange) {
     }
   });
   return el('section', { class: 'card', testid: 'portal-link-card' },
-    el('div', { class: 'card-head' }, el('h2', { class: 'card-title' }, 'Not a CRM administrator?'), toggle),
-    el('p', { class: 'muted' }, 'Invite someone with admin access to the CRM. They get an email with a link; once they approve, the CRM is connected with their authorization. Resend the invitation if it did not arrive.'),
+    el('div', { class: 'card-head' }, el('h2', { class: 'card-title' }, t('admin.portal.title')), toggle),
+    el('p', { class: 'muted' }, t('admin.portal.intro')),
     form, error, requests.length ? accessRequestTable(p, requests, onChange) : null);
 }

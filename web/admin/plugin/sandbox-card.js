@@ -7,16 +7,17 @@
 import { api } from '../../lib/api.js';
 import { append, clear, el } from '../../lib/dom.js';
 import { formatBytes, formatMs } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { pill, toast } from '../../lib/ui.js';
 import { app, pluginPath } from '../app.js';
 
-/** @type {[string, string, (v: any) => string][]} limit key, label, how it shows */
+/** @type {[string, string, (v: any) => string][]} limit key, the catalog key of its label, how it shows */
 const LIMIT_ROWS = [
-  ['memory_mib', 'Memory', (v) => v + ' MiB'],
-  ['cpu_ms', 'CPU time per call', formatMs],
-  ['call_timeout_ms', 'Call timeout', formatMs],
-  ['max_concurrency', 'Calls at once', (v) => String(v)],
-  ['response_bytes', 'Largest HTTP response', formatBytes],
+  ['memory_mib', 'admin.sandbox.memory', (v) => v + ' MiB'],
+  ['cpu_ms', 'admin.sandbox.cpu', formatMs],
+  ['call_timeout_ms', 'admin.sandbox.timeout', formatMs],
+  ['max_concurrency', 'admin.sandbox.concurrency', (v) => String(v)],
+  ['response_bytes', 'admin.sandbox.response', formatBytes],
 ];
 
 /**
@@ -30,11 +31,11 @@ function hostList(sb) {
   /** @param {string} host @param {string} source */
   const hostItem = (host, source) => el('li', { class: 'sandbox-host', testid: 'sandbox-host', dataset: { source } },
     el('code', {}, host),
-    el('span', { class: 'tag' }, source === 'manifest' ? 'manifest' : 'added by an admin'));
+    el('span', { class: 'tag' }, t(source === 'manifest' ? 'admin.sandbox.fromManifest' : 'admin.sandbox.fromAdmin')));
   return el('div', { class: 'sandbox-hosts', testid: 'sandbox-hosts', dataset: { count: String(manifestHosts.length + extraHosts.length) } },
     manifestHosts.length || extraHosts.length
       ? el('ul', { class: 'sandbox-host-list' }, manifestHosts.map((h) => hostItem(h, 'manifest')), extraHosts.map((h) => hostItem(h, 'extra')))
-      : el('p', { class: 'sandbox-none', testid: 'sandbox-no-network' }, 'No network access: the plugin cannot reach any server.'));
+      : el('p', { class: 'sandbox-none', testid: 'sandbox-no-network' }, t('admin.sandbox.noNetwork')));
 }
 
 /**
@@ -44,10 +45,10 @@ function hostList(sb) {
  */
 function limitList(sb) {
   const limits = sb.limits;
-  if (!limits) return el('p', { class: 'muted', testid: 'sandbox-limits' }, 'Not loaded (see the plugin\u2019s status): its limits show once it loads.');
+  if (!limits) return el('p', { class: 'muted', testid: 'sandbox-limits' }, t('admin.sandbox.notLoaded'));
   return el('dl', { class: 'kv-list sandbox-limits', testid: 'sandbox-limits' },
     LIMIT_ROWS.filter(([key]) => limits[key] !== undefined && limits[key] !== null).map(([key, label, format]) =>
-      el('div', { class: 'kv', dataset: { limit: key, value: String(limits[key]) } }, el('dt', {}, label), el('dd', { testid: 'sandbox-limit-' + key }, format(limits[key])))));
+      el('div', { class: 'kv', dataset: { limit: key, value: String(limits[key]) } }, el('dt', {}, t(label)), el('dd', { testid: 'sandbox-limit-' + key }, format(limits[key])))));
 }
 
 /**
@@ -59,15 +60,13 @@ function limitList(sb) {
  */
 function aboveDefaults(p, asks, onChange) {
   const approved = !!(p.sandbox && p.sandbox.above_defaults_approved);
-  const button = el('button', { type: 'button', class: 'btn btn-small' + (approved ? '' : ' btn-primary'), testid: 'approve-limits' }, approved ? 'Take back' : 'Approve these limits');
+  const button = el('button', { type: 'button', class: 'btn btn-small' + (approved ? '' : ' btn-primary'), testid: 'approve-limits' }, t(approved ? 'admin.sandbox.takeBack' : 'admin.sandbox.approve'));
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
       /** @type {Api.Plugin} */
       const updated = await api('PATCH', pluginPath(p.id), { approve_limits: !approved });
-      toast(approved
-        ? (updated.name || p.name) + ' runs with the default limits again.'
-        : (updated.name || p.name) + ' may now use the limits its manifest asks for.');
+      toast(t(approved ? 'admin.sandbox.tookBack' : 'admin.sandbox.approved', { name: updated.name || p.name }));
       onChange(updated);
     } catch (e) {
       if (e.status === 401) { app.start(); return; }
@@ -76,11 +75,9 @@ function aboveDefaults(p, asks, onChange) {
     }
   });
   return el('div', { class: 'sandbox-above ' + (approved ? 'sandbox-above-approved' : 'sandbox-above-pending'), role: approved ? null : 'note', testid: 'sandbox-above-defaults', dataset: { approved: String(approved) } },
-    el('strong', {}, approved ? 'Limits above the defaults: approved' : 'The manifest asks for more than the default limits'),
+    el('strong', {}, t(approved ? 'admin.sandbox.aboveApproved' : 'admin.sandbox.aboveAsked')),
     el('ul', {}, asks.map((a) => el('li', { testid: 'sandbox-above-item' }, a))),
-    el('p', {}, approved
-      ? 'The plugin runs with these limits. Take the approval back to hold it to the defaults.'
-      : 'Until you approve them, the plugin runs with the defaults. Approve only if you trust its publisher.'),
+    el('p', {}, t(approved ? 'admin.sandbox.aboveApprovedHelp' : 'admin.sandbox.aboveAskedHelp')),
     el('div', { class: 'form-actions' }, button));
 }
 
@@ -94,33 +91,33 @@ export function sandboxCard(p, onChange) {
   const sb = p.sandbox;
   const state = el('span', { class: 'chips', testid: 'sandbox-state' });
   const card = el('section', { class: 'card sandbox-card', testid: 'sandbox-card', dataset: { plugin: p.id } },
-    el('div', { class: 'card-head' }, el('h2', { class: 'card-title' }, 'Sandbox'), state));
+    el('div', { class: 'card-head' }, el('h2', { class: 'card-title' }, t('admin.sandbox.title')), state));
   /** @param {boolean} on */
   function setEnabled(on) {
     clear(state).appendChild(on
-      ? pill('Enabled: runs with this sandbox', 'ok')
-      : pill('Disabled: review before enabling', 'warn'));
+      ? pill(t('admin.sandbox.enabled'), 'ok')
+      : pill(t('admin.sandbox.disabled'), 'warn'));
     card.dataset.enabled = String(!!on);
   }
   setEnabled(p.enabled);
   if (!sb) {
     append(card, el('p', { class: 'panel-error', role: 'alert', testid: 'sandbox-unknown' },
-      'The manifest cannot be read, so what this plugin may reach and use is unknown. Reinstall it before enabling it.'));
+      t('admin.sandbox.unknown')));
     return { card, setEnabled };
   }
 
   const asks = sb.requests_above_defaults || [];
   append(card,
-    el('p', { class: 'muted' }, 'The plugin runs in a WebAssembly sandbox: it reaches only the hosts below, through the desk, within these limits.'),
+    el('p', { class: 'muted' }, t('admin.sandbox.intro')),
     el('div', { class: 'sandbox-grid' },
       el('div', { class: 'sandbox-part' },
-        el('h3', { class: 'subhead' }, 'Network'),
+        el('h3', { class: 'subhead' }, t('admin.sandbox.network')),
         hostList(sb),
-        el('div', { class: 'help' }, 'Add hosts under Extra allowed hosts in the configuration below.')),
+        el('div', { class: 'help' }, t('admin.sandbox.networkHelp'))),
       el('div', { class: 'sandbox-part' },
-        el('h3', { class: 'subhead' }, 'Limits'),
+        el('h3', { class: 'subhead' }, t('admin.sandbox.limits')),
         limitList(sb),
-        asks.length ? null : el('div', { class: 'help' }, 'The manifest asks for nothing above the defaults.'))),
+        asks.length ? null : el('div', { class: 'help' }, t('admin.sandbox.nothingAbove')))),
     asks.length ? aboveDefaults(p, asks, onChange) : null);
   return { card, setEnabled };
 }

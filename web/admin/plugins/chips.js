@@ -4,6 +4,7 @@
  */
 import { api } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { pill, setSwitchLabel, switchInput, toast } from '../../lib/ui.js';
 import { pluginPath } from '../app.js';
 
@@ -15,11 +16,11 @@ import { pluginPath } from '../app.js';
 export function credentialChips(p) {
   const credentials = p.credentials || {};
   const names = Object.keys(credentials);
-  if (!names.length) return [pill('No credentials needed', 'muted', 'credential-status')];
+  if (!names.length) return [pill(t('admin.chips.noCredentials'), 'muted', 'credential-status')];
   return names.map((name) => {
     const c = credentials[name];
     return el('span', { class: 'pill ' + (c.connected ? 'pill-ok' : 'pill-warn'), testid: 'credential-status', dataset: { credential: name, connected: String(!!c.connected) } },
-      name + ': ' + (c.connected ? 'Connected' : 'Not connected'));
+      t(c.connected ? 'admin.chips.credentialConnected' : 'admin.chips.credentialNotConnected', { name }));
   });
 }
 
@@ -30,11 +31,11 @@ export function credentialChips(p) {
  * @returns {HTMLSpanElement}
  */
 export function statusChip(p) {
-  if (p.status !== 'ok') return el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.status }, 'Error');
+  if (p.status !== 'ok') return el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.status }, t('admin.chips.error'));
   if (p.health && p.health.state === 'failing') {
-    return el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.health.last_failure || '' }, 'Failing');
+    return el('span', { class: 'pill pill-error', testid: 'plugin-status', title: p.health.last_failure || '' }, t('admin.chips.failing'));
   }
-  return pill('Healthy', 'ok', 'plugin-status');
+  return pill(t('admin.chips.healthy'), 'ok', 'plugin-status');
 }
 
 /**
@@ -45,7 +46,7 @@ export function statusChip(p) {
 export function limitsChip(p) {
   const sb = p.sandbox;
   if (!sb || !(sb.requests_above_defaults || []).length || sb.above_defaults_approved) return null;
-  return el('span', { class: 'pill pill-warn', testid: 'plugin-limits-pending', title: (sb.requests_above_defaults || []).join('; ') }, 'Limits above defaults not approved');
+  return el('span', { class: 'pill pill-warn', testid: 'plugin-limits-pending', title: (sb.requests_above_defaults || []).join('; ') }, t('admin.chips.limitsPending'));
 }
 
 /**
@@ -57,12 +58,12 @@ export function limitsChip(p) {
 export function signatureChip(p) {
   const s = p.signature;
   if (!s) {
-    return el('span', { class: 'pill pill-warn', testid: 'plugin-signature', dataset: { signed: 'false' }, title: 'Installed without a publisher\u2019s signature' }, 'Unsigned');
+    return el('span', { class: 'pill pill-warn', testid: 'plugin-signature', dataset: { signed: 'false' }, title: t('admin.chips.unsignedTitle') }, t('admin.chips.unsigned'));
   }
-  const text = 'Signed by ' + s.publisher + ' (' + s.fingerprint + ')';
+  const who = { publisher: s.publisher, fingerprint: s.fingerprint };
   return s.trusted
-    ? el('span', { class: 'pill pill-ok', testid: 'plugin-signature', dataset: { signed: 'true', fingerprint: s.fingerprint } }, text)
-    : el('span', { class: 'pill pill-warn', testid: 'plugin-signature', dataset: { signed: 'true', fingerprint: s.fingerprint }, title: 'This publisher is no longer among the trusted publishers' }, text + ', no longer trusted');
+    ? el('span', { class: 'pill pill-ok', testid: 'plugin-signature', dataset: { signed: 'true', fingerprint: s.fingerprint } }, t('admin.chips.signedBy', who))
+    : el('span', { class: 'pill pill-warn', testid: 'plugin-signature', dataset: { signed: 'true', fingerprint: s.fingerprint }, title: t('admin.chips.untrustedTitle') }, t('admin.chips.signedByUntrusted', who));
 }
 
 /**
@@ -72,14 +73,14 @@ export function signatureChip(p) {
  * @returns {HTMLLabelElement}
  */
 export function enabledSwitch(p, after) {
-  return switchInput(p.enabled, 'plugin-enabled', p.enabled ? 'Enabled' : 'Disabled', async (on, input) => {
+  return switchInput(p.enabled, 'plugin-enabled', t(p.enabled ? 'admin.enabled' : 'admin.disabled'), async (on, input) => {
     input.disabled = true;
     try {
       /** @type {Api.Plugin} */
       const updated = await api('PATCH', pluginPath(p.id), { enabled: on });
       p.enabled = updated.enabled;
-      setSwitchLabel(input, updated.enabled ? 'Enabled' : 'Disabled');
-      toast(p.name + (updated.enabled ? ' is enabled.' : ' is disabled.'));
+      setSwitchLabel(input, t(updated.enabled ? 'admin.enabled' : 'admin.disabled'));
+      toast(t(updated.enabled ? 'admin.chips.nowEnabled' : 'admin.chips.nowDisabled', { name: p.name }));
       if (after) after(updated);
     } catch (e) {
       input.checked = !on;

@@ -5,6 +5,7 @@
  */
 import { api, formError } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { toast } from '../../lib/ui.js';
 import { app } from '../app.js';
 import { setFlash } from '../flash.js';
@@ -21,7 +22,7 @@ function upload(pkg, manifest, component) {
   const form = new FormData();
   const one = (/** @type {HTMLInputElement} */ input) => (input.files && input.files[0]) || null;
   const [p, m, c] = [one(pkg), one(manifest), one(component)];
-  if (p && (m || c)) return 'Choose either a package or the manifest and component, not both.';
+  if (p && (m || c)) return t('admin.install.notBoth');
   if (p) {
     form.append('package', p);
     return form;
@@ -31,8 +32,8 @@ function upload(pkg, manifest, component) {
     form.append('component', c);
     return form;
   }
-  if (m || c) return 'An unsigned install needs both files: the manifest (plugin.toml) and the component (plugin.wasm).';
-  return 'Choose the plugin\u2019s package (.dpkg).';
+  if (m || c) return t('admin.install.needsBoth');
+  return t('admin.install.choosePackage');
 }
 
 /**
@@ -44,18 +45,18 @@ export function installForm(after) {
   const manifest = el('input', { type: 'file', name: 'manifest', id: 'install-manifest', accept: '.toml,text/plain', testid: 'install-manifest' });
   const component = el('input', { type: 'file', name: 'component', id: 'install-component', accept: '.wasm,application/wasm', testid: 'install-component' });
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'install-error' });
-  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'install-submit' }, 'Install plugin');
+  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'install-submit' }, t('admin.install.submit'));
   const loose = el('details', { class: 'install-loose', testid: 'install-loose' },
-    el('summary', {}, 'Or upload a manifest and component (unsigned)'),
-    el('p', { class: 'muted small' }, 'Loose files carry no signature: the desk takes them only while Allow unsigned plugins is on (Trusted publishers, below).'),
+    el('summary', {}, t('admin.install.loose')),
+    el('p', { class: 'muted small' }, t('admin.install.looseHelp')),
     el('div', { class: 'form-grid' },
-      el('div', { class: 'field' }, el('label', { for: 'install-manifest' }, 'Manifest (plugin.toml)'), manifest),
-      el('div', { class: 'field' }, el('label', { for: 'install-component' }, 'Component (plugin.wasm)'), component)));
+      el('div', { class: 'field' }, el('label', { for: 'install-manifest' }, t('admin.install.manifest')), manifest),
+      el('div', { class: 'field' }, el('label', { for: 'install-component' }, t('admin.install.component')), component)));
   const form = el('form', { class: 'card install-card', testid: 'install-form', enctype: 'multipart/form-data' },
-    el('h2', { class: 'card-title' }, 'Install a plugin'),
-    el('p', { class: 'muted' }, 'Upload the plugin\u2019s package (.dpkg), signed by its publisher (deskpane plugin pack). The desk installs it when a trusted publisher signed it, and checks the component against the contract first. A new plugin starts disabled: review its sandbox, configure and connect it, then enable it.'),
+    el('h2', { class: 'card-title' }, t('admin.install.title')),
+    el('p', { class: 'muted' }, t('admin.install.intro')),
     el('div', { class: 'form-grid' },
-      el('div', { class: 'field' }, el('label', { for: 'install-package' }, 'Package (.dpkg)'), pkg)),
+      el('div', { class: 'field' }, el('label', { for: 'install-package' }, t('admin.install.package')), pkg)),
     loose,
     error,
     el('div', { class: 'form-actions' }, submit));
@@ -69,14 +70,12 @@ export function installForm(after) {
       return undefined;
     }
     submit.disabled = true;
-    submit.textContent = 'Installing…';
+    submit.textContent = t('admin.install.installing');
     try {
       /** @type {Api.Plugin} */
       const installed = await api('POST', '/api/admin/plugins', body);
       const name = installed.name || installed.id;
-      toast(installed.enabled
-        ? name + ' is installed (upgraded) and stays enabled.'
-        : name + ' is installed, disabled. Review its sandbox, then enable it.');
+      toast(t(installed.enabled ? 'admin.install.upgraded' : 'admin.install.installed', { name }));
       setFlash(installed.enabled ? null : 'installed');
       form.reset();
       after(installed);
@@ -86,7 +85,7 @@ export function installForm(after) {
       error.hidden = false;
     } finally {
       submit.disabled = false;
-      submit.textContent = 'Install plugin';
+      submit.textContent = t('admin.install.submit');
     }
     return undefined;
   });

@@ -5,6 +5,7 @@
  */
 import { append, clear, el, loading } from '../../lib/dom.js';
 import { initials } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { app, guard, listPlugins } from '../app.js';
 import { adminPage, pageHead } from '../layout.js';
 import { loadContactCentres } from '../recording/plugins.js';
@@ -25,15 +26,15 @@ function pluginCard(p) {
     el('div', { class: 'plugin-body' },
       el('div', { class: 'plugin-title-row' },
         el('h2', { class: 'plugin-name', testid: 'plugin-name' }, p.name || p.id),
-        el('span', { class: 'muted small', testid: 'plugin-version' }, 'v' + p.version),
-        el('span', { class: 'muted small', testid: 'plugin-publisher' }, 'by ' + (p.publisher || 'unknown publisher'))),
+        el('span', { class: 'muted small', testid: 'plugin-version' }, t('admin.plugins.version', { version: p.version || '' })),
+        el('span', { class: 'muted small', testid: 'plugin-publisher' }, p.publisher ? t('admin.plugins.by', { publisher: p.publisher }) : t('admin.plugins.byUnknown'))),
       p.description ? el('p', { class: 'plugin-desc' }, p.description) : null,
       el('div', { class: 'chips' }, statusChip(p), signatureChip(p), credentialChips(p), limitsChip(p)),
       p.status !== 'ok' ? el('p', { class: 'plugin-status-text', testid: 'plugin-status-text' }, p.status) : null),
     el('div', { class: 'plugin-actions' },
       enabledSwitch(p),
       el('span', { class: 'recording-link-slot' }),
-      el('a', { class: 'btn', href: '#plugin=' + encodeURIComponent(p.id), testid: 'plugin-manage' }, 'Manage')));
+      el('a', { class: 'btn', href: '#plugin=' + encodeURIComponent(p.id), testid: 'plugin-manage' }, t('admin.plugins.manage'))));
 }
 
 /**
@@ -44,7 +45,7 @@ export async function pluginsPage(seq) {
   const content = adminPage('plugins');
   const list = el('div', { class: 'plugin-list', testid: 'plugin-list' }, loading());
   append(content,
-    pageHead('Integrations', 'CRM plugins run sandboxed. Each shows a panel beside tickets for the profiles you allow.'),
+    pageHead(t('admin.nav.plugins'), t('admin.plugins.intro')),
     list,
     installForm((installed) => { location.hash = '#plugin=' + encodeURIComponent(installed.id); }),
     publishersCard(seq));
@@ -57,9 +58,9 @@ export async function pluginsPage(seq) {
     if (!app.live(seq)) return;
     for (const c of centres) {
       const slot = list.querySelector('[data-plugin="' + CSS.escape(c.id) + '"] .recording-link-slot');
-      if (slot) slot.replaceWith(el('a', { class: 'btn', href: '#recording=' + encodeURIComponent(c.id), testid: 'plugin-recording' }, 'Recording'));
+      if (slot) slot.replaceWith(el('a', { class: 'btn', href: '#recording=' + encodeURIComponent(c.id), testid: 'plugin-recording' }, t('admin.plugins.recording')));
     }
   }, () => {});
-  if (!plugins.length) list.appendChild(el('div', { class: 'card empty-card' }, el('p', { class: 'empty' }, 'No plugins installed yet. Install one below.')));
+  if (!plugins.length) list.appendChild(el('div', { class: 'card empty-card' }, el('p', { class: 'empty' }, t('admin.plugins.none'))));
   for (const p of plugins) list.appendChild(pluginCard(p));
 }

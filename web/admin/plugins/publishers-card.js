@@ -6,14 +6,12 @@
 import { api, formError } from '../../lib/api.js';
 import { clear, el, errorBox, loading } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { confirmDialog, setSwitchLabel, switchInput, toast } from '../../lib/ui.js';
 import { app } from '../app.js';
 
 const PUBLISHERS = '/api/admin/publishers';
 const POLICY = '/api/admin/plugin-policy';
-
-/** What turning the switch on means, shown beside it. */
-const UNSIGNED_WARNING = 'Allowing unsigned plugins lets anyone who can upload to this console install code no trusted publisher vouched for, and lets a package changed on its way here go unnoticed. Leave it off unless you build the plugins yourself.';
 
 /**
  * The "Allow unsigned plugins" switch and its warning; saves at once.
@@ -21,8 +19,9 @@ const UNSIGNED_WARNING = 'Allowing unsigned plugins lets anyone who can upload t
  * @returns {HTMLDivElement}
  */
 function unsignedSwitch(allowed) {
-  const label = (/** @type {boolean} */ on) => (on ? 'Unsigned plugins allowed' : 'Unsigned plugins refused');
-  const warning = el('p', { class: 'notice-banner', testid: 'allow-unsigned-warning', hidden: !allowed }, UNSIGNED_WARNING);
+  const label = (/** @type {boolean} */ on) => t(on ? 'admin.publishers.unsignedAllowed' : 'admin.publishers.unsignedRefused');
+  // What turning the switch on means, shown beside it.
+  const warning = el('p', { class: 'notice-banner', testid: 'allow-unsigned-warning', hidden: !allowed }, t('admin.publishers.unsignedWarning'));
   const toggle = switchInput(allowed, 'allow-unsigned', label(allowed), async (on, input) => {
     input.disabled = true;
     try {
@@ -31,7 +30,7 @@ function unsignedSwitch(allowed) {
       input.checked = policy.allow_unsigned;
       setSwitchLabel(input, label(policy.allow_unsigned));
       warning.hidden = !policy.allow_unsigned;
-      toast(policy.allow_unsigned ? 'Unsigned plugins can be installed.' : 'Only plugins signed by a trusted publisher can be installed.');
+      toast(t(policy.allow_unsigned ? 'admin.publishers.unsignedOn' : 'admin.publishers.unsignedOff'));
     } catch (e) {
       input.checked = !on;
       if (e.status === 401) { app.start(); return; }
@@ -41,8 +40,8 @@ function unsignedSwitch(allowed) {
     }
   });
   return el('div', { class: 'subform', testid: 'plugin-policy' },
-    el('h3', { class: 'subhead' }, 'Allow unsigned plugins'),
-    el('p', { class: 'muted small' }, 'Off: the desk installs only packages signed by a publisher below. On: it also takes unsigned packages and loose manifest and component files. Installed plugins are not affected either way.'),
+    el('h3', { class: 'subhead' }, t('admin.publishers.allowUnsigned')),
+    el('p', { class: 'muted small' }, t('admin.publishers.allowUnsignedHelp')),
     toggle,
     warning);
 }
@@ -56,9 +55,9 @@ function unsignedSwitch(allowed) {
 function publishersTable(publishers, row) {
   return publishers.length
     ? el('div', { class: 'tokens-wrap' }, el('table', { class: 'table compact', testid: 'publishers-table' },
-      el('thead', {}, el('tr', {}, ['Publisher', 'Fingerprint', 'Signed plugins', 'Added', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, [t('admin.publishers.publisher'), t('admin.publishers.fingerprint'), t('admin.publishers.signedPlugins'), t('admin.publishers.added'), ''].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, publishers.map(row))))
-    : el('p', { class: 'empty', testid: 'publishers-empty' }, 'No trusted publishers yet: no signed package can be installed.');
+    : el('p', { class: 'empty', testid: 'publishers-empty' }, t('admin.publishers.none'));
 }
 
 /**
@@ -67,16 +66,16 @@ function publishersTable(publishers, row) {
  * @returns {HTMLFormElement}
  */
 function publisherForm(added) {
-  const name = el('input', { id: 'publisher-name', type: 'text', maxlength: '80', required: true, autocomplete: 'off', testid: 'publisher-name', placeholder: 'e.g. Example Ltd' });
+  const name = el('input', { id: 'publisher-name', type: 'text', maxlength: '80', required: true, autocomplete: 'off', testid: 'publisher-name', placeholder: t('admin.publishers.namePlaceholder') });
   const key = el('input', { id: 'publisher-key', type: 'text', required: true, autocomplete: 'off', spellcheck: 'false', class: 'mono', testid: 'publisher-key', placeholder: 'ed25519:…' });
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'publisher-error' });
-  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'publisher-submit' }, 'Trust publisher');
+  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'publisher-submit' }, t('admin.publishers.trust'));
   const form = el('form', { class: 'subform', testid: 'publisher-form' },
-    el('h3', { class: 'subhead' }, 'Add a publisher'),
-    el('p', { class: 'muted small' }, 'Paste the public key the publisher gave you (the line deskpane plugin keygen printed, starting ed25519:). Check it with them over a channel you trust.'),
+    el('h3', { class: 'subhead' }, t('admin.publishers.add')),
+    el('p', { class: 'muted small' }, t('admin.publishers.addHelp')),
     el('div', { class: 'form-grid' },
-      el('div', { class: 'field' }, el('label', { for: 'publisher-name' }, 'Name'), name),
-      el('div', { class: 'field' }, el('label', { for: 'publisher-key' }, 'Public key'), key)),
+      el('div', { class: 'field' }, el('label', { for: 'publisher-name' }, t('admin.publishers.name')), name),
+      el('div', { class: 'field' }, el('label', { for: 'publisher-key' }, t('admin.publishers.publicKey')), key)),
     error,
     el('div', { class: 'form-actions' }, submit));
   form.addEventListener('submit', async (event) => {
@@ -86,7 +85,7 @@ function publisherForm(added) {
     try {
       /** @type {Api.Publisher} */
       const publisher = await api('POST', PUBLISHERS, { name: name.value, public_key: key.value });
-      toast(publisher.name + ' (' + publisher.fingerprint + ') is a trusted publisher.');
+      toast(t('admin.publishers.trusted', { name: publisher.name, fingerprint: publisher.fingerprint }));
       form.reset();
       added(publisher);
     } catch (e) {
@@ -111,15 +110,18 @@ export function publishersCard(seq) {
 
   /** @param {Api.Publisher} p */
   function row(p) {
-    const remove = el('button', { type: 'button', class: 'btn btn-small', testid: 'publisher-remove' }, 'Remove');
+    const remove = el('button', { type: 'button', class: 'btn btn-small', testid: 'publisher-remove' }, t('admin.publishers.remove'));
     remove.addEventListener('click', async () => {
-      const signed = (p.plugins || []).length ? ' The plugins it signed (' + (p.plugins || []).join(', ') + ') stay installed; their next version needs a trusted signature.' : '';
-      const yes = await confirmDialog('Stop trusting ' + p.name + '?', 'Packages signed with key ' + p.fingerprint + ' will be refused.' + signed, 'Remove');
+      const plugins = p.plugins || [];
+      const message = plugins.length
+        ? t('admin.publishers.removeTextSigned', { fingerprint: p.fingerprint, plugins: plugins.join(', ') })
+        : t('admin.publishers.removeText', { fingerprint: p.fingerprint });
+      const yes = await confirmDialog(t('admin.publishers.removeTitle', { name: p.name }), message, t('admin.publishers.remove'));
       if (!yes) return;
       remove.disabled = true;
       try {
         await api('DELETE', PUBLISHERS + '/' + encodeURIComponent(p.fingerprint));
-        toast(p.name + ' is no longer a trusted publisher.');
+        toast(t('admin.publishers.removed', { name: p.name }));
         reload();
       } catch (e) {
         if (e.status === 401) { app.start(); return; }
@@ -130,7 +132,7 @@ export function publishersCard(seq) {
     return el('tr', { testid: 'publisher-row', dataset: { fingerprint: p.fingerprint } },
       el('td', { testid: 'publisher-row-name' }, p.name),
       el('td', {}, el('code', { class: 'mono', testid: 'publisher-fingerprint', title: p.public_key }, p.fingerprint)),
-      el('td', { testid: 'publisher-plugins' }, (p.plugins || []).length ? (p.plugins || []).join(', ') : el('span', { class: 'muted' }, 'None')),
+      el('td', { testid: 'publisher-plugins' }, (p.plugins || []).length ? (p.plugins || []).join(', ') : el('span', { class: 'muted' }, t('admin.none'))),
       el('td', { class: 'muted nowrap' }, formatDateTime(p.added_at)),
       el('td', { class: 'right' }, remove));
   }
@@ -151,8 +153,8 @@ export function publishersCard(seq) {
 
   reload();
   return el('section', { class: 'card publishers-card', testid: 'publishers-card', id: 'trusted-publishers' },
-    el('h2', { class: 'card-title' }, 'Trusted publishers'),
-    el('p', { class: 'muted' }, 'Packages signed by these publishers\u2019 keys install; a package signed by anyone else, or changed after signing, is refused. Each plugin shows who signed it.'),
+    el('h2', { class: 'card-title' }, t('admin.publishers.title')),
+    el('p', { class: 'muted' }, t('admin.publishers.intro')),
     list,
     publisherForm(() => reload()),
     policySlot);

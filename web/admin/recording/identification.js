@@ -5,20 +5,31 @@
  * remove one, move one up or down.
  */
 import { clear, el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 
-/** @type {[Api.RecordingKey, string][]} the details, as the lists name them */
+/** @type {[Api.RecordingKey, string][]} the details, and the catalog keys of their names in the lists */
 export const KEYS = [
-  ['email', 'Email'],
-  ['phone', 'Phone'],
-  ['name', 'Name'],
-  ['company', 'Company'],
+  ['email', 'admin.rules.email'],
+  ['phone', 'admin.rules.phone'],
+  ['name', 'admin.rules.name'],
+  ['company', 'admin.rules.company'],
 ];
 
-/** @type {['account' | 'contact' | 'lead', string, string][]} record, title, what it is used for */
+/**
+ * A record's list: its title, what it is used for, and what happens
+ * without a rule, as catalog keys.
+ * @typedef {object} RuleRecord
+ * @property {'account' | 'contact' | 'lead'} record
+ * @property {string} title
+ * @property {string} help
+ * @property {string} empty
+ */
+
+/** @type {RuleRecord[]} */
 const RECORDS = [
-  ['account', 'Account', 'The account a new contact goes under.'],
-  ['contact', 'Contact', 'An existing contact (For Support).'],
-  ['lead', 'Lead', 'An existing lead (For Sales).'],
+  { record: 'account', title: 'record.account', help: 'admin.rules.accountHelp', empty: 'admin.rules.noneAccount' },
+  { record: 'contact', title: 'record.contact', help: 'admin.rules.contactHelp', empty: 'admin.rules.noneContact' },
+  { record: 'lead', title: 'record.lead', help: 'admin.rules.leadHelp', empty: 'admin.rules.noneLead' },
 ];
 
 /**
@@ -28,7 +39,7 @@ const RECORDS = [
  */
 function keyLabel(key) {
   const found = KEYS.find(([k]) => k === key);
-  return found ? found[1] : key;
+  return found ? t(found[1]) : key;
 }
 
 /**
@@ -48,14 +59,14 @@ function iconButton(text, label, testid, disabled, onClick) {
 
 /**
  * One record's ordered list, with its Add select.
- * @param {'account' | 'contact' | 'lead'} record
- * @param {string} title
- * @param {string} help
+ * @param {RuleRecord} which the record and its texts
  * @param {Api.RecordingKey[]} keys edited in place
  * @param {() => void} changed
  * @returns {HTMLElement}
  */
-function ruleList(record, title, help, keys, changed) {
+function ruleList(which, keys, changed) {
+  const record = which.record;
+  const title = t(which.title);
   const box = el('div', { class: 'rule-list', testid: 'rules-' + record, role: 'group', 'aria-labelledby': 'rules-title-' + record });
   /**
    * Repaints the list, and puts the focus back on `focus` (a testid) when given.
@@ -63,9 +74,9 @@ function ruleList(record, title, help, keys, changed) {
    */
   function paint(focus) {
     const left = KEYS.filter(([k]) => !keys.includes(k));
-    const addSelect = el('select', { id: 'rules-add-' + record, testid: 'rules-add-select-' + record, 'aria-label': 'Detail to add to the ' + title + ' rules', disabled: !left.length },
-      left.length ? left.map(([k, label]) => el('option', { value: k }, label)) : el('option', { value: '' }, 'All details used'));
-    const add = el('button', { type: 'button', class: 'btn btn-small', testid: 'rules-add-' + record, disabled: !left.length }, 'Add');
+    const addSelect = el('select', { id: 'rules-add-' + record, testid: 'rules-add-select-' + record, 'aria-label': t('admin.rules.addLabel', { record: title }), disabled: !left.length },
+      left.length ? left.map(([k]) => el('option', { value: k }, keyLabel(k))) : el('option', { value: '' }, t('admin.rules.allUsed')));
+    const add = el('button', { type: 'button', class: 'btn btn-small', testid: 'rules-add-' + record, disabled: !left.length }, t('admin.rules.add'));
     add.addEventListener('click', () => {
       const key = /** @type {Api.RecordingKey} */ (addSelect.value);
       if (!key || keys.includes(key)) return;
@@ -75,28 +86,28 @@ function ruleList(record, title, help, keys, changed) {
     });
     clear(box).append(
       el('h4', { class: 'rule-title', id: 'rules-title-' + record }, title),
-      el('p', { class: 'rule-help' }, help),
+      el('p', { class: 'rule-help' }, t(which.help)),
       keys.length
         ? el('ol', { class: 'rule-keys' }, keys.map((key, i) => el('li', { class: 'rule-key', testid: 'rule-' + record, dataset: { key } },
           el('span', { class: 'rule-pos', 'aria-hidden': 'true' }, String(i + 1)),
           el('span', { class: 'rule-name', testid: 'rule-name' }, keyLabel(key)),
           el('span', { class: 'rule-actions' },
-            iconButton('\u2191', 'Move ' + keyLabel(key) + ' up in the ' + title + ' rules', 'rule-up-' + record + '-' + key, i === 0, () => {
+            iconButton('\u2191', t('admin.rules.up', { detail: keyLabel(key), record: title }), 'rule-up-' + record + '-' + key, i === 0, () => {
               keys.splice(i - 1, 0, keys.splice(i, 1)[0]);
               changed();
               paint(i - 1 === 0 ? 'rule-down-' + record + '-' + key : 'rule-up-' + record + '-' + key);
             }),
-            iconButton('\u2193', 'Move ' + keyLabel(key) + ' down in the ' + title + ' rules', 'rule-down-' + record + '-' + key, i === keys.length - 1, () => {
+            iconButton('\u2193', t('admin.rules.down', { detail: keyLabel(key), record: title }), 'rule-down-' + record + '-' + key, i === keys.length - 1, () => {
               keys.splice(i + 1, 0, keys.splice(i, 1)[0]);
               changed();
               paint(i + 1 === keys.length - 1 ? 'rule-up-' + record + '-' + key : 'rule-down-' + record + '-' + key);
             }),
-            iconButton('\u2715', 'Remove ' + keyLabel(key) + ' from the ' + title + ' rules', 'rule-remove-' + record + '-' + key, false, () => {
+            iconButton('\u2715', t('admin.rules.remove', { detail: keyLabel(key), record: title }), 'rule-remove-' + record + '-' + key, false, () => {
               keys.splice(i, 1);
               changed();
               paint('rules-add-select-' + record);
             })))))
-        : el('p', { class: 'rule-empty', testid: 'rules-empty-' + record }, 'No rule: a new ' + title.toLowerCase() + ' is created for every visitor.'),
+        : el('p', { class: 'rule-empty', testid: 'rules-empty-' + record }, t(which.empty)),
       el('div', { class: 'rule-add' }, addSelect, add));
     if (focus) {
       const target = /** @type {HTMLElement | null} */ (box.querySelector('[data-testid="' + focus + '"]'));
@@ -117,7 +128,7 @@ export function identificationEditor(initial, changed) {
   /** @type {Api.RecordingSettings['identification']} */
   const lists = { account: [...(initial.account || [])], contact: [...(initial.contact || [])], lead: [...(initial.lead || [])] };
   const node = el('div', { class: 'rule-grid', testid: 'identification-rules' },
-    RECORDS.map(([record, title, help]) => ruleList(record, title, help, lists[record], changed)));
+    RECORDS.map((which) => ruleList(which, lists[which.record], changed)));
   return { node, value: () => ({ account: [...lists.account], contact: [...lists.contact], lead: [...lists.lead] }) };
 }
 
@@ -127,5 +138,6 @@ export function identificationEditor(initial, changed) {
  * @returns {string}
  */
 export function rulesSummary(keys) {
-  return keys.length ? keys.map(keyLabel).join(', then ') : 'none';
+  if (!keys.length) return t('admin.rules.summaryNone');
+  return keys.map(keyLabel).reduce((first, next) => t('admin.rules.then', { first, next }));
 }

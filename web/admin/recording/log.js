@@ -7,6 +7,7 @@
 import { api } from '../../lib/api.js';
 import { clear, el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
+import { locale, t } from '../../lib/i18n.js';
 import { channelLabel, conversationField, howLabel, recordKind, visitorName } from '../../lib/recording.js';
 import { pill, toast } from '../../lib/ui.js';
 import { app } from '../app.js';
@@ -24,7 +25,7 @@ function linkedCell(linked, testid) {
   return el('div', { class: 'log-record', testid, dataset: { module: r.module, id: r.id, how: linked.how } },
     el('div', {},
       el('span', { class: 'tag' }, recordKind(r.module)), ' ',
-      el('span', { class: 'log-record-name' }, r.name || '(no name)')),
+      el('span', { class: 'log-record-name' }, r.name || t('common.noName'))),
     el('div', { class: 'log-meta muted small' },
       el('span', { class: 'how how-' + linked.how, testid: testid + '-how' }, howLabel(linked.how)),
       el('code', { testid: testid + '-id' }, r.id)));
@@ -40,7 +41,7 @@ function filesList(files) {
   return el('ul', { class: 'log-files small', testid: 'log-files' },
     ...files.map((f) => el('li', { testid: 'log-file', dataset: { attached: String(!!f.crm_id) } },
       el('span', { class: 'log-file-name' }, f.name),
-      f.crm_id ? el('span', { class: 'muted' }, ' attached') : el('span', { class: 'muted' }, ' — ' + (f.skipped || 'not attached yet')))));
+      f.crm_id ? el('span', { class: 'muted' }, ' ' + t('conversation.attached')) : el('span', { class: 'muted' }, ' — ' + (f.skipped || t('conversation.notAttachedYet'))))));
 }
 
 /**
@@ -63,29 +64,29 @@ function conversationCell(e) {
  */
 function outcomeCell(plugin, e, repaint) {
   if (!e.failure) {
-    if (e.person && e.activity) return pill('Recorded', 'ok', 'log-status');
-    if (e.person || e.activity) return pill('Partly recorded', 'muted', 'log-status');
-    return pill('Ticket only', 'muted', 'log-status');
+    if (e.person && e.activity) return pill(t('admin.log.recorded'), 'ok', 'log-status');
+    if (e.person || e.activity) return pill(t('admin.log.partly'), 'muted', 'log-status');
+    return pill(t('admin.log.ticketOnly'), 'muted', 'log-status');
   }
-  const retry = el('button', { type: 'button', class: 'btn btn-small', testid: 'log-retry' }, 'Try Again');
+  const retry = el('button', { type: 'button', class: 'btn btn-small', testid: 'log-retry' }, t('admin.tryAgain'));
   const failure = el('p', { class: 'log-failure', testid: 'log-failure' }, e.failure);
   const again = el('p', { class: 'log-again', role: 'alert', testid: 'log-retry-error', hidden: true });
   retry.addEventListener('click', async () => {
     retry.disabled = true;
-    retry.textContent = 'Trying\u2026';
+    retry.textContent = t('admin.trying');
     again.hidden = true;
     try {
       /** @type {Api.RecordingEntry} */
       const updated = await api('POST', recordingPath(plugin.id) + '/log/' + encodeURIComponent(e.conversation_id) + '/retry');
-      toast('Conversation with ' + visitorName(updated) + ' recorded.');
+      toast(t('admin.log.retried', { visitor: visitorName(updated) }));
       repaint(updated);
     } catch (err) {
       if (err.status === 401) { app.start(); return; }
       failure.textContent = err.message;
-      again.textContent = 'Failed again at ' + new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) + '.';
+      again.textContent = t('admin.log.failedAgain', { time: new Date().toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' }) });
       again.hidden = false;
       retry.disabled = false;
-      retry.textContent = 'Try Again';
+      retry.textContent = t('admin.tryAgain');
     }
   });
   return el('div', { class: 'log-outcome' }, failure, again, retry);
@@ -99,13 +100,13 @@ function outcomeCell(plugin, e, repaint) {
  */
 function logRow(plugin, e) {
   const ticket = e.ticket
-    ? el('a', { href: '/#/tickets/' + encodeURIComponent(e.ticket), testid: 'log-ticket' }, 'Ticket #' + e.ticket)
+    ? el('a', { href: '/#/tickets/' + encodeURIComponent(e.ticket), testid: 'log-ticket' }, t('ticket.number', { id: String(e.ticket) }))
     : el('span', { class: 'muted', testid: 'log-ticket' }, '\u2014');
   const started = conversationField(e, 'started_at');
   const row = el('tr', { testid: 'log-row', class: e.failure ? 'log-row-failed' : '', dataset: { conversation: e.conversation_id, failed: String(!!e.failure) } },
     el('td', {},
       el('div', { testid: 'log-time' }, formatDateTime(e.updated_at)),
-      started ? el('div', { class: 'muted small' }, 'Started ' + formatDateTime(started)) : null),
+      started ? el('div', { class: 'muted small' }, t('admin.log.started', { time: formatDateTime(started) })) : null),
     el('td', {}, conversationCell(e)),
     el('td', {}, linkedCell(e.person, 'log-person')),
     el('td', {}, linkedCell(e.activity, 'log-activity'), filesList(e.files)),
@@ -130,31 +131,31 @@ export function logPanel(plugin, entries, queued) {
   let shown = entries;
   const body = el('div', { class: 'sync-table-wrap' });
   const note = el('span', { class: 'muted small', testid: 'log-queued' });
-  const refresh = el('button', { type: 'button', class: 'btn btn-small', testid: 'log-refresh' }, '\u21bb Refresh');
+  const refresh = el('button', { type: 'button', class: 'btn btn-small', testid: 'log-refresh' }, t('panel.refresh'));
   const panel = el('section', { class: 'card table-card', testid: 'recording-log' },
     el('div', { class: 'card-head sync-card-head' },
       el('div', {},
-        el('h2', { class: 'card-title' }, 'Recording log'),
-        el('p', { class: 'muted small' }, 'What each conversation recorded in the CRM, newest first. When one failed, fix the cause, then click Try Again.')),
+        el('h2', { class: 'card-title' }, t('admin.log.title')),
+        el('p', { class: 'muted small' }, t('admin.log.intro'))),
       el('div', { class: 'toolbar' }, note, refresh)));
   panel.appendChild(body);
 
   /** @param {number} waiting */
   function paint(waiting) {
-    note.textContent = waiting ? waiting + (waiting === 1 ? ' conversation' : ' conversations') + ' waiting to be recorded' : '';
+    note.textContent = waiting ? t('admin.log.queued', { count: waiting }) : '';
     clear(body);
     if (!shown.length) {
-      body.appendChild(el('p', { class: 'empty', testid: 'log-empty' }, 'No conversation recorded yet. Conversations appear here as ' + (plugin.name || plugin.id) + ' reports them.'));
+      body.appendChild(el('p', { class: 'empty', testid: 'log-empty' }, t('admin.log.none', { centre: plugin.name || plugin.id })));
       return;
     }
     body.appendChild(el('div', { class: 'log-scroll' }, el('table', { class: 'table sync-table log-table', testid: 'log-table' },
       el('thead', {}, el('tr', {},
-        el('th', { scope: 'col', class: 'log-col-time' }, 'Time'),
-        el('th', { scope: 'col', class: 'log-col-conversation' }, 'Conversation'),
-        el('th', { scope: 'col', class: 'log-col-record' }, 'Lead / contact'),
-        el('th', { scope: 'col', class: 'log-col-record' }, 'Task / case'),
-        el('th', { scope: 'col', class: 'log-col-ticket' }, 'Ticket'),
-        el('th', { scope: 'col', class: 'log-col-outcome' }, 'Outcome'))),
+        el('th', { scope: 'col', class: 'log-col-time' }, t('admin.log.time')),
+        el('th', { scope: 'col', class: 'log-col-conversation' }, t('recording.conversation')),
+        el('th', { scope: 'col', class: 'log-col-record' }, t('conversation.person')),
+        el('th', { scope: 'col', class: 'log-col-record' }, t('conversation.activity')),
+        el('th', { scope: 'col', class: 'log-col-ticket' }, t('ticket.ticket')),
+        el('th', { scope: 'col', class: 'log-col-outcome' }, t('admin.log.outcome')))),
       el('tbody', {}, shown.map((e) => logRow(plugin, e))))));
   }
 

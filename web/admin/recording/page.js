@@ -6,6 +6,7 @@
 import { api } from '../../lib/api.js';
 import { append, clear, el, errorBox, loading } from '../../lib/dom.js';
 import { initials } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { app, guard, listPlugins } from '../app.js';
 import { adminPage, pageHead } from '../layout.js';
 import { tabBar } from '../tabs.js';
@@ -14,10 +15,10 @@ import { logPanel } from './log.js';
 import { knownContactCentres, loadContactCentres, paintRecordingNav, recordingPath } from './plugins.js';
 import { settingsForm } from './settings-form.js';
 
-/** @type {[string, string][]} the page's tabs */
+/** @type {[string, string][]} the page's tabs: key and the catalog key of its name */
 const TABS = [
-  ['settings', 'Configuration'],
-  ['log', 'Recording Log'],
+  ['settings', 'admin.config.title'],
+  ['log', 'admin.recording.logTab'],
 ];
 
 /**
@@ -28,11 +29,11 @@ const TABS = [
  */
 function noRecordingPage(content, id, plugin) {
   append(clear(content),
-    pageHead('Recording', 'Record a contact centre\u2019s web chats and inbox conversations in the CRM.'),
-    id && !plugin ? errorBox('No plugin \u201c' + id + '\u201d is installed.', 'recording-missing')
+    pageHead(t('admin.nav.recording'), t('admin.recording.introNone')),
+    id && !plugin ? errorBox(t('admin.plugin.missing', { id }), 'recording-missing')
       : el('div', { class: 'card' }, el('p', { class: 'empty', testid: 'recording-none' }, id
-        ? ((plugin && plugin.name) || id) + ' is not a contact centre (or is disabled): it has no conversations to record.'
-        : 'No contact centre is installed and enabled. Install one (such as CloudCX) under Integrations.')));
+        ? t('admin.recording.notCentre', { name: (plugin && plugin.name) || id })
+        : t('admin.recording.noCentre'))));
 }
 
 /**
@@ -44,16 +45,16 @@ function noRecordingPage(content, id, plugin) {
 function recordingHead(plugin, view) {
   const name = plugin.name || plugin.id;
   const s = view.settings;
-  const state = !s.enabled ? ['Disabled', 'warn'] : s.mode === 'manually' ? ['Manual: agents create records', 'muted'] : ['Recording automatically', 'ok'];
+  const state = !s.enabled ? [t('admin.disabled'), 'warn'] : s.mode === 'manually' ? [t('admin.recording.stateManual'), 'muted'] : [t('admin.recording.stateAutomatic'), 'ok'];
   return el('div', { class: 'page-head plugin-page-head recording-page-head', testid: 'recording-page', dataset: { plugin: plugin.id } },
     el('div', { class: 'plugin-head-main' },
       el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(name)),
       el('div', {},
-        el('h1', {}, 'Recording \u00b7 ' + name),
-        el('p', { class: 'muted' }, 'Web chats and inbox conversations from ' + name + ' become desk tickets and are recorded in the CRM as leads, contacts, cases and tasks.'),
+        el('h1', {}, t('admin.recording.heading', { name })),
+        el('p', { class: 'muted' }, t('admin.recording.intro', { name })),
         el('div', { class: 'chips' }, el('span', { class: 'pill pill-' + state[1], testid: 'recording-state' }, state[0])))),
     el('div', { class: 'plugin-actions' },
-      el('a', { class: 'btn', href: '#plugin=' + encodeURIComponent(plugin.id), testid: 'recording-plugin-link' }, name + ' settings and connection')));
+      el('a', { class: 'btn', href: '#plugin=' + encodeURIComponent(plugin.id), testid: 'recording-plugin-link' }, t('admin.settingsAndConnection', { name }))));
 }
 
 /**
@@ -83,7 +84,7 @@ export async function recordingPage(seq, id, tab) {
   } catch (e) { guard(seq, e, content); return; }
   if (guard(seq, null, content)) return;
   clear(content);
-  document.title = 'Recording \u00b7 ' + (plugin.name || plugin.id) + ' \u00b7 Deskpane admin';
+  document.title = t('admin.titleOf', { page: t('admin.recording.heading', { name: plugin.name || plugin.id }) });
   renderRecording(seq, content, plugin, plugins, view, (log && log.entries) || [], tab);
 }
 
@@ -100,17 +101,17 @@ function renderRecording(seq, content, plugin, plugins, view, entries, tab) {
   /** @type {Record<string, string>} */
   const names = Object.fromEntries(plugins.map((p) => [p.id, p.name || p.id]));
   const target = view.settings.crm || view.crms[0];
-  const crmName = target ? names[target] || target : 'the CRM';
+  const crmName = target ? names[target] || target : null;
   const id = plugin.id;
   const rerender = () => { if (app.live(seq)) recordingPage(app.router.next(), id, 'settings'); };
   const log = logPanel(plugin, entries, view.queued);
   const failures = log.failures();
-  const failureCount = el('span', { class: 'tab-count', testid: 'recording-failure-count', hidden: !failures, title: 'Failed conversations' }, failures ? String(failures) : '');
+  const failureCount = el('span', { class: 'tab-count', testid: 'recording-failure-count', hidden: !failures, title: t('admin.recording.failedConversations') }, failures ? String(failures) : '');
   const settings = el('div', { role: 'tabpanel', id: 'recording-panel-settings', 'aria-labelledby': 'recording-tab-settings', testid: 'recording-settings' },
     settingsForm(plugin, view, names, rerender),
     fieldsCard(crmName, plugin.name || plugin.id));
   const logTab = el('div', { role: 'tabpanel', id: 'recording-panel-log', 'aria-labelledby': 'recording-tab-log' }, log.panel);
-  const tabs = tabBar({ prefix: 'recording', label: 'Recording', tabs: TABS, panels: { settings, log: logTab }, extras: { log: failureCount }, hash: '#recording=' + encodeURIComponent(id) });
+  const tabs = tabBar({ prefix: 'recording', label: t('admin.nav.recording'), tabs: TABS.map(([key, text]) => [key, t(text)]), panels: { settings, log: logTab }, extras: { log: failureCount }, hash: '#recording=' + encodeURIComponent(id) });
   append(content,
     recordingHead(plugin, view),
     tabs.bar,

@@ -4,6 +4,7 @@
  * Recording link, shown only when there is one.
  */
 import { clear, el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { listPlugins, pluginPath, pluginsAnswering } from '../app.js';
 import { adminRoute } from '../nav.js';
 
@@ -50,7 +51,7 @@ export function paintRecordingNav() {
   const current = where.page === 'recording' ? (where.id || (list[0] && list[0].id)) : null;
   clear(box);
   if (!list.length) return;
-  box.appendChild(el('a', { href: '#recording=' + encodeURIComponent(list[0].id), class: current ? 'active' : '', testid: 'nav-recording' }, 'Recording'));
+  box.appendChild(el('a', { href: '#recording=' + encodeURIComponent(list[0].id), class: current ? 'active' : '', testid: 'nav-recording' }, t('admin.nav.recording')));
   box.appendChild(el('div', { class: 'sidenav-sub' }, list.map((p) => el('a', {
     href: '#recording=' + encodeURIComponent(p.id), class: current === p.id ? 'active' : '', testid: 'recording-nav-plugin', dataset: { plugin: p.id },
   }, p.name))));

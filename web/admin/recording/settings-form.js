@@ -7,6 +7,7 @@
  */
 import { api, formError } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { setSwitchLabel, switchInput, toast } from '../../lib/ui.js';
 import { app } from '../app.js';
 import { setFlash, takeFlash } from '../flash.js';
@@ -42,21 +43,25 @@ function radios(name, legend, choices, value, changed) {
   return { fieldset, inputs, value: () => (inputs.find((i) => i.checked) || { value }).value };
 }
 
+/** @type {Record<'web_chat' | 'inbox', [string, string, string, string]>} a section's choices: the catalog keys of Sales' title and help, then Support's */
+const SECTION_CHOICES = {
+  web_chat: ['admin.recording.salesChats', 'admin.recording.salesChatsHelp', 'admin.recording.supportChats', 'admin.recording.supportChatsHelp'],
+  inbox: ['admin.recording.salesConversations', 'admin.recording.salesConversationsHelp', 'admin.recording.supportConversations', 'admin.recording.supportConversationsHelp'],
+};
+
 /**
  * A section of the automatic configuration (Web Chat or Inbox): For Sales or For Support.
  * @param {'web_chat' | 'inbox'} key
  * @param {string} title
- * @param {string} what "chats" or "conversations"
  * @param {string} value
  * @param {() => void} changed
  * @returns {Radios}
  */
-function sectionRadios(key, title, what, value, changed) {
+function sectionRadios(key, title, value, changed) {
+  const [sales, salesHelp, support, supportHelp] = SECTION_CHOICES[key];
   return radios(key.replace('_', '-'), title, [
-    ['sales', 'For Sales: record visitors as leads and ' + what + ' as tasks',
-      'A visitor not found among the leads becomes a lead; each of their ' + what + ' becomes a task under the lead.'],
-    ['support', 'For Support: record visitors as contacts and ' + what + ' as cases',
-      'A visitor not found among the contacts becomes a contact; each of their ' + what + ' becomes a case under the contact.'],
+    ['sales', t(sales), t(salesHelp)],
+    ['support', t(support), t(supportHelp)],
   ], value, changed);
 }
 
@@ -71,9 +76,9 @@ function crmSelect(view, names, changed) {
   const chosen = view.settings.crm || '';
   const first = view.crms[0];
   const select = el('select', { id: 'recording-crm', testid: 'recording-crm' },
-    el('option', { value: '', selected: chosen === '' }, 'First connected CRM' + (first ? ' (now ' + (names[first] || first) + ')' : '')),
+    el('option', { value: '', selected: chosen === '' }, first ? t('admin.recording.firstCrmNow', { crm: names[first] || first }) : t('admin.recording.firstCrm')),
     view.crms.map((id) => el('option', { value: id, selected: chosen === id }, names[id] || id)),
-    chosen && !view.crms.includes(chosen) ? el('option', { value: chosen, selected: true }, (names[chosen] || chosen) + ' (not enabled)') : null);
+    chosen && !view.crms.includes(chosen) ? el('option', { value: chosen, selected: true }, t('admin.recording.notEnabled', { crm: names[chosen] || chosen })) : null);
   select.addEventListener('change', changed);
   return select;
 }
@@ -89,71 +94,69 @@ function crmSelect(view, names, changed) {
 export function settingsForm(plugin, view, names, onSaved) {
   const s = view.settings;
   const centre = plugin.name || plugin.id;
-  const saved = el('span', { class: 'saved-note', testid: 'recording-saved', role: 'status', hidden: !takeFlash('recording-saved') }, '\u2713 Saved');
+  const saved = el('span', { class: 'saved-note', testid: 'recording-saved', role: 'status', hidden: !takeFlash('recording-saved') }, t('admin.saved'));
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'recording-error' });
   const changed = () => { saved.hidden = true; error.hidden = true; };
 
-  const enabled = switchInput(s.enabled, 'recording-enabled', s.enabled ? 'Enabled' : 'Disabled', (on, input) => {
-    setSwitchLabel(input, on ? 'Enabled' : 'Disabled');
+  const enabled = switchInput(s.enabled, 'recording-enabled', t(s.enabled ? 'admin.enabled' : 'admin.disabled'), (on, input) => {
+    setSwitchLabel(input, t(on ? 'admin.enabled' : 'admin.disabled'));
     changed();
   });
   const enabledInput = /** @type {HTMLInputElement} */ (enabled.querySelector('input'));
   const crm = crmSelect(view, names, changed);
   const auto = el('div', { class: 'recording-auto', testid: 'recording-auto' });
-  const mode = radios('mode', 'How records are created', [
-    ['automatically', 'Automatically create Lead/Contact/Case/Task in Web Chat/Inbox',
-      'As conversations happen, ' + centre + '\u2019s visitors and conversations are recorded as the sections below say.'],
-    ['manually', 'Manually create Lead/Contact/Case/Task in the agent console',
-      'Nothing is created on its own: agents click Create Lead, Create Contact, Create Case or Create Task on the ticket of a conversation.'],
+  const mode = radios('mode', t('admin.recording.mode'), [
+    ['automatically', t('admin.recording.modeAuto'), t('admin.recording.modeAutoHelp', { centre })],
+    ['manually', t('admin.recording.modeManual'), t('admin.recording.modeManualHelp')],
   ], s.mode, () => { paintMode(); changed(); });
-  const webChat = sectionRadios('web_chat', 'Web Chat', 'chats', s.web_chat, changed);
-  const inbox = sectionRadios('inbox', 'Inbox', 'conversations', s.inbox, changed);
-  const update = radios('update', 'When a matching contact is found', [
-    ['do-not-update', 'Do not update the contact information', null],
-    ['overwrite', 'Update the contact with information from Web Chat/Inbox', null],
-    ['add-new-only', 'Only add new information (do not overwrite existing information)', null],
+  const webChat = sectionRadios('web_chat', t('recording.webChat'), s.web_chat, changed);
+  const inbox = sectionRadios('inbox', t('recording.inbox'), s.inbox, changed);
+  const update = radios('update', t('admin.recording.update'), [
+    ['do-not-update', t('admin.recording.updateNever'), null],
+    ['overwrite', t('admin.recording.updateOverwrite'), null],
+    ['add-new-only', t('admin.recording.updateAddNew'), null],
   ], s.update, changed);
   const rules = identificationEditor(s.identification, () => { changed(); paintRulesSummary(); });
   const rulesSummaryLine = el('span', { class: 'muted small', testid: 'rules-summary' });
-  const rulesToggle = el('button', { type: 'button', class: 'btn btn-small', testid: 'rules-customize', 'aria-expanded': 'false', 'aria-controls': 'recording-rules' }, 'Customize Now');
+  const rulesToggle = el('button', { type: 'button', class: 'btn btn-small', testid: 'rules-customize', 'aria-expanded': 'false', 'aria-controls': 'recording-rules' }, t('admin.recording.customize'));
   const rulesBox = el('div', { id: 'recording-rules', class: 'rules-box', hidden: true }, rules.node);
   rulesToggle.addEventListener('click', () => {
     const open = rulesBox.hidden;
     rulesBox.hidden = !open;
     rulesToggle.setAttribute('aria-expanded', String(open));
-    rulesToggle.textContent = open ? 'Hide rules' : 'Customize Now';
+    rulesToggle.textContent = t(open ? 'admin.recording.hideRules' : 'admin.recording.customize');
   });
   function paintRulesSummary() {
     const v = rules.value();
-    rulesSummaryLine.textContent = 'Account: ' + rulesSummary(v.account) + ' \u00b7 Contact: ' + rulesSummary(v.contact) + ' \u00b7 Lead: ' + rulesSummary(v.lead);
+    rulesSummaryLine.textContent = t('admin.rules.summary', { account: rulesSummary(v.account), contact: rulesSummary(v.contact), lead: rulesSummary(v.lead) });
   }
   function paintMode() {
     auto.hidden = mode.value() !== 'automatically';
   }
   auto.append(
-    el('h3', { class: 'subhead recording-subhead' }, 'Sections'),
-    el('p', { class: 'muted small' }, 'What ' + centre + ' creates in the CRM for each kind of conversation.'),
+    el('h3', { class: 'subhead recording-subhead' }, t('admin.recording.sections')),
+    el('p', { class: 'muted small' }, t('admin.recording.sectionsHelp', { centre })),
     el('div', { class: 'recording-sections' }, webChat.fieldset, inbox.fieldset),
     update.fieldset);
   paintMode();
   paintRulesSummary();
 
-  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'recording-save' }, 'Save');
+  const submit = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'recording-save' }, t('admin.save'));
   const form = el('form', { class: 'card recording-form', testid: 'recording-form', 'aria-labelledby': 'recording-form-title' },
     el('div', { class: 'card-head' },
-      el('h2', { class: 'card-title', id: 'recording-form-title' }, 'Configuration'),
+      el('h2', { class: 'card-title', id: 'recording-form-title' }, t('admin.config.title')),
       enabled),
-    el('p', { class: 'muted' }, 'Record ' + centre + '\u2019s web chats and inbox conversations in the CRM: each becomes a desk ticket, and, as configured here, a lead or contact with a task or case. While disabled, conversations are neither recorded nor turned into tickets.'),
+    el('p', { class: 'muted' }, t('admin.recording.formIntro', { centre })),
     el('div', { class: 'field recording-crm-field' },
-      el('label', { for: 'recording-crm' }, 'Record into'),
+      el('label', { for: 'recording-crm' }, t('admin.recording.recordInto')),
       crm,
-      el('div', { class: 'help' }, view.crms.length ? 'The CRM plugin the records go to.' : 'No CRM plugin is enabled: enable one under Integrations, or nothing can be recorded.')),
+      el('div', { class: 'help' }, t(view.crms.length ? 'admin.recording.recordIntoHelp' : 'admin.recording.noCrm'))),
     mode.fieldset,
     auto,
-    el('h3', { class: 'subhead recording-subhead' }, 'Identification rules'),
+    el('h3', { class: 'subhead recording-subhead' }, t('admin.recording.rules')),
     el('div', { class: 'rules-head' },
       el('div', {},
-        el('p', { class: 'muted small rules-intro' }, 'Which of the visitor\u2019s details find an existing account, contact or lead, tried in order until one finds it.'),
+        el('p', { class: 'muted small rules-intro' }, t('admin.recording.rulesIntro')),
         rulesSummaryLine),
       rulesToggle),
     rulesBox,
@@ -174,11 +177,11 @@ export function settingsForm(plugin, view, names, onSaved) {
       crm: crm.value || null,
     };
     submit.disabled = true;
-    submit.textContent = 'Saving\u2026';
+    submit.textContent = t('admin.saving');
     try {
       /** @type {Api.RecordingView} */
       const answer = await api('PUT', recordingPath(plugin.id), body);
-      toast('Recording settings of ' + centre + ' saved.');
+      toast(t('admin.recording.saved', { centre }));
       setFlash('recording-saved');
       onSaved(answer);
     } catch (e) {
@@ -186,7 +189,7 @@ export function settingsForm(plugin, view, names, onSaved) {
       error.textContent = formError(e);
       error.hidden = false;
       submit.disabled = false;
-      submit.textContent = 'Save';
+      submit.textContent = t('admin.save');
     }
   });
   return form;

@@ -1,36 +1,37 @@
 // @ts-check
 /* What the sync console says about modules, directions and failures. */
+import { t } from '../../lib/i18n.js';
 
-/** @type {[string, string][]} the modules a plugin can sync, in order */
-export const SYNC_MODULES = [
-  ['contacts', 'Contacts'],
-  ['accounts', 'Accounts'],
-  ['products', 'Products'],
-];
+/** @type {string[]} the modules a plugin can sync, in order */
+export const SYNC_MODULES = ['contacts', 'accounts', 'products'];
 
-/** @type {Record<string, string>} */
-export const MODULE_LABELS = { contacts: 'Contacts', accounts: 'Accounts', products: 'Products' };
+/** @type {Record<string, string>} a module -> the catalog key of its name */
+const MODULE_LABELS = { contacts: 'admin.sync.contacts', accounts: 'admin.sync.accounts', products: 'admin.sync.products' };
 
-/** @type {Record<string, string>} What a module's records are matched by before they are mapped (the seeds' duplicate check). */
+/** @type {Record<string, string>} What a module's records are matched by before they are mapped (the seeds' duplicate check), as catalog keys. */
 export const DUPLICATE_CHECK = {
-  contacts: 'Contacts are matched by email address; all contacts sync, with or without one.',
-  accounts: 'Accounts are matched by account name.',
-  products: 'Products are matched by product name.',
+  contacts: 'admin.sync.matchContacts',
+  accounts: 'admin.sync.matchAccounts',
+  products: 'admin.sync.matchProducts',
 };
 
-/** @type {Record<string, string>} The seeds' associates: what "Delete only if no associates" looks at. */
+/** @type {Record<string, string>} The seeds' associates: what "Delete only if no associates" looks at, in the catalog key of its help. */
 export const ASSOCIATES = {
-  contacts: 'tickets, time entries, activities and attachments',
-  accounts: 'tickets, contacts, contracts and attachments',
-  products: 'attachments',
+  contacts: 'admin.sync.ifNoAssociatesContacts',
+  accounts: 'admin.sync.ifNoAssociatesAccounts',
+  products: 'admin.sync.ifNoAssociatesProducts',
 };
 
-/** @type {[string, string][]} The seeds' common failure reasons and what they mean. */
+/**
+ * The seeds' common failure reasons (as the server words them in the log)
+ * and the catalog keys of what they mean.
+ * @type {[string, string][]}
+ */
 export const FAILURE_HELP = [
-  ['CRM ID is already mapped with another Support Entity', 'The record seems to be a duplicate: its original is already mapped with its counterpart in the other database.'],
-  ['Text value is given for an Integer field', 'A Text field is mapped to an Integer field in the field mapping; fix the value or the mapping, then Try Again.'],
-  ['Mandatory Field Missing', 'A field the other side requires is not mapped or is empty.'],
-  ['Missing Parameter / Incorrect API parameter or Parameter Value', 'A back-end call went wrong (extremely rare); Try Again later.'],
+  ['CRM ID is already mapped with another Support Entity', 'admin.sync.reasonDuplicate'],
+  ['Text value is given for an Integer field', 'admin.sync.reasonType'],
+  ['Mandatory Field Missing', 'admin.sync.reasonMandatory'],
+  ['Missing Parameter / Incorrect API parameter or Parameter Value', 'admin.sync.reasonParameter'],
 ];
 
 /**
@@ -39,7 +40,7 @@ export const FAILURE_HELP = [
  * @returns {string}
  */
 export function moduleLabel(module) {
-  return MODULE_LABELS[module] || module;
+  return MODULE_LABELS[module] ? t(MODULE_LABELS[module]) : module;
 }
 
 /**
@@ -57,11 +58,11 @@ export function splitList(text) {
  * @returns {string}
  */
 export function deskTypeName(type) {
-  const t = String(type || '');
-  if (/^Text/.test(t)) return 'Text';
-  if (/^Ref\(/.test(t)) return 'Lookup';
-  if (/^Choice/.test(t)) return 'Pick list';
-  return t.replace(/\(.*$/, '') || 'Text';
+  const name = String(type || '');
+  if (/^Text/.test(name)) return t('admin.sync.typeText');
+  if (/^Ref\(/.test(name)) return t('admin.sync.typeLookup');
+  if (/^Choice/.test(name)) return t('admin.sync.typePickList');
+  return name.replace(/\(.*$/, '') || t('admin.sync.typeText');
 }
 
 /**
@@ -71,5 +72,5 @@ export function deskTypeName(type) {
  * @returns {string}
  */
 export function directionText(direction, crmName) {
-  return direction === 'desk-to-crm' ? 'Desk \u2192 ' + crmName : crmName + ' \u2192 Desk';
+  return t(direction === 'desk-to-crm' ? 'admin.sync.toCrm' : 'admin.sync.toDesk', { crm: crmName });
 }

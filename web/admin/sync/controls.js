@@ -4,6 +4,7 @@
  */
 import { api } from '../../lib/api.js';
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { toast } from '../../lib/ui.js';
 import { app } from '../app.js';
 import { anyEnabled } from './progress.js';
@@ -14,7 +15,7 @@ import { anyEnabled } from './progress.js';
  * @returns {HTMLButtonElement}
  */
 function refreshButton(ctx) {
-  const button = el('button', { type: 'button', class: 'btn', testid: 'sync-refresh-fields', title: 'Ask ' + ctx.crmName + ' again for its fields and list views' }, 'Refresh CRM fields');
+  const button = el('button', { type: 'button', class: 'btn', testid: 'sync-refresh-fields', title: t('admin.sync.refreshFieldsTitle', { crm: ctx.crmName }) }, t('admin.sync.refreshFields'));
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
@@ -22,7 +23,7 @@ function refreshButton(ctx) {
       // The CRM did not answer, and the list views are as it last listed them.
       const stale = answers.find((a) => a && a.notice);
       if (stale) toast(stale.notice, 'error');
-      else toast('Fields and list views reloaded from ' + ctx.crmName + '.');
+      else toast(t('admin.sync.fieldsReloaded', { crm: ctx.crmName }));
     } catch (e) {
       if (e.status === 401) { app.start(); return; }
       toast(e.message, 'error');
@@ -45,9 +46,9 @@ function refreshButton(ctx) {
  * @returns {SyncControls}
  */
 export function syncControls(ctx, banner) {
-  const startButton = el('button', { type: 'button', class: 'btn btn-primary', testid: 'sync-start' }, 'Start Sync');
-  const pauseButton = el('button', { type: 'button', class: 'btn', testid: 'sync-pause' }, 'Pause Sync');
-  const resumeButton = el('button', { type: 'button', class: 'btn btn-primary', testid: 'sync-resume' }, 'Resume Sync');
+  const startButton = el('button', { type: 'button', class: 'btn btn-primary', testid: 'sync-start' }, t('admin.sync.start'));
+  const pauseButton = el('button', { type: 'button', class: 'btn', testid: 'sync-pause' }, t('admin.sync.pause'));
+  const resumeButton = el('button', { type: 'button', class: 'btn btn-primary', testid: 'sync-resume' }, t('admin.sync.resume'));
 
   function paint() {
     const paused = !!ctx.settings.paused;
@@ -56,7 +57,7 @@ export function syncControls(ctx, banner) {
     resumeButton.hidden = !paused;
     banner.hidden = !paused;
     startButton.disabled = paused || running || !anyEnabled(ctx);
-    startButton.title = paused ? 'Resume the sync first.' : (!anyEnabled(ctx) ? 'Enable and save at least one module first.' : '');
+    startButton.title = paused ? t('admin.sync.resumeFirst') : (!anyEnabled(ctx) ? t('admin.sync.enableFirst') : '');
   }
 
   startButton.addEventListener('click', async () => {
@@ -65,7 +66,7 @@ export function syncControls(ctx, banner) {
       const answer = await api('POST', ctx.base + '/run');
       if (answer && answer.progress) ctx.overview.progress = answer.progress;
       ctx.requested = true;
-      toast('Sync started.');
+      toast(t('admin.sync.started'));
       ctx.expectRun();
       ctx.paintProgress();
     } catch (e) {
@@ -84,7 +85,7 @@ export function syncControls(ctx, banner) {
       const answer = await api('POST', ctx.base + (paused ? '/pause' : '/resume'));
       ctx.settings = Object.assign({}, ctx.settings, { paused: answer && answer.settings ? answer.settings.paused : paused });
       ctx.overview.settings = ctx.settings;
-      toast(paused ? 'Sync is paused.' : 'Sync resumed.');
+      toast(t(paused ? 'admin.sync.paused' : 'admin.sync.resumed'));
       if (!paused) ctx.expectRun();
     } catch (e) {
       if (e.status === 401) { app.start(); return; }
@@ -109,9 +110,9 @@ export function syncControls(ctx, banner) {
  */
 export function syncNotices(plugin, crmName) {
   const notice = [];
-  if (!plugin.enabled) notice.push(crmName + ' is disabled; enable it under Integrations to sync.');
+  if (!plugin.enabled) notice.push(t('admin.sync.noticeDisabled', { crm: crmName }));
   for (const [name, c] of Object.entries(plugin.credentials || {})) {
-    if (!c.connected) notice.push('The ' + name + ' connection of ' + crmName + ' is not connected; connect it under Integrations to sync.');
+    if (!c.connected) notice.push(t('admin.sync.noticeNotConnected', { name, crm: crmName }));
   }
   return notice.map((n) => el('div', { class: 'hint sync-notice', testid: 'sync-notice' }, n));
 }

@@ -3,6 +3,7 @@
  * to its counterpart on the other (never for Desk → CRM in one-way sync).
  */
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { ASSOCIATES } from './constants.js';
 
 /**
@@ -53,23 +54,22 @@ function radioGroup(id, name, legend, choices, value, testPrefix, changed) {
  */
 export function deletePreferences(module, crmName, initial, changed, propagates = true) {
   if (!propagates) {
-    const rule = el('p', { class: 'help', testid: 'sync-no-deletes-' + module },
-      'Deletions are not synced with ' + crmName + ': deleting a record on one side never deletes it on the other. '
-      + 'A ' + crmName + ' record updated after its Desk record was deleted comes back to Desk.');
-    return { nodes: [el('h3', { class: 'subhead sync-subhead' }, 'Deletions'), rule], onCrmDelete: () => 'never', onDeskDelete: () => 'never', setOneWay: () => {} };
+    const rule = el('p', { class: 'help', testid: 'sync-no-deletes-' + module }, t('admin.sync.noDeletes', { crm: crmName }));
+    return { nodes: [el('h3', { class: 'subhead sync-subhead' }, t('admin.sync.deletions')), rule], onCrmDelete: () => 'never', onDeskDelete: () => 'never', setOneWay: () => {} };
   }
   /** @param {string} k */
   const id = (k) => 'sync-' + module + '-' + k;
-  const crmDelete = radioGroup(id, 'crm-delete', 'On deleting a ' + crmName + ' record', [
-    ['always', 'Always delete the corresponding record in Desk', 'Moves it and its associates to the recycle bin.'],
-    ['if-no-associates', 'Delete record in Desk if there are no associates', 'Moves it to the recycle bin only when it has no ' + ASSOCIATES[module] + '; otherwise removes the mapping.'],
-    ['never', 'Never delete the corresponding record in Desk', 'Removes only the mapping between the records.'],
+  const crm = { crm: crmName };
+  const crmDelete = radioGroup(id, 'crm-delete', t('admin.sync.onCrmDelete', crm), [
+    ['always', t('admin.sync.crmDeleteAlways'), t('admin.sync.crmDeleteAlwaysHelp')],
+    ['if-no-associates', t('admin.sync.crmDeleteIfNoAssociates'), t(ASSOCIATES[module] || 'admin.sync.ifNoAssociatesOther')],
+    ['never', t('admin.sync.crmDeleteNever'), t('admin.sync.onlyMapping')],
   ], initial.on_crm_delete || 'never', 'sync-crm-delete-' + module, changed);
-  const deskDelete = radioGroup(id, 'desk-delete', 'On deleting a Desk record', [
-    ['always', 'Always delete the corresponding record in ' + crmName, 'Moves it and its associates to the ' + crmName + ' recycle bin.'],
-    ['never', 'Never delete the corresponding record in ' + crmName, 'Removes only the mapping between the records.'],
+  const deskDelete = radioGroup(id, 'desk-delete', t('admin.sync.onDeskDelete'), [
+    ['always', t('admin.sync.deskDeleteAlways', crm), t('admin.sync.deskDeleteAlwaysHelp', crm)],
+    ['never', t('admin.sync.deskDeleteNever', crm), t('admin.sync.onlyMapping')],
   ], initial.on_desk_delete || 'never', 'sync-desk-delete-' + module, changed);
-  const note = el('p', { class: 'help sync-oneway-note', testid: 'sync-desk-delete-note-' + module }, 'One-way sync sends nothing to ' + crmName + ', so deleting a Desk record never deletes a ' + crmName + ' record.');
+  const note = el('p', { class: 'help sync-oneway-note', testid: 'sync-desk-delete-note-' + module }, t('admin.sync.oneWayNote', crm));
 
   /** @param {boolean} oneWay */
   function setOneWay(oneWay) {
@@ -79,7 +79,7 @@ export function deletePreferences(module, crmName, initial, changed, propagates 
   }
 
   return {
-    nodes: [el('h3', { class: 'subhead sync-subhead' }, 'Delete preferences'), crmDelete.fieldset, deskDelete.fieldset, note],
+    nodes: [el('h3', { class: 'subhead sync-subhead' }, t('admin.sync.deletePrefs')), crmDelete.fieldset, deskDelete.fieldset, note],
     onCrmDelete: crmDelete.value,
     onDeskDelete: deskDelete.value,
     setOneWay,

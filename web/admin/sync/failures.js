@@ -5,6 +5,7 @@
 import { api } from '../../lib/api.js';
 import { clear, el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { toast } from '../../lib/ui.js';
 import { FAILURE_HELP, directionText, moduleLabel } from './constants.js';
 
@@ -15,14 +16,14 @@ import { FAILURE_HELP, directionText, moduleLabel } from './constants.js';
  * @returns {HTMLButtonElement}
  */
 function retryButton(ctx, f) {
-  const retry = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-retry' }, 'Try Again');
+  const retry = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-retry' }, t('admin.tryAgain'));
   retry.addEventListener('click', async () => {
     retry.disabled = true;
-    retry.textContent = 'Trying\u2026';
+    retry.textContent = t('admin.trying');
     try {
       const answer = await api('POST', ctx.base + '/failures/' + encodeURIComponent(f.id) + '/retry');
-      if (answer && answer.synced) toast('\u201c' + f.record + '\u201d synced.');
-      else toast('\u201c' + f.record + '\u201d failed again; see the failure log.', 'error');
+      if (answer && answer.synced) toast(t('admin.sync.retried', { record: f.record }));
+      else toast(t('admin.sync.failedAgain', { record: f.record }), 'error');
     } catch (e) {
       toast(e.message, 'error');
     }
@@ -37,7 +38,7 @@ function retryButton(ctx, f) {
  * @returns {HTMLTableRowElement}
  */
 function failureRow(ctx, f) {
-  const ids = [f.desk_id ? 'Desk #' + f.desk_id : null, f.crm_id ? ctx.crmName + ' ' + f.crm_id : null].filter(Boolean).join(' \u00b7 ');
+  const ids = [f.desk_id ? t('admin.sync.deskId', { id: String(f.desk_id) }) : null, f.crm_id ? t('admin.sync.crmId', { crm: ctx.crmName, id: String(f.crm_id) }) : null].filter(Boolean).join(' \u00b7 ');
   return el('tr', { testid: 'sync-failure-row', dataset: { id: f.id, module: f.module, direction: f.direction } },
     el('td', { class: 'nowrap muted' }, formatDateTime(f.at)),
     el('td', {},
@@ -57,22 +58,22 @@ function failureRow(ctx, f) {
 function failureTable(ctx, filter) {
   const shown = ctx.failures.filter((f) => filter === 'all' || f.module === filter);
   if (!shown.length) {
-    return el('p', { class: 'empty', testid: 'sync-failures-empty' }, ctx.failures.length ? 'No failures for this record type.' : 'No failures: every record synced.');
+    return el('p', { class: 'empty', testid: 'sync-failures-empty' }, t(ctx.failures.length ? 'admin.sync.noFailuresOfType' : 'admin.sync.noFailures'));
   }
   return el('table', { class: 'table sync-table', testid: 'sync-failures' },
     el('thead', {}, el('tr', {},
-      el('th', { scope: 'col' }, 'Failed at'),
-      el('th', { scope: 'col' }, 'Record'),
-      el('th', { scope: 'col' }, 'Sync'),
-      el('th', { scope: 'col' }, 'Reason'),
-      el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Try Again')))),
+      el('th', { scope: 'col' }, t('admin.sync.failedAt')),
+      el('th', { scope: 'col' }, t('record.record')),
+      el('th', { scope: 'col' }, t('admin.nav.sync')),
+      el('th', { scope: 'col' }, t('admin.sync.reason')),
+      el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, t('admin.tryAgain'))))),
     el('tbody', {}, shown.map((f) => failureRow(ctx, f))));
 }
 
 /** @returns {HTMLDetailsElement} "What do these reasons mean?" */
 function failureHelp() {
-  return el('details', { class: 'sync-help' }, el('summary', {}, 'What do these reasons mean?'),
-    el('dl', {}, FAILURE_HELP.map(([m, d]) => [el('dt', {}, m), el('dd', {}, d)])));
+  return el('details', { class: 'sync-help' }, el('summary', {}, t('admin.sync.reasonsHelp')),
+    el('dl', {}, FAILURE_HELP.map(([m, d]) => [el('dt', {}, m), el('dd', {}, t(d))])));
 }
 
 /**
@@ -84,13 +85,13 @@ function failureHelp() {
  */
 export function failurePanel(ctx, count) {
   let filter = 'all';
-  const filterBar = el('div', { class: 'segmented', role: 'group', 'aria-label': 'Record type', testid: 'sync-failure-filter' });
+  const filterBar = el('div', { class: 'segmented', role: 'group', 'aria-label': t('admin.sync.recordType'), testid: 'sync-failure-filter' });
   const body = el('div', { class: 'sync-table-wrap' });
   const panel = el('div', { role: 'tabpanel', id: 'sync-panel-failures', 'aria-labelledby': 'sync-tab-failures' },
     el('section', { class: 'card table-card' },
       el('div', { class: 'card-head sync-card-head' },
-        el('div', {}, el('h2', { class: 'card-title' }, 'Failure log'),
-          el('p', { class: 'muted small' }, 'Records that could not be synced, and why. Fix the cause, then click Try Again.')),
+        el('div', {}, el('h2', { class: 'card-title' }, t('admin.sync.failuresTitle')),
+          el('p', { class: 'muted small' }, t('admin.sync.failuresIntro'))),
         filterBar),
       body,
       el('div', { class: 'sync-help-wrap' }, failureHelp())));
@@ -102,7 +103,7 @@ export function failurePanel(ctx, count) {
     clear(filterBar);
     for (const key of ['all'].concat(ctx.modules)) {
       const b = el('button', { type: 'button', class: 'seg' + (filter === key ? ' on' : ''), 'aria-pressed': String(filter === key), testid: 'sync-failure-filter-' + key },
-        (key === 'all' ? 'All' : moduleLabel(key)) + ' (' + counts[key] + ')');
+        t('admin.sync.filterCount', { what: key === 'all' ? t('admin.sync.all') : moduleLabel(key), count: counts[key] }));
       b.addEventListener('click', () => { filter = key; paint(); });
       filterBar.appendChild(b);
     }

@@ -2,9 +2,11 @@
 /* The Sync History tab: what was synced in the last 7 days, newest first. */
 import { clear, el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { directionText, moduleLabel } from './constants.js';
 
-const COLUMNS = [['Date', ''], ['Sync', ''], ['Record type', ''], ['Added', 'num'], ['Updated', 'num'], ['Failed', 'num']];
+/** @type {[string, string][]} the columns: the catalog key of the heading, and its class */
+const COLUMNS = [['admin.sync.date', ''], ['admin.nav.sync', ''], ['admin.sync.recordType', ''], ['admin.sync.added', 'num'], ['admin.sync.updated', 'num'], ['admin.sync.failed', 'num']];
 
 /**
  * @param {SyncUI.Context} ctx
@@ -28,10 +30,10 @@ function historyRow(ctx, h) {
  */
 function historyTable(ctx) {
   if (!ctx.history.length) {
-    return el('p', { class: 'empty', testid: 'sync-history-empty' }, 'No records were synced in the last 7 days.');
+    return el('p', { class: 'empty', testid: 'sync-history-empty' }, t('admin.sync.noHistory'));
   }
   return el('table', { class: 'table sync-table', testid: 'sync-history' },
-    el('thead', {}, el('tr', {}, COLUMNS.map(([text, cls]) => el('th', { scope: 'col', class: cls || null }, text)))),
+    el('thead', {}, el('tr', {}, COLUMNS.map(([text, cls]) => el('th', { scope: 'col', class: cls || null }, t(text))))),
     el('tbody', {}, ctx.history.map((h) => historyRow(ctx, h))));
 }
 
@@ -42,13 +44,13 @@ function historyTable(ctx) {
  */
 export function historyPanel(ctx) {
   const body = el('div', { class: 'sync-table-wrap' });
-  const refresh = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-history-refresh' }, 'Refresh');
+  const refresh = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-history-refresh' }, t('admin.sync.refresh'));
   refresh.addEventListener('click', () => ctx.reload());
   const panel = el('div', { role: 'tabpanel', id: 'sync-panel-history', 'aria-labelledby': 'sync-tab-history' },
     el('section', { class: 'card table-card' },
       el('div', { class: 'card-head sync-card-head' },
-        el('div', {}, el('h2', { class: 'card-title' }, 'Sync history'),
-          el('p', { class: 'muted small' }, 'Records synced during the last 7 days, newest first.')),
+        el('div', {}, el('h2', { class: 'card-title' }, t('admin.sync.historyTitle')),
+          el('p', { class: 'muted small' }, t('admin.sync.historyIntro'))),
         refresh),
       body));
   return { panel, paint: () => { clear(body).appendChild(historyTable(ctx)); } };

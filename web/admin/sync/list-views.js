@@ -10,7 +10,20 @@
  */
 import { clear, el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
-import { moduleLabel } from './constants.js';
+import { t } from '../../lib/i18n.js';
+
+/**
+ * Each module's sentences about its list views (catalog keys): which
+ * records sync, no list views in the CRM, none chosen.
+ * @type {Record<string, [string, string, string]>}
+ */
+const TEXTS = {
+  contacts: ['admin.listViews.helpContacts', 'admin.listViews.noViewsContacts', 'admin.listViews.noneChosenContacts'],
+  accounts: ['admin.listViews.helpAccounts', 'admin.listViews.noViewsAccounts', 'admin.listViews.noneChosenAccounts'],
+  products: ['admin.listViews.helpProducts', 'admin.listViews.noViewsProducts', 'admin.listViews.noneChosenProducts'],
+};
+/** For a module the page does not know. */
+const OTHER = ['admin.listViews.helpRecords', 'admin.listViews.noViewsRecords', 'admin.listViews.noneChosenRecords'];
 
 /**
  * @typedef {object} ListViewPicker
@@ -27,16 +40,16 @@ import { moduleLabel } from './constants.js';
  * @returns {ListViewPicker}
  */
 export function listViewPicker(ctx, module, saved, onChange) {
-  const label = moduleLabel(module).toLowerCase();
+  const [helpKey, noViewsKey, noneChosenKey] = TEXTS[module] || OTHER;
   const crmName = ctx.crmName;
   const inputId = 'sync-' + module + '-list-views';
   const body = el('div', { class: 'checklist-body' });
   const note = el('div', { class: 'help', testid: 'sync-list-views-note-' + module, role: 'status', hidden: true });
   const field = el('fieldset', { class: 'field checklist-field', testid: 'sync-list-view-checklist-' + module },
-    el('legend', {}, 'CRM list views (none ticked = all records)'),
+    el('legend', {}, t('admin.listViews.legend')),
     body,
     note,
-    el('div', { class: 'help' }, 'Only the ' + label + ' in the ticked ' + crmName + ' list views sync; tick none to sync all ' + label + '.'));
+    el('div', { class: 'help' }, t(helpKey, { crm: crmName })));
 
   /** What is ticked, kept across repaints. */
   let ticked = saved.slice();
@@ -54,13 +67,13 @@ export function listViewPicker(ctx, module, saved, onChange) {
     const box = el('input', { type: 'checkbox', id: boxId, value: viewId, checked: ticked.includes(viewId), testid: 'sync-list-view-' + module + '-' + viewId });
     box.addEventListener('change', () => { ticked = value(); onChange(); });
     boxes.push(box);
-    const title = mark === 'missing' ? 'Saved, but ' + crmName + ' does not list this view any more'
-      : mark === 'unnamed' ? 'List view id ' + viewId + '; its name shows once ' + crmName + ' answers' : 'List view id ' + viewId;
+    const title = mark === 'missing' ? t('admin.listViews.missingTitle', { crm: crmName })
+      : mark === 'unnamed' ? t('admin.listViews.unnamedTitle', { id: viewId, crm: crmName }) : t('admin.listViews.idTitle', { id: viewId });
     return el('li', { class: 'checklist-item' + (mark === 'missing' ? ' checklist-missing' : ''), dataset: { id: viewId } },
       box,
       el('label', { for: boxId, title },
         el('span', { class: mark ? 'mono' : '' }, text),
-        mark === 'missing' ? el('span', { class: 'muted small' }, ' \u00b7 not in ' + crmName) : null));
+        mark === 'missing' ? el('span', { class: 'muted small' }, ' \u00b7 ' + t('admin.listViews.notIn', { crm: crmName })) : null));
   }
 
   function paint() {
@@ -77,15 +90,15 @@ export function listViewPicker(ctx, module, saved, onChange) {
     } else {
       items = ticked.map((viewId) => item(viewId, viewId, 'unnamed'));
     }
-    const empty = known ? crmName + ' has no list views of ' + label + '.' : 'None chosen: all ' + label + ' sync.';
+    const empty = known ? t(noViewsKey, { crm: crmName }) : t(noneChosenKey);
     clear(body).appendChild(items.length
       ? el('ul', { class: 'checklist' }, items)
       : el('p', { class: 'muted small checklist-empty' }, empty));
 
     let text = '';
-    if (answer === undefined) text = 'Loading the list views from ' + crmName + '\u2026';
-    else if (stale && answer && !(answer instanceof Error)) text = 'As ' + crmName + ' last listed them, ' + formatDateTime(answer.stale_since) + '.';
-    else if (answer instanceof Error && ticked.length) text = 'Named by id until ' + crmName + ' answers.';
+    if (answer === undefined) text = t('admin.listViews.loading', { crm: crmName });
+    else if (stale && answer && !(answer instanceof Error)) text = t('admin.listViews.stale', { crm: crmName, time: formatDateTime(answer.stale_since) });
+    else if (answer instanceof Error && ticked.length) text = t('admin.listViews.byId', { crm: crmName });
     note.textContent = text;
     note.hidden = !text;
     field.setAttribute('aria-busy', String(answer === undefined));

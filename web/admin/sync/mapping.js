@@ -4,9 +4,8 @@
  * between them, + Add field and + Add custom desk field.
  */
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { deskTypeName } from './constants.js';
-
-const CHOOSE = '\u2014 choose a field \u2014';
 
 /**
  * @typedef {object} FieldMapping
@@ -24,7 +23,7 @@ const CHOOSE = '\u2014 choose a field \u2014';
  */
 function crmOptions(crmFields, selected) {
   const known = crmFields.filter((f) => !f.read_only || f.name === selected);
-  const options = [el('option', { value: '', selected: !selected }, CHOOSE)];
+  const options = [el('option', { value: '', selected: !selected }, t('admin.mapping.choose'))];
   if (selected && !known.some((f) => f.name === selected)) options.push(el('option', { value: selected, selected: true }, selected));
   for (const f of known) {
     options.push(el('option', { value: f.name, selected: f.name === selected },
@@ -40,7 +39,7 @@ function crmOptions(crmFields, selected) {
  * @returns {HTMLOptionElement[]}
  */
 function deskOptions(deskFields, selected) {
-  const options = [el('option', { value: '', selected: !selected }, CHOOSE)];
+  const options = [el('option', { value: '', selected: !selected }, t('admin.mapping.choose'))];
   if (selected && !deskFields.some((f) => f.name === selected)) options.push(el('option', { value: selected, selected: true }, selected));
   for (const f of deskFields) {
     options.push(el('option', { value: f.name, selected: f.name === selected }, f.name + (f.required ? ' *' : '') + ' \u00b7 ' + deskTypeName(f.type)));
@@ -54,10 +53,10 @@ function deskOptions(deskFields, selected) {
  */
 function mappingHead(crmName) {
   return el('thead', {}, el('tr', {},
-    el('th', { scope: 'col' }, 'Desk field'),
-    el('th', { scope: 'col', class: 'sync-arrow-col', 'aria-label': 'Direction' }, ''),
-    el('th', { scope: 'col' }, crmName + ' field'),
-    el('th', { scope: 'col', class: 'sync-remove-col' }, el('span', { class: 'sr-only' }, 'Remove'))));
+    el('th', { scope: 'col' }, t('admin.mapping.deskField')),
+    el('th', { scope: 'col', class: 'sync-arrow-col', 'aria-label': t('admin.mapping.direction') }, ''),
+    el('th', { scope: 'col' }, t('admin.mapping.crmField', { crm: crmName })),
+    el('th', { scope: 'col', class: 'sync-remove-col' }, el('span', { class: 'sr-only' }, t('admin.mapping.remove')))));
 }
 
 /**
@@ -83,12 +82,12 @@ export function fieldMapping({ module, crmName, crmFields, deskFields, initial, 
    */
   function mappingRow(pair, custom) {
     const deskInput = custom
-      ? el('input', { type: 'text', class: 'mono', autocomplete: 'off', spellcheck: 'false', testid: 'sync-field-desk', 'aria-label': 'Custom desk field', placeholder: 'cf_field_name', value: pair.desk || 'cf_' })
-      : el('select', { testid: 'sync-field-desk', 'aria-label': 'Desk field' }, deskOptions(deskFields, pair.desk));
-    const crmSelect = el('select', { testid: 'sync-field-crm', 'aria-label': crmName + ' field' }, crmOptions(crmFields, pair.crm));
+      ? el('input', { type: 'text', class: 'mono', autocomplete: 'off', spellcheck: 'false', testid: 'sync-field-desk', 'aria-label': t('admin.mapping.customDeskField'), placeholder: 'cf_field_name', value: pair.desk || 'cf_' })
+      : el('select', { testid: 'sync-field-desk', 'aria-label': t('admin.mapping.deskField') }, deskOptions(deskFields, pair.desk));
+    const crmSelect = el('select', { testid: 'sync-field-crm', 'aria-label': t('admin.mapping.crmField', { crm: crmName }) }, crmOptions(crmFields, pair.crm));
     // Types are in the options' text; a custom desk field takes the CRM field's type.
-    const deskType = custom ? el('div', { class: 'sync-type small muted' }, 'Custom field \u00b7 takes the ' + crmName + ' field\u2019s type') : null;
-    const remove = el('button', { type: 'button', class: 'btn btn-ghost btn-small sync-remove', testid: 'sync-field-remove', title: 'Remove this mapping', 'aria-label': 'Remove this mapping' }, '\u2715');
+    const deskType = custom ? el('div', { class: 'sync-type small muted' }, t('admin.mapping.customType', { crm: crmName })) : null;
+    const remove = el('button', { type: 'button', class: 'btn btn-ghost btn-small sync-remove', testid: 'sync-field-remove', title: t('admin.mapping.removeRow'), 'aria-label': t('admin.mapping.removeRow') }, '\u2715');
     const row = el('tr', { testid: 'sync-field-row', dataset: { custom: String(!!custom) } },
       el('td', {}, deskInput, deskType),
       el('td', { class: 'sync-arrow', 'aria-hidden': 'true' }, arrowText()),
@@ -96,7 +95,7 @@ export function fieldMapping({ module, crmName, crmFields, deskFields, initial, 
       el('td', { class: 'sync-remove-col' }, remove));
     function types() {
       const c = crmFields.find((f) => f.name === crmSelect.value);
-      crmSelect.title = c ? (c.label || c.name) + ' (' + c.name + '): ' + c.type + (c.mandatory ? ', mandatory' : '') : '';
+      crmSelect.title = c ? t(c.mandatory ? 'admin.mapping.fieldTitleMandatory' : 'admin.mapping.fieldTitle', { label: c.label || c.name, name: c.name, type: c.type }) : '';
       row.dataset.desk = deskInput.value.trim();
       row.dataset.crm = crmSelect.value;
     }
@@ -109,8 +108,8 @@ export function fieldMapping({ module, crmName, crmFields, deskFields, initial, 
 
   for (const pair of initial) rows.appendChild(mappingRow(pair, /^cf_/.test(pair.desk)));
 
-  const addField = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-add-field' }, '+ Add field');
-  const addCustom = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-add-custom-field' }, '+ Add custom desk field');
+  const addField = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-add-field' }, t('admin.mapping.add'));
+  const addCustom = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-add-custom-field' }, t('admin.mapping.addCustom'));
   addField.addEventListener('click', () => {
     const row = mappingRow({ desk: '', crm: '' }, false);
     rows.appendChild(row);
@@ -134,9 +133,9 @@ export function fieldMapping({ module, crmName, crmFields, deskFields, initial, 
     for (const row of rows.querySelectorAll('[data-testid=sync-field-row]')) {
       const desk = /** @type {HTMLInputElement | HTMLSelectElement} */ (row.querySelector('[data-testid=sync-field-desk]')).value.trim();
       const crm = /** @type {HTMLSelectElement} */ (row.querySelector('[data-testid=sync-field-crm]')).value;
-      if (!desk || !crm || desk === 'cf_') throw new Error('Choose a Desk field and a ' + crmName + ' field in every row of the field mapping, or remove the row.');
+      if (!desk || !crm || desk === 'cf_') throw new Error(t('admin.mapping.incomplete', { crm: crmName }));
       if (/** @type {HTMLElement} */ (row).dataset.custom === 'true' && !/^cf_[a-z0-9_]+$/.test(desk)) {
-        throw new Error('Custom Desk fields are named cf_ followed by lowercase letters, digits or _ (e.g. cf_tickets); \u201c' + desk + '\u201d is not.');
+        throw new Error(t('admin.mapping.badCustom', { field: desk }));
       }
       fields.push({ desk, crm });
     }

@@ -5,6 +5,7 @@
  */
 import { api } from '../../lib/api.js';
 import { append, clear, el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { pill, setSwitchLabel, switchInput, toast } from '../../lib/ui.js';
 import { app } from '../app.js';
 import { DUPLICATE_CHECK, moduleLabel } from './constants.js';
@@ -22,10 +23,10 @@ function statusChips(ctx, module) {
   const s = ctx.settings.modules[module];
   const m = (ctx.overview.modules || {})[module] || {};
   return /** @type {HTMLSpanElement[]} */ ([
-    s.enabled ? pill('Syncing', 'ok', 'sync-module-on') : pill('Off', 'muted', 'sync-module-off'),
-    s.enabled ? pill(s.direction === 'crm-to-desk' ? 'One-way: ' + ctx.crmName + ' \u2192 Desk' : 'Two-way', 'muted') : null,
-    pill((m.mapped || 0) + ' mapped', 'muted', 'sync-mapped-' + module),
-    m.first_sync_done ? pill('First sync done', 'muted') : (s.enabled ? pill('First sync pending', 'warn') : null),
+    s.enabled ? pill(t('admin.sync.syncing'), 'ok', 'sync-module-on') : pill(t('admin.sync.off'), 'muted', 'sync-module-off'),
+    s.enabled ? pill(s.direction === 'crm-to-desk' ? t('admin.sync.oneWay', { crm: ctx.crmName }) : t('admin.sync.twoWay'), 'muted') : null,
+    pill(t('admin.sync.mapped', { count: m.mapped || 0 }), 'muted', 'sync-mapped-' + module),
+    m.first_sync_done ? pill(t('admin.sync.firstSyncDone'), 'muted') : (s.enabled ? pill(t('admin.sync.firstSyncPending'), 'warn') : null),
   ].filter(Boolean));
 }
 
@@ -42,9 +43,9 @@ function statusChips(ctx, module) {
 /** @returns {SaveRow} */
 function saveRow() {
   const error = el('pre', { class: 'form-error', role: 'alert', hidden: true, testid: 'sync-error' });
-  const savedNote = el('span', { class: 'saved-note', testid: 'sync-saved', hidden: true }, '\u2713 Saved');
-  const unsaved = el('span', { class: 'muted small', testid: 'sync-unsaved', hidden: true }, 'Unsaved changes');
-  const save = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'sync-save' }, 'Save');
+  const savedNote = el('span', { class: 'saved-note', testid: 'sync-saved', hidden: true }, t('admin.saved'));
+  const unsaved = el('span', { class: 'muted small', testid: 'sync-unsaved', hidden: true }, t('admin.sync.unsaved'));
+  const save = el('button', { type: 'submit', class: 'btn btn-primary', testid: 'sync-save' }, t('admin.save'));
   const foot = el('div', { class: 'sync-module-foot', hidden: true }, error, el('div', { class: 'form-actions' }, save, savedNote, unsaved));
   function changed() {
     savedNote.hidden = true;
@@ -65,9 +66,9 @@ function saveRow() {
 function mappingPart(ctx, module, slot) {
   return el('div', { class: 'sync-fields' },
     el('div', { class: 'sync-fields-head' },
-      el('h3', { class: 'subhead' }, 'Field mapping'),
-      el('span', { class: 'muted small' }, '* mandatory')),
-    el('p', { class: 'muted small sync-fields-intro' }, 'Associate each Desk field with the ' + ctx.crmName + ' field it syncs with. ' + DUPLICATE_CHECK[module]),
+      el('h3', { class: 'subhead' }, t('admin.mapping.title')),
+      el('span', { class: 'muted small' }, t('admin.mapping.mandatory'))),
+    el('p', { class: 'muted small sync-fields-intro' }, t('admin.mapping.intro', { crm: ctx.crmName, check: DUPLICATE_CHECK[module] ? t(DUPLICATE_CHECK[module]) : '' }).trim()),
     slot);
 }
 
@@ -101,12 +102,12 @@ async function submitModule(ctx, module, read, saving) {
     return;
   }
   saving.save.disabled = true;
-  saving.save.textContent = 'Saving\u2026';
+  saving.save.textContent = t('admin.saving');
   try {
     await saveModule(ctx, module, mine);
     saving.unsaved.hidden = true;
     saving.savedNote.hidden = false;
-    toast(moduleLabel(module) + ' sync settings saved.' + (mine.enabled ? ' Changes start a sync.' : ''));
+    toast(t(mine.enabled ? 'admin.sync.moduleSavedStarts' : 'admin.sync.moduleSaved', { module: moduleLabel(module) }));
     ctx.onSettings();
     if (mine.enabled) ctx.expectRun();
   } catch (e) {
@@ -115,7 +116,7 @@ async function submitModule(ctx, module, read, saving) {
     saving.error.hidden = false;
   } finally {
     saving.save.disabled = false;
-    saving.save.textContent = 'Save';
+    saving.save.textContent = t('admin.save');
   }
 }
 
@@ -131,13 +132,13 @@ export function moduleCard(ctx, module) {
   const changed = saving.changed;
 
   const status = el('div', { class: 'chips sync-module-status', testid: 'sync-status-' + module });
-  const enabled = switchInput(initial.enabled, 'sync-enabled-' + module, initial.enabled ? 'Enabled' : 'Off', (on, input) => {
-    setSwitchLabel(input, on ? 'Enabled' : 'Off');
+  const enabled = switchInput(initial.enabled, 'sync-enabled-' + module, t(initial.enabled ? 'admin.enabled' : 'admin.sync.off'), (on, input) => {
+    setSwitchLabel(input, t(on ? 'admin.enabled' : 'admin.sync.off'));
     if (on) setOpen(true);
     changed();
   });
   const enabledInput = /** @type {HTMLInputElement} */ (enabled.querySelector('input'));
-  const configure = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-configure-' + module, 'aria-expanded': 'false', 'aria-controls': bodyId }, 'Configure');
+  const configure = el('button', { type: 'button', class: 'btn btn-small', testid: 'sync-configure-' + module, 'aria-expanded': 'false', 'aria-controls': bodyId }, t('admin.sync.configure'));
 
   const options = moduleOptions(ctx, module, changed);
   /** What the list views were last drawn from (undefined: loading, as drawn at first). */
@@ -165,7 +166,7 @@ export function moduleCard(ctx, module) {
   function setOpen(open) {
     body.hidden = !open;
     saving.foot.hidden = !open;
-    configure.textContent = open ? 'Hide' : 'Configure';
+    configure.textContent = t(open ? 'admin.sync.hide' : 'admin.sync.configure');
     configure.setAttribute('aria-expanded', String(open));
     form.classList.toggle('open', open);
   }
@@ -190,7 +191,7 @@ export function moduleCard(ctx, module) {
     }
     const meta = ctx.fields[module];
     if (meta === undefined) {
-      clear(mappingSlot).appendChild(el('p', { class: 'muted small', role: 'status', testid: 'sync-fields-loading' }, 'Loading the ' + ctx.crmName + ' fields\u2026'));
+      clear(mappingSlot).appendChild(el('p', { class: 'muted small', role: 'status', testid: 'sync-fields-loading' }, t('admin.mapping.loading', { crm: ctx.crmName })));
       return;
     }
     if (mapping) return;

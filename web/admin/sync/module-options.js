@@ -3,6 +3,7 @@
  * email for contacts, the CRM list views, and the departments of products.
  */
 import { el } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 import { listViewPicker } from './list-views.js';
 import { splitList } from './constants.js';
 
@@ -29,37 +30,35 @@ export function moduleOptions(ctx, module, changed) {
   const id = (k) => 'sync-' + module + '-' + k;
 
   const direction = el('select', { id: id('direction'), testid: 'sync-direction-' + module },
-    el('option', { value: 'two-way', selected: initial.direction !== 'crm-to-desk' }, 'Two-way sync (default)'),
-    el('option', { value: 'crm-to-desk', selected: initial.direction === 'crm-to-desk' }, 'One-way: ' + crmName + ' \u2192 Desk'));
+    el('option', { value: 'two-way', selected: initial.direction !== 'crm-to-desk' }, t('admin.sync.twoWayDefault')),
+    el('option', { value: 'crm-to-desk', selected: initial.direction === 'crm-to-desk' }, t('admin.sync.oneWay', { crm: crmName })));
   const directionHelp = el('div', { class: 'help' });
   const listViews = listViewPicker(ctx, module, initial.list_views || [], () => changed());
   const secondary = module === 'contacts'
     ? el('input', { id: id('secondary-email'), type: 'checkbox', testid: 'sync-secondary-email', checked: !!initial.secondary_email })
     : null;
   const departments = module === 'products'
-    ? el('input', { id: id('departments'), type: 'text', autocomplete: 'off', testid: 'sync-departments', placeholder: 'e.g. Support, Sales', value: (initial.departments || []).join(', ') })
+    ? el('input', { id: id('departments'), type: 'text', autocomplete: 'off', testid: 'sync-departments', placeholder: t('admin.sync.departmentsPlaceholder'), value: (initial.departments || []).join(', ') })
     : null;
   if (departments) departments.addEventListener('input', changed);
   if (secondary) secondary.addEventListener('change', changed);
 
   const oneWay = () => direction.value === 'crm-to-desk';
   function paintDirection() {
-    directionHelp.textContent = oneWay()
-      ? crmName + ' is the master: its changes reach Desk; Desk changes are not sent to ' + crmName + '.'
-      : 'Changes on either side reach the other.';
+    directionHelp.textContent = oneWay() ? t('admin.sync.oneWayHelp', { crm: crmName }) : t('admin.sync.twoWayHelp');
   }
 
   /** @type {HTMLElement[]} */
-  const nodes = [el('div', { class: 'field' }, el('label', { for: id('direction') }, 'Sync Type'), direction, directionHelp)];
+  const nodes = [el('div', { class: 'field' }, el('label', { for: id('direction') }, t('admin.sync.type')), direction, directionHelp)];
   if (secondary) {
     nodes.push(el('div', { class: 'field field-check' },
-      el('div', { class: 'check-row' }, secondary, el('label', { for: id('secondary-email') }, 'Use secondary email for mapping contacts')),
-      el('div', { class: 'help' }, 'By default the primary email is used to find duplicates. A contact matched by its secondary email gets the ' + crmName + ' contact\u2019s email as its primary email in Desk.')));
+      el('div', { class: 'check-row' }, secondary, el('label', { for: id('secondary-email') }, t('admin.sync.secondaryEmail'))),
+      el('div', { class: 'help' }, t('admin.sync.secondaryEmailHelp', { crm: crmName }))));
   }
   nodes.push(listViews.field);
   if (departments) {
-    nodes.push(el('div', { class: 'field' }, el('label', { for: id('departments') }, 'Departments (empty = all departments)'), departments,
-      el('div', { class: 'help' }, 'Only the products of these departments sync. Separate names with commas.')));
+    nodes.push(el('div', { class: 'field' }, el('label', { for: id('departments') }, t('admin.sync.departments')), departments,
+      el('div', { class: 'help' }, t('admin.sync.departmentsHelp'))));
   }
 
   return {

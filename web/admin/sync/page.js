@@ -6,6 +6,7 @@
 import { api } from '../../lib/api.js';
 import { append, clear, el, errorBox, loading } from '../../lib/dom.js';
 import { initials } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
 import { app, guard, listPlugins, pluginPath } from '../app.js';
 import { adminPage, pageHead } from '../layout.js';
 import { SYNC_MODULES } from './constants.js';
@@ -26,11 +27,11 @@ import { TABS, syncTabs } from './tabs.js';
  */
 function noSyncPage(content, id, plugin) {
   append(clear(content),
-    pageHead('Sync', 'Keep contacts, accounts and products the same in Deskpane and a CRM.'),
-    id && !plugin ? errorBox('No plugin \u201c' + id + '\u201d is installed.', 'sync-missing')
+    pageHead(t('admin.nav.sync'), t('admin.sync.introNone')),
+    id && !plugin ? errorBox(t('admin.plugin.missing', { id }), 'sync-missing')
       : el('div', { class: 'card' }, el('p', { class: 'empty', testid: 'sync-none' }, id
-        ? ((plugin && plugin.name) || id) + ' does not sync records: its manifest lists none of contacts, accounts and products.'
-        : 'No installed plugin syncs records. Install a CRM plugin whose manifest lists modules (contacts, accounts, products) under Integrations.')));
+        ? t('admin.sync.notSyncing', { name: (plugin && plugin.name) || id })
+        : t('admin.sync.noPlugin'))));
 }
 
 /**
@@ -42,7 +43,7 @@ function noSyncPage(content, id, plugin) {
 async function loadSync(base) {
   /** @type {[Api.SyncOverview, any, any]} */
   const [overview, historyAnswer, failures] = await Promise.all([api('GET', base), api('GET', base + '/history'), api('GET', base + '/failures')]);
-  const modules = SYNC_MODULES.map(([m]) => m).filter((m) => overview.settings.modules[m]);
+  const modules = SYNC_MODULES.filter((m) => overview.settings.modules[m]);
   return {
     overview,
     modules,
@@ -69,7 +70,7 @@ async function askCrm(ctx, path) {
   try {
     return await api('GET', ctx.base + path, undefined, { signal: controller.signal });
   } catch (e) {
-    if (e && e.name === 'AbortError') return new Error(ctx.crmName + ' is not answering right now. Try again in a minute.');
+    if (e && e.name === 'AbortError') return new Error(t('admin.sync.crmSilent', { crm: ctx.crmName }));
     return e;
   } finally {
     clearTimeout(timer);
@@ -86,10 +87,10 @@ async function askCrm(ctx, path) {
 function crmMessage(crmName) {
   const text = el('p', { class: 'sync-crm-text', testid: 'sync-crm-text' });
   const causes = el('pre', { class: 'sync-crm-cause' });
-  const details = el('details', { class: 'sync-crm-details', testid: 'sync-crm-details', hidden: true }, el('summary', {}, 'Details'), causes);
+  const details = el('details', { class: 'sync-crm-details', testid: 'sync-crm-details', hidden: true }, el('summary', {}, t('panel.details')), causes);
   const box = el('div', { class: 'notice-banner sync-crm-unavailable', role: 'alert', testid: 'sync-crm-unavailable', hidden: true },
     text,
-    el('p', { class: 'small' }, 'The saved settings are shown. A module that syncs checks its field mapping with ' + crmName + ' when saved, so its changes can be saved once ' + crmName + ' answers.'),
+    el('p', { class: 'small' }, t('admin.sync.savedShown', { crm: crmName })),
     details);
   /** @type {Set<string>} */
   const seen = new Set();
@@ -147,8 +148,8 @@ function syncHead(plugin, crmName, buttons) {
     el('div', { class: 'plugin-head-main' },
       el('div', { class: 'plugin-icon', 'aria-hidden': 'true' }, initials(crmName)),
       el('div', {},
-        el('h1', {}, 'Sync \u00b7 ' + crmName),
-        el('p', { class: 'muted' }, 'Keep contacts, accounts and products the same in Deskpane and ' + crmName + '. Creating, updating or deleting records on either side starts a sync.'))),
+        el('h1', {}, t('admin.sync.heading', { crm: crmName })),
+        el('p', { class: 'muted' }, t('admin.sync.intro', { crm: crmName })))),
     el('div', { class: 'plugin-actions' }, buttons));
 }
 
@@ -162,7 +163,7 @@ function syncHead(plugin, crmName, buttons) {
 function statusCard(plugin, crmName, progress) {
   return el('section', { class: 'card sync-status-card' }, progress,
     el('div', { class: 'sync-status-links' },
-      el('a', { href: '#plugin=' + encodeURIComponent(plugin.id), class: 'small' }, crmName + ' settings and connection')));
+      el('a', { href: '#plugin=' + encodeURIComponent(plugin.id), class: 'small' }, t('admin.settingsAndConnection', { name: crmName }))));
 }
 
 /**
@@ -192,7 +193,7 @@ export async function syncPage(seq, id, tab) {
   } catch (e) { guard(seq, e, content); return; }
   if (guard(seq, null, content)) return;
   clear(content);
-  document.title = 'Sync \u00b7 ' + (plugin.name || plugin.id) + ' \u00b7 Deskpane admin';
+  document.title = t('admin.titleOf', { page: t('admin.sync.heading', { crm: plugin.name || plugin.id }) });
   renderSync(seq, content, plugin, base, data, tab);
 }
 

@@ -5,6 +5,8 @@
  */
 import { append, clear, el } from '../../lib/dom.js';
 import { formatDateTime } from '../../lib/format.js';
+import { t } from '../../lib/i18n.js';
+import { sentence } from '../sentence.js';
 import { moduleLabel } from './constants.js';
 
 /**
@@ -22,18 +24,9 @@ export function anyEnabled(ctx) {
  */
 function phaseText(ctx) {
   const p = ctx.overview.progress || {};
-  if (p.phase === 'import') return 'Importing from ' + ctx.crmName;
-  if (p.phase === 'export') return 'Exporting to ' + ctx.crmName;
-  return 'Starting';
-}
-
-/**
- * "1 record", "5 records".
- * @param {number | undefined} done
- * @returns {string}
- */
-function records(done) {
-  return String(done) + (done === 1 ? ' record' : ' records');
+  if (p.phase === 'import') return t('admin.sync.importing', { crm: ctx.crmName });
+  if (p.phase === 'export') return t('admin.sync.exporting', { crm: ctx.crmName });
+  return t('admin.sync.starting');
 }
 
 /**
@@ -47,13 +40,13 @@ function runningState(ctx, p) {
     el('span', { class: 'spinner', 'aria-hidden': 'true' }),
     el('div', { class: 'sync-progress-main' },
       el('div', { class: 'sync-progress-title' },
-        el('strong', {}, 'Syncing'),
-        p.first_sync ? el('span', { class: 'pill pill-warn', testid: 'sync-first-sync' }, 'First sync') : null),
+        el('strong', {}, t('admin.sync.syncing')),
+        p.first_sync ? el('span', { class: 'pill pill-warn', testid: 'sync-first-sync' }, t('admin.sync.firstSync')) : null),
       el('div', { class: 'sync-progress-facts' },
         el('span', { testid: 'sync-progress-phase' }, phaseText(ctx)),
         p.module ? el('span', { testid: 'sync-progress-module' }, moduleLabel(p.module)) : null,
-        el('span', { testid: 'sync-progress-done' }, records(p.done) + ' done')),
-      p.first_sync ? el('div', { class: 'muted small' }, 'The first sync imports and exports the records created during the last year in bulk; a large database can take hours.') : null),
+        el('span', { testid: 'sync-progress-done' }, t('admin.sync.recordsDone', { count: p.done || 0 }))),
+      p.first_sync ? el('div', { class: 'muted small' }, t('admin.sync.firstSyncHelp')) : null),
   ];
 }
 
@@ -69,17 +62,17 @@ function restingState(ctx, p, state) {
   const last = ctx.history[0];
   const enabled = anyEnabled(ctx);
   const icon = el('span', { class: 'sync-state-icon', 'aria-hidden': 'true' }, paused ? '\u275a\u275a' : (state === 'error' ? '!' : '\u2713'));
-  const title = paused ? 'Paused' : (state === 'error' ? 'The last sync failed' : (enabled ? 'Up to date' : 'Not syncing'));
+  const title = t(paused ? 'admin.sync.statePaused' : (state === 'error' ? 'admin.sync.stateFailed' : (enabled ? 'admin.sync.stateUpToDate' : 'admin.sync.stateNotSyncing')));
   return [icon,
     el('div', { class: 'sync-progress-main' },
       el('div', { class: 'sync-progress-title' }, el('strong', { testid: 'sync-progress-state' }, title)),
       el('div', { class: 'sync-progress-facts muted' },
-        last ? el('span', { testid: 'sync-last-run' }, 'Last sync ' + formatDateTime(last.at)) : el('span', {}, enabled ? 'No sync in the last 7 days.' : 'Enable a module below and save to start syncing.'),
-        p.done ? el('span', { testid: 'sync-progress-done' }, records(p.done) + ' handled in the last run') : null,
-        ctx.requested && !p.done && !last ? el('span', {}, 'Nothing to sync.') : null),
+        last ? el('span', { testid: 'sync-last-run' }, t('admin.sync.lastRun', { time: formatDateTime(last.at) })) : el('span', {}, t(enabled ? 'admin.sync.noRecentRun' : 'admin.sync.enableToStart')),
+        p.done ? el('span', { testid: 'sync-progress-done' }, t('admin.sync.recordsHandled', { count: p.done })) : null,
+        ctx.requested && !p.done && !last ? el('span', {}, t('admin.sync.nothing')) : null),
       state === 'error' ? el('div', { class: 'sync-last-error', testid: 'sync-last-error' }, p.last_error) : null,
       state === 'error' && p.last_error_details
-        ? el('details', { class: 'sync-crm-details', testid: 'sync-last-error-details' }, el('summary', {}, 'Details'), el('pre', { class: 'sync-crm-cause' }, p.last_error_details))
+        ? el('details', { class: 'sync-crm-details', testid: 'sync-last-error-details' }, el('summary', {}, t('panel.details')), el('pre', { class: 'sync-crm-cause' }, p.last_error_details))
         : null)];
 }
 
@@ -108,6 +101,5 @@ export function progressBox(ctx) {
  */
 export function pausedBanner(crmName) {
   return el('div', { class: 'sync-paused', role: 'status', testid: 'sync-paused', hidden: true },
-    el('strong', {}, 'Sync is paused.'),
-    ' No data is exchanged or updated between Deskpane and ' + crmName + ' until you resume it.');
+    sentence('admin.sync.pausedBanner', { paused: el('strong', {}, t('admin.sync.paused')) }, { crm: crmName }));
 }

@@ -318,11 +318,18 @@ impl Runtime {
             credentials,
             calls: Default::default(),
             health: Default::default(),
+            metrics: crate::telemetry::PluginMetrics::new(&manifest.id),
         })
     }
 }
 
 impl Runtime {
+    /// The engine plugins are compiled for: what a benchmark uses to
+    /// measure raw wasmtime beside the host's calls (the floor).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// The fixed DNS answers every guarded client of this runtime uses.
     pub fn dns_overrides(&self) -> &DnsOverrides {
         &self.config.dns_overrides
@@ -382,6 +389,7 @@ pub struct Plugin {
     /// Instances started since load: how often plugin code ran.
     calls: std::sync::atomic::AtomicU64,
     health: std::sync::Mutex<Health>,
+    metrics: crate::telemetry::PluginMetrics,
 }
 
 /// Calls one export of the plugin through [`Plugin::invoke`], in whichever
@@ -586,7 +594,7 @@ impl Plugin {
         let began = std::time::Instant::now();
         let span = tracing::info_span!("plugin_call", plugin = %self.id(), function);
         let result = self.call_refreshing(function, run).instrument(span).await;
-        crate::telemetry::plugin_call(self.id(), function, crate::telemetry::outcome(&result), began.elapsed());
+        self.metrics.call(function, crate::telemetry::outcome(&result), began.elapsed());
         self.note_health(&result);
         result
     }
@@ -639,8 +647,8 @@ impl Plugin {
             Ok(permit) => permit.expect("the gate is never closed"),
             Err(_) => return (Err(fail(CallErrorKind::Busy(limits.max_concurrency, limits.queue_timeout))), Vec::new()),
         };
-        crate::telemetry::queue_wait(self.id(), queued.elapsed());
-        let _in_use = crate::telemetry::InUse::new(self.id());
+        self.metrics.queue_wait(queued.elapsed());
+        let _in_use = self.metrics.in_use();
 
         self.calls.fetch_add(1, Ordering::Relaxed);
         let mut store = Store::new(&self.engine, HostState::new(self.shared.clone(), limits.memory_bytes));
