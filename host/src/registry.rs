@@ -4,7 +4,7 @@
 //! Settings live in sled; a plugin's files live in `<data>/plugins/<id>/`.
 //! Every change that affects how a plugin runs reloads it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -102,14 +102,20 @@ impl Installation {
     /// custom profile sees nothing until an admin grants it (least
     /// privilege).
     pub fn permissions_for(&self, profile: &str) -> PanelPermissions {
-        self.permissions.get(profile).cloned().unwrap_or_else(|| {
-            if auth::BUILTIN_PROFILES.contains(&profile) {
-                PanelPermissions::default()
-            } else {
-                PanelPermissions::hidden()
-            }
-        })
+        granted(&self.permissions, profile)
     }
+}
+
+/// What `profile` was granted in these permissions: a profile never set
+/// sees the defaults if built in, nothing if an admin made it.
+fn granted(permissions: &BTreeMap<String, PanelPermissions>, profile: &str) -> PanelPermissions {
+    permissions.get(profile).cloned().unwrap_or_else(|| {
+        if auth::BUILTIN_PROFILES.contains(&profile) {
+            PanelPermissions::default()
+        } else {
+            PanelPermissions::hidden()
+        }
+    })
 }
 
 /// A change an admin makes to an installation.
@@ -287,6 +293,9 @@ pub struct Registry {
     /// Told the id of every plugin whose running version or settings
     /// changed ([`Registry::on_change`]).
     listeners: RwLock<Vec<ChangeListener>>,
+    /// Each installation's permissions by profile, as last saved: read at
+    /// every panel request, so kept decoded (without opening secrets).
+    permissions: RwLock<HashMap<String, Arc<BTreeMap<String, PanelPermissions>>>>,
 }
 
 type ChangeListener = Box<dyn Fn(&str) + Send + Sync>;
@@ -332,6 +341,7 @@ impl Registry {
             consent_secs: std::sync::atomic::AtomicI64::new(CONSENT_SECS as i64),
             files: Mutex::default(),
             listeners: RwLock::default(),
+            permissions: RwLock::default(),
         };
         for install in registry.installations() {
             // Load first: the manifest says how each credential connects.
@@ -446,6 +456,7 @@ impl Registry {
         }
         self.installs.insert(install.id.as_bytes(), serde_json::to_vec(&stored).expect("installations serialise"))?;
         self.installs.flush()?;
+        self.permissions.write().expect("permissions lock").insert(install.id.clone(), Arc::new(install.permissions.clone()));
         Ok(())
     }
 
@@ -642,6 +653,7 @@ impl Registry {
         let install = self.installation(id)?;
         self.forget_credentials(&install);
         self.installs.remove(id)?;
+        self.permissions.write().expect("permissions lock").remove(id);
         self.loaded.write().expect("registry lock").remove(id);
         self.changed(id);
         let dir = self.dir.join(id);
@@ -753,12 +765,18 @@ impl Registry {
     /// A profile's permissions on a plugin's panel, held to what the CRM
     /// offers (its manifest's activity kinds).
     pub fn permissions(&self, id: &str, profile: &str) -> PanelPermissions {
-        let granted = match self.installation(id) {
-            Ok(install) => install.permissions_for(profile),
-            Err(_) => Installation::default().permissions_for(profile),
+        let cached = self.permissions.read().expect("permissions lock").get(id).cloned();
+        let by_profile = match cached {
+            Some(by_profile) => Some(by_profile),
+            None => self.installation(id).ok().map(|install| {
+                let by_profile = Arc::new(install.permissions);
+                self.permissions.write().expect("permissions lock").insert(id.to_string(), by_profile.clone());
+                by_profile
+            }),
         };
-        match self.manifest(id) {
-            Some(m) => granted.offered(&m.panel.activities),
+        let granted = granted(by_profile.as_deref().unwrap_or(&BTreeMap::new()), profile);
+        match self.loaded.read().expect("registry lock").get(id) {
+            Some(l) => granted.offered(&l.manifest.panel.activities),
             None => granted,
         }
     }

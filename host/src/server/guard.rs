@@ -28,7 +28,7 @@ pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next
     }
     if let Some(origin) = headers.get(ORIGIN) {
         let host = headers.get(HOST).and_then(|v| v.to_str().ok());
-        let ours = origin.to_str().ok().is_some_and(|o| o == state.public_url || authority(o).is_some_and(|a| Some(a) == host));
+        let ours = origin.to_str().ok().is_some_and(|o| o == &*state.public_url || authority(o).is_some_and(|a| Some(a) == host));
         if !ours {
             return cross_site();
         }

@@ -35,7 +35,8 @@ use crate::registry::Registry;
 
 pub const SESSION_COOKIE: &str = "deskpane_session";
 
-/// Everything the handlers share.
+/// Everything the handlers share. Cloned for every request (axum's
+/// `State`), so everything in it is a handle: no field allocates to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub db: sled::Db,
@@ -47,11 +48,11 @@ pub struct AppState {
     /// Contact-centre conversations recorded into the CRM.
     pub recorder: Arc<crate::recording::Recorder>,
     /// A folder to read the page assets from instead of those built in.
-    pub web_dir: Option<PathBuf>,
+    pub web_dir: Option<Arc<std::path::Path>>,
     /// The desk's address as browsers reach it (origin checks).
-    pub public_url: String,
+    pub public_url: Arc<str>,
     /// Origins allowed to frame the embeddable panel, beside the desk's own.
-    pub embed_origins: Vec<String>,
+    pub embed_origins: Arc<[String]>,
     /// The largest plugin upload the console takes.
     pub max_upload_bytes: u64,
 }
@@ -281,9 +282,9 @@ impl AppState {
             panels,
             sync,
             recorder,
-            web_dir: config.web_dir.clone(),
-            public_url: config.public_url.trim_end_matches('/').to_string(),
-            embed_origins: config.embed_origins.clone(),
+            web_dir: config.web_dir.as_deref().map(Arc::from),
+            public_url: Arc::from(config.public_url.trim_end_matches('/')),
+            embed_origins: Arc::from(config.embed_origins.as_slice()),
             max_upload_bytes: config.max_upload_bytes,
         })
     }

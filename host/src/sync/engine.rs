@@ -77,14 +77,6 @@ pub struct Counts {
     pub failed: u64,
 }
 
-impl Counts {
-    fn add(&mut self, other: &Counts) {
-        self.added += other.added;
-        self.updated += other.updated;
-        self.failed += other.failed;
-    }
-}
-
 /// What one run did.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct RunReport {
@@ -384,7 +376,7 @@ impl SyncEngine {
 
     /// Runs the modules enabled when the run began, each with its settings
     /// as saved when it gets its turn.
-    async fn run_with(&self, plugin: &Plugin, modules: &[SyncModule]) -> Result<RunReport, SyncError> {
+    async fn run_with(&self, plugin: &Arc<Plugin>, modules: &[SyncModule]) -> Result<RunReport, SyncError> {
         let mut report = RunReport::default();
         let mut metas = BTreeMap::new();
         for &module in modules {
@@ -437,33 +429,31 @@ impl SyncEngine {
     /// Imports a module's CRM changes. The feed's query (list views, the
     /// first sync's year) holds for the whole walk, since the CRM's cursor
     /// belongs to it; the rest of the settings are read for every page.
-    async fn import(&self, plugin: &Plugin, module: SyncModule, ms: &ModuleSettings, first: bool) -> Result<Counts, SyncError> {
+    async fn import(&self, plugin: &Arc<Plugin>, module: SyncModule, ms: &ModuleSettings, first: bool) -> Result<Counts, SyncError> {
         let since = first.then(|| crate::clock::days_ago(FIRST_SYNC_DAYS));
         let query = FeedQuery { list_views: ms.list_views.clone(), since, filters: vec![], page_size: 200 };
-        let cursor = self.store.crm_cursor(&self.plugin, module);
+        let fetch = |cursor: Option<String>| {
+            let (plugin, query, module) = (plugin.clone(), query.clone(), module.module());
+            Prefetch(tokio::spawn(async move { with_retry(|| plugin.changes(module, &query, cursor.as_deref())).await }))
+        };
         let mut counts = Counts::default();
-        let mut page = with_retry(|| plugin.changes(module.module(), &query, cursor.as_deref())).await?;
+        let mut page = fetch(self.store.crm_cursor(&self.plugin, module)).join().await?;
         loop {
             // Applied with the settings as they are now, if still allowed to.
             self.checkpoint()?;
             let Some(ms) = self.module_settings(module) else { return Ok(counts) };
-            // The next page is asked for while this one is written, so the
-            // CRM's answer time and the desk's writes overlap; the cursor
-            // still moves only once this page is written.
-            let next = async {
-                match page.has_more {
-                    true => Some(with_retry(|| plugin.changes(module.module(), &query, Some(&page.next_cursor))).await),
-                    false => None,
-                }
-            };
-            let write = async { page.changes.iter().try_for_each(|change| self.apply_crm_change(module, &ms, change, &mut counts)) };
-            let (next, written) = futures::join!(next, write);
-            written?;
+            // The next page is fetched (the CRM's answer, the plugin reading
+            // it) on another worker while this one is written, so the two
+            // overlap; the cursor still moves only once this page is written.
+            let next = page.has_more.then(|| fetch(Some(page.next_cursor.clone())));
+            for change in &page.changes {
+                self.apply_crm_change(module, &ms, change, &mut counts)?;
+            }
             self.set_progress(|p| p.done += page.changes.len() as u64);
             // The page's records are written: only now move the cursor.
             self.store.set_crm_cursor(&self.plugin, module, &page.next_cursor)?;
             match next {
-                Some(next) => page = next?,
+                Some(next) => page = next.join().await?,
                 None => return Ok(counts),
             }
         }
@@ -714,7 +704,7 @@ impl SyncEngine {
     /// (`metas`: their CRM field metadata).
     async fn export(
         &self,
-        plugin: &Plugin,
+        plugin: &Arc<Plugin>,
         metas: &BTreeMap<SyncModule, Vec<FieldMeta>>,
     ) -> Result<BTreeMap<SyncModule, Counts>, SyncError> {
         self.checkpoint()?;
@@ -832,7 +822,7 @@ impl SyncEngine {
     /// module's settings as saved when it is made.
     async fn export_records(
         &self,
-        plugin: &Plugin,
+        plugin: &Arc<Plugin>,
         module: SyncModule,
         meta: &[FieldMeta],
         ids: BTreeSet<String>,
@@ -842,42 +832,26 @@ impl SyncEngine {
         // Duplicate-key values claimed by a record of this run.
         let mut claimed: HashMap<String, String> = HashMap::new();
         let ids: Vec<String> = ids.into_iter().collect();
-        let mut chunks = ids.chunks(BATCH);
-        let mut next = chunks.next();
-        // The batch being sent, with the settings it was made with.
-        let mut sending: Option<(Vec<Outgoing>, ModuleSettings)> = None;
-        loop {
-            // The next batch is made while the CRM takes the one before:
-            // the CRM's answer time and the desk's reads overlap. Batches
-            // are made and sent in order; a record claimed by an earlier
-            // batch is known to the next through `claimed`.
-            let make = async {
-                let Some(chunk) = next else { return Ok(None) };
-                self.checkpoint()?;
-                // Disabled or made one-way during the run: nothing more goes out.
-                let Some(ms) = self.exporting(module) else { return Ok(None) };
-                let mut made = Counts::default();
-                let batch = self.export_batch(module, &ms, meta, chunk, &mut claimed, &mut made)?;
-                Ok::<_, SyncError>(Some((batch, ms, made)))
-            };
-            let send = async {
-                let mut sent = Counts::default();
-                if let Some((batch, ms)) = sending.take() {
-                    self.send_batch(plugin, module, &ms, batch, patience, &mut sent).await?;
-                }
-                Ok::<_, SyncError>(sent)
-            };
-            let (sent, made) = futures::join!(send, make);
-            counts.add(&sent?);
-            match made? {
-                Some((batch, ms, made)) => {
-                    counts.add(&made);
-                    sending = Some((batch, ms));
-                    next = chunks.next();
-                }
-                None => return Ok(counts),
+        // The batch the CRM is taking, on a task of its own (the CRM's
+        // answer, the plugin writing and reading JSON), while the next batch
+        // is made here: the two overlap. Batches are made, sent and recorded
+        // in order; a record claimed by an earlier batch is known to the
+        // next through `claimed`.
+        let mut sending: Option<Sending> = None;
+        for chunk in ids.chunks(BATCH) {
+            self.checkpoint()?;
+            // Disabled or made one-way during the run: nothing more goes out.
+            let Some(ms) = self.exporting(module) else { break };
+            let batch = self.export_batch(module, &ms, meta, chunk, &mut claimed, &mut counts)?;
+            if let Some(sent) = sending.take() {
+                self.record_batch(module, sent, &mut counts).await?;
             }
+            sending = self.send_batch(plugin, module, &ms, batch, patience);
         }
+        if let Some(sent) = sending.take() {
+            self.record_batch(module, sent, &mut counts).await?;
+        }
+        Ok(counts)
     }
 
     /// The CRM records to write for these desk records: only fields the desk
@@ -941,25 +915,34 @@ impl SyncEngine {
         Ok(batch)
     }
 
-    /// Writes a batch to the CRM and records what it acknowledged.
-    async fn send_batch(
+    /// Starts writing a batch to the CRM; [`SyncEngine::record_batch`]
+    /// records what it acknowledged.
+    fn send_batch(
         &self,
-        plugin: &Plugin,
+        plugin: &Arc<Plugin>,
         module: SyncModule,
         ms: &ModuleSettings,
         batch: Vec<Outgoing>,
         patience: Patience,
-        counts: &mut Counts,
-    ) -> Result<(), SyncError> {
+    ) -> Option<Sending> {
         if batch.is_empty() {
-            return Ok(());
+            return None;
         }
         // Contacts match by email, accounts and products by name, so a
         // record the CRM took but we did not record is not created twice.
         let key = ms.fields.iter().find(|p| p.desk == module.duplicate_key()).map(|p| p.crm.clone());
         let duplicate_check: Vec<String> = key.into_iter().collect();
         let records: Vec<CrmRecord> = batch.iter().map(|(_, r, _, _)| r.clone()).collect();
-        let outcomes = patience.call(|| plugin.upsert(module.module(), &records, &duplicate_check)).await?;
+        let plugin = plugin.clone();
+        let upsert = tokio::spawn(async move { patience.call(|| plugin.upsert(module.module(), &records, &duplicate_check)).await });
+        Some(Sending { batch, upsert: Prefetch(upsert) })
+    }
+
+    /// Records what the CRM acknowledged of a batch: mappings and
+    /// fingerprints, or failures.
+    async fn record_batch(&self, module: SyncModule, sending: Sending, counts: &mut Counts) -> Result<(), SyncError> {
+        let Sending { batch, upsert } = sending;
+        let outcomes = upsert.join().await?;
         for ((desk_id, record, values, creating), outcome) in batch.iter().zip(outcomes) {
             match outcome {
                 Ok(written) => {
@@ -1077,6 +1060,12 @@ impl SyncEngine {
 /// what both sides hold once the CRM takes it, and whether it is new there.
 type Outgoing = (String, CrmRecord, Values, bool);
 
+/// A batch on its way to the CRM, and the call taking it there.
+struct Sending {
+    batch: Vec<Outgoing>,
+    upsert: Prefetch<Result<Vec<Result<crate::contract::Written, ConnectorError>>, CallError>>,
+}
+
 /// Records per write to the CRM.
 const BATCH: usize = 100;
 
@@ -1175,6 +1164,27 @@ where
             Some(wait) => tokio::time::sleep(wait).await,
             None => return result,
         }
+    }
+}
+
+/// A plugin call running on a task of its own, so the sync's own task
+/// can write meanwhile; stopped if dropped unjoined (a run that fails
+/// midway leaves nothing fetching for nobody).
+struct Prefetch<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Prefetch<T> {
+    async fn join(mut self) -> T {
+        match (&mut self.0).await {
+            Ok(value) => value,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => unreachable!("a prefetch is only cancelled when dropped: {e}"),
+        }
+    }
+}
+
+impl<T> Drop for Prefetch<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
