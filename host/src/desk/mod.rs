@@ -188,8 +188,14 @@ impl Desk {
     }
 
     pub fn list(&self, kind: Kind) -> Vec<Record> {
+        self.each(kind).collect()
+    }
+
+    /// The records of `kind` one at a time, read as they are asked for
+    /// (a first sync walks 100,000 contacts without holding them all).
+    pub fn each(&self, kind: Kind) -> impl Iterator<Item = Record> + '_ {
         let prefix = format!("{}/", kind.plural());
-        self.records.scan_prefix(prefix).filter_map(Result::ok).map(|(_, v)| decode(&v)).collect()
+        self.records.scan_prefix(prefix).filter_map(Result::ok).map(|(_, v)| decode(&v))
     }
 
     /// Records of `kind` whose `field` equals `value` (case-insensitive).

@@ -717,7 +717,7 @@ impl SyncEngine {
             SyncModule::ALL.into_iter().filter(|m| exported(m) && !self.store.first_sync_done(&self.plugin, *m)).collect();
         let mut pending: BTreeMap<SyncModule, BTreeSet<String>> = BTreeMap::new();
         for &module in &first {
-            let ids = self.desk.list(module.kind()).into_iter().filter(within_first_sync).map(|r| r.id);
+            let ids = self.desk.each(module.kind()).filter(within_first_sync).map(|r| r.id);
             pending.entry(module).or_default().extend(ids);
         }
         // Then what changed since the last export.
@@ -732,20 +732,21 @@ impl SyncEngine {
                 match c.op {
                     ChangeOp::Deleted => deletions.push((module, c.id.clone())),
                     _ => {
-                        pending.entry(module).or_default().insert(c.id.clone());
+                        // A module in its first sync sends only records of
+                        // the last year, those the change log lists included:
+                        // it lists every record the desk ever wrote, and
+                        // older ones wait until they change after the first
+                        // sync.
+                        let ids = pending.entry(module).or_default();
+                        if !ids.contains(&c.id)
+                            && (!first.contains(&module) || self.desk.get(module.kind(), &c.id).is_some_and(|r| within_first_sync(&r)))
+                        {
+                            ids.insert(c.id.clone());
+                        }
                     }
                 }
             }
             seq = Some(last);
-        }
-        // A module in its first sync sends only records of the last year,
-        // those the change log lists included: it lists every record the
-        // desk ever wrote, and older ones wait until they change after the
-        // first sync.
-        for module in &first {
-            if let Some(ids) = pending.get_mut(module) {
-                ids.retain(|id| self.desk.get(module.kind(), id).is_some_and(|r| within_first_sync(&r)));
-            }
         }
         let mut out = BTreeMap::new();
         for (module, ids) in pending {
