@@ -1261,3 +1261,65 @@ async fn notes_calls_and_tasks_are_added_from_a_found_profile_as_the_profile_all
         send(agent.post(s.api(&format!("tickets/{stranger}/panels/zoho-crm/actions/note"))).json(&json!({"content": "x"}))).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("panel.no_record")), "{body}");
 }
+
+/// CRMs end a notification channel after a while (Zoho CRM: an hour when
+/// given no expiry), and it may end while the desk is down: a restarted
+/// desk asks again to be notified, so the CRM's changes keep arriving by
+/// notification rather than at the next poll.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_desk_renews_the_crms_notification_channel() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let (_, mut settings) = get(&admin, s.api("admin/plugins/zoho-crm/sync")).await;
+    let mut settings = settings["settings"].take();
+    settings["modules"]["contacts"]["enabled"] = json!(true);
+    assert_eq!(send(admin.put(s.api("admin/plugins/zoho-crm/sync")).json(&settings)).await.0, 200);
+    let crm = s.emulator.base_url();
+    let token = s.emulator.issue_access_token();
+    let channels = || {
+        let (crm, token) = (crm.clone(), token.clone());
+        async move {
+            let answer = reqwest::Client::new()
+                .get(format!("{crm}/crm/v8/actions/watch"))
+                .header("Authorization", format!("Zoho-oauthtoken {token}"))
+                .send()
+                .await
+                .unwrap();
+            // 204: no channel, as Zoho answers.
+            let watches: Value = if answer.status() == 204 { Value::Null } else { answer.json().await.unwrap() };
+            watches["watch"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    let ids: Vec<String> = channels().await.iter().map(|c| c["channel_id"].to_string().trim_matches('"').to_string()).collect();
+    assert!(!ids.is_empty(), "saving the settings made a channel");
+
+    // The desk stops; meanwhile the channel ends.
+    let (data, emulator) = s.shutdown().await;
+    let ended = reqwest::Client::new()
+        .delete(format!("{crm}/crm/v8/actions/watch?channel_ids={}", ids.join(",")))
+        .header("Authorization", format!("Zoho-oauthtoken {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(ended.status().is_success(), "{}", ended.status());
+    assert!(channels().await.is_empty());
+
+    let s = DeskServer::start_on(data, emulator).await;
+    eventually("the restarted desk asked to be notified again", || async {
+        channels().await.iter().any(|c| c["notify_url"] == format!("{}/hooks/zoho-crm", s.url))
+    })
+    .await;
+    // And a CRM change arrives by that notification (the runner polls hourly here).
+    reqwest::Client::new()
+        .post(format!("{crm}/crm/v8/Contacts"))
+        .header("Authorization", format!("Zoho-oauthtoken {token}"))
+        .json(&json!({"data": [{"Last_Name": "Renewed", "Email": "renewed@example.com"}]}))
+        .send()
+        .await
+        .unwrap();
+    let admin = s.admin().await;
+    eventually("the CRM's new contact is in the desk", || async {
+        get(&admin, s.api("contacts")).await.1["records"].as_array().unwrap().iter().any(|c| c["fields"]["email"] == "renewed@example.com")
+    })
+    .await;
+}

@@ -95,7 +95,15 @@ pub struct SyncEngine {
     running: tokio::sync::Mutex<()>,
     /// The integration was deleted: no run goes on (see [`Self::retire`]).
     retired: AtomicBool,
+    /// When this process last asked the CRM to notify the desk: CRMs end a
+    /// notification channel after a while (Zoho: an hour), so the runner
+    /// asks again at start and every [`WATCH_RENEWAL`].
+    watched_at: Mutex<Option<std::time::Instant>>,
 }
+
+/// How often the runner renews the CRM's notification channel: well within
+/// the hour Zoho CRM keeps a channel it was given no expiry for.
+pub const WATCH_RENEWAL: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// The seeds' failure-log wording for a CRM error.
 pub fn reason(e: &ConnectorError) -> String {
@@ -181,6 +189,7 @@ impl SyncEngine {
             store,
             progress: Arc::default(),
             running: tokio::sync::Mutex::new(()),
+            watched_at: Mutex::default(),
             retired: AtomicBool::new(false),
         }
     }
@@ -301,10 +310,28 @@ impl SyncEngine {
             }
         };
         let url = format!("{}/hooks/{}", self.registry.public_url(), self.plugin);
+        *self.watched_at.lock().expect("watch lock") = Some(std::time::Instant::now());
         match plugin.watch(&modules, &url, &token).await {
             Ok(()) => tracing::info!(plugin = %self.plugin, "the CRM notifies {url} of changes"),
             Err(e) => tracing::info!(plugin = %self.plugin, "no CRM notifications ({e}); polling instead"),
         }
+    }
+
+    /// The plugin this engine syncs.
+    pub fn plugin_id(&self) -> &str {
+        &self.plugin
+    }
+
+    /// Asks the CRM again to notify the desk when this process has not
+    /// yet (a restart) or not for [`WATCH_RENEWAL`]: the channel it made
+    /// expires, and the sync would silently fall back to polling.
+    pub async fn renew_watch(&self) {
+        let due = self.watched_at.lock().expect("watch lock").is_none_or(|at| at.elapsed() >= WATCH_RENEWAL);
+        if !due || self.retired() {
+            return;
+        }
+        let Ok(plugin) = self.plugin() else { return };
+        self.watch(&plugin, &self.settings()).await;
     }
 
     fn plugin(&self) -> Result<Arc<Plugin>, SyncError> {

@@ -60,7 +60,17 @@ impl SyncManager {
         &self.catalog
     }
 
-    /// Something changed on one side: sync soon.
+    /// The engines of the enabled plugins that sync some module.
+    fn syncing(&self) -> Vec<Arc<SyncEngine>> {
+        self.registry
+            .enabled()
+            .into_iter()
+            .filter_map(|(id, _)| self.engine(&id).ok())
+            .filter(|engine| engine.settings().modules.values().any(|m| m.enabled))
+            .collect()
+    }
+
+    /// Something changed on one side: sync now.
     pub fn trigger(&self) {
         self.wake.notify_one();
     }
@@ -78,19 +88,21 @@ impl SyncManager {
     }
 
     /// Runs every enabled plugin's sync whenever triggered, and at least
-    /// every `poll`. Never returns.
+    /// every `poll`; keeps the CRMs' notification channels renewed. Never
+    /// returns. A change runs at once; changes that come during a run (a
+    /// mass update) wake one run after it, not one each.
     pub async fn run_forever(self: Arc<Self>, poll: Duration) {
+        // A restarted desk asks again to be notified (the channel may have
+        // expired while it was down); no run until something changes.
+        for engine in self.syncing() {
+            engine.renew_watch().await;
+        }
         loop {
             let _ = tokio::time::timeout(poll, self.wake.notified()).await;
-            // Gather a burst of changes (a mass update) into one run.
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            for (id, _) in self.registry.enabled() {
-                let Ok(engine) = self.engine(&id) else { continue };
-                if !engine.settings().modules.values().any(|m| m.enabled) {
-                    continue;
-                }
+            for engine in self.syncing() {
+                engine.renew_watch().await;
                 if let Err(e) = engine.run().await {
-                    tracing::warn!(plugin = %id, "sync run failed: {e}");
+                    tracing::warn!(plugin = %engine.plugin_id(), "sync run failed: {e}");
                 }
             }
         }

@@ -34,7 +34,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
 use axum::Router;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub use crate::hold::Hold;
 use crate::limits::Limits;
@@ -181,6 +181,25 @@ impl ZohoEmulator {
         let module = known_module(module);
         let mut store = self.shared.store();
         records.into_iter().map(|r| store.seed(module, r)).collect()
+    }
+
+    /// Seeds `accounts` accounts and `contacts` contacts of a fixed,
+    /// generated shape under one lock, for load tests and benchmarks (the
+    /// binary's `--seed-accounts` and `--seed-contacts`). Account `i` is
+    /// `{"Account_Name": "CRM Account {i}", "Industry": "Retail"}`, contact
+    /// `i` is `{"Last_Name": "Crm {i}", "Email": "crm{i}@example.com",
+    /// "Title": "Buyer"}`: no two alike by the fields duplicate checks use.
+    /// Like [`seed`](Self::seed), no notification and no validation.
+    pub fn seed_generated(&self, accounts: usize, contacts: usize) {
+        let mut store = self.shared.store();
+        let module = known_module("Accounts");
+        for i in 0..accounts {
+            store.seed(module, json!({"Account_Name": format!("CRM Account {i}"), "Industry": "Retail"}));
+        }
+        let module = known_module("Contacts");
+        for i in 0..contacts {
+            store.seed(module, json!({"Last_Name": format!("Crm {i}"), "Email": format!("crm{i}@example.com"), "Title": "Buyer"}));
+        }
     }
 
     /// The record as `GET /crm/v8/{module}/{id}` shows it.

@@ -1,5 +1,7 @@
-//! `zoho-emulator --port 8090 [--seed demo]`: the emulator as a process,
-//! for the demo and for poking at it by hand.
+//! `zoho-emulator --port 8090 [--seed demo] [--seed-accounts N]
+//! [--seed-contacts N]`: the emulator as a process, for the demo, for
+//! benchmarks that run it beside a `deskpane` process, and for poking at it
+//! by hand. It prints its address once it listens, after seeding.
 
 use clap::{Parser, ValueEnum};
 use zoho_emulator::{EmulatorConfig, ZohoEmulator};
@@ -17,6 +19,14 @@ struct Args {
     /// Data to load at start.
     #[arg(long, value_enum)]
     seed: Option<Seed>,
+    /// Generated accounts to load at start, for load tests and benchmarks:
+    /// `CRM Account {i}`, industry Retail (`ZohoEmulator::seed_generated`).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed_accounts: usize,
+    /// Generated contacts to load at start, for load tests and benchmarks:
+    /// `Crm {i}`, `crm{i}@example.com`, title Buyer.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed_contacts: usize,
     #[arg(long)]
     client_id: Option<String>,
     #[arg(long)]
@@ -39,6 +49,7 @@ async fn main() -> std::io::Result<()> {
     if let Some(Seed::Demo) = args.seed {
         zoho.seed_demo();
     }
+    zoho.seed_generated(args.seed_accounts, args.seed_contacts);
     println!("zoho-emulator listening on {}", zoho.base_url());
     println!("refresh token: {}", zoho.refresh_token());
     println!("client id: {client_id}  client secret: {client_secret}");

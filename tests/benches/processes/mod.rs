@@ -1,0 +1,214 @@
+//! What the benchmarks that run `deskpane` and a CRM emulator as their own
+//! processes share: release binaries, child processes that end with the
+//! benchmark, and their resource use.
+
+#![allow(dead_code)] // each benchmark uses part of it
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+/// The folder of release binaries (`target/release`): the benchmark runs
+/// from `target/release/deps`.
+pub fn release_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the benchmark knows its path");
+    exe.parent().and_then(Path::parent).expect("the benchmark runs from target/release/deps").to_path_buf()
+}
+
+/// Builds these packages' binaries with the release profile (nothing to do
+/// when they are current, which cargo checks in a second or so) and returns
+/// the folder they are in. `cargo bench` builds the benchmark itself in
+/// release, not the binaries it runs.
+pub fn release_binaries(packages: &[&str]) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args(["build", "--release", "--bins"]).current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    for p in packages {
+        command.args(["-p", p]);
+    }
+    eprintln!("building the release binaries of {} (cargo waits if another build holds the lock)", packages.join(", "));
+    let status = command.status().expect("cargo runs");
+    assert!(status.success(), "cargo build --release of {packages:?} failed");
+    release_dir()
+}
+
+/// The plugins `scripts/build-plugins.sh` built.
+pub fn plugins_dir() -> PathBuf {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/plugins"));
+    assert!(dir.join("zoho-crm/plugin.wasm").exists(), "the plugins are not built; run scripts/build-plugins.sh first");
+    dir
+}
+
+/// A child process killed (SIGKILL) and reaped when dropped, so a failing
+/// benchmark leaves none behind.
+pub struct Process {
+    child: Option<Child>,
+}
+
+impl Process {
+    pub fn spawn(command: &mut Command) -> Process {
+        let child = command.spawn().unwrap_or_else(|e| panic!("{command:?} starts: {e}"));
+        Process { child: Some(child) }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    pub fn take_stdout(&mut self) -> ChildStdout {
+        self.child.as_mut().expect("running").stdout.take().expect("stdout is piped")
+    }
+
+    /// Waits for the process to end, with its resource use (`wait4`):
+    /// `ru_maxrss` is its peak resident memory in KiB, its own, not
+    /// this process's nor another child's.
+    pub fn wait_with_usage(mut self) -> (ExitStatus, libc::rusage) {
+        use std::os::unix::process::ExitStatusExt;
+        let child = self.child.take().expect("running");
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value; wait4 fills it.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: `pid` is our child, not yet reaped (`Child` was never
+            // waited on); status and usage point at live locals.
+            let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            if r == pid {
+                break;
+            }
+            let e = std::io::Error::last_os_error();
+            assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "wait4 of {pid}: {e}");
+        }
+        // Reaped here: dropping `Child` neither waits nor kills.
+        drop(child);
+        (ExitStatus::from_raw(status), usage)
+    }
+
+    /// SIGTERM (a graceful stop), then waits up to `grace` before SIGKILL.
+    pub fn terminate(mut self, grace: Duration) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        // SAFETY: signals our own child, which has not been reaped.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = std::time::Instant::now() + grace;
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                return child.wait().expect("wait");
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A CRM emulator binary running on a free loopback port, with what it
+/// printed at start: its address and OAuth client.
+pub struct Emulator {
+    pub process: Process,
+    pub base_url: String,
+    pub refresh_token: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The rest of its standard output, kept open so it never writes to a
+    /// closed pipe.
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Emulator {
+    /// Starts `bin` (`zoho-emulator`, `salesforce-emulator`) with `args`
+    /// after `--port 0` and waits until it prints its address (it seeds
+    /// before) and its client.
+    pub fn start(bin: &Path, args: &[&str]) -> Emulator {
+        let mut process = Process::spawn(Command::new(bin).args(["--port", "0"]).args(args).stdout(Stdio::piped()));
+        let mut stdout = BufReader::new(process.take_stdout());
+        let (mut base_url, mut refresh_token, mut client) = (None, None, None);
+        let mut line = String::new();
+        while base_url.is_none() || refresh_token.is_none() || client.is_none() {
+            line.clear();
+            assert!(stdout.read_line(&mut line).expect("reads its output") > 0, "{} ended before it listened", bin.display());
+            let line = line.trim();
+            if let Some((_, url)) = line.split_once(" listening on ") {
+                base_url = Some(url.to_string());
+            } else if let Some(token) = line.strip_prefix("refresh token: ") {
+                refresh_token = Some(token.to_string());
+            } else if let Some(rest) = line.strip_prefix("client id: ") {
+                let (id, secret) = rest.split_once("  client secret: ").expect("client id and secret on one line");
+                client = Some((id.to_string(), secret.to_string()));
+            }
+        }
+        let (client_id, client_secret) = client.unwrap();
+        Emulator { process, base_url: base_url.unwrap(), refresh_token: refresh_token.unwrap(), client_id, client_secret, _stdout: stdout }
+    }
+
+    /// Its CPU time so far (user + system), from /proc.
+    pub fn cpu_time(&self) -> Duration {
+        process_cpu_time(self.process.id())
+    }
+
+    /// Its peak resident memory so far in MiB (VmHWM).
+    pub fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// A running process's CPU time (user + system) from /proc/PID/stat.
+pub fn process_cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 after `)` and the state.
+    let ticks: u64 = fields.get(11..13).map(|f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum()).unwrap_or(0);
+    // SAFETY: sysconf reads a constant.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_secs_f64(ticks as f64 / hz as f64)
+}
+
+/// User + system CPU time from a `wait4` resource use.
+pub fn cpu_of(usage: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Bytes under `path`, recursively.
+pub fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| if e.path().is_dir() { dir_size(&e.path()) } else { e.metadata().map(|m| m.len()).unwrap_or(0) })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The machine's load averages (1, 5, 15 minutes), printed with the
+/// figures: the development machine is shared.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+}
+
+/// A fresh data folder under the system's temporary folder.
+pub fn temp_data_dir(prefix: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()))
+}
