@@ -235,7 +235,9 @@ impl Ctx {
             .into_iter()
             .flatten()
             .filter(|c| c["notify_url"] == hook.as_str())
-            .map(|c| (c["channel_id"].as_str().unwrap_or_default().to_string(), c["channel_expiry"].as_str().unwrap_or_default().to_string()))
+            .map(|c| {
+                (c["channel_id"].as_str().unwrap_or_default().to_string(), c["channel_expiry"].as_str().unwrap_or_default().to_string())
+            })
             .collect()
     }
 }
@@ -318,10 +320,7 @@ fn print_summaries(summaries: &[Summary], poll: Duration) {
     println!("propagation through the real desk server and runner against the in-process Zoho emulator");
     println!("goal (issue 15): p99 <= {} through notifications", fmt(Some(GOAL)));
     println!();
-    println!(
-        "{:<58} {:>6} {:>8} {:>8} {:>8} {:>8} {:>10}",
-        "path", "edits", "p50", "p99", "max", "lost", "p99/goal"
-    );
+    println!("{:<58} {:>6} {:>8} {:>8} {:>8} {:>8} {:>10}", "path", "edits", "p50", "p99", "max", "lost", "p99/goal");
     for s in summaries {
         let p99 = pct(&s.latency, 99.0);
         let ratio = p99.map(|d| format!("{:.2}x", d.as_secs_f64() / GOAL.as_secs_f64())).unwrap_or("-".into());
@@ -517,8 +516,9 @@ fn main() {
         let _ = (&mut runner).await;
         let runner = tokio::spawn(state.sync.clone().run_forever(poll));
         let t = Instant::now();
-        let samples =
-            ctx.measure("crm-polled", Path::CrmToDesk, edits, pause.max(poll + Duration::from_millis(600)), poll * 4 + limit, &mut rng).await;
+        let samples = ctx
+            .measure("crm-polled", Path::CrmToDesk, edits, pause.max(poll + Duration::from_millis(600)), poll * 4 + limit, &mut rng)
+            .await;
         ctx.settle(Duration::from_secs(1)).await;
         let window = (t, Instant::now());
         summaries.push(summarise(

@@ -208,7 +208,12 @@ async fn fields(
         })
         .collect();
     let desk = module
-        .map(|m| schema::fields(m.kind()).iter().map(|f| DeskField { name: f.name, kind: desk_type_name(f.kind), required: f.required }).collect())
+        .map(|m| {
+            schema::fields(m.kind())
+                .iter()
+                .map(|f| DeskField { name: f.name, kind: desk_type_name(f.kind), required: f.required })
+                .collect()
+        })
         .unwrap_or_default();
     Ok(Json(Fields { crm, desk }))
 }

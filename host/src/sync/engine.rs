@@ -1244,7 +1244,8 @@ mod tests {
     #[test]
     fn a_crm_value_the_desk_refuses_is_logged_in_the_seeds_words() {
         use crate::desk::schema::{FieldError, Problem};
-        let invalid = |field: &str, problem: Problem| DeskError::Invalid { kind: Kind::Contact, errors: vec![FieldError::new(field, problem)] };
+        let invalid =
+            |field: &str, problem: Problem| DeskError::Invalid { kind: Kind::Contact, errors: vec![FieldError::new(field, problem)] };
         let values: Values = [("cf_count".to_string(), Json::from("many")), ("cf_rate".to_string(), Json::from(true))].into();
         assert_eq!(desk_reason(&invalid("cf_count", Problem::Integer), &values), "Text value is given for an Integer field (cf_count)");
         assert_eq!(desk_reason(&invalid("cf_rate", Problem::Number), &values), "Boolean value is given for a Decimal field (cf_rate)");
