@@ -768,10 +768,10 @@ impl Registry {
         let cached = self.permissions.read().expect("permissions lock").get(id).cloned();
         let by_profile = match cached {
             Some(by_profile) => Some(by_profile),
+            // A save that came meanwhile keeps its newer permissions.
             None => self.installation(id).ok().map(|install| {
-                let by_profile = Arc::new(install.permissions);
-                self.permissions.write().expect("permissions lock").insert(id.to_string(), by_profile.clone());
-                by_profile
+                let mut cache = self.permissions.write().expect("permissions lock");
+                cache.entry(id.to_string()).or_insert_with(|| Arc::new(install.permissions)).clone()
             }),
         };
         let granted = granted(by_profile.as_deref().unwrap_or(&BTreeMap::new()), profile);

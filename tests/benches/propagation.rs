@@ -366,12 +366,12 @@ fn print_summaries(summaries: &[Summary], poll: Duration) {
     }
     println!();
     println!(
-        "polling at `serve`'s default (--sync-poll {}): a CRM change waits for the next poll, so up to {} s + the \
-         runner's 0.5 s gather + one run (~{} s p99 bound, ~{} s p50); measured above with --sync-poll {}.",
+        "polling at `serve`'s default (--sync-poll {}): a CRM change waits for the next poll, so up to {} s + one \
+         run (~{} s p99 bound, ~{} s p50); measured above with --sync-poll {}.",
         SERVE_DEFAULT_POLL.as_secs(),
         SERVE_DEFAULT_POLL.as_secs(),
-        SERVE_DEFAULT_POLL.as_secs_f64() + 0.5,
-        (SERVE_DEFAULT_POLL.as_secs_f64() + 0.5) / 2.0,
+        SERVE_DEFAULT_POLL.as_secs(),
+        SERVE_DEFAULT_POLL.as_secs_f64() / 2.0,
         poll.as_secs()
     );
 }
