@@ -164,6 +164,10 @@ describe('at 390 px', () => {
     await open(page, PAGES.find((p) => p.name === 'sync page'));
     const state = page.getByTestId('sync-progress-state');
     assert.ok(await lineHeight(state) < 2, `"${await state.textContent()}" is one line high`);
+    // The demo syncs nothing yet: shown as neutral, not with a success tick.
+    assert.equal(await state.textContent(), 'Not syncing');
+    assert.equal(await page.getByTestId('sync-state-icon').textContent(), '\u2013');
+    assert.match(await page.getByTestId('sync-progress').getAttribute('class'), /sync-progress-off/);
   });
 });
 

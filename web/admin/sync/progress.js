@@ -61,7 +61,9 @@ function restingState(ctx, p, state) {
   const paused = state === 'paused';
   const last = ctx.history[0];
   const enabled = anyEnabled(ctx);
-  const icon = el('span', { class: 'sync-state-icon', 'aria-hidden': 'true' }, paused ? '\u275a\u275a' : (state === 'error' ? '!' : '\u2713'));
+  // Nothing to sync is not a success: a neutral dash, not a green tick.
+  const icon = el('span', { class: 'sync-state-icon', 'aria-hidden': 'true', testid: 'sync-state-icon' },
+    paused ? '\u275a\u275a' : (state === 'error' ? '!' : (enabled ? '\u2713' : '\u2013')));
   const title = t(paused ? 'admin.sync.statePaused' : (state === 'error' ? 'admin.sync.stateFailed' : (enabled ? 'admin.sync.stateUpToDate' : 'admin.sync.stateNotSyncing')));
   return [icon,
     el('div', { class: 'sync-progress-main' },
@@ -88,7 +90,7 @@ export function progressBox(ctx) {
     const paused = !!ctx.settings.paused;
     const state = p.running ? 'running' : (paused ? 'paused' : (p.last_error ? 'error' : 'idle'));
     box.dataset.state = state;
-    box.className = 'sync-progress sync-progress-' + state;
+    box.className = 'sync-progress sync-progress-' + state + (state === 'idle' && !anyEnabled(ctx) ? ' sync-progress-off' : '');
     append(clear(box), p.running ? runningState(ctx, p) : restingState(ctx, p, state));
   }
   return { box, paint };
