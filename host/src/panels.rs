@@ -206,7 +206,8 @@ const LAST_KNOWN_MAX: usize = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AgentMessage {
     /// `crm.unreachable`, `crm.rate_limited`, `crm.auth_expired`, `crm.record_gone`,
-    /// `crm.unsupported`, `crm.failed`, `crm.plugin_failed` or `crm.not_connected`.
+    /// `crm.unsupported`, `crm.failed`, `crm.plugin_failed` or `crm.not_connected`;
+    /// or a panel refusal's ([`PanelError::code`]).
     pub code: &'static str,
     pub params: BTreeMap<&'static str, String>,
 }
