@@ -867,19 +867,36 @@ impl SyncEngine {
         // next through `claimed`.
         let mut sending: Option<Sending> = None;
         for chunk in ids.chunks(BATCH) {
-            self.checkpoint()?;
-            // Disabled or made one-way during the run: nothing more goes out.
-            let Some(ms) = self.exporting(module) else { break };
-            let batch = self.export_batch(module, &ms, meta, chunk, &mut claimed, &mut counts)?;
+            let next = self.next_batch(module, meta, chunk, &mut claimed, &mut counts);
+            // Whatever became of the next batch (a pause, an error), what
+            // the CRM took of the one before is recorded first: a record it
+            // created and the desk did not map would be created again.
             if let Some(sent) = sending.take() {
                 self.record_batch(module, sent, &mut counts).await?;
             }
+            // Disabled or made one-way during the run: nothing more goes out.
+            let Some((batch, ms)) = next? else { break };
             sending = self.send_batch(plugin, module, &ms, batch, patience);
         }
         if let Some(sent) = sending.take() {
             self.record_batch(module, sent, &mut counts).await?;
         }
         Ok(counts)
+    }
+
+    /// The next batch to send, with the module's settings as saved now;
+    /// `None` when the module no longer exports.
+    fn next_batch(
+        &self,
+        module: SyncModule,
+        meta: &[FieldMeta],
+        chunk: &[String],
+        claimed: &mut HashMap<String, String>,
+        counts: &mut Counts,
+    ) -> Result<Option<(Vec<Outgoing>, ModuleSettings)>, SyncError> {
+        self.checkpoint()?;
+        let Some(ms) = self.exporting(module) else { return Ok(None) };
+        Ok(Some((self.export_batch(module, &ms, meta, chunk, claimed, counts)?, ms)))
     }
 
     /// The CRM records to write for these desk records: only fields the desk
