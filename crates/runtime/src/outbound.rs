@@ -92,6 +92,7 @@ pub enum GuardedError {
 pub struct Outbound {
     plugin: String,
     http: GuardedHttp,
+    metrics: crate::telemetry::CrmMetrics,
     response_cap: u64,
     specs: std::collections::BTreeMap<String, CredentialSpec>,
     credentials: Arc<dyn CredentialSource>,
@@ -107,7 +108,8 @@ impl Outbound {
         dns: &DnsOverrides,
     ) -> Self {
         let http = GuardedHttp::new(allow, dns, limits.connect_timeout, limits.http_timeout);
-        Outbound { plugin: plugin.to_string(), http, response_cap: limits.response_bytes, specs, credentials }
+        let metrics = crate::telemetry::CrmMetrics::new(plugin);
+        Outbound { plugin: plugin.to_string(), http, metrics, response_cap: limits.response_bytes, specs, credentials }
     }
 
     /// The base URL reported with a credential, if any.
@@ -118,9 +120,12 @@ impl Outbound {
     /// Sends a plugin's request under the sandbox's rules.
     pub async fn send(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
         let began = std::time::Instant::now();
-        let method = format!("{:?}", req.method).to_ascii_uppercase();
-        // The host only: paths and queries carry customers' emails.
-        let host = url::Url::parse(&req.url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+        // For the debug log, when on: the method and the host only (paths
+        // and queries carry customers' emails).
+        let described = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+            let host = url::Url::parse(&req.url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+            (format!("{:?}", req.method).to_ascii_uppercase(), host)
+        });
         let result = self.send_checked(req).await;
         let outcome = match &result {
             Ok(resp) => crate::telemetry::status_class(resp.status),
@@ -131,7 +136,7 @@ impl Outbound {
             Err(HttpError::CredentialUnavailable(_)) => "no-credential",
             Err(HttpError::InvalidRequest(_)) => "invalid",
         };
-        crate::telemetry::crm_request(&self.plugin, &method, &host, outcome, began.elapsed());
+        self.metrics.request(outcome, began.elapsed(), described);
         result
     }
 

@@ -76,12 +76,41 @@ impl Drop for InUse<'_> {
     }
 }
 
-/// A request a plugin made to its CRM: counted by status class (or the
-/// transport failure), timed, and logged at debug level inside the call's span.
-pub(crate) fn crm_request(plugin: &str, method: &str, host: &str, outcome: &'static str, took: Duration) {
-    metrics::counter!("deskpane_crm_requests_total", "plugin" => plugin.to_string(), "outcome" => outcome).increment(1);
-    metrics::histogram!("deskpane_crm_request_seconds", "plugin" => plugin.to_string()).record(took.as_secs_f64());
-    tracing::debug!(plugin, method, host, outcome, ms = took.as_millis() as u64, "crm request");
+/// One plugin's CRM request metrics, registered once and reused like
+/// [`PluginMetrics`]: every request of every call passes here.
+pub(crate) struct CrmMetrics {
+    plugin: String,
+    seconds: Histogram,
+    /// By outcome.
+    requests: Mutex<HashMap<&'static str, Counter>>,
+}
+
+impl CrmMetrics {
+    pub(crate) fn new(plugin: &str) -> CrmMetrics {
+        CrmMetrics {
+            plugin: plugin.to_string(),
+            seconds: metrics::histogram!("deskpane_crm_request_seconds", "plugin" => plugin.to_string()),
+            requests: Mutex::default(),
+        }
+    }
+
+    /// A request a plugin made to its CRM: counted by status class (or the
+    /// transport failure), timed, and logged at debug level inside the
+    /// call's span with its method and host (`described`, made only when
+    /// that level is on).
+    pub(crate) fn request(&self, outcome: &'static str, took: Duration, described: Option<(String, String)>) {
+        let plugin = &self.plugin;
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(outcome)
+            .or_insert_with(|| metrics::counter!("deskpane_crm_requests_total", "plugin" => plugin.clone(), "outcome" => outcome))
+            .increment(1);
+        self.seconds.record(took.as_secs_f64());
+        if let Some((method, host)) = described {
+            tracing::debug!(plugin = %plugin, method, host, outcome, ms = took.as_millis() as u64, "crm request");
+        }
+    }
 }
 
 /// `2xx`, `4xx`, ... for a status.
