@@ -85,8 +85,9 @@ impl PanelError {
     /// The refusal as a stable code and its values, for pages that show it
     /// in the agent's language (`error.<code>` in the web catalogs). CRM
     /// failures have theirs from [`agent_message`]; internal ones none.
-    pub fn code(&self) -> Option<(&'static str, BTreeMap<&'static str, String>)> {
-        let plain = |code| Some((code, BTreeMap::new()));
+    pub fn code(&self) -> Option<AgentMessage> {
+        let plain = |code| Some(AgentMessage { code, params: BTreeMap::new() });
+        let valued = |code, value: &String| Some(AgentMessage { code, params: BTreeMap::from([("value", value.clone())]) });
         match self {
             PanelError::Hidden => plain("panel.hidden"),
             PanelError::Restricted(r) => plain(match r {
@@ -105,8 +106,8 @@ impl PanelError {
                 Invalid::NoteText => plain("panel.invalid.note_text"),
                 Invalid::CallSubject => plain("panel.invalid.call_subject"),
                 Invalid::TaskSubject => plain("panel.invalid.task_subject"),
-                Invalid::CallTime(v) => Some(("panel.invalid.call_time", BTreeMap::from([("value", v.clone())]))),
-                Invalid::TaskDate(v) => Some(("panel.invalid.task_date", BTreeMap::from([("value", v.clone())]))),
+                Invalid::CallTime(v) => valued("panel.invalid.call_time", v),
+                Invalid::TaskDate(v) => valued("panel.invalid.task_date", v),
             },
             PanelError::NoPlugin(_) | PanelError::Storage(_) | PanelError::Plugin(_) => None,
         }
@@ -958,7 +959,7 @@ mod tests {
             .chain(restricted.into_iter().map(PanelError::Restricted))
             .chain(invalid.into_iter().map(PanelError::Invalid));
         for refusal in refusals {
-            let (code, params) = refusal.code().expect("a refusal has a code");
+            let AgentMessage { code, params } = refusal.code().expect("a refusal has a code");
             let sentence = catalog.get(&format!("error.{code}")).and_then(|v| v.as_str());
             let sentence = sentence.unwrap_or_else(|| panic!("web/i18n/en.json lacks error.{code} ({refusal})"));
             for name in params.keys() {

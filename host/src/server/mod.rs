@@ -79,13 +79,13 @@ impl ApiError {
     /// An error whose sentence the pages translate from its code: the
     /// English sentence is `message`'s.
     pub fn coded(status: StatusCode, message: crate::panels::AgentMessage) -> Self {
-        let sentence = message.sentence();
-        ApiError { code: Some(Box::new(message)), ..Self::new(status, sentence) }
+        Self::new(status, message.sentence()).with_code(message)
     }
+
     /// The same error with a code the pages translate (`error.<code>`);
     /// the English sentence stays the `error` of the answer.
-    pub fn with_code(self, code: &'static str, params: std::collections::BTreeMap<&'static str, String>) -> Self {
-        ApiError { code: Some(Box::new(crate::panels::AgentMessage { code, params })), ..self }
+    pub fn with_code(self, message: crate::panels::AgentMessage) -> Self {
+        ApiError { code: Some(Box::new(message)), ..self }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {

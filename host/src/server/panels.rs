@@ -338,7 +338,7 @@ async fn section(
 fn panel_error(s: &AppState, agent: &Agent, plugin: &str, e: PanelError) -> ApiError {
     let plugin = plugin.to_string();
     let refusal = |error: ApiError| match e.code() {
-        Some((code, params)) => error.with_code(code, params),
+        Some(message) => error.with_code(message),
         None => error,
     };
     match &e {
