@@ -402,17 +402,20 @@ impl Panels {
 
     /// Whom to look up for a subject, and whether to show the contact or
     /// the account: an account page always shows the account.
-    fn who(&self, subject: Subject, show: ShowAs) -> Result<(Requester, ShowAs), PanelError> {
-        let record =
-            self.desk.get(subject.kind(), &subject.id()).ok_or_else(|| PanelError::NotFound(subject.kind().singular(), subject.id()))?;
-        Ok(match subject {
-            Subject::Ticket(_) => (self.requester(&record), show),
-            Subject::Contact(_) => (self.person(Some(&record), None), show),
+    fn who(&self, subject: Subject, record: &Record, show: ShowAs) -> (Requester, ShowAs) {
+        match subject {
+            Subject::Ticket(_) => (self.requester(record), show),
+            Subject::Contact(_) => (self.person(Some(record), None), show),
             Subject::Account(_) => {
                 let name = record.text("account_name").map(str::to_string);
                 (Requester { email: None, secondary_email: None, phone: None, name: None, account_name: name }, ShowAs::Accounts)
             }
-        })
+        }
+    }
+
+    /// The desk record a panel stands beside.
+    fn record_of(&self, subject: Subject) -> Result<Record, PanelError> {
+        self.desk.get(subject.kind(), &subject.id()).ok_or_else(|| PanelError::NotFound(subject.kind().singular(), subject.id()))
     }
 
     fn cached(&self, key: &CacheKey, refresh: bool) -> Option<SectionData> {
@@ -447,10 +450,22 @@ impl Panels {
         show: ShowAs,
         refresh: bool,
     ) -> Result<(Option<Profile>, bool), PanelError> {
-        if let Some(link) = self.linked(plugin_id, subject)? {
+        self.profile_beside(plugin_id, subject, &self.record_of(subject)?, show, refresh).await
+    }
+
+    /// [`Self::profile_for`] with the subject's desk record already read.
+    async fn profile_beside(
+        &self,
+        plugin_id: &str,
+        subject: Subject<'_>,
+        record: &Record,
+        show: ShowAs,
+        refresh: bool,
+    ) -> Result<(Option<Profile>, bool), PanelError> {
+        if let Some(link) = self.stored_link(&Self::link_key_of(plugin_id, subject, record))? {
             return self.lookup(plugin_id, Ask::Linked(link.record), refresh).await;
         }
-        let (who, show) = self.who(subject, show)?;
+        let (who, show) = self.who(subject, record, show);
         self.lookup(plugin_id, Ask::Requester(who, show), refresh).await
     }
 
@@ -639,10 +654,11 @@ impl Panels {
         if !permissions.allows(Section::Profile) {
             return Err(PanelError::Restricted(Restricted::Profile));
         }
-        if self.profile_for(plugin_id, subject, permissions.show, true).await?.0.is_some() {
+        let record = self.record_of(subject)?;
+        if self.profile_beside(plugin_id, subject, &record, permissions.show, true).await?.0.is_some() {
             return Err(PanelError::Known);
         }
-        let (who, _) = self.who(subject, permissions.show)?;
+        let (who, _) = self.who(subject, &record, permissions.show);
         let plugin = self.registry.plugin(plugin_id).ok_or_else(|| PanelError::NoPlugin(plugin_id.into()))?;
         let module = match kind {
             ActionKind::CreateLead => "leads",
@@ -681,8 +697,11 @@ impl Panels {
     /// requester is (a ticket's contact), else the ticket itself; an
     /// account page's account.
     fn link_key(&self, plugin_id: &str, subject: Subject<'_>) -> Result<String, PanelError> {
-        let record =
-            self.desk.get(subject.kind(), &subject.id()).ok_or_else(|| PanelError::NotFound(subject.kind().singular(), subject.id()))?;
+        Ok(Self::link_key_of(plugin_id, subject, &self.record_of(subject)?))
+    }
+
+    /// [`Self::link_key`] of a subject whose record is read.
+    fn link_key_of(plugin_id: &str, subject: Subject<'_>, record: &Record) -> String {
         let (kind, id) = match subject {
             Subject::Ticket(id) => match record.text("contact_id") {
                 Some(contact) => ("contacts", contact.to_string()),
@@ -691,12 +710,15 @@ impl Panels {
             Subject::Contact(id) => ("contacts", id.to_string()),
             Subject::Account(id) => ("accounts", id.to_string()),
         };
-        Ok(format!("{plugin_id}\u{0}{kind}/{id}"))
+        format!("{plugin_id}\u{0}{kind}/{id}")
     }
 
     /// The CRM record an agent linked the subject's requester to, if any.
     pub fn linked(&self, plugin_id: &str, subject: Subject<'_>) -> Result<Option<LinkedRecord>, PanelError> {
-        let key = self.link_key(plugin_id, subject)?;
+        self.stored_link(&self.link_key(plugin_id, subject)?)
+    }
+
+    fn stored_link(&self, key: &str) -> Result<Option<LinkedRecord>, PanelError> {
         let stored = self.links.get(key.as_bytes()).map_err(|e| PanelError::Storage(e.to_string()))?;
         Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
     }
@@ -917,7 +939,7 @@ impl Panels {
     /// profile field named by the plugin's `customer-type-field` setting,
     /// from the record an agent linked the requester to, else the lookup.
     pub async fn customer_type(&self, plugin_id: &str, field: &str, ticket: &Record) -> Result<Option<String>, PanelError> {
-        let (profile, _) = self.profile_for(plugin_id, Subject::Ticket(&ticket.id), ShowAs::Contacts, false).await?;
+        let (profile, _) = self.profile_beside(plugin_id, Subject::Ticket(&ticket.id), ticket, ShowAs::Contacts, false).await?;
         let Some(profile) = profile else { return Ok(None) };
         Ok(profile.fields.iter().find(|f| f.name == field).map(|f| display(&f.value)).filter(|s| !s.is_empty()))
     }
