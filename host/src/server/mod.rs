@@ -234,9 +234,25 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 << 20;
 /// store and made a first sync's memory grow with the records it wrote.
 const STORE_CACHE_BYTES: u64 = 64 << 20;
 
+/// How long opening the store waits for its lock. sled's I/O threads let
+/// go of the files a moment after the last handle is dropped, so a desk
+/// reopened at once in the same process (or restarted by a supervisor as
+/// the old one exits) may find it still taken; another running desk keeps
+/// it for good and is refused after this wait.
+const STORE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Opens (or creates) the desk's store in its data folder.
 pub fn open_store(data: &std::path::Path) -> sled::Result<sled::Db> {
-    sled::Config::new().path(data.join("db")).cache_capacity(STORE_CACHE_BYTES).open()
+    let config = sled::Config::new().path(data.join("db")).cache_capacity(STORE_CACHE_BYTES);
+    let started = std::time::Instant::now();
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < STORE_LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            opened => return opened,
+        }
+    }
 }
 
 impl AppState {
