@@ -9,7 +9,12 @@ cd "$(dirname "$0")/.."
 scripts/build-plugins.sh
 scripts/setup-browser.sh
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# A throwaway PostgreSQL (installed when missing) for the store's PostgreSQL
+# backend and the desk suites run on it; removed on exit.
+pg=$(mktemp -d /tmp/deskpane-pg.XXXXXX)
+trap 'scripts/postgres.sh stop "$pg"; rm -f "$log"' EXIT
+DESKPANE_TEST_POSTGRES=$(scripts/postgres.sh start "$pg")
+export DESKPANE_TEST_POSTGRES
 status=0
 # Hygiene gates: formatting (rustfmt.toml) and clippy with warnings as errors.
 gate() {
@@ -30,6 +35,10 @@ gate sh -c 'cd tests/browser && npm run --silent typecheck'
 # durability and browser tests run them from target/debug.
 cargo build --quiet --workspace --bins --tests
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
+# The desk's behavioural suites again with every test desk's store on
+# PostgreSQL (a database each): records, agents, plugins, sync, recording.
+DESKPANE_TEST_STORE=$DESKPANE_TEST_POSTGRES cargo test -p deskpane-tests --no-fail-fast \
+    --test web_api --test sync --test salesforce_sync --test recording 2>&1 | tee -a "$log" || status=$?
 # The plugins' own unit tests (pure parts: SOQL, times, cursors, error mapping),
 # natively with the default toolchain.
 (cd plugins && cargo test --quiet -p salesforce -p zoho-crm -p cloudcx -p deskpane-plugin-sdk) 2>&1 | tee -a "$log" || status=$?

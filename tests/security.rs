@@ -454,12 +454,12 @@ async fn no_secret_is_stored_in_plain_text_and_the_data_folder_is_private() {
     send(admin.patch(s.api("admin/plugins/vault")).json(&json!({"config": {"password": "", "mode": "healthy"}}))).await;
     assert_eq!(s.state.registry.installation("vault").unwrap().config["password"], "config-secret-value");
     s.state.db.flush().unwrap();
-    for name in s.state.db.tree_names() {
-        for entry in s.state.db.open_tree(&name).unwrap().iter() {
+    for name in s.state.db.tree_names().unwrap() {
+        for entry in s.state.db.tree(&name).unwrap().iter() {
             let (k, v) = entry.unwrap();
             let text = format!("{}{}", String::from_utf8_lossy(&k), String::from_utf8_lossy(&v));
             for secret in ["deskpane-secret", "1000.refresh.demo", "config-secret-value"] {
-                assert!(!text.contains(secret), "`{secret}` is stored in plain text in tree {}", String::from_utf8_lossy(&name));
+                assert!(!text.contains(secret), "`{secret}` is stored in plain text in tree {name}");
             }
         }
     }
@@ -586,6 +586,7 @@ async fn cookies_are_secure_when_the_desk_is_served_over_tls() {
         runtime: deskpane::RuntimeConfig { max_instances: 4, ..Default::default() },
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
+        store: None,
     };
     let state = deskpane::server::AppState::open(&config).await.unwrap();
     state.auth.create_agent("Ada", "ada@desk.example", "long enough", deskpane::auth::ADMINISTRATOR).unwrap();

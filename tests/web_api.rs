@@ -33,11 +33,7 @@ fn built_plugin(name: &str) -> (Vec<u8>, Vec<u8>) {
 
 /// The first ticket whose requester the CRM knows (has a customer type).
 async fn known_ticket(s: &DeskServer, client: &reqwest::Client) -> String {
-    let (_, list) = get(client, s.api("ticket-list")).await;
-    list["tickets"].as_array().unwrap().iter().find(|t| !t["customer_type"].is_null()).expect("a ticket with a CRM requester")["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    s.known_ticket(client).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -405,7 +401,7 @@ async fn desk_data_settings_and_connections_survive_a_restart() {
     send(admin.put(s.api("admin/plugins/zoho-crm/permissions/Agent")).json(&perms)).await;
     // Secrets are sealed in the store: the refresh token is nowhere in it.
     let raw: Vec<u8> = {
-        let installs = s.state.db.open_tree("plugins.installations").unwrap();
+        let installs = s.state.db.tree("plugins.installations").unwrap();
         installs.iter().values().flat_map(|v| v.unwrap().to_vec()).collect()
     };
     assert!(!raw.is_empty());
@@ -964,7 +960,7 @@ async fn the_first_administrator_is_created_from_the_command_line() {
     let short = create("sam@example.com", "short");
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"), "{short:?}");
 
-    let db = sled::open(data.join("db")).unwrap();
+    let db = deskpane_store::Store::sled(&data.join("db")).unwrap();
     let auth = deskpane::auth::Auth::open(&db).unwrap();
     assert_eq!(auth.agents().len(), 1);
     let (agent, _session) = auth.login("rosa@example.com", "correct horse battery", None).await.expect("the administrator signs in");

@@ -155,7 +155,7 @@ pub enum AuthError {
     Invalid(String),
     /// The details go to the log, not to the person who asked.
     #[error("the sign-in store failed; the server log has the details")]
-    Storage(#[from] sled::Error),
+    Storage(#[from] deskpane_store::StoreError),
 }
 
 fn digest(token: &str) -> Vec<u8> {
@@ -180,11 +180,11 @@ fn verify_password(password: &str, hash: &str) -> bool {
 
 #[derive(Clone)]
 pub struct Auth {
-    db: sled::Db,
-    agents: sled::Tree,
-    profiles: sled::Tree,
-    sessions: sled::Tree,
-    tokens: sled::Tree,
+    db: deskpane_store::Store,
+    agents: deskpane_store::Tree,
+    profiles: deskpane_store::Tree,
+    sessions: deskpane_store::Tree,
+    tokens: deskpane_store::Tree,
     accounts: Arc<Mutex<Throttle>>,
     addresses: Arc<Mutex<Throttle>>,
     hashing: Arc<Semaphore>,
@@ -193,13 +193,13 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn open(db: &sled::Db) -> Result<Auth, AuthError> {
+    pub fn open(db: &deskpane_store::Store) -> Result<Auth, AuthError> {
         let auth = Auth {
             db: db.clone(),
-            agents: db.open_tree("auth.agents")?,
-            profiles: db.open_tree("auth.profiles")?,
-            sessions: db.open_tree("auth.sessions")?,
-            tokens: db.open_tree("auth.tokens")?,
+            agents: db.tree("auth.agents")?,
+            profiles: db.tree("auth.profiles")?,
+            sessions: db.tree("auth.sessions")?,
+            tokens: db.tree("auth.tokens")?,
             accounts: Arc::new(Mutex::new(Throttle::new(ACCOUNT_RULE))),
             addresses: Arc::new(Mutex::new(Throttle::new(ADDRESS_RULE))),
             hashing: Arc::new(Semaphore::new(HASHING_SLOTS)),
@@ -473,7 +473,7 @@ mod tests {
     use super::*;
 
     fn auth() -> Auth {
-        Auth::open(&sled::Config::new().temporary(true).open().unwrap()).unwrap()
+        Auth::open(&deskpane_store::Store::temporary().unwrap()).unwrap()
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 //! `deskpane-runtime`, and what they may do is `deskpane-manifest`
 //! (both re-exported here under their module names).
 //!
-//! - [`desk`]: the desk's tickets, contacts, accounts, products (sled).
+//! - [`desk`]: the desk's tickets, contacts, accounts, products.
 //! - [`auth`], [`permissions`]: agents, profiles, sessions; panel permissions.
 //! - [`secrets`]: sealing secrets at rest.
 //! - [`registry`]: installed plugins, their settings and CRM connections;

@@ -34,6 +34,8 @@ enum Command {
         /// The desk's data folder.
         #[arg(long, default_value = "data")]
         data: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
         /// The plugin whose sync to run, e.g. zoho-crm.
         plugin: String,
     },
@@ -43,6 +45,27 @@ enum Command {
     /// running on the same data).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The desk's store: move a single-node desk to PostgreSQL.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy everything the desk keeps from one store to another, then
+    /// verify both by counts and checksums. Safe to run again: the
+    /// destination is made equal to the source as it is then. Stop every
+    /// desk using either store first; the data folder's `secret.key` must go
+    /// with the data (docs/deploy.md).
+    Copy {
+        /// The store to copy: `sled:./data/db` or `postgres://...`.
+        #[arg(long, value_parser = parse_store)]
+        from: deskpane_store::Location,
+        /// The store to fill: an empty database, or an earlier copy of the
+        /// same source.
+        #[arg(long, value_parser = parse_store)]
+        to: deskpane_store::Location,
+    },
 }
 
 #[derive(Subcommand)]
@@ -54,6 +77,8 @@ enum AdminCommand {
         /// The desk's data folder (created if missing).
         #[arg(long, default_value = "data")]
         data: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
         /// The administrator's email: their sign-in.
         #[arg(long)]
         email: String,
@@ -63,11 +88,27 @@ enum AdminCommand {
     },
 }
 
+/// Where the desk's records, agents, plugins' settings and sync state are
+/// kept when not in the data folder.
+#[derive(Args)]
+struct StoreArg {
+    /// The shared store, `postgres://user@host/db` (several replicas serve
+    /// one desk from it; docs/deploy.md). Default: sled in the data folder.
+    #[arg(long = "store", env = "DESKPANE_STORE", value_name = "URL", value_parser = parse_store)]
+    location: Option<deskpane_store::Location>,
+}
+
+fn parse_store(s: &str) -> Result<deskpane_store::Location, String> {
+    deskpane_store::Location::parse(s).map_err(|e| e.to_string())
+}
+
 #[derive(Args)]
 struct ServeArgs {
     /// Where the desk keeps its data (created if missing).
     #[arg(long, default_value = "data")]
     data: PathBuf,
+    #[command(flatten)]
+    store: StoreArg,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: std::net::SocketAddr,
@@ -291,8 +332,9 @@ async fn main() -> ExitCode {
             call(plugin, &function, args.as_deref(), settings).await
         }
         Command::Serve(args) => serve(args).await.map_err(|e| Failure(2, format!("{e:#}"))),
-        Command::Sync { data, plugin } => sync_now(data, &plugin).await,
-        Command::Admin(AdminCommand::Create { data, email, name }) => create_admin(&data, &email, &name),
+        Command::Sync { data, store, plugin } => sync_now(data, store.location, &plugin).await,
+        Command::Admin(AdminCommand::Create { data, store, email, name }) => create_admin(&data, store.location.as_ref(), &email, &name),
+        Command::Store(StoreCommand::Copy { from, to }) => copy_store(&from, &to),
         Command::Openapi => {
             let doc = deskpane::server::openapi_document().to_pretty_json().expect("the OpenAPI document serialises");
             // A reader that stops early (`| head`) is not an error.
@@ -517,7 +559,7 @@ async fn dispatch(plugin: &Plugin, function: &str, args: &str) -> Result<String,
     }
 }
 
-fn create_admin(data: &std::path::Path, email: &str, name: &str) -> Outcome {
+fn create_admin(data: &std::path::Path, store: Option<&deskpane_store::Location>, email: &str, name: &str) -> Outcome {
     let password = match std::env::var("DESKPANE_ADMIN_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -527,8 +569,10 @@ fn create_admin(data: &std::path::Path, email: &str, name: &str) -> Outcome {
         }
     };
     deskpane::server::create_private_dir(data).map_err(|e| usage(format!("cannot create the data folder {}: {e}", data.display())))?;
-    let db = deskpane::server::open_store(data)
-        .map_err(|e| usage(format!("cannot open the store in {}: {e} (stop the deskpane server using it first)", data.display())))?;
+    let db = deskpane::server::open_store(data, store).map_err(|e| match store {
+        Some(location) => usage(format!("cannot open the store {}: {e}", location.redacted())),
+        None => usage(format!("cannot open the store in {}: {e} (stop the deskpane server using it first)", data.display())),
+    })?;
     let auth = deskpane::auth::Auth::open(&db).map_err(|e| Failure(2, e.to_string()))?;
     let agent = auth
         .create_agent(name, email, &password, deskpane::auth::ADMINISTRATOR)
@@ -543,6 +587,31 @@ fn create_admin(data: &std::path::Path, email: &str, name: &str) -> Outcome {
     Ok(())
 }
 
+fn copy_store(from: &deskpane_store::Location, to: &deskpane_store::Location) -> Outcome {
+    use deskpane_store::Store;
+    if from == to {
+        return Err(usage("--from and --to are the same store"));
+    }
+    let open = |location: &deskpane_store::Location| {
+        Store::open(location).map_err(|e| usage(format!("cannot open the store {}: {e}", location.redacted())))
+    };
+    let (source, destination) = (open(from)?, open(to)?);
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("valid template"));
+    let copied = deskpane_store::copy(&source, &destination, |tree, n| {
+        bar.set_message(format!("{tree}: {n} entries"));
+        bar.tick();
+    });
+    bar.finish_and_clear();
+    let copied = copied.map_err(|e| Failure(1, format!("the copy stopped: {e}")))?;
+    for tree in &copied {
+        println!("{:<28} {:>10} entries  sha256 {}", tree.name, tree.entries, &tree.checksum[..16]);
+    }
+    let total: u64 = copied.iter().map(|t| t.entries).sum();
+    println!("Copied {total} entries in {} trees from {} to {}; both sides verified equal.", copied.len(), from.redacted(), to.redacted());
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     use deskpane::server::{self, AppState, ServeConfig};
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
@@ -554,6 +623,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         runtime: RuntimeConfig::default(),
         embed_origins: args.embed_origins.clone(),
         max_upload_bytes: args.max_upload_mib << 20,
+        store: args.store.location.clone(),
     };
     let state = AppState::open(&config).await?;
     if let Some(zoho) = &args.demo {
@@ -605,7 +675,7 @@ async fn shutdown_signal() {
     }
 }
 
-async fn sync_now(data: PathBuf, plugin: &str) -> Outcome {
+async fn sync_now(data: PathBuf, store: Option<deskpane_store::Location>, plugin: &str) -> Outcome {
     use deskpane::server::{AppState, ServeConfig};
     let config = ServeConfig {
         data,
@@ -615,6 +685,7 @@ async fn sync_now(data: PathBuf, plugin: &str) -> Outcome {
         runtime: RuntimeConfig::default(),
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
+        store,
     };
     let state = AppState::open(&config).await.map_err(|e| usage(format!("{e:#}")))?;
     let engine = state.sync.engine(plugin).map_err(|e| Failure(2, e.to_string()))?;

@@ -299,7 +299,7 @@ pub struct Panels {
     inflight: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
     /// The CRM records agents linked requesters to ([`LinkedRecord`]), by
     /// plugin and desk contact ([`Panels::link_key`]).
-    links: sled::Tree,
+    links: deskpane_store::Tree,
 }
 
 /// A CRM record an agent linked a desk requester to: the panels show its

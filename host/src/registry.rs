@@ -1,7 +1,7 @@
 //! Installed plugins: their files, settings, CRM connections, per-profile
 //! permissions, and the loaded instances the panels and sync use.
 //!
-//! Settings live in sled; a plugin's files live in `<data>/plugins/<id>/`.
+//! Settings live in the desk's store; a plugin's files live in `<data>/plugins/<id>/`.
 //! Every change that affects how a plugin runs reloads it.
 
 use std::collections::{BTreeMap, HashMap};
@@ -167,7 +167,7 @@ pub enum RegistryError {
     Credential(#[from] crate::credentials::CredentialError),
     /// The details go to the log, not to the person who asked.
     #[error("the plugin store failed; the server log has the details")]
-    Storage(#[from] sled::Error),
+    Storage(#[from] deskpane_store::StoreError),
     #[error("the plugin files could not be written; the server log has the details")]
     Files(#[from] std::io::Error),
 }
@@ -271,14 +271,14 @@ struct PendingConsent {
 }
 
 pub struct Registry {
-    db: sled::Db,
+    db: deskpane_store::Store,
     /// Refresh tokens and API keys are stored sealed.
     secrets: SecretBox,
     runtime: Arc<Runtime>,
     credentials: Arc<HostCredentials>,
-    installs: sled::Tree,
-    states: sled::Tree,
-    outbox: sled::Tree,
+    installs: deskpane_store::Tree,
+    states: deskpane_store::Tree,
+    outbox: deskpane_store::Tree,
     dir: PathBuf,
     /// Base URL of this desk, for OAuth redirects and approval links.
     public_url: String,
@@ -320,7 +320,7 @@ type Ready = (Manifest, Plugin, Option<String>);
 
 impl Registry {
     pub async fn open(
-        db: &sled::Db,
+        db: &deskpane_store::Store,
         dir: &Path,
         runtime: Arc<Runtime>,
         public_url: &str,
@@ -332,9 +332,9 @@ impl Registry {
             secrets,
             runtime,
             credentials: Arc::new(HostCredentials::default()),
-            installs: db.open_tree("plugins.installations")?,
-            states: db.open_tree("plugins.oauth-states")?,
-            outbox: db.open_tree("plugins.outbox")?,
+            installs: db.tree("plugins.installations")?,
+            states: db.tree("plugins.oauth-states")?,
+            outbox: db.tree("plugins.outbox")?,
             dir: dir.to_path_buf(),
             public_url: public_url.trim_end_matches('/').to_string(),
             loaded: RwLock::default(),

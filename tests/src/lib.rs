@@ -63,7 +63,49 @@ pub fn serve_config(data: &Path, url: &str, max_instances: u32) -> deskpane::ser
         runtime: RuntimeConfig { max_instances, compiled_cache: Some(compiled_cache()), ..Default::default() },
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
+        store: test_store(data),
     }
+}
+
+/// The stores of the test desks that do not keep theirs in their data
+/// folder, by data folder.
+fn pinned_stores() -> std::sync::MutexGuard<'static, std::collections::HashMap<PathBuf, deskpane_store::Location>> {
+    static STORES: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<PathBuf, deskpane_store::Location>>> =
+        std::sync::OnceLock::new();
+    STORES.get_or_init(Default::default).lock().unwrap()
+}
+
+/// The desk with data folder `data` keeps its store at `location` from now
+/// on (a desk moved to PostgreSQL by `deskpane store copy`).
+pub fn pin_store(data: &Path, location: deskpane_store::Location) {
+    pinned_stores().insert(data.to_path_buf(), location);
+}
+
+/// A test desk's store: the one pinned to its data folder; else, when the
+/// test command runs the suites on PostgreSQL (`DESKPANE_TEST_STORE` is the
+/// server's admin URL), a database of its own there, the same one again
+/// after a restart; else sled in the data folder.
+pub fn test_store(data: &Path) -> Option<deskpane_store::Location> {
+    let mut pinned = pinned_stores();
+    if let Some(location) = pinned.get(data) {
+        return Some(location.clone());
+    }
+    let admin = std::env::var("DESKPANE_TEST_STORE").ok().filter(|u| !u.is_empty())?;
+    let url = deskpane_store::testing::scratch_database(&admin).expect("a scratch database on the test PostgreSQL");
+    let location = deskpane_store::Location::Postgres(url);
+    pinned.insert(data.to_path_buf(), location.clone());
+    Some(location)
+}
+
+/// The test PostgreSQL server's admin URL (`scripts/postgres.sh start`, run
+/// by the README's test command), or None with a line saying the test
+/// that needs it did not run.
+pub fn test_postgres(test: &str) -> Option<String> {
+    let url = std::env::var("DESKPANE_TEST_POSTGRES").ok().filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("{test}: skipped, no PostgreSQL (DESKPANE_TEST_POSTGRES is unset; the README's test command sets it)");
+    }
+    url
 }
 
 pub fn runtime() -> Runtime {
@@ -297,6 +339,15 @@ impl DeskServer {
         self.client("light@deskpane.example", "light-pass-123").await
     }
 
+    /// A demo ticket whose requester the CRM knows.
+    pub async fn known_ticket(&self, client: &reqwest::Client) -> String {
+        let list: serde_json::Value = client.get(self.api("ticket-list")).send().await.unwrap().json().await.unwrap();
+        list["tickets"].as_array().unwrap().iter().find(|t| !t["customer_type"].is_null()).expect("a ticket with a CRM requester")["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/{path}", self.url)
     }
@@ -402,6 +453,7 @@ async fn open_synced_desk(
         runtime: RuntimeConfig { max_instances: 16, compiled_cache: Some(compiled_cache()), ..Default::default() },
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
+        store: test_store(data),
     };
     let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
     let store = deskpane::sync::SyncStore::open(&state.db).expect("sync store opens");

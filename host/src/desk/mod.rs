@@ -1,18 +1,18 @@
 //! The desk side: tickets, contacts, accounts, products and their
-//! associates, stored in sled, with a recycle bin and a change log that the
+//! associates, kept in the desk's store, with a recycle bin and a change log that the
 //! sync engine reads.
 //!
-//! Every write is one sled transaction over the records, the change log
+//! Every write is one store transaction over the records, the change log
 //! and the recycle bin, flushed before it is acknowledged, so a crash
 //! leaves either all of it or none.
 
 pub mod schema;
 
 use crate::clock::now_precise;
+pub use deskpane_store::{Abort, TxTree};
+use deskpane_store::{Store, StoreError, Tree, TxError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-pub use sled::transaction::{ConflictableTransactionError, TransactionalTree};
-use sled::transaction::{TransactionError, Transactional};
 
 pub use schema::{FieldError, Kind};
 
@@ -74,18 +74,18 @@ pub enum DeskError {
     Refused(String),
     /// The details go to the log, not to the person who asked.
     #[error("the desk's storage failed; the server log has the details")]
-    Storage(#[from] sled::Error),
+    Storage(#[from] StoreError),
 }
 
 fn describe(errors: &[FieldError]) -> String {
     errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
 }
 
-impl From<TransactionError<DeskError>> for DeskError {
-    fn from(e: TransactionError<DeskError>) -> Self {
+impl From<TxError<DeskError>> for DeskError {
+    fn from(e: TxError<DeskError>) -> Self {
         match e {
-            TransactionError::Abort(e) => e,
-            TransactionError::Storage(e) => e.into(),
+            TxError::Abort(e) => e,
+            TxError::Storage(e) => e.into(),
         }
     }
 }
@@ -116,7 +116,7 @@ fn index_prefix(kind: Kind, field: &str, value: &str) -> Vec<u8> {
 
 /// Keeps the index in step with a record being written (`Some`) or
 /// removed (`None`), given what it was before.
-fn reindex(index: &TransactionalTree, before: Option<&Record>, after: Option<&Record>) -> TxResult<()> {
+fn reindex(index: &TxTree, before: Option<&Record>, after: Option<&Record>) -> TxResult<()> {
     for (kind, field) in INDEXED {
         if let Some(r) = before.filter(|r| r.kind == *kind) {
             if let Some(v) = r.text(field) {
@@ -132,36 +132,36 @@ fn reindex(index: &TransactionalTree, before: Option<&Record>, after: Option<&Re
     Ok(())
 }
 
-pub type TxResult<T> = Result<T, ConflictableTransactionError<DeskError>>;
+pub type TxResult<T> = Result<T, Abort<DeskError>>;
 
-fn log_change(log: &TransactionalTree, kind: Kind, id: &str, op: ChangeOp, origin: &str) -> TxResult<()> {
+fn log_change(log: &TxTree, kind: Kind, id: &str, op: ChangeOp, origin: &str) -> TxResult<()> {
     let seq = log.generate_id()?;
     let change = Change { seq, kind, id: id.to_string(), op, at: now_precise(), origin: origin.to_string() };
-    log.insert(&seq.to_be_bytes(), encode(&change))?;
+    log.insert(seq.to_be_bytes(), encode(&change))?;
     Ok(())
 }
 
 /// The desk's records.
 #[derive(Clone)]
 pub struct Desk {
-    db: sled::Db,
-    records: sled::Tree,
-    log: sled::Tree,
-    bin: sled::Tree,
-    index: sled::Tree,
+    store: Store,
+    records: Tree,
+    log: Tree,
+    bin: Tree,
+    index: Tree,
 }
 
 impl Desk {
-    pub fn open(db: &sled::Db) -> Result<Desk, DeskError> {
+    pub fn open(store: &Store) -> Result<Desk, DeskError> {
         let desk = Desk {
-            db: db.clone(),
-            records: db.open_tree("desk.records")?,
-            log: db.open_tree("desk.changes")?,
-            bin: db.open_tree("desk.recycle-bin")?,
-            index: db.open_tree("desk.index")?,
+            store: store.clone(),
+            records: store.tree("desk.records")?,
+            log: store.tree("desk.changes")?,
+            bin: store.tree("desk.recycle-bin")?,
+            index: store.tree("desk.index")?,
         };
         // A store written before the index existed gets one now.
-        if desk.index.is_empty() && !desk.records.is_empty() {
+        if desk.index.is_empty()? && !desk.records.is_empty()? {
             for (kind, field) in INDEXED {
                 for r in desk.list(*kind) {
                     if let Some(v) = r.text(field) {
@@ -175,8 +175,8 @@ impl Desk {
 
     /// A tree of the desk's store for what lives beside its records (the
     /// CRM records agents linked requesters to, say).
-    pub fn open_tree(&self, name: &str) -> Result<sled::Tree, DeskError> {
-        Ok(self.db.open_tree(name)?)
+    pub fn open_tree(&self, name: &str) -> Result<Tree, DeskError> {
+        Ok(self.store.tree(name)?)
     }
 
     pub fn get(&self, kind: Kind, id: &str) -> Option<Record> {
@@ -214,7 +214,7 @@ impl Desk {
 
     pub fn create(&self, kind: Kind, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
         let record = self.write_with(kind, None, fields, origin, &[], |_, _| Ok(()))?;
-        self.db.flush()?;
+        self.store.flush()?;
         Ok(record)
     }
 
@@ -229,11 +229,11 @@ impl Desk {
         id: Option<&str>,
         fields: Map<String, Value>,
         origin: &str,
-        extra: &[sled::Tree],
+        extra: &[&Tree],
         also: F,
     ) -> Result<Record, DeskError>
     where
-        F: Fn(&[TransactionalTree], &Record) -> TxResult<()>,
+        F: Fn(&[TxTree], &Record) -> TxResult<()>,
     {
         self.write(kind, id, fields, origin, None, extra, also)
     }
@@ -248,7 +248,7 @@ impl Desk {
             return Err(DeskError::Invalid { kind, errors });
         }
         let record = self.write(kind, None, fields, origin, Some(created_at), &[], |_, _| Ok(()))?;
-        self.db.flush()?;
+        self.store.flush()?;
         Ok(record)
     }
 
@@ -260,11 +260,11 @@ impl Desk {
         fields: Map<String, Value>,
         origin: &str,
         created_at: Option<&str>,
-        extra: &[sled::Tree],
+        extra: &[&Tree],
         also: F,
     ) -> Result<Record, DeskError>
     where
-        F: Fn(&[TransactionalTree], &Record) -> TxResult<()>,
+        F: Fn(&[TxTree], &Record) -> TxResult<()>,
     {
         let errors = schema::validate(kind, &fields, id.is_some(), &|k, id| self.exists(k, id));
         if !errors.is_empty() {
@@ -272,18 +272,17 @@ impl Desk {
         }
         let new_id = match id {
             Some(id) => id.to_string(),
-            None => (self.db.generate_id()? + 1000).to_string(),
+            None => (self.store.generate_id()? + 1000).to_string(),
         };
-        let mut trees = vec![self.records.clone(), self.log.clone(), self.index.clone()];
-        trees.extend(extra.iter().cloned());
-        let record = trees.as_slice().transaction(|txs| {
+        let mut trees = vec![&self.records, &self.log, &self.index];
+        trees.extend(extra.iter().copied());
+        let record = self.store.transaction(&trees, |txs| {
             let (records, log, index) = (&txs[0], &txs[1], &txs[2]);
             let at = now_precise();
             let (record, before, op) = match id {
                 Some(id) => {
-                    let current = records
-                        .get(key(kind, id))?
-                        .ok_or_else(|| ConflictableTransactionError::Abort(DeskError::NotFound { kind, id: id.to_string() }))?;
+                    let current =
+                        records.get(key(kind, id))?.ok_or_else(|| Abort::Abort(DeskError::NotFound { kind, id: id.to_string() }))?;
                     let before: Record = decode(&current);
                     let mut record = before.clone();
                     for (name, value) in &fields {
@@ -320,7 +319,7 @@ impl Desk {
     /// Sets the given fields (null clears one) and leaves the rest.
     pub fn update(&self, kind: Kind, id: &str, fields: Map<String, Value>, origin: &str) -> Result<Record, DeskError> {
         let record = self.write_with(kind, Some(id), fields, origin, &[], |_, _| Ok(()))?;
-        self.db.flush()?;
+        self.store.flush()?;
         Ok(record)
     }
 
@@ -338,7 +337,8 @@ impl Desk {
         let record = self.get(kind, id).ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
         let associates = if with_associates { self.associates(kind, id) } else { Vec::new() };
         let entry = BinEntry { record, associates, deleted_at: now_precise() };
-        (&self.records, &self.log, &self.bin, &self.index).transaction(|(records, log, bin, index)| {
+        self.store.transaction(&[&self.records, &self.log, &self.bin, &self.index], |t| {
+            let (records, log, bin, index) = (&t[0], &t[1], &t[2], &t[3]);
             for r in std::iter::once(&entry.record).chain(&entry.associates) {
                 records.remove(key(r.kind, &r.id))?;
                 reindex(index, Some(r), None)?;
@@ -347,7 +347,7 @@ impl Desk {
             bin.insert(key(kind, id), encode(&entry))?;
             Ok(())
         })?;
-        self.db.flush()?;
+        self.store.flush()?;
         Ok(entry)
     }
 
@@ -359,7 +359,8 @@ impl Desk {
     pub fn restore(&self, kind: Kind, id: &str, origin: &str) -> Result<Record, DeskError> {
         let entry: BinEntry =
             self.bin.get(key(kind, id))?.map(|v| decode(&v)).ok_or_else(|| DeskError::NotFound { kind, id: id.to_string() })?;
-        (&self.records, &self.log, &self.bin, &self.index).transaction(|(records, log, bin, index)| {
+        self.store.transaction(&[&self.records, &self.log, &self.bin, &self.index], |t| {
+            let (records, log, bin, index) = (&t[0], &t[1], &t[2], &t[3]);
             for r in std::iter::once(&entry.record).chain(&entry.associates) {
                 records.insert(key(r.kind, &r.id), encode(r))?;
                 reindex(index, None, Some(r))?;
@@ -368,7 +369,7 @@ impl Desk {
             bin.remove(key(kind, id))?;
             Ok(())
         })?;
-        self.db.flush()?;
+        self.store.flush()?;
         Ok(entry.record)
     }
 
@@ -379,7 +380,7 @@ impl Desk {
     }
 
     pub fn flush(&self) -> Result<(), DeskError> {
-        self.db.flush()?;
+        self.store.flush()?;
         Ok(())
     }
 }
@@ -395,7 +396,7 @@ mod tests {
     use serde_json::json;
 
     fn desk() -> Desk {
-        Desk::open(&sled::Config::new().temporary(true).open().unwrap()).unwrap()
+        Desk::open(&Store::temporary().unwrap()).unwrap()
     }
 
     fn obj(v: Value) -> Map<String, Value> {

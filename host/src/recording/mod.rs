@@ -1,5 +1,5 @@
 //! Recording contact-centre conversations into the CRM (seed 004): the
-//! rules (`rules`, pure), what was recorded and what waits (`store`, sled),
+//! rules (`rules`, pure), what was recorded and what waits (`store`),
 //! and the engine applying them through the connected CRM's plugin
 //! (`engine`). Rules never name a CRM: the CRM plugin's manifest maps each
 //! concept to its fields. See docs/recording.md.

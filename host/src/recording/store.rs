@@ -1,4 +1,4 @@
-//! What recording remembers, in sled: each contact-centre installation's
+//! What recording remembers, in the desk's store: each contact-centre installation's
 //! settings; the queue of conversation events not yet applied (written
 //! before the webhook is acknowledged); the delivery ids already taken, so
 //! a replayed webhook adds nothing; and, per conversation, what it
@@ -76,17 +76,17 @@ pub struct Entry {
 
 #[derive(Clone)]
 pub struct RecordingStore {
-    db: sled::Db,
-    tree: sled::Tree,
+    db: deskpane_store::Store,
+    tree: deskpane_store::Tree,
 }
 
-fn storage(e: sled::Error) -> DeskError {
+fn storage(e: deskpane_store::StoreError) -> DeskError {
     DeskError::Storage(e)
 }
 
 impl RecordingStore {
-    pub fn open(db: &sled::Db) -> Result<RecordingStore, DeskError> {
-        Ok(RecordingStore { db: db.clone(), tree: db.open_tree("recording").map_err(storage)? })
+    pub fn open(db: &deskpane_store::Store) -> Result<RecordingStore, DeskError> {
+        Ok(RecordingStore { db: db.clone(), tree: db.tree("recording").map_err(storage)? })
     }
 
     fn get<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Option<T> {

@@ -47,8 +47,8 @@ const UNSIGNED_REFUSED: &str = "the plugin is not signed, and this desk installs
     Allow unsigned plugins";
 
 impl Registry {
-    fn publishers_tree(&self) -> Result<sled::Tree, RegistryError> {
-        Ok(self.db.open_tree(PUBLISHERS)?)
+    fn publishers_tree(&self) -> Result<deskpane_store::Tree, RegistryError> {
+        Ok(self.db.tree(PUBLISHERS)?)
     }
 
     /// The trusted publishers, by name.
@@ -107,13 +107,13 @@ impl Registry {
 
     /// Whether unsigned plugins may be installed (off on a fresh desk).
     pub fn allow_unsigned(&self) -> bool {
-        let value = self.db.open_tree(POLICY).and_then(|t| t.get(ALLOW_UNSIGNED));
+        let value = self.db.tree(POLICY).and_then(|t| t.get(ALLOW_UNSIGNED));
         matches!(value, Ok(Some(v)) if v.as_ref() == [1])
     }
 
     pub fn set_allow_unsigned(&self, allow: bool) -> Result<(), RegistryError> {
-        let tree = self.db.open_tree(POLICY)?;
-        tree.insert(ALLOW_UNSIGNED, &[u8::from(allow)])?;
+        let tree = self.db.tree(POLICY)?;
+        tree.insert(ALLOW_UNSIGNED, [u8::from(allow)])?;
         tree.flush()?;
         Ok(())
     }

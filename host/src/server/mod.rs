@@ -39,7 +39,7 @@ pub const SESSION_COOKIE: &str = "deskpane_session";
 /// `State`), so everything in it is a handle: no field allocates to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: sled::Db,
+    pub db: deskpane_store::Store,
     pub desk: Desk,
     pub auth: Auth,
     pub registry: Arc<Registry>,
@@ -224,34 +224,20 @@ pub struct ServeConfig {
     pub embed_origins: Vec<String>,
     /// The largest plugin upload the console takes (manifest and component).
     pub max_upload_bytes: u64,
+    /// The shared store (`postgres://...`); `None` keeps sled in `data`.
+    pub store: Option<deskpane_store::Location>,
 }
 
 /// Plugin uploads the console takes by default: an interpreted plugin's
 /// component (JavaScript, Python) is 13-20 MB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 << 20;
 
-/// sled's page cache: its default (1 GiB) is more than a small desk's whole
-/// store and made a first sync's memory grow with the records it wrote.
-const STORE_CACHE_BYTES: u64 = 64 << 20;
-
-/// How long opening the store waits for its lock. sled's I/O threads let
-/// go of the files a moment after the last handle is dropped, so a desk
-/// reopened at once in the same process (or restarted by a supervisor as
-/// the old one exits) may find it still taken; another running desk keeps
-/// it for good and is refused after this wait.
-const STORE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Opens (or creates) the desk's store in its data folder.
-pub fn open_store(data: &std::path::Path) -> sled::Result<sled::Db> {
-    let config = sled::Config::new().path(data.join("db")).cache_capacity(STORE_CACHE_BYTES);
-    let started = std::time::Instant::now();
-    loop {
-        match config.open() {
-            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < STORE_LOCK_WAIT => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            opened => return opened,
-        }
+/// Opens the desk's store: `location` when given (a PostgreSQL URL shared
+/// by replicas, or a sled folder), else sled in the data folder.
+pub fn open_store(data: &std::path::Path, location: Option<&deskpane_store::Location>) -> deskpane_store::Result<deskpane_store::Store> {
+    match location {
+        Some(location) => deskpane_store::Store::open(location),
+        None => deskpane_store::Store::sled(&data.join("db")),
     }
 }
 
@@ -259,8 +245,13 @@ impl AppState {
     /// Opens (or creates) the desk's store and loads the installed plugins.
     pub async fn open(config: &ServeConfig) -> anyhow::Result<AppState> {
         create_private_dir(&config.data)?;
-        let db = open_store(&config.data)
-            .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e} (is another deskpane using it?)", config.data.display()))?;
+        let db = open_store(&config.data, config.store.as_ref()).map_err(|e| match &config.store {
+            Some(location) => anyhow::anyhow!("cannot open the store {}: {e}", location.redacted()),
+            None => anyhow::anyhow!("cannot open the store in {}: {e} (is another deskpane using it?)", config.data.display()),
+        })?;
+        // A copy of this store (`deskpane store copy`) is not re-run over it
+        // once a desk has written to it.
+        db.mark_in_service(&crate::clock::now_precise())?;
         let mut runtime_config = config.runtime.clone();
         // Compiled plugins live with the desk's data (private, like it).
         runtime_config.compiled_cache.get_or_insert_with(|| config.data.join("compiled"));

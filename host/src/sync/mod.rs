@@ -4,7 +4,7 @@
 //! - [`settings`]: what the admin chooses (pure data).
 //! - [`mapping`]: field mappings and type checks (pure).
 //! - [`conflict`]: per-field conflict resolution (pure).
-//! - [`store`]: mapping, fingerprints, cursors, history, failures (sled).
+//! - [`store`]: mapping, fingerprints, cursors, history, failures.
 //! - [`engine`]: a run: import the CRM's changes, export the desk's.
 //! - [`manager`]: runs the engines when something changed, and by polling.
 

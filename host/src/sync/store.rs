@@ -1,4 +1,4 @@
-//! What the sync engine remembers, in sled: which desk record is which
+//! What the sync engine remembers, in the desk's store: which desk record is which
 //! CRM record, what both held after the last sync (the fingerprint), how
 //! far each side's changes were read, the 7-day history and the failure
 //! log.
@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use super::conflict::Values;
 use super::settings::{SyncModule, SyncSettings};
 use crate::contract::ListView;
-use crate::desk::{ConflictableTransactionError, DeskError, TransactionalTree, TxResult};
+use crate::desk::{Abort, DeskError, TxResult, TxTree};
 
 /// How long sync history is kept.
 pub const HISTORY_DAYS: i64 = 7;
@@ -82,12 +82,12 @@ impl Failure {
 
 #[derive(Clone)]
 pub struct SyncStore {
-    db: sled::Db,
-    map: sled::Tree,
-    base: sled::Tree,
-    state: sled::Tree,
-    history: sled::Tree,
-    failures: sled::Tree,
+    db: deskpane_store::Store,
+    map: deskpane_store::Tree,
+    base: deskpane_store::Tree,
+    state: deskpane_store::Tree,
+    history: deskpane_store::Tree,
+    failures: deskpane_store::Tree,
 }
 
 fn map_key(plugin: &str, module: SyncModule, side: char, id: &str) -> Vec<u8> {
@@ -106,13 +106,13 @@ fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
     serde_json::from_slice(bytes).ok()
 }
 
-fn storage(e: sled::Error) -> DeskError {
+fn storage(e: deskpane_store::StoreError) -> DeskError {
     DeskError::Storage(e)
 }
 
 impl SyncStore {
-    pub fn open(db: &sled::Db) -> Result<SyncStore, DeskError> {
-        let tree = |name: &str| db.open_tree(name).map_err(storage);
+    pub fn open(db: &deskpane_store::Store) -> Result<SyncStore, DeskError> {
+        let tree = |name: &str| db.tree(name).map_err(storage);
         Ok(SyncStore {
             db: db.clone(),
             map: tree("sync.map")?,
@@ -125,14 +125,14 @@ impl SyncStore {
 
     /// The trees a desk write must update with the mapping, for
     /// [`crate::desk::Desk::write_with`]: mapping, then fingerprints.
-    pub fn trees(&self) -> [sled::Tree; 2] {
-        [self.map.clone(), self.base.clone()]
+    pub fn trees(&self) -> [&deskpane_store::Tree; 2] {
+        [&self.map, &self.base]
     }
 
     /// Records, inside a transaction over [`SyncStore::trees`], that
     /// `desk_id` is `crm_id` and what both now hold.
     pub fn link_tx(
-        txs: &[TransactionalTree],
+        txs: &[TxTree],
         plugin: &str,
         module: SyncModule,
         desk_id: &str,
@@ -142,8 +142,8 @@ impl SyncStore {
         let (map, base) = (&txs[0], &txs[1]);
         // A CRM record mapped to another desk record is a duplicate.
         if let Some(other) = map.get(map_key(plugin, module, 'c', crm_id))? {
-            if other.as_ref() != desk_id.as_bytes() {
-                return Err(ConflictableTransactionError::Abort(DeskError::Refused(ALREADY_MAPPED.into())));
+            if other != desk_id.as_bytes() {
+                return Err(Abort::Abort(DeskError::Refused(ALREADY_MAPPED.into())));
             }
         }
         map.insert(map_key(plugin, module, 'd', desk_id), crm_id.as_bytes())?;
@@ -155,12 +155,7 @@ impl SyncStore {
     /// Links outside a desk write (the CRM acknowledged a desk record).
     /// Not flushed: the caller flushes once per batch.
     pub fn link(&self, plugin: &str, module: SyncModule, desk_id: &str, crm_id: &str, fingerprint: &Fingerprint) -> Result<(), DeskError> {
-        use sled::transaction::Transactional;
-        let trees = self.trees();
-        trees.as_slice().transaction(|txs| Self::link_tx(txs, plugin, module, desk_id, crm_id, fingerprint)).map_err(|e| match e {
-            sled::transaction::TransactionError::Abort(e) => e,
-            sled::transaction::TransactionError::Storage(e) => storage(e),
-        })?;
+        self.db.transaction(&self.trees(), |txs| Self::link_tx(txs, plugin, module, desk_id, crm_id, fingerprint))?;
         Ok(())
     }
 
@@ -394,7 +389,7 @@ mod tests {
 
     #[test]
     fn the_history_keeps_seven_days_whatever_the_offset_of_now() {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let db = deskpane_store::Store::temporary().unwrap();
         let store = SyncStore::open(&db).unwrap();
         let entry = |at: &str| HistoryEntry {
             at: at.into(),
@@ -419,7 +414,7 @@ mod tests {
 
     #[test]
     fn forgetting_a_plugin_leaves_a_plugin_whose_id_it_prefixes_alone() {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let db = deskpane_store::Store::temporary().unwrap();
         let store = SyncStore::open(&db).unwrap();
         for plugin in ["zoho", "zoho-crm"] {
             store.set_settings(plugin, &SyncSettings::default()).unwrap();

@@ -1,0 +1,583 @@
+//! One behavioural suite for both backends: every case is written once
+//! against a `Store` and runs on sled (`Store::temporary`) and on PostgreSQL
+//! (a scratch database of its own on the server whose admin URL is in
+//! `DESKPANE_TEST_POSTGRES`, as printed by `scripts/postgres.sh start`).
+//! Without that variable the PostgreSQL half says so and passes.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Once;
+
+use deskpane_store::{testing, Abort, Location, Store, StoreError, Tree, TxError};
+
+const PG_ENV: &str = "DESKPANE_TEST_POSTGRES";
+
+/// A scratch database, dropped when this is (after a failed assertion too).
+struct Scratch {
+    admin: String,
+    url: String,
+}
+
+impl Scratch {
+    /// None (and a note, once) when no PostgreSQL is configured.
+    fn new() -> Option<Scratch> {
+        let admin = match std::env::var(PG_ENV) {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                static NOTE: Once = Once::new();
+                NOTE.call_once(|| {
+                    // Straight to stderr: the test harness captures eprintln!.
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "PostgreSQL cases skipped: {PG_ENV} is not set (start a server with `scripts/postgres.sh start DIR` and export the URL it prints)"
+                    );
+                });
+                return None;
+            }
+        };
+        let url = testing::scratch_database(&admin).expect("create a scratch database");
+        Some(Scratch { admin, url })
+    }
+
+    fn open(&self) -> Store {
+        Store::postgres(&self.url).expect("open the PostgreSQL store")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        testing::drop_database(&self.admin, &self.url);
+    }
+}
+
+/// `cases!(a, b)` runs `a(&Store)` and `b(&Store)` as `sled::a`,
+/// `postgres::a`, ...; `cases!(opener: c)` runs `c(&dyn Fn() -> Store)` for
+/// cases that open (and drop) stores themselves.
+macro_rules! cases {
+    ($($case:ident),* $(,)?) => {
+        mod sled {
+            $( #[test] fn $case() { super::$case(&deskpane_store::Store::temporary().unwrap()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $case() {
+                if let Some(db) = super::Scratch::new() {
+                    let store = db.open();
+                    super::$case(&store);
+                }
+            } )*
+        }
+    };
+    (opener: $($case:ident),* $(,)?) => {
+        mod sled_opener {
+            $( #[test] fn $case() { super::$case(&|| deskpane_store::Store::temporary().unwrap()) } )*
+        }
+        mod postgres_opener {
+            $( #[test] fn $case() {
+                if let Some(db) = super::Scratch::new() {
+                    super::$case(&|| db.open());
+                }
+            } )*
+        }
+    };
+}
+
+cases!(
+    get_insert_replace_remove,
+    contains_len_is_empty_clear,
+    keys_sort_bytewise,
+    scan_prefix_finds_exactly_the_prefixed_keys,
+    range_honours_every_bound_kind,
+    iteration_crosses_pages_in_order,
+    trees_are_independent,
+    ids_strictly_increase,
+    a_transaction_commits_across_trees,
+    an_abort_undoes_every_write,
+    a_transaction_reads_its_own_writes,
+    ids_inside_a_transaction,
+    concurrent_increments_all_count,
+    a_panicking_transaction_writes_nothing,
+    works_inside_a_current_thread_runtime,
+    works_inside_a_multi_thread_runtime,
+);
+
+cases!(opener: a_store_dropped_in_async_code_does_not_panic);
+
+fn all(tree: &Tree) -> Vec<(Vec<u8>, Vec<u8>)> {
+    tree.iter().collect::<Result<_, _>>().unwrap()
+}
+
+fn keys(iter: deskpane_store::Iter) -> Vec<Vec<u8>> {
+    iter.keys().collect::<Result<_, _>>().unwrap()
+}
+
+fn get_insert_replace_remove(store: &Store) {
+    let t = store.tree("t").unwrap();
+    assert_eq!(t.get(b"k").unwrap(), None);
+    t.insert(b"k", b"one").unwrap();
+    assert_eq!(t.get(b"k").unwrap(), Some(b"one".to_vec()));
+    t.insert(b"k", b"two").unwrap();
+    assert_eq!(t.get(b"k").unwrap(), Some(b"two".to_vec()));
+    t.insert(b"empty", b"").unwrap();
+    assert_eq!(t.get(b"empty").unwrap(), Some(vec![]));
+    assert_eq!(t.remove(b"k").unwrap(), Some(b"two".to_vec()));
+    assert_eq!(t.remove(b"k").unwrap(), None);
+    assert_eq!(t.get(b"k").unwrap(), None);
+    let big = vec![0xa5; 1 << 20];
+    t.insert(b"big", &big).unwrap();
+    assert_eq!(t.get(b"big").unwrap(), Some(big));
+}
+
+fn contains_len_is_empty_clear(store: &Store) {
+    let t = store.tree("t").unwrap();
+    assert!(t.is_empty().unwrap());
+    assert_eq!(t.len().unwrap(), 0);
+    for i in 0..10u8 {
+        t.insert([i], [i]).unwrap();
+    }
+    assert!(t.contains_key([3]).unwrap());
+    assert!(!t.contains_key([30]).unwrap());
+    assert!(!t.is_empty().unwrap());
+    assert_eq!(t.len().unwrap(), 10);
+    t.clear().unwrap();
+    assert!(t.is_empty().unwrap());
+    assert_eq!(t.len().unwrap(), 0);
+    assert!(!t.contains_key([3]).unwrap());
+}
+
+fn keys_sort_bytewise(store: &Store) {
+    let t = store.tree("t").unwrap();
+    let mut expected: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0x00],
+        vec![0x00, 0x00],
+        vec![0x00, 0xff],
+        vec![0x01],
+        b"A".to_vec(),
+        b"a".to_vec(),
+        b"a\x00".to_vec(),
+        b"ab".to_vec(),
+        vec![0x7f],
+        vec![0x80],
+        vec![0xc3, 0xa9],
+        vec![0xff],
+        vec![0xff, 0x00],
+        vec![0xff, 0xff],
+        vec![0xff, 0xff, 0xff],
+    ];
+    // Inserted in reverse so that no insertion order shows through.
+    for k in expected.iter().rev() {
+        t.insert(k, k).unwrap();
+    }
+    expected.sort();
+    assert_eq!(keys(t.iter()), expected);
+    assert!(all(&t).iter().all(|(k, v)| k == v));
+}
+
+fn scan_prefix_finds_exactly_the_prefixed_keys(store: &Store) {
+    let t = store.tree("t").unwrap();
+    let stored: Vec<Vec<u8>> = vec![
+        b"a".to_vec(),
+        vec![b'a', 0x00],
+        vec![b'a', 0xfe],
+        vec![b'a', 0xff],
+        vec![b'a', 0xff, 0x00],
+        vec![b'a', 0xff, 0xff],
+        b"b".to_vec(),
+        vec![0xff],
+        vec![0xff, 0x01],
+        vec![0xff, 0xff],
+        vec![0xff, 0xff, 0x00],
+    ];
+    for k in &stored {
+        t.insert(k, b"").unwrap();
+    }
+    for prefix in [vec![], b"a".to_vec(), vec![b'a', 0xff], vec![b'a', 0xff, 0xff], vec![0xff], vec![0xff, 0xff], b"c".to_vec()] {
+        let expected: Vec<Vec<u8>> = stored.iter().filter(|k| k.starts_with(&prefix)).cloned().collect();
+        assert_eq!(keys(t.scan_prefix(&prefix)), expected, "prefix {prefix:02x?}");
+    }
+}
+
+fn range_honours_every_bound_kind(store: &Store) {
+    let t = store.tree("t").unwrap();
+    let mut model = BTreeMap::new();
+    for k in [vec![0x00], vec![0x10], vec![0x10, 0x00], vec![0x20], vec![0x20, 0xff], vec![0x30], vec![0xff], vec![0xff, 0xff]] {
+        t.insert(&k, &k).unwrap();
+        model.insert(k.clone(), k);
+    }
+    // Stored keys and keys in between.
+    let points: Vec<Vec<u8>> = vec![vec![], vec![0x00], vec![0x10], vec![0x15], vec![0x20, 0xff], vec![0xff], vec![0xff, 0xff, 0xff]];
+    let kinds = |k: &Vec<u8>| [Bound::Included(k.clone()), Bound::Excluded(k.clone())];
+    let mut bounds: Vec<Bound<Vec<u8>>> = points.iter().flat_map(kinds).collect();
+    bounds.push(Bound::Unbounded);
+    for lo in &bounds {
+        for hi in &bounds {
+            let valid = match (lo, hi) {
+                (Bound::Included(l) | Bound::Excluded(l), Bound::Included(h) | Bound::Excluded(h)) => {
+                    l < h || (l == h && !matches!((lo, hi), (Bound::Excluded(_), Bound::Excluded(_))))
+                }
+                _ => true,
+            };
+            if !valid {
+                continue; // BTreeMap::range panics on these
+            }
+            let expected: Vec<Vec<u8>> = model.range::<Vec<u8>, _>((lo.clone(), hi.clone())).map(|(k, _)| k.clone()).collect();
+            assert_eq!(keys(t.range::<Vec<u8>, _>((lo.clone(), hi.clone()))), expected, "range {lo:02x?} .. {hi:02x?}");
+        }
+    }
+    // The std range forms.
+    let (a, b) = (vec![0x10], vec![0x30]);
+    assert_eq!(keys(t.range(a.clone()..b.clone())), [vec![0x10], vec![0x10, 0x00], vec![0x20], vec![0x20, 0xff]]);
+    assert_eq!(keys(t.range(a.clone()..=b.clone())).len(), 5);
+    assert_eq!(keys(t.range(a.clone()..)).len(), 7);
+    assert_eq!(keys(t.range(..b.clone())).len(), 5);
+    assert_eq!(keys(t.range(..=b)).len(), 6);
+    assert_eq!(keys(t.range::<Vec<u8>, _>(..)).len(), 8);
+}
+
+fn iteration_crosses_pages_in_order(store: &Store) {
+    let t = store.tree("t").unwrap();
+    let key = |i: u32| format!("row{i:05}").into_bytes();
+    // Inserted out of order.
+    for i in (0..1000).rev() {
+        t.insert(key(i), i.to_be_bytes()).unwrap();
+    }
+    let rows = all(&t);
+    assert_eq!(rows.len(), 1000);
+    for (i, (k, v)) in rows.iter().enumerate() {
+        assert_eq!(k, &key(i as u32));
+        assert_eq!(v, &(i as u32).to_be_bytes());
+    }
+    let values: Vec<Vec<u8>> = t.iter().values().collect::<Result<_, _>>().unwrap();
+    assert_eq!(values.len(), 1000);
+    assert_eq!(keys(t.range(key(100)..key(900))), (100..900).map(key).collect::<Vec<_>>());
+    assert_eq!(keys(t.scan_prefix(b"row00")).len(), 1000);
+    assert_eq!(keys(t.scan_prefix(b"row005")).len(), 100);
+    assert_eq!(t.len().unwrap(), 1000);
+    let mut iter = t.range(key(998)..);
+    assert!(iter.next().is_some());
+    assert!(iter.next().is_some());
+    assert!(iter.next().is_none());
+    assert!(iter.next().is_none());
+}
+
+fn trees_are_independent(store: &Store) {
+    let (a, b) = (store.tree("a").unwrap(), store.tree("b").unwrap());
+    let _empty = store.tree("never-written").unwrap();
+    a.insert(b"k", b"in a").unwrap();
+    b.insert(b"k", b"in b").unwrap();
+    b.insert(b"only b", b"").unwrap();
+    assert_eq!(a.get(b"k").unwrap(), Some(b"in a".to_vec()));
+    assert_eq!(b.get(b"k").unwrap(), Some(b"in b".to_vec()));
+    assert_eq!(a.len().unwrap(), 1);
+    assert_eq!(keys(a.iter()), [b"k".to_vec()]);
+    let mut names = store.tree_names().unwrap();
+    names.sort();
+    assert_eq!(names, ["a", "b"]);
+    a.clear().unwrap();
+    assert!(a.is_empty().unwrap());
+    assert_eq!(b.len().unwrap(), 2);
+    assert_eq!(store.tree_names().unwrap(), ["b"]);
+    // A second handle on a tree is the same tree.
+    assert_eq!(store.tree("b").unwrap().get(b"k").unwrap(), Some(b"in b".to_vec()));
+}
+
+fn ids_strictly_increase(store: &Store) {
+    let mut last = store.generate_id().unwrap();
+    for _ in 0..200 {
+        let id = store.generate_id().unwrap();
+        assert!(id > last, "{id} after {last}");
+        last = id;
+    }
+}
+
+fn counter(t: &Tree) -> u64 {
+    t.get(b"n").unwrap().map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()))
+}
+
+fn a_transaction_commits_across_trees(store: &Store) {
+    let (a, b) = (store.tree("a").unwrap(), store.tree("b").unwrap());
+    b.insert(b"gone", b"x").unwrap();
+    let out = store
+        .transaction::<_, ()>(&[&a, &b], |t| {
+            t[0].insert(b"k", b"va")?;
+            t[1].insert(b"k", b"vb")?;
+            let old = t[1].remove(b"gone")?;
+            Ok(old)
+        })
+        .unwrap();
+    assert_eq!(out, Some(b"x".to_vec()));
+    assert_eq!(a.get(b"k").unwrap(), Some(b"va".to_vec()));
+    assert_eq!(b.get(b"k").unwrap(), Some(b"vb".to_vec()));
+    assert_eq!(b.get(b"gone").unwrap(), None);
+}
+
+fn an_abort_undoes_every_write(store: &Store) {
+    let (a, b) = (store.tree("a").unwrap(), store.tree("b").unwrap());
+    a.insert(b"kept", b"before").unwrap();
+    b.insert(b"kept", b"before").unwrap();
+    let out = store.transaction(&[&a, &b], |t| {
+        t[0].insert(b"new", b"x")?;
+        t[0].insert(b"kept", b"after")?;
+        t[1].remove(b"kept")?;
+        Err::<(), _>(Abort::Abort("changed my mind"))
+    });
+    assert!(matches!(out, Err(TxError::Abort("changed my mind"))), "{out:?}");
+    assert_eq!(all(&a), [(b"kept".to_vec(), b"before".to_vec())]);
+    assert_eq!(all(&b), [(b"kept".to_vec(), b"before".to_vec())]);
+    // The store still works afterwards.
+    store.transaction::<_, ()>(&[&a], |t| t[0].insert(b"later", b"y").map_err(Into::into)).unwrap();
+    assert_eq!(a.len().unwrap(), 2);
+}
+
+fn a_transaction_reads_its_own_writes(store: &Store) {
+    let (a, b) = (store.tree("a").unwrap(), store.tree("b").unwrap());
+    a.insert(b"old", b"1").unwrap();
+    store
+        .transaction::<_, ()>(&[&a, &b], |t| {
+            assert_eq!(t[0].get(b"old")?, Some(b"1".to_vec()));
+            t[0].insert(b"old", b"2")?;
+            assert_eq!(t[0].get(b"old")?, Some(b"2".to_vec()));
+            assert_eq!(t[0].remove(b"old")?, Some(b"2".to_vec()));
+            assert_eq!(t[0].get(b"old")?, None);
+            assert_eq!(t[0].remove(b"old")?, None);
+            t[1].insert(b"new", b"3")?;
+            assert_eq!(t[1].get(b"new")?, Some(b"3".to_vec()));
+            // Same key, other tree.
+            assert_eq!(t[0].get(b"new")?, None);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(a.get(b"old").unwrap(), None);
+    assert_eq!(b.get(b"new").unwrap(), Some(b"3".to_vec()));
+}
+
+fn ids_inside_a_transaction(store: &Store) {
+    let t = store.tree("t").unwrap();
+    let before = store.generate_id().unwrap();
+    let (x, y) = store
+        .transaction::<_, ()>(&[&t], |t| {
+            let x = t[0].generate_id()?;
+            let y = t[0].generate_id()?;
+            t[0].insert(b"id", x.to_be_bytes())?;
+            Ok((x, y))
+        })
+        .unwrap();
+    assert!(before < x && x < y, "{before} {x} {y}");
+    assert!(store.generate_id().unwrap() > y);
+    // An aborted transaction's id is not given out again.
+    let aborted = match store.transaction(&[&t], |t| Err::<(), _>(Abort::Abort(t[0].generate_id().map_err(Abort::Fault)?))) {
+        Err(TxError::Abort(id)) => id,
+        other => panic!("{other:?}"),
+    };
+    assert!(store.generate_id().unwrap() > aborted);
+}
+
+fn concurrent_increments_all_count(store: &Store) {
+    const THREADS: u64 = 8;
+    const EACH: u64 = 50;
+    let t = store.tree("counter").unwrap();
+    let log = store.tree("log").unwrap();
+    std::thread::scope(|s| {
+        for thread in 0..THREADS {
+            let (store, t, log) = (store.clone(), t.clone(), log.clone());
+            s.spawn(move || {
+                for i in 0..EACH {
+                    store
+                        .transaction::<_, ()>(&[&t, &log], |tx| {
+                            let n = tx[0].get(b"n")?.map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()));
+                            tx[0].insert(b"n", (n + 1).to_be_bytes())?;
+                            tx[1].insert(format!("{thread}/{i:03}"), (n + 1).to_be_bytes())?;
+                            Ok(())
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(counter(&t), THREADS * EACH);
+    // Every increment saw a distinct value: none was lost or doubled.
+    let mut seen: Vec<u64> = log.iter().values().map(|v| u64::from_be_bytes(v.unwrap().try_into().unwrap())).collect();
+    seen.sort();
+    assert_eq!(seen, (1..=THREADS * EACH).collect::<Vec<_>>());
+}
+
+fn a_panicking_transaction_writes_nothing(store: &Store) {
+    let t = store.tree("t").unwrap();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = store.transaction::<(), ()>(&[&t], |tx| {
+            tx[0].insert(b"k", b"v")?;
+            panic!("a bug in the closure");
+        });
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(t.get(b"k").unwrap(), None);
+    // Many more: a connection left inside a transaction would show here.
+    for i in 0..40u8 {
+        store.transaction::<_, ()>(&[&t], |tx| tx[0].insert([i], [i]).map_err(Into::into)).unwrap();
+    }
+    assert_eq!(t.len().unwrap(), 40);
+}
+
+/// Everything the host does from its handlers, in async code.
+async fn exercise(store: Store, tree: String) {
+    let t = store.tree(&tree).unwrap();
+    t.insert(b"k", b"v").unwrap();
+    assert_eq!(t.get(b"k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(all(&t).len(), 1);
+    store.generate_id().unwrap();
+    store.transaction::<_, ()>(&[&t], |tx| tx[0].insert(b"k2", b"v2").map_err(Into::into)).unwrap();
+    assert_eq!(t.remove(b"k2").unwrap(), Some(b"v2".to_vec()));
+    tokio::task::yield_now().await;
+    store.tree_names().unwrap();
+}
+
+fn works_inside_a_current_thread_runtime(store: &Store) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(exercise(store.clone(), "blocked on".into()));
+    runtime.block_on(async {
+        let task = tokio::spawn(exercise(store.clone(), "spawned".into()));
+        task.await.unwrap();
+    });
+}
+
+fn works_inside_a_multi_thread_runtime(store: &Store) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..4).map(|i| tokio::spawn(exercise(store.clone(), format!("task {i}")))).collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+}
+
+fn a_store_dropped_in_async_code_does_not_panic(open: &dyn Fn() -> Store) {
+    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    current.block_on(async {
+        let store = open();
+        store.tree("t").unwrap().insert(b"k", b"v").unwrap();
+        drop(store);
+        // The last handle being a tree or an iterator.
+        let store = open();
+        let tree = store.tree("t").unwrap();
+        drop(store);
+        let iter = tree.iter();
+        drop(tree);
+        assert!(iter.count() <= 1);
+    });
+    let multi = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    multi.block_on(async {
+        let store = open();
+        tokio::spawn(async move {
+            store.generate_id().unwrap();
+            drop(store);
+        })
+        .await
+        .unwrap();
+    });
+}
+
+// PostgreSQL only.
+
+fn pg_admin(url: &str) -> (tokio::runtime::Runtime, tokio_postgres::Client) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client
+    });
+    (runtime, client)
+}
+
+#[test]
+fn postgres_reopened_sees_the_data() {
+    let Some(db) = Scratch::new() else { return };
+    let store = db.open();
+    store.tree("t").unwrap().insert(b"k", b"v").unwrap();
+    let id = store.generate_id().unwrap();
+    drop(store);
+    // Reopening runs the migrations again: nothing to do.
+    let store = db.open();
+    assert_eq!(store.backend(), "postgres");
+    assert_eq!(store.tree("t").unwrap().get(b"k").unwrap(), Some(b"v".to_vec()));
+    assert!(store.generate_id().unwrap() > id);
+    let store2 = Store::open(&Location::parse(&db.url).unwrap()).unwrap();
+    assert_eq!(store2.tree("t").unwrap().len().unwrap(), 1);
+}
+
+#[test]
+fn postgres_the_first_id_is_zero_like_sled() {
+    let Some(db) = Scratch::new() else { return };
+    assert_eq!(db.open().generate_id().unwrap(), 0);
+    assert_eq!(Store::temporary().unwrap().generate_id().unwrap(), 0);
+}
+
+#[test]
+fn postgres_replicas_starting_together_all_open() {
+    let Some(db) = Scratch::new() else { return };
+    std::thread::scope(|s| {
+        let opened: Vec<_> = (0..6).map(|_| s.spawn(|| db.open().tree("t").unwrap().insert(b"k", b"v"))).collect();
+        for o in opened {
+            o.join().unwrap().unwrap();
+        }
+    });
+}
+
+#[test]
+fn postgres_a_newer_schema_is_refused() {
+    let Some(db) = Scratch::new() else { return };
+    drop(db.open());
+    let (runtime, client) = pg_admin(&db.url);
+    runtime
+        .block_on(client.batch_execute(
+            "INSERT INTO deskpane_schema_history (version, name, applied_on, checksum) \
+             VALUES (9999, 'from_the_future', '2030-01-01T00:00:00Z', '12345')",
+        ))
+        .unwrap();
+    match Store::postgres(&db.url) {
+        Err(StoreError::SchemaTooNew(message)) => assert!(message.contains("V9999__from_the_future"), "{message}"),
+        Err(e) => panic!("expected SchemaTooNew, got {e}"),
+        Ok(_) => panic!("a newer schema was accepted"),
+    }
+}
+
+#[test]
+fn postgres_errors_and_logs_hide_the_password() {
+    let location = Location::parse("postgres://desk:hunter2@db.example:5432/desk?sslmode=disable").unwrap();
+    assert_eq!(location.redacted(), "postgres://desk:***@db.example:5432/desk?sslmode=disable");
+    assert_eq!(Location::parse("postgres://h/d?password=hunter2").unwrap().redacted(), "postgres://h/d?password=***");
+
+    // Nothing listens on port 1.
+    let refused = Store::postgres("postgres://desk:hunter2@127.0.0.1:1/desk").err().expect("no server there").to_string();
+    assert!(!refused.contains("hunter2"), "{refused}");
+    assert!(refused.contains("127.0.0.1:1/desk"), "{refused}");
+
+    let Some(db) = Scratch::new() else { return };
+    // The test server trusts every login: the password is ignored, the
+    // database is missing.
+    let missing = db.url.rsplit_once('/').unwrap().0.replacen("postgres@", "postgres:hunter2@", 1) + "/no_such_database";
+    let message = Store::postgres(&missing).err().expect("no such database").to_string();
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(message.contains("no_such_database"), "{message}");
+}
+
+#[test]
+fn postgres_a_swallowed_fault_still_fails_the_transaction() {
+    let Some(db) = Scratch::new() else { return };
+    let store = db.open();
+    let good = store.tree("good").unwrap();
+    // PostgreSQL text cannot hold NUL: every statement on this tree fails.
+    let bad = store.tree("bad\0name").unwrap();
+    let out = store.transaction::<_, ()>(&[&good, &bad], |t| {
+        t[0].insert(b"k", b"v")?;
+        assert!(t[1].insert(b"k", b"v").is_err());
+        // The transaction is dead now; the first fault answers again.
+        assert!(t[0].get(b"k").is_err());
+        Ok(())
+    });
+    assert!(matches!(out, Err(TxError::Storage(StoreError::Postgres(_)))), "{out:?}");
+    assert_eq!(good.get(b"k").unwrap(), None);
+    assert!(bad.insert(b"k", b"v").is_err());
+    store.transaction::<_, ()>(&[&good], |t| t[0].insert(b"k", b"v").map_err(Into::into)).unwrap();
+    assert_eq!(good.get(b"k").unwrap(), Some(b"v".to_vec()));
+}
