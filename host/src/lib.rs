@@ -26,6 +26,7 @@ pub mod permissions;
 pub mod plugin_watch;
 pub mod recording;
 pub mod registry;
+pub mod replicas;
 pub mod secrets;
 pub mod server;
 pub mod sync;

@@ -643,6 +643,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _plugin_watch = state.watch_plugins().inspect_err(|e| tracing::warn!("plugins replaced on disk will not be reloaded: {e}")).ok();
     tokio::spawn(state.sync.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));
     tokio::spawn(state.recorder.clone().run_forever(std::time::Duration::from_secs(args.sync_poll)));
+    // Other desk replicas on a shared store: their changes reach this one.
+    tokio::spawn(deskpane::replicas::follow(state.clone()));
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     println!("Deskpane is running at {public_url}");

@@ -286,6 +286,10 @@ pub fn agent_sentence(crm: &str, e: &CallError, reference: &str) -> String {
 /// plugin, subject, section and activity kinds.
 type LastKnownKey = (String, String, String);
 
+/// The store notice of a replica that dropped cached panel answers (an
+/// agent linked a requester, added a note, ...): `<replica>\n<plugin>\n<kinds>`.
+pub const PANELS_CHANGED: &str = "panels";
+
 pub struct Panels {
     registry: Arc<Registry>,
     desk: Desk,
@@ -688,9 +692,31 @@ impl Panels {
     }
 
     /// Drops a plugin's cached answers of these kinds (`lookup`, or a
-    /// section's name).
+    /// section's name), here and on the other desk replicas on the store.
     fn forget(&self, plugin_id: &str, what: &[&str]) {
+        self.forget_here(plugin_id, what);
+        let body = format!("{}\n{plugin_id}\n{}", self.registry.replica(), what.join(","));
+        if let Err(e) = self.desk.store().notify(PANELS_CHANGED, &body) {
+            tracing::warn!(plugin = %plugin_id, "the other desk replicas were not told to drop cached panels: {e}");
+        }
+    }
+
+    fn forget_here(&self, plugin_id: &str, what: &[&str]) {
         self.cache.lock().expect("panel cache lock").retain(|(plugin, kind, _), _| !(plugin == plugin_id && what.contains(&kind.as_str())));
+    }
+
+    /// A store notice from another replica that dropped cached answers
+    /// ([`PANELS_CHANGED`]): drop them here too. Others are ignored.
+    pub fn follow(&self, notice: &deskpane_store::Notice) {
+        if notice.topic != PANELS_CHANGED {
+            return;
+        }
+        let mut parts = notice.body.splitn(3, '\n');
+        if let (Some(replica), Some(plugin), Some(what)) = (parts.next(), parts.next(), parts.next()) {
+            if replica != self.registry.replica() {
+                self.forget_here(plugin, &what.split(',').collect::<Vec<_>>());
+            }
+        }
     }
 
     /// Where a subject's link is kept, per plugin: the desk contact the

@@ -21,7 +21,10 @@ use crate::policy::{AllowList, LimitRequest};
 use crate::secrets::SecretBox;
 use crate::{Plugin, PluginSettings, Runtime};
 
+mod shared;
 mod trust;
+
+pub use shared::PLUGIN_CHANGED;
 pub use trust::{Signer, TrustedPublisher, PUBLISHER_NAME_MAX};
 
 /// An admin's OAuth client settings for one credential. The URLs default
@@ -222,24 +225,54 @@ fn admit_manifest(manifest_text: &str) -> Result<Manifest, RegistryError> {
 /// SHA-256 over the files of a plugin's folder, names and contents in name
 /// order; `None` when it cannot be read.
 fn folder_digest(dir: &Path) -> Option<String> {
-    use sha2::Digest;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
         .collect();
-    files.sort();
-    let mut hash = sha2::Sha256::new();
-    for path in files {
-        let bytes = std::fs::read(&path).ok()?;
-        let name = path.file_name()?.as_encoded_bytes();
-        hash.update((name.len() as u64).to_le_bytes());
-        hash.update(name);
-        hash.update((bytes.len() as u64).to_le_bytes());
-        hash.update(&bytes);
+    paths.sort();
+    let mut files = Vec::with_capacity(paths.len());
+    for path in &paths {
+        files.push((path.file_name()?.to_str()?.to_string(), std::fs::read(path).ok()?));
     }
-    Some(hex::encode(hash.finalize()))
+    let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    Some(folder_digest_of(&named))
+}
+
+/// The [`folder_digest`] of a folder holding exactly `files` (name, bytes).
+fn folder_digest_of(files: &[(&str, &[u8])]) -> String {
+    use sha2::Digest;
+    let mut files = files.to_vec();
+    files.sort_by_key(|(name, _)| *name);
+    let mut hash = sha2::Sha256::new();
+    for (name, bytes) in files {
+        hash.update((name.len() as u64).to_le_bytes());
+        hash.update(name.as_bytes());
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    }
+    hex::encode(hash.finalize())
+}
+
+/// Makes `staging` the folder `target` (in `dir`). The old folder is moved
+/// aside, not deleted first: a crash between the two renames leaves the old
+/// version's files on disk, not none.
+fn swap_folder(dir: &Path, staging: &Path, target: &Path) -> std::io::Result<()> {
+    let previous = dir.join(format!(".previous-{}", crate::secrets::random_token()));
+    if target.exists() {
+        std::fs::rename(target, &previous)?;
+    }
+    if let Err(e) = std::fs::rename(staging, target) {
+        if previous.exists() {
+            std::fs::rename(&previous, target)?;
+        }
+        return Err(e);
+    }
+    if previous.exists() {
+        std::fs::remove_dir_all(&previous)?;
+    }
+    Ok(())
 }
 
 /// What a change in a plugin's folder came to ([`Registry::reload_from_disk`]).
@@ -296,6 +329,9 @@ pub struct Registry {
     /// Each installation's permissions by profile, as last saved: read at
     /// every panel request, so kept decoded (without opening secrets).
     permissions: RwLock<HashMap<String, Arc<BTreeMap<String, PanelPermissions>>>>,
+    /// This process among the desk replicas sharing the store, so that it
+    /// does not follow its own changes.
+    replica: String,
 }
 
 type ChangeListener = Box<dyn Fn(&str) + Send + Sync>;
@@ -342,8 +378,20 @@ impl Registry {
             files: Mutex::default(),
             listeners: RwLock::default(),
             permissions: RwLock::default(),
+            replica: crate::secrets::random_hex(8),
         };
         for install in registry.installations() {
+            // The store's package is the truth; a desk from before it kept
+            // packages puts its folder's there.
+            match registry.fetch_package(&install.id) {
+                Ok(_) if registry.packages_has(&install.id) => {}
+                Ok(_) => {
+                    if let Err(e) = registry.share_package(&install.id, &dir.join(&install.id)) {
+                        tracing::warn!(plugin = %install.id, "the plugin's files could not be kept in the store: {e}");
+                    }
+                }
+                Err(e) => tracing::error!(plugin = %install.id, "the plugin's files from the store could not be put in its folder: {e}"),
+            }
             // Load first: the manifest says how each credential connects.
             registry.reload(&install);
             for (name, key) in &install.api_keys {
@@ -457,6 +505,7 @@ impl Registry {
         self.installs.insert(install.id.as_bytes(), serde_json::to_vec(&stored).expect("installations serialise"))?;
         self.installs.flush()?;
         self.permissions.write().expect("permissions lock").insert(install.id.clone(), Arc::new(install.permissions.clone()));
+        self.announce(&install.id);
         Ok(())
     }
 
@@ -562,21 +611,8 @@ impl Registry {
             let package = PluginPackage::open(&staging).map_err(|e| invalid(e.to_string()))?;
             self.admit_component(&package, &staging)?;
             let target = confined(&self.dir, &manifest.id)?;
-            // Moved aside, not deleted first: a crash between the two
-            // renames leaves the old version's files on disk, not none.
-            let previous = self.dir.join(format!(".previous-{}", crate::secrets::random_token()));
-            if target.exists() {
-                std::fs::rename(&target, &previous)?;
-            }
-            if let Err(e) = std::fs::rename(&staging, &target) {
-                if previous.exists() {
-                    std::fs::rename(&previous, &target)?;
-                }
-                return Err(e.into());
-            }
-            if previous.exists() {
-                std::fs::remove_dir_all(&previous)?;
-            }
+            swap_folder(&self.dir, &staging, &target)?;
+            self.share_package(&manifest.id, &target)?;
             let mut install = self.installation(&manifest.id).unwrap_or_else(|_| Installation {
                 id: manifest.id.clone(),
                 enabled: false,
@@ -653,6 +689,8 @@ impl Registry {
         let install = self.installation(id)?;
         self.forget_credentials(&install);
         self.installs.remove(id)?;
+        self.unshare_package(id)?;
+        self.announce(id);
         self.permissions.write().expect("permissions lock").remove(id);
         self.loaded.write().expect("registry lock").remove(id);
         self.changed(id);
@@ -715,9 +753,12 @@ impl Registry {
                 return Err(e);
             }
         };
+        self.share_package(id, &dir)?;
         // What runs now is not what a publisher signed.
         if install.signed_by.take().is_some() {
             self.save(&install)?;
+        } else {
+            self.announce(id);
         }
         let to = manifest.version.to_string();
         self.set_loaded(&install, Ok((manifest, plugin, digest)));

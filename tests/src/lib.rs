@@ -224,6 +224,8 @@ pub struct DeskServer {
     watch: deskpane::plugin_watch::PluginWatch,
     syncing: tokio::task::JoinHandle<()>,
     recording: tokio::task::JoinHandle<()>,
+    /// The other desk replicas on the store, as `serve` follows them.
+    following: tokio::task::JoinHandle<()>,
 }
 
 impl DeskServer {
@@ -296,8 +298,9 @@ impl DeskServer {
         // Sync runs when something changes (no polling in tests).
         let syncing = tokio::spawn(state.sync.clone().run_forever(Duration::from_secs(3600)));
         let recording = tokio::spawn(state.recorder.clone().run_forever(Duration::from_secs(3600)));
+        let following = tokio::spawn(deskpane::replicas::follow(state.clone()));
         let watch = state.watch_plugins().expect("the plugins folder is watched");
-        DeskServer { url, emulator, salesforce, state, data, stop, serving, watch, syncing, recording }
+        DeskServer { url, emulator, salesforce, state, data, stop, serving, watch, syncing, recording, following }
     }
 
     /// Stops the server and closes its store, as a shutdown does; returns
@@ -310,6 +313,8 @@ impl DeskServer {
         let _ = self.syncing.await;
         self.recording.abort();
         let _ = self.recording.await;
+        self.following.abort();
+        let _ = self.following.await;
         self.state.db.flush().expect("store flushes");
         (self.data, self.emulator)
     }

@@ -69,6 +69,10 @@ impl StaticCredentials {
     pub fn remove(&self, plugin: &str, name: &str) {
         self.secrets.write().expect("credential lock poisoned").remove(&(plugin.to_string(), name.to_string()));
     }
+
+    fn retain(&self, plugin: &str, keep: &[&str]) {
+        self.secrets.write().expect("credential lock poisoned").retain(|(p, n), _| p != plugin || keep.contains(&n.as_str()));
+    }
 }
 
 impl CredentialSource for StaticCredentials {
@@ -128,6 +132,17 @@ pub struct OAuthCredentials {
 impl OAuthCredentials {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Whether `plugin`'s credential `name` is connected with this refresh
+    /// token (another desk replica may have connected it anew).
+    pub fn holds(&self, plugin: &str, name: &str, refresh_token: &str) -> bool {
+        let connections = self.connections.read().expect("credential lock poisoned");
+        connections.get(&(plugin.to_string(), name.to_string())).is_some_and(|c| c.refresh_token == refresh_token)
+    }
+
+    fn retain(&self, plugin: &str, keep: &[&str]) {
+        self.connections.write().expect("credential lock poisoned").retain(|(p, n), _| p != plugin || keep.contains(&n.as_str()));
     }
 
     /// Connects `plugin`'s credential `name` with a refresh token and
@@ -226,6 +241,20 @@ impl CredentialSource for OAuthCredentials {
 pub struct HostCredentials {
     pub oauth: OAuthCredentials,
     pub keys: StaticCredentials,
+}
+
+impl HostCredentials {
+    /// Forgets every credential of `plugin` not named in `keep`.
+    pub fn forget_plugin_except<'a>(&self, plugin: &str, keep: impl IntoIterator<Item = &'a String>) {
+        let keep: Vec<&str> = keep.into_iter().map(String::as_str).collect();
+        self.oauth.retain(plugin, &keep);
+        self.keys.retain(plugin, &keep);
+    }
+
+    /// Forgets every credential of `plugin`.
+    pub fn forget_plugin(&self, plugin: &str) {
+        self.forget_plugin_except(plugin, []);
+    }
 }
 
 impl CredentialSource for HostCredentials {

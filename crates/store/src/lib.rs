@@ -21,8 +21,10 @@ use std::sync::Arc;
 
 mod copy;
 mod postgres;
+mod signals;
 
 pub use copy::{copy, summary, CopyError, TreeCopy};
+pub use signals::{Lock, Notice, RESYNC};
 
 /// Scratch PostgreSQL databases for tests (this crate's and the host's).
 /// Callable from anywhere, inside a tokio runtime too.
@@ -96,7 +98,8 @@ pub struct Store(Backend);
 
 #[derive(Clone)]
 enum Backend {
-    Sled(sled::Db),
+    /// One process: notices and locks stay in it.
+    Sled(sled::Db, Arc<signals::Local>),
     Postgres(Arc<postgres::Pg>),
 }
 
@@ -128,14 +131,14 @@ impl Store {
                 Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < SLED_LOCK_WAIT => {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                opened => return Ok(Store(Backend::Sled(opened?))),
+                opened => return Ok(Store(Backend::Sled(opened?, Arc::default()))),
             }
         }
     }
 
     /// A sled store that disappears when dropped (unit tests).
     pub fn temporary() -> Result<Store> {
-        Ok(Store(Backend::Sled(sled::Config::new().temporary(true).open()?)))
+        Ok(Store(Backend::Sled(sled::Config::new().temporary(true).open()?, Arc::default())))
     }
 
     /// A PostgreSQL store; brings the schema up to date first, and refuses a
@@ -147,7 +150,7 @@ impl Store {
     /// Which backend this is: `sled` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match &self.0 {
-            Backend::Sled(_) => "sled",
+            Backend::Sled(..) => "sled",
             Backend::Postgres(_) => "postgres",
         }
     }
@@ -155,7 +158,7 @@ impl Store {
     /// The tree called `name` (created on first write).
     pub fn tree(&self, name: &str) -> Result<Tree> {
         Ok(Tree(match &self.0 {
-            Backend::Sled(db) => TreeInner::Sled(db.open_tree(name)?),
+            Backend::Sled(db, _) => TreeInner::Sled(db.open_tree(name)?),
             Backend::Postgres(pg) => TreeInner::Postgres(pg.tree(name)),
         }))
     }
@@ -163,7 +166,7 @@ impl Store {
     /// The names of the trees that hold something.
     pub fn tree_names(&self) -> Result<Vec<String>> {
         match &self.0 {
-            Backend::Sled(db) => Ok(db
+            Backend::Sled(db, _) => Ok(db
                 .tree_names()
                 .into_iter()
                 .map(|n| String::from_utf8_lossy(&n).into_owned())
@@ -177,8 +180,42 @@ impl Store {
     /// A new id, greater than every id this store generated before.
     pub fn generate_id(&self) -> Result<u64> {
         match &self.0 {
-            Backend::Sled(db) => Ok(db.generate_id()?),
+            Backend::Sled(db, _) => Ok(db.generate_id()?),
             Backend::Postgres(pg) => pg.generate_id(),
+        }
+    }
+
+    /// Tells every desk process on this store, this one included, that
+    /// `topic` changed (`body` says what; keep it short: PostgreSQL carries
+    /// at most ~8000 bytes). Delivered after the writes before it are
+    /// visible; never stored, so only processes running now hear it.
+    pub fn notify(&self, topic: &str, body: &str) -> Result<()> {
+        match &self.0 {
+            Backend::Sled(_, local) => {
+                local.notify(Notice { topic: topic.to_string(), body: body.to_string() });
+                Ok(())
+            }
+            Backend::Postgres(pg) => pg.notify(topic, body),
+        }
+    }
+
+    /// The notices of every desk process on this store from now on. When
+    /// some may have been missed (the connection to PostgreSQL was lost),
+    /// a notice with topic [`RESYNC`] says so: re-read what you keep.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Notice> {
+        match &self.0 {
+            Backend::Sled(_, local) => local.subscribe(),
+            Backend::Postgres(pg) => pg.subscribe(),
+        }
+    }
+
+    /// Takes the lock `name` among every desk process on this store, if no
+    /// other holder has it; held until the [`Lock`] is dropped or its holder
+    /// dies (PostgreSQL lets go when the process's connection closes).
+    pub fn try_lock(&self, name: &str) -> Result<Option<Lock>> {
+        match &self.0 {
+            Backend::Sled(_, local) => Ok(local.try_lock(name)),
+            Backend::Postgres(pg) => pg.try_lock(name),
         }
     }
 
@@ -186,7 +223,7 @@ impl Store {
     /// must not hand out the ids its source did).
     pub fn ids_above(&self, id: u64) -> Result<()> {
         match &self.0 {
-            Backend::Sled(db) => {
+            Backend::Sled(db, _) => {
                 // sled's generator has no setter; it is cheap to run forward.
                 while db.generate_id()? <= id {}
                 Ok(())
@@ -199,7 +236,7 @@ impl Store {
     /// committed already).
     pub fn flush(&self) -> Result<()> {
         match &self.0 {
-            Backend::Sled(db) => db.flush().map(drop).map_err(Into::into),
+            Backend::Sled(db, _) => db.flush().map(drop).map_err(Into::into),
             Backend::Postgres(_) => Ok(()),
         }
     }
@@ -210,7 +247,7 @@ impl Store {
     /// undoes its writes and gives `TxError::Abort(e)`.
     pub fn transaction<R, E>(&self, trees: &[&Tree], f: impl Fn(&[TxTree<'_>]) -> Result<R, Abort<E>>) -> Result<R, TxError<E>> {
         match &self.0 {
-            Backend::Sled(_) => {
+            Backend::Sled(..) => {
                 let sled_trees: Vec<sled::Tree> = trees
                     .iter()
                     .map(|t| match &t.0 {

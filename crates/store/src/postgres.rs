@@ -10,19 +10,28 @@
 //! executes the closure's reads and writes as they come; when the caller lets
 //! go of it (commit, abort, error or a panic in the closure) the task rolls
 //! back whatever is still open before the connection goes back to the pool.
+//!
+//! Notices and locks need connections of their own, outside the pool: a
+//! notice is heard on one LISTEN connection per store, and a lock is a
+//! session-level advisory lock that lives exactly as long as the connection
+//! that took it (so a killed replica lets go when its socket closes).
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::ops::Bound;
-use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, TimeoutType};
+use sha2::{Digest, Sha256};
 use tokio::runtime::{Handle, Runtime};
+use tokio::sync::{broadcast, watch};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::NoTls;
+use tokio_postgres::{AsyncMessage, Client, Connection, NoTls, Socket};
 
+use crate::signals::{Lock, Notice, BACKLOG, RESYNC};
 use crate::{Abort, FaultInner, Result, StoreError, TxError, TxFault, TxTree, Value};
 
 mod embedded {
@@ -49,6 +58,26 @@ const MIGRATION_LOCK: i64 = 0x6465_736b_7061_6e65;
 /// refinery's history table; not its default, so a database shared with
 /// another refinery user keeps two histories apart.
 const HISTORY_TABLE: &str = "deskpane_schema_history";
+/// The channel every notice travels on; its payload is topic, `\n`, body.
+const CHANNEL: &str = "deskpane";
+/// PostgreSQL refuses a NOTIFY payload of this many bytes or more (with its
+/// default 8 kB pages).
+const NOTIFY_LIMIT: usize = 8000;
+/// Reconnecting the LISTEN connection: first wait, and the longest.
+const RELISTEN_FIRST: Duration = Duration::from_millis(100);
+const RELISTEN_MAX: Duration = Duration::from_secs(5);
+/// TCP keepalives of the dedicated connections (listener, locks), so that a
+/// silent network failure (a replica's host powered off, a cut link) ends
+/// them instead of leaving them up for the OS default of two hours. This
+/// end gives up after ~5 + 3 × 2 = 11 s; the server's end (set per session,
+/// see `SERVER_KEEPALIVES`) after ~10 + 3 × 5 = 25 s, later: a holder cut off
+/// learns it lost its lock before the server hands the lock to another.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
+const KEEPALIVE_RETRIES: u32 = 3;
+const SERVER_KEEPALIVES: &str = "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3";
+/// tokio-postgres's default keepalive idle time: one the URL did not change.
+const LIBRARY_KEEPALIVE_IDLE: Duration = Duration::from_secs(2 * 60 * 60);
 
 /// What went wrong, before it becomes a `StoreError` sentence.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +102,10 @@ enum PgError {
     Transaction { target: String, detail: String },
     #[error("the store's runtime stopped before answering (the store is closing, or one of its tasks panicked)")]
     Stopped,
+    #[error("a notice's topic cannot hold a newline (it ends the topic in the payload): {topic:?}")]
+    TopicNewline { topic: String },
+    #[error("a notice of {len} bytes (topic, newline and body) is too long: PostgreSQL carries fewer than {NOTIFY_LIMIT}; send a key to re-read instead of the data")]
+    NoticeTooLong { len: usize },
 }
 
 impl From<PgError> for StoreError {
@@ -215,6 +248,12 @@ struct Shared {
     runtime: Option<Runtime>,
     handle: Handle,
     pool: Pool,
+    /// For the connections outside the pool (listener, locks): the URL's,
+    /// with keepalives.
+    dedicated: tokio_postgres::Config,
+    /// Where the listener sends the notices it hears; started by the first
+    /// `subscribe`.
+    notices: Mutex<Option<broadcast::Sender<Notice>>>,
     /// The URL without its password, for messages.
     target: String,
 }
@@ -291,9 +330,23 @@ impl Pg {
             .enable_all()
             .build()
             .map_err(PgError::Runtime)?;
+        let mut dedicated = config.clone();
+        // On whatever the URL says: a lock whose connection could outlive a
+        // dead peer for hours would block failover as long.
+        dedicated.keepalives(true);
+        if dedicated.get_keepalives_idle() == LIBRARY_KEEPALIVE_IDLE {
+            dedicated.keepalives_idle(KEEPALIVE_IDLE);
+        }
+        if dedicated.get_keepalives_interval().is_none() {
+            dedicated.keepalives_interval(KEEPALIVE_INTERVAL);
+        }
+        if dedicated.get_keepalives_retries().is_none() {
+            dedicated.keepalives_retries(KEEPALIVE_RETRIES);
+        }
         // From here on an early return drops `shared`, which shuts the
         // runtime down without blocking.
-        let shared = Shared { handle: runtime.handle().clone(), runtime: Some(runtime), pool, target };
+        let shared =
+            Shared { handle: runtime.handle().clone(), runtime: Some(runtime), pool, dedicated, notices: Mutex::new(None), target };
         let applied = shared.wait(migrate(config, shared.target.clone()))??;
         tracing::info!(url = %shared.target, applied = ?applied, "PostgreSQL store ready");
         Ok(Pg { shared: Arc::new(shared) })
@@ -322,6 +375,72 @@ impl Pg {
             let st = c.prepare_cached(NEXT_ID).await?;
             Ok(c.query_one(&st, &[]).await?.get::<_, i64>(0) as u64)
         })
+    }
+
+    /// `pg_notify` on a pooled connection, outside any transaction: sent as
+    /// soon as it returns, after everything this process committed before.
+    pub(crate) fn notify(&self, topic: &str, body: &str) -> Result<()> {
+        if topic.contains('\n') {
+            return Err(PgError::TopicNewline { topic: topic.into() }.into());
+        }
+        let payload = format!("{topic}\n{body}");
+        if payload.len() >= NOTIFY_LIMIT {
+            return Err(PgError::NoticeTooLong { len: payload.len() }.into());
+        }
+        self.shared.with_conn(move |c| async move {
+            let st = c.prepare_cached("SELECT pg_notify($1, $2)").await?;
+            c.execute(&st, &[&CHANNEL, &payload]).await.map(drop)
+        })
+    }
+
+    /// The first call starts the store's listener and waits for its LISTEN,
+    /// so that whatever is sent once this returns is heard. If that fails
+    /// the listener keeps trying, and says RESYNC when it gets there.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        let mut notices = self.shared.notices.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = &*notices {
+            return sender.subscribe();
+        }
+        let (sender, receiver) = broadcast::channel(BACKLOG);
+        let (config, target) = (self.shared.dedicated.clone(), self.shared.target.clone());
+        let first = {
+            let (config, target, sender) = (config.clone(), target.clone(), sender.clone());
+            self.shared.wait(async move { listen(&config, &target, &sender).await }).and_then(|listened| listened)
+        };
+        let first = first.map_err(|e| tracing::warn!(error = %e, "not listening for notices yet; retrying")).ok();
+        // The task holds no `Shared`: the runtime's shutdown ends it.
+        self.shared.handle.spawn(serve_notices(first, config, target, sender.clone()));
+        *notices = Some(sender);
+        receiver
+    }
+
+    /// A session-level advisory lock on a connection of its own, held while
+    /// a task drives that connection.
+    pub(crate) fn try_lock(&self, name: &str) -> Result<Option<Lock>> {
+        let key = lock_key(name);
+        let (config, target, lock_name) = (self.shared.dedicated.clone(), self.shared.target.clone(), name.to_string());
+        let taken = self.shared.wait(async move {
+            let (client, connection) =
+                config.connect(NoTls).await.map_err(|e| PgError::Connect { target: target.clone(), detail: describe(&e) })?;
+            let (held, watched) = watch::channel(true);
+            tokio::spawn(hold(connection, Held(held), lock_name, target.clone()));
+            let statement = |e: tokio_postgres::Error| PgError::Statement { target: target.clone(), fault: Fault::pg(&e) };
+            let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&key]).await.map_err(statement)?.get(0);
+            if !got {
+                // Dropping the client closes the connection.
+                return Ok(None);
+            }
+            // Best effort: without it the server keeps the lock of a holder
+            // lost off the network for as long as the OS keeps its socket.
+            if let Err(e) = client.batch_execute(SERVER_KEEPALIVES).await {
+                tracing::debug!(error = %describe(&e), "could not set the server's keepalives for a lock");
+            }
+            Ok::<_, PgError>(Some((client, watched)))
+        })??;
+        Ok(taken.map(|(client, watched)| {
+            let release = Release { _client: client, _shared: self.shared.clone() };
+            Lock::new(name, watched, Box::new(release))
+        }))
     }
 
     /// Moves the id sequence so the next id is above `id` (never back).
@@ -382,6 +501,119 @@ impl Pg {
                 return Err(storage(PgError::Conflicts { target: target(), fault }));
             }
             backoff(attempt);
+        }
+    }
+}
+
+/// The advisory lock key of `name`: 64 bits of a hash, prefixed so that the
+/// desk's keys do not meet another application's numbering.
+fn lock_key(name: &str) -> i64 {
+    let digest = Sha256::digest(format!("deskpane-lock:{name}").as_bytes());
+    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+/// What a `Lock` keeps: dropping the client closes the connection, which
+/// releases the lock (the server's side; the caller never waits for it).
+/// The store stays up while a lock is held: its runtime drives the
+/// connection.
+struct Release {
+    _client: Client,
+    _shared: Arc<Shared>,
+}
+
+/// The lock's "held" flag, false once the task driving its connection ends,
+/// whichever way: the connection broke, the lock was released, or the
+/// runtime shut down.
+struct Held(watch::Sender<bool>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.send_replace(false);
+    }
+}
+
+/// Drives a lock's connection until it ends.
+async fn hold(connection: Connection<Socket, NoTlsStream>, held: Held, name: String, target: String) {
+    let ended = connection.await;
+    // No `Lock` watches any more (released, or never taken): expected.
+    if !held.0.is_closed() {
+        let error = ended.err().map(|e| describe(&e)).unwrap_or_else(|| "closed by the server".into());
+        tracing::warn!(lock = %name, url = %target, %error, "lost a lock: its connection to PostgreSQL ended");
+    }
+}
+
+/// A connection that LISTENs, and its client (dropping that closes it).
+struct Listening {
+    client: Client,
+    connection: Connection<Socket, NoTlsStream>,
+}
+
+/// Connects and LISTENs; notifications that come meanwhile are forwarded.
+async fn listen(config: &tokio_postgres::Config, target: &str, notices: &broadcast::Sender<Notice>) -> Result<Listening, PgError> {
+    let (client, mut connection) =
+        config.connect(NoTls).await.map_err(|e| PgError::Connect { target: target.into(), detail: describe(&e) })?;
+    let sql = format!("LISTEN {CHANNEL}");
+    let setup = async {
+        // Best effort, as for locks: a listener lost off the network would
+        // otherwise hold the server's notice queue back until TCP gives up.
+        let _ = client.batch_execute(SERVER_KEEPALIVES).await;
+        // On its own: `pg_stat_activity.query` then names the listener.
+        client.batch_execute(&sql).await
+    };
+    let listened = tokio::select! {
+        listened = setup => listened.map_err(|e| Fault::pg(&e)),
+        ended = forward(&mut connection, notices) => Err(ended.err().map_or_else(|| Fault::other("the connection closed"), |e| Fault::pg(&e))),
+    };
+    listened.map_err(|fault| PgError::Statement { target: target.into(), fault })?;
+    Ok(Listening { client, connection })
+}
+
+/// Drives a LISTEN connection, forwarding its notifications, until it ends.
+/// Cancel-safe: a message is forwarded in the poll that receives it.
+async fn forward(
+    connection: &mut Connection<Socket, NoTlsStream>,
+    notices: &broadcast::Sender<Notice>,
+) -> Result<(), tokio_postgres::Error> {
+    loop {
+        match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            Some(Ok(AsyncMessage::Notification(n))) if n.channel() == CHANNEL => {
+                let (topic, body) = n.payload().split_once('\n').unwrap_or((n.payload(), ""));
+                // Nobody subscribed is not an error.
+                let _ = notices.send(Notice { topic: topic.into(), body: body.into() });
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// The store's listener: forwards notices, and when its connection breaks
+/// reconnects (backing off) and sends RESYNC once it LISTENs again, since
+/// what was sent meanwhile is lost. Runs until the runtime shuts down.
+async fn serve_notices(mut current: Option<Listening>, config: tokio_postgres::Config, target: String, notices: broadcast::Sender<Notice>) {
+    let mut delay = RELISTEN_FIRST;
+    loop {
+        if let Some(Listening { client, mut connection }) = current.take() {
+            let since = Instant::now();
+            let ended = forward(&mut connection, &notices).await;
+            drop(client);
+            let error = ended.err().map(|e| describe(&e)).unwrap_or_else(|| "closed by the server".into());
+            tracing::warn!(url = %target, %error, "the connection listening for notices ended; reconnecting");
+            // A connection that keeps breaking at once is not retried faster.
+            if since.elapsed() >= RELISTEN_MAX {
+                delay = RELISTEN_FIRST;
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(RELISTEN_MAX);
+        match listen(&config, &target, &notices).await {
+            Ok(listening) => {
+                tracing::info!(url = %target, "listening for notices again");
+                let _ = notices.send(Notice { topic: RESYNC.into(), body: String::new() });
+                current = Some(listening);
+            }
+            Err(e) => tracing::warn!(error = %e, retry_in = ?delay, "could not listen for notices"),
         }
     }
 }

@@ -5,10 +5,14 @@
 //! Without that variable the PostgreSQL half says so and passes.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
 use std::ops::Bound;
+use std::process::{Child, Command, Stdio};
 use std::sync::Once;
+use std::time::{Duration, Instant};
 
-use deskpane_store::{testing, Abort, Location, Store, StoreError, Tree, TxError};
+use deskpane_store::{testing, Abort, Location, Notice, Store, StoreError, Tree, TxError, RESYNC};
+use tokio::sync::broadcast::{self, error::TryRecvError};
 
 const PG_ENV: &str = "DESKPANE_TEST_POSTGRES";
 
@@ -53,7 +57,9 @@ impl Drop for Scratch {
 
 /// `cases!(a, b)` runs `a(&Store)` and `b(&Store)` as `sled::a`,
 /// `postgres::a`, ...; `cases!(opener: c)` runs `c(&dyn Fn() -> Store)` for
-/// cases that open (and drop) stores themselves.
+/// cases that open (and drop) stores themselves; `cases!(replicas: d)` runs
+/// `d(&Store, &Store)` on two replicas of one store (sled: two handles in
+/// this process, its only one; PostgreSQL: two stores on one database).
 macro_rules! cases {
     ($($case:ident),* $(,)?) => {
         mod sled {
@@ -80,6 +86,21 @@ macro_rules! cases {
             } )*
         }
     };
+    (replicas: $($case:ident),* $(,)?) => {
+        mod sled_replicas {
+            $( #[test] fn $case() {
+                let store = deskpane_store::Store::temporary().unwrap();
+                super::$case(&store, &store.clone())
+            } )*
+        }
+        mod postgres_replicas {
+            $( #[test] fn $case() {
+                if let Some(db) = super::Scratch::new() {
+                    super::$case(&db.open(), &db.open());
+                }
+            } )*
+        }
+    };
 }
 
 cases!(
@@ -99,9 +120,12 @@ cases!(
     a_panicking_transaction_writes_nothing,
     works_inside_a_current_thread_runtime,
     works_inside_a_multi_thread_runtime,
+    signals_work_inside_a_current_thread_runtime,
 );
 
-cases!(opener: a_store_dropped_in_async_code_does_not_panic);
+cases!(opener: a_store_dropped_in_async_code_does_not_panic, a_lock_outlives_the_store_handle_it_came_from);
+
+cases!(replicas: notices_reach_every_replica_in_order, a_lock_has_one_holder_among_replicas);
 
 fn all(tree: &Tree) -> Vec<(Vec<u8>, Vec<u8>)> {
     tree.iter().collect::<Result<_, _>>().unwrap()
@@ -477,6 +501,140 @@ fn a_store_dropped_in_async_code_does_not_panic(open: &dyn Fn() -> Store) {
     });
 }
 
+/// How long anything asynchronous (a notice's delivery, a lock's release
+/// on PostgreSQL) may take here.
+const WAIT: Duration = Duration::from_secs(10);
+
+fn notice(topic: &str, body: &str) -> Notice {
+    Notice { topic: topic.into(), body: body.into() }
+}
+
+/// The next notice, waiting for it: PostgreSQL delivers them asynchronously.
+fn next_notice(rx: &mut broadcast::Receiver<Notice>) -> Notice {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match rx.try_recv() {
+            Ok(notice) => return notice,
+            Err(TryRecvError::Empty) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => panic!("no notice within {WAIT:?}: {e:?}"),
+        }
+    }
+}
+
+/// Nothing more arrives (given a moment to).
+fn assert_quiet(rx: &mut broadcast::Receiver<Notice>) {
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(rx.try_recv().map_err(|e| e.to_string()), Err(TryRecvError::Empty.to_string()));
+}
+
+/// `f`'s first `Some` within `within`, trying every 20 ms.
+fn eventually<T>(within: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(t) = f() {
+            return Some(t);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn notices_reach_every_replica_in_order(a: &Store, b: &Store) {
+    let mut on_a = a.subscribe();
+    let mut on_b = b.subscribe();
+    a.notify("records", "ticket/42").unwrap();
+    b.notify("sync/zoho-crm", "two\nlines, é ✓").unwrap();
+    b.notify("plugins", "").unwrap();
+    for rx in [&mut on_a, &mut on_b] {
+        // The sender's own subscribers hear it too.
+        assert_eq!(next_notice(rx), notice("records", "ticket/42"));
+        assert_eq!(next_notice(rx), notice("sync/zoho-crm", "two\nlines, é ✓"));
+        assert_eq!(next_notice(rx), notice("plugins", ""));
+    }
+    for i in 0..100 {
+        a.notify("burst", &i.to_string()).unwrap();
+    }
+    for rx in [&mut on_a, &mut on_b] {
+        let bodies: Vec<String> = (0..100).map(|_| next_notice(rx)).map(|n| format!("{}:{}", n.topic, n.body)).collect();
+        assert_eq!(bodies, (0..100).map(|i| format!("burst:{i}")).collect::<Vec<_>>());
+    }
+    // A subscriber hears what is sent after it subscribed, nothing before.
+    let mut late = a.subscribe();
+    b.notify("late", "").unwrap();
+    assert_eq!(next_notice(&mut late), notice("late", ""));
+    for rx in [&mut on_a, &mut on_b] {
+        assert_eq!(next_notice(rx), notice("late", ""));
+    }
+    for rx in [&mut on_a, &mut on_b, &mut late] {
+        assert_quiet(rx);
+    }
+}
+
+fn a_lock_has_one_holder_among_replicas(a: &Store, b: &Store) {
+    const NAME: &str = "sync/zoho-crm";
+    let first = a.try_lock(NAME).unwrap().expect("a free lock is taken");
+    assert_eq!(first.name(), NAME);
+    assert!(first.is_held());
+    assert!(a.try_lock(NAME).unwrap().is_none(), "taken twice by one replica");
+    assert!(b.try_lock(NAME).unwrap().is_none(), "taken by a second replica");
+    let other = b.try_lock("sync/hubspot").unwrap().expect("another name is another lock");
+    assert!(other.is_held());
+    drop(first);
+    // PostgreSQL lets go when the connection has closed: soon, not at once.
+    let second = eventually(WAIT, || b.try_lock(NAME).unwrap()).expect("a dropped lock is free again");
+    assert!(second.is_held());
+    assert!(a.try_lock(NAME).unwrap().is_none());
+    assert!(other.is_held());
+    assert!(format!("{second:?}").contains(NAME));
+}
+
+fn signals_work_inside_a_current_thread_runtime(store: &Store) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut rx = store.subscribe();
+        store.notify("async", "body").unwrap();
+        let heard = tokio::time::timeout(WAIT, rx.recv()).await.expect("a notice in time").unwrap();
+        assert_eq!(heard, notice("async", "body"));
+
+        let lock = store.try_lock("async").unwrap().expect("free");
+        assert!(store.try_lock("async").unwrap().is_none());
+        // Neither blocks nor panics in async code.
+        drop(lock);
+        let deadline = Instant::now() + WAIT;
+        let again = loop {
+            if let Some(lock) = store.try_lock("async").unwrap() {
+                break lock;
+            }
+            assert!(Instant::now() < deadline, "a dropped lock is free again");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(again.is_held());
+        // A lock is still "held" while it is: lost() waits.
+        assert!(tokio::time::timeout(Duration::from_millis(100), again.lost()).await.is_err());
+    });
+}
+
+fn a_lock_outlives_the_store_handle_it_came_from(open: &dyn Fn() -> Store) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = open();
+        let other = open();
+        let lock = store.try_lock("kept").unwrap().expect("free");
+        drop(store);
+        assert!(lock.is_held());
+        if other.backend() == "postgres" {
+            // The same database: still taken.
+            assert!(other.try_lock("kept").unwrap().is_none());
+        }
+        // The lock is the store's last handle now: dropping it shuts the
+        // store's runtime down, inside async code.
+        drop(lock);
+        assert!(eventually(WAIT, || other.try_lock("kept").unwrap()).is_some());
+    });
+}
+
 // PostgreSQL only.
 
 fn pg_admin(url: &str) -> (tokio::runtime::Runtime, tokio_postgres::Client) {
@@ -580,4 +738,142 @@ fn postgres_a_swallowed_fault_still_fails_the_transaction() {
     assert!(bad.insert(b"k", b"v").is_err());
     store.transaction::<_, ()>(&[&good], |t| t[0].insert(b"k", b"v").map_err(Into::into)).unwrap();
     assert_eq!(good.get(b"k").unwrap(), Some(b"v".to_vec()));
+}
+
+#[test]
+fn postgres_a_notice_too_long_is_refused() {
+    let Some(db) = Scratch::new() else { return };
+    let store = db.open();
+    let mut rx = store.subscribe();
+    // Topic, newline and body: 7999 bytes, PostgreSQL's most.
+    let longest = "x".repeat(7997);
+    store.notify("t", &longest).unwrap();
+    assert_eq!(next_notice(&mut rx), notice("t", &longest));
+    let message = store.notify("t", &format!("{longest}x")).unwrap_err().to_string();
+    assert!(message.contains("8000"), "{message}");
+    // A newline would move the topic's end.
+    assert!(store.notify("two\nlines", "").is_err());
+    assert_quiet(&mut rx);
+}
+
+#[test]
+fn postgres_a_broken_listen_connection_resyncs() {
+    let Some(db) = Scratch::new() else { return };
+    let store = db.open();
+    let mut rx = store.subscribe();
+    store.notify("before", "").unwrap();
+    assert_eq!(next_notice(&mut rx), notice("before", ""));
+    let (runtime, admin) = pg_admin(&db.url);
+    let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND query = 'LISTEN deskpane'";
+    for round in 0..2 {
+        assert_eq!(runtime.block_on(admin.query(terminate, &[])).unwrap().len(), 1, "one listener (round {round})");
+        assert_eq!(next_notice(&mut rx), notice(RESYNC, ""), "round {round}");
+        store.notify("after", &round.to_string()).unwrap();
+        assert_eq!(next_notice(&mut rx), notice("after", &round.to_string()));
+    }
+    assert_quiet(&mut rx);
+}
+
+#[test]
+fn postgres_a_lock_whose_connection_is_terminated_is_lost() {
+    let Some(db) = Scratch::new() else { return };
+    let store = db.open();
+    let lock = store.try_lock("sync/zoho-crm").unwrap().expect("free");
+    let (runtime, admin) = pg_admin(&db.url);
+    let terminated = runtime
+        .block_on(admin.query(
+            "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()",
+            &[],
+        ))
+        .unwrap();
+    assert_eq!(terminated.len(), 1, "one advisory lock on this database");
+    runtime.block_on(async { tokio::time::timeout(WAIT, lock.lost()).await.expect("lost() resolves") });
+    assert!(!lock.is_held());
+    // The server let go of it too.
+    assert!(eventually(WAIT, || store.try_lock("sync/zoho-crm").unwrap()).is_some());
+}
+
+/// The URL of the database whose lock `lock_holder_child` takes.
+const HOLDER_ENV: &str = "DESKPANE_TEST_LOCK_HOLDER";
+const HOLDER_NAME: &str = "sync/zoho-crm";
+const HOLDING: &str = "deskpane-test: locked";
+
+/// Not a test: `postgres_a_killed_holder_lets_go` runs this test binary
+/// again with it selected, as the replica that it kills.
+#[test]
+#[ignore = "a helper process for postgres_a_killed_holder_lets_go"]
+fn lock_holder_child() {
+    let Ok(url) = std::env::var(HOLDER_ENV) else { return };
+    let store = Store::postgres(&url).unwrap();
+    let _lock = store.try_lock(HOLDER_NAME).unwrap().expect("the lock is free");
+    // Past the harness's capture of println!.
+    let mut out = std::io::stdout();
+    writeln!(out, "{HOLDING}").unwrap();
+    out.flush().unwrap();
+    // Until killed (bounded, should the parent die first).
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+/// Kills the child, whatever happens to the test.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn postgres_a_killed_holder_lets_go() {
+    let Some(db) = Scratch::new() else { return };
+    let store = db.open();
+    let mut child = Killed(
+        Command::new(std::env::current_exe().unwrap())
+            .args(["lock_holder_child", "--exact", "--ignored", "--test-threads=1"])
+            .env(HOLDER_ENV, &db.url)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut said = Vec::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if line.contains(HOLDING) {
+            break;
+        }
+        said.push(line);
+    }
+    assert!(child.0.try_wait().unwrap().is_none(), "the child ended without the lock: {said:?}");
+    assert!(store.try_lock(HOLDER_NAME).unwrap().is_none(), "the child holds the lock");
+    // SIGKILL: no destructor runs, nothing is said to the server; the
+    // kernel closes the socket.
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+    let killed = Instant::now();
+    let lock = eventually(Duration::from_secs(10), || store.try_lock(HOLDER_NAME).unwrap());
+    assert!(lock.is_some_and(|l| l.is_held()), "still taken {:?} after the holder was killed", killed.elapsed());
+}
+
+#[test]
+fn postgres_a_dropped_store_leaves_no_connection_behind() {
+    let Some(db) = Scratch::new() else { return };
+    let (runtime, admin) = pg_admin(&db.url);
+    let sessions = || -> i64 {
+        let sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+        runtime.block_on(admin.query_one(sql, &[])).unwrap().get(0)
+    };
+    let store = db.open();
+    let _rx = store.subscribe();
+    let lock = store.try_lock("held").unwrap().expect("free");
+    store.notify("t", "").unwrap();
+    assert!(sessions() >= 3, "pooled, listening and locking connections");
+    drop(store);
+    // The lock keeps the store's runtime (and its connections) up.
+    assert!(lock.is_held());
+    drop(lock);
+    assert!(eventually(WAIT, || (sessions() == 0).then_some(())).is_some(), "{} sessions left", sessions());
 }

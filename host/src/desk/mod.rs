@@ -179,6 +179,12 @@ impl Desk {
         Ok(self.store.tree(name)?)
     }
 
+    /// The store the desk keeps its records in (for what lives beside them,
+    /// and the notices between desk replicas).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn get(&self, kind: Kind, id: &str) -> Option<Record> {
         self.records.get(key(kind, id)).ok().flatten().map(|v| decode(&v))
     }

@@ -28,7 +28,7 @@ impl From<SyncError> for ApiError {
         let status = match &e {
             SyncError::NotEnabled(_) => StatusCode::CONFLICT,
             SyncError::NotInstalled(_) => StatusCode::NOT_FOUND,
-            SyncError::Paused => StatusCode::CONFLICT,
+            SyncError::Paused | SyncError::LeaseLost => StatusCode::CONFLICT,
             SyncError::Mapping { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SyncError::Plugin(_) => StatusCode::BAD_GATEWAY,
             SyncError::Desk(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -303,6 +303,9 @@ async fn run(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -
                 tracing::warn!("sync run failed: {e}");
             }
         });
+        // The other desk replicas stand by: should this one stop mid-run,
+        // one of them carries on within seconds.
+        s.sync.tell_others();
     }
     Ok((StatusCode::ACCEPTED, Json(Running { progress: engine.progress() })))
 }

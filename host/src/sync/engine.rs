@@ -51,6 +51,10 @@ pub enum SyncError {
     Desk(#[from] DeskError),
     #[error("the field mapping of {module} is not valid: {error}")]
     Mapping { module: &'static str, error: mapping::MappingError },
+    /// The store's lock on this plugin's sync was lost mid-run (the
+    /// connection holding it broke): another replica may be running it now.
+    #[error("this desk lost its hold on the sync to the store mid-run; another replica carries on from where it stopped")]
+    LeaseLost,
 }
 
 /// Where a running sync stands, for the console and the CLI.
@@ -83,6 +87,10 @@ pub struct RunReport {
     pub imported: BTreeMap<SyncModule, Counts>,
     pub exported: BTreeMap<SyncModule, Counts>,
     pub paused: bool,
+    /// Another desk replica on the store is running this plugin's sync:
+    /// this one did nothing (and may try again soon, to take over should
+    /// that replica stop).
+    pub elsewhere: bool,
 }
 
 pub struct SyncEngine {
@@ -360,9 +368,22 @@ impl SyncEngine {
             return Ok(RunReport { paused: true, ..Default::default() });
         }
         let plugin = self.plugin()?;
+        // One replica at a time runs a plugin's sync; whoever holds the
+        // lock when a replica dies lets go with its connection, and the
+        // next run, here or elsewhere, resumes from the stored cursors.
+        let Some(lease) = self.store.lease(&self.plugin)? else {
+            return Ok(RunReport { elsewhere: true, ..Default::default() });
+        };
         self.set_progress(|p| *p = Progress { running: true, ..Default::default() });
         let modules: Vec<SyncModule> = settings.enabled().map(|(m, _)| m).collect();
-        let result = match self.run_with(&plugin, &modules).await {
+        let run = tokio::select! {
+            run = self.run_with(&plugin, &modules) => run,
+            // Dropping the run is a crash as far as the store knows: what
+            // is written is consistent, and the cursors say where to go on.
+            () = lease.lost() => Err(SyncError::LeaseLost),
+        };
+        drop(lease);
+        let result = match run {
             // Paused while running: the rest waits for Resume (the desk's
             // change-log position did not move, so nothing is skipped).
             Err(SyncError::Paused) => Ok(RunReport { paused: true, ..Default::default() }),

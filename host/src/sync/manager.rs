@@ -14,6 +14,14 @@ use super::store::SyncStore;
 use crate::desk::Desk;
 use crate::registry::Registry;
 
+/// The store notice asking every desk replica to sync now; the body is the
+/// replica that asked.
+pub const SYNC_WANTED: &str = "sync";
+
+/// How soon a replica whose run found another replica running it looks
+/// again (the other's lock goes with its connection when it dies).
+const TAKEOVER_CHECK: Duration = Duration::from_secs(2);
+
 pub struct SyncManager {
     registry: Arc<Registry>,
     desk: Desk,
@@ -70,8 +78,23 @@ impl SyncManager {
             .collect()
     }
 
-    /// Something changed on one side: sync now.
+    /// Something changed on one side: sync now, here and on every other
+    /// desk replica on the store (whichever holds the plugin's lock runs).
     pub fn trigger(&self) {
+        self.wake.notify_one();
+        self.tell_others();
+    }
+
+    /// Wakes the other desk replicas' runners only: a run here started,
+    /// and they stand by to carry it on should this replica stop.
+    pub fn tell_others(&self) {
+        if let Err(e) = self.store.announce(SYNC_WANTED, self.registry.replica()) {
+            tracing::warn!("the other desk replicas were not told to sync: {e}");
+        }
+    }
+
+    /// Another replica asked for a sync ([`SYNC_WANTED`]): run here too.
+    pub fn wake(&self) {
         self.wake.notify_one();
     }
 
@@ -97,12 +120,18 @@ impl SyncManager {
         for engine in self.syncing() {
             engine.renew_watch().await;
         }
+        let mut wait = poll;
         loop {
-            let _ = tokio::time::timeout(poll, self.wake.notified()).await;
+            let _ = tokio::time::timeout(wait, self.wake.notified()).await;
+            wait = poll;
             for engine in self.syncing() {
                 engine.renew_watch().await;
-                if let Err(e) = engine.run().await {
-                    tracing::warn!(plugin = %engine.plugin_id(), "sync run failed: {e}");
+                match engine.run().await {
+                    // Running on another replica: look again soon, to take
+                    // over within seconds should that replica die.
+                    Ok(report) if report.elsewhere => wait = wait.min(TAKEOVER_CHECK),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(plugin = %engine.plugin_id(), "sync run failed: {e}"),
                 }
             }
         }

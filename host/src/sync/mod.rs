@@ -18,6 +18,6 @@ pub mod store;
 
 pub use conflict::Direction;
 pub use engine::{Progress, RunReport, SyncEngine, SyncError};
-pub use manager::SyncManager;
+pub use manager::{SyncManager, SYNC_WANTED};
 pub use settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
 pub use store::{Flow, HistoryEntry, SyncStore};

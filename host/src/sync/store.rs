@@ -159,6 +159,17 @@ impl SyncStore {
         Ok(())
     }
 
+    /// The lock on `plugin`'s sync among the desk replicas on the store;
+    /// `None` while another holds it.
+    pub fn lease(&self, plugin: &str) -> Result<Option<deskpane_store::Lock>, DeskError> {
+        self.db.try_lock(&format!("sync/{plugin}")).map_err(storage)
+    }
+
+    /// Tells every desk replica on the store (see [`deskpane_store::Store::notify`]).
+    pub fn announce(&self, topic: &str, body: &str) -> Result<(), DeskError> {
+        self.db.notify(topic, body).map_err(storage)
+    }
+
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<(), DeskError> {
         self.db.flush().map_err(storage)?;

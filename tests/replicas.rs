@@ -1,0 +1,253 @@
+//! Several desk replicas on one PostgreSQL store: real `deskpane serve`
+//! processes on their own ports and data folders, sharing the database and
+//! the sealing key, against the Zoho emulator. Skipped (with a line saying
+//! so) when the test command's PostgreSQL is not there.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use deskpane::desk::{Desk, Kind};
+use deskpane::sync::{SyncModule, SyncStore};
+use deskpane_tests::{deskpane_binary, eventually, test_postgres};
+use serde_json::{json, Value};
+
+/// One `deskpane serve` process.
+struct Replica {
+    url: String,
+    data: PathBuf,
+    child: Child,
+}
+
+impl Replica {
+    /// Starts a replica on `store`; `demo` sets up the demo desk against the
+    /// emulator (the first replica), else the data folder gets the sealing
+    /// key of `key_from` (every replica seals and opens with the same key).
+    async fn start(store: &str, demo: Option<&str>, key_from: Option<&Path>) -> Replica {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}");
+        let data = std::env::temp_dir().join(format!("deskpane-replica-{}", deskpane::secrets::random_token()));
+        std::fs::create_dir_all(&data).unwrap();
+        if let Some(from) = key_from {
+            std::fs::copy(from.join("secret.key"), data.join("secret.key")).unwrap();
+        }
+        let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
+        let mut command = Command::new(deskpane_binary());
+        command
+            .args(["serve", "--data", data.to_str().unwrap(), "--store", store, "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--public-url", &url, "--plugins-dir", plugins.to_str().unwrap(), "--sync-poll", "3600"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(data.with_extension("log")).unwrap());
+        if let Some(emulator) = demo {
+            command.args(["--demo", emulator]);
+        }
+        let child = command.spawn().expect("deskpane serve starts");
+        let replica = Replica { url, data, child };
+        let client = reqwest::Client::new();
+        eventually("the replica answers", || async { client.get(replica.api("me")).send().await.is_ok_and(|r| r.status() == 401) }).await;
+        replica
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/api/{path}", self.url)
+    }
+
+    /// SIGKILL: no shutdown, the store's connections just close.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.data.with_extension("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
+        let _ = std::fs::remove_file(self.data.with_extension("log"));
+    }
+}
+
+/// Two replicas on a fresh database: the first set up as the demo desk
+/// against a fresh emulator, the second started after it.
+async fn two_replicas(test: &str) -> Option<(zoho_emulator::ZohoEmulator, String, Replica, Replica)> {
+    let admin = test_postgres(test)?;
+    let store = deskpane_store::testing::scratch_database(&admin).unwrap();
+    let emulator = zoho_emulator::ZohoEmulator::start(Default::default()).await.unwrap();
+    emulator.seed_demo();
+    let a = Replica::start(&store, Some(&emulator.base_url()), None).await;
+    let b = Replica::start(&store, None, Some(&a.data)).await;
+    Some((emulator, store, a, b))
+}
+
+async fn sign_in(replica: &Replica, email: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let resp = client.post(replica.api("login")).json(&json!({"email": email, "password": password})).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "sign-in on {}", replica.url);
+    client
+}
+
+async fn get(client: &reqwest::Client, url: String) -> (u16, Value) {
+    let resp = client.get(url).send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn known_ticket(client: &reqwest::Client, replica: &Replica) -> String {
+    let (_, list) = get(client, replica.api("ticket-list")).await;
+    list["tickets"].as_array().unwrap().iter().find(|t| !t["customer_type"].is_null()).expect("a ticket with a CRM requester")["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The desk's store as the replicas share it, read directly.
+fn shared(store: &str) -> (Desk, SyncStore) {
+    let store = deskpane_store::Store::postgres(store).unwrap();
+    (Desk::open(&store).unwrap(), SyncStore::open(&store).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_signed_in_on_one_replica_reads_panels_on_the_other_and_plugin_changes_reach_both() {
+    let Some((_emulator, _store, a, b)) = two_replicas("two replicas serve one desk").await else { return };
+    // Cookies go by host, not port: one browser, two replicas.
+    let agent = sign_in(&a, "agent@deskpane.example", "agent-pass-123").await;
+    let ticket = known_ticket(&agent, &a).await;
+    let (status, me) = get(&agent, b.api("me")).await;
+    assert_eq!(status, 200, "the session made on A is good on B: {me}");
+    // B never installed anything: it runs the plugin from the store's
+    // package, with the connection A made (sealed with the shared key).
+    let (status, profile) = get(&agent, b.api(&format!("tickets/{ticket}/panels/zoho-crm/profile"))).await;
+    assert_eq!(status, 200, "{profile}\nB's log:\n{}", b.log());
+    assert!(profile["profile"]["display_name"].is_string(), "the CRM's answer: {profile}");
+
+    // The admin turns the plugin off on A: B stops showing it.
+    let admin = sign_in(&a, "admin@deskpane.example", "admin-pass-123").await;
+    let (status, body) = send(admin.patch(a.api("admin/plugins/zoho-crm")).json(&json!({"enabled": false}))).await;
+    assert_eq!(status, 200, "{body}");
+    eventually("B hides the disabled plugin's panel", || async {
+        let (_, panels) = get(&agent, b.api(&format!("tickets/{ticket}/panels"))).await;
+        panels["panels"].as_array().is_some_and(|p| p.is_empty())
+    })
+    .await;
+    let (status, body) = send(admin.patch(b.api("admin/plugins/zoho-crm")).json(&json!({"enabled": true}))).await;
+    assert_eq!(status, 200, "turned on again from B: {body}");
+    eventually("A shows it again", || async {
+        let (_, panels) = get(&agent, a.api(&format!("tickets/{ticket}/panels"))).await;
+        panels["panels"].as_array().is_some_and(|p| p.len() == 1)
+    })
+    .await;
+}
+
+/// Turns on contact sync (the manifest's default mapping) through `replica`.
+async fn enable_contact_sync(admin: &reqwest::Client, replica: &Replica) {
+    let (status, overview) = get(admin, replica.api("admin/plugins/zoho-crm/sync")).await;
+    assert_eq!(status, 200, "{overview}");
+    let mut settings = overview["settings"].clone();
+    settings["modules"]["contacts"]["enabled"] = json!(true);
+    let (status, body) = send(admin.put(replica.api("admin/plugins/zoho-crm/sync")).json(&settings)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_desk_edit_on_one_replica_is_synced_to_the_crm_by_the_runner_on_the_other() {
+    let Some((emulator, store, mut a, b)) = two_replicas("a desk edit synced by the other replica").await else { return };
+    let admin = sign_in(&a, "admin@deskpane.example", "admin-pass-123").await;
+    // Nobody syncs while the test holds the plugin's lock, as a third
+    // replica running it would.
+    let held = deskpane_store::Store::postgres(&store).unwrap();
+    let lock = held.try_lock("sync/zoho-crm").unwrap().expect("the sync lock is free");
+    enable_contact_sync(&admin, &a).await;
+    let (status, created) =
+        send(admin.post(a.api("contacts")).json(&json!({"fields": {"last_name": "Replica", "email": "written.on.a@example.com"}}))).await;
+    assert_eq!(status, 201, "{created}");
+    // A goes away; the lock comes free: only B can carry the change over.
+    a.kill();
+    drop(lock);
+    eventually("B's runner writes A's contact into the CRM", || async {
+        emulator.records("Contacts").iter().any(|c| c["Email"] == "written.on.a@example.com")
+    })
+    .await;
+    let copies = emulator.records("Contacts").iter().filter(|c| c["Email"] == "written.on.a@example.com").count();
+    assert_eq!(copies, 1);
+    let (_, sync) = shared(&store);
+    let id = created["id"].as_str().unwrap();
+    assert!(sync.crm_id("zoho-crm", SyncModule::Contacts, id).is_some(), "the desk contact is mapped to its CRM record");
+    drop(b);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_replica_running_a_first_sync_is_killed_and_the_other_finishes_it_every_record_once() {
+    const PER_SIDE: usize = 1500;
+    let Some((emulator, store, mut a, b)) = two_replicas("failover mid first sync").await else { return };
+    let (desk, sync) = shared(&store);
+    emulator.seed_many(
+        "Contacts",
+        (0..PER_SIDE).map(|i| json!({"Last_Name": format!("Crm {i}"), "Email": format!("crm{i}@example.com")})).collect(),
+    );
+    for i in 0..PER_SIDE {
+        let fields = json!({"last_name": format!("Desk {i}"), "email": format!("desk{i}@example.com")});
+        desk.create(Kind::Contact, fields.as_object().unwrap().clone(), "api").unwrap();
+    }
+    let demo_contacts: Vec<String> = desk.list(Kind::Contact).iter().filter_map(|c| c.text("email").map(str::to_string)).collect();
+    let admin = sign_in(&a, "admin@deskpane.example", "admin-pass-123").await;
+    // Held while settings are saved, so that the run below is A's.
+    let held = deskpane_store::Store::postgres(&store).unwrap();
+    let lock = held.try_lock("sync/zoho-crm").unwrap().expect("the sync lock is free");
+    enable_contact_sync(&admin, &a).await;
+    drop(lock);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(send(admin.post(a.api("admin/plugins/zoho-crm/sync/run"))).await.0, 202);
+    eventually("A is part way through the first sync", || async {
+        let mapped = sync.mapped_count("zoho-crm", SyncModule::Contacts);
+        mapped > 100 && mapped < 2 * PER_SIDE
+    })
+    .await;
+    a.kill();
+    let killed_at = sync.mapped_count("zoho-crm", SyncModule::Contacts);
+    assert!(killed_at < 2 * PER_SIDE + demo_contacts.len(), "killed before the end");
+
+    // B takes over within seconds and finishes.
+    for _ in 0..600 {
+        if sync.mapped_count("zoho-crm", SyncModule::Contacts) >= 2 * PER_SIDE {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let b_admin = sign_in(&b, "admin@deskpane.example", "admin-pass-123").await;
+    eventually("B's run is over", || async {
+        let (_, o) = get(&b_admin, b.api("admin/plugins/zoho-crm/sync")).await;
+        o["modules"]["contacts"]["first_sync_done"] == true && o["progress"]["running"] == false
+    })
+    .await;
+
+    let mut on_desk: BTreeMap<String, usize> = BTreeMap::new();
+    for c in desk.list(Kind::Contact) {
+        *on_desk.entry(c.text("email").unwrap_or("").to_lowercase()).or_default() += 1;
+    }
+    let mut in_crm: BTreeMap<String, usize> = BTreeMap::new();
+    for c in emulator.records("Contacts") {
+        *in_crm.entry(c["Email"].as_str().unwrap_or("").to_lowercase()).or_default() += 1;
+    }
+    for i in 0..PER_SIDE {
+        for email in [format!("crm{i}@example.com"), format!("desk{i}@example.com")] {
+            assert_eq!(on_desk.get(&email), Some(&1), "{email} on the desk (killed at {killed_at} mapped)\nB's log:\n{}", b.log());
+            assert_eq!(in_crm.get(&email), Some(&1), "{email} in the CRM (killed at {killed_at} mapped)");
+        }
+    }
+    // Demo contacts without an email cannot be matched and are created on
+    // the other side, as on one desk: only addressed contacts count here.
+    let twice: Vec<_> = on_desk.iter().chain(in_crm.iter()).filter(|(email, n)| !email.is_empty() && **n > 1).collect();
+    assert!(twice.is_empty(), "duplicated: {twice:?}");
+}
