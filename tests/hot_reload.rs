@@ -250,6 +250,7 @@ async fn a_demo_setup_that_stopped_halfway_is_finished_by_the_next_run_and_nothi
             embed_origins: Vec::new(),
             max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
             store: None,
+            ..Default::default()
         };
         let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
         let crms = [(&deskpane::demo::ZOHO, refusing.as_str())];

@@ -23,24 +23,34 @@ struct Replica {
 
 impl Replica {
     /// Starts a replica on `store`; `demo` sets up the demo desk against the
-    /// emulator (the first replica), else the data folder gets the sealing
-    /// key of `key_from` (every replica seals and opens with the same key).
+    /// emulator (the first replica, all settings on the command line), else
+    /// the replica reads its settings from a deskpane.toml, sealing with
+    /// the key file of the replica `key_from` (every replica seals and
+    /// opens with the same key).
     async fn start(store: &str, demo: Option<&str>, key_from: Option<&Path>) -> Replica {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let url = format!("http://127.0.0.1:{port}");
         let data = std::env::temp_dir().join(format!("deskpane-replica-{}", deskpane::secrets::random_token()));
         std::fs::create_dir_all(&data).unwrap();
-        if let Some(from) = key_from {
-            std::fs::copy(from.join("secret.key"), data.join("secret.key")).unwrap();
-        }
         let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
         let mut command = Command::new(deskpane_binary());
-        command
-            .args(["serve", "--data", data.to_str().unwrap(), "--store", store, "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--public-url", &url, "--plugins-dir", plugins.to_str().unwrap(), "--sync-poll", "3600"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(data.with_extension("log")).unwrap());
+        command.args(["serve", "--data", data.to_str().unwrap(), "--sync-poll", "3600"]);
+        match key_from {
+            None => {
+                command.args(["--store", store, "--listen", &format!("127.0.0.1:{port}")]);
+                command.args(["--public-url", &url, "--plugins-dir", plugins.to_str().unwrap()]);
+            }
+            Some(from) => {
+                let file = data.join("deskpane.toml");
+                let settings = format!(
+                    "store = {store:?}\nsecret-key = {:?}\nlisten = \"127.0.0.1:{port}\"\npublic_url = {url:?}\ntrusted-proxy = [\"10.0.0.0/8\"]\n",
+                    from.join("secret.key").display().to_string(),
+                );
+                std::fs::write(&file, settings).unwrap();
+                command.args(["--config", file.to_str().unwrap()]);
+            }
+        }
+        command.env("RUST_LOG", "warn").stdout(Stdio::null()).stderr(std::fs::File::create(data.with_extension("log")).unwrap());
         if let Some(emulator) = demo {
             command.args(["--demo", emulator]);
         }

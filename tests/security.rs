@@ -587,6 +587,7 @@ async fn cookies_are_secure_when_the_desk_is_served_over_tls() {
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
         store: None,
+        ..Default::default()
     };
     let state = deskpane::server::AppState::open(&config).await.unwrap();
     state.auth.create_agent("Ada", "ada@desk.example", "long enough", deskpane::auth::ADMINISTRATOR).unwrap();

@@ -18,6 +18,7 @@
 pub mod auth;
 pub mod clock;
 pub mod concepts;
+pub mod config_file;
 pub mod demo;
 pub mod desk;
 pub mod packaging;

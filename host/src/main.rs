@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use deskpane::contract::{ActionRequest, ActivityKind, CrmRecord, FeedQuery, Module, Notification, RecordRef, Requester};
 use deskpane::credentials::{Secret, StaticCredentials};
 use deskpane::package::PluginPackage;
@@ -17,6 +17,11 @@ use serde::de::DeserializeOwned;
 #[derive(Parser)]
 #[command(name = "deskpane", version, about = "Deskpane: CRM panels and sync for help desks, from sandboxed WebAssembly plugins")]
 struct Cli {
+    /// Settings from a file (docs/deploy.md#configuration): each key is a
+    /// long option's name; the environment (DESKPANE_*) and the command
+    /// line override it.
+    #[arg(long, global = true, env = "DESKPANE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -32,7 +37,7 @@ enum Command {
     /// running on the same data).
     Sync {
         /// The desk's data folder.
-        #[arg(long, default_value = "data")]
+        #[arg(long, env = "DESKPANE_DATA", default_value = "data")]
         data: PathBuf,
         #[command(flatten)]
         store: StoreArg,
@@ -75,7 +80,7 @@ enum AdminCommand {
     /// DESKPANE_ADMIN_PASSWORD, else from the first line of standard input.
     Create {
         /// The desk's data folder (created if missing).
-        #[arg(long, default_value = "data")]
+        #[arg(long, env = "DESKPANE_DATA", default_value = "data")]
         data: PathBuf,
         #[command(flatten)]
         store: StoreArg,
@@ -89,13 +94,19 @@ enum AdminCommand {
 }
 
 /// Where the desk's records, agents, plugins' settings and sync state are
-/// kept when not in the data folder.
+/// kept when not in the data folder, and the key their secrets are sealed
+/// with.
 #[derive(Args)]
 struct StoreArg {
     /// The shared store, `postgres://user@host/db` (several replicas serve
     /// one desk from it; docs/deploy.md). Default: sled in the data folder.
     #[arg(long = "store", env = "DESKPANE_STORE", value_name = "URL", value_parser = parse_store)]
     location: Option<deskpane_store::Location>,
+    /// The file holding the key stored secrets are sealed with (made if
+    /// missing). Default: secret.key in the data folder. Every replica on
+    /// one store needs the same key.
+    #[arg(long, env = "DESKPANE_SECRET_KEY", value_name = "FILE")]
+    secret_key: Option<PathBuf>,
 }
 
 fn parse_store(s: &str) -> Result<deskpane_store::Location, String> {
@@ -105,22 +116,22 @@ fn parse_store(s: &str) -> Result<deskpane_store::Location, String> {
 #[derive(Args)]
 struct ServeArgs {
     /// Where the desk keeps its data (created if missing).
-    #[arg(long, default_value = "data")]
+    #[arg(long, env = "DESKPANE_DATA", default_value = "data")]
     data: PathBuf,
     #[command(flatten)]
     store: StoreArg,
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "DESKPANE_LISTEN", default_value = "127.0.0.1:8080")]
     listen: std::net::SocketAddr,
     /// The desk's address as browsers reach it (OAuth redirects, links).
-    #[arg(long)]
+    #[arg(long, env = "DESKPANE_PUBLIC_URL")]
     public_url: Option<String>,
     /// Serve the pages' files from this folder instead of those built into
     /// the binary (to edit `web/` and reload without rebuilding).
-    #[arg(long)]
+    #[arg(long, env = "DESKPANE_WEB_DIR")]
     web_dir: Option<PathBuf>,
     /// Built plugins (for --demo).
-    #[arg(long, default_value = "target/plugins")]
+    #[arg(long, env = "DESKPANE_PLUGINS_DIR", default_value = "target/plugins")]
     plugins_dir: PathBuf,
     /// Set up the demo against the Zoho CRM emulator at this URL: agents,
     /// the Zoho plugin connected, tickets. Only what is missing is created.
@@ -135,21 +146,38 @@ struct ServeArgs {
     #[arg(long, value_name = "EMULATOR_URL", requires = "demo")]
     demo_cloudcx: Option<String>,
     /// How long panel data is cached, in seconds.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, env = "DESKPANE_PANEL_TTL", default_value_t = 60)]
     panel_ttl: u64,
     /// Seconds between sync polls of CRMs (changes on the desk and CRM
     /// notifications start a sync at once).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, env = "DESKPANE_SYNC_POLL", default_value_t = 60)]
     sync_poll: u64,
     /// An origin (`https://helpdesk.example`) allowed to frame the
     /// embeddable panel `/embed/panel`; repeat for several. Nothing else of
     /// the desk may be framed.
-    #[arg(long = "embed-origin", value_name = "ORIGIN")]
+    #[arg(long = "embed-origin", env = "DESKPANE_EMBED_ORIGIN", value_name = "ORIGIN", value_delimiter = ',')]
     embed_origins: Vec<String>,
     /// The largest plugin upload (manifest and component) the admin
     /// console takes, in MiB.
-    #[arg(long, default_value_t = deskpane::server::DEFAULT_MAX_UPLOAD_BYTES >> 20)]
+    #[arg(long, env = "DESKPANE_MAX_UPLOAD_MIB", default_value_t = deskpane::server::DEFAULT_MAX_UPLOAD_BYTES >> 20)]
     max_upload_mib: u64,
+    /// A proxy or load balancer (an address or a network, `10.0.0.0/8`)
+    /// whose `X-Forwarded-For` names the client (sign-in throttling goes
+    /// by client address); repeat, or separate with commas.
+    #[arg(long = "trusted-proxy", env = "DESKPANE_TRUSTED_PROXY", value_name = "CIDR", value_delimiter = ',', value_parser = parse_network)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// Whether cookies are marked Secure (sent over TLS only). Default:
+    /// when --public-url is https (TLS ends at the proxy in front).
+    #[arg(long, env = "DESKPANE_SECURE_COOKIES", value_name = "true|false")]
+    secure_cookies: Option<bool>,
+}
+
+/// An address (a network of one) or a network.
+fn parse_network(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is neither an IP address nor a network like 10.0.0.0/8"))
 }
 
 #[derive(Subcommand)]
@@ -295,6 +323,12 @@ fn usage(message: impl Into<String>) -> Failure {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // The settings file goes in as DESKPANE_* defaults, under the
+    // environment and the command line.
+    if let Err(e) = deskpane::config_file::apply(std::env::args_os(), &Cli::command()) {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     // `deskpane plugin check ... | head` closes the pipe early: a command
     // ends quietly, as other command-line tools do, instead of `println!`
@@ -332,7 +366,7 @@ async fn main() -> ExitCode {
             call(plugin, &function, args.as_deref(), settings).await
         }
         Command::Serve(args) => serve(args).await.map_err(|e| Failure(2, format!("{e:#}"))),
-        Command::Sync { data, store, plugin } => sync_now(data, store.location, &plugin).await,
+        Command::Sync { data, store, plugin } => sync_now(data, store, &plugin).await,
         Command::Admin(AdminCommand::Create { data, store, email, name }) => create_admin(&data, store.location.as_ref(), &email, &name),
         Command::Store(StoreCommand::Copy { from, to }) => copy_store(&from, &to),
         Command::Openapi => {
@@ -624,6 +658,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         embed_origins: args.embed_origins.clone(),
         max_upload_bytes: args.max_upload_mib << 20,
         store: args.store.location.clone(),
+        secret_key: args.store.secret_key.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
+        secure_cookies: args.secure_cookies,
     };
     let state = AppState::open(&config).await?;
     if let Some(zoho) = &args.demo {
@@ -677,7 +714,7 @@ async fn shutdown_signal() {
     }
 }
 
-async fn sync_now(data: PathBuf, store: Option<deskpane_store::Location>, plugin: &str) -> Outcome {
+async fn sync_now(data: PathBuf, store: StoreArg, plugin: &str) -> Outcome {
     use deskpane::server::{AppState, ServeConfig};
     let config = ServeConfig {
         data,
@@ -687,7 +724,9 @@ async fn sync_now(data: PathBuf, store: Option<deskpane_store::Location>, plugin
         runtime: RuntimeConfig::default(),
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
-        store,
+        store: store.location,
+        secret_key: store.secret_key,
+        ..Default::default()
     };
     let state = AppState::open(&config).await.map_err(|e| usage(format!("{e:#}")))?;
     let engine = state.sync.engine(plugin).map_err(|e| Failure(2, e.to_string()))?;

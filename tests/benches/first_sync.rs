@@ -224,6 +224,7 @@ async fn prepare_desk(data: &Path, crm: Crm, emulator: &Emulator, accounts: usiz
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
         store: None,
+        ..Default::default()
     };
     let state = deskpane::server::AppState::open(&config).await.expect("the desk opens");
     ConnectedCrm {

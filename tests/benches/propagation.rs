@@ -393,6 +393,7 @@ async fn start_desk(emulator: &ZohoEmulator) -> (String, AppState, PathBuf) {
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
         store: None,
+        ..Default::default()
     };
     let state = AppState::open(&config).await.expect("desk opens");
     let plugins = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");

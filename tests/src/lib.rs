@@ -64,6 +64,7 @@ pub fn serve_config(data: &Path, url: &str, max_instances: u32) -> deskpane::ser
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
         store: test_store(data),
+        ..Default::default()
     }
 }
 
@@ -459,6 +460,7 @@ async fn open_synced_desk(
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
         store: test_store(data),
+        ..Default::default()
     };
     let state = deskpane::server::AppState::open(&config).await.expect("desk opens");
     let store = deskpane::sync::SyncStore::open(&state.db).expect("sync store opens");

@@ -55,6 +55,10 @@ pub struct AppState {
     pub embed_origins: Arc<[String]>,
     /// The largest plugin upload the console takes.
     pub max_upload_bytes: u64,
+    /// Proxies whose `X-Forwarded-For` is believed ([`ClientAddr`]).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Cookies carry `Secure` (browsers reach the desk over TLS).
+    pub secure_cookies: bool,
 }
 
 /// An error answered as `{"error": "..."}`.
@@ -226,6 +230,31 @@ pub struct ServeConfig {
     pub max_upload_bytes: u64,
     /// The shared store (`postgres://...`); `None` keeps sled in `data`.
     pub store: Option<deskpane_store::Location>,
+    /// The key stored secrets are sealed with; `None`: `secret.key` in
+    /// `data` (made on first start). Replicas on one store share it.
+    pub secret_key: Option<PathBuf>,
+    /// Proxies (load balancers) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Whether cookies carry `Secure`; `None`: when `public_url` is https.
+    pub secure_cookies: Option<bool>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            data: PathBuf::from("data"),
+            public_url: "http://127.0.0.1:8080".into(),
+            web_dir: None,
+            panel_ttl: std::time::Duration::from_secs(60),
+            runtime: crate::RuntimeConfig::default(),
+            embed_origins: Vec::new(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            store: None,
+            secret_key: None,
+            trusted_proxies: Vec::new(),
+            secure_cookies: None,
+        }
+    }
 }
 
 /// Plugin uploads the console takes by default: an interpreted plugin's
@@ -256,7 +285,8 @@ impl AppState {
         // Compiled plugins live with the desk's data (private, like it).
         runtime_config.compiled_cache.get_or_insert_with(|| config.data.join("compiled"));
         let runtime = Arc::new(crate::Runtime::new(runtime_config).map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e:#}"))?);
-        let secrets = crate::secrets::SecretBox::open_or_create(&config.data.join("secret.key"))?;
+        let key = config.secret_key.clone().unwrap_or_else(|| config.data.join("secret.key"));
+        let secrets = crate::secrets::SecretBox::open_or_create(&key)?;
         let registry = Arc::new(Registry::open(&db, &config.data.join("plugins"), runtime, &config.public_url, secrets).await?);
         let desk = Desk::open(&db)?;
         let auth = Auth::open(&db)?;
@@ -293,6 +323,8 @@ impl AppState {
             public_url: Arc::from(config.public_url.trim_end_matches('/')),
             embed_origins: Arc::from(config.embed_origins.as_slice()),
             max_upload_bytes: config.max_upload_bytes,
+            trusted_proxies: Arc::from(config.trusted_proxies.as_slice()),
+            secure_cookies: config.secure_cookies.unwrap_or(config.public_url.starts_with("https://")),
         })
     }
 
@@ -305,7 +337,7 @@ impl AppState {
 
     /// Cookies get `Secure` when browsers reach the desk over TLS.
     fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.secure_cookies
     }
 
     fn cookie(&self, name: &str, value: &str, path: &str, max_age: u64) -> HeaderValue {
@@ -365,16 +397,35 @@ struct Login {
     password: String,
 }
 
-/// The address the request came from (the TCP peer), when the server was
-/// started with connect info.
+/// The address the request came from, when the server was started with
+/// connect info: the TCP peer, or, when the peer is a trusted proxy, the
+/// last address in `X-Forwarded-For` that is not one (what a client writes
+/// there itself comes before it and is not believed).
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientAddr(peer.map(|peer| client_behind(peer, &parts.headers, &state.trusted_proxies))))
     }
+}
+
+/// The client of a request from `peer` (see [`ClientAddr`]).
+fn client_behind(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
 }
 
 /// An agent without secrets, as the API shows them.
@@ -694,4 +745,22 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::security_headers))
         .layer(axum::middleware::from_fn(guard::json_errors))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_behind_a_trusted_proxy_is_the_last_untrusted_forwarded_address() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        // The client wrote the first address itself; the proxies appended the rest.
+        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 198.51.100.4, 10.0.0.3"));
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(client_behind(ip("10.0.0.2"), &headers, &trusted), ip("198.51.100.4"));
+        // From anyone else the header is the client's own word: ignored.
+        assert_eq!(client_behind(ip("198.51.100.4"), &headers, &trusted), ip("198.51.100.4"));
+        assert_eq!(client_behind(ip("10.0.0.2"), &HeaderMap::new(), &trusted), ip("10.0.0.2"));
+    }
 }
