@@ -13,6 +13,9 @@
 //!
 //! `BENCH_SCALE=0.1` syncs a tenth of the records; `BENCH_SCALE=8.33`, about
 //! 1,000,000 (opt-in: minutes, and the emulator holds them all in memory).
+//! `BENCH_STORE=postgres://...` (a server's admin URL, e.g. from
+//! `scripts/postgres.sh start DIR`) keeps the desk's store in a fresh
+//! database there instead of sled.
 //!
 //! Before the sync the benchmark prepares the desk's data folder in its own
 //! process (the plugin installed and connected to the emulator, sync of
@@ -118,6 +121,12 @@ fn main() {
         Crm::Salesforce => Emulator::start(&bins.join(crm.emulator()), &[]),
     };
 
+    // The desk's store: sled in its data folder, or a fresh PostgreSQL database.
+    let store = std::env::var("BENCH_STORE").ok().filter(|s| !s.is_empty()).map(|admin| {
+        let url = deskpane_store::testing::scratch_database(&admin).expect("a database on BENCH_STORE's server");
+        println!("store: PostgreSQL ({})", deskpane_store::Location::Postgres(url.clone()).redacted());
+        url
+    });
     // The desk's data folder, prepared here and closed before the sync runs.
     let data = processes::temp_data_dir("deskpane-bench-sync");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -125,7 +134,7 @@ fn main() {
         if crm == Crm::Salesforce {
             seed_salesforce(&emulator, accounts, contacts).await;
         }
-        prepare_desk(&data, crm, &emulator, accounts, contacts).await;
+        prepare_desk(&data, store.as_deref(), crm, &emulator, accounts, contacts).await;
     });
     rt.shutdown_timeout(Duration::from_secs(5));
     println!("seeded {} CRM + {} desk records in {:.1?}", contacts + accounts, contacts + accounts, began.elapsed());
@@ -133,8 +142,12 @@ fn main() {
     // The sync, as its own process.
     let emulator_cpu_before = emulator.cpu_time();
     let started = Instant::now();
+    let mut command = Command::new(bins.join("deskpane"));
+    if let Some(url) = &store {
+        command.env("DESKPANE_STORE", url);
+    }
     let mut sync = Process::spawn(
-        Command::new(bins.join("deskpane"))
+        command
             .args(["sync", "--data", data.to_str().unwrap(), crm.plugin()])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit()),
@@ -170,11 +183,13 @@ fn main() {
         desk_cpu.as_secs_f64() * 1e6 / total as f64,
         desk_cpu.as_secs_f64() / secs
     );
-    println!(
-        "  store on disk      {:.0} MiB in db/ ({:.0} MiB the whole data folder)",
-        mib(processes::dir_size(&data.join("db"))),
-        mib(processes::dir_size(&data))
-    );
+    if store.is_none() {
+        println!(
+            "  store on disk      {:.0} MiB in db/ ({:.0} MiB the whole data folder)",
+            mib(processes::dir_size(&data.join("db"))),
+            mib(processes::dir_size(&data))
+        );
+    }
     println!(
         "  emulator           {:.1} s CPU during the sync ({:.0} µs a record), peak RSS {:.0} MiB",
         emulator_cpu.as_secs_f64(),
@@ -214,7 +229,7 @@ fn counts(report: &str) -> (usize, usize, usize) {
 /// enabled for sync with the default mapping, and the desk's own records.
 /// Opened as `deskpane sync` opens it, so its compiled-plugin cache
 /// (`data/compiled`) is warm for the sync.
-async fn prepare_desk(data: &Path, crm: Crm, emulator: &Emulator, accounts: usize, contacts: usize) {
+async fn prepare_desk(data: &Path, store: Option<&str>, crm: Crm, emulator: &Emulator, accounts: usize, contacts: usize) {
     let config = deskpane::server::ServeConfig {
         data: data.to_path_buf(),
         public_url: "http://127.0.0.1:9".into(),
@@ -223,7 +238,7 @@ async fn prepare_desk(data: &Path, crm: Crm, emulator: &Emulator, accounts: usiz
         runtime: deskpane::RuntimeConfig::default(),
         embed_origins: Vec::new(),
         max_upload_bytes: deskpane::server::DEFAULT_MAX_UPLOAD_BYTES,
-        store: None,
+        store: store.map(|url| deskpane_store::Location::Postgres(url.to_string())),
         ..Default::default()
     };
     let state = deskpane::server::AppState::open(&config).await.expect("the desk opens");
