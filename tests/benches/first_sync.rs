@@ -147,10 +147,7 @@ fn main() {
         command.env("DESKPANE_STORE", url);
     }
     let mut sync = Process::spawn(
-        command
-            .args(["sync", "--data", data.to_str().unwrap(), crm.plugin()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit()),
+        command.args(["sync", "--data", data.to_str().unwrap(), crm.plugin()]).stdout(Stdio::piped()).stderr(Stdio::inherit()),
     );
     let mut report = String::new();
     sync.take_stdout().read_to_string(&mut report).expect("reads the sync's report");
