@@ -142,6 +142,20 @@ async fn an_agent_signed_in_on_one_replica_reads_panels_on_the_other_and_plugin_
     assert_eq!(status, 200, "{profile}\nB's log:\n{}", b.log());
     assert!(profile["profile"]["display_name"].is_string(), "the CRM's answer: {profile}");
 
+    // B caches the notes; a note added on A drops that cache on B too, so
+    // B shows it well before the cache would expire (60 s).
+    let notes = |replica: &Replica| replica.api(&format!("tickets/{ticket}/panels/zoho-crm/notes"));
+    let (status, _) = get(&agent, notes(&b)).await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&agent, notes(&b)).await.1["cached"], true, "B answers from its cache");
+    let (status, note) =
+        send(agent.post(a.api(&format!("tickets/{ticket}/panels/zoho-crm/actions/note"))).json(&json!({"content": "Added on A."}))).await;
+    assert_eq!(status, 201, "{note}");
+    eventually("B shows the note added on A", || async {
+        get(&agent, notes(&b)).await.1["notes"].as_array().is_some_and(|n| n.iter().any(|n| n["content"] == "Added on A."))
+    })
+    .await;
+
     // The admin turns the plugin off on A: B stops showing it.
     let admin = sign_in(&a, "admin@deskpane.example", "admin-pass-123").await;
     let (status, body) = send(admin.patch(a.api("admin/plugins/zoho-crm")).json(&json!({"enabled": false}))).await;
