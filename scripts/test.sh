@@ -37,7 +37,8 @@ cargo build --quiet --workspace --bins --tests
 cargo test --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 # The desk's behavioural suites again with every test desk's store on
 # PostgreSQL (a database each): records, agents, plugins, sync, recording.
-DESKPANE_TEST_STORE=$DESKPANE_TEST_POSTGRES cargo test -p deskpane-tests --no-fail-fast \
+# (--workspace, as above: the same features, so nothing is compiled again.)
+DESKPANE_TEST_STORE=$DESKPANE_TEST_POSTGRES cargo test --workspace --no-fail-fast \
     --test web_api --test sync --test salesforce_sync --test recording 2>&1 | tee -a "$log" || status=$?
 # The plugins' own unit tests (pure parts: SOQL, times, cursors, error mapping),
 # natively with the default toolchain.
