@@ -47,7 +47,7 @@ impl Replica {
                     from.join("secret.key").display().to_string(),
                 );
                 std::fs::write(&file, settings).unwrap();
-                command.args(["--config", file.to_str().unwrap()]);
+                command.args(["--config-file", file.to_str().unwrap()]);
             }
         }
         command.env("RUST_LOG", "warn").stdout(Stdio::null()).stderr(std::fs::File::create(data.with_extension("log")).unwrap());

@@ -1,5 +1,6 @@
-//! `deskpane.toml`: the command's settings from a file (`--config FILE` or
-//! `DESKPANE_CONFIG`). Each key is a long option's name and takes the value
+//! `deskpane.toml`: the command's settings from a file (`--config-file FILE`
+//! or `DESKPANE_CONFIG_FILE`; not `--config`, which `plugin call` takes for
+//! a plugin's settings). Each key is a long option's name and takes the value
 //! that option takes (a list for a repeatable one); it becomes the default
 //! of the option's `DESKPANE_*` environment variable, so the environment
 //! overrides the file and the command line overrides both. One set of
@@ -36,21 +37,21 @@ pub fn apply(args: impl IntoIterator<Item = OsString>, command: &clap::Command) 
     Ok(())
 }
 
-/// `--config FILE`, `--config=FILE`, else `DESKPANE_CONFIG`.
+/// `--config-file FILE`, `--config-file=FILE`, else `DESKPANE_CONFIG_FILE`.
 fn config_path(args: impl IntoIterator<Item = OsString>) -> Option<PathBuf> {
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        if arg == "--config" {
+        if arg == "--config-file" {
             return args.next().map(PathBuf::from);
         }
-        if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--config=")) {
+        if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--config-file=")) {
             return Some(PathBuf::from(path));
         }
         if arg == "--" {
             break;
         }
     }
-    std::env::var_os("DESKPANE_CONFIG").filter(|p| !p.is_empty()).map(PathBuf::from)
+    std::env::var_os("DESKPANE_CONFIG_FILE").filter(|p| !p.is_empty()).map(PathBuf::from)
 }
 
 /// Every long option with an environment variable, in the command and its
@@ -59,7 +60,7 @@ fn known_settings(command: &clap::Command) -> BTreeMap<String, String> {
     let mut known = BTreeMap::new();
     for arg in command.get_arguments() {
         if let (Some(long), Some(env)) = (arg.get_long(), arg.get_env()) {
-            if long != "config" {
+            if long != "config-file" {
                 known.insert(long.to_string(), env.to_string_lossy().into_owned());
             }
         }
@@ -144,7 +145,12 @@ mod tests {
     #[test]
     fn the_file_comes_from_the_flag_in_either_spelling() {
         let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
-        assert_eq!(config_path(args(&["deskpane", "serve", "--config", "/etc/d.toml"])), Some("/etc/d.toml".into()));
-        assert_eq!(config_path(args(&["deskpane", "--config=/etc/d.toml", "serve"])), Some("/etc/d.toml".into()));
+        assert_eq!(config_path(args(&["deskpane", "serve", "--config-file", "/etc/d.toml"])), Some("/etc/d.toml".into()));
+        assert_eq!(config_path(args(&["deskpane", "--config-file=/etc/d.toml", "serve"])), Some("/etc/d.toml".into()));
+        // `plugin call --config KEY=VALUE` is a plugin's setting, not a file.
+        assert_eq!(
+            config_path(args(&["deskpane", "plugin", "call", "p", "f", "--config", "k=v"])),
+            std::env::var_os("DESKPANE_CONFIG_FILE").map(PathBuf::from)
+        );
     }
 }

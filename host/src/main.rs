@@ -20,8 +20,8 @@ struct Cli {
     /// Settings from a file (docs/deploy.md#configuration): each key is a
     /// long option's name; the environment (DESKPANE_*) and the command
     /// line override it.
-    #[arg(long, global = true, env = "DESKPANE_CONFIG", value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[arg(long = "config-file", global = true, env = "DESKPANE_CONFIG_FILE", value_name = "FILE")]
+    config_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }

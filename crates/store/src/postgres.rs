@@ -438,7 +438,7 @@ impl Pg {
             Ok::<_, PgError>(Some((client, watched)))
         })??;
         Ok(taken.map(|(client, watched)| {
-            let release = Release { _client: client, _shared: self.shared.clone() };
+            let release = Release { client: Some(client), key: lock_key(name), shared: self.shared.clone() };
             Lock::new(name, watched, Box::new(release))
         }))
     }
@@ -512,13 +512,34 @@ fn lock_key(name: &str) -> i64 {
     i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
 }
 
-/// What a `Lock` keeps: dropping the client closes the connection, which
-/// releases the lock (the server's side; the caller never waits for it).
-/// The store stays up while a lock is held: its runtime drives the
-/// connection.
+/// What a `Lock` keeps. The store stays up while a lock is held: its
+/// runtime drives the connection.
 struct Release {
-    _client: Client,
-    _shared: Arc<Shared>,
+    client: Option<Client>,
+    key: i64,
+    shared: Arc<Shared>,
+}
+
+/// How long dropping a lock waits for the server to confirm the unlock.
+const RELEASE_WAIT: Duration = Duration::from_secs(2);
+
+impl Drop for Release {
+    /// Unlocks, and waits (briefly) for the server to say so: closing the
+    /// connection alone frees the lock only once the server notices, and
+    /// this process's next `try_lock` of the same name (the next sync run)
+    /// would find it still taken and skip its work.
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else { return };
+        let key = self.key;
+        let (done, confirmed) = mpsc::sync_channel(1);
+        self.shared.handle.spawn(async move {
+            let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&key]).await;
+            // Dropping the client closes the connection either way.
+            drop(client);
+            let _ = done.send(());
+        });
+        let _ = confirmed.recv_timeout(RELEASE_WAIT);
+    }
 }
 
 /// The lock's "held" flag, false once the task driving its connection ends,
