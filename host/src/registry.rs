@@ -383,17 +383,21 @@ impl Registry {
         for install in registry.installations() {
             // The store's package is the truth; a desk from before it kept
             // packages puts its folder's there.
-            match registry.fetch_package(&install.id) {
-                Ok(_) if registry.packages_has(&install.id) => {}
-                Ok(_) => {
+            let digest = match registry.fetch_package(&install.id) {
+                Ok(Some(digest)) => Some(digest),
+                Ok(None) => {
                     if let Err(e) = registry.share_package(&install.id, &dir.join(&install.id)) {
                         tracing::warn!(plugin = %install.id, "the plugin's files could not be kept in the store: {e}");
                     }
+                    None
                 }
-                Err(e) => tracing::error!(plugin = %install.id, "the plugin's files from the store could not be put in its folder: {e}"),
-            }
+                Err(e) => {
+                    tracing::error!(plugin = %install.id, "the plugin's files from the store could not be put in its folder: {e}");
+                    None
+                }
+            };
             // Load first: the manifest says how each credential connects.
-            registry.reload(&install);
+            registry.set_loaded(&install, registry.load(&install, digest));
             for (name, key) in &install.api_keys {
                 registry.credentials.keys.insert(&install.id, name, Secret { value: key.clone(), api_base: None });
             }
@@ -547,11 +551,13 @@ impl Registry {
     }
 
     /// Loads a plugin's files with its settings.
-    fn load(&self, install: &Installation) -> Result<Ready, String> {
+    /// `digest`: the folder's, when the caller knows it (it just put the
+    /// store's package there); else it is worked out here.
+    fn load(&self, install: &Installation, digest: Option<String>) -> Result<Ready, String> {
         let dir = self.dir.join(&install.id);
         // Taken before the files are read: a change made while they are
         // read makes the digest differ, and the watcher reloads again.
-        let digest = folder_digest(&dir);
+        let digest = digest.or_else(|| folder_digest(&dir));
         let package = PluginPackage::open(&dir).map_err(|e| e.to_string())?;
         let plugin = self.load_package(install, &package)?;
         Ok((package.manifest, plugin, digest))
@@ -588,7 +594,7 @@ impl Registry {
     }
 
     fn reload(&self, install: &Installation) {
-        self.set_loaded(install, self.load(install));
+        self.set_loaded(install, self.load(install, None));
     }
 
     /// Installs (or upgrades, keeping settings) a plugin from its manifest
@@ -676,7 +682,7 @@ impl Registry {
             install.default_currency = currency_code(&code)?;
         }
         // Kept only if the plugin loads with them.
-        let loaded = self.load(&install).map_err(RegistryError::Invalid)?;
+        let loaded = self.load(&install, None).map_err(RegistryError::Invalid)?;
         self.save(&install)?;
         self.set_loaded(&install, Ok(loaded));
         self.changed(id);

@@ -48,10 +48,6 @@ impl Registry {
         Ok(())
     }
 
-    pub(super) fn packages_has(&self, id: &str) -> bool {
-        self.packages().and_then(|p| Ok(p.contains_key(key(id, "digest"))?)).unwrap_or(false)
-    }
-
     pub(super) fn unshare_package(&self, id: &str) -> Result<(), RegistryError> {
         let packages = self.packages()?;
         for part in ["digest", "manifest", "component"] {
@@ -61,19 +57,21 @@ impl Registry {
     }
 
     /// Puts the store's package of `id` into its folder when the folder
-    /// holds other files (or none); `Ok(false)` when there was nothing to do
-    /// or the store has no package for it.
-    pub(super) fn fetch_package(&self, id: &str) -> Result<bool, RegistryError> {
+    /// holds other files (or none). The digest of what the folder then
+    /// holds (the store's package), so that loading it need not read it
+    /// twice; `None` when the store has no package for it.
+    pub(super) fn fetch_package(&self, id: &str) -> Result<Option<String>, RegistryError> {
         let packages = self.packages()?;
         let Some(digest) = packages.get(key(id, "digest"))? else {
-            return Ok(false);
+            return Ok(None);
         };
+        let digest = String::from_utf8_lossy(&digest).into_owned();
         let target = confined(&self.dir, id)?;
-        if super::folder_digest(&target).as_deref().map(str::as_bytes) == Some(digest.as_slice()) {
-            return Ok(false);
+        if super::folder_digest(&target).as_ref() == Some(&digest) {
+            return Ok(Some(digest));
         }
         let (Some(manifest_text), Some(component)) = (packages.get(key(id, "manifest"))?, packages.get(key(id, "component"))?) else {
-            return Ok(false);
+            return Ok(None);
         };
         let manifest = super::admit_manifest(&String::from_utf8_lossy(&manifest_text))?;
         let staging = self.dir.join(format!(".staging-{}", crate::secrets::random_token()));
@@ -85,7 +83,7 @@ impl Registry {
         })();
         let _ = std::fs::remove_dir_all(&staging);
         written?;
-        Ok(true)
+        Ok(Some(digest))
     }
 
     /// This process among the desk replicas on the store (random, new at
@@ -115,11 +113,12 @@ impl Registry {
             let _files = self.files.lock().expect("registry files lock");
             match self.installation(id) {
                 Ok(install) => {
-                    if let Err(e) = self.fetch_package(id) {
+                    let digest = self.fetch_package(id).unwrap_or_else(|e| {
                         tracing::error!(plugin = %id, "the plugin's files from the store could not be put in its folder: {e}");
-                    }
+                        None
+                    });
                     self.permissions.write().expect("permissions lock").remove(id);
-                    self.reload(&install);
+                    self.set_loaded(&install, self.load(&install, digest));
                     Some(install)
                 }
                 Err(_) => {
