@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use deskpane::desk::{Desk, Kind};
 use deskpane::sync::{SyncModule, SyncStore};
-use deskpane_tests::{deskpane_binary, eventually, test_postgres};
+use deskpane_tests::{deskpane_binary, eventually, known_ticket_in, test_postgres};
 use serde_json::{json, Value};
 
 /// One `deskpane serve` process.
@@ -114,14 +114,6 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
     (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
 }
 
-async fn known_ticket(client: &reqwest::Client, replica: &Replica) -> String {
-    let (_, list) = get(client, replica.api("ticket-list")).await;
-    list["tickets"].as_array().unwrap().iter().find(|t| !t["customer_type"].is_null()).expect("a ticket with a CRM requester")["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// The desk's store as the replicas share it, read directly.
 fn shared(store: &str) -> (Desk, SyncStore) {
     let store = deskpane_store::Store::postgres(store).unwrap();
@@ -133,7 +125,7 @@ async fn an_agent_signed_in_on_one_replica_reads_panels_on_the_other_and_plugin_
     let Some((_emulator, _store, a, b)) = two_replicas("two replicas serve one desk").await else { return };
     // Cookies go by host, not port: one browser, two replicas.
     let agent = sign_in(&a, "agent@deskpane.example", "agent-pass-123").await;
-    let ticket = known_ticket(&agent, &a).await;
+    let ticket = known_ticket_in(&agent, a.api("ticket-list")).await;
     let (status, me) = get(&agent, b.api("me")).await;
     assert_eq!(status, 200, "the session made on A is good on B: {me}");
     // B never installed anything: it runs the plugin from the store's

@@ -347,11 +347,7 @@ impl DeskServer {
 
     /// A demo ticket whose requester the CRM knows.
     pub async fn known_ticket(&self, client: &reqwest::Client) -> String {
-        let list: serde_json::Value = client.get(self.api("ticket-list")).send().await.unwrap().json().await.unwrap();
-        list["tickets"].as_array().unwrap().iter().find(|t| !t["customer_type"].is_null()).expect("a ticket with a CRM requester")["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        known_ticket_in(client, self.api("ticket-list")).await
     }
 
     pub fn api(&self, path: &str) -> String {
@@ -398,6 +394,16 @@ impl SyncSetup {
     pub fn desk(&self) -> &deskpane::desk::Desk {
         &self.state.desk
     }
+}
+
+/// A demo ticket whose requester the CRM knows, from a desk's ticket list
+/// at `ticket_list` (any desk process's).
+pub async fn known_ticket_in(client: &reqwest::Client, ticket_list: String) -> String {
+    let list: serde_json::Value = client.get(ticket_list).send().await.unwrap().json().await.unwrap();
+    list["tickets"].as_array().unwrap().iter().find(|t| !t["customer_type"].is_null()).expect("a ticket with a CRM requester")["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// A CRM plugin to install from `target/plugins` and connect by OAuth to
