@@ -20,14 +20,7 @@ fn crm_contacts_by_email(s: &SyncSetup, email: &str) -> Vec<Value> {
 
 /// Edits a CRM record through the CRM's own API, as a CRM user would.
 async fn crm_edit(s: &SyncSetup, module: &str, id: &str, data: Value) {
-    let resp = reqwest::Client::new()
-        .put(format!("{}/crm/v8/{module}/{id}", s.emulator.base_url()))
-        .header("Authorization", format!("Zoho-oauthtoken {}", s.emulator.issue_access_token()))
-        .json(&json!({ "data": [data] }))
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "the CRM took the edit");
+    deskpane_tests::zoho_edit(&s.emulator, module, id, data).await
 }
 
 /// Deletes CRM records through the CRM's own API.

@@ -6,7 +6,7 @@
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::server::AppState;
-use crate::sync::SYNC_WANTED;
+use crate::sync::{SYNC_RUNNING, SYNC_WANTED};
 
 /// Runs for as long as the desk serves.
 pub async fn follow(state: AppState) {
@@ -17,8 +17,12 @@ pub async fn follow(state: AppState) {
             Ok(notice) => {
                 if let Some(plugin) = state.registry.changed_elsewhere(&notice) {
                     state.registry.follow(&plugin).await;
-                } else if notice.topic == SYNC_WANTED && notice.body != state.registry.replica() {
+                } else if notice.body == state.registry.replica() && (notice.topic == SYNC_WANTED || notice.topic == SYNC_RUNNING) {
+                    // Its own: already acted on here.
+                } else if notice.topic == SYNC_WANTED {
                     state.sync.wake();
+                } else if notice.topic == SYNC_RUNNING {
+                    state.sync.stand_by();
                 } else {
                     state.panels.follow(&notice);
                 }

@@ -614,6 +614,19 @@ pub const ROUTES: &[(&str, &str, &str, Caller)] = &[
     ("POST", "/api/tickets/{id}/record", "/api/tickets/1/record", Caller::Agent),
 ];
 
+/// Edits a Zoho CRM record through the CRM's own API, as a CRM user would
+/// (the emulator notifies whoever watches the module).
+pub async fn zoho_edit(emulator: &zoho_emulator::ZohoEmulator, module: &str, id: &str, data: serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .put(format!("{}/crm/v8/{module}/{id}", emulator.base_url()))
+        .header("Authorization", format!("Zoho-oauthtoken {}", emulator.issue_access_token()))
+        .json(&serde_json::json!({ "data": [data] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "the CRM took the edit");
+}
+
 /// Waits (up to 15 s) until `check` holds; fails the test naming `what`.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where

@@ -88,16 +88,7 @@ impl Recorder {
 
     /// Registers the desk's hook with the contact centre (best effort).
     async fn watch(&self, plugin: &str, cx: &Plugin) {
-        let token = match self.tokens.hook_token(plugin) {
-            Some(t) => t,
-            None => {
-                let t = crate::secrets::random_hex(20);
-                if self.tokens.set_hook_token(plugin, &t).is_err() {
-                    return;
-                }
-                t
-            }
-        };
+        let Ok(token) = self.tokens.hook_token_or_new(plugin) else { return };
         let url = format!("{}/hooks/{plugin}", self.registry.public_url());
         match cx.watch(&[Module::Chats], &url, &token).await {
             Ok(()) => tracing::info!(plugin, "the contact centre notifies {url}"),

@@ -303,9 +303,6 @@ async fn run(State(s): State<AppState>, _admin: Admin, Path(id): Path<String>) -
                 tracing::warn!("sync run failed: {e}");
             }
         });
-        // The other desk replicas stand by: should this one stop mid-run,
-        // one of them carries on within seconds.
-        s.sync.tell_others();
     }
     Ok((StatusCode::ACCEPTED, Json(Running { progress: engine.progress() })))
 }

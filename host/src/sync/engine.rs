@@ -26,6 +26,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use super::conflict::{self, merge, Direction, Values};
+use super::manager::SYNC_RUNNING;
 use super::mapping::{self, FieldPair};
 use super::settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
 use super::store::{Failure, Fingerprint, Flow, HistoryEntry, SyncStore, ALREADY_MAPPED};
@@ -91,6 +92,21 @@ pub struct RunReport {
     /// this one did nothing (and may try again soon, to take over should
     /// that replica stop).
     pub elsewhere: bool,
+    /// How many runs had started (on any replica) when this one found
+    /// another running: see [`FollowUp::Wanted`].
+    pub runs_started: u64,
+}
+
+/// Why a replica that found another running a plugin's sync looks again
+/// once it can take the lease, and so when it runs then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    /// To carry on a run the other replica did not finish (it stopped).
+    Unfinished,
+    /// Also for a change this replica was told of while run `n` went on
+    /// elsewhere, which may have read past it: runs unless a later run has
+    /// finished since.
+    Wanted(u64),
 }
 
 pub struct SyncEngine {
@@ -305,18 +321,7 @@ impl SyncEngine {
         if modules.is_empty() || settings.paused {
             return;
         }
-        let token = match self.store.hook_token(&self.plugin) {
-            Some(t) => t,
-            None => {
-                // 160 bits in 40 characters: CRMs limit a channel token's
-                // length (Zoho: 50).
-                let t = crate::secrets::random_hex(20);
-                if self.store.set_hook_token(&self.plugin, &t).is_err() {
-                    return;
-                }
-                t
-            }
-        };
+        let Ok(token) = self.store.hook_token_or_new(&self.plugin) else { return };
         let url = format!("{}/hooks/{}", self.registry.public_url(), self.plugin);
         *self.watched_at.lock().expect("watch lock") = Some(std::time::Instant::now());
         match plugin.watch(&modules, &url, &token).await {
@@ -359,6 +364,16 @@ impl SyncEngine {
     /// integration's deletion during a run stops it at the next page or
     /// batch; what the CRM answered after that is not applied.
     pub async fn run(&self) -> Result<RunReport, SyncError> {
+        self.run_unless_done(None).await
+    }
+
+    /// Runs if another replica's run left work to do (see [`FollowUp`]),
+    /// once none holds the plugin's lease any more.
+    pub async fn follow_up(&self, why: FollowUp) -> Result<RunReport, SyncError> {
+        self.run_unless_done(Some(why)).await
+    }
+
+    async fn run_unless_done(&self, follow_up: Option<FollowUp>) -> Result<RunReport, SyncError> {
         let _one = self.running.lock().await;
         if self.retired() {
             return Err(SyncError::NotInstalled(self.plugin.clone()));
@@ -372,8 +387,22 @@ impl SyncEngine {
         // lock when a replica dies lets go with its connection, and the
         // next run, here or elsewhere, resumes from the stored cursors.
         let Some(lease) = self.store.lease(&self.plugin)? else {
-            return Ok(RunReport { elsewhere: true, ..Default::default() });
+            let runs_started = self.store.run_mark(&self.plugin).started;
+            return Ok(RunReport { elsewhere: true, runs_started, ..Default::default() });
         };
+        if let Some(why) = follow_up {
+            let mark = self.store.run_mark(&self.plugin);
+            let needed = mark.open || matches!(why, FollowUp::Wanted(n) if mark.started <= n);
+            if !needed {
+                return Ok(RunReport::default());
+            }
+        }
+        self.store.open_run(&self.plugin)?;
+        // The other replicas stand by to carry this run on should this
+        // replica stop before its end.
+        if let Err(e) = self.store.announce(SYNC_RUNNING, self.registry.replica()) {
+            tracing::warn!(plugin = %self.plugin, "the other desk replicas were not told of this sync run: {e}");
+        }
         self.set_progress(|p| *p = Progress { running: true, ..Default::default() });
         let modules: Vec<SyncModule> = settings.enabled().map(|(m, _)| m).collect();
         let run = tokio::select! {
@@ -382,6 +411,10 @@ impl SyncEngine {
             // is written is consistent, and the cursors say where to go on.
             () = lease.lost() => Err(SyncError::LeaseLost),
         };
+        // A lost lease leaves the run open: whoever takes it carries on.
+        if !matches!(run, Err(SyncError::LeaseLost)) {
+            self.store.close_run(&self.plugin)?;
+        }
         drop(lease);
         let result = match run {
             // Paused while running: the rest waits for Resume (the desk's

@@ -3,13 +3,15 @@
 //! notifications.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use super::catalog::Catalog;
-use super::engine::{SyncEngine, SyncError};
+use super::engine::{FollowUp, SyncEngine, SyncError};
 use super::store::SyncStore;
 use crate::desk::Desk;
 use crate::registry::Registry;
@@ -18,8 +20,12 @@ use crate::registry::Registry;
 /// replica that asked.
 pub const SYNC_WANTED: &str = "sync";
 
-/// How soon a replica whose run found another replica running it looks
-/// again (the other's lock goes with its connection when it dies).
+/// The store notice that a replica started a sync run; the body is the
+/// replica. The others stand by to carry it on should that one stop.
+pub const SYNC_RUNNING: &str = "sync-running";
+
+/// How often a replica standing by looks whether the replica running a
+/// sync is still there (its lock goes with its connection when it dies).
 const TAKEOVER_CHECK: Duration = Duration::from_secs(2);
 
 pub struct SyncManager {
@@ -28,12 +34,25 @@ pub struct SyncManager {
     store: SyncStore,
     engines: Mutex<HashMap<String, Arc<SyncEngine>>>,
     wake: Notify,
+    /// A change to sync came (here or at another replica).
+    wanted: AtomicBool,
+    /// Another replica started a run: stand by for it.
+    running_elsewhere: AtomicBool,
     catalog: Catalog,
 }
 
 impl SyncManager {
     pub fn new(registry: Arc<Registry>, desk: Desk, store: SyncStore) -> SyncManager {
-        SyncManager { registry, desk, store, engines: Mutex::default(), wake: Notify::new(), catalog: Catalog::default() }
+        SyncManager {
+            registry,
+            desk,
+            store,
+            engines: Mutex::default(),
+            wake: Notify::new(),
+            wanted: AtomicBool::new(false),
+            running_elsewhere: AtomicBool::new(false),
+            catalog: Catalog::default(),
+        }
     }
 
     /// The engine of an installed plugin (made on first use). Only
@@ -81,13 +100,7 @@ impl SyncManager {
     /// Something changed on one side: sync now, here and on every other
     /// desk replica on the store (whichever holds the plugin's lock runs).
     pub fn trigger(&self) {
-        self.wake.notify_one();
-        self.tell_others();
-    }
-
-    /// Wakes the other desk replicas' runners only: a run here started,
-    /// and they stand by to carry it on should this replica stop.
-    pub fn tell_others(&self) {
+        self.wake();
         if let Err(e) = self.store.announce(SYNC_WANTED, self.registry.replica()) {
             tracing::warn!("the other desk replicas were not told to sync: {e}");
         }
@@ -95,6 +108,14 @@ impl SyncManager {
 
     /// Another replica asked for a sync ([`SYNC_WANTED`]): run here too.
     pub fn wake(&self) {
+        self.wanted.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Another replica started a run ([`SYNC_RUNNING`]): stand by, and
+    /// carry it on should that replica stop before its end.
+    pub fn stand_by(&self) {
+        self.running_elsewhere.store(true, Ordering::SeqCst);
         self.wake.notify_one();
     }
 
@@ -113,25 +134,56 @@ impl SyncManager {
     /// Runs every enabled plugin's sync whenever triggered, and at least
     /// every `poll`; keeps the CRMs' notification channels renewed. Never
     /// returns. A change runs at once; changes that come during a run (a
-    /// mass update) wake one run after it, not one each.
+    /// mass update) wake one run after it, not one each. While another
+    /// replica runs a plugin's sync, this one looks every
+    /// [`TAKEOVER_CHECK`] whether it still does, and carries on what it
+    /// left (see [`FollowUp`]).
     pub async fn run_forever(self: Arc<Self>, poll: Duration) {
         // A restarted desk asks again to be notified (the channel may have
-        // expired while it was down); no run until something changes.
+        // expired while it was down), and finishes a run it (or a replica
+        // that stopped meanwhile) left part way; else no run until
+        // something changes.
+        let mut standing_by: HashMap<String, FollowUp> =
+            self.syncing().iter().map(|engine| (engine.plugin_id().to_string(), FollowUp::Unfinished)).collect();
         for engine in self.syncing() {
             engine.renew_watch().await;
         }
-        let mut wait = poll;
+        let mut poll_at = Instant::now() + poll;
         loop {
-            let _ = tokio::time::timeout(wait, self.wake.notified()).await;
-            wait = poll;
+            let deadline = if standing_by.is_empty() { poll_at } else { poll_at.min(Instant::now() + TAKEOVER_CHECK) };
+            let _ = tokio::time::timeout_at(deadline, self.wake.notified()).await;
+            let wanted = self.wanted.swap(false, Ordering::SeqCst) || Instant::now() >= poll_at;
+            if wanted {
+                poll_at = Instant::now() + poll;
+            }
+            let elsewhere = self.running_elsewhere.swap(false, Ordering::SeqCst);
             for engine in self.syncing() {
-                engine.renew_watch().await;
-                match engine.run().await {
-                    // Running on another replica: look again soon, to take
-                    // over within seconds should that replica die.
-                    Ok(report) if report.elsewhere => wait = wait.min(TAKEOVER_CHECK),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(plugin = %engine.plugin_id(), "sync run failed: {e}"),
+                let plugin = engine.plugin_id().to_string();
+                if elsewhere {
+                    standing_by.entry(plugin.clone()).or_insert(FollowUp::Unfinished);
+                }
+                let result = if wanted {
+                    engine.renew_watch().await;
+                    engine.run().await
+                } else if let Some(&why) = standing_by.get(&plugin) {
+                    engine.follow_up(why).await
+                } else {
+                    continue;
+                };
+                match result {
+                    // The other replica's run may have read past this
+                    // change: it is owed a run unless a later one ends.
+                    Ok(report) if report.elsewhere && wanted => {
+                        standing_by.insert(plugin, FollowUp::Wanted(report.runs_started));
+                    }
+                    Ok(report) if report.elsewhere => {}
+                    Ok(_) => {
+                        standing_by.remove(&plugin);
+                    }
+                    Err(e) => {
+                        standing_by.remove(&plugin);
+                        tracing::warn!(plugin = %plugin, "sync run failed: {e}");
+                    }
                 }
             }
         }

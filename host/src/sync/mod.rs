@@ -17,7 +17,7 @@ pub mod settings;
 pub mod store;
 
 pub use conflict::Direction;
-pub use engine::{Progress, RunReport, SyncEngine, SyncError};
-pub use manager::{SyncManager, SYNC_WANTED};
+pub use engine::{FollowUp, Progress, RunReport, SyncEngine, SyncError};
+pub use manager::{SyncManager, SYNC_RUNNING, SYNC_WANTED};
 pub use settings::{ModuleSettings, OnCrmDelete, OnDeskDelete, SyncModule, SyncSettings};
-pub use store::{Flow, HistoryEntry, SyncStore};
+pub use store::{Flow, HistoryEntry, RunMark, SyncStore};

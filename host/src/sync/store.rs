@@ -40,6 +40,13 @@ pub struct HistoryEntry {
     pub failed: u64,
 }
 
+/// The runs of a plugin's sync so far, see [`SyncStore::run_mark`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunMark {
+    pub started: u64,
+    pub open: bool,
+}
+
 /// A record that could not be synced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
@@ -165,6 +172,26 @@ impl SyncStore {
         self.db.try_lock(&format!("sync/{plugin}")).map_err(storage)
     }
 
+    /// How many runs of `plugin`'s sync have started, and whether the last
+    /// one is still open: open while nobody holds the plugin's lease means
+    /// the replica running it stopped part way.
+    pub fn run_mark(&self, plugin: &str) -> RunMark {
+        self.get_state(&format!("run/{plugin}")).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+    }
+
+    /// A run starts (under the plugin's lease): its number.
+    pub fn open_run(&self, plugin: &str) -> Result<u64, DeskError> {
+        let started = self.run_mark(plugin).started + 1;
+        self.set_state(&format!("run/{plugin}"), &serde_json::to_string(&RunMark { started, open: true }).expect("mark serialises"))?;
+        Ok(started)
+    }
+
+    /// The run that started last came to its end (done, failed or paused).
+    pub fn close_run(&self, plugin: &str) -> Result<(), DeskError> {
+        let started = self.run_mark(plugin).started;
+        self.set_state(&format!("run/{plugin}"), &serde_json::to_string(&RunMark { started, open: false }).expect("mark serialises"))
+    }
+
     /// Tells every desk replica on the store (see [`deskpane_store::Store::notify`]).
     pub fn announce(&self, topic: &str, body: &str) -> Result<(), DeskError> {
         self.db.notify(topic, body).map_err(storage)
@@ -250,6 +277,28 @@ impl SyncStore {
     /// The secret a CRM's notifications must carry.
     pub fn hook_token(&self, plugin: &str) -> Option<String> {
         self.get_state(&format!("hook/{plugin}"))
+    }
+
+    /// The hook token, made now if there is none yet: replicas watching
+    /// at the same moment agree on one (the first stored), or the CRM
+    /// would sign with a token the store no longer holds.
+    pub fn hook_token_or_new(&self, plugin: &str) -> Result<String, DeskError> {
+        if let Some(token) = self.hook_token(plugin) {
+            return Ok(token);
+        }
+        // 160 bits in 40 characters: CRMs limit a channel token's length
+        // (Zoho: 50).
+        let fresh = crate::secrets::random_hex(20);
+        let key = format!("hook/{plugin}");
+        let token = self.db.transaction(&[&self.state], |txs| match txs[0].get(&key)? {
+            Some(stored) => Ok(String::from_utf8_lossy(&stored).into_owned()),
+            None => {
+                txs[0].insert(key.as_bytes(), fresh.as_bytes())?;
+                Ok(fresh.clone())
+            }
+        })?;
+        self.db.flush().map_err(storage)?;
+        Ok(token)
     }
 
     pub fn set_hook_token(&self, plugin: &str, token: &str) -> Result<(), DeskError> {
@@ -373,7 +422,7 @@ impl SyncStore {
         }
         // Exact keys and `{plugin}/` prefixes only: forgetting `zoho` must
         // not touch `zoho-crm`.
-        for prefix in ["cursor", "deskseq", "first", "settings", "hook", "views"] {
+        for prefix in ["cursor", "deskseq", "first", "settings", "hook", "views", "run"] {
             self.state.remove(format!("{prefix}/{plugin}")).map_err(storage)?;
             for k in self.state.scan_prefix(format!("{prefix}/{plugin}/")).keys().filter_map(Result::ok) {
                 self.state.remove(k).map_err(storage)?;
@@ -442,5 +491,37 @@ mod tests {
         assert_eq!(store.desk_seq("zoho-crm"), Some(7));
         assert!(store.first_sync_done("zoho-crm", SyncModule::Contacts));
         assert_eq!(store.hook_token("zoho-crm").as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn replicas_watching_together_share_the_first_hook_token_made() {
+        let db = deskpane_store::Store::temporary().unwrap();
+        let (one, other) = (SyncStore::open(&db).unwrap(), SyncStore::open(&db).unwrap());
+        let tokens: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let store = [&one, &other][i % 2];
+                    s.spawn(move || store.hook_token_or_new("zoho-crm").unwrap())
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(tokens[0].len(), 40);
+        assert!(tokens.iter().all(|t| *t == tokens[0]), "one token: {tokens:?}");
+        assert_eq!(one.hook_token("zoho-crm"), Some(tokens[0].clone()));
+    }
+
+    #[test]
+    fn a_run_is_open_from_its_start_until_its_end_and_numbered() {
+        let db = deskpane_store::Store::temporary().unwrap();
+        let store = SyncStore::open(&db).unwrap();
+        assert_eq!(store.run_mark("zoho-crm"), RunMark { started: 0, open: false });
+        assert_eq!(store.open_run("zoho-crm").unwrap(), 1);
+        assert_eq!(store.run_mark("zoho-crm"), RunMark { started: 1, open: true });
+        store.close_run("zoho-crm").unwrap();
+        assert_eq!(store.open_run("zoho-crm").unwrap(), 2);
+        assert_eq!(store.run_mark("zoho"), RunMark::default(), "per plugin");
+        store.forget("zoho-crm").unwrap();
+        assert_eq!(store.run_mark("zoho-crm"), RunMark::default(), "forgotten with the plugin");
     }
 }
