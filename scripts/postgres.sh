@@ -7,9 +7,11 @@
 #
 # The cluster lives in DIR (data, socket, log), listens on 127.0.0.1 only on
 # a free port, trusts every local connection and runs with fsync off: for
-# tests, never for data. The machine's own PostgreSQL service, if any, is
-# neither needed nor touched. Installs Debian's `postgresql` package when no
-# server is found. As root, the server runs as the `postgres` user (initdb
+# tests, never for data. It offers TLS with a certificate for `localhost`
+# signed by a throwaway root, DIR/tls/root.crt (for sslmode=verify-full
+# with sslrootcert=DIR/tls/root.crt and the host `localhost`). The
+# machine's own PostgreSQL service, if any, is neither needed nor touched.
+# Installs Debian's `postgresql` package when no server is found. As root, the server runs as the `postgres` user (initdb
 # refuses root), so DIR and its parents must be reachable by that user (a
 # folder under /tmp is).
 set -euo pipefail
@@ -48,6 +50,29 @@ free_port() {
     fi
 }
 
+# A root and a server certificate for `localhost` (only: a URL naming
+# 127.0.0.1 does not pass verify-full), both for tests only.
+make_certificates() {
+    local tls=$1
+    if ! command -v openssl >/dev/null 2>&1; then
+        [ "$(id -u)" -eq 0 ] || die "openssl is needed to make the test cluster's certificates: apt-get install openssl"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >&2
+    fi
+    mkdir -p "$tls"
+    (
+        cd "$tls"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=deskpane test root" \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+            -keyout root.key -out root.crt
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+        printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl x509 -req -in server.csr -CA root.crt -CAkey root.key -CAcreateserial -days 2 -extfile server.ext -out server.crt
+        rm -f server.csr server.ext root.srl root.key
+    ) >"$tls.log" 2>&1 || die "could not make the test certificates; see $tls.log"
+    chmod 600 "$tls/server.key"
+    [ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$tls" "$tls.log"
+}
+
 start() {
     local dir=$1 bin port attempt
     bin=$(bindir) || true
@@ -80,6 +105,7 @@ start() {
 
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
         die "initdb failed; see $dir/initdb.log"
+    make_certificates "$dir/tls"
     cat >>"$dir/data/postgresql.conf" <<EOF
 
 # scripts/postgres.sh: a throwaway test cluster.
@@ -89,6 +115,9 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
+ssl = on
+ssl_cert_file = '$dir/tls/server.crt'
+ssl_key_file = '$dir/tls/server.key'
 EOF
 
     # The port is free when picked but may be taken before the server binds

@@ -14,7 +14,9 @@ log=$(mktemp)
 pg=$(mktemp -d /tmp/deskpane-pg.XXXXXX)
 trap 'scripts/postgres.sh stop "$pg"; rm -f "$log"' EXIT
 DESKPANE_TEST_POSTGRES=$(scripts/postgres.sh start "$pg")
-export DESKPANE_TEST_POSTGRES
+# Its TLS certificate's root, for the store's TLS cases (verify-full).
+DESKPANE_TEST_POSTGRES_ROOTCERT=$pg/tls/root.crt
+export DESKPANE_TEST_POSTGRES DESKPANE_TEST_POSTGRES_ROOTCERT
 status=0
 # Hygiene gates: formatting (rustfmt.toml) and clippy with warnings as errors.
 gate() {

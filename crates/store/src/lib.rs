@@ -22,6 +22,7 @@ use std::sync::Arc;
 mod copy;
 mod postgres;
 mod signals;
+mod tls;
 
 pub use copy::{copy, summary, CopyError, TreeCopy};
 pub use signals::{Lock, Notice, RESYNC};

@@ -27,11 +27,12 @@ use sha2::{Digest, Sha256};
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{broadcast, watch};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::tls::NoTlsStream;
+use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{AsyncMessage, Client, Connection, NoTls, Socket};
+use tokio_postgres::{AsyncMessage, Client, Connection, Socket};
 
 use crate::signals::{Lock, Notice, BACKLOG, RESYNC};
+use crate::tls::{self, MakeRustlsConnect, TlsError};
 use crate::{Abort, FaultInner, Result, StoreError, TxError, TxFault, TxTree, Value};
 
 mod embedded {
@@ -86,8 +87,10 @@ enum PgError {
     Url { url: String, detail: String },
     #[error("could not start the store's runtime: {0}")]
     Runtime(#[source] std::io::Error),
-    #[error("could not connect to PostgreSQL at {target}: {detail}. Check that the server is running and reachable from here, that the user, password and database in the URL are right, and that the server accepts connections without TLS")]
+    #[error("could not connect to PostgreSQL at {target}: {detail}. Check that the server is running and reachable from here, that the user, password and database in the URL are right, and that its certificate is what the URL's sslmode and sslrootcert expect")]
     Connect { target: String, detail: String },
+    #[error("the TLS settings of {url} cannot be used: {source}")]
+    Tls { url: String, source: TlsError },
     #[error("all {POOL_SIZE} connections to {target} stayed busy for {}s", POOL_WAIT.as_secs())]
     PoolBusy { target: String },
     #[error("could not bring the schema of {target} up to date: {detail}")]
@@ -250,7 +253,7 @@ struct Shared {
     pool: Pool,
     /// For the connections outside the pool (listener, locks): the URL's,
     /// with keepalives.
-    dedicated: tokio_postgres::Config,
+    dedicated: Dial,
     /// Where the listener sends the notices it hears; started by the first
     /// `subscribe`.
     notices: Mutex<Option<broadcast::Sender<Notice>>>,
@@ -301,6 +304,35 @@ impl Shared {
     }
 }
 
+/// The TLS stream of every connection (plain ones included: tokio-postgres
+/// keeps the type whether or not the session negotiated TLS).
+type TlsStream = <MakeRustlsConnect as MakeTlsConnect<Socket>>::Stream;
+
+/// How to open a connection: the URL's settings and its TLS.
+#[derive(Clone)]
+struct Dial {
+    config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
+}
+
+impl Dial {
+    fn from_url(url: &str) -> Result<Dial, PgError> {
+        let target = redact(url);
+        let tls = tls::from_url(url).map_err(|source| PgError::Tls { url: target.clone(), source })?;
+        let mut config: tokio_postgres::Config =
+            tls.url.parse().map_err(|e: tokio_postgres::Error| PgError::Url { url: target, detail: chain(&e) })?;
+        config.ssl_mode(tls.mode);
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        Ok(Dial { config, tls: tls.connector })
+    }
+
+    async fn connect(&self) -> Result<(Client, Connection<Socket, TlsStream>), tokio_postgres::Error> {
+        self.config.connect(self.tls.clone()).await
+    }
+}
+
 enum OpError {
     Pool(PoolError),
     Pg(tokio_postgres::Error),
@@ -309,15 +341,11 @@ enum OpError {
 impl Pg {
     pub(crate) fn connect(url: &str) -> Result<Pg> {
         let target = redact(url);
-        let mut config: tokio_postgres::Config =
-            url.parse().map_err(|e: tokio_postgres::Error| PgError::Url { url: target.clone(), detail: chain(&e) })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
+        let Dial { mut config, tls } = Dial::from_url(url)?;
         if config.get_application_name().is_none() {
             config.application_name("deskpane");
         }
-        let manager = Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(config.clone(), tls.clone(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .wait_timeout(Some(POOL_WAIT))
@@ -330,24 +358,25 @@ impl Pg {
             .enable_all()
             .build()
             .map_err(PgError::Runtime)?;
-        let mut dedicated = config.clone();
+        let mut dedicated = Dial { config: config.clone(), tls };
         // On whatever the URL says: a lock whose connection could outlive a
         // dead peer for hours would block failover as long.
-        dedicated.keepalives(true);
-        if dedicated.get_keepalives_idle() == LIBRARY_KEEPALIVE_IDLE {
-            dedicated.keepalives_idle(KEEPALIVE_IDLE);
+        let keep = &mut dedicated.config;
+        keep.keepalives(true);
+        if keep.get_keepalives_idle() == LIBRARY_KEEPALIVE_IDLE {
+            keep.keepalives_idle(KEEPALIVE_IDLE);
         }
-        if dedicated.get_keepalives_interval().is_none() {
-            dedicated.keepalives_interval(KEEPALIVE_INTERVAL);
+        if keep.get_keepalives_interval().is_none() {
+            keep.keepalives_interval(KEEPALIVE_INTERVAL);
         }
-        if dedicated.get_keepalives_retries().is_none() {
-            dedicated.keepalives_retries(KEEPALIVE_RETRIES);
+        if keep.get_keepalives_retries().is_none() {
+            keep.keepalives_retries(KEEPALIVE_RETRIES);
         }
         // From here on an early return drops `shared`, which shuts the
         // runtime down without blocking.
         let shared =
             Shared { handle: runtime.handle().clone(), runtime: Some(runtime), pool, dedicated, notices: Mutex::new(None), target };
-        let applied = shared.wait(migrate(config, shared.target.clone()))??;
+        let applied = shared.wait(migrate(Dial { config, tls: shared.dedicated.tls.clone() }, shared.target.clone()))??;
         tracing::info!(url = %shared.target, applied = ?applied, "PostgreSQL store ready");
         Ok(Pg { shared: Arc::new(shared) })
     }
@@ -421,7 +450,7 @@ impl Pg {
         let (config, target, lock_name) = (self.shared.dedicated.clone(), self.shared.target.clone(), name.to_string());
         let taken = self.shared.wait(async move {
             let (client, connection) =
-                config.connect(NoTls).await.map_err(|e| PgError::Connect { target: target.clone(), detail: describe(&e) })?;
+                config.connect().await.map_err(|e| PgError::Connect { target: target.clone(), detail: describe(&e) })?;
             let (held, watched) = watch::channel(true);
             tokio::spawn(hold(connection, Held(held), lock_name, target.clone()));
             let statement = |e: tokio_postgres::Error| PgError::Statement { target: target.clone(), fault: Fault::pg(&e) };
@@ -554,7 +583,7 @@ impl Drop for Held {
 }
 
 /// Drives a lock's connection until it ends.
-async fn hold(connection: Connection<Socket, NoTlsStream>, held: Held, name: String, target: String) {
+async fn hold(connection: Connection<Socket, TlsStream>, held: Held, name: String, target: String) {
     let ended = connection.await;
     // No `Lock` watches any more (released, or never taken): expected.
     if !held.0.is_closed() {
@@ -566,13 +595,12 @@ async fn hold(connection: Connection<Socket, NoTlsStream>, held: Held, name: Str
 /// A connection that LISTENs, and its client (dropping that closes it).
 struct Listening {
     client: Client,
-    connection: Connection<Socket, NoTlsStream>,
+    connection: Connection<Socket, TlsStream>,
 }
 
 /// Connects and LISTENs; notifications that come meanwhile are forwarded.
-async fn listen(config: &tokio_postgres::Config, target: &str, notices: &broadcast::Sender<Notice>) -> Result<Listening, PgError> {
-    let (client, mut connection) =
-        config.connect(NoTls).await.map_err(|e| PgError::Connect { target: target.into(), detail: describe(&e) })?;
+async fn listen(config: &Dial, target: &str, notices: &broadcast::Sender<Notice>) -> Result<Listening, PgError> {
+    let (client, mut connection) = config.connect().await.map_err(|e| PgError::Connect { target: target.into(), detail: describe(&e) })?;
     let sql = format!("LISTEN {CHANNEL}");
     let setup = async {
         // Best effort, as for locks: a listener lost off the network would
@@ -591,10 +619,7 @@ async fn listen(config: &tokio_postgres::Config, target: &str, notices: &broadca
 
 /// Drives a LISTEN connection, forwarding its notifications, until it ends.
 /// Cancel-safe: a message is forwarded in the poll that receives it.
-async fn forward(
-    connection: &mut Connection<Socket, NoTlsStream>,
-    notices: &broadcast::Sender<Notice>,
-) -> Result<(), tokio_postgres::Error> {
+async fn forward(connection: &mut Connection<Socket, TlsStream>, notices: &broadcast::Sender<Notice>) -> Result<(), tokio_postgres::Error> {
     loop {
         match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
             Some(Ok(AsyncMessage::Notification(n))) if n.channel() == CHANNEL => {
@@ -612,7 +637,7 @@ async fn forward(
 /// The store's listener: forwards notices, and when its connection breaks
 /// reconnects (backing off) and sends RESYNC once it LISTENs again, since
 /// what was sent meanwhile is lost. Runs until the runtime shuts down.
-async fn serve_notices(mut current: Option<Listening>, config: tokio_postgres::Config, target: String, notices: broadcast::Sender<Notice>) {
+async fn serve_notices(mut current: Option<Listening>, config: Dial, target: String, notices: broadcast::Sender<Notice>) {
     let mut delay = RELISTEN_FIRST;
     loop {
         if let Some(Listening { client, mut connection }) = current.take() {
@@ -661,9 +686,9 @@ fn backoff(attempt: u32) {
 /// Brings the schema up to date on a connection of its own, holding an
 /// advisory lock so that replicas starting together migrate one at a time.
 /// The names of the migrations it applied.
-async fn migrate(config: tokio_postgres::Config, target: String) -> Result<Vec<String>, PgError> {
+async fn migrate(config: Dial, target: String) -> Result<Vec<String>, PgError> {
     let connect = |e: tokio_postgres::Error| PgError::Connect { target: target.clone(), detail: describe(&e) };
-    let (mut client, connection) = config.connect(NoTls).await.map_err(connect)?;
+    let (mut client, connection) = config.connect().await.map_err(connect)?;
     tokio::spawn(connection);
     let failed = |e: tokio_postgres::Error| PgError::Migrate { target: target.clone(), detail: describe(&e) };
     // Session-level: released when this connection closes, whatever happens.
@@ -982,12 +1007,7 @@ const SCRATCH_PREFIX: &str = "deskpane_test_";
 
 async fn admin_client(admin_url: &str) -> Result<tokio_postgres::Client, PgError> {
     let target = redact(admin_url);
-    let mut config: tokio_postgres::Config =
-        admin_url.parse().map_err(|e: tokio_postgres::Error| PgError::Url { url: target.clone(), detail: chain(&e) })?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
-    let (client, connection) = config.connect(NoTls).await.map_err(|e| PgError::Connect { target, detail: describe(&e) })?;
+    let (client, connection) = Dial::from_url(admin_url)?.connect().await.map_err(|e| PgError::Connect { target, detail: describe(&e) })?;
     tokio::spawn(connection);
     Ok(client)
 }

@@ -720,6 +720,86 @@ fn postgres_errors_and_logs_hide_the_password() {
     assert!(message.contains("no_such_database"), "{message}");
 }
 
+/// The test server's root certificate (`scripts/postgres.sh` makes one and
+/// the test command exports its path); None, with a note, without it.
+fn test_root() -> Option<String> {
+    match std::env::var("DESKPANE_TEST_POSTGRES_ROOTCERT") {
+        Ok(path) if std::path::Path::new(&path).exists() => Some(path),
+        _ => {
+            let _ = writeln!(std::io::stderr(), "TLS cases skipped: DESKPANE_TEST_POSTGRES_ROOTCERT names no file");
+            None
+        }
+    }
+}
+
+impl Scratch {
+    /// The scratch database's URL with another host and these parameters.
+    fn url_with(&self, host: &str, params: &str) -> String {
+        format!("{}?{params}", self.url.replacen("127.0.0.1", host, 1))
+    }
+
+    /// Whether each open connection of a deskpane store to this database
+    /// uses TLS, as the server sees it.
+    fn sessions_use_tls(&self) -> Vec<bool> {
+        let (runtime, client) = pg_admin(&self.admin);
+        let database = self.url.rsplit_once('/').unwrap().1.to_string();
+        let rows = runtime
+            .block_on(client.query(
+                "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                 WHERE a.datname = $1 AND a.application_name = 'deskpane'",
+                &[&database],
+            ))
+            .unwrap();
+        rows.iter().map(|r| r.get(0)).collect()
+    }
+}
+
+/// Every kind of connection a store makes: pooled, listening, locking.
+fn use_every_connection(store: &Store) -> (broadcast::Receiver<Notice>, Option<deskpane_store::Lock>) {
+    store.tree("t").unwrap().insert(b"k", b"v").unwrap();
+    (store.subscribe(), store.try_lock("tls").unwrap())
+}
+
+#[test]
+fn postgres_connections_use_tls_as_the_url_asks() {
+    let Some(root) = test_root() else { return };
+    let Some(db) = Scratch::new() else { return };
+    // The certificate names `localhost` and comes from the test root.
+    let store = Store::postgres(&db.url_with("localhost", &format!("sslmode=verify-full&sslrootcert={root}"))).unwrap();
+    let _held = use_every_connection(&store);
+    let tls = db.sessions_use_tls();
+    assert!(tls.len() >= 3 && tls.iter().all(|t| *t), "pool, listener and lock all on TLS: {tls:?}");
+
+    // A name the certificate does not carry, or roots that did not sign it:
+    // no connection, and the sentence says it is the certificate.
+    for (host, params) in [
+        ("127.0.0.1", format!("sslmode=verify-full&sslrootcert={root}")),
+        ("localhost", "sslmode=verify-full".to_string()),
+        ("localhost", "sslmode=verify-ca&sslrootcert=system".to_string()),
+    ] {
+        let refused = Store::postgres(&db.url_with(host, &params)).err().unwrap_or_else(|| panic!("{host} {params} was accepted"));
+        assert!(refused.to_string().contains("certificate"), "{host} {params}: {refused}");
+    }
+    // verify-ca checks the chain only; require with a root file is verify-ca.
+    for params in ["sslmode=verify-ca", "sslmode=require"] {
+        Store::postgres(&db.url_with("127.0.0.1", &format!("{params}&sslrootcert={root}"))).unwrap();
+    }
+    let refused = Store::postgres(&db.url_with("localhost", "sslmode=verify-full&sslrootcert=/no/such/root.crt")).err().unwrap();
+    assert!(refused.to_string().contains("/no/such/root.crt"), "{refused}");
+}
+
+#[test]
+fn postgres_plain_only_when_the_url_says_disable() {
+    let Some(_) = test_root() else { return };
+    for (params, tls) in [("sslmode=disable", false), ("application_name=deskpane", true), ("sslmode=require", true)] {
+        let Some(db) = Scratch::new() else { return };
+        let store = Store::postgres(&db.url_with("127.0.0.1", params)).unwrap();
+        let _held = use_every_connection(&store);
+        let seen = db.sessions_use_tls();
+        assert!(!seen.is_empty() && seen.iter().all(|t| *t == tls), "{params}: {seen:?}");
+    }
+}
+
 #[test]
 fn postgres_a_swallowed_fault_still_fails_the_transaction() {
     let Some(db) = Scratch::new() else { return };
