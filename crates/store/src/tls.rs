@@ -92,17 +92,16 @@ fn connector(check: Check, rootcert: Option<&str>) -> Result<MakeRustlsConnect, 
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Setup(e.to_string()))?;
+    let algorithms = provider.signature_verification_algorithms;
+    let webpki = || {
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots(rootcert)?), provider.clone())
+            .build()
+            .map_err(|e| TlsError::Setup(e.to_string()))
+    };
     let verifier: Arc<dyn ServerCertVerifier> = match check {
-        Check::Nothing => Arc::new(Unchecked(provider.signature_verification_algorithms)),
-        Check::Chain | Check::ChainAndName => {
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(rootcert)?), provider)
-                .build()
-                .map_err(|e| TlsError::Setup(e.to_string()))?;
-            match check {
-                Check::Chain => Arc::new(AnyName(webpki)),
-                _ => webpki,
-            }
-        }
+        Check::Nothing => Arc::new(Lenient { chain: None, algorithms }),
+        Check::Chain => Arc::new(Lenient { chain: Some(webpki()?), algorithms }),
+        Check::ChainAndName => webpki()?,
     };
     Ok(MakeRustlsConnect::new(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth()))
 }
@@ -123,53 +122,18 @@ fn roots(rootcert: Option<&str>) -> Result<RootCertStore, TlsError> {
     Ok(store)
 }
 
-/// `prefer` and `require` without roots: encrypted, but anyone may answer
-/// (as with libpq). The handshake's signatures are still checked, so the
-/// answering server holds the key of the certificate it shows.
+/// The lenient checks: `prefer` and `require` without roots check no
+/// certificate (`chain` is None: encrypted, but anyone may answer, as with
+/// libpq); `verify-ca` checks the chain leads to a trusted root, whatever
+/// name the certificate carries. Either way the handshake's signatures are
+/// checked, so the server holds the key of the certificate it shows.
 #[derive(Debug)]
-struct Unchecked(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for Unchecked {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
+struct Lenient {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    algorithms: WebPkiSupportedAlgorithms,
 }
 
-/// `verify-ca`: the chain must lead to a trusted root; the name in the
-/// certificate may be any.
-#[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for Lenient {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -178,7 +142,8 @@ impl ServerCertVerifier for AnyName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+        let Some(chain) = &self.chain else { return Ok(ServerCertVerified::assertion()) };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. })) => {
                 Ok(ServerCertVerified::assertion())
             }
@@ -192,7 +157,7 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -201,11 +166,11 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.algorithms.supported_schemes()
     }
 }
 
