@@ -301,6 +301,9 @@ pub struct Panels {
     /// parallel, and all but the first wait for its answer instead of
     /// asking the CRM again.
     inflight: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// The desk reads of a subject's sections loading together, shared
+    /// ([`Panels::ask_about`]): by plugin, subject and what it shows.
+    asking: Mutex<HashMap<AskKey, Arc<tokio::sync::OnceCell<Ask>>>>,
     /// The CRM records agents linked requesters to ([`LinkedRecord`]), by
     /// plugin and desk contact ([`Panels::link_key`]).
     links: deskpane_store::Tree,
@@ -357,6 +360,8 @@ pub enum SidebarAction {
     },
 }
 
+type AskKey = (String, Kind, String, ShowAs);
+
 /// What a lookup asks the plugin: the requester by the desk's keys, or the
 /// record an agent linked them to.
 #[derive(Debug, Clone)]
@@ -368,7 +373,16 @@ enum Ask {
 impl Panels {
     pub fn new(registry: Arc<Registry>, desk: Desk, ttl: Duration) -> Result<Panels, DeskError> {
         let links = desk.open_tree("panels.links")?;
-        Ok(Panels { registry, desk, ttl, cache: Mutex::default(), last_known: Mutex::default(), inflight: Mutex::default(), links })
+        Ok(Panels {
+            registry,
+            desk,
+            ttl,
+            cache: Mutex::default(),
+            last_known: Mutex::default(),
+            inflight: Mutex::default(),
+            asking: Mutex::default(),
+            links,
+        })
     }
 
     /// Drops what a plugin's panels cached: after an upgrade, a new
@@ -454,7 +468,23 @@ impl Panels {
         show: ShowAs,
         refresh: bool,
     ) -> Result<(Option<Profile>, bool), PanelError> {
-        self.profile_beside(plugin_id, subject, &self.record_of(subject)?, show, refresh).await
+        let ask = self.ask_about(plugin_id, subject, show).await?;
+        self.lookup(plugin_id, ask, refresh).await
+    }
+
+    /// What to ask the plugin about a subject ([`Self::ask_beside`]). A
+    /// panel's sections come at once: the first reads the desk (the record,
+    /// its contact and account, a stored link) and the others wait for its
+    /// answer instead of reading the same again; the next panel reads anew.
+    async fn ask_about(&self, plugin_id: &str, subject: Subject<'_>, show: ShowAs) -> Result<Ask, PanelError> {
+        let key = (plugin_id.to_string(), subject.kind(), subject.id(), show);
+        let reading = self.asking.lock().expect("asking lock").entry(key.clone()).or_default().clone();
+        let ask = reading.get_or_try_init(|| async { self.ask_beside(plugin_id, subject, &self.record_of(subject)?, show) }).await.cloned();
+        let mut asking = self.asking.lock().expect("asking lock");
+        if asking.get(&key).is_some_and(|current| Arc::ptr_eq(current, &reading)) {
+            asking.remove(&key);
+        }
+        ask
     }
 
     /// [`Self::profile_for`] with the subject's desk record already read.
@@ -466,11 +496,18 @@ impl Panels {
         show: ShowAs,
         refresh: bool,
     ) -> Result<(Option<Profile>, bool), PanelError> {
+        let ask = self.ask_beside(plugin_id, subject, record, show)?;
+        self.lookup(plugin_id, ask, refresh).await
+    }
+
+    /// The record an agent linked the subject's requester to, else the
+    /// requester as the desk knows them.
+    fn ask_beside(&self, plugin_id: &str, subject: Subject<'_>, record: &Record, show: ShowAs) -> Result<Ask, PanelError> {
         if let Some(link) = self.stored_link(&Self::link_key_of(plugin_id, subject, record))? {
-            return self.lookup(plugin_id, Ask::Linked(link.record), refresh).await;
+            return Ok(Ask::Linked(link.record));
         }
         let (who, show) = self.who(subject, record, show);
-        self.lookup(plugin_id, Ask::Requester(who, show), refresh).await
+        Ok(Ask::Requester(who, show))
     }
 
     /// The profile, and whether it came from the cache.

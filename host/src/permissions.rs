@@ -14,7 +14,7 @@ pub enum Access {
 }
 
 /// Whether the panel shows the requester's contact or their account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShowAs {
     Contacts,

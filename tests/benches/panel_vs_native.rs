@@ -8,6 +8,11 @@
 //! `BENCH_CRM_LATENCY_MS=N` makes the emulator answer N ms late, as a CRM
 //! across the internet does). Figures are recorded in docs/benchmarks.md.
 //!
+//! On PostgreSQL: `DESKPANE_TEST_STORE=<admin URL>` (a scratch database);
+//! `BENCH_REPLICAS=2` then serves the desk from two replicas on that store
+//! (in this process: the same cores) with the agents spread over them, as a
+//! load balancer would.
+//!
 //! A panel, for an agent in the browser, is four requests at once to the
 //! desk (profile, potentials, notes, activities) with `refresh=1` (no panel
 //! cache); it is done when the last answers. The native client searches the
@@ -133,6 +138,22 @@ async fn main() {
     if latency > 0 {
         s.emulator.set_latency(Duration::from_millis(latency));
     }
+    let replicas: usize = std::env::var("BENCH_REPLICAS").ok().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let mut others = Vec::new();
+    for _ in 1..replicas {
+        let replica = DeskServer::replica_of(&s).await;
+        // It runs the plugin from the store, with the approved limits.
+        for _ in 0..300 {
+            if replica.state.registry.plugin("zoho-crm").is_some_and(|p| p.limits().max_concurrency == slots) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(replica.state.registry.plugin("zoho-crm").is_some(), "the replica runs Zoho CRM");
+        others.push(replica);
+    }
+    // Agent `a` is served by replica `a % replicas`.
+    let desks: Arc<Vec<String>> = Arc::new(std::iter::once(s.url.clone()).chain(others.iter().map(|r| r.url.clone())).collect());
 
     // The demo's tickets whose requester the CRM knows, with that email.
     let agent = s.agent().await;
@@ -150,9 +171,11 @@ async fn main() {
     let token = s.emulator.issue_access_token();
     let crm = s.emulator.base_url();
     println!(
-        "{} panels per agent and level, {} requesters, CRM latency {latency} ms, plugin slots {slots}, {} cores",
+        "{} panels per agent and level, {} requesters, CRM latency {latency} ms, plugin slots {slots}, store {}, {} replica(s), {} cores",
         panels,
         people.len(),
+        s.state.db.backend(),
+        desks.len(),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     println!(
@@ -168,13 +191,12 @@ async fn main() {
             native_clients.push(reqwest::Client::new());
         }
         let (desk_clients, native_clients) = (Arc::new(desk_clients), Arc::new(native_clients));
-        let desk_url = s.url.clone();
         let warm = |n: usize| n.max(10) / 10;
         // Warm both up (connections, the plugin's instance pool).
-        let (d, dc) = (desk_url.clone(), desk_clients.clone());
+        let (d, dc) = (desks.clone(), desk_clients.clone());
         run(agents, warm(panels), &people, move |a, who| {
             let (d, dc) = (d.clone(), dc.clone());
-            async move { desk_panel(&dc[a], &d, &who).await }
+            async move { desk_panel(&dc[a], &d[a % d.len()], &who).await }
         })
         .await;
         let (c, t, nc) = (crm.clone(), token.clone(), native_clients.clone());
@@ -190,10 +212,10 @@ async fn main() {
             async move { native_panel(&nc[a], &c, &t, &who).await }
         })
         .await;
-        let (d, dc) = (desk_url.clone(), desk_clients.clone());
+        let (d, dc) = (desks.clone(), desk_clients.clone());
         let desk = run(agents, panels, &people, move |a, who| {
             let (d, dc) = (d.clone(), dc.clone());
-            async move { desk_panel(&dc[a], &d, &who).await }
+            async move { desk_panel(&dc[a], &d[a % d.len()], &who).await }
         })
         .await;
         let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();

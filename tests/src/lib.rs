@@ -270,6 +270,22 @@ impl DeskServer {
         Self::serve(data, emulator, None).await
     }
 
+    /// Another desk replica of `first`, in this process: its own data
+    /// folder, runtime, caches and runners, on the same PostgreSQL store
+    /// with the same sealing key. Needs the suites' PostgreSQL
+    /// (`DESKPANE_TEST_STORE`): on sled a desk has no replicas.
+    pub async fn replica_of(first: &DeskServer) -> DeskServer {
+        let location = test_store(&first.data).filter(|l| matches!(l, deskpane_store::Location::Postgres(_)));
+        let location = location.expect("replicas share a PostgreSQL store: set DESKPANE_TEST_STORE");
+        let data = std::env::temp_dir().join(format!("deskpane-test-{}", deskpane::secrets::random_token()));
+        pin_store(&data, location);
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let config = deskpane::server::ServeConfig { secret_key: Some(first.data.join("secret.key")), ..serve_config(&data, &url, 32) };
+        let state = deskpane::server::AppState::open(&config).await.expect("the replica opens");
+        Self::run(listener, url, state, data, first.emulator.clone(), None)
+    }
+
     async fn serve(
         data: PathBuf,
         emulator: zoho_emulator::ZohoEmulator,
@@ -286,6 +302,18 @@ impl DeskServer {
             crms.push((&deskpane::demo::SALESFORCE, url.as_str()));
         }
         deskpane::demo::setup(&state.auth, &state.desk, &state.registry, &plugins, &crms).await.expect("demo setup");
+        Self::run(listener, url, state, data, emulator, salesforce)
+    }
+
+    /// Serves `state` on `listener` with the runners `serve` starts.
+    fn run(
+        listener: tokio::net::TcpListener,
+        url: String,
+        state: deskpane::server::AppState,
+        data: PathBuf,
+        emulator: zoho_emulator::ZohoEmulator,
+        salesforce: Option<salesforce_emulator::SalesforceEmulator>,
+    ) -> DeskServer {
         let app = deskpane::server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = tokio::spawn(async move {

@@ -278,7 +278,7 @@ impl Shared {
         self.handle.spawn(async move {
             let _ = tx.send(fut.await);
         });
-        rx.recv().map_err(|_| PgError::Stopped)
+        answer(&rx).map_err(|_| PgError::Stopped)
     }
 
     /// Runs `op` on a pooled connection.
@@ -864,7 +864,18 @@ impl TxConn {
     fn call<T>(&self, cmd: impl FnOnce(Reply<T>) -> Cmd) -> Result<T, Fault> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.cmds.send(cmd(tx)).map_err(|_| Fault::stopped())?;
-        rx.recv().map_err(|_| Fault::stopped())?
+        answer(&rx).map_err(|_| Fault::stopped())?
+    }
+}
+
+/// Waits for the store's runtime to answer. On a worker of a multi-thread
+/// tokio runtime (the desk's handlers) the worker hands its other tasks to
+/// another thread meanwhile: a round trip to the server would otherwise
+/// hold up every request queued behind it on that worker.
+fn answer<T>(rx: &mpsc::Receiver<T>) -> Result<T, mpsc::RecvError> {
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| rx.recv()),
+        _ => rx.recv(),
     }
 }
 
