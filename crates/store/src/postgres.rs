@@ -7,16 +7,19 @@
 //! spawned onto it and the caller waits for the answer on a std channel.
 //!
 //! A transaction holds one pooled connection in a task of its own that
-//! executes the closure's reads and writes as they come; when the caller lets
-//! go of it (commit, abort, error or a panic in the closure) the task rolls
-//! back whatever is still open before the connection goes back to the pool.
+//! executes the closure's reads as they come; its writes stay with the
+//! caller (read back by its own reads) and go to the server at the commit,
+//! two statements for all of them, so a write costs no round trip. When the
+//! caller lets go of the task (commit, abort, error or a panic in the
+//! closure) it rolls back whatever is still open before the connection goes
+//! back to the pool.
 //!
 //! Notices and locks need connections of their own, outside the pool: a
 //! notice is heard on one LISTEN connection per store, and a lock is a
 //! session-level advisory lock that lives exactly as long as the connection
 //! that took it (so a killed replica lets go when its socket closes).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::ops::Bound;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
@@ -495,16 +498,16 @@ impl Pg {
         shared.handle.spawn(serve_transaction(conn, rx));
         // Dropped on every way out of here, panics included: the task then
         // rolls back what is open and returns the connection.
-        let conn = TxConn { cmds };
+        let conn = TxConn { cmds, writes: Mutex::default() };
         let mut attempt = 0;
         loop {
             attempt += 1;
-            conn.call(Cmd::Begin).map_err(|fault| storage(PgError::Statement { target: target(), fault }))?;
+            conn.begin().map_err(|fault| storage(PgError::Statement { target: target(), fault }))?;
             let txs: Vec<TxTree<'_>> = trees.iter().map(|t| TxTree::Postgres(PgTxTree { conn: &conn, tree: t.name.clone() })).collect();
             let outcome = f(&txs);
             drop(txs);
             let fault = match outcome {
-                Ok(r) => match conn.call(Cmd::Commit) {
+                Ok(r) => match conn.commit() {
                     Ok(()) => return Ok(r),
                     Err(fault) => fault,
                 },
@@ -671,6 +674,12 @@ const GET: &str = "SELECT value FROM deskpane_kv WHERE tree = $1 AND key = $2";
 const INSERT: &str =
     "INSERT INTO deskpane_kv (tree, key, value) VALUES ($1, $2, $3) ON CONFLICT (tree, key) DO UPDATE SET value = EXCLUDED.value";
 const REMOVE: &str = "DELETE FROM deskpane_kv WHERE tree = $1 AND key = $2 RETURNING value";
+/// A transaction's writes, sent at its commit: one statement for every
+/// row written, one for every row removed.
+const WRITE_ALL: &str = "INSERT INTO deskpane_kv (tree, key, value) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[]) \
+     ON CONFLICT (tree, key) DO UPDATE SET value = EXCLUDED.value";
+const REMOVE_ALL: &str =
+    "DELETE FROM deskpane_kv d USING unnest($1::text[], $2::bytea[]) AS x(tree, key) WHERE d.tree = x.tree AND d.key = x.key";
 const NEXT_ID: &str = "SELECT nextval('deskpane_ids')";
 
 /// Sleeps a random while, growing with the attempts, so that conflicting
@@ -846,21 +855,39 @@ type Reply<T> = mpsc::SyncSender<Result<T, Fault>>;
 
 /// What a transaction's task is asked to do.
 enum Cmd {
-    Begin(Reply<()>),
+    /// Not answered: a failure to begin is the answer to what follows.
+    Begin,
     Get(Arc<str>, Vec<u8>, Reply<Option<Value>>),
-    Insert(Arc<str>, Vec<u8>, Vec<u8>, Reply<()>),
-    Remove(Arc<str>, Vec<u8>, Reply<Option<Value>>),
     NextId(Reply<u64>),
-    Commit(Reply<()>),
+    Commit(Writes, Reply<()>),
     Rollback(Reply<()>),
 }
+
+/// A transaction's writes, kept by the caller until its commit: the row's
+/// new value, or None when removed. In key order, so that transactions
+/// writing the same rows lock them in the same order.
+type Writes = BTreeMap<(Arc<str>, Vec<u8>), Option<Vec<u8>>>;
 
 /// The caller's end of a transaction's task.
 struct TxConn {
     cmds: tokio::sync::mpsc::UnboundedSender<Cmd>,
+    /// This attempt's writes: read back by its own reads, sent at commit,
+    /// so that a write costs no round trip.
+    writes: Mutex<Writes>,
 }
 
 impl TxConn {
+    /// Opens a transaction, forgetting the last attempt's writes.
+    fn begin(&self) -> Result<(), Fault> {
+        self.writes.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.cmds.send(Cmd::Begin).map_err(|_| Fault::stopped())
+    }
+
+    fn commit(&self) -> Result<(), Fault> {
+        let writes = std::mem::take(&mut *self.writes.lock().unwrap_or_else(PoisonError::into_inner));
+        self.call(|r| Cmd::Commit(writes, r))
+    }
+
     fn call<T>(&self, cmd: impl FnOnce(Reply<T>) -> Cmd) -> Result<T, Fault> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.cmds.send(cmd(tx)).map_err(|_| Fault::stopped())?;
@@ -908,29 +935,14 @@ async fn serve_transaction(conn: Object, mut cmds: tokio::sync::mpsc::UnboundedR
 
     while let Some(cmd) = cmds.recv().await {
         match cmd {
-            Cmd::Begin(reply) => {
-                let outcome = conn.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").await.map_err(|e| Fault::pg(&e));
-                open = outcome.is_ok();
-                failed = None;
-                let _ = reply.send(outcome);
+            Cmd::Begin => {
+                let outcome = conn.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").await;
+                open = true;
+                failed = outcome.err().map(|e| Fault::pg(&e));
             }
             Cmd::Get(tree, key, reply) => {
                 let fut = async {
                     let st = conn.prepare_cached(GET).await?;
-                    Ok(conn.query_opt(&st, &[&&*tree, &key]).await?.map(|r| r.get(0)))
-                };
-                let _ = reply.send(step(open, &mut failed, fut).await);
-            }
-            Cmd::Insert(tree, key, value, reply) => {
-                let fut = async {
-                    let st = conn.prepare_cached(INSERT).await?;
-                    conn.execute(&st, &[&&*tree, &key, &value]).await.map(drop)
-                };
-                let _ = reply.send(step(open, &mut failed, fut).await);
-            }
-            Cmd::Remove(tree, key, reply) => {
-                let fut = async {
-                    let st = conn.prepare_cached(REMOVE).await?;
                     Ok(conn.query_opt(&st, &[&&*tree, &key]).await?.map(|r| r.get(0)))
                 };
                 let _ = reply.send(step(open, &mut failed, fut).await);
@@ -942,7 +954,9 @@ async fn serve_transaction(conn: Object, mut cmds: tokio::sync::mpsc::UnboundedR
                 };
                 let _ = reply.send(step(open, &mut failed, fut).await);
             }
-            Cmd::Commit(reply) => {
+            Cmd::Commit(writes, reply) => {
+                // A failure is kept in `failed`, and becomes the answer.
+                let _ = step(open, &mut failed, write_all(&conn, writes)).await;
                 let outcome = match failed.take() {
                     Some(fault) => {
                         open = conn.batch_execute("ROLLBACK").await.is_err();
@@ -973,6 +987,33 @@ async fn serve_transaction(conn: Object, mut cmds: tokio::sync::mpsc::UnboundedR
     }
 }
 
+/// Sends a transaction's writes: two statements whatever their number.
+async fn write_all(conn: &Object, writes: Writes) -> Result<(), tokio_postgres::Error> {
+    let (mut put, mut gone) = ((Vec::new(), Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+    for ((tree, key), value) in writes {
+        match value {
+            Some(value) => {
+                put.0.push(tree.to_string());
+                put.1.push(key);
+                put.2.push(value);
+            }
+            None => {
+                gone.0.push(tree.to_string());
+                gone.1.push(key);
+            }
+        }
+    }
+    if !put.0.is_empty() {
+        let st = conn.prepare_cached(WRITE_ALL).await?;
+        conn.execute(&st, &[&put.0, &put.1, &put.2]).await?;
+    }
+    if !gone.0.is_empty() {
+        let st = conn.prepare_cached(REMOVE_ALL).await?;
+        conn.execute(&st, &[&gone.0, &gone.1]).await?;
+    }
+    Ok(())
+}
+
 /// A tree inside a transaction.
 pub struct PgTxTree<'a> {
     conn: &'a TxConn,
@@ -984,16 +1025,28 @@ fn fault(f: Fault) -> TxFault {
 }
 
 impl PgTxTree<'_> {
+    /// What this transaction wrote, else what the database holds.
     pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Value>, TxFault> {
-        self.conn.call(|r| Cmd::Get(self.tree.clone(), key.to_vec(), r)).map_err(fault)
+        let written = self.writes().get(&(self.tree.clone(), key.to_vec())).cloned();
+        match written {
+            Some(value) => Ok(value),
+            None => self.conn.call(|r| Cmd::Get(self.tree.clone(), key.to_vec(), r)).map_err(fault),
+        }
     }
 
     pub(crate) fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), TxFault> {
-        self.conn.call(|r| Cmd::Insert(self.tree.clone(), key.to_vec(), value.to_vec(), r)).map_err(fault)
+        self.writes().insert((self.tree.clone(), key.to_vec()), Some(value.to_vec()));
+        Ok(())
     }
 
     pub(crate) fn remove(&self, key: &[u8]) -> Result<Option<Value>, TxFault> {
-        self.conn.call(|r| Cmd::Remove(self.tree.clone(), key.to_vec(), r)).map_err(fault)
+        let old = self.get(key)?;
+        self.writes().insert((self.tree.clone(), key.to_vec()), None);
+        Ok(old)
+    }
+
+    fn writes(&self) -> std::sync::MutexGuard<'_, Writes> {
+        self.conn.writes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// From the sequence, which no rollback undoes (as sled's).

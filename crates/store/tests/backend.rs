@@ -809,9 +809,20 @@ fn postgres_a_swallowed_fault_still_fails_the_transaction() {
     let bad = store.tree("bad\0name").unwrap();
     let out = store.transaction::<_, ()>(&[&good, &bad], |t| {
         t[0].insert(b"k", b"v")?;
-        assert!(t[1].insert(b"k", b"v").is_err());
+        // A read goes to the server at once: it fails, and the closure
+        // swallows the fault.
+        assert!(t[1].get(b"k").is_err());
         // The transaction is dead now; the first fault answers again.
-        assert!(t[0].get(b"k").is_err());
+        assert!(t[0].get(b"other").is_err());
+        Ok(())
+    });
+    assert!(matches!(out, Err(TxError::Storage(StoreError::Postgres(_)))), "{out:?}");
+    assert_eq!(good.get(b"k").unwrap(), None);
+    // Writes go to the server at the commit: one that fails there fails
+    // the whole transaction, the other tree's write included.
+    let out = store.transaction::<_, ()>(&[&good, &bad], |t| {
+        t[0].insert(b"k", b"v")?;
+        t[1].insert(b"k", b"v")?;
         Ok(())
     });
     assert!(matches!(out, Err(TxError::Storage(StoreError::Postgres(_)))), "{out:?}");
