@@ -450,6 +450,11 @@ impl Pg {
     /// a task drives that connection.
     pub(crate) fn try_lock(&self, name: &str) -> Result<Option<Lock>> {
         let key = lock_key(name);
+        // Held elsewhere (replicas standing by ask every few seconds): say
+        // so from a pooled connection rather than open (and handshake) one.
+        if self.lock_held(key)? {
+            return Ok(None);
+        }
         let (config, target, lock_name) = (self.shared.dedicated.clone(), self.shared.target.clone(), name.to_string());
         let taken = self.shared.wait(async move {
             let (client, connection) =
@@ -473,6 +478,22 @@ impl Pg {
             let release = Release { client: Some(client), key: lock_key(name), shared: self.shared.clone() };
             Lock::new(name, watched, Box::new(release))
         }))
+    }
+
+    /// Whether some session of this database holds the advisory lock `key`
+    /// (PostgreSQL lists a bigint key as its high and low halves).
+    fn lock_held(&self, key: i64) -> Result<bool> {
+        let (high, low) = ((key as u64 >> 32) as u32, key as u64 as u32);
+        self.shared.with_conn(move |c| async move {
+            let st = c
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                     AND classid = $1 AND objid = $2 AND objsubid = 1)",
+                )
+                .await?;
+            Ok(c.query_one(&st, &[&high, &low]).await?.get(0))
+        })
     }
 
     /// Moves the id sequence so the next id is above `id` (never back).
