@@ -603,10 +603,7 @@ fn create_admin(data: &std::path::Path, store: Option<&deskpane_store::Location>
         }
     };
     deskpane::server::create_private_dir(data).map_err(|e| usage(format!("cannot create the data folder {}: {e}", data.display())))?;
-    let db = deskpane::server::open_store(data, store).map_err(|e| match store {
-        Some(location) => usage(format!("cannot open the store {}: {e}", location.redacted())),
-        None => usage(format!("cannot open the store in {}: {e} (stop the deskpane server using it first)", data.display())),
-    })?;
+    let db = deskpane::server::open_store(data, store).map_err(|e| usage(e.to_string()))?;
     let auth = deskpane::auth::Auth::open(&db).map_err(|e| Failure(2, e.to_string()))?;
     let agent = auth
         .create_agent(name, email, &password, deskpane::auth::ADMINISTRATOR)
@@ -627,7 +624,7 @@ fn copy_store(from: &deskpane_store::Location, to: &deskpane_store::Location) ->
         return Err(usage("--from and --to are the same store"));
     }
     let open = |location: &deskpane_store::Location| {
-        Store::open(location).map_err(|e| usage(format!("cannot open the store {}: {e}", location.redacted())))
+        Store::open(location).map_err(|e| usage(deskpane::server::OpenStoreError::at(location, e).to_string()))
     };
     let (source, destination) = (open(from)?, open(to)?);
     let bar = indicatif::ProgressBar::new_spinner();

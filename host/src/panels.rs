@@ -372,7 +372,7 @@ enum Ask {
 
 impl Panels {
     pub fn new(registry: Arc<Registry>, desk: Desk, ttl: Duration) -> Result<Panels, DeskError> {
-        let links = desk.open_tree("panels.links")?;
+        let links = desk.store().tree("panels.links")?;
         Ok(Panels {
             registry,
             desk,

@@ -138,11 +138,17 @@ fn mirror(from: &Tree, to: &Tree, store: &Store, mut progress: impl FnMut(u64)) 
         }
     }
     flush(&mut batch)?;
-    // Keys the source no longer has (a re-run after the source changed).
+    // Keys the source no longer has (a re-run after the source changed):
+    // both sides walked once, side by side, in their common (bytewise) order.
     let mut gone = Vec::new();
+    let mut source = from.iter().keys();
+    let mut next = source.next().transpose()?;
     for key in to.iter().keys() {
         let key = key?;
-        if !from.contains_key(&key)? {
+        while next.as_ref().is_some_and(|n| *n < key) {
+            next = source.next().transpose()?;
+        }
+        if next.as_ref() != Some(&key) {
             gone.push(key);
         }
     }

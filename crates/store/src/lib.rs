@@ -441,21 +441,21 @@ pub enum TxTree<'a> {
 impl TxTree<'_> {
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>, TxFault> {
         match self {
-            TxTree::Sled(t) => t.get(key).map(|v| v.map(|v| v.to_vec())).map_err(|e| TxFault(FaultInner::Sled(e))),
+            TxTree::Sled(t) => t.get(key).map(|v| v.map(|v| v.to_vec())).map_err(sled_fault),
             TxTree::Postgres(t) => t.get(key.as_ref()),
         }
     }
 
     pub fn insert(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<(), TxFault> {
         match self {
-            TxTree::Sled(t) => t.insert(key.as_ref(), value.as_ref()).map(drop).map_err(|e| TxFault(FaultInner::Sled(e))),
+            TxTree::Sled(t) => t.insert(key.as_ref(), value.as_ref()).map(drop).map_err(sled_fault),
             TxTree::Postgres(t) => t.insert(key.as_ref(), value.as_ref()),
         }
     }
 
     pub fn remove(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>, TxFault> {
         match self {
-            TxTree::Sled(t) => t.remove(key.as_ref()).map(|v| v.map(|v| v.to_vec())).map_err(|e| TxFault(FaultInner::Sled(e))),
+            TxTree::Sled(t) => t.remove(key.as_ref()).map(|v| v.map(|v| v.to_vec())).map_err(sled_fault),
             TxTree::Postgres(t) => t.remove(key.as_ref()),
         }
     }

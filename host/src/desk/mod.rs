@@ -173,12 +173,6 @@ impl Desk {
         Ok(desk)
     }
 
-    /// A tree of the desk's store for what lives beside its records (the
-    /// CRM records agents linked requesters to, say).
-    pub fn open_tree(&self, name: &str) -> Result<Tree, DeskError> {
-        Ok(self.store.tree(name)?)
-    }
-
     /// The store the desk keeps its records in (for what lives beside them,
     /// and the notices between desk replicas).
     pub fn store(&self) -> &Store {

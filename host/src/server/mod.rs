@@ -263,10 +263,27 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 << 20;
 
 /// Opens the desk's store: `location` when given (a PostgreSQL URL shared
 /// by replicas, or a sled folder), else sled in the data folder.
-pub fn open_store(data: &std::path::Path, location: Option<&deskpane_store::Location>) -> deskpane_store::Result<deskpane_store::Store> {
+pub fn open_store(data: &std::path::Path, location: Option<&deskpane_store::Location>) -> Result<deskpane_store::Store, OpenStoreError> {
     match location {
-        Some(location) => deskpane_store::Store::open(location),
-        None => deskpane_store::Store::sled(&data.join("db")),
+        Some(location) => deskpane_store::Store::open(location).map_err(|e| OpenStoreError::at(location, e)),
+        None => deskpane_store::Store::sled(&data.join("db"))
+            .map_err(|source| OpenStoreError::InFolder { folder: data.display().to_string(), source }),
+    }
+}
+
+/// The desk's store could not be opened: which one, why, and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenStoreError {
+    #[error("cannot open the store {location}: {source}")]
+    At { location: String, source: deskpane_store::StoreError },
+    #[error("cannot open the store in {folder}: {source} (is another deskpane using it? stop it first)")]
+    InFolder { folder: String, source: deskpane_store::StoreError },
+}
+
+impl OpenStoreError {
+    /// `location` as the sentence names it: without its password.
+    pub fn at(location: &deskpane_store::Location, source: deskpane_store::StoreError) -> OpenStoreError {
+        OpenStoreError::At { location: location.redacted(), source }
     }
 }
 
@@ -274,10 +291,7 @@ impl AppState {
     /// Opens (or creates) the desk's store and loads the installed plugins.
     pub async fn open(config: &ServeConfig) -> anyhow::Result<AppState> {
         create_private_dir(&config.data)?;
-        let db = open_store(&config.data, config.store.as_ref()).map_err(|e| match &config.store {
-            Some(location) => anyhow::anyhow!("cannot open the store {}: {e}", location.redacted()),
-            None => anyhow::anyhow!("cannot open the store in {}: {e} (is another deskpane using it?)", config.data.display()),
-        })?;
+        let db = open_store(&config.data, config.store.as_ref())?;
         // A copy of this store (`deskpane store copy`) is not re-run over it
         // once a desk has written to it.
         db.mark_in_service(&crate::clock::now_precise())?;
