@@ -33,8 +33,9 @@ impl Lcg {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_both_sides() {
+/// A desk with `PER_SIDE` contacts on each side, contact sync on and not
+/// run yet, closed: its data folder and the CRM.
+async fn desk_before_its_first_sync() -> (std::path::PathBuf, zoho_emulator::ZohoEmulator) {
     let setup = SyncSetup::start().await;
     setup.emulator.seed_many(
         "Contacts",
@@ -54,6 +55,34 @@ async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_bot
     let (data, emulator) = (setup.data.clone(), setup.emulator.clone());
     setup.state.db.flush().unwrap();
     drop(setup);
+    (data, emulator)
+}
+
+/// `deskpane sync` on `data`, SIGKILLed after `after`; whether it ended by
+/// itself first (successfully).
+async fn sync_killed_after(data: &std::path::Path, after: Duration) -> bool {
+    let mut child = tokio::process::Command::new(deskpane_binary())
+        .args(["sync", "--data", data.to_str().unwrap(), "zoho-crm"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("deskpane sync starts");
+    tokio::select! {
+        status = child.wait() => {
+            assert!(status.unwrap().success(), "a sync run that was not killed succeeds");
+            true
+        }
+        _ = tokio::time::sleep(after) => {
+            child.start_kill().unwrap(); // SIGKILL
+            child.wait().await.unwrap();
+            false
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_both_sides() {
+    let (data, emulator) = desk_before_its_first_sync().await;
 
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
     println!("kill schedule seed: {seed}");
@@ -62,29 +91,16 @@ async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_bot
     let mut mid_sync_kills = 0;
     let mut completed = false;
     for _ in 0..40 {
-        let mut child = tokio::process::Command::new(deskpane_binary())
-            .args(["sync", "--data", data.to_str().unwrap(), "zoho-crm"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("deskpane sync starts");
         // The debug build starts in about 0.2 s and syncs 6,000 records in
         // about 1-2 s: most kills land mid-sync, some before it begins.
         let after = Duration::from_millis(50 + rng.next() % 1200);
-        tokio::select! {
-            status = child.wait() => {
-                assert!(status.unwrap().success(), "a sync run that was not killed succeeds");
-                completed = true;
-                break;
-            }
-            _ = tokio::time::sleep(after) => {
-                child.start_kill().unwrap(); // SIGKILL
-                child.wait().await.unwrap();
-                kills += 1;
-                if partly_synced(&data) {
-                    mid_sync_kills += 1;
-                }
-            }
+        if sync_killed_after(&data, after).await {
+            completed = true;
+            break;
+        }
+        kills += 1;
+        if partly_synced(&data) {
+            mid_sync_kills += 1;
         }
     }
     if !completed {
@@ -97,6 +113,52 @@ async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_bot
     }
     assert!(mid_sync_kills > 0, "none of the {kills} kills landed in the middle of the sync");
 
+    assert_every_record_once(data, &emulator).await;
+    println!("{kills} kills ({mid_sync_kills} mid-sync), then complete");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_desk_restarted_after_a_run_was_cut_short_finishes_it_unasked() {
+    let (data, emulator) = desk_before_its_first_sync().await;
+    // Cut short part way (killed again until it is).
+    let mut cut = false;
+    for attempt in 0..20u64 {
+        assert!(!sync_killed_after(&data, Duration::from_millis(400 + 100 * attempt)).await, "the run ended before it could be cut");
+        if partly_synced(&data) {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "no kill landed in the middle of the sync");
+    // The desk serves again; nothing changes and nobody asks for a sync,
+    // and its poll is an hour away.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let plugins = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
+    let mut serve = tokio::process::Command::new(deskpane_binary())
+        .args(["serve", "--data", data.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}"), "--sync-poll", "3600"])
+        .args(["--plugins-dir", plugins.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("deskpane serve starts");
+    let crm_has_every_desk_contact = || emulator.records("Contacts").len() >= 2 * PER_SIDE;
+    for _ in 0..600 {
+        if crm_has_every_desk_contact() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(crm_has_every_desk_contact(), "the restarted desk carried the cut run on");
+    serve.start_kill().unwrap();
+    serve.wait().await.unwrap();
+    // The kill may land before the last batch's mapping is written: a run
+    // finishes that (as after any kill), then every record is there once.
+    assert!(sync_killed_after(&data, Duration::from_secs(120)).await, "the last run completes");
+    assert_every_record_once(data, &emulator).await;
+}
+
+/// Every contact exactly once on both sides, with its values, all mapped.
+async fn assert_every_record_once(data: std::path::PathBuf, emulator: &zoho_emulator::ZohoEmulator) {
     let after = SyncSetup::open(data, emulator.clone()).await;
     // Desk: every email exactly once, with its values.
     let mut desk: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
@@ -115,7 +177,7 @@ async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_bot
     for side in [&desk, &crm] {
         assert_eq!(side.len(), 2 * PER_SIDE, "every record on each side");
         let twice: Vec<_> = side.iter().filter(|(_, v)| v.len() > 1).map(|(k, _)| k.clone()).collect();
-        assert!(twice.is_empty(), "duplicated after {kills} kills: {twice:?}");
+        assert!(twice.is_empty(), "duplicated: {twice:?}");
     }
     for i in 0..PER_SIDE {
         let (c, d) = (format!("crm{i}@example.com"), format!("desk{i}@example.com"));
@@ -123,5 +185,4 @@ async fn a_first_sync_killed_at_random_points_ends_with_every_record_once_on_bot
         assert_eq!(crm[&d][0], (format!("Desk {i}"), format!("D{i}")));
     }
     assert_eq!(after.engine.store().mapped_count("zoho-crm", SyncModule::Contacts), 2 * PER_SIDE);
-    println!("{kills} kills ({mid_sync_kills} mid-sync), then complete");
 }

@@ -13,6 +13,8 @@
 //!
 //! `BENCH_SCALE=0.1` syncs a tenth of the records; `BENCH_SCALE=8.33`, about
 //! 1,000,000 (opt-in: minutes, and the emulator holds them all in memory).
+//! `BENCH_REPLICAS=2` with `BENCH_STORE` also runs a second desk replica
+//! (`deskpane serve` on the same database) standing by during the sync.
 //! `BENCH_STORE=postgres://...` (a server's admin URL, e.g. from
 //! `scripts/postgres.sh start DIR`) keeps the desk's store in a fresh
 //! database there instead of sled.
@@ -139,6 +141,31 @@ fn main() {
     rt.shutdown_timeout(Duration::from_secs(5));
     println!("seeded {} CRM + {} desk records in {:.1?}", contacts + accounts, contacts + accounts, began.elapsed());
 
+    // BENCH_REPLICAS=2 (PostgreSQL only): a desk replica serving beside the
+    // sync, standing by to take it over, as in a deployment of two.
+    let replicas: usize = std::env::var("BENCH_REPLICAS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let standby = (replicas > 1).then(|| {
+        let url = store.as_deref().expect("BENCH_REPLICAS=2 needs BENCH_STORE: replicas share a PostgreSQL store");
+        let other = processes::temp_data_dir("deskpane-bench-replica");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut command = Command::new(bins.join("deskpane"));
+        command.env("DESKPANE_STORE", url).env("RUST_LOG", "warn").args(["serve", "--data", other.to_str().unwrap()]);
+        command.args(["--secret-key", data.join("secret.key").to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")]);
+        command.args(["--plugins-dir", plugins.to_str().unwrap(), "--sync-poll", "3600"]);
+        let replica = Process::spawn(command.stdout(Stdio::null()).stderr(Stdio::inherit()));
+        // Up once it answers; it loads the plugin from the store first.
+        let answering = || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+        for _ in 0..600 {
+            if answering() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(answering(), "the second replica serves");
+        println!("a second replica serves on port {port}, standing by");
+        (replica, other)
+    });
+
     // The sync, as its own process.
     let emulator_cpu_before = emulator.cpu_time();
     let started = Instant::now();
@@ -160,6 +187,12 @@ fn main() {
     assert_eq!(failed, 0, "records failed to sync");
     assert_eq!((imported, exported), (contacts + accounts, contacts + accounts), "every record crosses once");
 
+    if let Some((replica, other)) = standby {
+        let cpu = processes::process_cpu_time(replica.id());
+        println!("  the standing-by replica: {:.2} s CPU while the sync ran, from its start", cpu.as_secs_f64());
+        replica.terminate(Duration::from_secs(5));
+        let _ = std::fs::remove_dir_all(other);
+    }
     let rate = total as f64 / secs;
     let peak_mib = usage.ru_maxrss as f64 / 1024.0;
     let peak_mb = usage.ru_maxrss as f64 * 1024.0 / 1e6;
