@@ -65,6 +65,7 @@ async fn sync_killed_after(data: &std::path::Path, after: Duration) -> bool {
         .args(["sync", "--data", data.to_str().unwrap(), "zoho-crm"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .kill_on_drop(true)
         .spawn()
         .expect("deskpane sync starts");
     tokio::select! {
@@ -139,6 +140,8 @@ async fn a_desk_restarted_after_a_run_was_cut_short_finishes_it_unasked() {
         .args(["--plugins-dir", plugins.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // A failing assertion below must not leave the desk running.
+        .kill_on_drop(true)
         .spawn()
         .expect("deskpane serve starts");
     let crm_has_every_desk_contact = || emulator.records("Contacts").len() >= 2 * PER_SIDE;
