@@ -475,7 +475,7 @@ impl Pg {
             Ok::<_, PgError>(Some((client, watched)))
         })??;
         Ok(taken.map(|(client, watched)| {
-            let release = Release { client: Some(client), key: lock_key(name), shared: self.shared.clone() };
+            let release = Release { client: Some(client), key, shared: self.shared.clone() };
             Lock::new(name, watched, Box::new(release))
         }))
     }
@@ -900,13 +900,17 @@ struct TxConn {
 impl TxConn {
     /// Opens a transaction, forgetting the last attempt's writes.
     fn begin(&self) -> Result<(), Fault> {
-        self.writes.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.writes().clear();
         self.cmds.send(Cmd::Begin).map_err(|_| Fault::stopped())
     }
 
     fn commit(&self) -> Result<(), Fault> {
-        let writes = std::mem::take(&mut *self.writes.lock().unwrap_or_else(PoisonError::into_inner));
+        let writes = std::mem::take(&mut *self.writes());
         self.call(|r| Cmd::Commit(writes, r))
+    }
+
+    fn writes(&self) -> std::sync::MutexGuard<'_, Writes> {
+        self.writes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn call<T>(&self, cmd: impl FnOnce(Reply<T>) -> Cmd) -> Result<T, Fault> {
@@ -1067,7 +1071,7 @@ impl PgTxTree<'_> {
     }
 
     fn writes(&self) -> std::sync::MutexGuard<'_, Writes> {
-        self.conn.writes.lock().unwrap_or_else(PoisonError::into_inner)
+        self.conn.writes()
     }
 
     /// From the sequence, which no rollback undoes (as sled's).
