@@ -22,10 +22,12 @@ use std::sync::Arc;
 mod copy;
 mod postgres;
 mod signals;
+mod stage;
 mod tls;
 
 pub use copy::{copy, summary, CopyError, TreeCopy};
 pub use signals::{Lock, Notice, RESYNC};
+pub use stage::{CommitError, Stage};
 
 /// Scratch PostgreSQL databases for tests (this crate's and the host's).
 /// Callable from anywhere, inside a tokio runtime too.
@@ -102,6 +104,8 @@ enum Backend {
     /// One process: notices and locks stay in it.
     Sled(sled::Db, Arc<signals::Local>),
     Postgres(Arc<postgres::Pg>),
+    /// A view of another store whose writes wait for [`Stage::commit`].
+    Staged(Arc<stage::Inner>),
 }
 
 /// sled's page cache: its default (1 GiB) is more than a small desk's whole
@@ -153,6 +157,7 @@ impl Store {
         match &self.0 {
             Backend::Sled(..) => "sled",
             Backend::Postgres(_) => "postgres",
+            Backend::Staged(stage) => stage.base().backend(),
         }
     }
 
@@ -161,6 +166,7 @@ impl Store {
         Ok(Tree(match &self.0 {
             Backend::Sled(db, _) => TreeInner::Sled(db.open_tree(name)?),
             Backend::Postgres(pg) => TreeInner::Postgres(pg.tree(name)),
+            Backend::Staged(stage) => TreeInner::Staged(stage.tree(name)?),
         }))
     }
 
@@ -175,6 +181,7 @@ impl Store {
                 .filter(|n| db.open_tree(n).map(|t| !t.is_empty()).unwrap_or(false))
                 .collect()),
             Backend::Postgres(pg) => pg.tree_names(),
+            Backend::Staged(stage) => stage.tree_names(),
         }
     }
 
@@ -183,6 +190,7 @@ impl Store {
         match &self.0 {
             Backend::Sled(db, _) => Ok(db.generate_id()?),
             Backend::Postgres(pg) => pg.generate_id(),
+            Backend::Staged(stage) => stage.base().generate_id(),
         }
     }
 
@@ -197,6 +205,7 @@ impl Store {
                 Ok(())
             }
             Backend::Postgres(pg) => pg.notify(topic, body),
+            Backend::Staged(stage) => stage.base().notify(topic, body),
         }
     }
 
@@ -207,6 +216,7 @@ impl Store {
         match &self.0 {
             Backend::Sled(_, local) => local.subscribe(),
             Backend::Postgres(pg) => pg.subscribe(),
+            Backend::Staged(stage) => stage.base().subscribe(),
         }
     }
 
@@ -217,6 +227,7 @@ impl Store {
         match &self.0 {
             Backend::Sled(_, local) => Ok(local.try_lock(name)),
             Backend::Postgres(pg) => pg.try_lock(name),
+            Backend::Staged(stage) => stage.base().try_lock(name),
         }
     }
 
@@ -230,16 +241,26 @@ impl Store {
                 Ok(())
             }
             Backend::Postgres(pg) => pg.ids_above(id),
+            Backend::Staged(stage) => stage.base().ids_above(id),
         }
     }
 
     /// Makes everything written so far durable (PostgreSQL: each write is
-    /// committed already).
+    /// committed already; a staged view: at its commit).
     pub fn flush(&self) -> Result<()> {
         match &self.0 {
             Backend::Sled(db, _) => db.flush().map(drop).map_err(Into::into),
-            Backend::Postgres(_) => Ok(()),
+            Backend::Postgres(_) | Backend::Staged(_) => Ok(()),
         }
+    }
+
+    /// A staged view of this store: what is written through it is held in
+    /// memory (and read back through it) until [`Stage::commit`] writes it
+    /// all in one transaction. Many small writes cost one transaction
+    /// (sled syncs its log at every transaction; PostgreSQL pays a round
+    /// trip per statement). One user at a time: a sync page.
+    pub fn stage(&self) -> Stage {
+        Stage::new(self)
     }
 
     /// Runs `f` atomically over `trees`: all its writes or none. `f` may run
@@ -253,7 +274,7 @@ impl Store {
                     .iter()
                     .map(|t| match &t.0 {
                         TreeInner::Sled(t) => t.clone(),
-                        TreeInner::Postgres(_) => unreachable!("a PostgreSQL tree in a sled store"),
+                        _ => unreachable!("a tree of another store in a sled store"),
                     })
                     .collect();
                 use sled::transaction::{ConflictableTransactionError as C, TransactionError as T, Transactional};
@@ -277,10 +298,20 @@ impl Store {
                     .iter()
                     .map(|t| match &t.0 {
                         TreeInner::Postgres(t) => t,
-                        TreeInner::Sled(_) => unreachable!("a sled tree in a PostgreSQL store"),
+                        _ => unreachable!("a tree of another store in a PostgreSQL store"),
                     })
                     .collect();
                 pg.transaction(&pg_trees, &f)
+            }
+            Backend::Staged(stage) => {
+                let staged: Vec<&stage::StagedTree> = trees
+                    .iter()
+                    .map(|t| match &t.0 {
+                        TreeInner::Staged(t) => t,
+                        _ => unreachable!("an unstaged tree in a staged transaction"),
+                    })
+                    .collect();
+                stage.transaction(&staged, f)
             }
         }
     }
@@ -294,6 +325,7 @@ pub struct Tree(TreeInner);
 enum TreeInner {
     Sled(sled::Tree),
     Postgres(postgres::PgTree),
+    Staged(stage::StagedTree),
 }
 
 impl Tree {
@@ -301,6 +333,7 @@ impl Tree {
         match &self.0 {
             TreeInner::Sled(t) => Ok(t.get(key)?.map(|v| v.to_vec())),
             TreeInner::Postgres(t) => t.get(key.as_ref()),
+            TreeInner::Staged(t) => t.get(key.as_ref()),
         }
     }
 
@@ -308,6 +341,7 @@ impl Tree {
         match &self.0 {
             TreeInner::Sled(t) => Ok(t.contains_key(key)?),
             TreeInner::Postgres(t) => Ok(t.get(key.as_ref())?.is_some()),
+            TreeInner::Staged(t) => Ok(t.get(key.as_ref())?.is_some()),
         }
     }
 
@@ -316,6 +350,10 @@ impl Tree {
         match &self.0 {
             TreeInner::Sled(t) => t.insert(key.as_ref(), value.as_ref()).map(drop).map_err(Into::into),
             TreeInner::Postgres(t) => t.insert(key.as_ref(), value.as_ref()),
+            TreeInner::Staged(t) => {
+                t.insert(key.as_ref(), value.as_ref());
+                Ok(())
+            }
         }
     }
 
@@ -324,6 +362,7 @@ impl Tree {
         match &self.0 {
             TreeInner::Sled(t) => Ok(t.remove(key)?.map(|v| v.to_vec())),
             TreeInner::Postgres(t) => t.remove(key.as_ref()),
+            TreeInner::Staged(t) => t.remove(key.as_ref()),
         }
     }
 
@@ -335,12 +374,11 @@ impl Tree {
     /// The entries whose key starts with `prefix`, in key order.
     pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Iter {
         let prefix = prefix.as_ref();
+        let upper = || prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
         match &self.0 {
             TreeInner::Sled(t) => Iter(IterInner::Sled(t.scan_prefix(prefix))),
-            TreeInner::Postgres(t) => {
-                let upper = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
-                Iter(IterInner::Postgres(t.scan(Bound::Included(prefix.to_vec()), upper)))
-            }
+            TreeInner::Postgres(t) => Iter(IterInner::Postgres(t.scan(Bound::Included(prefix.to_vec()), upper()))),
+            TreeInner::Staged(t) => Iter(IterInner::Staged(Box::new(t.scan(Bound::Included(prefix.to_vec()), upper())))),
         }
     }
 
@@ -355,6 +393,7 @@ impl Tree {
         match &self.0 {
             TreeInner::Sled(t) => Iter(IterInner::Sled(t.range::<Vec<u8>, _>((lower, upper)))),
             TreeInner::Postgres(t) => Iter(IterInner::Postgres(t.scan(lower, upper))),
+            TreeInner::Staged(t) => Iter(IterInner::Staged(Box::new(t.scan(lower, upper)))),
         }
     }
 
@@ -363,21 +402,23 @@ impl Tree {
         match &self.0 {
             TreeInner::Sled(t) => Ok(t.len()),
             TreeInner::Postgres(t) => t.len(),
+            TreeInner::Staged(_) => self.iter().try_fold(0, |n, r| r.map(|_| n + 1)),
         }
     }
 
     pub fn is_empty(&self) -> Result<bool> {
         match &self.0 {
             TreeInner::Sled(t) => Ok(t.is_empty()),
-            TreeInner::Postgres(t) => t.scan(Bound::Unbounded, Bound::Unbounded).next().transpose().map(|first| first.is_none()),
+            TreeInner::Postgres(_) | TreeInner::Staged(_) => self.iter().next().transpose().map(|first| first.is_none()),
         }
     }
 
-    /// Makes this tree's writes durable (PostgreSQL: committed already).
+    /// Makes this tree's writes durable (PostgreSQL: committed already;
+    /// staged: at the stage's commit).
     pub fn flush(&self) -> Result<()> {
         match &self.0 {
             TreeInner::Sled(t) => t.flush().map(drop).map_err(Into::into),
-            TreeInner::Postgres(_) => Ok(()),
+            TreeInner::Postgres(_) | TreeInner::Staged(_) => Ok(()),
         }
     }
 
@@ -386,6 +427,7 @@ impl Tree {
         match &self.0 {
             TreeInner::Sled(t) => Ok(t.clear()?),
             TreeInner::Postgres(t) => t.clear(),
+            TreeInner::Staged(t) => t.clear(),
         }
     }
 }
@@ -409,6 +451,7 @@ pub struct Iter(IterInner);
 enum IterInner {
     Sled(sled::Iter),
     Postgres(postgres::PgIter),
+    Staged(Box<stage::Merged>),
 }
 
 impl Iterator for Iter {
@@ -418,6 +461,7 @@ impl Iterator for Iter {
         match &mut self.0 {
             IterInner::Sled(i) => i.next().map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(Into::into)),
             IterInner::Postgres(i) => i.next(),
+            IterInner::Staged(i) => i.next(),
         }
     }
 }
@@ -436,6 +480,7 @@ impl Iter {
 pub enum TxTree<'a> {
     Sled(&'a sled::transaction::TransactionalTree),
     Postgres(postgres::PgTxTree<'a>),
+    Staged(stage::StagedTxTree<'a>),
 }
 
 impl TxTree<'_> {
@@ -443,6 +488,7 @@ impl TxTree<'_> {
         match self {
             TxTree::Sled(t) => t.get(key).map(|v| v.map(|v| v.to_vec())).map_err(sled_fault),
             TxTree::Postgres(t) => t.get(key.as_ref()),
+            TxTree::Staged(t) => t.get(key.as_ref()),
         }
     }
 
@@ -450,6 +496,10 @@ impl TxTree<'_> {
         match self {
             TxTree::Sled(t) => t.insert(key.as_ref(), value.as_ref()).map(drop).map_err(sled_fault),
             TxTree::Postgres(t) => t.insert(key.as_ref(), value.as_ref()),
+            TxTree::Staged(t) => {
+                t.insert(key.as_ref(), value.as_ref());
+                Ok(())
+            }
         }
     }
 
@@ -457,6 +507,7 @@ impl TxTree<'_> {
         match self {
             TxTree::Sled(t) => t.remove(key.as_ref()).map(|v| v.map(|v| v.to_vec())).map_err(sled_fault),
             TxTree::Postgres(t) => t.remove(key.as_ref()),
+            TxTree::Staged(t) => t.remove(key.as_ref()),
         }
     }
 
@@ -465,6 +516,24 @@ impl TxTree<'_> {
         match self {
             TxTree::Sled(t) => t.generate_id().map_err(|e| sled_fault(e.into())),
             TxTree::Postgres(t) => t.generate_id(),
+            TxTree::Staged(t) => t.generate_id(),
+        }
+    }
+
+    /// The first of these keys (with the values they are expected to
+    /// hold, None for absent) whose value differs now: a stage's check.
+    fn changed(&self, expected: &std::collections::BTreeMap<Value, Option<Value>>) -> Result<Option<Value>, TxFault> {
+        match self {
+            TxTree::Sled(_) => {
+                for (key, value) in expected {
+                    if self.get(key)? != *value {
+                        return Ok(Some(key.clone()));
+                    }
+                }
+                Ok(None)
+            }
+            TxTree::Postgres(t) => t.changed(expected),
+            TxTree::Staged(t) => t.changed(expected),
         }
     }
 }
@@ -482,6 +551,7 @@ pub struct TxFault(FaultInner);
 enum FaultInner {
     Sled(sled::transaction::UnabortableTransactionError),
     Postgres(postgres::Fault),
+    Staged(Box<StoreError>),
 }
 
 /// Why a transaction's closure stopped.

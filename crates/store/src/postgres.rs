@@ -692,6 +692,7 @@ async fn serve_notices(mut current: Option<Listening>, config: Dial, target: Str
 type TxBody<'f, R, E> = dyn Fn(&[TxTree<'_>]) -> Result<R, Abort<E>> + 'f;
 
 const GET: &str = "SELECT value FROM deskpane_kv WHERE tree = $1 AND key = $2";
+const GET_MANY: &str = "SELECT key, value FROM deskpane_kv WHERE tree = $1 AND key = ANY($2)";
 const INSERT: &str =
     "INSERT INTO deskpane_kv (tree, key, value) VALUES ($1, $2, $3) ON CONFLICT (tree, key) DO UPDATE SET value = EXCLUDED.value";
 const REMOVE: &str = "DELETE FROM deskpane_kv WHERE tree = $1 AND key = $2 RETURNING value";
@@ -879,6 +880,7 @@ enum Cmd {
     /// Not answered: a failure to begin is the answer to what follows.
     Begin,
     Get(Arc<str>, Vec<u8>, Reply<Option<Value>>),
+    GetMany(Arc<str>, Vec<Vec<u8>>, Reply<Vec<(Value, Value)>>),
     NextId(Reply<u64>),
     Commit(Writes, Reply<()>),
     Rollback(Reply<()>),
@@ -969,6 +971,13 @@ async fn serve_transaction(conn: Object, mut cmds: tokio::sync::mpsc::UnboundedR
                 let fut = async {
                     let st = conn.prepare_cached(GET).await?;
                     Ok(conn.query_opt(&st, &[&&*tree, &key]).await?.map(|r| r.get(0)))
+                };
+                let _ = reply.send(step(open, &mut failed, fut).await);
+            }
+            Cmd::GetMany(tree, keys, reply) => {
+                let fut = async {
+                    let st = conn.prepare_cached(GET_MANY).await?;
+                    Ok(conn.query(&st, &[&&*tree, &keys]).await?.into_iter().map(|r| (r.get(0), r.get(1))).collect())
                 };
                 let _ = reply.send(step(open, &mut failed, fut).await);
             }
@@ -1072,6 +1081,19 @@ impl PgTxTree<'_> {
 
     fn writes(&self) -> std::sync::MutexGuard<'_, Writes> {
         self.conn.writes()
+    }
+
+    /// The first of these keys whose value in the database differs from
+    /// the one given (None: absent), all read in one statement. For a
+    /// stage's check, before the transaction writes anything.
+    pub(crate) fn changed(&self, expected: &BTreeMap<Value, Option<Value>>) -> Result<Option<Value>, TxFault> {
+        if expected.is_empty() {
+            return Ok(None);
+        }
+        let keys: Vec<Vec<u8>> = expected.keys().cloned().collect();
+        let now: BTreeMap<Value, Value> =
+            self.conn.call(|r| Cmd::GetMany(self.tree.clone(), keys, r)).map_err(fault)?.into_iter().collect();
+        Ok(expected.iter().find(|(key, value)| now.get(*key) != value.as_ref()).map(|(key, _)| key.clone()))
     }
 
     /// From the sequence, which no rollback undoes (as sled's).

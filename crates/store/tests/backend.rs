@@ -86,6 +86,18 @@ macro_rules! cases {
             } )*
         }
     };
+    (staged: $($case:ident),* $(,)?) => {
+        mod sled_staged {
+            $( #[test] fn $case() { super::through_a_stage(&deskpane_store::Store::temporary().unwrap(), super::$case) } )*
+        }
+        mod postgres_staged {
+            $( #[test] fn $case() {
+                if let Some(db) = super::Scratch::new() {
+                    super::through_a_stage(&db.open(), super::$case);
+                }
+            } )*
+        }
+    };
     (replicas: $($case:ident),* $(,)?) => {
         mod sled_replicas {
             $( #[test] fn $case() {
@@ -122,6 +134,27 @@ cases!(
     works_inside_a_multi_thread_runtime,
     signals_work_inside_a_current_thread_runtime,
     a_copy_run_again_matches_the_source_removals_included,
+    staged_writes_wait_for_the_commit_and_land_together,
+    a_stage_whose_reads_changed_meanwhile_writes_nothing,
+    a_stage_that_only_read_commits_nothing,
+    a_staged_scan_lays_the_writes_over_the_base,
+);
+
+// The same cases through a staged view: it behaves as a store, and its
+// commit leaves the base holding what the view showed.
+cases!(
+    staged: get_insert_replace_remove,
+    contains_len_is_empty_clear,
+    keys_sort_bytewise,
+    scan_prefix_finds_exactly_the_prefixed_keys,
+    range_honours_every_bound_kind,
+    iteration_crosses_pages_in_order,
+    trees_are_independent,
+    ids_strictly_increase,
+    a_transaction_commits_across_trees,
+    an_abort_undoes_every_write,
+    a_transaction_reads_its_own_writes,
+    ids_inside_a_transaction,
 );
 
 cases!(opener: a_store_dropped_in_async_code_does_not_panic, a_lock_outlives_the_store_handle_it_came_from);
@@ -152,6 +185,110 @@ fn a_copy_run_again_matches_the_source_removals_included(to: &Store) {
     deskpane_store::copy(&from, to, |_, _| {}).unwrap();
     assert_eq!(all(&to.tree("t").unwrap()), all(&t));
     assert!(to.tree("u").unwrap().is_empty().unwrap(), "{:?}", all(&to.tree("u").unwrap()));
+}
+
+/// Runs `case` on a staged view of `store`, then commits: the base must
+/// hold what the view showed. (Scans over base entries and staged writes
+/// together: `a_staged_scan_lays_the_writes_over_the_base`.)
+fn through_a_stage(store: &Store, case: fn(&Store)) {
+    let names = ["a", "b", "t", "u", "x", "y"];
+    let stage = store.stage();
+    let view = stage.store();
+    case(&view);
+    let seen: Vec<_> = names.iter().map(|n| all(&view.tree(n).unwrap())).collect();
+    stage.commit().expect("nothing else wrote: the stage commits");
+    let now: Vec<_> = names.iter().map(|n| all(&store.tree(n).unwrap())).collect();
+    assert_eq!(now, seen, "the base holds what the staged view showed");
+}
+
+fn staged_writes_wait_for_the_commit_and_land_together(store: &Store) {
+    let (a, b) = (store.tree("a").unwrap(), store.tree("b").unwrap());
+    a.insert(b"old", b"1").unwrap();
+    let stage = store.stage();
+    let view = stage.store();
+    let (va, vb) = (view.tree("a").unwrap(), view.tree("b").unwrap());
+    va.insert(b"new", b"2").unwrap();
+    assert_eq!(va.remove(b"old").unwrap(), Some(b"1".to_vec()));
+    view.transaction::<_, ()>(&[&va, &vb], |t| {
+        assert_eq!(t[0].get(b"new")?, Some(b"2".to_vec()), "a transaction on the view sees the stage");
+        t[1].insert(b"k", b"3")?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(keys(va.iter()), [b"new".to_vec()], "the view reads its own writes");
+    assert_eq!(vb.get(b"k").unwrap(), Some(b"3".to_vec()));
+    view.flush().unwrap();
+    assert_eq!(all(&a), [(b"old".to_vec(), b"1".to_vec())], "nothing reaches the base before the commit, flushed or not");
+    assert!(b.is_empty().unwrap());
+    assert!(!stage.is_empty());
+    stage.commit().unwrap();
+    assert_eq!(all(&a), [(b"new".to_vec(), b"2".to_vec())]);
+    assert_eq!(all(&b), [(b"k".to_vec(), b"3".to_vec())]);
+    assert!(stage.is_empty(), "a committed stage starts again empty");
+    // The view goes on working for the next round.
+    va.insert(b"later", b"4").unwrap();
+    stage.commit().unwrap();
+    assert_eq!(a.get(b"later").unwrap(), Some(b"4".to_vec()));
+}
+
+fn a_stage_whose_reads_changed_meanwhile_writes_nothing(store: &Store) {
+    let (a, b) = (store.tree("a").unwrap(), store.tree("b").unwrap());
+    a.insert(b"record", b"v1").unwrap();
+    let stage = store.stage();
+    let view = stage.store();
+    let (va, vb) = (view.tree("a").unwrap(), view.tree("b").unwrap());
+    // Read, then written from what was read (a merge).
+    assert_eq!(va.get(b"record").unwrap(), Some(b"v1".to_vec()));
+    va.insert(b"record", b"v1 merged").unwrap();
+    vb.insert(b"link", b"record").unwrap();
+    // Another writer (an agent's edit) changes it meanwhile.
+    a.insert(b"record", b"v2").unwrap();
+    let refused = stage.commit();
+    assert!(matches!(&refused, Err(deskpane_store::CommitError::Conflict { tree, key }) if tree == "a" && key == "record"), "{refused:?}");
+    assert_eq!(a.get(b"record").unwrap(), Some(b"v2".to_vec()), "the other writer's value stays");
+    assert!(b.is_empty().unwrap(), "nothing of the stage was written");
+    // A key read as absent and created meanwhile is a change too.
+    assert_eq!(va.get(b"fresh").unwrap(), None);
+    va.insert(b"other", b"x").unwrap();
+    a.insert(b"fresh", b"made elsewhere").unwrap();
+    assert!(matches!(stage.commit(), Err(deskpane_store::CommitError::Conflict { .. })));
+    assert_eq!(a.get(b"other").unwrap(), None);
+}
+
+fn a_staged_scan_lays_the_writes_over_the_base(store: &Store) {
+    let t = store.tree("t").unwrap();
+    for key in ["a", "c", "e", "g"] {
+        t.insert(key, b"base").unwrap();
+    }
+    let stage = store.stage();
+    let v = stage.store().tree("t").unwrap();
+    v.insert(b"0", b"new").unwrap(); // before every base key
+    v.remove(b"a").unwrap(); // the first base key
+    v.insert(b"c", b"staged").unwrap(); // replaces a base key
+    v.insert(b"d", b"new").unwrap(); // between base keys
+    v.remove(b"g").unwrap(); // the last base key
+    v.insert(b"h", b"new").unwrap(); // after every base key
+    v.remove(b"zz").unwrap(); // never was
+    let shown = |iter: deskpane_store::Iter| -> Vec<(String, String)> {
+        iter.map(|r| r.map(|(k, v)| (String::from_utf8(k).unwrap(), String::from_utf8(v).unwrap()))).collect::<Result<_, _>>().unwrap()
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(shown(v.iter()), [pair("0", "new"), pair("c", "staged"), pair("d", "new"), pair("e", "base"), pair("h", "new")]);
+    assert_eq!(shown(v.range(&b"b"[..]..&b"e"[..])), [pair("c", "staged"), pair("d", "new")]);
+    assert_eq!(shown(v.scan_prefix(b"e")), [pair("e", "base")]);
+    assert_eq!(v.len().unwrap(), 5);
+    assert_eq!(shown(t.iter()).len(), 4, "the base unchanged until the commit");
+    stage.commit().unwrap();
+    assert_eq!(shown(t.iter()), [pair("0", "new"), pair("c", "staged"), pair("d", "new"), pair("e", "base"), pair("h", "new")]);
+}
+
+fn a_stage_that_only_read_commits_nothing(store: &Store) {
+    let a = store.tree("a").unwrap();
+    a.insert(b"k", b"1").unwrap();
+    let stage = store.stage();
+    assert_eq!(stage.store().tree("a").unwrap().get(b"k").unwrap(), Some(b"1".to_vec()));
+    a.insert(b"k", b"2").unwrap();
+    stage.commit().expect("a stage that wrote nothing has nothing to check");
 }
 
 fn keys(iter: deskpane_store::Iter) -> Vec<Vec<u8>> {

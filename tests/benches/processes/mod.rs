@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-/// The folder of release binaries (`target/release`): the benchmark runs
-/// from `target/release/deps`.
-pub fn release_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the benchmark knows its path");
-    exe.parent().and_then(Path::parent).expect("the benchmark runs from target/release/deps").to_path_buf()
+/// Where the benchmarks' own release binaries are built: a target folder of
+/// their own (`target/bench-bins`). `cargo bench` builds `deskpane` with the
+/// features its dev-dependencies add, a plain release build without them;
+/// sharing `target/release`, each rebuilt over the other at every run.
+fn bins_target_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench-bins"))
 }
 
 /// Builds these packages' binaries with the release profile (nothing to do
@@ -23,14 +24,17 @@ pub fn release_dir() -> PathBuf {
 pub fn release_binaries(packages: &[&str]) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
-    command.args(["build", "--release", "--bins"]).current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    command
+        .args(["build", "--release", "--bins", "--target-dir"])
+        .arg(bins_target_dir())
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     for p in packages {
         command.args(["-p", p]);
     }
     eprintln!("building the release binaries of {} (cargo waits if another build holds the lock)", packages.join(", "));
     let status = command.status().expect("cargo runs");
     assert!(status.success(), "cargo build --release of {packages:?} failed");
-    release_dir()
+    bins_target_dir().join("release")
 }
 
 /// The plugins `scripts/build-plugins.sh` built.
