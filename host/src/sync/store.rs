@@ -234,9 +234,13 @@ impl SyncStore {
     }
 
     fn set_state(&self, key: &str, value: &str) -> Result<(), DeskError> {
-        self.state.insert(key, value.as_bytes()).map_err(storage)?;
+        self.put_state(key, value)?;
         self.db.flush().map_err(storage)?;
         Ok(())
+    }
+
+    fn put_state(&self, key: &str, value: &str) -> Result<(), DeskError> {
+        self.state.insert(key, value.as_bytes()).map_err(storage)
     }
 
     /// Where the CRM's change feed was last read to.
@@ -246,6 +250,14 @@ impl SyncStore {
 
     pub fn set_crm_cursor(&self, plugin: &str, module: SyncModule, cursor: &str) -> Result<(), DeskError> {
         self.set_state(&format!("cursor/{plugin}/{}", module.name()), cursor)
+    }
+
+    /// Moves the cursor, durable at the next [`Self::flush`]. Write it after
+    /// the records it covers: the store keeps writes in order through a
+    /// crash (sled recovers a prefix of its log), so a cursor is never kept
+    /// without them.
+    pub fn note_crm_cursor(&self, plugin: &str, module: SyncModule, cursor: &str) -> Result<(), DeskError> {
+        self.put_state(&format!("cursor/{plugin}/{}", module.name()), cursor)
     }
 
     /// The desk change-log position last exported.
