@@ -146,7 +146,7 @@ impl Inner {
             }
             Err(Abort::Abort(e)) => Err(TxError::Abort(e)),
             Err(Abort::Fault(TxFault(FaultInner::Staged(e)))) => Err(TxError::Storage(*e)),
-            Err(Abort::Fault(other)) => Err(TxError::Storage(StoreError::Postgres(format!("{other:?}")))),
+            Err(Abort::Fault(other)) => unreachable!("a staged transaction's trees fault only as staged trees: {other:?}"),
         }
     }
 }

@@ -153,13 +153,7 @@ pub struct Desk {
 
 impl Desk {
     pub fn open(store: &Store) -> Result<Desk, DeskError> {
-        let desk = Desk {
-            store: store.clone(),
-            records: store.tree("desk.records")?,
-            log: store.tree("desk.changes")?,
-            bin: store.tree("desk.recycle-bin")?,
-            index: store.tree("desk.index")?,
-        };
+        let desk = Desk::view(store)?;
         // A store written before the index existed gets one now.
         if desk.index.is_empty()? && !desk.records.is_empty()? {
             for (kind, field) in INDEXED {
@@ -171,6 +165,19 @@ impl Desk {
             }
         }
         Ok(desk)
+    }
+
+    /// The desk's records in `store` as they are, without the start-up work
+    /// of [`Desk::open`]: for another view of a store a desk was opened on
+    /// (the sync's staged pages).
+    pub fn view(store: &Store) -> Result<Desk, DeskError> {
+        Ok(Desk {
+            store: store.clone(),
+            records: store.tree("desk.records")?,
+            log: store.tree("desk.changes")?,
+            bin: store.tree("desk.recycle-bin")?,
+            index: store.tree("desk.index")?,
+        })
     }
 
     /// The store the desk keeps its records in (for what lives beside them,

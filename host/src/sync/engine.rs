@@ -583,7 +583,7 @@ impl SyncEngine {
         Ok(SyncEngine {
             plugin: self.plugin.clone(),
             registry: self.registry.clone(),
-            desk: Desk::open(&view)?,
+            desk: Desk::view(&view)?,
             store: SyncStore::open(&view)?,
             progress: self.progress.clone(),
             running: tokio::sync::Mutex::new(()),

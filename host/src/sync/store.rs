@@ -248,10 +248,6 @@ impl SyncStore {
         self.get_state(&format!("cursor/{plugin}/{}", module.name()))
     }
 
-    pub fn set_crm_cursor(&self, plugin: &str, module: SyncModule, cursor: &str) -> Result<(), DeskError> {
-        self.set_state(&format!("cursor/{plugin}/{}", module.name()), cursor)
-    }
-
     /// Moves the cursor, durable at the next [`Self::flush`]. Write it after
     /// the records it covers: the store keeps writes in order through a
     /// crash (sled recovers a prefix of its log), so a cursor is never kept
@@ -490,7 +486,7 @@ mod tests {
         let store = SyncStore::open(&db).unwrap();
         for plugin in ["zoho", "zoho-crm"] {
             store.set_settings(plugin, &SyncSettings::default()).unwrap();
-            store.set_crm_cursor(plugin, SyncModule::Contacts, "c1").unwrap();
+            store.note_crm_cursor(plugin, SyncModule::Contacts, "c1").unwrap();
             store.set_desk_seq(plugin, 7).unwrap();
             store.set_first_sync_done(plugin, SyncModule::Contacts).unwrap();
             store.set_hook_token(plugin, "t").unwrap();
