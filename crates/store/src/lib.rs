@@ -133,7 +133,7 @@ impl Store {
         let started = std::time::Instant::now();
         loop {
             match config.open() {
-                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < SLED_LOCK_WAIT => {
+                Err(e) if lock_taken(&e) && started.elapsed() < SLED_LOCK_WAIT => {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 opened => return Ok(Store(Backend::Sled(opened?, Arc::default()))),
@@ -432,6 +432,14 @@ impl Tree {
     }
 }
 
+/// Whether sled could not open its files because another handle holds their
+/// lock. sled 0.34 reports the OS's `WouldBlock` inside an error of kind
+/// `Other` whose text is all that says so.
+fn lock_taken(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock
+        || (io.kind() == std::io::ErrorKind::Other && io.to_string().starts_with("could not acquire lock")))
+}
+
 /// The smallest key greater than every key starting with `prefix`; none
 /// when the prefix is empty or all 0xff.
 fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
@@ -586,6 +594,27 @@ mod tests {
         assert_eq!(prefix_end(&[b'a', 0xff]), Some(b"b".to_vec()));
         assert_eq!(prefix_end(&[0xff, 0xff]), None);
         assert_eq!(prefix_end(b""), None);
+    }
+
+    #[test]
+    fn a_sled_store_reopened_while_its_lock_is_still_held_waits_for_it() {
+        let dir = std::env::temp_dir().join(format!("deskpane-store-lock-{}", std::process::id()));
+        let first = Store::sled(&dir).unwrap();
+        first.tree("t").unwrap().insert(b"k", b"v").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let opener = {
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                tx.send(()).unwrap();
+                Store::sled(&dir).map(|s| s.tree("t").unwrap().get(b"k").unwrap())
+            })
+        };
+        rx.recv().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(first);
+        let reopened = opener.join().unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(reopened.expect("opened once the lock was let go"), Some(b"v".to_vec()));
     }
 
     #[test]
