@@ -98,13 +98,15 @@ async fn a_package_naming_a_path_outside_itself_is_refused_and_writes_nothing() 
 #[tokio::test(flavor = "multi_thread")]
 async fn notifications_for_names_that_are_not_plugins_keep_no_state() {
     let s = DeskServer::start().await;
-    let before = s.state.sync.engine_count();
     let anonymous = reqwest::Client::new();
     for i in 0..300 {
         let (status, body) = send(anonymous.post(format!("{}/hooks/nobody-{i}", s.url)).body("{}")).await;
         assert_eq!(status, 404, "{body}");
     }
-    assert_eq!(s.state.sync.engine_count(), before, "no engine was made for a name a request gave");
+    // The desk's own sync loop may make engines for installed plugins
+    // meanwhile; none may exist for a name a request gave.
+    let names = s.state.sync.engine_names();
+    assert!(names.iter().all(|n| s.state.registry.plugin(n).is_some()), "no engine was made for a name a request gave: {names:?}");
 }
 
 // 3. The webhook runs plugin code before checking its token.

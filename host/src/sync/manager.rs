@@ -71,9 +71,9 @@ impl SyncManager {
         Ok(engine)
     }
 
-    /// How many engines exist (one per installed plugin used so far).
-    pub fn engine_count(&self) -> usize {
-        self.engines.lock().expect("engines lock").len()
+    /// The plugins an engine exists for (installed plugins used so far).
+    pub fn engine_names(&self) -> Vec<String> {
+        self.engines.lock().expect("engines lock").keys().cloned().collect()
     }
 
     /// The secret a CRM's notifications for `plugin` must carry, if the
