@@ -84,16 +84,19 @@ impl Sort {
         }
     }
 
-    pub fn sort(&self, records: &mut [&Record]) {
-        records.sort_by(|a, b| self.cmp_keys((self.key(a), &a.id), (self.key(b), &b.id)));
+    /// The records in this order, as the positions a list pages over.
+    pub fn anchors<'a>(&self, records: impl IntoIterator<Item = &'a Record>) -> Vec<Anchor> {
+        let mut rows: Vec<Anchor> = records.into_iter().map(|r| self.anchor(r)).collect();
+        rows.sort_by(|a, b| self.cmp_anchors(a, b));
+        rows
     }
 
     pub fn anchor(&self, record: &Record) -> Anchor {
         Anchor { key: self.key(record), id: record.id.clone() }
     }
 
-    fn cmp_anchor(&self, record: &Record, anchor: &Anchor) -> Ordering {
-        self.cmp_keys((self.key(record), &record.id), (anchor.key, &anchor.id))
+    fn cmp_anchors(&self, a: &Anchor, b: &Anchor) -> Ordering {
+        self.cmp_keys((a.key, &a.id), (b.key, &b.id))
     }
 }
 
@@ -102,6 +105,13 @@ impl Sort {
 pub struct Anchor {
     key: i64,
     id: String,
+}
+
+impl Anchor {
+    /// The id of the record at this position.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -138,7 +148,7 @@ pub struct Window {
     pub more: bool,
 }
 
-pub fn window(sorted: &[&Record], sort: &Sort, per_page: usize, position: &Position) -> Window {
+pub fn window(sorted: &[Anchor], sort: &Sort, per_page: usize, position: &Position) -> Window {
     let len = sorted.len();
     let (start, end) = match position {
         Position::Page(page) => {
@@ -146,11 +156,11 @@ pub fn window(sorted: &[&Record], sort: &Sort, per_page: usize, position: &Posit
             (start, start.saturating_add(per_page).min(len).min(DISCRETE_LIMIT.max(start)))
         }
         Position::After(anchor) => {
-            let start = sorted.partition_point(|r| sort.cmp_anchor(r, anchor) != Ordering::Greater);
+            let start = sorted.partition_point(|r| sort.cmp_anchors(r, anchor) != Ordering::Greater);
             (start, (start + per_page).min(len))
         }
         Position::Before(anchor) => {
-            let end = sorted.partition_point(|r| sort.cmp_anchor(r, anchor) == Ordering::Less);
+            let end = sorted.partition_point(|r| sort.cmp_anchors(r, anchor) == Ordering::Less);
             (end.saturating_sub(per_page), end)
         }
     };
@@ -164,11 +174,11 @@ pub fn window(sorted: &[&Record], sort: &Sort, per_page: usize, position: &Posit
 impl Cursor {
     /// The cursors of the pages after and before `shown`, the rows of the
     /// page `window` is, where there are such pages.
-    pub fn neighbours(&self, shown: &[&Record], window: &Window) -> (Option<Cursor>, Option<Cursor>) {
+    pub fn neighbours(&self, shown: &[Anchor], window: &Window) -> (Option<Cursor>, Option<Cursor>) {
         let next = (window.more && !shown.is_empty())
-            .then(|| Cursor { position: Position::After(self.sort.anchor(shown[shown.len() - 1])), ..self.clone() });
-        let previous = (window.start > 0 && !shown.is_empty())
-            .then(|| Cursor { position: Position::Before(self.sort.anchor(shown[0])), ..self.clone() });
+            .then(|| Cursor { position: Position::After(shown[shown.len() - 1].clone()), ..self.clone() });
+        let previous =
+            (window.start > 0 && !shown.is_empty()).then(|| Cursor { position: Position::Before(shown[0].clone()), ..self.clone() });
         (next, previous)
     }
 }
@@ -257,9 +267,8 @@ mod tests {
     #[test]
     fn sorts_by_time_then_id() {
         let all = records(6);
-        let mut rows: Vec<&Record> = all.iter().collect();
-        Sort { by: SortBy::CreatedTime, descending: false }.sort(&mut rows);
-        let created: Vec<i64> = rows.iter().map(|r| r.created).collect();
+        let rows = Sort { by: SortBy::CreatedTime, descending: false }.anchors(&all);
+        let created: Vec<i64> = rows.iter().map(|r| r.key).collect();
         assert_eq!(created, vec![1000, 1000, 1001, 1001, 1002, 1002]);
         assert!(cmp_ids(&rows[0].id, &rows[1].id).is_lt());
     }
@@ -268,18 +277,17 @@ mod tests {
     fn pages_stop_at_2000_and_cursors_continue() {
         let all = records(2500);
         let sort = Sort { by: SortBy::Id, descending: false };
-        let mut rows: Vec<&Record> = all.iter().collect();
-        sort.sort(&mut rows);
+        let rows = sort.anchors(&all);
         let w = window(&rows, &sort, 150, &Position::Page(14));
         assert_eq!((w.start, w.end, w.more), (1950, 2000, true));
         assert!(check_discrete(14, 150).is_ok());
         assert!(check_discrete(15, 150).is_err());
         assert!(check_discrete(11, 200).is_err());
-        let next = window(&rows, &sort, 200, &Position::After(sort.anchor(rows[1999])));
+        let next = window(&rows, &sort, 200, &Position::After(rows[1999].clone()));
         assert_eq!((next.start, next.end, next.more, next.page), (2000, 2200, true, 11));
-        let prev = window(&rows, &sort, 200, &Position::Before(sort.anchor(rows[2000])));
+        let prev = window(&rows, &sort, 200, &Position::Before(rows[2000].clone()));
         assert_eq!((prev.start, prev.end), (1800, 2000));
-        let last = window(&rows, &sort, 200, &Position::After(sort.anchor(rows[2399])));
+        let last = window(&rows, &sort, 200, &Position::After(rows[2399].clone()));
         assert_eq!((last.start, last.end, last.more), (2400, 2500, false));
     }
 
@@ -287,10 +295,8 @@ mod tests {
     fn a_cursor_survives_removal_of_its_anchor() {
         let all = records(10);
         let sort = Sort { by: SortBy::Id, descending: true };
-        let mut rows: Vec<&Record> = all.iter().collect();
-        sort.sort(&mut rows);
-        let anchor = sort.anchor(rows[3]);
-        rows.remove(3);
+        let mut rows = sort.anchors(&all);
+        let anchor = rows.remove(3);
         let w = window(&rows, &sort, 2, &Position::After(anchor));
         assert_eq!(rows[w.start].id, all[5].id);
     }

@@ -1643,6 +1643,38 @@ async fn phone_search_matches_by_digits_even_when_the_plus_arrives_as_a_space() 
     assert_eq!(found.body["data"][0]["id"], id.as_str());
 }
 
+/// The emulator keeps a module's sorted order between the pages of a walk:
+/// writes made between two pages must still show in the next one.
+#[tokio::test]
+async fn a_walk_by_page_token_sees_the_writes_made_between_its_pages() {
+    let crm = Crm::start().await;
+    let seeded = crm.zoho.seed_many(
+        "Contacts",
+        (0..5).map(|i| json!({"Last_Name": format!("Walk {i}"), "Modified_Time": format!("2026-01-01T00:00:0{i}+00:00")})).collect(),
+    );
+    let query = [("fields", "Last_Name"), ("sort_by", "Modified_Time"), ("sort_order", "asc"), ("per_page", "2")];
+    let first = crm.get("/crm/v8/Contacts", &query).await;
+    assert_eq!(ids(first.body["data"].as_array().unwrap()), seeded[..2]);
+
+    // Between pages: the first record changes (it moves to the end), the
+    // third is deleted, and a new one is created.
+    let changed = crm.put(&format!("/crm/v8/Contacts/{}", seeded[0]), json!({"data": [{"Title": "Moved"}]})).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(crm.delete(&format!("/crm/v8/Contacts/{}", seeded[2]), &[]).await.status, StatusCode::OK);
+    let created = crm.post("/crm/v8/Contacts", json!({"data": [{"Last_Name": "Walk new"}]})).await;
+    let new_id = created.body["data"][0]["details"]["id"].as_str().expect("the created record's id").to_string();
+
+    let mut rest = Vec::new();
+    let mut token = first.body["info"]["next_page_token"].as_str().map(str::to_string);
+    while let Some(t) = token {
+        let page = crm.get("/crm/v8/Contacts", &[query.as_slice(), &[("page_token", t.as_str())]].concat()).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        rest.extend(ids(page.body["data"].as_array().unwrap()));
+        token = page.body["info"]["next_page_token"].as_str().map(str::to_string);
+    }
+    assert_eq!(rest, [seeded[3].clone(), seeded[4].clone(), seeded[0].clone(), new_id]);
+}
+
 #[tokio::test]
 async fn page_and_page_token_cannot_be_combined() {
     let crm = Crm::start().await;

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::modules::Module;
 use crate::paging::{check_discrete, list_info, window, Cursor, Position, Sort, SortBy, Source};
 use crate::state::Shared;
-use crate::store::{Record, ATTACHMENT_FIELDS};
+use crate::store::ATTACHMENT_FIELDS;
 use crate::util::lock;
 
 /// The largest file Zoho takes as an attachment: 20 MB.
@@ -99,11 +99,10 @@ pub fn list(shared: &Shared, req: &ApiRequest, module: &'static Module, id: &str
         let store = shared.store();
         let attached: Vec<_> =
             store.attachments_of(module.name, id).filter(|a| ids.as_ref().is_none_or(|ids| ids.contains(&a.record.id))).collect();
-        let mut rows: Vec<&Record> = attached.iter().map(|a| &a.record).collect();
-        if rows.is_empty() {
+        if attached.is_empty() {
             return Ok(Reply::NoContent);
         }
-        cursor.sort.sort(&mut rows);
+        let rows = cursor.sort.anchors(attached.iter().map(|a| &a.record));
         let window = window(&rows, &cursor.sort, per_page, &cursor.position);
         if window.start >= window.end {
             return Ok(Reply::NoContent);
@@ -111,7 +110,7 @@ pub fn list(shared: &Shared, req: &ApiRequest, module: &'static Module, id: &str
         let shown = &rows[window.start..window.end];
         let data: Vec<Value> = shown
             .iter()
-            .filter_map(|r| attached.iter().find(|a| a.record.id == r.id))
+            .filter_map(|row| attached.iter().find(|a| a.record.id == row.id()))
             .map(|a| store.render_attachment(a, &fields))
             .collect();
         (data, window, cursor.neighbours(shown, &window))

@@ -1,12 +1,14 @@
 //! Reading: lists, one record, search, related lists and the recycle bin.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::{ApiRequest, Reply};
 use crate::criteria::Criteria;
 use crate::error::ApiError;
 use crate::modules::{self, Module};
-use crate::paging::{check_discrete, list_info, window, Cursor, Position, Sort, Source, DISCRETE_LIMIT};
+use crate::paging::{check_discrete, list_info, window, Anchor, Cursor, Position, Sort, Source, DISCRETE_LIMIT};
 use crate::search::{self, Search};
 use crate::state::Shared;
 use crate::store::{id_of, Record, Store};
@@ -92,28 +94,33 @@ fn in_source(store: &Store, module: &Module, source: &Source, view: Option<&Crit
 /// One page of a list or related list, with Zoho's `info` and page tokens.
 fn page_of_records(shared: &Shared, module: &Module, fields: &[String], per_page: usize, cursor: Cursor) -> Result<Reply, ApiError> {
     let (data, window, neighbours) = {
-        let store = shared.store();
-        let view = match &cursor.source {
-            Source::Module { cvid: Some(cvid), .. } => {
-                store.view(module.name, cvid).ok_or_else(|| ApiError::invalid_param("cvid"))?.criteria.clone()
+        let mut store = shared.store();
+        let rows: Arc<[Anchor]> = match &cursor.source {
+            Source::Module { cvid: None, ids: None, .. } => store.sorted(module.name, cursor.sort, cursor.since),
+            source => {
+                let view = match source {
+                    Source::Module { cvid: Some(cvid), .. } => {
+                        store.view(module.name, cvid).ok_or_else(|| ApiError::invalid_param("cvid"))?.criteria.clone()
+                    }
+                    _ => None,
+                };
+                let matching = store
+                    .table(module.name)
+                    .filter(|r| cursor.since.is_none_or(|since| r.modified >= since))
+                    .filter(|r| in_source(&store, module, source, view.as_ref(), r));
+                cursor.sort.anchors(matching).into()
             }
-            _ => None,
         };
-        let mut rows: Vec<&Record> = store
-            .table(module.name)
-            .filter(|r| cursor.since.is_none_or(|since| r.modified >= since))
-            .filter(|r| in_source(&store, module, &cursor.source, view.as_ref(), r))
-            .collect();
         if rows.is_empty() {
             return Ok(if cursor.since.is_some() { Reply::NotModified } else { Reply::NoContent });
         }
-        cursor.sort.sort(&mut rows);
         let window = window(&rows, &cursor.sort, per_page, &cursor.position);
         if window.start >= window.end {
             return Ok(Reply::NoContent);
         }
         let shown = &rows[window.start..window.end];
-        let data: Vec<Value> = shown.iter().map(|r| store.render(module, r, Some(fields))).collect();
+        let data: Vec<Value> =
+            shown.iter().filter_map(|row| store.get(module.name, row.id())).map(|r| store.render(module, r, Some(fields))).collect();
         (data, window, cursor.neighbours(shown, &window))
     };
     let mut info = list_info(&mut lock(&shared.page_tokens), per_page, data.len(), &window, neighbours);
@@ -151,15 +158,18 @@ pub fn search(shared: &Shared, req: &ApiRequest, module: &'static Module) -> Res
     let sort = Sort::parse(req.param("sort_by"), req.param("sort_order"))?;
 
     let store = shared.store();
-    let mut rows: Vec<&Record> = store.table(module.name).filter(|r| search::matches(&store, module, r, &search)).collect();
-    sort.sort(&mut rows);
+    let mut rows = sort.anchors(store.table(module.name).filter(|r| search::matches(&store, module, r, &search)));
     // Zoho's search reaches only the first 2,000 matches.
     rows.truncate(DISCRETE_LIMIT);
     let window = window(&rows, &sort, per_page, &Position::Page(page));
     if window.start >= window.end {
         return Ok(Reply::NoContent);
     }
-    let data: Vec<Value> = rows[window.start..window.end].iter().map(|r| store.render(module, r, fields.as_deref())).collect();
+    let data: Vec<Value> = rows[window.start..window.end]
+        .iter()
+        .filter_map(|row| store.get(module.name, row.id()))
+        .map(|r| store.render(module, r, fields.as_deref()))
+        .collect();
     let info = json!({"per_page": per_page, "count": data.len(), "page": page, "more_records": window.more});
     Ok(Reply::ok(json!({"data": data, "info": info})))
 }
