@@ -299,6 +299,30 @@ async fn a_paused_sync_exchanges_nothing_until_resumed() {
     assert_eq!(s.desk().list(Kind::Contact).len(), 1);
 }
 
+/// A first sync walks the desk's records and sends them 100 at a time, a
+/// batch made while the one before is with the CRM: an email is sent once
+/// whether its first holder's batch is still on its way (#150) or already
+/// mapped (#240).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_sync_sends_each_email_once_across_its_batches() {
+    let s = SyncSetup::start().await;
+    s.enable(&[SyncModule::Contacts], |_| {}).await;
+    // Desk ids grow with each record: the walk meets them in this order.
+    for i in 0..250 {
+        let email = if [0, 150, 240].contains(&i) { "shared@example.com".to_string() } else { format!("walk{i}@example.com") };
+        s.desk().create(Kind::Contact, fields(json!({"last_name": format!("Walk {i:03}"), "email": email})), "api").unwrap();
+    }
+    let report = s.engine.run().await.unwrap();
+    let sent = report.exported[&SyncModule::Contacts];
+    assert_eq!((sent.added, sent.failed), (248, 2), "{report:?}");
+    let crm = crm_contacts_by_email(&s, "shared@example.com");
+    assert_eq!(crm.len(), 1);
+    assert_eq!(crm[0]["Last_Name"], "Walk 000");
+    let failures = s.engine.store().failures("zoho-crm");
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert!(failures.iter().all(|f| f.reason.contains("Walk 000")), "{failures:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_desk_contacts_with_one_email_never_overwrite_each_other() {
     let s = SyncSetup::start().await;

@@ -11,6 +11,10 @@
 //! scripts/build-plugins.sh && cargo bench -p deskpane-tests --bench first_sync
 //! ```
 //!
+//! `BENCH_WRAP="heaptrack -o /tmp/sync"` (any command and its arguments)
+//! runs the sync process under that command, to profile it; the figures are
+//! then the wrapped process's.
+//!
 //! `BENCH_SCALE=0.1` syncs a tenth of the records; `BENCH_SCALE=8.33`, about
 //! 1,000,000 (opt-in: minutes, and the emulator holds them all in memory).
 //! `BENCH_REPLICAS=2` with `BENCH_STORE` also runs a second desk replica
@@ -169,7 +173,15 @@ fn main() {
     // The sync, as its own process.
     let emulator_cpu_before = emulator.cpu_time();
     let started = Instant::now();
-    let mut command = Command::new(bins.join("deskpane"));
+    let wrap = std::env::var("BENCH_WRAP").unwrap_or_default();
+    let mut command = match wrap.split_whitespace().collect::<Vec<_>>().split_first() {
+        Some((profiler, args)) => {
+            let mut c = Command::new(profiler);
+            c.args(args).arg(bins.join("deskpane"));
+            c
+        }
+        None => Command::new(bins.join("deskpane")),
+    };
     if let Some(url) = &store {
         command.env("DESKPANE_STORE", url);
     }

@@ -205,6 +205,20 @@ impl Desk {
         self.records.scan_prefix(prefix).filter_map(Result::ok).map(|(_, v)| decode(&v))
     }
 
+    /// Up to `limit` records of `kind` after the one with id `after` (from
+    /// the first when `None`), in id order: a walk of a large module a page
+    /// at a time, holding nothing between pages.
+    pub fn page_after(&self, kind: Kind, after: Option<&str>, limit: usize) -> Vec<Record> {
+        use std::ops::Bound;
+        let start = match after {
+            Some(id) => Bound::Excluded(key(kind, id)),
+            None => Bound::Included(format!("{}/", kind.plural()).into_bytes()),
+        };
+        // '0' follows '/': the first key past every `{kind}/...`.
+        let end = Bound::Excluded(format!("{}0", kind.plural()).into_bytes());
+        self.records.range::<Vec<u8>, _>((start, end)).filter_map(Result::ok).take(limit).map(|(_, v)| decode(&v)).collect()
+    }
+
     /// Records of `kind` whose `field` equals `value` (case-insensitive).
     pub fn find(&self, kind: Kind, field: &str, value: &str) -> Vec<Record> {
         if INDEXED.contains(&(kind, field)) {

@@ -848,11 +848,12 @@ impl SyncEngine {
         // First sync: the desk's records created during the last year.
         let first: BTreeSet<SyncModule> =
             SyncModule::ALL.into_iter().filter(|m| exported(m) && !self.store.first_sync_done(&self.plugin, *m)).collect();
-        let mut pending: BTreeMap<SyncModule, BTreeSet<String>> = BTreeMap::new();
-        for &module in &first {
-            let ids = self.desk.each(module.kind()).filter(within_first_sync).map(|r| r.id);
-            pending.entry(module).or_default().extend(ids);
-        }
+        // A module in its first sync walks its records a page at a time
+        // (holding no list of them): every record of the last year, those
+        // the change log lists included. The change log lists every record
+        // the desk ever wrote; older ones wait until they change after the
+        // first sync.
+        let mut pending: BTreeMap<SyncModule, Outbox> = first.iter().map(|&m| (m, Outbox::Walk { after: None })).collect();
         // Then what changed since the last export.
         let origin = self.origin();
         let mut seq = self.store.desk_seq(&self.plugin);
@@ -865,15 +866,7 @@ impl SyncEngine {
                 match c.op {
                     ChangeOp::Deleted => deletions.push((module, c.id.clone())),
                     _ => {
-                        // A module in its first sync sends only records of
-                        // the last year, those the change log lists included:
-                        // it lists every record the desk ever wrote, and
-                        // older ones wait until they change after the first
-                        // sync.
-                        let ids = pending.entry(module).or_default();
-                        if !ids.contains(&c.id)
-                            && (!first.contains(&module) || self.desk.get(module.kind(), &c.id).is_some_and(|r| within_first_sync(&r)))
-                        {
+                        if let Outbox::Listed(ids) = pending.entry(module).or_insert_with(|| Outbox::Listed(BTreeSet::new())) {
                             ids.insert(c.id.clone());
                         }
                     }
@@ -959,13 +952,13 @@ impl SyncEngine {
         plugin: &Arc<Plugin>,
         module: SyncModule,
         meta: &[FieldMeta],
-        ids: BTreeSet<String>,
+        mut ids: Outbox,
         patience: Patience,
     ) -> Result<Counts, SyncError> {
         let mut counts = Counts::default();
-        // Duplicate-key values claimed by a record of this run.
+        // Duplicate-key values claimed by a record of this run that the CRM
+        // has not yet taken (once mapped, the desk's index finds it).
         let mut claimed: HashMap<String, String> = HashMap::new();
-        let ids: Vec<String> = ids.into_iter().collect();
         // The batch the CRM is taking, on a task of its own (the CRM's
         // answer, the plugin writing and reading JSON), while the next batch
         // is made here: the two overlap. Batches are made, sent and recorded
@@ -973,20 +966,20 @@ impl SyncEngine {
         // next through `claimed`.
         let mut sending: Option<Sending> = None;
         let mut flushing = Flushes::new();
-        for chunk in ids.chunks(BATCH) {
-            let next = self.next_batch(module, meta, chunk, &mut claimed, &mut counts);
+        while let Some(chunk) = ids.next_chunk(&self.desk, module.kind()) {
+            let next = self.next_batch(module, meta, &chunk, &mut claimed, &mut counts);
             // Whatever became of the next batch (a pause, an error), what
             // the CRM took of the one before is recorded first: a record it
             // created and the desk did not map would be created again.
             if let Some(sent) = sending.take() {
-                self.record_batch(module, sent, &mut counts, &mut flushing).await?;
+                self.record_batch(module, sent, &mut counts, &mut claimed, &mut flushing).await?;
             }
             // Disabled or made one-way during the run: nothing more goes out.
             let Some((batch, ms)) = next? else { break };
             sending = self.send_batch(plugin, module, &ms, batch, patience);
         }
         if let Some(sent) = sending.take() {
-            self.record_batch(module, sent, &mut counts, &mut flushing).await?;
+            self.record_batch(module, sent, &mut counts, &mut claimed, &mut flushing).await?;
         }
         flushing.finish(&self.store)?;
         Ok(counts)
@@ -1098,11 +1091,17 @@ impl SyncEngine {
         module: SyncModule,
         sending: Sending,
         counts: &mut Counts,
+        claimed: &mut HashMap<String, String>,
         flushing: &mut Flushes,
     ) -> Result<(), SyncError> {
         let Sending { batch, upsert } = sending;
         let outcomes = upsert.join().await?;
         self.staged(counts, |engine, counts| engine.record_outcomes(module, &batch, &outcomes, counts))?;
+        // Keys of records now mapped are found through the desk's index; a
+        // refused record keeps its claim, as it holds the key in the desk.
+        let mapped: BTreeSet<&str> =
+            batch.iter().map(|(desk_id, ..)| desk_id.as_str()).filter(|id| self.store.crm_id(&self.plugin, module, id).is_some()).collect();
+        claimed.retain(|_, holder| !mapped.contains(holder.as_str()));
         flushing.due(&self.store)?;
         self.set_progress(|p| p.done += batch.len() as u64);
         Ok(())
@@ -1218,7 +1217,8 @@ impl SyncEngine {
                 if let Some(desk_id) = failure.desk_id.clone() {
                     // An admin clicked Try Again and waits: one attempt each.
                     let meta = plugin.describe_module(failure.module.module()).await?;
-                    self.export_records(&plugin, failure.module, &meta, BTreeSet::from([desk_id]), Patience::Interactive).await?;
+                    self.export_records(&plugin, failure.module, &meta, Outbox::Listed(BTreeSet::from([desk_id])), Patience::Interactive)
+                        .await?;
                 }
             }
         }
@@ -1230,6 +1230,35 @@ impl SyncEngine {
 /// A desk record on its way to the CRM: desk id, the CRM record to write,
 /// what both sides hold once the CRM takes it, and whether it is new there.
 type Outgoing = (String, CrmRecord, Values, bool);
+
+/// The desk records an export sends, a batch at a time.
+enum Outbox {
+    /// Every record of the module created in the last year, walked in id
+    /// order from after `after` (a first sync).
+    Walk { after: Option<String> },
+    /// These records (changed since the last export, or one to retry).
+    Listed(BTreeSet<String>),
+}
+
+impl Outbox {
+    /// The ids of the next batch, `None` when none is left.
+    fn next_chunk(&mut self, desk: &Desk, kind: Kind) -> Option<Vec<String>> {
+        match self {
+            Outbox::Walk { after } => loop {
+                let page = desk.page_after(kind, after.as_deref(), BATCH);
+                *after = Some(page.last()?.id.clone());
+                let ids: Vec<String> = page.into_iter().filter(within_first_sync).map(|r| r.id).collect();
+                if !ids.is_empty() {
+                    return Some(ids);
+                }
+            },
+            Outbox::Listed(ids) => {
+                let chunk: Vec<String> = std::iter::from_fn(|| ids.pop_first()).take(BATCH).collect();
+                (!chunk.is_empty()).then_some(chunk)
+            }
+        }
+    }
+}
 
 /// A batch on its way to the CRM, and the call taking it there.
 struct Sending {
