@@ -44,6 +44,75 @@ pub fn plugins_dir() -> PathBuf {
     dir
 }
 
+/// Set in the environment of a copy of the benchmark started as a
+/// measuring shim: the file it writes its child's resource use to.
+const SHIM_USAGE_FILE: &str = "DESKPANE_BENCH_SHIM_USAGE";
+
+/// `command` made to run under a measuring shim, and the file the shim
+/// writes the command's resource use to ([`Usage::read`]).
+///
+/// Why a shim: Linux charges a process's peak RSS (`ru_maxrss`) with the
+/// peak of the address space it replaced at `exec`, and a child started by
+/// `posix_spawn` (as `std::process::Command` does) replaces its parent's
+/// shared one. A benchmark that prepared a store in memory first would see
+/// its own peak reported as the child's. The shim is this benchmark's
+/// binary started afresh (a few MiB), which starts the command itself and
+/// reports what `wait4` says of it. Call [`run_shim_if_asked`] first thing
+/// in `main`.
+pub fn measured(command: &Command) -> (Command, PathBuf) {
+    let usage = std::env::temp_dir().join(format!("deskpane-bench-usage-{}-{}", std::process::id(), rand_suffix()));
+    let mut shim = Command::new(std::env::current_exe().expect("the benchmark's own path"));
+    shim.env(SHIM_USAGE_FILE, &usage).arg(command.get_program()).args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => shim.env(key, value),
+            None => shim.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        shim.current_dir(dir);
+    }
+    (shim, usage)
+}
+
+/// In a copy of the benchmark started by [`measured`]: runs the command it
+/// was given, writes its resource use and exits with its status. Otherwise
+/// returns at once.
+pub fn run_shim_if_asked() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(usage_file) = std::env::var_os(SHIM_USAGE_FILE) else { return };
+    let mut args = std::env::args_os().skip(1);
+    let program = args.next().expect("the shim is given a program");
+    let child = Process::spawn(Command::new(program).args(args).env_remove(SHIM_USAGE_FILE));
+    let (status, usage) = child.wait_with_usage();
+    let cpu = cpu_of(&usage);
+    std::fs::write(&usage_file, format!("{} {}", usage.ru_maxrss, cpu.as_micros())).expect("writes the usage file");
+    std::process::exit(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)));
+}
+
+/// What a command run by [`measured`] used.
+pub struct Usage {
+    /// Peak resident memory, KiB: the command's own.
+    pub max_rss_kib: u64,
+    /// User + system CPU time.
+    pub cpu: Duration,
+}
+
+impl Usage {
+    /// Reads (and removes) the file the shim wrote.
+    pub fn read(path: &Path) -> Usage {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("the shim wrote {}: {e}", path.display()));
+        let _ = std::fs::remove_file(path);
+        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().expect("numbers"));
+        let (max_rss_kib, cpu_us) = (fields.next().expect("peak RSS"), fields.next().expect("CPU time"));
+        Usage { max_rss_kib, cpu: Duration::from_micros(cpu_us) }
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
 /// A child process killed (SIGKILL) and reaped when dropped, so a failing
 /// benchmark leaves none behind.
 pub struct Process {
