@@ -114,7 +114,16 @@ pub struct Store {
     /// a client paging 500,000 records by page token asks for the same
     /// order 2,500 times, and sorting it each time made a walk quadratic
     /// (Zoho's own lists are indexed).
-    orders: HashMap<(&'static str, Sort, Option<i64>), (u64, Arc<[Anchor]>)>,
+    orders: HashMap<OrderOf, KeptOrder>,
+}
+
+/// Which order: a module, its sort, and `If-Modified-Since`.
+type OrderOf = (&'static str, Sort, Option<i64>);
+
+/// An order as of the module's `generation`th write.
+struct KeptOrder {
+    generation: u64,
+    order: Arc<[Anchor]>,
 }
 
 /// Orders kept at most: one per walk going on.
@@ -184,17 +193,15 @@ impl Store {
     pub fn sorted(&mut self, module: &'static str, sort: Sort, since: Option<i64>) -> Arc<[Anchor]> {
         let generation = self.generations.get(module).copied().unwrap_or(0);
         let key = (module, sort, since);
-        if let Some((kept, order)) = self.orders.get(&key) {
-            if *kept == generation {
-                return order.clone();
-            }
+        if let Some(kept) = self.orders.get(&key).filter(|kept| kept.generation == generation) {
+            return kept.order.clone();
         }
         let order: Arc<[Anchor]> = sort.anchors(self.table(module).filter(|r| since.is_none_or(|since| r.modified >= since))).into();
-        self.orders.retain(|(m, ..), (kept, _)| self.generations.get(m).copied().unwrap_or(0) == *kept);
+        self.orders.retain(|(m, ..), kept| self.generations.get(m).copied().unwrap_or(0) == kept.generation);
         if self.orders.len() >= KEPT_ORDERS {
             self.orders.clear();
         }
-        self.orders.insert(key, (generation, order.clone()));
+        self.orders.insert(key, KeptOrder { generation, order: order.clone() });
         order
     }
 
