@@ -138,3 +138,37 @@ async fn profiles_of_linked_records_notes_and_calls_are_served_from_0_4_0_and_un
         assert_eq!(old.calls(), 1, "{version}: create-task ran");
     }
 }
+
+/// The host binds a 0.4.0 plugin's exports unchecked once one of its
+/// instances has passed the type check of all of them. A component naming
+/// the contract's interfaces and functions with other types loads (the
+/// names are all there), and then is refused at every call: the check never
+/// passed, so no call skips it.
+#[tokio::test]
+async fn a_component_whose_exports_have_other_types_is_refused_at_every_call() {
+    let mut impostor = plugin("example");
+    let functions = |names: &[&str]| names.iter().map(|n| format!(r#"(export "{n}" (func $f))"#)).collect::<Vec<_>>().join(" ");
+    let wat = format!(
+        r#"(component
+            (core module $m (func (export "f") (param i32) (result i32) i32.const 0))
+            (core instance $i (instantiate $m))
+            (func $f (param "x" u32) (result u32) (canon lift (core func $i "f")))
+            (instance $panels {})
+            (instance $sync {})
+            (instance $actions {})
+            (export "deskpane:connector/panels@0.4.0" (instance $panels))
+            (export "deskpane:connector/sync@0.4.0" (instance $sync))
+            (export "deskpane:connector/actions@0.4.0" (instance $actions)))"#,
+        functions(&["lookup-requester", "potentials", "notes", "activities", "find", "profile-of"]),
+        functions(&["describe-module", "list-views", "changes", "upsert", "delete", "watch", "parse-notification"]),
+        functions(&["perform", "attach", "download"]),
+    );
+    impostor.component = wat::parse_str(&wat).expect("the impostor component assembles");
+    assert_eq!(impostor.manifest.contract, semver::Version::new(0, 4, 0));
+    let loaded = runtime().load(&impostor, &PluginSettings::default(), Arc::new(StaticCredentials::new())).expect("its names link");
+    for attempt in 1..=3 {
+        let err = loaded.lookup_requester(&ada()).await.expect_err("a call with the wrong types is refused");
+        assert!(matches!(err.kind, CallErrorKind::Instantiate(_)), "call {attempt}: {err}");
+        assert!(err.to_string().contains("type"), "call {attempt}: {err}");
+    }
+}

@@ -392,6 +392,23 @@ pub struct Plugin {
     metrics: crate::telemetry::PluginMetrics,
 }
 
+/// A 0.4.0 export called on an instance bound one export at a time
+/// ([`Bound::V0_4_0Unchecked`]): the accessor, the function and its
+/// generated signature all come from the one `$iface.$method`.
+macro_rules! unchecked_call {
+    ($bound:ident, $store:ident, $iface:ident . $method:ident ( $($arg:expr),* )) => {
+        pastey::paste!($bound.call(
+            &mut $store,
+            stringify!($iface),
+            stringify!($method),
+            bindings::v0_4_0::$iface::Guest::[<func_ $method>],
+            ($($arg,)*),
+        ))
+        .await
+        .map(Lift::lift)
+    };
+}
+
 /// Calls one export of the plugin through [`Plugin::invoke`], in whichever
 /// contract version the plugin was built for. The arguments are written
 /// once and converted into that version's types (`.lift()`); the result
@@ -401,10 +418,11 @@ macro_rules! export_call {
         $self
             .invoke($name, |bound: Bound, mut store: Store<HostState>| async move {
                 let result = match &bound {
-                    Bound::V0_1_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
-                    Bound::V0_2_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
-                    Bound::V0_3_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
-                    Bound::V0_4_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_1_0(b) => pastey::paste!(b.$iface().[<call_ $method>](&mut store, $($arg),*)).await.map(Lift::lift),
+                    Bound::V0_2_0(b) => pastey::paste!(b.$iface().[<call_ $method>](&mut store, $($arg),*)).await.map(Lift::lift),
+                    Bound::V0_3_0(b) => pastey::paste!(b.$iface().[<call_ $method>](&mut store, $($arg),*)).await.map(Lift::lift),
+                    Bound::V0_4_0(b) => pastey::paste!(b.$iface().[<call_ $method>](&mut store, $($arg),*)).await.map(Lift::lift),
+                    Bound::V0_4_0Unchecked(b) => unchecked_call!(b, store, $iface.$method($($arg),*)),
                 };
                 (store, result)
             })
@@ -416,7 +434,7 @@ macro_rules! export_call {
 /// built for an older contract answers `unsupported` without running.
 macro_rules! export_call_since_0_3 {
     ($self:ident, $name:literal, $iface:ident . $method:ident ( $($arg:expr),* )) => {{
-        if !matches!($self.pre, bindings::Pre::V0_3_0(_) | bindings::Pre::V0_4_0(_)) {
+        if !matches!($self.pre, bindings::Pre::V0_3_0(_) | bindings::Pre::V0_4_0(..)) {
             let why = format!("`{}` came with contract 0.3.0; this plugin was built for {}", $name, $self.contract_version());
             return Err(CallError {
                 plugin: $self.id().to_string(),
@@ -427,8 +445,9 @@ macro_rules! export_call_since_0_3 {
         $self
             .invoke($name, |bound: Bound, mut store: Store<HostState>| async move {
                 let result = match &bound {
-                    Bound::V0_3_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
-                    Bound::V0_4_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_3_0(b) => pastey::paste!(b.$iface().[<call_ $method>](&mut store, $($arg),*)).await.map(Lift::lift),
+                    Bound::V0_4_0(b) => pastey::paste!(b.$iface().[<call_ $method>](&mut store, $($arg),*)).await.map(Lift::lift),
+                    Bound::V0_4_0Unchecked(b) => unchecked_call!(b, store, $iface.$method($($arg),*)),
                     Bound::V0_1_0(_) | Bound::V0_2_0(_) => unreachable!("older contracts answered above"),
                 };
                 (store, result)
@@ -457,13 +476,14 @@ macro_rules! unsupported_before_0_4 {
 /// built for an older contract answers `unsupported` without running.
 macro_rules! export_call_since_0_4 {
     ($self:ident, $name:literal, $iface:ident . $method:ident ( $($arg:expr),* )) => {{
-        if !matches!($self.pre, bindings::Pre::V0_4_0(_)) {
+        if !matches!($self.pre, bindings::Pre::V0_4_0(..)) {
             unsupported_before_0_4!($self, $name, format!("`{}`", $name));
         }
         $self
             .invoke($name, |bound: Bound, mut store: Store<HostState>| async move {
                 let result = match &bound {
-                    Bound::V0_4_0(b) => b.$iface().$method(&mut store, $($arg),*).await.map(Lift::lift),
+                    Bound::V0_4_0(b) => pastey::paste!(b.$iface().[<call_ $method>](&mut store, $($arg),*)).await.map(Lift::lift),
+                    Bound::V0_4_0Unchecked(b) => unchecked_call!(b, store, $iface.$method($($arg),*)),
                     Bound::V0_1_0(_) | Bound::V0_2_0(_) | Bound::V0_3_0(_) => unreachable!("older contracts answered above"),
                 };
                 (store, result)
@@ -497,45 +517,45 @@ impl Plugin {
     }
 
     pub async fn lookup_requester(&self, who: &Requester) -> Result<Option<Profile>, CallError> {
-        export_call!(self, "lookup-requester", deskpane_connector_panels.call_lookup_requester(&who.clone().lift()))
+        export_call!(self, "lookup-requester", deskpane_connector_panels.lookup_requester(&who.clone().lift()))
     }
 
     pub async fn potentials(&self, of: &RecordRef) -> Result<Vec<Potential>, CallError> {
-        export_call!(self, "potentials", deskpane_connector_panels.call_potentials(&of.clone().lift()))
+        export_call!(self, "potentials", deskpane_connector_panels.potentials(&of.clone().lift()))
     }
 
     pub async fn notes(&self, of: &RecordRef) -> Result<Vec<Note>, CallError> {
-        export_call!(self, "notes", deskpane_connector_panels.call_notes(&of.clone().lift()))
+        export_call!(self, "notes", deskpane_connector_panels.notes(&of.clone().lift()))
     }
 
     pub async fn activities(&self, of: &RecordRef, kinds: &[ActivityKind]) -> Result<Vec<Activity>, CallError> {
-        export_call!(self, "activities", deskpane_connector_panels.call_activities(&of.clone().lift(), &kinds.to_vec().lift()))
+        export_call!(self, "activities", deskpane_connector_panels.activities(&of.clone().lift(), &kinds.to_vec().lift()))
     }
 
     /// Records of `module` whose fields equal `matching` (contract 0.3.0
     /// on); a plugin built for an older contract answers `unsupported`
     /// without running.
     pub async fn find(&self, module: Module, matching: &[Field], limit: u32) -> Result<Vec<CrmRecord>, CallError> {
-        export_call_since_0_3!(self, "find", deskpane_connector_panels.call_find(module.lift(), &matching.to_vec().lift(), limit))
+        export_call_since_0_3!(self, "find", deskpane_connector_panels.find(module.lift(), &matching.to_vec().lift(), limit))
     }
 
     /// The profile of a record the host knows (a linked requester;
     /// contract 0.4.0 on); a plugin built for an older contract answers
     /// `unsupported` without running.
     pub async fn profile_of(&self, of: &RecordRef) -> Result<Option<Profile>, CallError> {
-        export_call_since_0_4!(self, "profile-of", deskpane_connector_panels.call_profile_of(&of.clone().lift()))
+        export_call_since_0_4!(self, "profile-of", deskpane_connector_panels.profile_of(&of.clone().lift()))
     }
 
     pub async fn describe_module(&self, module: Module) -> Result<Vec<FieldMeta>, CallError> {
-        export_call!(self, "describe-module", deskpane_connector_sync.call_describe_module(module.lift()))
+        export_call!(self, "describe-module", deskpane_connector_sync.describe_module(module.lift()))
     }
 
     pub async fn list_views(&self, module: Module) -> Result<Vec<ListView>, CallError> {
-        export_call!(self, "list-views", deskpane_connector_sync.call_list_views(module.lift()))
+        export_call!(self, "list-views", deskpane_connector_sync.list_views(module.lift()))
     }
 
     pub async fn changes(&self, module: Module, query: &FeedQuery, cursor: Option<&str>) -> Result<ChangePage, CallError> {
-        export_call!(self, "changes", deskpane_connector_sync.call_changes(module.lift(), &query.clone().lift(), cursor))
+        export_call!(self, "changes", deskpane_connector_sync.changes(module.lift(), &query.clone().lift(), cursor))
     }
 
     pub async fn upsert(
@@ -544,41 +564,41 @@ impl Plugin {
         records: &[CrmRecord],
         duplicate_check_fields: &[String],
     ) -> Result<Vec<Result<Written, ConnectorError>>, CallError> {
-        export_call!(self, "upsert", deskpane_connector_sync.call_upsert(module.lift(), &records.to_vec().lift(), duplicate_check_fields))
+        export_call!(self, "upsert", deskpane_connector_sync.upsert(module.lift(), &records.to_vec().lift(), duplicate_check_fields))
     }
 
     pub async fn delete(&self, module: Module, ids: &[String]) -> Result<Vec<Result<(), ConnectorError>>, CallError> {
-        export_call!(self, "delete", deskpane_connector_sync.call_delete(module.lift(), ids))
+        export_call!(self, "delete", deskpane_connector_sync.delete(module.lift(), ids))
     }
 
     pub async fn watch(&self, modules: &[Module], url: &str, token: &str) -> Result<(), CallError> {
-        export_call!(self, "watch", deskpane_connector_sync.call_watch(&modules.to_vec().lift(), url, token))
+        export_call!(self, "watch", deskpane_connector_sync.watch(&modules.to_vec().lift(), url, token))
     }
 
     pub async fn parse_notification(&self, notification: &Notification) -> Result<Notified, CallError> {
-        export_call!(self, "parse-notification", deskpane_connector_sync.call_parse_notification(&notification.clone().lift()))
+        export_call!(self, "parse-notification", deskpane_connector_sync.parse_notification(&notification.clone().lift()))
     }
 
     /// Creates a record. The action kinds of contract 0.4.0 (`create-note`,
     /// `log-call`) are refused as `unsupported`, without running, for a
     /// plugin built for an older contract, which has no such case.
     pub async fn perform(&self, request: &ActionRequest) -> Result<RecordRef, CallError> {
-        if matches!(request.kind, ActionKind::CreateNote | ActionKind::LogCall) && !matches!(self.pre, bindings::Pre::V0_4_0(_)) {
+        if matches!(request.kind, ActionKind::CreateNote | ActionKind::LogCall) && !matches!(self.pre, bindings::Pre::V0_4_0(..)) {
             let kind = if request.kind == ActionKind::CreateNote { "create-note" } else { "log-call" };
             unsupported_before_0_4!(self, "perform", format!("the action `{kind}`"));
         }
-        export_call!(self, "perform", deskpane_connector_actions.call_perform(&request.clone().lift()))
+        export_call!(self, "perform", deskpane_connector_actions.perform(&request.clone().lift()))
     }
 
     /// Attaches a file to a CRM record (contract 0.3.0 on); answers the
     /// attachment's id.
     pub async fn attach(&self, to: &RecordRef, file: &File) -> Result<String, CallError> {
-        export_call_since_0_3!(self, "attach", deskpane_connector_actions.call_attach(&to.clone().lift(), &file.clone().lift()))
+        export_call_since_0_3!(self, "attach", deskpane_connector_actions.attach(&to.clone().lift(), &file.clone().lift()))
     }
 
     /// The content of a file the plugin's records name (contract 0.3.0 on).
     pub async fn download(&self, id: &str) -> Result<File, CallError> {
-        export_call_since_0_3!(self, "download", deskpane_connector_actions.call_download(id))
+        export_call_since_0_3!(self, "download", deskpane_connector_actions.download(id))
     }
 
     /// Runs one export. When the plugin reports `auth-expired`, refreshes

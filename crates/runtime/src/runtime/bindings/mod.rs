@@ -20,7 +20,7 @@ pub(crate) enum Pre {
     V0_1_0(v0_1_0::ConnectorPre<HostState>),
     V0_2_0(v0_2_0::ConnectorPre<HostState>),
     V0_3_0(v0_3_0::ConnectorPre<HostState>),
-    V0_4_0(v0_4_0::ConnectorPre<HostState>),
+    V0_4_0(v0_4_0::ConnectorPre<HostState>, std::sync::Arc<v0_4_0::Exports>),
 }
 
 /// One instance of a plugin, for one call.
@@ -29,6 +29,9 @@ pub(crate) enum Bound {
     V0_2_0(v0_2_0::Connector),
     V0_3_0(v0_3_0::Connector),
     V0_4_0(v0_4_0::Connector),
+    /// 0.4.0 once the plugin's first instance passed the type check: only
+    /// the export called is bound.
+    V0_4_0Unchecked(v0_4_0::Unchecked),
 }
 
 /// Adds every version's imports to the linker: they live side by side
@@ -49,7 +52,10 @@ impl Pre {
             "0.1.0" => Pre::V0_1_0(v0_1_0::ConnectorPre::new(pre)?),
             "0.2.0" => Pre::V0_2_0(v0_2_0::ConnectorPre::new(pre)?),
             "0.3.0" => Pre::V0_3_0(v0_3_0::ConnectorPre::new(pre)?),
-            "0.4.0" => Pre::V0_4_0(v0_4_0::ConnectorPre::new(pre)?),
+            "0.4.0" => {
+                let exports = v0_4_0::Exports::new(&pre)?;
+                Pre::V0_4_0(v0_4_0::ConnectorPre::new(pre)?, exports)
+            }
             other => wasmtime::bail!("this host has no bindings for contract {other}"),
         })
     }
@@ -59,7 +65,15 @@ impl Pre {
             Pre::V0_1_0(pre) => Bound::V0_1_0(pre.instantiate_async(store).await?),
             Pre::V0_2_0(pre) => Bound::V0_2_0(pre.instantiate_async(store).await?),
             Pre::V0_3_0(pre) => Bound::V0_3_0(pre.instantiate_async(store).await?),
-            Pre::V0_4_0(pre) => Bound::V0_4_0(pre.instantiate_async(store).await?),
+            Pre::V0_4_0(pre, exports) if exports.checked() => {
+                let instance = pre.instance_pre().instantiate_async(&mut *store).await?;
+                Bound::V0_4_0Unchecked(v0_4_0::Unchecked { instance, exports: exports.clone() })
+            }
+            Pre::V0_4_0(pre, exports) => {
+                let bound = pre.instantiate_async(&mut *store).await?;
+                exports.mark_checked();
+                Bound::V0_4_0(bound)
+            }
         })
     }
 
@@ -69,7 +83,7 @@ impl Pre {
             Pre::V0_1_0(_) => "0.1.0",
             Pre::V0_2_0(_) => "0.2.0",
             Pre::V0_3_0(_) => "0.3.0",
-            Pre::V0_4_0(_) => "0.4.0",
+            Pre::V0_4_0(..) => "0.4.0",
         }
     }
 }
