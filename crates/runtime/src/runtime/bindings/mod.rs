@@ -2,7 +2,9 @@
 //! (`wit/v<version>/`), each converting into the host's own types
 //! (`crate::contract`). A plugin is prepared with the bindings of the
 //! version its manifest names; the rest of the runtime dispatches on
-//! [`Bound`] and never sees generated types outside this folder.
+//! [`Bound`] and sees no generated type outside this folder, but for the
+//! call macros naming a 0.4.0 export's generated signature
+//! (`v0_4_0::Unchecked::call`).
 
 pub(crate) mod convert;
 pub(crate) mod v0_1_0;
