@@ -151,15 +151,14 @@ fn main() {
         // checked once on a first instance.
         let panels = component.get_export_index(None, "deskpane:connector/panels@0.4.0").unwrap();
         let lookup = component.get_export_index(Some(&panels), "lookup-requester").unwrap();
-        type Lookup<'a> = wasmtime::component::TypedFunc<
-            (&'a floor::exports::deskpane::connector::panels::Requester,),
-            (Result<Option<floor::exports::deskpane::connector::panels::Profile>, floor::deskpane::connector::types::ConnectorError>,),
-        >;
+        use floor::exports::deskpane::connector::panels::{Profile, Requester as BareRequester};
+        type LookupParams<'a> = (&'a BareRequester,);
+        type LookupResults = (Result<Option<Profile>, types::ConnectorError>,);
         {
             let mut store = Store::new(engine, Bare);
             store.set_epoch_deadline(u64::MAX / 2);
             let instance = pre.instance_pre().instantiate_async(&mut store).await.unwrap();
-            instance.get_typed_func::<(&floor::exports::deskpane::connector::panels::Requester,), (Result<Option<floor::exports::deskpane::connector::panels::Profile>, floor::deskpane::connector::types::ConnectorError>,)>(&mut store, &lookup).expect("lookup-requester has the contract's type");
+            instance.get_typed_func::<LookupParams, LookupResults>(&mut store, lookup).expect("lookup-requester has the contract's type");
         }
         let floor_call = || {
             let (pre, who) = (&pre, &bare_who);
@@ -169,7 +168,7 @@ fn main() {
                 let instance = pre.instance_pre().instantiate_async(&mut store).await.unwrap();
                 let func = instance.get_func(&mut store, lookup).unwrap();
                 // SAFETY: type-checked above on an instance of the same component.
-                let typed: Lookup = unsafe { wasmtime::component::TypedFunc::new_unchecked(func) };
+                let typed = unsafe { wasmtime::component::TypedFunc::<LookupParams, LookupResults>::new_unchecked(func) };
                 let (found,) = typed.call_async(&mut store, (who,)).await.unwrap();
                 assert!(std::hint::black_box(found).unwrap().is_some());
             }

@@ -177,14 +177,10 @@ fn main() {
     let emulator_cpu_before = emulator.cpu_time();
     let started = Instant::now();
     let wrap = std::env::var("BENCH_WRAP").unwrap_or_default();
-    let mut command = match wrap.split_whitespace().collect::<Vec<_>>().split_first() {
-        Some((profiler, args)) => {
-            let mut c = Command::new(profiler);
-            c.args(args).arg(bins.join("deskpane"));
-            c
-        }
-        None => Command::new(bins.join("deskpane")),
-    };
+    let mut argv: Vec<std::ffi::OsString> = wrap.split_whitespace().map(Into::into).collect();
+    argv.push(bins.join("deskpane").into());
+    let mut command = Command::new(&argv[0]);
+    command.args(&argv[1..]);
     if let Some(url) = &store {
         command.env("DESKPANE_STORE", url);
     }

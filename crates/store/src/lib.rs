@@ -453,8 +453,9 @@ fn lock_taken(e: &sled::Error) -> bool {
 }
 
 /// The smallest key greater than every key starting with `prefix`; none
-/// when the prefix is empty or all 0xff.
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+/// when the prefix is empty or all 0xff. The end of a [`Tree::range`] over
+/// one prefix.
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();
     while let Some(last) = end.pop() {
         if last < 0xff {

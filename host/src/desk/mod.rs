@@ -210,12 +210,12 @@ impl Desk {
     /// at a time, holding nothing between pages.
     pub fn page_after(&self, kind: Kind, after: Option<&str>, limit: usize) -> Vec<Record> {
         use std::ops::Bound;
+        let prefix = format!("{}/", kind.plural()).into_bytes();
+        let end = deskpane_store::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
         let start = match after {
             Some(id) => Bound::Excluded(key(kind, id)),
-            None => Bound::Included(format!("{}/", kind.plural()).into_bytes()),
+            None => Bound::Included(prefix),
         };
-        // '0' follows '/': the first key past every `{kind}/...`.
-        let end = Bound::Excluded(format!("{}0", kind.plural()).into_bytes());
         self.records.range::<Vec<u8>, _>((start, end)).filter_map(Result::ok).take(limit).map(|(_, v)| decode(&v)).collect()
     }
 

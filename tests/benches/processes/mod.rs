@@ -60,7 +60,8 @@ const SHIM_USAGE_FILE: &str = "DESKPANE_BENCH_SHIM_USAGE";
 /// reports what `wait4` says of it. Call [`run_shim_if_asked`] first thing
 /// in `main`.
 pub fn measured(command: &Command) -> (Command, PathBuf) {
-    let usage = std::env::temp_dir().join(format!("deskpane-bench-usage-{}-{}", std::process::id(), rand_suffix()));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let usage = std::env::temp_dir().join(format!("deskpane-bench-usage-{}-{now}", std::process::id()));
     let mut shim = Command::new(std::env::current_exe().expect("the benchmark's own path"));
     shim.env(SHIM_USAGE_FILE, &usage).arg(command.get_program()).args(command.get_args());
     for (key, value) in command.get_envs() {
@@ -107,10 +108,6 @@ impl Usage {
         let (max_rss_kib, cpu_us) = (fields.next().expect("peak RSS"), fields.next().expect("CPU time"));
         Usage { max_rss_kib, cpu: Duration::from_micros(cpu_us) }
     }
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
 /// A child process killed (SIGKILL) and reaped when dropped, so a failing
