@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use deskpane::contract::{ConnectorError, Requester};
 use deskpane::credentials::{CredentialError, CredentialSource, Secret, StaticCredentials};
 use deskpane::{CallError, CallErrorKind, Plugin, PluginSettings, Runtime};
-use deskpane_tests::{plugin, runtime, runtime_with_dns, TestServer, LOOPBACK};
+use deskpane_tests::{metric_sample, plugin, runtime, runtime_with_dns, TestServer, LOOPBACK};
 use futures::future::BoxFuture;
 
 fn requester() -> Requester {
@@ -74,6 +74,25 @@ async fn a_memory_bomb_is_stopped_at_the_cap() {
     assert!(matches!(err.kind, CallErrorKind::MemoryLimit(cap) if cap == 32 << 20), "{err}");
     assert!(err.to_string().contains("past its cap of 32 MiB"), "{err}");
     assert_healthy(&rt).await;
+}
+
+/// `/metrics` counts the calls that grew their plugin's memory past its
+/// initial size (each makes its slot's reset change page protections, the
+/// larger part of a small call's cost): a call that fits in the SDK's heap
+/// is not counted, one that allocates without end is.
+#[tokio::test]
+async fn calls_that_grow_their_memory_are_counted() {
+    let metrics = deskpane::telemetry::prometheus();
+    let rt = runtime();
+    let example = rt.load(&plugin("example"), &PluginSettings::default(), Arc::new(StaticCredentials::new())).expect("example loads");
+    example.lookup_requester(&requester()).await.expect("example answers");
+    let bomb = hostile(&rt, &[("mode", "memory-bomb")], &[]);
+    bomb.lookup_requester(&requester()).await.unwrap_err();
+    let text = metrics.render();
+    let grown =
+        |plugin| metric_sample(&text, "deskpane_plugin_memory_grown_total", &[("plugin", plugin), ("function", "lookup-requester")]);
+    assert_eq!(grown("example"), Some(0.0), "{text}");
+    assert!(grown("hostile") >= Some(1.0), "{text}");
 }
 
 #[tokio::test]

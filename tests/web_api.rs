@@ -3,7 +3,7 @@
 //! plugin against the emulator, the admin console's plugin lifecycle, and
 //! data that survives a restart.
 
-use deskpane_tests::{eventually, DeskServer, ROUTES};
+use deskpane_tests::{eventually, metric_sample, DeskServer, ROUTES};
 use serde_json::{json, Value};
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, Value) {
@@ -1052,15 +1052,6 @@ async fn the_ticket_list_names_the_crm_whose_customer_types_are_unavailable() {
     assert!(list["tickets"].as_array().unwrap().iter().any(|t| t["customer_type"].is_string()));
 }
 
-/// The value of the first sample of metric `name` whose labels include all
-/// of `labels`, from Prometheus' text format.
-fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    text.lines().filter(|l| l.starts_with(&format!("{name}{{"))).find_map(|line| {
-        let (series, value) = line.rsplit_once(' ')?;
-        labels.iter().all(|(k, v)| series.contains(&format!("{k}=\"{v}\""))).then(|| value.parse().ok())?
-    })
-}
-
 /// `/metrics` (Administrators only) counts and times plugin calls by
 /// plugin, function and outcome, the CRM requests they made, panel sections
 /// by where they came from, and HTTP requests by route pattern (never by a
@@ -1085,14 +1076,17 @@ async fn metrics_count_plugin_calls_crm_requests_panels_and_routes_for_administr
     assert!(resp.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
     let text = resp.text().await.unwrap();
     let calls = [("plugin", "zoho-crm"), ("function", "lookup-requester"), ("outcome", "ok")];
-    assert!(sample(&text, "deskpane_plugin_calls_total", &calls) >= Some(1.0), "{text}");
+    assert!(metric_sample(&text, "deskpane_plugin_calls_total", &calls) >= Some(1.0), "{text}");
     let timed = [("plugin", "zoho-crm"), ("function", "lookup-requester")];
-    assert!(sample(&text, "deskpane_plugin_call_seconds_count", &timed) >= Some(1.0), "{text}");
-    assert!(sample(&text, "deskpane_crm_requests_total", &[("plugin", "zoho-crm"), ("outcome", "2xx")]) >= Some(1.0), "{text}");
+    assert!(metric_sample(&text, "deskpane_plugin_call_seconds_count", &timed) >= Some(1.0), "{text}");
+    assert!(metric_sample(&text, "deskpane_crm_requests_total", &[("plugin", "zoho-crm"), ("outcome", "2xx")]) >= Some(1.0), "{text}");
     let served = [("plugin", "zoho-crm"), ("section", "notes"), ("source", "crm")];
-    assert!(sample(&text, "deskpane_panel_sections_total", &served) >= Some(1.0), "{text}");
+    assert!(metric_sample(&text, "deskpane_panel_sections_total", &served) >= Some(1.0), "{text}");
     let route = [("route", "/api/{kind}/{id}/panels/{plugin}/{section}"), ("status", "200")];
-    assert!(sample(&text, "deskpane_http_requests_total", &route) >= Some(1.0), "{text}");
+    assert!(metric_sample(&text, "deskpane_http_requests_total", &route) >= Some(1.0), "{text}");
+    // The Zoho plugin's lookup runs in its initial memory (the SDK's heap):
+    // the counter exists and stays at zero.
+    assert_eq!(metric_sample(&text, "deskpane_plugin_memory_grown_total", &timed), Some(0.0), "{text}");
 }
 
 /// A requester the CRM does not know under their desk email is linked by an

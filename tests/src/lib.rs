@@ -669,3 +669,12 @@ where
     }
     panic!("timed out waiting until {what}");
 }
+
+/// The value of the first sample of metric `name` whose labels include all
+/// of `labels`, from Prometheus' text format.
+pub fn metric_sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines().filter(|l| l.starts_with(&format!("{name}{{"))).find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        labels.iter().all(|(k, v)| series.contains(&format!("{k}=\"{v}\""))).then(|| value.parse().ok())?
+    })
+}

@@ -40,6 +40,7 @@ const PYTHON_EXAMPLE: &[File] = &[
 pub const SDK_SOURCES: &[File] = &[
     ("src/lib.rs", include_str!("../../../plugins/sdk/src/lib.rs")),
     ("src/connector.rs", include_str!("../../../plugins/sdk/src/connector.rs")),
+    ("src/heap.rs", include_str!("../../../plugins/sdk/src/heap.rs")),
     ("src/json.rs", include_str!("../../../plugins/sdk/src/json.rs")),
     ("src/multipart.rs", include_str!("../../../plugins/sdk/src/multipart.rs")),
     ("src/paging.rs", include_str!("../../../plugins/sdk/src/paging.rs")),
@@ -185,6 +186,12 @@ license = "Apache-2.0"
 wit-bindgen = {{ version = "{WIT_BINDGEN}", default-features = false, features = ["macros", "realloc"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
+dlmalloc = {{ version = "0.2", optional = true }}
+
+[features]
+# The SDK's global allocator (src/heap.rs); turn off to bring your own.
+default = ["heap"]
+heap = ["dep:dlmalloc"]
 "#
     )
 }

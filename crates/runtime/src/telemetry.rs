@@ -26,6 +26,7 @@ pub(crate) struct PluginMetrics {
 struct FunctionMetrics {
     seconds: Histogram,
     calls: HashMap<&'static str, Counter>,
+    memory_grown: Counter,
 }
 
 impl PluginMetrics {
@@ -38,21 +39,34 @@ impl PluginMetrics {
         }
     }
 
-    /// A finished plugin call: counted by outcome, timed.
-    pub(crate) fn call(&self, function: &'static str, outcome: &'static str, took: Duration) {
+    /// The handles of one function, registered at its first call.
+    fn function<R>(&self, function: &'static str, with: impl FnOnce(&mut FunctionMetrics) -> R) -> R {
         let mut functions = self.functions.lock().unwrap_or_else(|e| e.into_inner());
         let plugin = &self.plugin;
-        let f = functions.entry(function).or_insert_with(|| FunctionMetrics {
+        with(functions.entry(function).or_insert_with(|| FunctionMetrics {
             seconds: metrics::histogram!("deskpane_plugin_call_seconds", "plugin" => plugin.clone(), "function" => function),
             calls: HashMap::new(),
+            memory_grown: metrics::counter!("deskpane_plugin_memory_grown_total", "plugin" => plugin.clone(), "function" => function),
+        }))
+    }
+
+    /// A finished plugin call: counted by outcome, timed.
+    pub(crate) fn call(&self, function: &'static str, outcome: &'static str, took: Duration) {
+        let plugin = &self.plugin;
+        self.function(function, |f| {
+            f.seconds.record(took.as_secs_f64());
+            f.calls
+                .entry(outcome)
+                .or_insert_with(|| {
+                    metrics::counter!("deskpane_plugin_calls_total", "plugin" => plugin.clone(), "function" => function, "outcome" => outcome)
+                })
+                .increment(1);
         });
-        f.seconds.record(took.as_secs_f64());
-        f.calls
-            .entry(outcome)
-            .or_insert_with(
-                || metrics::counter!("deskpane_plugin_calls_total", "plugin" => plugin.clone(), "function" => function, "outcome" => outcome),
-            )
-            .increment(1);
+    }
+
+    /// A call that grew its linear memory past the initial size.
+    pub(crate) fn memory_grown(&self, function: &'static str) {
+        self.function(function, |f| f.memory_grown.increment(1));
     }
 
     /// How long a call waited for one of the plugin's concurrency slots.

@@ -37,6 +37,8 @@ wit_bindgen::generate!({
 pub use deskpane::connector::types;
 
 mod connector;
+#[cfg(all(feature = "heap", target_arch = "wasm32", not(target_feature = "atomics")))]
+mod heap;
 pub mod json;
 pub mod multipart;
 pub mod paging;

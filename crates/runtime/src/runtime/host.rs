@@ -51,7 +51,7 @@ impl HostState {
     pub fn new(shared: Arc<PluginShared>, memory_cap: u64) -> Self {
         HostState {
             shared,
-            memory: MemoryCap { cap: usize::try_from(memory_cap).unwrap_or(usize::MAX), hit: false },
+            memory: MemoryCap { cap: usize::try_from(memory_cap).unwrap_or(usize::MAX), hit: false, grew: false },
             started: Instant::now(),
             host_time: Duration::ZERO,
             panic_message: None,
@@ -77,10 +77,15 @@ impl HostState {
 pub(crate) struct MemoryCap {
     cap: usize,
     pub hit: bool,
+    /// Whether the guest grew a memory past its initial size (instantiation
+    /// asks from zero): such a call costs its slot's reset a page-protection
+    /// change, the larger part of a small call (docs/plugin-authors.md).
+    pub grew: bool,
 }
 
 impl ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.grew |= current > 0;
         if desired > self.cap {
             self.hit = true;
             return Ok(false);

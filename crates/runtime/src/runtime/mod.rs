@@ -694,6 +694,9 @@ impl Plugin {
             Err(_) => (Err(fail(CallErrorKind::Timeout(limits.call_timeout))), Vec::new()),
             Ok((store, outcome)) => {
                 let state = store.data();
+                if state.memory.grew {
+                    self.metrics.memory_grown(function);
+                }
                 let used = state.credentials_used.iter().cloned().collect();
                 let result = match outcome {
                     Ok(Ok(value)) => Ok(value),
