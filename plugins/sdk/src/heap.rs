@@ -22,9 +22,11 @@ use core::ptr;
 const WASM_PAGE: usize = 64 * 1024;
 
 /// Heap a call gets before memory grows: enough for a panel's calls (a CRM
-/// answer parsed and converted); a sync page of hundreds of records grows
-/// past it, where the reset's cost is small beside the work.
-pub const ARENA_BYTES: usize = 2 * 1024 * 1024;
+/// answer of tens of records parsed and converted); a sync page of hundreds
+/// of records grows past it, where the reset's cost is small beside the
+/// work. Not larger: the slot's reset scans the whole initial memory for
+/// written pages (~0.2 µs a call for each further MiB).
+pub const ARENA_BYTES: usize = 1024 * 1024;
 
 #[repr(C, align(65536))]
 struct Arena(UnsafeCell<[u8; ARENA_BYTES]>);

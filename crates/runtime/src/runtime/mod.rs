@@ -661,11 +661,15 @@ impl Plugin {
         let fail = |kind| CallError { plugin: self.id().to_string(), function, kind };
         let limits = &self.limits;
 
-        // Back-pressure: wait for a slot rather than fail at once.
+        // Back-pressure: wait for a slot rather than fail at once. A free
+        // slot is taken without arming the queue's timer.
         let queued = std::time::Instant::now();
-        let _permit = match tokio::time::timeout(limits.queue_timeout, self.gate.clone().acquire_owned()).await {
-            Ok(permit) => permit.expect("the gate is never closed"),
-            Err(_) => return (Err(fail(CallErrorKind::Busy(limits.max_concurrency, limits.queue_timeout))), Vec::new()),
+        let _permit = match self.gate.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => match tokio::time::timeout(limits.queue_timeout, self.gate.clone().acquire_owned()).await {
+                Ok(permit) => permit.expect("the gate is never closed"),
+                Err(_) => return (Err(fail(CallErrorKind::Busy(limits.max_concurrency, limits.queue_timeout))), Vec::new()),
+            },
         };
         self.metrics.queue_wait(queued.elapsed());
         let _in_use = self.metrics.in_use();
