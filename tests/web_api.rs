@@ -422,6 +422,7 @@ async fn desk_data_settings_and_connections_survive_a_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sync_is_configured_run_and_then_driven_by_changes_on_either_side() {
     let s = DeskServer::start().await;
+    let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
     let admin = s.admin().await;
     let (status, overview) = get(&admin, s.api("admin/plugins/zoho-crm/sync")).await;
     assert_eq!(status, 200);
@@ -452,6 +453,10 @@ async fn sync_is_configured_run_and_then_driven_by_changes_on_either_side() {
     assert!(!history["entries"].as_array().unwrap().is_empty());
     let desk_contacts = get(&admin, s.api("contacts")).await.1["records"].as_array().unwrap().len();
     assert_eq!(desk_contacts, s.emulator.records("Contacts").len(), "the demo's contacts matched by email, not duplicated");
+    // The lag behind the CRM: the import reached the end of its feed.
+    let metrics = admin.get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
+    let caught_up = metric_sample(&metrics, "deskpane_sync_caught_up_timestamp_seconds", &[("plugin", "zoho-crm"), ("module", "contacts")]);
+    assert!(caught_up.is_some_and(|t| t >= started.floor()), "{metrics}");
 
     // The CRM accepted the desk's watch (Zoho limits its token to 50
     // characters).

@@ -65,6 +65,16 @@ pub fn sync_records(plugin: &str, module: &'static str, direction: Flow, added: 
     }
 }
 
+/// A module's import reached the end of the CRM's change feed: every CRM
+/// change made before now is in the desk. Its lag behind the CRM is
+/// `time() - deskpane_sync_caught_up_timestamp_seconds`, which grows while
+/// a sync stalls, fails or is paused, and stays under the poll interval
+/// (or a notification's round trip) while it keeps up.
+pub fn sync_caught_up(plugin: &str, module: &'static str) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    metrics::gauge!("deskpane_sync_caught_up_timestamp_seconds", "plugin" => plugin.to_string(), "module" => module).set(now.as_secs_f64());
+}
+
 /// Middleware: a span per request with a fresh request id (also answered as
 /// `X-Request-Id`), and the request counted and timed by route and status.
 pub async fn trace_request(request: Request, next: Next) -> Response {

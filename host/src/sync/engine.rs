@@ -546,6 +546,7 @@ impl SyncEngine {
                 Some(next) => page = next.join().await?,
                 None => {
                     flushing.finish(&self.store)?;
+                    crate::telemetry::sync_caught_up(&self.plugin, module.name());
                     return Ok(counts);
                 }
             }
