@@ -500,6 +500,32 @@ async fn limits_above_the_defaults_wait_for_an_admin_and_are_shown_before_enabli
     assert!(body["error"].as_str().unwrap().contains("lets the plugin reach any server"), "{body}");
 }
 
+/// The calls a plugin makes at once are the CRM account's allowance, which
+/// the admin knows (Zoho CRM: 10 to 25 by edition) and the manifest's author
+/// cannot: an admin sets it above or below the manifest's ask, within the
+/// desk's ceiling, and can return to the manifest's.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_sets_the_calls_a_plugin_makes_at_once_within_the_ceiling() {
+    let s = DeskServer::start().await;
+    let admin = s.admin().await;
+    let slots = || s.state.registry.plugin("zoho-crm").expect("Zoho CRM runs").limits().max_concurrency;
+    assert_eq!(slots(), 4, "the default until the manifest's 8 is approved");
+    let (status, view) = send(admin.patch(s.api("admin/plugins/zoho-crm")).json(&json!({"concurrency": 20}))).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!((view["sandbox"]["limits"]["max_concurrency"].as_u64(), view["sandbox"]["concurrency_set"].as_u64()), (Some(20), Some(20)));
+    assert_eq!(view["sandbox"]["concurrency_ceiling"], 64);
+    assert_eq!(slots(), 20, "the running plugin has 20 slots");
+
+    let (status, body) = send(admin.patch(s.api("admin/plugins/zoho-crm")).json(&json!({"concurrency": 65}))).await;
+    assert_eq!(status, 422);
+    assert!(body["error"].as_str().unwrap().contains("between 1 and 64"), "{body}");
+    assert_eq!(slots(), 20, "a refused change changes nothing");
+
+    let (_, view) = send(admin.patch(s.api("admin/plugins/zoho-crm")).json(&json!({"concurrency": 0, "approve_limits": true}))).await;
+    assert_eq!((view["sandbox"]["limits"]["max_concurrency"].as_u64(), view["sandbox"]["concurrency_set"].as_u64()), (Some(8), None));
+    assert_eq!(slots(), 8, "the manifest's, approved");
+}
+
 // 12. Permission gaps.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_profile_that_may_not_see_the_panel_sees_no_crm_data_and_new_profiles_see_nothing() {

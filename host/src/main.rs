@@ -536,6 +536,7 @@ async fn call(path: PathBuf, function: &str, args: Option<&str>, flags: Settings
         extra_hosts: flags.allow_hosts,
         // Whoever runs the CLI operates the host: the manifest's limits stand.
         approved_limits: package.manifest.limits.clone(),
+        concurrency: None,
     };
     let runtime = Runtime::new(config).map_err(|e| usage(format!("cannot start the runtime: {e:#}")))?;
     let plugin = runtime.load(&package, &settings, Arc::new(credentials)).map_err(|e| usage(e.to_string()))?;

@@ -93,6 +93,10 @@ pub struct Installation {
     /// runs with the defaults whatever its manifest asks.
     #[serde(default)]
     pub approved_limits: LimitRequest,
+    /// Calls at once an admin set for the plugin's CRM account, in place
+    /// of the manifest's (`None`: the manifest's, as approved).
+    #[serde(default)]
+    pub concurrency: Option<u32>,
     pub installed_at: String,
     /// Who signed the installed version; `None`: it was installed unsigned.
     #[serde(default)]
@@ -135,6 +139,9 @@ pub struct InstallationPatch {
     /// `true` grants the limits the manifest asks for above the defaults;
     /// `false` takes the grant back.
     pub approve_limits: Option<bool>,
+    /// Calls at once to the CRM (its account's allowance), 1 to the desk's
+    /// ceiling; 0 returns to what the manifest asks.
+    pub concurrency: Option<u32>,
 }
 
 /// An email the desk sent (kept in an outbox the admin can read; the demo
@@ -569,6 +576,7 @@ impl Registry {
             config: install.config.clone(),
             extra_hosts: install.extra_hosts.clone(),
             approved_limits: install.approved_limits.clone(),
+            concurrency: install.concurrency,
         };
         let credentials: Arc<dyn CredentialSource> = self.credentials.clone();
         self.runtime.load(package, &settings, credentials).map_err(|e| e.to_string())
@@ -635,6 +643,11 @@ impl Registry {
         result
     }
 
+    /// The most calls at once any plugin may be given.
+    pub fn concurrency_ceiling(&self) -> u32 {
+        self.runtime.ceiling().max_concurrency
+    }
+
     /// Applies an admin's changes, checks them by loading the plugin, and
     /// keeps them only if it loads.
     pub fn update(&self, id: &str, patch: InstallationPatch) -> Result<Installation, RegistryError> {
@@ -660,6 +673,15 @@ impl Registry {
                 (true, Some(manifest)) => manifest.limits,
                 _ => LimitRequest::default(),
             };
+        }
+        if let Some(n) = patch.concurrency {
+            let most = self.concurrency_ceiling();
+            if n > most {
+                return Err(RegistryError::Invalid(format!(
+                    "calls at once must be between 1 and {most} (the desk's ceiling), not {n}; 0 returns to what the plugin asks"
+                )));
+            }
+            install.concurrency = (n > 0).then_some(n);
         }
         if let Some(hosts) = patch.extra_hosts {
             install.extra_hosts = hosts;

@@ -9,7 +9,9 @@
 //! across the internet does; `BENCH_CRM_CONCURRENCY=N` makes it refuse more
 //! than N calls at once with 429, as Zoho CRM does for an organisation
 //! (10 to 25 by edition), and the native client then keeps within N, as a
-//! well-written integration must). Figures are recorded in docs/benchmarks.md.
+//! well-written integration must; `BENCH_PLUGIN_SLOTS=N` has the admin set
+//! the plugin's calls at once to N, as for a CRM account that allows N).
+//! Figures are recorded in docs/benchmarks.md.
 //!
 //! On PostgreSQL: `DESKPANE_TEST_STORE=<admin URL>` (a scratch database);
 //! `BENCH_REPLICAS=2` then serves the desk from two replicas on that store
@@ -145,6 +147,10 @@ async fn main() {
     let admin = s.admin().await;
     let approved = admin.patch(s.api("admin/plugins/zoho-crm")).json(&serde_json::json!({"approve_limits": true})).send().await.unwrap();
     assert!(approved.status().is_success(), "limits approved: {}", approved.status());
+    if let Some(n) = std::env::var("BENCH_PLUGIN_SLOTS").ok().and_then(|v| v.parse::<u32>().ok()) {
+        let set = admin.patch(s.api("admin/plugins/zoho-crm")).json(&serde_json::json!({"concurrency": n})).send().await.unwrap();
+        assert!(set.status().is_success(), "calls at once set: {}", set.status());
+    }
     let slots = s.state.registry.plugin("zoho-crm").expect("Zoho CRM runs").limits().max_concurrency;
     if latency > 0 {
         s.emulator.set_latency(Duration::from_millis(latency));

@@ -133,6 +133,26 @@ test('a plugin installed through the console starts disabled; its Sandbox card s
   assert.match(await extra.textContent(), /crm\.example\.com.*added by an admin/);
   assert.equal(await admin.getByTestId('sandbox-no-network').count(), 0);
   assert.equal((await plugins(admin)).find((p) => p.id === 'hostile').sandbox.extra_hosts.length, 1);
+
+  // Calls at once: the admin sets the CRM account's allowance in place of
+  // the manifest's (2), within the desk's ceiling, then returns to it.
+  const concurrency = admin.getByTestId('sandbox-concurrency');
+  assert.equal(await concurrency.getAttribute('placeholder'), 'as the plugin asks');
+  await concurrency.fill('99');
+  await admin.getByTestId('sandbox-concurrency-save').click();
+  await admin.getByTestId('toast').filter({ hasText: 'a whole number from 1 to 64' }).waitFor({ state: 'attached' });
+  await concurrency.fill('6');
+  let patched = admin.waitForResponse(isPluginPatch('hostile'));
+  await admin.getByTestId('sandbox-concurrency-save').click();
+  assert.equal((await patched).status(), 200);
+  await admin.getByTestId('sandbox-limit-max_concurrency').filter({ hasText: /^6$/ }).waitFor();
+  assert.equal(await admin.getByTestId('sandbox-concurrency').inputValue(), '6');
+  assert.equal((await plugins(admin)).find((p) => p.id === 'hostile').sandbox.concurrency_set, 6);
+  patched = admin.waitForResponse(isPluginPatch('hostile'));
+  await admin.getByTestId('sandbox-concurrency-reset').click();
+  assert.equal((await patched).status(), 200);
+  await admin.getByTestId('sandbox-limit-max_concurrency').filter({ hasText: /^2$/ }).waitFor();
+  assert.equal((await plugins(admin)).find((p) => p.id === 'hostile').sandbox.concurrency_set, null);
   // Taken away again: no network access.
   await admin.getByTestId('config-extra-hosts').fill('');
   const cleared = admin.waitForResponse(isPluginPatch('hostile'));

@@ -162,6 +162,8 @@ declare namespace Api {
     limits?: { [key: string]: number | null | undefined } | null;
     requests_above_defaults?: string[];
     above_defaults_approved?: boolean;
+    concurrency_set?: number | null;
+    concurrency_ceiling?: number;
   }
 
   /** A setting in the manifest's config schema. */

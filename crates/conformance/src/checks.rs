@@ -210,6 +210,7 @@ impl Session {
             extra_hosts: vec![proxy.origin()],
             // Whoever runs the kit operates the host: the manifest's limits stand.
             approved_limits: manifest.limits.clone(),
+            concurrency: None,
         };
         let plugin = runtime.load(package, &settings, Arc::new(secrets))?;
 

@@ -47,6 +47,11 @@ pub struct SandboxView {
     requests_above_defaults: Vec<String>,
     /// An admin granted those.
     above_defaults_approved: bool,
+    /// Calls at once an admin set for the CRM account, in place of the
+    /// manifest's; `null` when they did not.
+    concurrency_set: Option<u32>,
+    /// The most calls at once the desk grants any plugin.
+    concurrency_ceiling: u32,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -236,6 +241,8 @@ fn view(s: &AppState, install: &Installation) -> PluginView {
             }),
             above_defaults_approved: !pending.is_empty() && install.approved_limits == m.limits,
             requests_above_defaults: pending,
+            concurrency_set: install.concurrency,
+            concurrency_ceiling: s.registry.concurrency_ceiling(),
         }
     });
     PluginView {

@@ -82,6 +82,56 @@ function aboveDefaults(p, asks, onChange) {
 }
 
 /**
+ * Calls at once to the CRM: the admin sets the CRM account's allowance in
+ * place of the manifest's, or returns to it.
+ * @param {Api.Plugin} p
+ * @param {(updated: Api.Plugin) => void} onChange
+ * @returns {HTMLFormElement}
+ */
+function concurrencyForm(p, onChange) {
+  const sb = p.sandbox || {};
+  const most = sb.concurrency_ceiling || 64;
+  const input = /** @type {HTMLInputElement} */ (el('input', {
+    type: 'number', id: 'sandbox-concurrency', min: '1', max: String(most), step: '1', testid: 'sandbox-concurrency',
+    value: sb.concurrency_set ? String(sb.concurrency_set) : '', placeholder: t('admin.sandbox.concurrencyAsked'),
+  }));
+  const save = el('button', { type: 'submit', class: 'btn btn-small btn-primary', testid: 'sandbox-concurrency-save' }, t('admin.sandbox.concurrencySave'));
+  const reset = sb.concurrency_set
+    ? el('button', { type: 'button', class: 'btn btn-small', testid: 'sandbox-concurrency-reset' }, t('admin.sandbox.concurrencyReset'))
+    : null;
+  /** @param {number} n 0 returns to the manifest's */
+  async function send(n) {
+    save.disabled = true;
+    try {
+      /** @type {Api.Plugin} */
+      const updated = await api('PATCH', pluginPath(p.id), { concurrency: n });
+      toast(t(n ? 'admin.sandbox.concurrencySet' : 'admin.sandbox.concurrencyCleared', { name: updated.name || p.name, n }));
+      onChange(updated);
+    } catch (e) {
+      if (e.status === 401) { app.start(); return; }
+      toast(e.message, 'error');
+      save.disabled = false;
+    }
+  }
+  const form = el('form', { class: 'sandbox-concurrency', testid: 'sandbox-concurrency-form', novalidate: true },
+    el('label', { for: 'sandbox-concurrency' }, t('admin.sandbox.concurrencyLabel')),
+    el('div', { class: 'inline-form' }, input, save, reset),
+    el('div', { class: 'help' }, t('admin.sandbox.concurrencyHelp', { most })));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const n = Number(input.value);
+    if (!Number.isInteger(n) || n < 1 || n > most) {
+      toast(t('admin.sandbox.concurrencyInvalid', { most }), 'error');
+      input.focus();
+      return;
+    }
+    send(n);
+  });
+  if (reset) reset.addEventListener('click', () => send(0));
+  return form;
+}
+
+/**
  * The Sandbox card; `setEnabled(on)` repaints its state when the switch changes.
  * @param {Api.Plugin} p
  * @param {(updated: Api.Plugin) => void} onChange runs after an approval changed
@@ -117,7 +167,8 @@ export function sandboxCard(p, onChange) {
       el('div', { class: 'sandbox-part' },
         el('h3', { class: 'subhead' }, t('admin.sandbox.limits')),
         limitList(sb),
-        asks.length ? null : el('div', { class: 'help' }, t('admin.sandbox.nothingAbove')))),
+        asks.length ? null : el('div', { class: 'help' }, t('admin.sandbox.nothingAbove')),
+        sb.limits ? concurrencyForm(p, onChange) : null)),
     asks.length ? aboveDefaults(p, asks, onChange) : null);
   return { card, setEnabled };
 }

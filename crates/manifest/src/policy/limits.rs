@@ -93,6 +93,18 @@ impl Limits {
         }
     }
 
+    /// These limits with the calls at once an admin set for the plugin,
+    /// when they did, in place of what the manifest asks (above the default
+    /// too: it is the CRM account's allowance, which the admin knows and the
+    /// plugin's author cannot, e.g. 10 to 25 by Zoho CRM edition), within
+    /// the `ceiling`.
+    pub fn with_concurrency(mut self, set: Option<u32>, ceiling: &Limits) -> Limits {
+        if let Some(n) = set {
+            self.max_concurrency = n.clamp(1, ceiling.max_concurrency);
+        }
+        self
+    }
+
     /// The limits a manifest asks for above the defaults, as `name: value`
     /// lines for the admin who must approve them.
     pub fn above_defaults(requested: &LimitRequest) -> Vec<String> {
@@ -160,6 +172,17 @@ mod tests {
         let partly = Limits::grant(&asked, &LimitRequest { memory_mib: Some(128), ..Default::default() }, &Limits::ceiling());
         assert_eq!(partly.memory_bytes, 128 << 20);
         assert_eq!(partly.max_concurrency, d.max_concurrency);
+    }
+
+    #[test]
+    fn calls_at_once_set_by_an_admin_replace_the_manifests_within_the_ceiling() {
+        let asked = LimitRequest { max_concurrency: Some(8), ..Default::default() };
+        let granted = Limits::grant(&asked, &asked, &Limits::ceiling());
+        assert_eq!(granted.clone().with_concurrency(None, &Limits::ceiling()).max_concurrency, 8);
+        assert_eq!(granted.clone().with_concurrency(Some(20), &Limits::ceiling()).max_concurrency, 20, "above the ask");
+        assert_eq!(granted.clone().with_concurrency(Some(2), &Limits::ceiling()).max_concurrency, 2, "below it");
+        assert_eq!(granted.clone().with_concurrency(Some(1000), &Limits::ceiling()).max_concurrency, 64, "never past the ceiling");
+        assert_eq!(granted.with_concurrency(Some(0), &Limits::ceiling()).max_concurrency, 1);
     }
 
     #[test]

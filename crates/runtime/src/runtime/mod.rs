@@ -76,6 +76,9 @@ pub struct PluginSettings {
     /// Limits above the defaults an admin approved (the manifest asks,
     /// the admin grants; see [`Limits::grant`]).
     pub approved_limits: LimitRequest,
+    /// Calls at once an admin set (the CRM account's allowance), in place
+    /// of the manifest's (see [`Limits::with_concurrency`]).
+    pub concurrency: Option<u32>,
 }
 
 /// Why a plugin could not be loaded.
@@ -303,7 +306,8 @@ impl Runtime {
         let manifest = &package.manifest;
         let pre = self.prepare(package)?;
         let config = resolve_config(manifest, &settings.config)?;
-        let limits = Limits::grant(&manifest.limits, &settings.approved_limits, &self.config.ceiling);
+        let limits = Limits::grant(&manifest.limits, &settings.approved_limits, &self.config.ceiling)
+            .with_concurrency(settings.concurrency, &self.config.ceiling);
         let mut allow = manifest.allowed_hosts.clone();
         allow.extend(AllowList::parse(&settings.extra_hosts)?);
         let outbound =
@@ -326,6 +330,11 @@ impl Runtime {
 impl Runtime {
     /// The engine plugins are compiled for: what a benchmark uses to
     /// measure raw wasmtime beside the host's calls (the floor).
+    /// The most this runtime grants any plugin.
+    pub fn ceiling(&self) -> &Limits {
+        &self.config.ceiling
+    }
+
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
