@@ -328,13 +328,13 @@ impl Runtime {
 }
 
 impl Runtime {
-    /// The engine plugins are compiled for: what a benchmark uses to
-    /// measure raw wasmtime beside the host's calls (the floor).
     /// The most this runtime grants any plugin.
     pub fn ceiling(&self) -> &Limits {
         &self.config.ceiling
     }
 
+    /// The engine plugins are compiled for: what a benchmark uses to
+    /// measure raw wasmtime beside the host's calls (the floor).
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
