@@ -128,17 +128,7 @@ async fn a_desk_restarted_after_a_run_was_cut_short_finishes_it_unasked() {
     assert!(cut, "no kill landed in the middle of the sync");
     // The desk serves again; nothing changes and nobody asks for a sync,
     // and its poll is an hour away.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let plugins = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
-    let mut serve = tokio::process::Command::new(deskpane_binary())
-        .args(["serve", "--data", data.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}"), "--sync-poll", "3600"])
-        .args(["--plugins-dir", plugins.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        // A failing assertion below must not leave the desk running.
-        .kill_on_drop(true)
-        .spawn()
-        .expect("deskpane serve starts");
+    let (mut serve, _) = serve(&data);
     let crm_has_every_desk_contact = || emulator.records("Contacts").len() >= 2 * PER_SIDE;
     for _ in 0..600 {
         if crm_has_every_desk_contact() {
@@ -153,6 +143,23 @@ async fn a_desk_restarted_after_a_run_was_cut_short_finishes_it_unasked() {
     // finishes that (as after any kill), then every record is there once.
     assert!(sync_killed_after(&data, Duration::from_secs(120)).await, "the last run completes");
     assert_every_record_once(data, &emulator).await;
+}
+
+/// `deskpane serve` on `data` with the bundled plugins and an hour between
+/// polls (nothing syncs unasked), on a free loopback port; its URL.
+fn serve(data: &std::path::Path) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let plugins = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins");
+    let child = tokio::process::Command::new(deskpane_binary())
+        .args(["serve", "--data", data.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}"), "--sync-poll", "3600"])
+        .args(["--plugins-dir", plugins.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        // A failing assertion must not leave the desk running.
+        .kill_on_drop(true)
+        .spawn()
+        .expect("deskpane serve starts");
+    (child, format!("http://127.0.0.1:{port}"))
 }
 
 /// Every contact exactly once on both sides, with its values, all mapped.
@@ -200,16 +207,8 @@ async fn a_desk_stopped_with_sigterm_keeps_what_it_acknowledged_and_starts_again
         .expect("deskpane admin create runs");
     assert!(created.success());
 
-    let serve = || async {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = tokio::process::Command::new(deskpane_binary())
-            .args(["serve", "--data", data.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}"), "--sync-poll", "3600"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("deskpane serve starts");
-        let url = format!("http://127.0.0.1:{port}");
+    let signed_in_desk = || async {
+        let (child, url) = serve(&data);
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
         deskpane_tests::eventually("the desk answers", || async {
             client.get(format!("{url}/api/me")).send().await.is_ok_and(|r| r.status() == 401)
@@ -221,13 +220,14 @@ async fn a_desk_stopped_with_sigterm_keeps_what_it_acknowledged_and_starts_again
         (child, url, client)
     };
     let stop = |mut child: tokio::process::Child| async move {
-        let pid = child.id().expect("the desk runs").to_string();
-        assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let pid = child.id().expect("the desk runs");
+        // SAFETY: a plain kill(2) of our own child, which is not yet reaped.
+        assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) }, 0);
         let exited = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("the desk stops within 30 s");
         assert!(exited.unwrap().success(), "a desk stopped with SIGTERM exits 0");
     };
 
-    let (child, url, client) = serve().await;
+    let (child, url, client) = signed_in_desk().await;
     let made = client
         .post(format!("{url}/api/contacts"))
         .json(&json!({"fields": {"last_name": "Stopped", "email": "stopped@example.com"}}))
@@ -237,7 +237,7 @@ async fn a_desk_stopped_with_sigterm_keeps_what_it_acknowledged_and_starts_again
     assert!(made.status().is_success(), "{}", made.status());
     stop(child).await;
 
-    let (child, url, client) = serve().await;
+    let (child, url, client) = signed_in_desk().await;
     let contacts: Value = client.get(format!("{url}/api/contacts")).send().await.unwrap().json().await.unwrap();
     assert!(contacts["records"].as_array().unwrap().iter().any(|c| c["fields"]["email"] == "stopped@example.com"), "{contacts}");
     stop(child).await;
