@@ -520,6 +520,12 @@ async fn an_admin_sets_the_calls_a_plugin_makes_at_once_within_the_ceiling() {
     assert_eq!(status, 422);
     assert!(body["error"].as_str().unwrap().contains("between 1 and 64"), "{body}");
     assert_eq!(slots(), 20, "a refused change changes nothing");
+    for hostile in [json!(-1), json!(2.5), json!("20"), json!(u64::MAX)] {
+        let (status, body) = send(admin.patch(s.api("admin/plugins/zoho-crm")).json(&json!({"concurrency": hostile}))).await;
+        assert!((400..500).contains(&status), "{hostile}: {status} {body}");
+        assert!(body["error"].is_string(), "{hostile}: a sentence, not a bare status: {body}");
+    }
+    assert_eq!(slots(), 20, "nor does a value that is not a count");
 
     let (_, view) = send(admin.patch(s.api("admin/plugins/zoho-crm")).json(&json!({"concurrency": 0, "approve_limits": true}))).await;
     assert_eq!((view["sandbox"]["limits"]["max_concurrency"].as_u64(), view["sandbox"]["concurrency_set"].as_u64()), (Some(8), None));
