@@ -17,7 +17,7 @@ const PER_SIDE: usize = 3000;
 /// Whether the store, as a kill left it, holds a sync half done: some
 /// but not all records mapped.
 fn partly_synced(data: &std::path::Path) -> bool {
-    let db = deskpane_store::Store::sled(&data.join("db")).expect("the store opens after a kill");
+    let db = deskpane_store::Store::open(&deskpane::server::embedded_store(data)).expect("the store opens after a kill");
     let mapped = deskpane::sync::SyncStore::open(&db).unwrap().mapped_count("zoho-crm", SyncModule::Contacts);
     mapped > 0 && mapped < 2 * PER_SIDE
 }

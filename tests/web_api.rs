@@ -965,7 +965,7 @@ async fn the_first_administrator_is_created_from_the_command_line() {
     let short = create("sam@example.com", "short");
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"), "{short:?}");
 
-    let db = deskpane_store::Store::sled(&data.join("db")).unwrap();
+    let db = deskpane_store::Store::open(&deskpane::server::embedded_store(&data)).unwrap();
     let auth = deskpane::auth::Auth::open(&db).unwrap();
     assert_eq!(auth.agents().len(), 1);
     let (agent, _session) = auth.login("rosa@example.com", "correct horse battery", None).await.expect("the administrator signs in");

@@ -50,7 +50,8 @@ enum Command {
     /// running on the same data).
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// The desk's store: move a single-node desk to PostgreSQL.
+    /// The desk's store: move a single-node desk to PostgreSQL, or a desk
+    /// from before redb off its sled folder.
     #[command(subcommand)]
     Store(StoreCommand),
 }
@@ -63,7 +64,8 @@ enum StoreCommand {
     /// desk using either store first; the data folder's `secret.key` must go
     /// with the data (docs/deploy.md).
     Copy {
-        /// The store to copy: `sled:./data/db` or `postgres://...`.
+        /// The store to copy: `redb:./data/store.redb`, `sled:./data/db` or
+        /// `postgres://...`.
         #[arg(long, value_parser = parse_store)]
         from: deskpane_store::Location,
         /// The store to fill: an empty database, or an earlier copy of the
@@ -99,7 +101,8 @@ enum AdminCommand {
 #[derive(Args)]
 struct StoreArg {
     /// The shared store, `postgres://user@host/db` (several replicas serve
-    /// one desk from it; docs/deploy.md). Default: sled in the data folder.
+    /// one desk from it; docs/deploy.md), or `redb:FILE`. Default: the data
+    /// folder's `store.redb` (its sled folder `db` if it has one).
     #[arg(long = "store", env = "DESKPANE_STORE", value_name = "URL", value_parser = parse_store)]
     location: Option<deskpane_store::Location>,
     /// The file holding the key stored secrets are sealed with (made if

@@ -85,7 +85,7 @@ pub fn pin_store(data: &Path, location: deskpane_store::Location) {
 /// A test desk's store: the one pinned to its data folder; else, when the
 /// test command runs the suites on PostgreSQL (`DESKPANE_TEST_STORE` is the
 /// server's admin URL), a database of its own there, the same one again
-/// after a restart; else sled in the data folder.
+/// after a restart; else the data folder's own (redb).
 pub fn test_store(data: &Path) -> Option<deskpane_store::Location> {
     let mut pinned = pinned_stores();
     if let Some(location) = pinned.get(data) {

@@ -2,9 +2,12 @@
 //! key-value trees (byte keys, byte values, sorted bytewise), atomic
 //! transactions across several trees, and a monotonic id generator.
 //!
-//! Two backends implement it:
-//! - **sled**, embedded in the desk's data folder: the default, nothing to
-//!   set up, one desk process.
+//! Three backends implement it:
+//! - **redb**, one file in the desk's data folder: the default, nothing to
+//!   set up, one desk process; memory bounded by its page cache whatever
+//!   the store's size.
+//! - **sled**, a folder: the embedded backend before redb, still opened for
+//!   the data folders it made (`deskpane store copy` moves one to redb).
 //! - **PostgreSQL**, shared by several desk replicas: every tree is rows of
 //!   one table (see `migrations/`), transactions are serializable and
 //!   retried on conflict as sled's are.
@@ -21,6 +24,7 @@ use std::sync::Arc;
 
 mod copy;
 mod postgres;
+mod redb_file;
 mod signals;
 mod stage;
 mod tls;
@@ -53,30 +57,36 @@ pub type Value = Vec<u8>;
 pub enum StoreError {
     #[error("the embedded store failed: {0}")]
     Sled(#[from] sled::Error),
+    #[error("the store file failed: {0}")]
+    Redb(#[from] redb::Error),
     #[error("PostgreSQL failed: {0}")]
     Postgres(String),
     /// The database was migrated by a newer deskpane than this one.
     #[error("the database's schema is newer than this deskpane knows ({0}); run the newer version or restore a backup")]
     SchemaTooNew(String),
-    #[error("the store location `{0}` is not understood: use a folder (sled) or a postgres:// URL")]
+    #[error("the store location `{0}` is not understood: use redb:FILE, a sled folder or a postgres:// URL")]
     Location(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Where the store is: a folder for sled, or a PostgreSQL URL.
+/// Where the store is: a redb file, a folder for sled, or a PostgreSQL URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
+    Redb(std::path::PathBuf),
     Sled(std::path::PathBuf),
     Postgres(String),
 }
 
 impl Location {
-    /// `postgres://...` / `postgresql://...` is PostgreSQL; `sled:PATH` or a
-    /// bare path is a sled folder.
+    /// `postgres://...` / `postgresql://...` is PostgreSQL; `redb:FILE` is a
+    /// redb file; `sled:PATH` or a bare path is a sled folder (what a bare
+    /// path meant before redb).
     pub fn parse(s: &str) -> Result<Location> {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             Ok(Location::Postgres(s.to_string()))
+        } else if let Some(path) = s.strip_prefix("redb:") {
+            Ok(Location::Redb(path.into()))
         } else if let Some(path) = s.strip_prefix("sled:") {
             Ok(Location::Sled(path.into()))
         } else if s.is_empty() || s.contains("://") {
@@ -89,6 +99,7 @@ impl Location {
     /// The location without a password, for logs and screens.
     pub fn redacted(&self) -> String {
         match self {
+            Location::Redb(path) => format!("redb:{}", path.display()),
             Location::Sled(path) => format!("sled:{}", path.display()),
             Location::Postgres(url) => postgres::redact(url),
         }
@@ -102,6 +113,8 @@ pub struct Store(Backend);
 #[derive(Clone)]
 enum Backend {
     /// One process: notices and locks stay in it.
+    Redb(Arc<redb_file::Redb>, Arc<signals::Local>),
+    /// One process, as redb.
     Sled(sled::Db, Arc<signals::Local>),
     Postgres(Arc<postgres::Pg>),
     /// A view of another store whose writes wait for [`Stage::commit`].
@@ -122,9 +135,15 @@ const SLED_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 impl Store {
     pub fn open(location: &Location) -> Result<Store> {
         match location {
+            Location::Redb(path) => Store::redb(path),
             Location::Sled(path) => Store::sled(path),
             Location::Postgres(url) => Store::postgres(url),
         }
+    }
+
+    /// A redb store in the file `path` (created if missing).
+    pub fn redb(path: &Path) -> Result<Store> {
+        Ok(Store(Backend::Redb(redb_file::Redb::open(path)?, Arc::default())))
     }
 
     /// A sled store in `path` (created if missing).
@@ -141,8 +160,14 @@ impl Store {
         }
     }
 
-    /// A sled store that disappears when dropped (unit tests).
+    /// A store of the default embedded backend (redb) that disappears when
+    /// dropped (tests).
     pub fn temporary() -> Result<Store> {
+        Ok(Store(Backend::Redb(redb_file::Redb::temporary()?, Arc::default())))
+    }
+
+    /// A sled store that disappears when dropped (tests).
+    pub fn temporary_sled() -> Result<Store> {
         Ok(Store(Backend::Sled(sled::Config::new().temporary(true).open()?, Arc::default())))
     }
 
@@ -152,9 +177,10 @@ impl Store {
         Ok(Store(Backend::Postgres(Arc::new(postgres::Pg::connect(url)?))))
     }
 
-    /// Which backend this is: `sled` or `postgres`.
+    /// Which backend this is: `redb`, `sled` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match &self.0 {
+            Backend::Redb(..) => "redb",
             Backend::Sled(..) => "sled",
             Backend::Postgres(_) => "postgres",
             Backend::Staged(stage) => stage.base().backend(),
@@ -164,6 +190,7 @@ impl Store {
     /// The tree called `name` (created on first write).
     pub fn tree(&self, name: &str) -> Result<Tree> {
         Ok(Tree(match &self.0 {
+            Backend::Redb(db, _) => TreeInner::Redb(db.clone(), Arc::from(name)),
             Backend::Sled(db, _) => TreeInner::Sled(db.open_tree(name)?),
             Backend::Postgres(pg) => TreeInner::Postgres(pg.tree(name)),
             Backend::Staged(stage) => TreeInner::Staged(stage.tree(name)?),
@@ -173,6 +200,7 @@ impl Store {
     /// The names of the trees that hold something.
     pub fn tree_names(&self) -> Result<Vec<String>> {
         match &self.0 {
+            Backend::Redb(db, _) => db.tree_names(),
             Backend::Sled(db, _) => Ok(db
                 .tree_names()
                 .into_iter()
@@ -188,6 +216,7 @@ impl Store {
     /// A new id, greater than every id this store generated before.
     pub fn generate_id(&self) -> Result<u64> {
         match &self.0 {
+            Backend::Redb(db, _) => db.generate_id(),
             Backend::Sled(db, _) => Ok(db.generate_id()?),
             Backend::Postgres(pg) => pg.generate_id(),
             Backend::Staged(stage) => stage.base().generate_id(),
@@ -200,7 +229,7 @@ impl Store {
     /// visible; never stored, so only processes running now hear it.
     pub fn notify(&self, topic: &str, body: &str) -> Result<()> {
         match &self.0 {
-            Backend::Sled(_, local) => {
+            Backend::Redb(_, local) | Backend::Sled(_, local) => {
                 local.notify(Notice { topic: topic.to_string(), body: body.to_string() });
                 Ok(())
             }
@@ -214,7 +243,7 @@ impl Store {
     /// a notice with topic [`RESYNC`] says so: re-read what you keep.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Notice> {
         match &self.0 {
-            Backend::Sled(_, local) => local.subscribe(),
+            Backend::Redb(_, local) | Backend::Sled(_, local) => local.subscribe(),
             Backend::Postgres(pg) => pg.subscribe(),
             Backend::Staged(stage) => stage.base().subscribe(),
         }
@@ -225,7 +254,7 @@ impl Store {
     /// dies (PostgreSQL lets go when the process's connection closes).
     pub fn try_lock(&self, name: &str) -> Result<Option<Lock>> {
         match &self.0 {
-            Backend::Sled(_, local) => Ok(local.try_lock(name)),
+            Backend::Redb(_, local) | Backend::Sled(_, local) => Ok(local.try_lock(name)),
             Backend::Postgres(pg) => pg.try_lock(name),
             Backend::Staged(stage) => stage.base().try_lock(name),
         }
@@ -235,6 +264,7 @@ impl Store {
     /// must not hand out the ids its source did).
     pub fn ids_above(&self, id: u64) -> Result<()> {
         match &self.0 {
+            Backend::Redb(db, _) => db.ids_above(id),
             Backend::Sled(db, _) => {
                 // sled's generator has no setter; it is cheap to run forward.
                 while db.generate_id()? <= id {}
@@ -249,6 +279,7 @@ impl Store {
     /// committed already; a staged view: at its commit).
     pub fn flush(&self) -> Result<()> {
         match &self.0 {
+            Backend::Redb(db, _) => db.flush(),
             Backend::Sled(db, _) => db.flush().map(drop).map_err(Into::into),
             Backend::Postgres(_) | Backend::Staged(_) => Ok(()),
         }
@@ -262,7 +293,9 @@ impl Store {
     /// flushed, so skipping that drop loses nothing.
     pub fn flush_for_exit(self) -> Result<()> {
         self.flush()?;
-        std::mem::forget(self);
+        if let Backend::Sled(..) = self.0 {
+            std::mem::forget(self);
+        }
         Ok(())
     }
 
@@ -281,6 +314,16 @@ impl Store {
     /// undoes its writes and gives `TxError::Abort(e)`.
     pub fn transaction<R, E>(&self, trees: &[&Tree], f: impl Fn(&[TxTree<'_>]) -> Result<R, Abort<E>>) -> Result<R, TxError<E>> {
         match &self.0 {
+            Backend::Redb(db, _) => {
+                let names: Vec<&str> = trees
+                    .iter()
+                    .map(|t| match &t.0 {
+                        TreeInner::Redb(_, name) => &**name,
+                        _ => unreachable!("a tree of another store in a redb store"),
+                    })
+                    .collect();
+                db.transaction(&names, f)
+            }
             Backend::Sled(..) => {
                 let sled_trees: Vec<sled::Tree> = trees
                     .iter()
@@ -335,6 +378,7 @@ pub struct Tree(TreeInner);
 
 #[derive(Clone)]
 enum TreeInner {
+    Redb(Arc<redb_file::Redb>, Arc<str>),
     Sled(sled::Tree),
     Postgres(postgres::PgTree),
     Staged(stage::StagedTree),
@@ -343,6 +387,7 @@ enum TreeInner {
 impl Tree {
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>> {
         match &self.0 {
+            TreeInner::Redb(db, name) => db.get(name, key.as_ref()),
             TreeInner::Sled(t) => Ok(t.get(key)?.map(|v| v.to_vec())),
             TreeInner::Postgres(t) => t.get(key.as_ref()),
             TreeInner::Staged(t) => t.get(key.as_ref()),
@@ -351,6 +396,7 @@ impl Tree {
 
     pub fn contains_key(&self, key: impl AsRef<[u8]>) -> Result<bool> {
         match &self.0 {
+            TreeInner::Redb(db, name) => Ok(db.get(name, key.as_ref())?.is_some()),
             TreeInner::Sled(t) => Ok(t.contains_key(key)?),
             TreeInner::Postgres(t) => Ok(t.get(key.as_ref())?.is_some()),
             TreeInner::Staged(t) => Ok(t.get(key.as_ref())?.is_some()),
@@ -360,6 +406,7 @@ impl Tree {
     /// Sets `key` to `value`, replacing what was there.
     pub fn insert(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<()> {
         match &self.0 {
+            TreeInner::Redb(db, name) => db.write(name, |t| t.insert(key.as_ref(), value.as_ref()).map(drop)),
             TreeInner::Sled(t) => t.insert(key.as_ref(), value.as_ref()).map(drop).map_err(Into::into),
             TreeInner::Postgres(t) => t.insert(key.as_ref(), value.as_ref()),
             TreeInner::Staged(t) => {
@@ -372,6 +419,7 @@ impl Tree {
     /// Removes `key`; what it held, if anything.
     pub fn remove(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>> {
         match &self.0 {
+            TreeInner::Redb(db, name) => db.write(name, |t| Ok(t.remove(key.as_ref())?.map(|v| v.value().to_vec()))),
             TreeInner::Sled(t) => Ok(t.remove(key)?.map(|v| v.to_vec())),
             TreeInner::Postgres(t) => t.remove(key.as_ref()),
             TreeInner::Staged(t) => t.remove(key.as_ref()),
@@ -388,6 +436,7 @@ impl Tree {
         let prefix = prefix.as_ref();
         let upper = || prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
         match &self.0 {
+            TreeInner::Redb(db, name) => Iter(IterInner::Redb(db.scan(name, Bound::Included(prefix.to_vec()), upper()))),
             TreeInner::Sled(t) => Iter(IterInner::Sled(t.scan_prefix(prefix))),
             TreeInner::Postgres(t) => Iter(IterInner::Postgres(t.scan(Bound::Included(prefix.to_vec()), upper()))),
             TreeInner::Staged(t) => Iter(IterInner::Staged(Box::new(t.scan(Bound::Included(prefix.to_vec()), upper())))),
@@ -403,6 +452,7 @@ impl Tree {
         };
         let (lower, upper) = (bound(range.start_bound()), bound(range.end_bound()));
         match &self.0 {
+            TreeInner::Redb(db, name) => Iter(IterInner::Redb(db.scan(name, lower, upper))),
             TreeInner::Sled(t) => Iter(IterInner::Sled(t.range::<Vec<u8>, _>((lower, upper)))),
             TreeInner::Postgres(t) => Iter(IterInner::Postgres(t.scan(lower, upper))),
             TreeInner::Staged(t) => Iter(IterInner::Staged(Box::new(t.scan(lower, upper)))),
@@ -412,6 +462,7 @@ impl Tree {
     /// How many entries the tree has (reads them all on sled).
     pub fn len(&self) -> Result<usize> {
         match &self.0 {
+            TreeInner::Redb(db, name) => db.len(name),
             TreeInner::Sled(t) => Ok(t.len()),
             TreeInner::Postgres(t) => t.len(),
             TreeInner::Staged(_) => self.iter().try_fold(0, |n, r| r.map(|_| n + 1)),
@@ -420,15 +471,17 @@ impl Tree {
 
     pub fn is_empty(&self) -> Result<bool> {
         match &self.0 {
+            TreeInner::Redb(db, name) => Ok(db.len(name)? == 0),
             TreeInner::Sled(t) => Ok(t.is_empty()),
             TreeInner::Postgres(_) | TreeInner::Staged(_) => self.iter().next().transpose().map(|first| first.is_none()),
         }
     }
 
     /// Makes this tree's writes durable (PostgreSQL: committed already;
-    /// staged: at the stage's commit).
+    /// staged: at the stage's commit; redb: with every other tree's).
     pub fn flush(&self) -> Result<()> {
         match &self.0 {
+            TreeInner::Redb(db, _) => db.flush(),
             TreeInner::Sled(t) => t.flush().map(drop).map_err(Into::into),
             TreeInner::Postgres(_) | TreeInner::Staged(_) => Ok(()),
         }
@@ -437,6 +490,7 @@ impl Tree {
     /// Removes every entry.
     pub fn clear(&self) -> Result<()> {
         match &self.0 {
+            TreeInner::Redb(db, name) => db.write(name, |t| t.retain(|_, _| false)),
             TreeInner::Sled(t) => Ok(t.clear()?),
             TreeInner::Postgres(t) => t.clear(),
             TreeInner::Staged(t) => t.clear(),
@@ -470,6 +524,7 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 pub struct Iter(IterInner);
 
 enum IterInner {
+    Redb(redb_file::RedbIter),
     Sled(sled::Iter),
     Postgres(postgres::PgIter),
     Staged(Box<stage::Merged>),
@@ -480,6 +535,7 @@ impl Iterator for Iter {
 
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
+            IterInner::Redb(i) => i.next(),
             IterInner::Sled(i) => i.next().map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(Into::into)),
             IterInner::Postgres(i) => i.next(),
             IterInner::Staged(i) => i.next(),
@@ -499,6 +555,7 @@ impl Iter {
 
 /// A tree inside a transaction.
 pub enum TxTree<'a> {
+    Redb(redb_file::RedbTxTree<'a>),
     Sled(&'a sled::transaction::TransactionalTree),
     Postgres(postgres::PgTxTree<'a>),
     Staged(stage::StagedTxTree<'a>),
@@ -507,6 +564,7 @@ pub enum TxTree<'a> {
 impl TxTree<'_> {
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>, TxFault> {
         match self {
+            TxTree::Redb(t) => t.get(key.as_ref()),
             TxTree::Sled(t) => t.get(key).map(|v| v.map(|v| v.to_vec())).map_err(sled_fault),
             TxTree::Postgres(t) => t.get(key.as_ref()),
             TxTree::Staged(t) => t.get(key.as_ref()),
@@ -515,6 +573,7 @@ impl TxTree<'_> {
 
     pub fn insert(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<(), TxFault> {
         match self {
+            TxTree::Redb(t) => t.insert(key.as_ref(), value.as_ref()),
             TxTree::Sled(t) => t.insert(key.as_ref(), value.as_ref()).map(drop).map_err(sled_fault),
             TxTree::Postgres(t) => t.insert(key.as_ref(), value.as_ref()),
             TxTree::Staged(t) => {
@@ -526,6 +585,7 @@ impl TxTree<'_> {
 
     pub fn remove(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>, TxFault> {
         match self {
+            TxTree::Redb(t) => t.remove(key.as_ref()),
             TxTree::Sled(t) => t.remove(key.as_ref()).map(|v| v.map(|v| v.to_vec())).map_err(sled_fault),
             TxTree::Postgres(t) => t.remove(key.as_ref()),
             TxTree::Staged(t) => t.remove(key.as_ref()),
@@ -535,6 +595,7 @@ impl TxTree<'_> {
     /// A new id from the store's generator (not undone by an abort).
     pub fn generate_id(&self) -> Result<u64, TxFault> {
         match self {
+            TxTree::Redb(t) => t.generate_id(),
             TxTree::Sled(t) => t.generate_id().map_err(|e| sled_fault(e.into())),
             TxTree::Postgres(t) => t.generate_id(),
             TxTree::Staged(t) => t.generate_id(),
@@ -545,7 +606,7 @@ impl TxTree<'_> {
     /// hold, None for absent) whose value differs now: a stage's check.
     fn changed(&self, expected: &std::collections::BTreeMap<Value, Option<Value>>) -> Result<Option<Value>, TxFault> {
         match self {
-            TxTree::Sled(_) => {
+            TxTree::Redb(_) | TxTree::Sled(_) => {
                 for (key, value) in expected {
                     if self.get(key)? != *value {
                         return Ok(Some(key.clone()));
@@ -570,6 +631,7 @@ pub struct TxFault(FaultInner);
 
 #[derive(Debug)]
 enum FaultInner {
+    Redb(redb::Error),
     Sled(sled::transaction::UnabortableTransactionError),
     Postgres(postgres::Fault),
     Staged(Box<StoreError>),

@@ -1,5 +1,6 @@
-//! One behavioural suite for both backends: every case is written once
-//! against a `Store` and runs on sled (`Store::temporary`) and on PostgreSQL
+//! One behavioural suite for every backend: each case is written once
+//! against a `Store` and runs on redb (`Store::temporary`), on sled
+//! (`Store::temporary_sled`) and on PostgreSQL
 //! (a scratch database of its own on the server whose admin URL is in
 //! `DESKPANE_TEST_POSTGRES`, as printed by `scripts/postgres.sh start`).
 //! Without that variable the PostgreSQL half says so and passes.
@@ -55,15 +56,18 @@ impl Drop for Scratch {
     }
 }
 
-/// `cases!(a, b)` runs `a(&Store)` and `b(&Store)` as `sled::a`,
+/// `cases!(a, b)` runs `a(&Store)` and `b(&Store)` as `redb::a`, `sled::a`,
 /// `postgres::a`, ...; `cases!(opener: c)` runs `c(&dyn Fn() -> Store)` for
 /// cases that open (and drop) stores themselves; `cases!(replicas: d)` runs
 /// `d(&Store, &Store)` on two replicas of one store (sled: two handles in
 /// this process, its only one; PostgreSQL: two stores on one database).
 macro_rules! cases {
     ($($case:ident),* $(,)?) => {
-        mod sled {
+        mod redb {
             $( #[test] fn $case() { super::$case(&deskpane_store::Store::temporary().unwrap()) } )*
+        }
+        mod sled {
+            $( #[test] fn $case() { super::$case(&deskpane_store::Store::temporary_sled().unwrap()) } )*
         }
         mod postgres {
             $( #[test] fn $case() {
@@ -75,8 +79,11 @@ macro_rules! cases {
         }
     };
     (opener: $($case:ident),* $(,)?) => {
-        mod sled_opener {
+        mod redb_opener {
             $( #[test] fn $case() { super::$case(&|| deskpane_store::Store::temporary().unwrap()) } )*
+        }
+        mod sled_opener {
+            $( #[test] fn $case() { super::$case(&|| deskpane_store::Store::temporary_sled().unwrap()) } )*
         }
         mod postgres_opener {
             $( #[test] fn $case() {
@@ -87,8 +94,11 @@ macro_rules! cases {
         }
     };
     (staged: $($case:ident),* $(,)?) => {
-        mod sled_staged {
+        mod redb_staged {
             $( #[test] fn $case() { super::through_a_stage(&deskpane_store::Store::temporary().unwrap(), super::$case) } )*
+        }
+        mod sled_staged {
+            $( #[test] fn $case() { super::through_a_stage(&deskpane_store::Store::temporary_sled().unwrap(), super::$case) } )*
         }
         mod postgres_staged {
             $( #[test] fn $case() {
@@ -99,9 +109,15 @@ macro_rules! cases {
         }
     };
     (replicas: $($case:ident),* $(,)?) => {
-        mod sled_replicas {
+        mod redb_replicas {
             $( #[test] fn $case() {
                 let store = deskpane_store::Store::temporary().unwrap();
+                super::$case(&store, &store.clone())
+            } )*
+        }
+        mod sled_replicas {
+            $( #[test] fn $case() {
+                let store = deskpane_store::Store::temporary_sled().unwrap();
                 super::$case(&store, &store.clone())
             } )*
         }
@@ -1128,4 +1144,135 @@ fn postgres_a_dropped_store_leaves_no_connection_behind() {
     assert!(lock.is_held());
     drop(lock);
     assert!(eventually(WAIT, || (sessions() == 0).then_some(())).is_some(), "{} sessions left", sessions());
+}
+
+// redb only.
+
+/// A folder for a redb file, removed afterwards.
+struct Folder(std::path::PathBuf);
+
+impl Folder {
+    fn new(name: &str) -> Folder {
+        let dir = std::env::temp_dir().join(format!("deskpane-redb-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Folder(dir)
+    }
+
+    fn file(&self) -> std::path::PathBuf {
+        self.0.join("store.redb")
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn redb_reopened_sees_the_data_and_its_ids_go_on() {
+    let folder = Folder::new("reopen");
+    let store = Store::open(&Location::parse(&format!("redb:{}", folder.file().display())).unwrap()).unwrap();
+    assert_eq!(store.backend(), "redb");
+    let tree = store.tree("t").unwrap();
+    tree.insert(b"k", b"v").unwrap();
+    let outside: Vec<u64> = (0..3).map(|_| store.generate_id().unwrap()).collect();
+    let inside = store
+        .transaction::<_, ()>(&[&tree], |t| {
+            t[0].insert(b"in", b"tx")?;
+            Ok(t[0].generate_id()?)
+        })
+        .unwrap();
+    assert_eq!(outside, [0, 1, 2], "ids start at zero, as on the other backends");
+    assert_eq!(inside, 3);
+    drop((tree, store));
+
+    let store = Store::redb(&folder.file()).unwrap();
+    let tree = store.tree("t").unwrap();
+    assert_eq!(tree.get(b"k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(tree.get(b"in").unwrap(), Some(b"tx".to_vec()));
+    assert_eq!(store.tree_names().unwrap(), ["t"], "the id generator's table is not a tree");
+    assert_eq!(store.generate_id().unwrap(), 4, "after a clean close the ids go on where they stopped");
+    store.ids_above(1_000_000).unwrap();
+    assert_eq!(store.generate_id().unwrap(), 1_000_001);
+}
+
+/// The redb file `redb_writer_child` writes to.
+const WRITER_ENV: &str = "DESKPANE_TEST_REDB_WRITER";
+const FLUSHED: &str = "deskpane-test: flushed";
+
+/// Not a test: `redb_flushed_writes_and_ids_survive_a_kill` runs this test
+/// binary again with it selected, as the desk that it kills.
+#[test]
+#[ignore = "a helper process for redb_flushed_writes_and_ids_survive_a_kill"]
+fn redb_writer_child() {
+    let Ok(path) = std::env::var(WRITER_ENV) else { return };
+    let store = Store::redb(std::path::Path::new(&path)).unwrap();
+    let (records, index) = (store.tree("records").unwrap(), store.tree("index").unwrap());
+    let mut last_id = 0;
+    for page in 0..20u32 {
+        last_id = store
+            .transaction::<_, ()>(&[&records, &index], |t| {
+                let mut id = 0;
+                for n in 0..100u32 {
+                    id = t[0].generate_id()?;
+                    t[0].insert(format!("r/{page:04}/{n:04}"), id.to_be_bytes())?;
+                    t[1].insert(format!("i/{id:020}"), format!("r/{page:04}/{n:04}"))?;
+                }
+                Ok(id)
+            })
+            .unwrap();
+    }
+    last_id = last_id.max(store.generate_id().unwrap());
+    store.flush().unwrap();
+    // Written after the flush: may be lost, must not break what was flushed.
+    for n in 0..500u32 {
+        records.insert(format!("unflushed/{n:04}"), b"x").unwrap();
+    }
+    let mut out = std::io::stdout();
+    writeln!(out, "{FLUSHED} {last_id}").unwrap();
+    out.flush().unwrap();
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn redb_flushed_writes_and_ids_survive_a_kill() {
+    let folder = Folder::new("kill");
+    let mut child = Killed(
+        Command::new(std::env::current_exe().unwrap())
+            .args(["redb_writer_child", "--exact", "--ignored", "--test-threads=1"])
+            .env(WRITER_ENV, folder.file())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut last_id = None;
+    for line in stdout.lines() {
+        // The harness has printed "test redb_writer_child ... " before it.
+        if let Some((_, id)) = line.unwrap().split_once(FLUSHED) {
+            last_id = Some(id.trim().parse::<u64>().unwrap());
+            break;
+        }
+    }
+    let last_id = last_id.expect("the writer said what it flushed");
+    // SIGKILL: no destructor, no last commit.
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+
+    let store = Store::redb(&folder.file()).expect("the file opens after a kill");
+    let (records, index) = (store.tree("records").unwrap(), store.tree("index").unwrap());
+    assert_eq!(records.scan_prefix("r/").count(), 2000, "every flushed record is there");
+    assert_eq!(index.len().unwrap(), 2000);
+    for entry in records.scan_prefix("r/") {
+        let (key, id) = entry.unwrap();
+        let id = u64::from_be_bytes(id.try_into().unwrap());
+        assert_eq!(index.get(format!("i/{id:020}")).unwrap(), Some(key), "each record's index entry came with it");
+    }
+    let next = store.generate_id().unwrap();
+    assert!(next > last_id, "an id handed out before the kill ({last_id}) is not handed out again ({next})");
+    // And the store takes writes again.
+    records.insert(b"after", b"kill").unwrap();
+    store.flush().unwrap();
 }

@@ -262,12 +262,25 @@ impl Default for ServeConfig {
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 << 20;
 
 /// Opens the desk's store: `location` when given (a PostgreSQL URL shared
-/// by replicas, or a sled folder), else sled in the data folder.
+/// by replicas, a redb file or a sled folder), else the data folder's own
+/// (see [`embedded_store`]).
 pub fn open_store(data: &std::path::Path, location: Option<&deskpane_store::Location>) -> Result<deskpane_store::Store, OpenStoreError> {
     match location {
         Some(location) => deskpane_store::Store::open(location).map_err(|e| OpenStoreError::at(location, e)),
-        None => deskpane_store::Store::sled(&data.join("db"))
+        None => deskpane_store::Store::open(&embedded_store(data))
             .map_err(|source| OpenStoreError::InFolder { folder: data.display().to_string(), source }),
+    }
+}
+
+/// The store a data folder holds: `store.redb`, or the sled folder `db` of
+/// a desk from before redb (kept until an operator copies it over with
+/// `deskpane store copy` and moves it aside).
+pub fn embedded_store(data: &std::path::Path) -> deskpane_store::Location {
+    let sled = data.join("db");
+    if sled.is_dir() {
+        deskpane_store::Location::Sled(sled)
+    } else {
+        deskpane_store::Location::Redb(data.join("store.redb"))
     }
 }
 

@@ -1,0 +1,445 @@
+//! The embedded backend on redb: every tree is a table of one file in the
+//! desk's data folder (`store.redb`).
+//!
+//! Why redb: its B-tree lives in the file and only a bounded page cache in
+//! memory, so a store of a million records costs the same memory as one of
+//! ten thousand, and writing the next page of records costs the same too.
+//! sled 0.34 (the embedded backend before it, still opened for the folders
+//! it made) keeps per-page state in memory that grows with the store.
+//!
+//! Durability follows sled's contract, which the desk is written against:
+//! a write is in the file at once but durable only at the next
+//! [`Redb::flush`], which a background thread also runs every
+//! [`FLUSH_EVERY`] while there are unflushed writes. Each write commits
+//! with redb's `Durability::None`; a flush is an empty commit with
+//! `Durability::Immediate`, which makes every earlier commit durable with
+//! it, and records the allocator state (quick repair) so that opening the
+//! file after a crash does not walk the whole tree.
+//!
+//! One writer at a time: redb serialises write transactions, so a
+//! transaction here never conflicts and its closure runs once. A closure
+//! must not write through a [`crate::Tree`] (outside its transaction): that
+//! would wait for its own transaction. The closures of this crate's users
+//! write through their `TxTree`s only, as the store's contract asks.
+
+use std::cell::RefCell;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableError, TableHandle};
+
+use crate::{Abort, FaultInner, Result, StoreError, TxError, TxFault, TxTree, Value};
+
+type Bytes = &'static [u8];
+type Table<'t> = redb::Table<'t, Bytes, Bytes>;
+
+/// How often unflushed writes are made durable (sled's default too).
+pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(500);
+/// redb's page cache; its default (1 GiB) is more than a desk needs.
+const CACHE_BYTES: usize = 64 << 20;
+/// How long opening waits for the file's lock (see `SLED_LOCK_WAIT`).
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+/// The table of the id generator; tree names never start with `__`.
+const IDS_TABLE: &str = "__deskpane_ids";
+const IDS_KEY: &[u8] = b"reserved";
+/// Ids are reserved this many at a time: one write per block, and after a
+/// crash the ids of at most one block are skipped.
+const ID_BLOCK: u64 = 1 << 16;
+
+fn table(name: &str) -> TableDefinition<'_, Bytes, Bytes> {
+    TableDefinition::new(name)
+}
+
+fn storage(e: impl Into<redb::Error>) -> StoreError {
+    StoreError::Redb(e.into())
+}
+
+/// The store's file and what is shared by its handles.
+pub(crate) struct Redb {
+    db: Database,
+    ids: Mutex<Ids>,
+    /// Written since the last durable commit.
+    dirty: AtomicBool,
+    /// Removed when dropped (temporary stores of tests).
+    remove_on_drop: Option<PathBuf>,
+    /// Wakes the flusher to stop.
+    stop: Arc<(Mutex<bool>, Condvar)>,
+}
+
+/// The id generator: ids below `reserved` may be handed out; `reserved` is
+/// what the file holds (committed), so after a restart ids start there.
+struct Ids {
+    next: u64,
+    reserved: u64,
+}
+
+impl Redb {
+    /// Opens (or creates) the store in the file at `path`.
+    pub(crate) fn open(path: &Path) -> Result<Arc<Redb>> {
+        Redb::open_inner(path, None)
+    }
+
+    /// A store in a new file under the system's temporary folder, removed
+    /// when the last handle is dropped.
+    pub(crate) fn temporary() -> Result<Arc<Redb>> {
+        static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("deskpane-store-{}-{n}.redb", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        Redb::open_inner(&path, Some(path.clone()))
+    }
+
+    fn open_inner(path: &Path, remove_on_drop: Option<PathBuf>) -> Result<Arc<Redb>> {
+        let mut builder = Database::builder();
+        builder.set_cache_size(CACHE_BYTES);
+        let started = std::time::Instant::now();
+        let db = loop {
+            match builder.create(path) {
+                // The handles of a store just dropped in this process, or a
+                // desk still exiting, let go of the lock a moment later.
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                opened => break opened.map_err(storage)?,
+            }
+        };
+        let reserved = {
+            let read = db.begin_read().map_err(storage)?;
+            match read.open_table(table(IDS_TABLE)) {
+                Ok(t) => t.get(IDS_KEY).map_err(storage)?.map_or(0, |v| be_u64(v.value())),
+                Err(TableError::TableDoesNotExist(_)) => 0,
+                Err(e) => return Err(storage(e)),
+            }
+        };
+        let redb = Arc::new(Redb {
+            db,
+            ids: Mutex::new(Ids { next: reserved, reserved }),
+            dirty: AtomicBool::new(false),
+            remove_on_drop,
+            stop: Arc::default(),
+        });
+        start_flusher(&redb);
+        Ok(redb)
+    }
+
+    pub(crate) fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Value>> {
+        let read = self.db.begin_read().map_err(storage)?;
+        match read.open_table(table(tree)) {
+            Ok(t) => Ok(t.get(key).map_err(storage)?.map(|v| v.value().to_vec())),
+            Err(TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(storage(e)),
+        }
+    }
+
+    /// Runs `f` on `tree` in a write transaction of its own, committed
+    /// without waiting for the disk (see the module's notes).
+    pub(crate) fn write<R>(&self, tree: &str, f: impl FnOnce(&mut Table<'_>) -> Result<R, redb::StorageError>) -> Result<R> {
+        let mut tx = self.db.begin_write().map_err(storage)?;
+        tx.set_durability(Durability::None).map_err(storage)?;
+        let out = {
+            let mut t = tx.open_table(table(tree)).map_err(storage)?;
+            f(&mut t).map_err(storage)?
+        };
+        self.dirty.store(true, Ordering::Release);
+        tx.commit().map_err(storage)?;
+        Ok(out)
+    }
+
+    pub(crate) fn scan(self: &Arc<Self>, tree: &str, lower: Bound<Vec<u8>>, upper: Bound<Vec<u8>>) -> RedbIter {
+        let range = || -> Result<Option<redb::Range<'static, Bytes, Bytes>>> {
+            let read = self.db.begin_read().map_err(storage)?;
+            let t = match read.open_table(table(tree)) {
+                Ok(t) => t,
+                Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(storage(e)),
+            };
+            // An empty or reversed range is empty (redb would refuse it).
+            let reversed = match (&lower, &upper) {
+                (Bound::Included(l) | Bound::Excluded(l), Bound::Included(u) | Bound::Excluded(u)) => {
+                    l > u || (l == u && !(matches!(lower, Bound::Included(_)) && matches!(upper, Bound::Included(_))))
+                }
+                _ => false,
+            };
+            if reversed {
+                return Ok(None);
+            }
+            // The range keeps its read transaction alive until dropped.
+            Ok(Some(t.range::<&[u8]>((lower.as_ref().map(Vec::as_slice), upper.as_ref().map(Vec::as_slice))).map_err(storage)?))
+        };
+        match range() {
+            Ok(Some(range)) => RedbIter::Range(Box::new(range)),
+            Ok(None) => RedbIter::Done,
+            Err(e) => RedbIter::Failed(Some(e)),
+        }
+    }
+
+    pub(crate) fn len(&self, tree: &str) -> Result<usize> {
+        let read = self.db.begin_read().map_err(storage)?;
+        match read.open_table(table(tree)) {
+            Ok(t) => Ok(t.len().map_err(storage)? as usize),
+            Err(TableError::TableDoesNotExist(_)) => Ok(0),
+            Err(e) => Err(storage(e)),
+        }
+    }
+
+    pub(crate) fn tree_names(&self) -> Result<Vec<String>> {
+        let read = self.db.begin_read().map_err(storage)?;
+        let mut names = Vec::new();
+        for handle in read.list_tables().map_err(storage)? {
+            let name = handle.name().to_string();
+            if name != IDS_TABLE && self.len(&name)? > 0 {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Makes every write so far durable.
+    pub(crate) fn flush(&self) -> Result<()> {
+        if !self.dirty.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let durable = || -> Result<(), redb::Error> {
+            let mut tx = self.db.begin_write()?;
+            tx.set_durability(Durability::Immediate)?;
+            tx.set_quick_repair(true);
+            tx.commit()?;
+            Ok(())
+        };
+        durable().inspect_err(|_| self.dirty.store(true, Ordering::Release)).map_err(StoreError::Redb)
+    }
+
+    pub(crate) fn generate_id(&self) -> Result<u64> {
+        loop {
+            {
+                let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+                if ids.next < ids.reserved {
+                    ids.next += 1;
+                    return Ok(ids.next - 1);
+                }
+            }
+            // The block is used up: reserve the next one in a write of its
+            // own, taken before the generator's lock (a transaction that
+            // holds the writer may be waiting for that lock).
+            let mut tx = self.db.begin_write().map_err(storage)?;
+            tx.set_durability(Durability::None).map_err(storage)?;
+            let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+            if ids.next < ids.reserved {
+                continue; // another caller reserved meanwhile
+            }
+            let reserved = ids.next + ID_BLOCK;
+            tx.open_table(table(IDS_TABLE)).map_err(storage)?.insert(IDS_KEY, reserved.to_be_bytes().as_slice()).map_err(storage)?;
+            self.dirty.store(true, Ordering::Release);
+            tx.commit().map_err(storage)?;
+            ids.reserved = reserved;
+        }
+    }
+
+    pub(crate) fn ids_above(&self, id: u64) -> Result<()> {
+        {
+            let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+            ids.next = ids.next.max(id + 1);
+        }
+        // Reserves the block from there (when past the reservation), then
+        // gives the id taken back unless another caller took one since.
+        let taken = self.generate_id()?;
+        let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        if ids.next == taken + 1 {
+            ids.next = taken;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` once in one write transaction over `trees` (see the module's
+    /// notes: no conflicts here).
+    pub(crate) fn transaction<R, E>(&self, trees: &[&str], f: impl Fn(&[TxTree<'_>]) -> Result<R, Abort<E>>) -> Result<R, TxError<E>> {
+        let fail = |e: redb::Error| TxError::Storage(StoreError::Redb(e));
+        let mut tx = self.db.begin_write().map_err(|e| fail(e.into()))?;
+        tx.set_durability(Durability::None).map_err(|e| fail(e.into()))?;
+        let outcome = {
+            let tables: Vec<RefCell<Table<'_>>> = trees
+                .iter()
+                .map(|name| tx.open_table(table(name)).map(RefCell::new))
+                .collect::<Result<_, _>>()
+                .map_err(|e| fail(e.into()))?;
+            let used = RefCell::new(None);
+            let mine: Vec<TxTree<'_>> = tables.iter().map(|t| TxTree::Redb(RedbTxTree { table: t, redb: self, used: &used })).collect();
+            let outcome = f(&mine);
+            // Ids handed out beyond the reservation are reserved by this
+            // same commit, so data that uses them never outlives it.
+            if let (Ok(_), Some(last)) = (&outcome, *used.borrow()) {
+                let reserved = last + ID_BLOCK;
+                let mut ids = tx.open_table(table(IDS_TABLE)).map_err(|e| fail(e.into()))?;
+                ids.insert(IDS_KEY, reserved.to_be_bytes().as_slice()).map_err(|e| fail(e.into()))?;
+            }
+            outcome.map(|r| (r, *used.borrow()))
+        };
+        match outcome {
+            Ok((value, used)) => {
+                self.dirty.store(true, Ordering::Release);
+                tx.commit().map_err(|e| fail(e.into()))?;
+                if let Some(last) = used {
+                    let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+                    ids.reserved = ids.reserved.max(last + ID_BLOCK);
+                }
+                Ok(value)
+            }
+            // Dropping the transaction undoes its writes.
+            Err(Abort::Abort(e)) => Err(TxError::Abort(e)),
+            Err(Abort::Fault(TxFault(FaultInner::Redb(e)))) => Err(TxError::Storage(StoreError::Redb(e))),
+            Err(Abort::Fault(TxFault(FaultInner::Staged(e)))) => Err(TxError::Storage(*e)),
+            Err(Abort::Fault(TxFault(other))) => unreachable!("a fault of another store in a redb transaction: {other:?}"),
+        }
+    }
+}
+
+fn be_u64(bytes: &[u8]) -> u64 {
+    bytes.try_into().map(u64::from_be_bytes).unwrap_or(0)
+}
+
+/// Flushes every [`FLUSH_EVERY`] while the store is open. Holds the store
+/// weakly: the last handle dropped ends it.
+fn start_flusher(redb: &Arc<Redb>) {
+    let weak: Weak<Redb> = Arc::downgrade(redb);
+    let stop = redb.stop.clone();
+    let spawned = std::thread::Builder::new().name("deskpane-store-flush".into()).spawn(move || loop {
+        {
+            let (stopped, wake) = &*stop;
+            let stopped = stopped.lock().unwrap_or_else(PoisonError::into_inner);
+            let (stopped, _) = wake.wait_timeout(stopped, FLUSH_EVERY).unwrap_or_else(PoisonError::into_inner);
+            if *stopped {
+                return;
+            }
+        }
+        let Some(redb) = weak.upgrade() else { return };
+        if let Err(e) = redb.flush() {
+            tracing::error!(error = %e, "the store could not make its writes durable; retrying");
+        }
+    });
+    if let Err(e) = spawned {
+        // Writes still become durable at every explicit flush and at close.
+        tracing::warn!(error = %e, "no background flush for the store");
+    }
+}
+
+impl Drop for Redb {
+    fn drop(&mut self) {
+        {
+            let (stopped, wake) = &*self.stop;
+            *stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
+            wake.notify_all();
+        }
+        if self.remove_on_drop.is_some() {
+            return self.remove_file();
+        }
+        // Ids not handed out are given back, so a clean restart goes on
+        // where this run stopped; and the last writes are made durable.
+        let ids = self.ids.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if ids.reserved == ids.next && !*self.dirty.get_mut() {
+            return;
+        }
+        let next = ids.next;
+        let close = || -> Result<(), redb::Error> {
+            let mut tx = self.db.begin_write()?;
+            tx.set_durability(Durability::Immediate)?;
+            tx.set_quick_repair(true);
+            tx.open_table(table(IDS_TABLE))?.insert(IDS_KEY, next.to_be_bytes().as_slice())?;
+            tx.commit()?;
+            Ok(())
+        };
+        if let Err(e) = close() {
+            tracing::error!(error = %e, "the store's last writes could not be made durable at close");
+        }
+    }
+}
+
+impl Redb {
+    fn remove_file(&self) {
+        if let Some(path) = &self.remove_on_drop {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Entries of a table in key order, read as they are consumed.
+pub(crate) enum RedbIter {
+    Range(Box<redb::Range<'static, Bytes, Bytes>>),
+    Failed(Option<StoreError>),
+    Done,
+}
+
+impl Iterator for RedbIter {
+    type Item = Result<(Value, Value)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            RedbIter::Range(range) => range.next().map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).map_err(storage)),
+            RedbIter::Failed(e) => e.take().map(Err),
+            RedbIter::Done => None,
+        }
+    }
+}
+
+/// A table inside a transaction.
+pub struct RedbTxTree<'a> {
+    /// (A trait object: `RefCell` would tie the borrow's lifetime to the
+    /// transaction's.)
+    table: &'a RefCell<dyn TableOps + 'a>,
+    redb: &'a Redb,
+    /// The last id handed out inside the transaction beyond the reservation.
+    used: &'a RefCell<Option<u64>>,
+}
+
+trait TableOps {
+    fn get(&self, key: &[u8]) -> Result<Option<Value>, redb::StorageError>;
+    fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<(), redb::StorageError>;
+    fn remove(&mut self, key: &[u8]) -> Result<Option<Value>, redb::StorageError>;
+}
+
+impl TableOps for Table<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Value>, redb::StorageError> {
+        Ok(ReadableTable::get(self, key)?.map(|v| v.value().to_vec()))
+    }
+
+    fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<(), redb::StorageError> {
+        redb::Table::insert(self, key, value).map(drop)
+    }
+
+    fn remove(&mut self, key: &[u8]) -> Result<Option<Value>, redb::StorageError> {
+        Ok(redb::Table::remove(self, key)?.map(|v| v.value().to_vec()))
+    }
+}
+
+fn fault(e: impl Into<redb::Error>) -> TxFault {
+    TxFault(FaultInner::Redb(e.into()))
+}
+
+impl RedbTxTree<'_> {
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Value>, TxFault> {
+        self.table.borrow().get(key).map_err(fault)
+    }
+
+    pub(crate) fn insert(&self, key: &[u8], value: &[u8]) -> Result<(), TxFault> {
+        self.table.borrow_mut().insert(key, value).map_err(fault)
+    }
+
+    pub(crate) fn remove(&self, key: &[u8]) -> Result<Option<Value>, TxFault> {
+        self.table.borrow_mut().remove(key).map_err(fault)
+    }
+
+    /// Hands out the next id; one beyond the reservation is reserved by the
+    /// transaction's own commit (this transaction holds the writer, so the
+    /// generator cannot reserve with a write of its own).
+    pub(crate) fn generate_id(&self) -> Result<u64, TxFault> {
+        let mut ids = self.redb.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = ids.next;
+        ids.next += 1;
+        if id >= ids.reserved {
+            *self.used.borrow_mut() = Some(id);
+        }
+        Ok(id)
+    }
+}
