@@ -21,7 +21,7 @@
 //! (`deskpane serve` on the same database) standing by during the sync.
 //! `BENCH_STORE=postgres://...` (a server's admin URL, e.g. from
 //! `scripts/postgres.sh start DIR`) keeps the desk's store in a fresh
-//! database there instead of sled.
+//! database there instead of the data folder's redb file.
 //!
 //! Before the sync the benchmark prepares the desk's data folder in its own
 //! process (the plugin installed and connected to the emulator, sync of
@@ -36,7 +36,7 @@
 //!   measuring shim so the benchmark's own memory is not counted: see
 //!   `processes::measured`; the emulator not included) and its CPU time per
 //!   record;
-//! - the store on disk afterwards (`DIR/db`, and the whole folder);
+//! - the store on disk afterwards (`DIR/store.redb`, and the whole folder);
 //! - for context, the emulator's CPU time during the sync and its peak RSS.
 
 #[path = "processes/mod.rs"]
@@ -226,9 +226,14 @@ fn main() {
         desk_cpu.as_secs_f64() / secs
     );
     if store.is_none() {
+        let file = match deskpane::server::embedded_store(&data) {
+            deskpane_store::Location::Redb(path) | deskpane_store::Location::Sled(path) => path,
+            deskpane_store::Location::Postgres(_) => unreachable!("the data folder's own store"),
+        };
         println!(
-            "  store on disk      {:.0} MiB in db/ ({:.0} MiB the whole data folder)",
-            mib(processes::dir_size(&data.join("db"))),
+            "  store on disk      {:.0} MiB in {} ({:.0} MiB the whole data folder)",
+            mib(processes::dir_size(&file)),
+            file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             mib(processes::dir_size(&data))
         );
     }

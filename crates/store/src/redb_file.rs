@@ -25,7 +25,7 @@
 use std::cell::RefCell;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
@@ -61,8 +61,12 @@ fn storage(e: impl Into<redb::Error>) -> StoreError {
 pub(crate) struct Redb {
     db: Database,
     ids: Mutex<Ids>,
-    /// Written since the last durable commit.
-    dirty: AtomicBool,
+    /// Commits made, counted after each returns.
+    written: AtomicU64,
+    /// The count of commits the last durable one covers; held while making
+    /// one, so a flush that finds one under way waits for it and then sees
+    /// whether it covered its caller's writes.
+    durable: Mutex<u64>,
     /// Removed when dropped (temporary stores of tests).
     remove_on_drop: Option<PathBuf>,
     /// Wakes the flusher to stop.
@@ -117,7 +121,8 @@ impl Redb {
         let redb = Arc::new(Redb {
             db,
             ids: Mutex::new(Ids { next: reserved, reserved }),
-            dirty: AtomicBool::new(false),
+            written: AtomicU64::new(0),
+            durable: Mutex::new(0),
             remove_on_drop,
             stop: Arc::default(),
         });
@@ -143,8 +148,8 @@ impl Redb {
             let mut t = tx.open_table(table(tree)).map_err(storage)?;
             f(&mut t).map_err(storage)?
         };
-        self.dirty.store(true, Ordering::Release);
         tx.commit().map_err(storage)?;
+        self.written.fetch_add(1, Ordering::AcqRel);
         Ok(out)
     }
 
@@ -197,19 +202,25 @@ impl Redb {
         Ok(names)
     }
 
-    /// Makes every write so far durable.
+    /// Makes every write made before the call durable.
     pub(crate) fn flush(&self) -> Result<()> {
-        if !self.dirty.swap(false, Ordering::AcqRel) {
+        let mine = self.written.load(Ordering::Acquire);
+        let mut durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
+        if *durable >= mine {
             return Ok(());
         }
-        let durable = || -> Result<(), redb::Error> {
+        // Every commit counted by now returned before this one begins.
+        let covered = self.written.load(Ordering::Acquire);
+        let commit = || -> Result<(), redb::Error> {
             let mut tx = self.db.begin_write()?;
             tx.set_durability(Durability::Immediate)?;
             tx.set_quick_repair(true);
             tx.commit()?;
             Ok(())
         };
-        durable().inspect_err(|_| self.dirty.store(true, Ordering::Release)).map_err(StoreError::Redb)
+        commit().map_err(StoreError::Redb)?;
+        *durable = covered;
+        Ok(())
     }
 
     pub(crate) fn generate_id(&self) -> Result<u64> {
@@ -232,8 +243,8 @@ impl Redb {
             }
             let reserved = ids.next + ID_BLOCK;
             tx.open_table(table(IDS_TABLE)).map_err(storage)?.insert(IDS_KEY, reserved.to_be_bytes().as_slice()).map_err(storage)?;
-            self.dirty.store(true, Ordering::Release);
             tx.commit().map_err(storage)?;
+            self.written.fetch_add(1, Ordering::AcqRel);
             ids.reserved = reserved;
         }
     }
@@ -279,8 +290,8 @@ impl Redb {
         };
         match outcome {
             Ok((value, used)) => {
-                self.dirty.store(true, Ordering::Release);
                 tx.commit().map_err(|e| fail(e.into()))?;
+                self.written.fetch_add(1, Ordering::AcqRel);
                 if let Some(last) = used {
                     let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
                     ids.reserved = ids.reserved.max(last + ID_BLOCK);
@@ -338,7 +349,8 @@ impl Drop for Redb {
         // Ids not handed out are given back, so a clean restart goes on
         // where this run stopped; and the last writes are made durable.
         let ids = self.ids.get_mut().unwrap_or_else(PoisonError::into_inner);
-        if ids.reserved == ids.next && !*self.dirty.get_mut() {
+        let unflushed = *self.written.get_mut() > *self.durable.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if ids.reserved == ids.next && !unflushed {
             return;
         }
         let next = ids.next;

@@ -259,16 +259,13 @@ pub fn cpu_of(usage: &libc::rusage) -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-/// Bytes under `path`, recursively.
+/// Bytes under `path`, recursively (a file: its size).
 pub fn dir_size(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| if e.path().is_dir() { dir_size(&e.path()) } else { e.metadata().map(|m| m.len()).unwrap_or(0) })
-                .sum()
-        })
-        .unwrap_or(0)
+    match std::fs::read_dir(path) {
+        Ok(entries) => entries.filter_map(Result::ok).map(|e| dir_size(&e.path())).sum(),
+        // A file (the redb store), or nothing there.
+        Err(_) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+    }
 }
 
 /// The machine's load averages (1, 5, 15 minutes), printed with the
