@@ -24,6 +24,7 @@
 
 use std::cell::RefCell;
 use std::ops::Bound;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
@@ -97,6 +98,7 @@ impl Redb {
     }
 
     fn open_inner(path: &Path, remove_on_drop: Option<PathBuf>) -> Result<Arc<Redb>> {
+        create_private(path).map_err(storage)?;
         let mut builder = Database::builder();
         builder.set_cache_size(CACHE_BYTES);
         let started = std::time::Instant::now();
@@ -304,6 +306,19 @@ impl Redb {
             Err(Abort::Fault(TxFault(FaultInner::Staged(e)))) => Err(TxError::Storage(*e)),
             Err(Abort::Fault(TxFault(other))) => unreachable!("a fault of another store in a redb transaction: {other:?}"),
         }
+    }
+}
+
+/// Creates the file (and its folder) readable by the desk's user only,
+/// when missing: it holds sessions and sealed secrets. An existing file is
+/// left as its owner set it.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty() && !f.exists()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(folder)?;
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        created => created.map(drop),
     }
 }
 

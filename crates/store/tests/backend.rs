@@ -1276,3 +1276,20 @@ fn redb_flushed_writes_and_ids_survive_a_kill() {
     records.insert(b"after", b"kill").unwrap();
     store.flush().unwrap();
 }
+
+#[test]
+fn redb_makes_its_file_private_and_refuses_one_that_is_not_a_store() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = Folder::new("private");
+    let file = folder.0.join("nested").join("store.redb");
+    drop(Store::redb(&file).expect("made with its folder"));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600, "sessions and sealed secrets: the desk's user only");
+    assert_eq!(mode(file.parent().unwrap()), 0o700);
+
+    let other = folder.0.join("notes.txt");
+    std::fs::write(&other, "not a store, but long enough to hold a header ".repeat(200)).unwrap();
+    let refused = Store::redb(&other).err().expect("a file that is not a store is refused");
+    assert!(refused.to_string().starts_with("the store file failed"), "{refused}");
+    assert!(std::fs::read_to_string(&other).unwrap().starts_with("not a store"), "and left as it was");
+}
