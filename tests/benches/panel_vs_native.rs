@@ -227,12 +227,16 @@ async fn main() {
         })
         .await;
 
+        let refused = || s.emulator.refused_for_concurrency();
+        let before = refused();
         let (c, t, nc, al) = (crm.clone(), token.clone(), native_clients.clone(), allowance.clone());
         let native = run(agents, panels, &people, move |a, who| {
             let (c, t, nc, al) = (c.clone(), t.clone(), nc.clone(), al.clone());
             async move { native_panel(&nc[a], &c, &t, &al, &who).await }
         })
         .await;
+        let native_refused = refused() - before;
+        let before = refused();
         let (d, dc) = (desks.clone(), desk_clients.clone());
         let desk = run(agents, panels, &people, move |a, who| {
             let (d, dc) = (d.clone(), dc.clone());
@@ -251,6 +255,10 @@ async fn main() {
             desk.per_second,
             native.per_second
         );
+        let desk_refused = refused() - before;
+        if desk_refused + native_refused > 0 {
+            println!("{:>6}   the CRM refused calls over its allowance (429): desk {desk_refused}, native {native_refused}", "");
+        }
     }
     println!("goal: desk p50 and p99 <= 1.10x native at 1, 16 and 64 agents");
 }

@@ -152,6 +152,11 @@ impl ZohoEmulator {
         self.shared.limits.set_concurrency(n);
     }
 
+    /// How many API requests were refused (429) for the concurrency limit.
+    pub fn refused_for_concurrency(&self) -> u64 {
+        self.shared.limits.refused_in_flight()
+    }
+
     /// Delay added before answering each API request (an extension for
     /// testing timeouts and concurrency; zero by default).
     pub fn set_latency(&self, latency: Duration) {

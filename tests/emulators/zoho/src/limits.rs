@@ -19,6 +19,8 @@ struct State {
     used: u32,
     concurrency: Option<u32>,
     in_flight: u32,
+    /// Requests refused for the concurrency limit, ever.
+    refused_in_flight: u64,
 }
 
 /// A request in flight; dropping it frees its concurrency slot.
@@ -36,7 +38,16 @@ impl Drop for Permit {
 impl Limits {
     pub fn new(credits: Option<u32>, window: Duration, concurrency: Option<u32>) -> Arc<Limits> {
         Arc::new(Limits {
-            state: Mutex::new(State { fail_next: 0, credits, window, window_start: Instant::now(), used: 0, concurrency, in_flight: 0 }),
+            state: Mutex::new(State {
+                fail_next: 0,
+                credits,
+                window,
+                window_start: Instant::now(),
+                used: 0,
+                concurrency,
+                in_flight: 0,
+                refused_in_flight: 0,
+            }),
         })
     }
 
@@ -48,6 +59,7 @@ impl Limits {
             return Err(ApiError::TooManyRequests { reason: LimitReason::Credits, retry_after: None });
         }
         if s.concurrency.is_some_and(|max| s.in_flight >= max) {
+            s.refused_in_flight += 1;
             return Err(ApiError::TooManyRequests { reason: LimitReason::Concurrency, retry_after: None });
         }
         if let Some(limit) = s.credits {
@@ -83,6 +95,10 @@ impl Limits {
     pub fn set_concurrency(&self, max: Option<u32>) {
         lock(&self.state).concurrency = max;
     }
+
+    pub fn refused_in_flight(&self) -> u64 {
+        lock(&self.state).refused_in_flight
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +125,7 @@ mod tests {
         assert!(matches!(limits.admit(), Err(ApiError::TooManyRequests { reason: LimitReason::Concurrency, .. })));
         drop(first);
         assert!(limits.admit().is_ok());
+        assert_eq!(limits.refused_in_flight(), 1);
     }
 
     #[test]
