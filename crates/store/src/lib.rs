@@ -64,6 +64,10 @@ pub enum StoreError {
     /// The database was migrated by a newer deskpane than this one.
     #[error("the database's schema is newer than this deskpane knows ({0}); run the newer version or restore a backup")]
     SchemaTooNew(String),
+    /// A use of the store that its backend cannot serve (a mistake in the
+    /// caller): what was asked, and what to do instead.
+    #[error("the store cannot do this: {0}")]
+    Misuse(String),
     #[error("the store location `{0}` is not understood: use redb:FILE, a sled folder or a postgres:// URL")]
     Location(String),
 }
@@ -190,7 +194,7 @@ impl Store {
     /// The tree called `name` (created on first write).
     pub fn tree(&self, name: &str) -> Result<Tree> {
         Ok(Tree(match &self.0 {
-            Backend::Redb(db, _) => TreeInner::Redb(db.clone(), Arc::from(name)),
+            Backend::Redb(db, _) => TreeInner::Redb(db.clone(), Arc::from(redb_file::tree_name(name)?)),
             Backend::Sled(db, _) => TreeInner::Sled(db.open_tree(name)?),
             Backend::Postgres(pg) => TreeInner::Postgres(pg.tree(name)),
             Backend::Staged(stage) => TreeInner::Staged(stage.tree(name)?),
@@ -315,13 +319,13 @@ impl Store {
     pub fn transaction<R, E>(&self, trees: &[&Tree], f: impl Fn(&[TxTree<'_>]) -> Result<R, Abort<E>>) -> Result<R, TxError<E>> {
         match &self.0 {
             Backend::Redb(db, _) => {
-                let names: Vec<&str> = trees
-                    .iter()
-                    .map(|t| match &t.0 {
-                        TreeInner::Redb(_, name) => &**name,
-                        _ => unreachable!("a tree of another store in a redb store"),
-                    })
-                    .collect();
+                let mut names = Vec::with_capacity(trees.len());
+                for tree in trees {
+                    match &tree.0 {
+                        TreeInner::Redb(of, name) if Arc::ptr_eq(of, db) => names.push(&**name),
+                        _ => return Err(TxError::Storage(StoreError::Misuse("a transaction was given a tree of another store".into()))),
+                    }
+                }
                 db.transaction(&names, f)
             }
             Backend::Sled(..) => {

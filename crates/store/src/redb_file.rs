@@ -18,9 +18,10 @@
 //!
 //! One writer at a time: redb serialises write transactions, so a
 //! transaction here never conflicts and its closure runs once. A closure
-//! must not write through a [`crate::Tree`] (outside its transaction): that
-//! would wait for its own transaction. The closures of this crate's users
-//! write through their `TxTree`s only, as the store's contract asks.
+//! that writes outside its transaction (through a [`crate::Tree`], or asks
+//! the store for an id or a flush) would wait for its own transaction: that
+//! is refused with [`StoreError::Misuse`] instead of hanging, as the store's
+//! contract asks closures to write through their `TxTree`s only.
 
 use std::cell::RefCell;
 use std::ops::Bound;
@@ -50,6 +51,15 @@ const IDS_KEY: &[u8] = b"reserved";
 /// crash the ids of at most one block are skipped.
 const ID_BLOCK: u64 = 1 << 16;
 
+/// `name` if it may name a tree: not empty (redb refuses it) and not the
+/// store's own.
+pub(crate) fn tree_name(name: &str) -> Result<&str> {
+    if name.is_empty() || name.starts_with("__deskpane") {
+        return Err(StoreError::Misuse(format!("`{name}` cannot name a tree: names are not empty and do not start with __deskpane")));
+    }
+    Ok(name)
+}
+
 fn table(name: &str) -> TableDefinition<'_, Bytes, Bytes> {
     TableDefinition::new(name)
 }
@@ -62,7 +72,8 @@ fn storage(e: impl Into<redb::Error>) -> StoreError {
 pub(crate) struct Redb {
     db: Database,
     ids: Mutex<Ids>,
-    /// Commits made, counted after each returns.
+    /// Commits begun, counted while holding the writer before each commits:
+    /// a write visible to anyone is counted already.
     written: AtomicU64,
     /// The count of commits the last durable one covers; held while making
     /// one, so a flush that finds one under way waits for it and then sees
@@ -115,7 +126,12 @@ impl Redb {
         let reserved = {
             let read = db.begin_read().map_err(storage)?;
             match read.open_table(table(IDS_TABLE)) {
-                Ok(t) => t.get(IDS_KEY).map_err(storage)?.map_or(0, |v| be_u64(v.value())),
+                Ok(t) => match t.get(IDS_KEY).map_err(storage)? {
+                    None => 0,
+                    Some(v) => be_u64(v.value()).ok_or_else(|| {
+                        StoreError::Redb(redb::Error::Corrupted("the id generator's reservation is not an 8-byte number".into()))
+                    })?,
+                },
                 Err(TableError::TableDoesNotExist(_)) => 0,
                 Err(e) => return Err(storage(e)),
             }
@@ -144,17 +160,32 @@ impl Redb {
     /// Runs `f` on `tree` in a write transaction of its own, committed
     /// without waiting for the disk (see the module's notes).
     pub(crate) fn write<R>(&self, tree: &str, f: impl FnOnce(&mut Table<'_>) -> Result<R, redb::StorageError>) -> Result<R> {
-        let mut tx = self.db.begin_write().map_err(storage)?;
-        tx.set_durability(Durability::None).map_err(storage)?;
+        let tx = self.begin_write("a tree")?;
         let out = {
             let mut t = tx.open_table(table(tree)).map_err(storage)?;
             f(&mut t).map_err(storage)?
         };
-        tx.commit().map_err(storage)?;
         self.written.fetch_add(1, Ordering::AcqRel);
+        tx.commit().map_err(storage)?;
         Ok(out)
     }
 
+    /// The writer, for a commit that need not wait for the disk; refused
+    /// (not waited for) on a thread whose transaction on this store holds
+    /// it already. `what` names the write in the refusal.
+    fn begin_write(&self, what: &str) -> Result<redb::WriteTransaction> {
+        if WriterHeld::here(self) {
+            return Err(StoreError::Misuse(format!(
+                "{what} was written outside a transaction from inside its closure, which would wait for the transaction itself; write through the closure's trees"
+            )));
+        }
+        let mut tx = self.db.begin_write().map_err(storage)?;
+        tx.set_durability(Durability::None).map_err(storage)?;
+        Ok(tx)
+    }
+
+    /// The entries of `tree` in the range, read from one snapshot; the
+    /// iterator keeps the store open.
     pub(crate) fn scan(self: &Arc<Self>, tree: &str, lower: Bound<Vec<u8>>, upper: Bound<Vec<u8>>) -> RedbIter {
         let range = || -> Result<Option<redb::Range<'static, Bytes, Bytes>>> {
             let read = self.db.begin_read().map_err(storage)?;
@@ -177,7 +208,7 @@ impl Redb {
             Ok(Some(t.range::<&[u8]>((lower.as_ref().map(Vec::as_slice), upper.as_ref().map(Vec::as_slice))).map_err(storage)?))
         };
         match range() {
-            Ok(Some(range)) => RedbIter::Range(Box::new(range)),
+            Ok(Some(range)) => RedbIter::Range { range: Box::new(range), _store: self.clone() },
             Ok(None) => RedbIter::Done,
             Err(e) => RedbIter::Failed(Some(e)),
         }
@@ -211,10 +242,10 @@ impl Redb {
         if *durable >= mine {
             return Ok(());
         }
-        // Every commit counted by now returned before this one begins.
+        let mut tx = self.begin_write("a flush")?;
+        // With the writer held, every commit counted has ended.
         let covered = self.written.load(Ordering::Acquire);
         let commit = || -> Result<(), redb::Error> {
-            let mut tx = self.db.begin_write()?;
             tx.set_durability(Durability::Immediate)?;
             tx.set_quick_repair(true);
             tx.commit()?;
@@ -237,16 +268,15 @@ impl Redb {
             // The block is used up: reserve the next one in a write of its
             // own, taken before the generator's lock (a transaction that
             // holds the writer may be waiting for that lock).
-            let mut tx = self.db.begin_write().map_err(storage)?;
-            tx.set_durability(Durability::None).map_err(storage)?;
+            let tx = self.begin_write("an id (ask the closure's tree for it)")?;
             let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
             if ids.next < ids.reserved {
                 continue; // another caller reserved meanwhile
             }
-            let reserved = ids.next + ID_BLOCK;
+            let reserved = ids.next.saturating_add(ID_BLOCK);
             tx.open_table(table(IDS_TABLE)).map_err(storage)?.insert(IDS_KEY, reserved.to_be_bytes().as_slice()).map_err(storage)?;
-            tx.commit().map_err(storage)?;
             self.written.fetch_add(1, Ordering::AcqRel);
+            tx.commit().map_err(storage)?;
             ids.reserved = reserved;
         }
     }
@@ -254,7 +284,7 @@ impl Redb {
     pub(crate) fn ids_above(&self, id: u64) -> Result<()> {
         {
             let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
-            ids.next = ids.next.max(id + 1);
+            ids.next = ids.next.max(id.saturating_add(1));
         }
         // Reserves the block from there (when past the reservation), then
         // gives the id taken back unless another caller took one since.
@@ -270,42 +300,105 @@ impl Redb {
     /// notes: no conflicts here).
     pub(crate) fn transaction<R, E>(&self, trees: &[&str], f: impl Fn(&[TxTree<'_>]) -> Result<R, Abort<E>>) -> Result<R, TxError<E>> {
         let fail = |e: redb::Error| TxError::Storage(StoreError::Redb(e));
-        let mut tx = self.db.begin_write().map_err(|e| fail(e.into()))?;
-        tx.set_durability(Durability::None).map_err(|e| fail(e.into()))?;
-        let outcome = {
-            let tables: Vec<RefCell<Table<'_>>> = trees
+        let tx = self.begin_write("a transaction").map_err(TxError::Storage)?;
+        let ran = {
+            // A tree named twice is one table (redb opens each once).
+            let mut names: Vec<&str> = trees.to_vec();
+            names.sort_unstable();
+            names.dedup();
+            let tables: Vec<RefCell<Table<'_>>> = names
                 .iter()
                 .map(|name| tx.open_table(table(name)).map(RefCell::new))
                 .collect::<Result<_, _>>()
                 .map_err(|e| fail(e.into()))?;
             let used = RefCell::new(None);
-            let mine: Vec<TxTree<'_>> = tables.iter().map(|t| TxTree::Redb(RedbTxTree { table: t, redb: self, used: &used })).collect();
-            let outcome = f(&mine);
-            // Ids handed out beyond the reservation are reserved by this
-            // same commit, so data that uses them never outlives it.
-            if let (Ok(_), Some(last)) = (&outcome, *used.borrow()) {
-                let reserved = last + ID_BLOCK;
-                let mut ids = tx.open_table(table(IDS_TABLE)).map_err(|e| fail(e.into()))?;
-                ids.insert(IDS_KEY, reserved.to_be_bytes().as_slice()).map_err(|e| fail(e.into()))?;
+            let mine: Vec<TxTree<'_>> = trees
+                .iter()
+                .map(|name| {
+                    let at = names.binary_search(name).expect("every name was opened");
+                    TxTree::Redb(RedbTxTree { table: &tables[at], redb: self, used: &used })
+                })
+                .collect();
+            let ran = {
+                let _held = WriterHeld::take(self);
+                // A panic is caught to abort the transaction before it goes
+                // on: dropped while unwinding, redb would mark the file for a
+                // full repair at the next open.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mine)))
+            };
+            let used = *used.borrow();
+            ran.map(|outcome| outcome.map(|r| (r, used)))
+        };
+        let outcome = match ran {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                let _ = tx.abort();
+                std::panic::resume_unwind(panic);
             }
-            outcome.map(|r| (r, *used.borrow()))
         };
         match outcome {
             Ok((value, used)) => {
-                tx.commit().map_err(|e| fail(e.into()))?;
+                if let Some(last) = used {
+                    // Ids handed out beyond the reservation are reserved by
+                    // this same commit, so data that uses them never
+                    // outlives it.
+                    let reserve = || -> Result<(), redb::Error> {
+                        tx.open_table(table(IDS_TABLE))?.insert(IDS_KEY, last.saturating_add(ID_BLOCK).to_be_bytes().as_slice())?;
+                        Ok(())
+                    };
+                    reserve().map_err(fail)?;
+                }
                 self.written.fetch_add(1, Ordering::AcqRel);
+                tx.commit().map_err(|e| fail(e.into()))?;
                 if let Some(last) = used {
                     let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
-                    ids.reserved = ids.reserved.max(last + ID_BLOCK);
+                    ids.reserved = ids.reserved.max(last.saturating_add(ID_BLOCK));
                 }
                 Ok(value)
             }
-            // Dropping the transaction undoes its writes.
-            Err(Abort::Abort(e)) => Err(TxError::Abort(e)),
-            Err(Abort::Fault(TxFault(FaultInner::Redb(e)))) => Err(TxError::Storage(StoreError::Redb(e))),
-            Err(Abort::Fault(TxFault(FaultInner::Staged(e)))) => Err(TxError::Storage(*e)),
-            Err(Abort::Fault(TxFault(other))) => unreachable!("a fault of another store in a redb transaction: {other:?}"),
+            Err(abort) => {
+                let _ = tx.abort();
+                Err(match abort {
+                    Abort::Abort(e) => TxError::Abort(e),
+                    Abort::Fault(TxFault(FaultInner::Redb(e))) => TxError::Storage(StoreError::Redb(e)),
+                    Abort::Fault(TxFault(FaultInner::Staged(e))) => TxError::Storage(*e),
+                    Abort::Fault(TxFault(other)) => TxError::Storage(StoreError::Misuse(format!(
+                        "a fault of another store in a transaction on a redb store: {other:?}"
+                    ))),
+                })
+            }
         }
+    }
+}
+
+/// The stores whose writer this thread holds, in a transaction's closure.
+struct WriterHeld(usize);
+
+thread_local! {
+    static WRITERS_HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+impl WriterHeld {
+    fn take(redb: &Redb) -> WriterHeld {
+        let at = redb as *const Redb as usize;
+        WRITERS_HELD.with(|held| held.borrow_mut().push(at));
+        WriterHeld(at)
+    }
+
+    fn here(redb: &Redb) -> bool {
+        let at = redb as *const Redb as usize;
+        WRITERS_HELD.with(|held| held.borrow().contains(&at))
+    }
+}
+
+impl Drop for WriterHeld {
+    fn drop(&mut self) {
+        WRITERS_HELD.with(|held| {
+            let mut held = held.borrow_mut();
+            if let Some(i) = held.iter().rposition(|&at| at == self.0) {
+                held.remove(i);
+            }
+        });
     }
 }
 
@@ -322,8 +415,8 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn be_u64(bytes: &[u8]) -> u64 {
-    bytes.try_into().map(u64::from_be_bytes).unwrap_or(0)
+fn be_u64(bytes: &[u8]) -> Option<u64> {
+    bytes.try_into().map(u64::from_be_bytes).ok()
 }
 
 /// Flushes every [`FLUSH_EVERY`] while the store is open. Holds the store
@@ -393,7 +486,11 @@ impl Redb {
 
 /// Entries of a table in key order, read as they are consumed.
 pub(crate) enum RedbIter {
-    Range(Box<redb::Range<'static, Bytes, Bytes>>),
+    /// (The range is dropped before the store it reads.)
+    Range {
+        range: Box<redb::Range<'static, Bytes, Bytes>>,
+        _store: Arc<Redb>,
+    },
     Failed(Option<StoreError>),
     Done,
 }
@@ -403,7 +500,9 @@ impl Iterator for RedbIter {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            RedbIter::Range(range) => range.next().map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).map_err(storage)),
+            RedbIter::Range { range, .. } => {
+                range.next().map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).map_err(storage))
+            }
             RedbIter::Failed(e) => e.take().map(Err),
             RedbIter::Done => None,
         }

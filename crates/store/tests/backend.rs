@@ -1293,3 +1293,62 @@ fn redb_makes_its_file_private_and_refuses_one_that_is_not_a_store() {
     assert!(refused.to_string().starts_with("the store file failed"), "{refused}");
     assert!(std::fs::read_to_string(&other).unwrap().starts_with("not a store"), "and left as it was");
 }
+
+#[test]
+fn redb_refuses_what_a_transaction_closure_must_not_do_instead_of_hanging() {
+    let store = Store::temporary().unwrap();
+    let (t, other) = (store.tree("t").unwrap(), store.tree("other").unwrap());
+    t.insert(b"unflushed", b"so a flush has work to do").unwrap();
+    let refusals = store
+        .transaction::<_, ()>(&[&t, &t], |txs| {
+            txs[0].insert(b"in", b"tx")?;
+            // The same tree named twice is one tree.
+            assert_eq!(txs[1].get(b"in")?, Some(b"tx".to_vec()));
+            // Writes outside the transaction would wait for it: refused.
+            Ok([other.insert(b"out", b"side").err(), store.flush().err(), store.ids_above(1 << 40).err()])
+        })
+        .unwrap();
+    for refused in refusals {
+        let refused = refused.expect("refused, not waited for").to_string();
+        assert!(refused.starts_with("the store cannot do this") && refused.contains("write through the closure's trees"), "{refused}");
+    }
+    assert_eq!(t.get(b"in").unwrap(), Some(b"tx".to_vec()), "the transaction itself committed");
+    assert_eq!(other.get(b"out").unwrap(), None);
+    // Outside a closure the same calls work.
+    other.insert(b"out", b"side").unwrap();
+    store.flush().unwrap();
+
+    let elsewhere = Store::temporary().unwrap().tree("t").unwrap();
+    let mixed = store.transaction::<_, ()>(&[&t, &elsewhere], |_| Ok(()));
+    assert!(matches!(mixed, Err(TxError::Storage(StoreError::Misuse(_)))), "a tree of another store is refused");
+    assert!(matches!(store.tree(""), Err(StoreError::Misuse(_))), "an empty tree name is refused");
+    assert!(matches!(store.tree("__deskpane_ids"), Err(StoreError::Misuse(_))), "the store's own table is not a tree");
+}
+
+#[test]
+fn redb_a_panicking_transaction_leaves_the_file_needing_no_repair() {
+    let folder = Folder::new("panic");
+    let store = Store::redb(&folder.file()).unwrap();
+    let t = store.tree("t").unwrap();
+    t.insert(b"before", b"kept").unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = store.transaction::<(), ()>(&[&t], |txs| {
+            txs[0].insert(b"during", b"lost")?;
+            panic!("a bad record");
+        });
+    }));
+    assert!(panicked.is_err());
+    t.insert(b"after", b"kept").unwrap();
+    drop((t, store));
+    // Opened as redb itself, to hear whether it repairs: a repair walks the
+    // whole file, seconds for a large store at every start.
+    let repaired = std::rc::Rc::new(std::cell::Cell::new(false));
+    let seen = repaired.clone();
+    let db = ::redb::Database::builder().set_repair_callback(move |_| seen.set(true)).create(folder.file()).unwrap();
+    assert!(!repaired.get(), "the file was closed cleanly, needing no repair");
+    drop(db);
+    let store = Store::redb(&folder.file()).unwrap();
+    let t = store.tree("t").unwrap();
+    assert_eq!(t.get(b"during").unwrap(), None);
+    assert_eq!((t.get(b"before").unwrap(), t.get(b"after").unwrap()), (Some(b"kept".to_vec()), Some(b"kept".to_vec())));
+}
