@@ -44,7 +44,7 @@ pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(500);
 const CACHE_BYTES: usize = 64 << 20;
 /// How long opening waits for the file's lock (see `SLED_LOCK_WAIT`).
 const LOCK_WAIT: Duration = Duration::from_secs(10);
-/// The table of the id generator; tree names never start with `__`.
+/// The table of the id generator; tree names never start with `__deskpane`.
 const IDS_TABLE: &str = "__deskpane_ids";
 const IDS_KEY: &[u8] = b"reserved";
 /// Ids are reserved this many at a time: one write per block, and after a
@@ -160,7 +160,7 @@ impl Redb {
     /// Runs `f` on `tree` in a write transaction of its own, committed
     /// without waiting for the disk (see the module's notes).
     pub(crate) fn write<R>(&self, tree: &str, f: impl FnOnce(&mut Table<'_>) -> Result<R, redb::StorageError>) -> Result<R> {
-        let tx = self.begin_write("a tree")?;
+        let tx = self.begin_write("writing a tree")?;
         let out = {
             let mut t = tx.open_table(table(tree)).map_err(storage)?;
             f(&mut t).map_err(storage)?
@@ -176,7 +176,7 @@ impl Redb {
     fn begin_write(&self, what: &str) -> Result<redb::WriteTransaction> {
         if WriterHeld::here(self) {
             return Err(StoreError::Misuse(format!(
-                "{what} was written outside a transaction from inside its closure, which would wait for the transaction itself; write through the closure's trees"
+                "{what} outside a transaction, from inside its closure, would wait for the transaction itself; write through the closure's trees"
             )));
         }
         let mut tx = self.db.begin_write().map_err(storage)?;
@@ -194,7 +194,7 @@ impl Redb {
                 Err(TableError::TableDoesNotExist(_)) => return Ok(None),
                 Err(e) => return Err(storage(e)),
             };
-            // An empty or reversed range is empty (redb would refuse it).
+            // An empty or reversed range: nothing to read.
             let reversed = match (&lower, &upper) {
                 (Bound::Included(l) | Bound::Excluded(l), Bound::Included(u) | Bound::Excluded(u)) => {
                     l > u || (l == u && !(matches!(lower, Bound::Included(_)) && matches!(upper, Bound::Included(_))))
@@ -228,7 +228,7 @@ impl Redb {
         let mut names = Vec::new();
         for handle in read.list_tables().map_err(storage)? {
             let name = handle.name().to_string();
-            if name != IDS_TABLE && self.len(&name)? > 0 {
+            if tree_name(&name).is_ok() && self.len(&name)? > 0 {
                 names.push(name);
             }
         }
@@ -268,7 +268,7 @@ impl Redb {
             // The block is used up: reserve the next one in a write of its
             // own, taken before the generator's lock (a transaction that
             // holds the writer may be waiting for that lock).
-            let tx = self.begin_write("an id (ask the closure's tree for it)")?;
+            let tx = self.begin_write("a new id (the closure's trees give one)")?;
             let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
             if ids.next < ids.reserved {
                 continue; // another caller reserved meanwhile
@@ -300,7 +300,7 @@ impl Redb {
     /// notes: no conflicts here).
     pub(crate) fn transaction<R, E>(&self, trees: &[&str], f: impl Fn(&[TxTree<'_>]) -> Result<R, Abort<E>>) -> Result<R, TxError<E>> {
         let fail = |e: redb::Error| TxError::Storage(StoreError::Redb(e));
-        let tx = self.begin_write("a transaction").map_err(TxError::Storage)?;
+        let tx = self.begin_write("another transaction").map_err(TxError::Storage)?;
         let ran = {
             // A tree named twice is one table (redb opens each once).
             let mut names: Vec<&str> = trees.to_vec();
