@@ -697,9 +697,11 @@ mod tests {
     }
 
     #[test]
-    fn locations_are_a_folder_or_a_postgres_url() {
+    fn locations_are_a_redb_file_a_sled_folder_or_a_postgres_url() {
         assert_eq!(Location::parse("data/db").unwrap(), Location::Sled("data/db".into()));
         assert_eq!(Location::parse("sled:/var/desk").unwrap(), Location::Sled("/var/desk".into()));
+        assert_eq!(Location::parse("redb:/var/desk/store.redb").unwrap(), Location::Redb("/var/desk/store.redb".into()));
+        assert_eq!(Location::Redb("data/store.redb".into()).redacted(), "redb:data/store.redb");
         assert!(matches!(Location::parse("postgres://u:p@h/db").unwrap(), Location::Postgres(_)));
         assert!(Location::parse("mysql://h/db").is_err());
     }
