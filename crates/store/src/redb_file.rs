@@ -64,6 +64,32 @@ fn table(name: &str) -> TableDefinition<'_, Bytes, Bytes> {
     TableDefinition::new(name)
 }
 
+/// The table `name` as of now, None when it was never written.
+fn read_table(db: &Database, name: &str) -> Result<Option<redb::ReadOnlyTable<Bytes, Bytes>>> {
+    let read = db.begin_read().map_err(storage)?;
+    match read.open_table(table(name)) {
+        // The table keeps its read transaction alive.
+        Ok(t) => Ok(Some(t)),
+        Err(TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(storage(e)),
+    }
+}
+
+/// Records that ids below `reserved` may have been handed out.
+fn write_reservation(tx: &redb::WriteTransaction, reserved: u64) -> Result<(), redb::Error> {
+    tx.open_table(table(IDS_TABLE))?.insert(IDS_KEY, reserved.to_be_bytes().as_slice())?;
+    Ok(())
+}
+
+/// Commits `tx` and every commit before it durably, with the allocator
+/// state saved so that opening after a crash needs no full repair.
+fn commit_durably(mut tx: redb::WriteTransaction) -> Result<(), redb::Error> {
+    tx.set_durability(Durability::Immediate)?;
+    tx.set_quick_repair(true);
+    tx.commit()?;
+    Ok(())
+}
+
 fn storage(e: impl Into<redb::Error>) -> StoreError {
     StoreError::Redb(e.into())
 }
@@ -123,18 +149,14 @@ impl Redb {
                 opened => break opened.map_err(storage)?,
             }
         };
-        let reserved = {
-            let read = db.begin_read().map_err(storage)?;
-            match read.open_table(table(IDS_TABLE)) {
-                Ok(t) => match t.get(IDS_KEY).map_err(storage)? {
-                    None => 0,
-                    Some(v) => be_u64(v.value()).ok_or_else(|| {
-                        StoreError::Redb(redb::Error::Corrupted("the id generator's reservation is not an 8-byte number".into()))
-                    })?,
-                },
-                Err(TableError::TableDoesNotExist(_)) => 0,
-                Err(e) => return Err(storage(e)),
-            }
+        let reserved = match read_table(&db, IDS_TABLE)? {
+            Some(t) => match t.get(IDS_KEY).map_err(storage)? {
+                None => 0,
+                Some(v) => be_u64(v.value()).ok_or_else(|| {
+                    StoreError::Redb(redb::Error::Corrupted("the id generator's reservation is not an 8-byte number".into()))
+                })?,
+            },
+            None => 0,
         };
         let redb = Arc::new(Redb {
             db,
@@ -148,12 +170,14 @@ impl Redb {
         Ok(redb)
     }
 
+    fn ids(&self) -> std::sync::MutexGuard<'_, Ids> {
+        self.ids.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub(crate) fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Value>> {
-        let read = self.db.begin_read().map_err(storage)?;
-        match read.open_table(table(tree)) {
-            Ok(t) => Ok(t.get(key).map_err(storage)?.map(|v| v.value().to_vec())),
-            Err(TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(e) => Err(storage(e)),
+        match read_table(&self.db, tree)? {
+            Some(t) => Ok(t.get(key).map_err(storage)?.map(|v| v.value().to_vec())),
+            None => Ok(None),
         }
     }
 
@@ -188,23 +212,9 @@ impl Redb {
     /// iterator keeps the store open.
     pub(crate) fn scan(self: &Arc<Self>, tree: &str, lower: Bound<Vec<u8>>, upper: Bound<Vec<u8>>) -> RedbIter {
         let range = || -> Result<Option<redb::Range<'static, Bytes, Bytes>>> {
-            let read = self.db.begin_read().map_err(storage)?;
-            let t = match read.open_table(table(tree)) {
-                Ok(t) => t,
-                Err(TableError::TableDoesNotExist(_)) => return Ok(None),
-                Err(e) => return Err(storage(e)),
-            };
-            // An empty or reversed range: nothing to read.
-            let reversed = match (&lower, &upper) {
-                (Bound::Included(l) | Bound::Excluded(l), Bound::Included(u) | Bound::Excluded(u)) => {
-                    l > u || (l == u && !(matches!(lower, Bound::Included(_)) && matches!(upper, Bound::Included(_))))
-                }
-                _ => false,
-            };
-            if reversed {
-                return Ok(None);
-            }
-            // The range keeps its read transaction alive until dropped.
+            let Some(t) = read_table(&self.db, tree)? else { return Ok(None) };
+            // The range keeps its read transaction alive until dropped; an
+            // empty or reversed one reads nothing (redb checks the bounds).
             Ok(Some(t.range::<&[u8]>((lower.as_ref().map(Vec::as_slice), upper.as_ref().map(Vec::as_slice))).map_err(storage)?))
         };
         match range() {
@@ -215,11 +225,9 @@ impl Redb {
     }
 
     pub(crate) fn len(&self, tree: &str) -> Result<usize> {
-        let read = self.db.begin_read().map_err(storage)?;
-        match read.open_table(table(tree)) {
-            Ok(t) => Ok(t.len().map_err(storage)? as usize),
-            Err(TableError::TableDoesNotExist(_)) => Ok(0),
-            Err(e) => Err(storage(e)),
+        match read_table(&self.db, tree)? {
+            Some(t) => Ok(t.len().map_err(storage)? as usize),
+            None => Ok(0),
         }
     }
 
@@ -242,16 +250,10 @@ impl Redb {
         if *durable >= mine {
             return Ok(());
         }
-        let mut tx = self.begin_write("a flush")?;
+        let tx = self.begin_write("a flush")?;
         // With the writer held, every commit counted has ended.
         let covered = self.written.load(Ordering::Acquire);
-        let commit = || -> Result<(), redb::Error> {
-            tx.set_durability(Durability::Immediate)?;
-            tx.set_quick_repair(true);
-            tx.commit()?;
-            Ok(())
-        };
-        commit().map_err(StoreError::Redb)?;
+        commit_durably(tx).map_err(StoreError::Redb)?;
         *durable = covered;
         Ok(())
     }
@@ -259,7 +261,7 @@ impl Redb {
     pub(crate) fn generate_id(&self) -> Result<u64> {
         loop {
             {
-                let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut ids = self.ids();
                 if ids.next < ids.reserved {
                     ids.next += 1;
                     return Ok(ids.next - 1);
@@ -269,12 +271,12 @@ impl Redb {
             // own, taken before the generator's lock (a transaction that
             // holds the writer may be waiting for that lock).
             let tx = self.begin_write("a new id (the closure's trees give one)")?;
-            let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut ids = self.ids();
             if ids.next < ids.reserved {
                 continue; // another caller reserved meanwhile
             }
             let reserved = ids.next.saturating_add(ID_BLOCK);
-            tx.open_table(table(IDS_TABLE)).map_err(storage)?.insert(IDS_KEY, reserved.to_be_bytes().as_slice()).map_err(storage)?;
+            write_reservation(&tx, reserved).map_err(StoreError::Redb)?;
             self.written.fetch_add(1, Ordering::AcqRel);
             tx.commit().map_err(storage)?;
             ids.reserved = reserved;
@@ -283,13 +285,13 @@ impl Redb {
 
     pub(crate) fn ids_above(&self, id: u64) -> Result<()> {
         {
-            let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut ids = self.ids();
             ids.next = ids.next.max(id.saturating_add(1));
         }
         // Reserves the block from there (when past the reservation), then
         // gives the id taken back unless another caller took one since.
         let taken = self.generate_id()?;
-        let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ids = self.ids();
         if ids.next == taken + 1 {
             ids.next = taken;
         }
@@ -342,16 +344,12 @@ impl Redb {
                     // Ids handed out beyond the reservation are reserved by
                     // this same commit, so data that uses them never
                     // outlives it.
-                    let reserve = || -> Result<(), redb::Error> {
-                        tx.open_table(table(IDS_TABLE))?.insert(IDS_KEY, last.saturating_add(ID_BLOCK).to_be_bytes().as_slice())?;
-                        Ok(())
-                    };
-                    reserve().map_err(fail)?;
+                    write_reservation(&tx, last.saturating_add(ID_BLOCK)).map_err(fail)?;
                 }
                 self.written.fetch_add(1, Ordering::AcqRel);
                 tx.commit().map_err(|e| fail(e.into()))?;
                 if let Some(last) = used {
-                    let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut ids = self.ids();
                     ids.reserved = ids.reserved.max(last.saturating_add(ID_BLOCK));
                 }
                 Ok(value)
@@ -463,12 +461,9 @@ impl Drop for Redb {
         }
         let next = ids.next;
         let close = || -> Result<(), redb::Error> {
-            let mut tx = self.db.begin_write()?;
-            tx.set_durability(Durability::Immediate)?;
-            tx.set_quick_repair(true);
-            tx.open_table(table(IDS_TABLE))?.insert(IDS_KEY, next.to_be_bytes().as_slice())?;
-            tx.commit()?;
-            Ok(())
+            let tx = self.db.begin_write()?;
+            write_reservation(&tx, next)?;
+            commit_durably(tx)
         };
         if let Err(e) = close() {
             tracing::error!(error = %e, "the store's last writes could not be made durable at close");
@@ -560,7 +555,7 @@ impl RedbTxTree<'_> {
     /// transaction's own commit (this transaction holds the writer, so the
     /// generator cannot reserve with a write of its own).
     pub(crate) fn generate_id(&self) -> Result<u64, TxFault> {
-        let mut ids = self.redb.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ids = self.redb.ids();
         let id = ids.next;
         ids.next += 1;
         if id >= ids.reserved {
