@@ -1076,10 +1076,7 @@ fn lock_holder_child() {
     let Ok(url) = std::env::var(HOLDER_ENV) else { return };
     let store = Store::postgres(&url).unwrap();
     let _lock = store.try_lock(HOLDER_NAME).unwrap().expect("the lock is free");
-    // Past the harness's capture of println!.
-    let mut out = std::io::stdout();
-    writeln!(out, "{HOLDING}").unwrap();
-    out.flush().unwrap();
+    say(HOLDING);
     // Until killed (bounded, should the parent die first).
     std::thread::sleep(Duration::from_secs(60));
 }
@@ -1094,14 +1091,23 @@ impl Drop for Killed {
     }
 }
 
-#[test]
-fn postgres_a_killed_holder_lets_go() {
-    let Some(db) = Scratch::new() else { return };
-    let store = db.open();
+/// A line to the parent of a helper process, past the harness's capture
+/// of println!.
+fn say(line: &str) {
+    let mut out = std::io::stdout();
+    writeln!(out, "{line}").unwrap();
+    out.flush().unwrap();
+}
+
+/// Runs the ignored test `name` of this binary as a helper process with
+/// the environment variable `var` set to `value`, and reads its output
+/// until a line says `marker`: the child, and what follows the marker on
+/// that line, or every line it said before its output ended without it.
+fn helper_saying(name: &str, var: &str, value: impl AsRef<std::ffi::OsStr>, marker: &str) -> (Killed, Result<String, Vec<String>>) {
     let mut child = Killed(
         Command::new(std::env::current_exe().unwrap())
-            .args(["lock_holder_child", "--exact", "--ignored", "--test-threads=1"])
-            .env(HOLDER_ENV, &db.url)
+            .args([name, "--exact", "--ignored", "--test-threads=1"])
+            .env(var, value)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap(),
@@ -1110,12 +1116,21 @@ fn postgres_a_killed_holder_lets_go() {
     let mut said = Vec::new();
     for line in stdout.lines() {
         let line = line.unwrap();
-        if line.contains(HOLDING) {
-            break;
+        // The harness prints "test NAME ... " before what the test says.
+        if let Some((_, rest)) = line.split_once(marker) {
+            return (child, Ok(rest.to_string()));
         }
         said.push(line);
     }
-    assert!(child.0.try_wait().unwrap().is_none(), "the child ended without the lock: {said:?}");
+    (child, Err(said))
+}
+
+#[test]
+fn postgres_a_killed_holder_lets_go() {
+    let Some(db) = Scratch::new() else { return };
+    let store = db.open();
+    let (mut child, said) = helper_saying("lock_holder_child", HOLDER_ENV, &db.url, HOLDING);
+    assert!(said.is_ok() && child.0.try_wait().unwrap().is_none(), "the child ended without the lock: {said:?}");
     assert!(store.try_lock(HOLDER_NAME).unwrap().is_none(), "the child holds the lock");
     // SIGKILL: no destructor runs, nothing is said to the server; the
     // kernel closes the socket.
@@ -1230,33 +1245,15 @@ fn redb_writer_child() {
     for n in 0..500u32 {
         records.insert(format!("unflushed/{n:04}"), b"x").unwrap();
     }
-    let mut out = std::io::stdout();
-    writeln!(out, "{FLUSHED} {last_id}").unwrap();
-    out.flush().unwrap();
+    say(&format!("{FLUSHED} {last_id}"));
     std::thread::sleep(Duration::from_secs(60));
 }
 
 #[test]
 fn redb_flushed_writes_and_ids_survive_a_kill() {
     let folder = Folder::new("kill");
-    let mut child = Killed(
-        Command::new(std::env::current_exe().unwrap())
-            .args(["redb_writer_child", "--exact", "--ignored", "--test-threads=1"])
-            .env(WRITER_ENV, folder.file())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
-    let mut last_id = None;
-    for line in stdout.lines() {
-        // The harness has printed "test redb_writer_child ... " before it.
-        if let Some((_, id)) = line.unwrap().split_once(FLUSHED) {
-            last_id = Some(id.trim().parse::<u64>().unwrap());
-            break;
-        }
-    }
-    let last_id = last_id.expect("the writer said what it flushed");
+    let (mut child, said) = helper_saying("redb_writer_child", WRITER_ENV, folder.file(), FLUSHED);
+    let last_id: u64 = said.expect("the writer said what it flushed").trim().parse().unwrap();
     // SIGKILL: no destructor, no last commit.
     child.0.kill().unwrap();
     child.0.wait().unwrap();
