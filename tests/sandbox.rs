@@ -24,8 +24,17 @@ fn hostile(runtime: &Runtime, config: &[(&str, &str)], extra_hosts: &[String]) -
 /// The hostile plugin fetching `path` of the test server, whose address
 /// the admin granted.
 fn fetcher(runtime: &Runtime, server: &TestServer, path: &str) -> Plugin {
+    runtime.load(&plugin("hostile"), &fetching(server, path), Arc::new(StaticCredentials::new())).expect("hostile fixture loads")
+}
+
+/// [`fetcher`]'s settings.
+fn fetching(server: &TestServer, path: &str) -> PluginSettings {
     let url = format!("{}{path}", server.url());
-    hostile(runtime, &[("mode", "fetch"), ("url", &url)], &[server.url()])
+    PluginSettings {
+        config: [("mode", "fetch"), ("url", url.as_str())].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        extra_hosts: vec![server.url()],
+        ..Default::default()
+    }
 }
 
 fn hostile_with(runtime: &Runtime, config: &[(&str, &str)], extra_hosts: &[String], creds: Arc<dyn CredentialSource>) -> Plugin {
@@ -175,16 +184,50 @@ async fn a_flood_of_calls_waits_for_slots_instead_of_failing() {
     assert_healthy(&rt).await;
 }
 
+/// A panel section's second call (after its lookup) must not queue behind
+/// the first calls of sections asked for after it began: with every slot
+/// busy, a waiting call of older work (`work_begun`) goes first.
+#[tokio::test]
+async fn a_waiting_call_of_older_work_is_served_before_newer_work() {
+    let server = TestServer::start().await;
+    let rt = runtime();
+    let settings = PluginSettings { concurrency: Some(1), ..fetching(&server, "/slow") };
+    let plugin = Arc::new(rt.load(&plugin("hostile"), &settings, Arc::new(StaticCredentials::new())).unwrap());
+    let older_work_began = std::time::Instant::now();
+    let served = Arc::new(Mutex::new(Vec::new()));
+    let call = |name: &'static str, began: Option<std::time::Instant>| {
+        let (plugin, served) = (plugin.clone(), served.clone());
+        tokio::spawn(async move {
+            let who = requester();
+            let answer = match began {
+                Some(at) => deskpane::runtime::work_begun(at, plugin.lookup_requester(&who)).await,
+                None => plugin.lookup_requester(&who).await,
+            };
+            answer.expect("every call is served");
+            served.lock().unwrap().push(name);
+        })
+    };
+    // The one slot is busy (the CRM answers in 100 ms)...
+    let holder = call("holder", None);
+    while server.in_flight() == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    // ...when a new call queues, then a call of work begun before it.
+    let newer = call("newer", None);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let older = call("older", Some(older_work_began));
+    for task in [holder, newer, older] {
+        task.await.unwrap();
+    }
+    assert_eq!(*served.lock().unwrap(), ["holder", "older", "newer"]);
+    assert_eq!(server.max_in_flight(), 1, "one call at a time");
+}
+
 #[tokio::test]
 async fn time_spent_in_host_calls_is_bounded_by_the_call_timeout() {
     let server = TestServer::start().await;
     let rt = runtime();
-    let url = format!("{}/hang", server.url());
-    let settings = PluginSettings {
-        config: [("mode", "fetch"), ("url", url.as_str())].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        extra_hosts: vec![server.url()],
-        ..Default::default()
-    };
+    let settings = fetching(&server, "/hang");
     // A manifest asking for a short call timeout.
     let mut package = plugin("hostile");
     package.manifest.limits.call_timeout_ms = Some(500);

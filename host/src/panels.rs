@@ -591,7 +591,10 @@ impl Panels {
         let kinds = permissions.activity_kinds();
         let known =
             (plugin_id.to_string(), format!("{}:{}", subject.kind().plural(), subject.id()), format!("{}:{kinds:?}", section.name()));
-        match self.fetch(plugin_id, subject, permissions, section, refresh).await {
+        // The section's plugin calls queue as work begun now: its later
+        // calls (after the lookup) go ahead of newer sections' first ones.
+        let fetched = crate::runtime::work_begun(Instant::now(), self.fetch(plugin_id, subject, permissions, section, refresh)).await;
+        match fetched {
             Ok(answer) => {
                 self.remember(known, &answer.data);
                 crate::telemetry::panel_section(plugin_id, section.name(), if answer.cached { "cache" } else { "crm" });

@@ -17,4 +17,4 @@ pub mod runtime;
 mod telemetry;
 
 pub use deskpane_manifest::{manifest, package, policy};
-pub use runtime::{CallError, CallErrorKind, Health, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};
+pub use runtime::{work_begun, CallError, CallErrorKind, Health, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};

@@ -5,12 +5,15 @@
 //! traps once the guest has run its budget, host calls not counted), a
 //! wall-clock timeout around the whole call (host calls counted), a memory
 //! cap, and a cap on instances running at once (further calls wait their
-//! turn). Whatever the plugin does, the caller gets a typed [`CallError`]
-//! and the host keeps serving.
+//! turn, oldest work first: `slots`). Whatever the plugin does, the caller
+//! gets a typed [`CallError`] and the host keeps serving.
 
 pub(crate) mod bindings;
 pub(crate) mod host;
+mod slots;
 pub(crate) mod wasi;
+
+pub use slots::work_begun;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -18,7 +21,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
@@ -315,7 +317,7 @@ impl Runtime {
         Ok(Plugin {
             engine: self.engine.clone(),
             pre,
-            gate: Arc::new(Semaphore::new(limits.max_concurrency as usize)),
+            slots: slots::Slots::new(limits.max_concurrency as usize),
             shared: Arc::new(PluginShared { id: manifest.id.clone(), outbound, config }),
             manifest: manifest.clone(),
             limits,
@@ -390,7 +392,7 @@ fn resolve_config(manifest: &Manifest, given: &BTreeMap<String, String>) -> Resu
 pub struct Plugin {
     engine: Engine,
     pre: bindings::Pre,
-    gate: Arc<Semaphore>,
+    slots: slots::Slots,
     shared: Arc<PluginShared>,
     manifest: Manifest,
     limits: Limits,
@@ -670,13 +672,14 @@ impl Plugin {
         let fail = |kind| CallError { plugin: self.id().to_string(), function, kind };
         let limits = &self.limits;
 
-        // Back-pressure: wait for a slot rather than fail at once. A free
-        // slot is taken without arming the queue's timer.
+        // Back-pressure: wait for a slot rather than fail at once, oldest
+        // work first (`slots`). A free slot is taken without arming the
+        // queue's timer.
         let queued = std::time::Instant::now();
-        let _permit = match self.gate.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => match tokio::time::timeout(limits.queue_timeout, self.gate.clone().acquire_owned()).await {
-                Ok(permit) => permit.expect("the gate is never closed"),
+        let _slot = match self.slots.try_take() {
+            Some(slot) => slot,
+            None => match tokio::time::timeout(limits.queue_timeout, self.slots.take(slots::begun().unwrap_or(queued))).await {
+                Ok(slot) => slot,
                 Err(_) => return (Err(fail(CallErrorKind::Busy(limits.max_concurrency, limits.queue_timeout))), Vec::new()),
             },
         };
