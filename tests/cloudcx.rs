@@ -374,6 +374,35 @@ async fn the_change_feed_pages_conversations_since_a_time_and_resumes_from_its_c
     assert!(matches!(err, ConnectorError::Permanent(_)), "{err:?}");
 }
 
+#[tokio::test]
+async fn a_chat_ended_in_the_millisecond_the_feed_last_saw_it_is_given_again() {
+    let s = setup().await;
+    let visitor = s.emu.seed_visitor(json!({"name": "Same Millisecond", "email": "same-ms@x.example"}));
+    // CloudCX moves `updated_at` to max(now, updated_at): a chat last
+    // changed in the future is ended without its time moving, as a chat
+    // ended in the very millisecond of its last message is.
+    let at = "2099-01-01T00:00:00.000Z";
+    let chat = s.emu.seed_conversation(json!({
+        "visitor_id": visitor, "status": "open", "messages": [{"from": "visitor", "text": "hi", "sent_at": at}],
+        "created_at": "2098-12-31T23:59:00.000Z", "updated_at": at
+    }));
+    let query = feed(50, Some("2099-01-01T00:00:00Z"));
+    let (pages, cursor) = all_pages(&s.plugin, &query, None).await;
+    let changes: Vec<_> = pages.iter().flat_map(|p| &p.changes).collect();
+    assert_eq!(changes.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [chat.as_str()]);
+
+    s.emu.end_chat(&chat, None, Some("Resolved"));
+    assert_eq!(s.emu.conversation(&chat).unwrap()["updated_at"], at, "the time did not move");
+    let (pages, cursor) = all_pages(&s.plugin, &query, Some(cursor)).await;
+    let changes: Vec<_> = pages.iter().flat_map(|p| &p.changes).collect();
+    assert_eq!(changes.iter().map(|c| (c.id.as_str(), c.kind)).collect::<Vec<_>>(), [(chat.as_str(), ChangeKind::Updated)]);
+    assert_eq!(value(changes[0].record.as_ref().unwrap(), "status"), &text("ended"));
+
+    // Given once: the next poll has nothing.
+    let (pages, _) = all_pages(&s.plugin, &query, Some(cursor)).await;
+    assert!(pages.iter().all(|p| p.changes.is_empty()), "{pages:?}");
+}
+
 // ---- webhooks ----
 
 /// A loopback receiver that records every delivery: headers and raw body.

@@ -1,5 +1,6 @@
 //! The change feed of conversations, webhooks, and finding visitors.
 
+use deskpane_plugin_sdk::hash;
 use deskpane_plugin_sdk::prelude::*;
 use serde_json::{json, Value as Json};
 
@@ -12,7 +13,7 @@ use crate::notify::EVENT_TYPES;
 /// requests plus one.
 pub const MAX_FEED_PAGE: u32 = 50;
 
-/// Most ids remembered at the last timestamp seen.
+/// Most conversations remembered at the last timestamp seen.
 const MAX_SEEN: usize = 1000;
 
 /// Where the feed stands, as the opaque cursor the host keeps.
@@ -20,12 +21,25 @@ const MAX_SEEN: usize = 1000;
 /// While a listing is under way, `api` is CloudCX's `next_cursor`. Once
 /// it ends, the next poll asks again with `updated_since` = `since` (the
 /// greatest `updated_at` seen); that bound is inclusive, so `seen` names
-/// the conversations already given at exactly that time, to skip.
+/// the conversations already given at exactly that time, to skip. Each is
+/// remembered with a fingerprint of its list item: CloudCX keeps times to
+/// the millisecond, and a conversation changed again within the same
+/// millisecond (a chat ended right after its last message) keeps its
+/// `updated_at`, so only the changed item tells it apart.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FeedCursor {
     pub api: Option<String>,
     pub since: Option<String>,
-    pub seen: Vec<String>,
+    pub seen: Vec<Seen>,
+}
+
+/// A conversation given at the cursor's `since`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    pub id: String,
+    /// Hex FNV-1a of the list item as CloudCX sent it; none in cursors
+    /// written before fingerprints were kept (the id alone then matches).
+    pub print: Option<String>,
 }
 
 impl FeedCursor {
@@ -37,9 +51,17 @@ impl FeedCursor {
             Some(Json::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(bad()),
         };
+        let seen_one = |entry: &Json| match entry {
+            Json::String(id) => Some(Seen { id: id.clone(), print: None }),
+            Json::Array(pair) => match &pair[..] {
+                [Json::String(id), Json::String(print)] => Some(Seen { id: id.clone(), print: Some(print.clone()) }),
+                _ => None,
+            },
+            _ => None,
+        };
         let seen = match json.get("seen") {
             None | Some(Json::Null) => Vec::new(),
-            Some(Json::Array(ids)) => ids.iter().map(|id| id.as_str().map(str::to_string).ok_or_else(bad)).collect::<Result<_, _>>()?,
+            Some(Json::Array(entries)) => entries.iter().map(|e| seen_one(e).ok_or_else(bad)).collect::<Result<_, _>>()?,
             Some(_) => return Err(bad()),
         };
         if !json.is_object() {
@@ -49,22 +71,34 @@ impl FeedCursor {
     }
 
     pub fn to_text(&self) -> String {
-        json!({"api": self.api, "since": self.since, "seen": self.seen}).to_string()
+        let seen: Vec<Json> = self
+            .seen
+            .iter()
+            .map(|s| match &s.print {
+                Some(print) => json!([s.id, print]),
+                None => json!(s.id),
+            })
+            .collect();
+        json!({"api": self.api, "since": self.since, "seen": seen}).to_string()
     }
 
-    /// Notes a listed item; false when it was given before (at `since`).
-    pub fn note(&mut self, id: &str, updated_at: Option<&str>) -> bool {
-        let Some(updated_at) = updated_at else { return true };
-        if self.since.as_deref() == Some(updated_at) {
-            if self.seen.iter().any(|s| s == id) {
-                return false;
-            }
-            if self.seen.len() < MAX_SEEN {
-                self.seen.push(id.to_string());
+    /// Notes a listed item; false when it was given before (at `since`)
+    /// and is unchanged.
+    pub fn note(&mut self, item: &Json) -> bool {
+        let Some(id) = str_of(item, "id") else { return true };
+        let Some(updated_at) = str_of(item, "updated_at") else { return true };
+        let print = format!("{:016x}", hash::fnv1a(item.to_string().as_bytes()));
+        if self.since.as_deref() == Some(updated_at.as_str()) {
+            let room = self.seen.len() < MAX_SEEN;
+            match self.seen.iter_mut().find(|s| s.id == id) {
+                Some(seen) if seen.print.as_ref().is_none_or(|p| *p == print) => return false,
+                Some(seen) => seen.print = Some(print),
+                None if room => self.seen.push(Seen { id, print: Some(print) }),
+                None => {}
             }
         } else {
-            self.since = Some(updated_at.to_string());
-            self.seen = vec![id.to_string()];
+            self.since = Some(updated_at);
+            self.seen = vec![Seen { id, print: Some(print) }];
         }
         true
     }
@@ -139,7 +173,7 @@ pub fn changes(module: Module, query: FeedQuery, cursor: Option<String>) -> Resu
     let mut visitors: std::collections::HashMap<String, Json> = std::collections::HashMap::new();
     for item in &items {
         let Some(id) = str_of(item, "id") else { continue };
-        if !feed.note(&id, str_of(item, "updated_at").as_deref()) {
+        if !feed.note(item) {
             continue;
         }
         let full = detail(&cx, item)?;
@@ -272,28 +306,51 @@ mod tests {
         Field { name: name.into(), label: None, value: Value::Text(value.into()) }
     }
 
+    fn item(id: &str, updated_at: &str, status: &str) -> Json {
+        json!({"id": id, "updated_at": updated_at, "status": status})
+    }
+
     #[test]
     fn the_feed_cursor_round_trips_and_skips_what_it_gave_at_the_last_time() {
         let mut c = FeedCursor::default();
-        assert!(c.note("conv_1", Some("t1")));
-        assert!(c.note("conv_2", Some("t2")));
-        assert!(c.note("conv_3", Some("t2")));
-        assert_eq!((c.since.as_deref(), c.seen.clone()), (Some("t2"), vec!["conv_2".to_string(), "conv_3".to_string()]));
+        assert!(c.note(&item("conv_1", "t1", "open")));
+        assert!(c.note(&item("conv_2", "t2", "open")));
+        assert!(c.note(&item("conv_3", "t2", "open")));
+        assert_eq!((c.since.as_deref(), c.seen.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()), (Some("t2"), vec!["conv_2", "conv_3"]));
         let back = FeedCursor::parse(&c.to_text()).unwrap();
         assert_eq!(back, c);
         // Asked again from t2 (inclusive): the two come again and are skipped.
         let mut again = back;
-        assert!(!again.note("conv_2", Some("t2")));
-        assert!(!again.note("conv_3", Some("t2")));
-        assert!(again.note("conv_4", Some("t2")));
-        assert!(again.note("conv_2", Some("t3")), "changed since: given again");
-        assert_eq!(again.seen, ["conv_2"]);
+        assert!(!again.note(&item("conv_2", "t2", "open")));
+        assert!(!again.note(&item("conv_3", "t2", "open")));
+        assert!(again.note(&item("conv_4", "t2", "open")));
+        assert!(again.note(&item("conv_2", "t3", "open")), "changed since: given again");
+        assert_eq!(again.seen.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["conv_2"]);
 
         let with_api = FeedCursor { api: Some("abc".into()), since: None, seen: vec![] };
         assert_eq!(FeedCursor::parse(&with_api.to_text()).unwrap(), with_api);
-        for bad in ["", "abc", "[]", "{\"api\": 3}", "{\"seen\": [1]}", "{\"seen\": \"x\"}"] {
+        for bad in ["", "abc", "[]", "{\"api\": 3}", "{\"seen\": [1]}", "{\"seen\": \"x\"}", "{\"seen\": [[\"conv_1\"]]}"] {
             assert!(matches!(FeedCursor::parse(bad), Err(ConnectorError::Permanent(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_conversation_changed_again_within_the_same_millisecond_is_given_again_once() {
+        let mut c = FeedCursor::default();
+        assert!(c.note(&item("conv_1", "t1", "open")));
+        // Ended in the same millisecond as its last message: same time, new item.
+        let mut again = FeedCursor::parse(&c.to_text()).unwrap();
+        assert!(again.note(&item("conv_1", "t1", "ended")));
+        let mut after = FeedCursor::parse(&again.to_text()).unwrap();
+        assert!(!after.note(&item("conv_1", "t1", "ended")), "unchanged since: skipped");
+        assert_eq!(after.seen.len(), 1);
+    }
+
+    #[test]
+    fn a_cursor_written_with_ids_alone_still_skips_by_id() {
+        let mut old = FeedCursor::parse(r#"{"api": null, "since": "t1", "seen": ["conv_1"]}"#).unwrap();
+        assert!(!old.note(&item("conv_1", "t1", "ended")));
+        assert!(old.note(&item("conv_2", "t1", "open")));
     }
 
     #[test]

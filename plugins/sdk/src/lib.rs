@@ -37,6 +37,7 @@ wit_bindgen::generate!({
 pub use deskpane::connector::types;
 
 mod connector;
+pub mod hash;
 #[cfg(all(feature = "heap", target_arch = "wasm32", not(target_feature = "atomics")))]
 mod heap;
 pub mod json;

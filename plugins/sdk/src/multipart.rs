@@ -1,6 +1,8 @@
 //! `multipart/form-data` bodies (RFC 7578) for uploading a file, as CRMs
 //! take attachments (Zoho's `.../Attachments`, for one).
 
+use crate::hash::fnv1a;
+
 /// A form with one file part: the body and its `Content-Type` header value.
 pub struct Form {
     pub content_type: String,
@@ -54,10 +56,6 @@ fn boundary(content: &[u8], mut seed: u64) -> String {
         }
         seed = seed.wrapping_mul(0x100000001b3).wrapping_add(1);
     }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

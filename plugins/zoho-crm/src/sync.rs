@@ -338,6 +338,5 @@ impl Sync for ZohoCrm {
 /// Zoho wants a numeric channel id; derive a stable one from the URL
 /// (FNV-1a), so watching again replaces rather than duplicates.
 fn channel_id(url: &str) -> u64 {
-    let hash = url.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    hash % 1_000_000_000_000
+    deskpane_plugin_sdk::hash::fnv1a(url.as_bytes()) % 1_000_000_000_000
 }
