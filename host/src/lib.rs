@@ -36,3 +36,9 @@ pub mod telemetry;
 pub use deskpane_manifest::{manifest, package, policy, signed};
 pub use deskpane_runtime::{contract, credentials, outbound, runtime};
 pub use deskpane_runtime::{CallError, CallErrorKind, Health, LoadError, Plugin, PluginSettings, Runtime, RuntimeConfig};
+
+/// The allocator the `deskpane` binary runs with; benchmarks that embed
+/// the desk declare it too, so they measure what runs. glibc's malloc cost
+/// the desk ~30% of its CPU serving panels: the allocation itself and
+/// threads waiting on its arena locks (issue 15, perf).
+pub use mimalloc::MiMalloc as DeskAllocator;

@@ -14,6 +14,9 @@ use deskpane::package::PluginPackage;
 use deskpane::{Plugin, PluginSettings, Runtime, RuntimeConfig};
 use serde::de::DeserializeOwned;
 
+#[global_allocator]
+static ALLOCATOR: deskpane::DeskAllocator = deskpane::DeskAllocator;
+
 #[derive(Parser)]
 #[command(name = "deskpane", version, about = "Deskpane: CRM panels and sync for help desks, from sandboxed WebAssembly plugins")]
 struct Cli {

@@ -33,6 +33,10 @@ use deskpane_tests::DeskServer;
 use futures::future::try_join_all;
 use serde_json::Value;
 
+// As the `deskpane` binary runs: the desk here is in this process.
+#[global_allocator]
+static ALLOCATOR: deskpane::DeskAllocator = deskpane::DeskAllocator;
+
 struct Figures {
     p50: Duration,
     p99: Duration,
