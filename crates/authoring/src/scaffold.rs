@@ -40,6 +40,7 @@ const PYTHON_EXAMPLE: &[File] = &[
 pub const SDK_SOURCES: &[File] = &[
     ("src/lib.rs", include_str!("../../../plugins/sdk/src/lib.rs")),
     ("src/connector.rs", include_str!("../../../plugins/sdk/src/connector.rs")),
+    ("src/hash.rs", include_str!("../../../plugins/sdk/src/hash.rs")),
     ("src/heap.rs", include_str!("../../../plugins/sdk/src/heap.rs")),
     ("src/json.rs", include_str!("../../../plugins/sdk/src/json.rs")),
     ("src/multipart.rs", include_str!("../../../plugins/sdk/src/multipart.rs")),
