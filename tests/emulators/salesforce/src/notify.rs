@@ -101,7 +101,7 @@ impl Notifier {
 
 /// A stable, Salesforce-looking schema id per object.
 fn schema_id(object: &str) -> String {
-    let hash = object.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = emulator_support::fnv1a(object.as_bytes());
     format!("{hash:016x}{:06x}", hash % 0xff_ffff)
 }
 

@@ -1,7 +1,8 @@
 //! What the emulators under `tests/emulators/` share, written once: the
 //! bounded log of answered requests tests inspect, a lock that survives a
-//! panicked holder, unpredictable hex for tokens and ids, and form
-//! decoding. Each emulator keeps its own vendor's rules.
+//! panicked holder, unpredictable hex for tokens and ids, stable ids
+//! derived from names, and form decoding. Each emulator keeps its own
+//! vendor's rules.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -52,6 +53,12 @@ pub fn random_hex(len: usize) -> String {
     out
 }
 
+/// FNV-1a (64 bits) of a name: stable ids and schema ids derived from it,
+/// alike in every run.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+}
+
 /// Decoded `name=value` pairs of a query string or form body, in order.
 pub fn parse_form(raw: &str) -> Vec<(String, String)> {
     match reqwest::Url::parse(&format!("http://q/?{raw}")) {
@@ -63,6 +70,12 @@ pub fn parse_form(raw: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_published_vectors() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+    }
 
     #[test]
     fn a_bounded_log_drops_its_older_half_when_full() {

@@ -193,7 +193,7 @@ impl Field {
 
 /// A stable, Zoho-shaped numeric id (a 19-digit string) for a name.
 pub fn numeric_id(name: &str) -> String {
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = emulator_support::fnv1a(name.as_bytes());
     format!("4150868{:012}", hash % 1_000_000_000_000)
 }
 
